@@ -1,0 +1,5 @@
+import sys
+
+from fangpin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""One OpenAPI document for the whole public API, merged from the gateway's and every service's own."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+import httpx
+
+from gateway.routing import API_PREFIX
+from gateway.upstreams import Upstream
+
+logger = logging.getLogger("fangpin.gateway")
+
+
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                name = value.rsplit("/", 1)[-1]
+                out[key] = f"#/components/schemas/{renames.get(name, name)}"
+            else:
+                out[key] = _rename_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(item, renames) for item in node]
+    return node
+
+
+def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Add each service's /api/v1 paths and schemas to the gateway's document.
+
+    Schemas with the same name and the same content are shared; a clash of different content is
+    resolved by prefixing the service's name, and that service's references are rewritten.
+    """
+    merged = copy.deepcopy(base)
+    paths = merged.setdefault("paths", {})
+    schemas = merged.setdefault("components", {}).setdefault("schemas", {})
+    tags = {t["name"]: t for t in merged.get("tags", [])}
+    for service, document in parts.items():
+        their_schemas = document.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service.capitalize()}{name}"
+            for name, schema in their_schemas.items()
+            if name in schemas and _canonical(schemas[name]) != _canonical(schema)
+        }
+        for name, schema in their_schemas.items():
+            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
+        for path, item in document.get("paths", {}).items():
+            if path.startswith(API_PREFIX + "/"):
+                paths[path] = _rename_refs(item, renames)
+        for tag in document.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+    if tags:
+        merged["tags"] = list(tags.values())
+    merged["paths"] = dict(sorted(paths.items()))
+    return merged
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+async def fetch_documents(
+    upstreams: dict[str, Upstream], timeout_s: float
+) -> tuple[dict[str, dict], list[str]]:
+    documents: dict[str, dict] = {}
+    missing: list[str] = []
+    for name, upstream in upstreams.items():
+        try:
+            response = await upstream.client.get("/openapi.json", timeout=timeout_s)
+            response.raise_for_status()
+            documents[name] = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("could not read %s's OpenAPI document: %s", name, type(exc).__name__)
+            missing.append(name)
+    return documents, missing
+
+
+class MergedOpenAPI:
+    """Builds the merged document on first use and keeps it once every service has answered."""
+
+    def __init__(self, upstreams: dict[str, Upstream], own_document: Any, timeout_s: float) -> None:
+        self.upstreams = upstreams
+        self.own_document = own_document
+        self.timeout_s = timeout_s
+        self._cached: dict[str, Any] | None = None
+
+    async def document(self) -> dict[str, Any]:
+        if self._cached is not None:
+            return self._cached
+        documents, missing = await fetch_documents(self.upstreams, self.timeout_s)
+        merged = merge_documents(self.own_document(), documents)
+        if missing:
+            merged["x-fangpin-missing-services"] = missing
+        else:
+            self._cached = merged
+        return merged

@@ -1,0 +1,114 @@
+"""Forward /api/v1 calls to the owning service and stream the answer back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from fastapi import Request
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from gateway.routing import owning_service
+from gateway.upstreams import Upstream
+from services.common.errors import FangpinError, GatewayTimeout, NotFound, ServiceUnavailable
+from services.common.logging import request_id_var
+from services.common.metrics import UPSTREAM_ERRORS
+
+logger = logging.getLogger("fangpin.gateway")
+
+# Only these request headers cross the hop; credentials and cookies never do.
+FORWARDED_REQUEST_HEADERS = (
+    "accept",
+    "accept-language",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+    "user-agent",
+)
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "x-request-id",
+}
+
+
+class BadGateway(FangpinError):
+    status, code, title = 502, "bad_gateway", "Bad gateway"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def upstream_headers(request: Request, extra: dict[str, str] | None = None) -> dict[str, str]:
+    headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    headers["x-request-id"] = request_id_var.get() or ""
+    headers["x-forwarded-for"] = client_address(request)
+    headers.update(extra or {})
+    return headers
+
+
+async def forward(
+    request: Request,
+    upstreams: dict[str, Upstream],
+    timeout_s: float,
+    extra_headers: dict[str, str] | None = None,
+) -> StreamingResponse:
+    service = owning_service(request.url.path)
+    if service is None:
+        raise NotFound(f"No API resource at {request.url.path}", code="unknown_path")
+    upstream = upstreams[service]
+    body = await request.body()
+    outgoing = upstream.client.build_request(
+        request.method,
+        request.url.path,
+        params=request.url.query,
+        headers=upstream_headers(request, extra_headers),
+        content=body,
+    )
+    response = await _send(upstream, outgoing, timeout_s)
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+    return StreamingResponse(
+        response.aiter_raw(),
+        status_code=response.status_code,
+        headers=headers,
+        background=BackgroundTask(response.aclose),
+    )
+
+
+async def _send(upstream: Upstream, outgoing: httpx.Request, timeout_s: float) -> httpx.Response:
+    """Send and wait for the status line; every failure becomes a problem the client can act on."""
+    try:
+        # httpx's timeouts do not cover in-process apps, and its read timeout is per read: bound it all.
+        async with asyncio.timeout(timeout_s):
+            return await upstream.client.send(outgoing, stream=True)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        UPSTREAM_ERRORS.labels(upstream.name, "unavailable").inc()
+        logger.warning("upstream %s unavailable: %s", upstream.name, type(exc).__name__)
+        raise ServiceUnavailable(
+            f"The {upstream.name} service is not reachable; try again shortly",
+            code="upstream_unavailable",
+            headers={"Retry-After": "5"},
+            service=upstream.name,
+        ) from exc
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
+        logger.warning("upstream %s timed out after %.1f s", upstream.name, timeout_s)
+        raise GatewayTimeout(
+            f"The {upstream.name} service did not answer within {timeout_s:g} s; the request may or may not "
+            "have taken effect, so retry it with the same id",
+            service=upstream.name,
+        ) from exc
+    except httpx.HTTPError as exc:
+        UPSTREAM_ERRORS.labels(upstream.name, "protocol").inc()
+        logger.warning("upstream %s failed: %s", upstream.name, type(exc).__name__)
+        raise BadGateway(f"The {upstream.name} service broke off the answer", service=upstream.name) from exc

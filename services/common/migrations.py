@@ -1,0 +1,114 @@
+"""Alembic per part: each part's tables live in its own PostgreSQL schema with its own version table.
+
+Migrations run in code (``fangpin migrate`` and at start), on a connection we hand to alembic, under an
+advisory lock so that two replicas starting together do not race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+VERSION_TABLE = "alembic_version"
+
+
+@dataclass
+class Migrations:
+    """Where a part's migration scripts are and which schema they manage."""
+
+    schema: str
+    directory: Path
+    heads: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.heads = tuple(ScriptDirectory.from_config(self.config()).get_heads())
+
+    def config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(self.directory))
+        cfg.attributes["schema"] = self.schema
+        return cfg
+
+    async def upgrade(self, engine: AsyncEngine, revision: str = "head") -> None:
+        cfg = self.config()
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"migrate:{self.schema}"}
+            )
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            await conn.run_sync(_run_upgrade, cfg, revision)
+
+    async def current(self, engine: AsyncEngine) -> tuple[str, ...]:
+        async with engine.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT to_regclass(:table) IS NOT NULL"), {"table": f'"{self.schema}".{VERSION_TABLE}'}
+            )
+            if not exists:
+                return ()
+            # The schema name is our own constant, never input.
+            query = f'SELECT version_num FROM "{self.schema}".{VERSION_TABLE}'  # noqa: S608
+            rows = await conn.execute(text(query))
+            return tuple(sorted(r[0] for r in rows))
+
+    async def at_head(self, engine: AsyncEngine) -> bool:
+        return await self.current(engine) == tuple(sorted(self.heads))
+
+
+def _run_upgrade(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+    """The body of every part's ``migrations/env.py``."""
+    schema: str = context.config.attributes["schema"]
+
+    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        if type_ == "schema":
+            return name == schema
+        return True
+
+    def configure_and_run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=include_name,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        configure_and_run(connection)
+        return
+    # Run from the alembic command line: connect with FANGPIN_DATABASE_URL ourselves.
+    asyncio.run(_run_standalone(configure_and_run))
+
+
+async def _run_standalone(run: Any) -> None:
+    import os
+
+    from services.common.database import create_engine
+
+    url = os.environ.get("FANGPIN_DATABASE_URL")
+    if not url:
+        raise SystemExit("Set FANGPIN_DATABASE_URL to run alembic directly, or use `fangpin migrate`")
+    engine = create_engine(url, part="alembic")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()

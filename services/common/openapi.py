@@ -1,0 +1,73 @@
+"""OpenAPI as clients see it: every error documented as problem+json, never FastAPI's default shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+from services.common.errors import PROBLEM_CONTENT_TYPE
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    code: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable machine code."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable error code")
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def problem_openapi(app: FastAPI) -> dict[str, Any]:
+    """Build the schema once: 422s point at Problem and every operation has a default problem response."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(_problem_components())
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = _problem_response("Invalid input")
+            responses.setdefault("default", _problem_response("Error (problem details)"))
+    app.openapi_schema = schema
+    return schema
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF}}}
+
+
+def _problem_components() -> dict[str, Any]:
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = problem.pop("$defs", {})
+    return {"Problem": problem, **defs}
+
+
+def use_problem_openapi(app: FastAPI) -> None:
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]

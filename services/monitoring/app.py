@@ -1,0 +1,25 @@
+"""The monitoring service: inspections, risk rules, alerts, the identification workflow, assistance, exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app_factory import create_part_app
+from services.common.migrations import Migrations
+from services.monitoring.models import SCHEMA
+from services.monitoring.settings import MonitoringSettings
+
+MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+
+
+def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
+    return create_part_app(
+        part="monitoring",
+        settings=settings or MonitoringSettings(),
+        title="fangpin monitoring",
+        description="Door-to-door inspections, risk rules, alerts, cases, assistance, exit and visits.",
+        routers=[],
+        migrations=MIGRATIONS,
+    )

@@ -1,0 +1,12 @@
+"""Monitoring settings: FANGPIN_MONITORING_<NAME>, falling back to FANGPIN_<NAME>."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+
+class MonitoringSettings(ServiceSettings):
+    part = "monitoring"
+    model_config = SettingsConfigDict(env_prefix="FANGPIN_MONITORING_", extra="ignore")

@@ -1,0 +1,70 @@
+"""Registry endpoints: thin, one-line docstrings (they become the OpenAPI summaries)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.common.area_codes import AreaLevel
+from services.common.database import SessionDep
+from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.registry.schemas import AreaCreate, AreaRead
+from services.registry.service import AreaService
+
+router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
+
+AreaCodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
+SCOPE_EVERYWHERE = ""
+
+
+@router.post(
+    "",
+    response_model=AreaRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": AreaRead, "description": "The same area already existed (a retried request)"}},
+)
+async def create_area(body: AreaCreate, session: SessionDep, response: Response) -> AreaRead:
+    """Create an administrative division (行政区划); repeating the same request returns the existing one."""
+    result = await AreaService(session).create(body, SCOPE_EVERYWHERE)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return AreaRead.model_validate(result.area)
+
+
+@router.get("", response_model=Page[AreaRead])
+async def list_areas(
+    session: SessionDep,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+    parent: Annotated[
+        str | None, Query(pattern=r"^[0-9]{12}$", description="Only direct children of")
+    ] = None,
+    level: AreaLevel | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name contains")] = None,
+    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Code starts with")] = None,
+) -> Page[AreaRead]:
+    """List areas in code order, filtered by parent, level, name or code prefix."""
+    return await AreaService(session).list(
+        SCOPE_EVERYWHERE,
+        limit=limit,
+        cursor=cursor,
+        parent_code=parent,
+        level=level,
+        name_contains=q,
+        code_prefix=within,
+    )
+
+
+@router.get("/{code}", response_model=AreaRead)
+async def get_area(code: AreaCodePath, session: SessionDep) -> AreaRead:
+    """Read one area by its code."""
+    return AreaRead.model_validate(await AreaService(session).get(code, SCOPE_EVERYWHERE))
+
+
+@router.get("/{code}/children", response_model=Page[AreaRead])
+async def list_area_children(
+    code: AreaCodePath, session: SessionDep, limit: PageLimit = DEFAULT_PAGE_SIZE, cursor: PageCursor = None
+) -> Page[AreaRead]:
+    """List the areas directly below one area."""
+    return await AreaService(session).children(code, SCOPE_EVERYWHERE, limit=limit, cursor=cursor)

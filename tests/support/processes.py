@@ -1,0 +1,75 @@
+"""Run fangpin parts as real OS processes on loopback ports, as production runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PartProcess:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+    env: dict[str, str] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_part(name: str, env: dict[str, str], log_dir: Path, *args: str) -> PartProcess:
+    port = free_port()
+    full_env = {**os.environ, **env}
+    log_path = log_dir / f"{name}-{port}.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fangpin", "serve", name, "--port", str(port), *args],
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    return PartProcess(name, port, process, log_path, env)
+
+
+def wait_ready(part: PartProcess, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if part.process.poll() is not None:
+            raise RuntimeError(f"{part.name} exited with {part.process.returncode}:\n{part.log()}")
+        try:
+            if httpx.get(f"{part.url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{part.name} not ready after {timeout_s} s:\n{part.log()}")

@@ -1,0 +1,114 @@
+"""The gateway: request ids across the hop, merged OpenAPI, and what happens when a service fails."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import httpx
+from fastapi import FastAPI
+
+from gateway.app import create_app as create_gateway
+from gateway.openapi import merge_documents
+from gateway.settings import GatewaySettings
+from tests.support.system import asgi_client
+
+
+async def test_request_id_is_set_echoed_and_passed_on(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/areas", headers={"X-Request-ID": "phone-42-abc"})
+    assert response.headers["x-request-id"] == "phone-42-abc"
+    fresh = await client.get("/api/v1/areas")
+    assert len(fresh.headers["x-request-id"]) == 32
+    unsafe = await client.get("/api/v1/areas", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_merged_openapi_lists_the_areas_endpoints(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/areas", "/api/v1/areas/{code}", "/api/v1/areas/{code}/children"} <= set(
+        document["paths"]
+    )
+    assert "Problem" in document["components"]["schemas"]
+    assert "x-fangpin-missing-services" not in document
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
+
+
+def test_merge_renames_clashing_schemas_and_their_references() -> None:
+    base = {"paths": {}, "components": {"schemas": {"Item": {"type": "string"}}}}
+    part = {
+        "paths": {
+            "/api/v1/things": {
+                "get": {"responses": {"200": {"schema": {"$ref": "#/components/schemas/Item"}}}}
+            },
+            "/healthz": {"get": {}},
+        },
+        "components": {"schemas": {"Item": {"type": "integer"}}},
+    }
+    merged = merge_documents(base, {"jobs": part})
+    assert merged["components"]["schemas"]["JobsItem"] == {"type": "integer"}
+    assert merged["components"]["schemas"]["Item"] == {"type": "string"}
+    ref = merged["paths"]["/api/v1/things"]["get"]["responses"]["200"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/JobsItem"
+    assert "/healthz" not in merged["paths"]
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def slow_service(delay_s: float) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/api/v1/areas")
+    async def slow() -> dict:
+        await asyncio.sleep(delay_s)
+        return {}
+
+    return app
+
+
+async def test_service_down_is_503_problem_quickly() -> None:
+    settings = GatewaySettings(
+        registry_url=f"http://127.0.0.1:{unused_port()}",
+        monitoring_url=None,
+        jobs_url=None,
+        upstream_timeout_s=5,
+    )
+    gateway = create_gateway(settings, local_apps={"monitoring": FastAPI(), "jobs": FastAPI()})
+    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+        started = time.perf_counter()
+        response = await client.get("/api/v1/areas")
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "upstream_unavailable"
+    assert response.headers["retry-after"]
+    assert elapsed < 2
+
+
+async def test_slow_service_is_504_within_the_timeout() -> None:
+    settings = GatewaySettings(registry_url=None, monitoring_url=None, jobs_url=None, upstream_timeout_s=0.3)
+    gateway = create_gateway(
+        settings, local_apps={"registry": slow_service(5), "monitoring": FastAPI(), "jobs": FastAPI()}
+    )
+    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+        started = time.perf_counter()
+        response = await client.get("/api/v1/areas")
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 504
+    assert response.json()["code"] == "upstream_timeout"
+    assert elapsed < 1.5
+
+
+async def test_openapi_says_which_service_is_missing() -> None:
+    settings = GatewaySettings(
+        registry_url=f"http://127.0.0.1:{unused_port()}", monitoring_url=None, jobs_url=None
+    )
+    gateway = create_gateway(settings, local_apps={"monitoring": FastAPI(), "jobs": FastAPI()})
+    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+        document = (await client.get("/api/v1/openapi.json")).json()
+    assert document["x-fangpin-missing-services"] == ["registry"]
