@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -90,10 +91,17 @@ def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
             server_header=False,
         )
         server = uvicorn.Server(config)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; turn that into a normal exit so the
+        # finally below still stops the embedded database.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         server.run()
         return 0 if server.started else 1
     finally:
         resolver.close()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def cmd_migrate(args: argparse.Namespace, runtime: RuntimeSettings) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
+import psutil
 
 logger = logging.getLogger("fangpin.embedded")
 
@@ -58,6 +59,12 @@ class EmbeddedPostgres:
         return self.url(name)
 
     def stop(self) -> None:
+        """Stop the server unless another living fangpin process still uses it."""
+        with self.server._lock:
+            # A process killed without cleanup leaves its pid in the library's handle list, which would
+            # keep the server running forever; forget the dead ones first.
+            handles = self.server.global_process_id_list
+            handles.put([pid for pid in handles.get() if psutil.pid_exists(pid)])
         self.server.cleanup()
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.support.processes import PartProcess, start_part, wait_ready
@@ -64,3 +65,35 @@ def test_killed_registry_gives_503_problem_in_under_two_seconds(parts: dict[str,
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "upstream_unavailable"
     assert elapsed < 2.0
+
+
+def embedded_servers(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "postgres" and str(data_dir) in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {"FANGPIN_DATA_DIR": str(data_dir)}
+    first = start_part("all", env, tmp_path, "--demo")
+    try:
+        wait_ready(first)
+        assert f"data in {data_dir / 'pgdata'}" in first.log()
+        with httpx.Client(base_url=first.url, timeout=10) as client:
+            assert client.get("/api/v1/areas/610924105201").json()["name"] == "黄金村"  # demo data
+            created = client.post("/api/v1/areas", json={"code": "610924105299", "name": "新村"})
+            assert created.status_code == 201
+    finally:
+        assert first.stop() in (0, 143)
+    assert embedded_servers(data_dir) == [], "the embedded PostgreSQL must stop with fangpin"
+
+    second = start_part("all", env, tmp_path)
+    try:
+        wait_ready(second)
+        with httpx.Client(base_url=second.url, timeout=10) as client:
+            assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"
+    finally:
+        second.stop()
