@@ -1,9 +1,11 @@
-"""The ``fangpin`` command: serve the system (all parts or one), migrate, load demo data."""
+"""The ``fangpin`` command: serve the system (all parts or one), migrate, manage the first admin, demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import secrets
 import signal
 import sys
 from collections.abc import Sequence
@@ -11,75 +13,75 @@ from collections.abc import Sequence
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
-from fangpin.demo import load_demo
-from fangpin.embedded import EmbeddedPostgres
-from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS, Part
+from fangpin.demo import DEMO_ADMIN, accounts_table, demo_passwords, load_demo, sign_in
+from fangpin.local import LocalRuntime
+from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
+from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
+from gateway.identity.bootstrap import create_admin
+from gateway.identity.credentials import PasswordHasher
+from gateway.identity.schemas import UserCreate
+from services.common.app_factory import migrate
+from services.common.audit.store import AuditStore
+from services.common.audit.table import audit_table
+from services.common.auth import generate_keypair
 from services.common.database import create_engine
 from services.common.logging import configure_logging
-from services.common.settings import RuntimeSettings, ServiceSettings
+from services.common.settings import RuntimeSettings
 
 
-class DatabaseResolver:
-    """Gives each part its database URL: its own setting, or the embedded server started on demand."""
-
-    def __init__(self, runtime: RuntimeSettings) -> None:
-        self.runtime = runtime
-        self.embedded: EmbeddedPostgres | None = None
-
-    def settings_for(self, part: Part, **overrides: object) -> ServiceSettings:
-        settings = part.settings_cls()
-        if settings.database_url is None and part.migrations is not None:
-            overrides["database_url"] = self.embedded_url()
-        return settings.model_copy(update=overrides) if overrides else settings
-
-    def embedded_url(self) -> str:
-        if self.embedded is None:
-            data_dir = self.runtime.data_dir
-            print(f"fangpin: embedded PostgreSQL, data in {data_dir / 'pgdata'}", file=sys.stderr, flush=True)
-            self.embedded = EmbeddedPostgres(data_dir)
-        return self.embedded.ensure_database()
-
-    def close(self) -> None:
-        if self.embedded is not None:
-            self.embedded.stop()
-
-
-def build_app(resolver: DatabaseResolver, part_name: str, *, migrate: bool, demo: bool) -> FastAPI:
+def build_app(local: LocalRuntime, part_name: str, *, migrate_schemas: bool, demo: bool) -> FastAPI:
     """The app for ``fangpin serve PART``; ``all`` is the gateway with every service in-process."""
-    overrides = {} if migrate else {"migrate_on_start": False}
+    overrides = {} if migrate_schemas else {"migrate_on_start": False}
     if part_name in SERVICE_PARTS:
         part = SERVICE_PARTS[part_name]
-        return part.create_app(resolver.settings_for(part, **overrides))
-    gateway_settings = resolver.settings_for(GATEWAY, **overrides)
+        return part.create_app(local.settings_for(part, **overrides))
+    gateway_settings = local.settings_for(GATEWAY, **overrides)
     local_apps = {}
     if part_name == "all":
         for name, part in SERVICE_PARTS.items():
             if getattr(gateway_settings, f"{name}_url") is None:
-                local_apps[name] = part.create_app(resolver.settings_for(part, **overrides))
-    startup = [_load_demo_in_process] if demo else []
+                local_apps[name] = part.create_app(local.settings_for(part, **overrides))
+    startup = [_demo_loader(local)] if demo else []
     return GATEWAY.create_app(gateway_settings, local_apps=local_apps, startup_tasks=startup)
 
 
-async def _load_demo_in_process(app: FastAPI) -> None:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fangpin.local") as client:
-        counts = await load_demo(client)
-    print(f"fangpin: demo data ready ({counts})", file=sys.stderr, flush=True)
-
-
-def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
-    resolver = DatabaseResolver(runtime)
-    try:
-        app = build_app(resolver, args.part, migrate=not args.no_migrate, demo=args.demo)
-        port = args.port or (GATEWAY.default_port if args.part == "all" else PARTS[args.part].default_port)
-        where = f"http://{args.host}:{port}"
+def _demo_loader(local: LocalRuntime):  # noqa: ANN202 - a startup task
+    async def load(app: FastAPI) -> None:
+        passwords = demo_passwords(local.runtime.data_dir)
+        username, display_name, role, area_code = DEMO_ADMIN
+        data = UserCreate(
+            username=username,
+            display_name=display_name,
+            password=passwords[username],
+            role=role,
+            area_code=area_code,
+        )
+        async with app.state.database.sessionmaker() as session:
+            await create_admin(
+                session, app.state.audit_store, app.state.identity.hasher, data, "fangpin serve --demo"
+            )
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fangpin.local") as client:
+            counts = await load_demo(client, await sign_in(client, username, passwords[username]), passwords)
         print(
-            f"fangpin: {args.part} on {where}"
-            + (f" — API docs at {where}/docs" if args.part in ("all", "gateway") else ""),
+            f"fangpin: demo data ready ({counts} new)\n{accounts_table(passwords)}",
             file=sys.stderr,
             flush=True,
         )
+
+    return load
+
+
+def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+    local = LocalRuntime(runtime)
+    try:
+        app = build_app(local, args.part, migrate_schemas=not args.no_migrate, demo=args.demo)
+        port = args.port or (GATEWAY.default_port if args.part == "all" else PARTS[args.part].default_port)
+        where = f"http://{args.host}:{port}"
+        docs = f" — API docs at {where}/docs" if args.part in ("all", "gateway") else ""
+        print(f"fangpin: {args.part} on {where}{docs}", file=sys.stderr, flush=True)
         config = uvicorn.Config(
             app,
             host=args.host,
@@ -97,7 +99,7 @@ def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
         server.run()
         return 0 if server.started else 1
     finally:
-        resolver.close()
+        local.close()
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -105,45 +107,101 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
-    resolver = DatabaseResolver(runtime)
+    local = LocalRuntime(runtime)
     try:
-        names = args.parts or list(SERVICE_PARTS)
-        for name in names:
+        for name in args.parts or list(PARTS):
             part = PARTS[name]
-            if part.migrations is None:
-                continue
-            settings = resolver.settings_for(part)
-            asyncio.run(_migrate(part, settings))
+            assert part.migrations is not None
+            asyncio.run(migrate(name, local.settings_for(part), part.migrations))
             print(f"fangpin: {name} migrated to {', '.join(part.migrations.heads)}", file=sys.stderr)
         return 0
     finally:
-        resolver.close()
+        local.close()
 
 
-async def _migrate(part: Part, settings: ServiceSettings) -> None:
-    assert part.migrations is not None and settings.database_url is not None
-    engine = create_engine(settings.database_url, part=part.name, pool_size=1, max_overflow=0)
+def read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        first, second = getpass.getpass(prompt), getpass.getpass("again: ")
+        if first != second:
+            raise SystemExit("fangpin: the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_create_admin(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+    password = read_password(f"password for {args.username}: ")
     try:
-        await part.migrations.upgrade(engine)
+        data = UserCreate(
+            username=args.username,
+            display_name=args.name or args.username,
+            password=password,
+            role="county_admin",
+            area_code=args.area,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"fangpin: {problems}", file=sys.stderr)
+        return 2
+    local = LocalRuntime(runtime)
+    try:
+        settings = local.settings_for(GATEWAY)
+        created = asyncio.run(_create_admin(settings, data))
+    finally:
+        local.close()
+    print(
+        f"fangpin: {'created' if created else 'already there:'} county_admin {args.username} for {args.area}",
+        file=sys.stderr,
+    )
+    return 0 if created else 1
+
+
+async def _create_admin(settings, data: UserCreate) -> bool:  # noqa: ANN001
+    await migrate("gateway", settings, GATEWAY_MIGRATIONS)
+    engine = create_engine(settings.database_url, part="gateway-cli", pool_size=1, max_overflow=0)
+    try:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        hasher = PasswordHasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+        store = AuditStore(audit_table(GATEWAY_MIGRATIONS.schema), chain="gateway")
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            _, created = await create_admin(session, store, hasher, data, "fangpin users create-admin")
+        return created
     finally:
         await engine.dispose()
 
 
 def cmd_demo(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+    password = read_password(f"password for {args.username}: ")
+
     async def run() -> dict[str, int]:
         async with httpx.AsyncClient(base_url=args.url, timeout=60) as client:
-            return await load_demo(client)
+            return await load_demo(client, await sign_in(client, args.username, password), passwords)
 
-    print(f"fangpin: demo data loaded into {args.url}: {asyncio.run(run())}", file=sys.stderr)
+    passwords = demo_passwords(runtime.data_dir)
+    print(
+        f"fangpin: demo data loaded into {args.url}: {asyncio.run(run())}\n{accounts_table(passwords)}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+    """Fresh keys as shell exports, for deployments where the parts run on different machines."""
+    private, public = generate_keypair()
+    for name, value in (
+        ("FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY", public),
+        ("FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY", private),
+        ("FANGPIN_GATEWAY_TOKEN_SECRET", secrets.token_urlsafe(48)),
+    ):
+        print(f"export {name}='{value.strip()}'")
     return 0
 
 
 def cmd_db_url(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
-    resolver = DatabaseResolver(runtime)
-    print(runtime.database_url or resolver.embedded_url())
-    # Leave the embedded server running for the psql session this URL is for.
-    if resolver.embedded is not None:
-        resolver.embedded.server.cleanup_mode = None
+    local = LocalRuntime(runtime)
+    print(runtime.database_url or local.embedded_urls()[0])
+    if local.embedded is not None:
+        local.embedded.server.cleanup_mode = None  # leave it running for the psql session this is for
     return 0
 
 
@@ -158,17 +216,35 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, help="default: 8000 (all, gateway), 8101-8103 (services)")
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade schemas at start")
-    serve.add_argument("--demo", action="store_true", help="load the demo data at start (idempotent)")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data and accounts at start (idempotent)"
+    )
     serve.add_argument("--grace-period", type=float, default=20.0, help="seconds to finish requests on stop")
     serve.set_defaults(handler=cmd_serve)
 
-    migrate = commands.add_parser("migrate", help="upgrade every part's schema to the latest version")
-    migrate.add_argument("parts", nargs="*", choices=list(PARTS), help="default: every part")
-    migrate.set_defaults(handler=cmd_migrate)
+    migrate_cmd = commands.add_parser("migrate", help="upgrade every part's schema to the latest version")
+    migrate_cmd.add_argument("parts", nargs="*", choices=list(PARTS), help="default: every part")
+    migrate_cmd.set_defaults(handler=cmd_migrate)
 
-    demo = commands.add_parser("demo", help="load the demo data into a running system")
+    users = commands.add_parser("users", help="manage accounts from the command line")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="USERS_COMMAND")
+    create = users_commands.add_parser(
+        "create-admin", help="create a county administrator (password on stdin)"
+    )
+    create.add_argument("username")
+    create.add_argument("--area", required=True, help="12-digit area code it administers (000000000000: all)")
+    create.add_argument("--name", help="display name (default: the username)")
+    create.set_defaults(handler=cmd_create_admin)
+
+    demo = commands.add_parser(
+        "demo", help="load the demo data into a running system (admin password on stdin)"
+    )
     demo.add_argument("--url", default="http://127.0.0.1:8000", help="the gateway's base URL")
+    demo.add_argument("--username", default="admin", help="an administrator with national scope")
     demo.set_defaults(handler=cmd_demo)
+
+    keys = commands.add_parser("keys", help="print a fresh set of signing keys as shell exports")
+    keys.set_defaults(handler=cmd_keys)
 
     db_url = commands.add_parser("db-url", help="print the database URL in use (starts the embedded server)")
     db_url.set_defaults(handler=cmd_db_url)
@@ -183,7 +259,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, runtime)
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

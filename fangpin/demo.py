@@ -1,22 +1,28 @@
 """Demo data drawn from the seed work summaries, loaded through the public API (so every rule applies).
 
-Loading is idempotent: every write is a create that answers 200 when the same thing already exists.
-The county and town names follow 篇5 (紫阳县蒿坪镇黄金村, 龙泉村); 篇1 does not name its town, so the
-demo calls it 双丰镇 after its 双丰村. The codes are illustrative, not the official ones.
+Loading is idempotent: each create answers 200 when the same thing already exists. The county and town
+names follow 篇5 (紫阳县蒿坪镇黄金村, 龙泉村); 篇1 does not name its town, so the demo calls it 双丰镇
+after its 双丰村. The codes are illustrative, not the official ones.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import secrets
+import string
+from pathlib import Path
 
 import httpx
 
 logger = logging.getLogger("fangpin.demo")
 
+COUNTY = "610924000000"
 DEMO_AREAS: list[tuple[str, str]] = [
     ("610000000000", "陕西省"),
     ("610900000000", "安康市"),
-    ("610924000000", "紫阳县"),
+    (COUNTY, "紫阳县"),
     ("610924105000", "蒿坪镇"),
     ("610924105201", "黄金村"),
     ("610924105202", "龙泉村"),
@@ -27,19 +33,78 @@ DEMO_AREAS: list[tuple[str, str]] = [
     ("610924108203", "红星村"),
     ("610924108204", "团结村"),
 ]
+# One user per role, each scoped as that role works. "admin" (national scope) is the bootstrap account.
+DEMO_ADMIN = ("admin", "系统管理员", "county_admin", "000000000000")
+DEMO_USERS: list[tuple[str, str, str, str]] = [
+    ("county", "紫阳县管理员", "county_admin", COUNTY),
+    ("reviewer", "蒿坪镇审核员", "town_reviewer", "610924105000"),
+    ("cadre", "黄金村村干部", "village_cadre", "610924105201"),
+    ("partner", "县医保局接口", "bureau_partner", COUNTY),
+    ("auditor", "县纪委审计员", "auditor", COUNTY),
+    ("ops", "运维值班", "ops", "000000000000"),
+]
 
 
 class DemoLoadError(RuntimeError):
     pass
 
 
-async def load_demo(client: httpx.AsyncClient) -> dict[str, int]:
-    """Create the demo data through the API behind ``client``; returns counts of what was created."""
-    created = 0
+def demo_passwords(data_dir: Path) -> dict[str, str]:
+    """The demo accounts' passwords: made once per data directory, kept there (0600), printed at start."""
+    path = data_dir / "demo-passwords.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    alphabet = string.ascii_letters + string.digits
+    passwords = {
+        username: "".join(secrets.choice(alphabet) for _ in range(12)) for username, *_ in [DEMO_ADMIN, *DEMO_USERS]
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(passwords, handle, indent=2)
+    return passwords
+
+
+def _ok(response: httpx.Response, what: str) -> httpx.Response:
+    if response.status_code not in (200, 201):
+        raise DemoLoadError(f"{what}: {response.status_code} {response.text}")
+    return response
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    token = _ok(response, f"sign in as {username}").json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def load_demo(
+    client: httpx.AsyncClient, admin_auth: dict[str, str], passwords: dict[str, str]
+) -> dict[str, int]:
+    """Create the demo areas and users through the API, as the bootstrap administrator."""
+    created = {"areas": 0, "users": 0}
     for code, name in DEMO_AREAS:
-        response = await client.post("/api/v1/areas", json={"code": code, "name": name})
-        if response.status_code not in (200, 201):
-            raise DemoLoadError(f"area {code} {name}: {response.status_code} {response.text}")
-        created += response.status_code == 201
-    logger.info("demo data loaded", extra={"areas_created": created, "areas_total": len(DEMO_AREAS)})
-    return {"areas": created}
+        response = _ok(
+            await client.post("/api/v1/areas", json={"code": code, "name": name}, headers=admin_auth), code
+        )
+        created["areas"] += response.status_code == 201
+    for username, display_name, role, area_code in DEMO_USERS:
+        body = {
+            "username": username,
+            "display_name": display_name,
+            "password": passwords[username],
+            "role": role,
+            "area_code": area_code,
+        }
+        response = _ok(await client.post("/api/v1/users", json=body, headers=admin_auth), username)
+        created["users"] += response.status_code == 201
+    logger.info("demo data loaded", extra=created)
+    return created
+
+
+def accounts_table(passwords: dict[str, str]) -> str:
+    lines = ["demo accounts (username / password / role / area):"]
+    for username, _, role, area_code in [DEMO_ADMIN, *DEMO_USERS]:
+        lines.append(f"  {username:<9} {passwords[username]:<14} {role:<15} {area_code}")
+    return "\n".join(lines)

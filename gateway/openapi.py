@@ -99,3 +99,26 @@ class MergedOpenAPI:
         else:
             self._cached = merged
         return merged
+
+
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "oauth2",
+        "description": "Sign in with username and password; send the access token as a Bearer token.",
+        "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+    },
+    "api_key": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "A partner system's key",
+    },
+}
+
+
+def with_security(document: dict[str, Any]) -> dict[str, Any]:
+    """Every operation needs a signed-in user or an API key, unless it says otherwise (the token endpoint)."""
+    document = copy.deepcopy(document)
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"bearer": []}, {"api_key": []}]
+    return document

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import httpx
 from fastapi import Request
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
-from gateway.routing import owning_service
+from gateway.routing import GATEWAY_RESOURCES, owning_service, resource_of
 from gateway.upstreams import Upstream
-from services.common.errors import FangpinError, GatewayTimeout, NotFound, ServiceUnavailable
+from services.common.errors import (
+    FangpinError,
+    GatewayTimeout,
+    MethodNotAllowed,
+    NotFound,
+    ServiceUnavailable,
+)
 from services.common.logging import request_id_var
 from services.common.metrics import UPSTREAM_ERRORS
 
@@ -57,22 +64,28 @@ def upstream_headers(request: Request, extra: dict[str, str] | None = None) -> d
     return headers
 
 
-async def forward(
-    request: Request,
-    upstreams: dict[str, Upstream],
-    timeout_s: float,
-    extra_headers: dict[str, str] | None = None,
-) -> StreamingResponse:
+def service_for(request: Request) -> str:
     service = owning_service(request.url.path)
     if service is None:
+        if resource_of(request.url.path) in GATEWAY_RESOURCES:
+            # The gateway's own route exists, just not for this method (or this exact path).
+            raise MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
         raise NotFound(f"No API resource at {request.url.path}", code="unknown_path")
+    return service
+
+
+async def forward(
+    request: Request, upstreams: dict[str, Upstream], timeout_s: float, sign: Callable[[str], str]
+) -> StreamingResponse:
+    """Forward to the owning service with an internal token that ``sign`` makes for that service."""
+    service = service_for(request)
     upstream = upstreams[service]
     body = await request.body()
     outgoing = upstream.client.build_request(
         request.method,
         request.url.path,
         params=request.url.query,
-        headers=upstream_headers(request, extra_headers),
+        headers=upstream_headers(request, {"authorization": f"Bearer {sign(service)}"}),
         content=body,
     )
     response = await _send(upstream, outgoing, timeout_s)

@@ -5,15 +5,21 @@ from __future__ import annotations
 API_PREFIX = "/api/v1"
 SERVICES = ("registry", "monitoring", "jobs")
 
+# Served by the gateway itself (identity, audit, system status).
+GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "openapi.json"})
+
 # Resources are added here as each service grows them; an unknown resource is a 404 at the gateway.
 ROUTES: dict[str, str] = {
     "areas": "registry",
 }
 
 
-def owning_service(path: str) -> str | None:
-    """The service that owns an /api/v1 path, or None."""
+def resource_of(path: str) -> str | None:
     if not path.startswith(API_PREFIX + "/"):
         return None
-    resource = path[len(API_PREFIX) + 1 :].split("/", 1)[0]
-    return ROUTES.get(resource)
+    return path[len(API_PREFIX) + 1 :].split("/", 1)[0]
+
+
+def owning_service(path: str) -> str | None:
+    """The service that owns an /api/v1 path, or None."""
+    return ROUTES.get(resource_of(path) or "")

@@ -27,3 +27,39 @@ class GatewaySettings(ServiceSettings):
         description="Give up waiting for a service's answer after this long (then 504)",
     )
     upstream_max_connections: int = Field(default=100, ge=1, le=10_000, description="Connections per service")
+
+    token_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Secret that signs access tokens (HS256); at least 32 characters",
+    )
+    internal_token_private_key: str | None = Field(
+        default=None, description="PEM Ed25519 private key that signs the internal tokens sent to services"
+    )
+    access_token_ttl_s: int = Field(default=900, ge=60, le=86_400, description="Lifetime of an access token")
+    refresh_token_ttl_s: int = Field(
+        default=14 * 86_400, ge=300, description="A sign-in lasts this long after its last refresh"
+    )
+    principal_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a disabled user or revoked key may still pass (per replica)",
+    )
+    login_window_s: int = Field(
+        default=900, ge=1, description="Window over which failed sign-ins are counted"
+    )
+    login_max_failures_per_user: int = Field(
+        default=5, ge=1, description="Failed sign-ins per username per window"
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins per client address per window"
+    )
+    rate_limit_per_s: float = Field(
+        default=50.0, gt=0, description="Sustained requests per second per caller"
+    )
+    rate_limit_burst: int = Field(default=200, ge=1, description="Requests a caller may burst above the rate")
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20, description="argon2id passes")
+    password_hash_memory_kib: int = Field(
+        default=65_536, ge=1024, description="argon2id memory per hash (KiB)"
+    )

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
+from tests.support.auth import ROOT_ADMIN, bootstrap_admin, make_user, sign_in
 from tests.support.database import (
+    create_app_role,
     create_test_database,
+    drop_app_role,
     drop_test_database,
     embedded_server_url,
     empty_all_tables,
     migrate_all,
     server_url_from_env,
+    with_database,
 )
-from tests.support.system import asgi_client, build_system
+from tests.support.system import Database, Keys, asgi_client, build_system
 
 
 @pytest.fixture(scope="session")
@@ -32,27 +37,65 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def database_url(server_url: str) -> AsyncIterator[str]:
-    url = await create_test_database(server_url)
-    await migrate_all(url)
-    yield url
-    await drop_test_database(server_url, url)
-
-
-@pytest.fixture
-async def clean_database(database_url: str) -> str:
-    await empty_all_tables(database_url)
-    return database_url
+async def database(server_url: str) -> AsyncIterator[Database]:
+    owner_url = await create_test_database(server_url)
+    role = await create_app_role(owner_url)
+    app_url = with_database(owner_url, make_url(owner_url).database, user=role) if role else owner_url
+    await migrate_all(owner_url, app_url)
+    yield Database(owner_url=owner_url, app_url=app_url)
+    await drop_test_database(server_url, owner_url)
+    if role:
+        await drop_app_role(server_url, role)
 
 
 @pytest.fixture(scope="session")
-async def system(database_url: str) -> AsyncIterator[FastAPI]:
-    app = build_system(database_url)
+def keys() -> Keys:
+    return Keys.generate()
+
+
+@pytest.fixture
+async def clean_database(database: Database) -> Database:
+    await empty_all_tables(database.owner_url)
+    return database
+
+
+@pytest.fixture(scope="session")
+async def system(database: Database, keys: Keys) -> AsyncIterator[FastAPI]:
+    app = build_system(database, keys)
     async with app.router.lifespan_context(app):
         yield app
 
 
 @pytest.fixture
-async def client(system: FastAPI, clean_database: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client(system: FastAPI, clean_database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the whole system, on empty tables."""
+    system.state.identity.authenticator.forget_all()
     async with asgi_client(system) as client:
         yield client
+
+
+@pytest.fixture
+async def admin_headers(system: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
+    """Signed in as a county administrator with national scope."""
+    await bootstrap_admin(system)
+    return await sign_in(client, ROOT_ADMIN)
+
+
+@pytest.fixture
+async def admin(system: FastAPI, admin_headers: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that is signed in as the national administrator."""
+    async with asgi_client(system, headers=admin_headers) as client:
+        yield client
+
+
+UserFactory = Callable[[str, str, str], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def user_headers(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> UserFactory:
+    """make(username, role, area_code) -> sign-in headers of a new user."""
+
+    async def make(username: str, role: str, area_code: str) -> dict[str, str]:
+        return await make_user(client, admin_headers, username, role, area_code)
+
+    return make

@@ -26,39 +26,39 @@ async def count_areas(client: httpx.AsyncClient) -> int:
     return len(response.json()["items"])
 
 
-async def test_create_and_read_an_area(client: httpx.AsyncClient) -> None:
-    await create_chain(client)
-    response = await client.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
+async def test_create_and_read_an_area(admin: httpx.AsyncClient) -> None:
+    await create_chain(admin)
+    response = await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
     assert response.status_code == 201
     body = response.json()
     assert body["level"] == "village"
     assert body["parent_code"] == "610924105000"
 
-    read = await client.get("/api/v1/areas/610924105201")
+    read = await admin.get("/api/v1/areas/610924105201")
     assert read.status_code == 200
     assert read.json()["name"] == "黄金村"
 
 
 async def test_retried_create_returns_the_same_area_and_a_different_one_conflicts(
-    client: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
 ) -> None:
-    await create_chain(client)
-    first = await client.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
-    again = await client.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
+    await create_chain(admin)
+    first = await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
+    again = await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
-    clash = await client.post("/api/v1/areas", json={"code": "610924105201", "name": "龙泉村"})
+    clash = await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "龙泉村"})
     assert clash.status_code == 409
     assert clash.json()["code"] == "area_exists"
-    assert (await client.get("/api/v1/areas/610924105201")).json()["name"] == "黄金村"
+    assert (await admin.get("/api/v1/areas/610924105201")).json()["name"] == "黄金村"
 
 
-async def test_concurrent_identical_creates_store_one_row(client: httpx.AsyncClient) -> None:
-    await create_chain(client)
+async def test_concurrent_identical_creates_store_one_row(admin: httpx.AsyncClient) -> None:
+    await create_chain(admin)
     body = {"code": "610924105202", "name": "龙泉村"}
-    responses = await asyncio.gather(*(client.post("/api/v1/areas", json=body) for _ in range(10)))
+    responses = await asyncio.gather(*(admin.post("/api/v1/areas", json=body) for _ in range(10)))
     assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
-    assert await count_areas(client) == len(CHAIN) + 1
+    assert await count_areas(admin) == len(CHAIN) + 1
 
 
 @pytest.mark.parametrize(
@@ -82,45 +82,45 @@ async def test_concurrent_identical_creates_store_one_row(client: httpx.AsyncCli
     ],
 )
 async def test_bad_codes_get_422_and_store_nothing(
-    client: httpx.AsyncClient, body: dict, field: str, code: str
+    admin: httpx.AsyncClient, body: dict, field: str, code: str
 ) -> None:
-    await create_chain(client)
-    response = await client.post("/api/v1/areas", json=body)
+    await create_chain(admin)
+    response = await admin.post("/api/v1/areas", json=body)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["code"] == code
     assert problem["errors"][0]["loc"] == ["body", field]
-    assert await count_areas(client) == len(CHAIN)
+    assert await count_areas(admin) == len(CHAIN)
 
 
-async def test_names_with_control_characters_are_refused(client: httpx.AsyncClient) -> None:
-    await create_chain(client)
-    response = await client.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金\u0000村"})
+async def test_names_with_control_characters_are_refused(admin: httpx.AsyncClient) -> None:
+    await create_chain(admin)
+    response = await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金\u0000村"})
     assert response.status_code == 422
-    assert await count_areas(client) == len(CHAIN)
+    assert await count_areas(admin) == len(CHAIN)
 
 
-async def test_unknown_area_is_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/v1/areas/610924199999")
+async def test_unknown_area_is_404_problem(admin: httpx.AsyncClient) -> None:
+    response = await admin.get("/api/v1/areas/610924199999")
     assert response.status_code == 404
     assert response.json()["code"] == "area_not_found"
-    malformed = await client.get("/api/v1/areas/61092419999x")
+    malformed = await admin.get("/api/v1/areas/61092419999x")
     assert malformed.status_code == 422
 
 
-async def test_children_and_keyset_pages_cover_everything_once(client: httpx.AsyncClient) -> None:
-    await create_chain(client)
+async def test_children_and_keyset_pages_cover_everything_once(admin: httpx.AsyncClient) -> None:
+    await create_chain(admin)
     villages = [f"610924105{n:03d}" for n in range(201, 226)]
     for code in villages:
         assert (
-            await client.post("/api/v1/areas", json={"code": code, "name": f"村{code[-3:]}"})
+            await admin.post("/api/v1/areas", json={"code": code, "name": f"村{code[-3:]}"})
         ).status_code == 201
     seen: list[str] = []
     cursor = None
     while True:
         params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
-        page = (await client.get("/api/v1/areas/610924105000/children", params=params)).json()
+        page = (await admin.get("/api/v1/areas/610924105000/children", params=params)).json()
         seen += [item["code"] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -128,19 +128,19 @@ async def test_children_and_keyset_pages_cover_everything_once(client: httpx.Asy
     assert seen == villages
 
 
-async def test_list_filters(client: httpx.AsyncClient) -> None:
-    await create_chain(client)
-    await client.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
-    towns = (await client.get("/api/v1/areas", params={"level": "town"})).json()["items"]
+async def test_list_filters(admin: httpx.AsyncClient) -> None:
+    await create_chain(admin)
+    await admin.post("/api/v1/areas", json={"code": "610924105201", "name": "黄金村"})
+    towns = (await admin.get("/api/v1/areas", params={"level": "town"})).json()["items"]
     assert [a["code"] for a in towns] == ["610924105000"]
-    named = (await client.get("/api/v1/areas", params={"q": "黄金"})).json()["items"]
+    named = (await admin.get("/api/v1/areas", params={"q": "黄金"})).json()["items"]
     assert [a["code"] for a in named] == ["610924105201"]
-    within = (await client.get("/api/v1/areas", params={"within": "610924"})).json()["items"]
+    within = (await admin.get("/api/v1/areas", params={"within": "610924"})).json()["items"]
     assert len(within) == 3
 
 
-async def test_a_forged_cursor_is_422_not_500(client: httpx.AsyncClient) -> None:
+async def test_a_forged_cursor_is_422_not_500(admin: httpx.AsyncClient) -> None:
     for cursor in ("not-base64!!", "eyJ4IjoxfQ", "W10"):
-        response = await client.get("/api/v1/areas", params={"cursor": cursor})
+        response = await admin.get("/api/v1/areas", params={"cursor": cursor})
         assert response.status_code == 422, cursor
         assert response.json()["code"] == "bad_cursor"

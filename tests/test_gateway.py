@@ -9,18 +9,16 @@ import time
 import httpx
 from fastapi import FastAPI
 
-from gateway.app import create_app as create_gateway
 from gateway.openapi import merge_documents
-from gateway.settings import GatewaySettings
-from tests.support.system import asgi_client
+from tests.support.system import Database, Keys, gateway_with
 
 
-async def test_request_id_is_set_echoed_and_passed_on(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/v1/areas", headers={"X-Request-ID": "phone-42-abc"})
+async def test_request_id_is_set_echoed_and_passed_on(admin: httpx.AsyncClient) -> None:
+    response = await admin.get("/api/v1/areas", headers={"X-Request-ID": "phone-42-abc"})
     assert response.headers["x-request-id"] == "phone-42-abc"
-    fresh = await client.get("/api/v1/areas")
+    fresh = await admin.get("/api/v1/areas")
     assert len(fresh.headers["x-request-id"]) == 32
-    unsafe = await client.get("/api/v1/areas", headers={"X-Request-ID": "bad id\twith spaces"})
+    unsafe = await admin.get("/api/v1/areas", headers={"X-Request-ID": "bad id\twith spaces"})
     assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
 
 
@@ -71,17 +69,15 @@ def slow_service(delay_s: float) -> FastAPI:
     return app
 
 
-async def test_service_down_is_503_problem_quickly() -> None:
-    settings = GatewaySettings(
-        registry_url=f"http://127.0.0.1:{unused_port()}",
-        monitoring_url=None,
-        jobs_url=None,
-        upstream_timeout_s=5,
-    )
-    gateway = create_gateway(settings, local_apps={"monitoring": FastAPI(), "jobs": FastAPI()})
-    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+async def test_service_down_is_503_problem_quickly(clean_database: Database, keys: Keys) -> None:
+    stand_ins = {"monitoring": FastAPI(), "jobs": FastAPI()}
+    down = f"http://127.0.0.1:{unused_port()}"
+    async with gateway_with(clean_database, keys, stand_ins, registry_url=down, upstream_timeout_s=5) as (
+        client,
+        auth,
+    ):
         started = time.perf_counter()
-        response = await client.get("/api/v1/areas")
+        response = await client.get("/api/v1/areas", headers=auth)
         elapsed = time.perf_counter() - started
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -90,25 +86,20 @@ async def test_service_down_is_503_problem_quickly() -> None:
     assert elapsed < 2
 
 
-async def test_slow_service_is_504_within_the_timeout() -> None:
-    settings = GatewaySettings(registry_url=None, monitoring_url=None, jobs_url=None, upstream_timeout_s=0.3)
-    gateway = create_gateway(
-        settings, local_apps={"registry": slow_service(5), "monitoring": FastAPI(), "jobs": FastAPI()}
-    )
-    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+async def test_slow_service_is_504_within_the_timeout(clean_database: Database, keys: Keys) -> None:
+    stand_ins = {"registry": slow_service(5), "monitoring": FastAPI(), "jobs": FastAPI()}
+    async with gateway_with(clean_database, keys, stand_ins, upstream_timeout_s=0.3) as (client, auth):
         started = time.perf_counter()
-        response = await client.get("/api/v1/areas")
+        response = await client.get("/api/v1/areas", headers=auth)
         elapsed = time.perf_counter() - started
     assert response.status_code == 504
     assert response.json()["code"] == "upstream_timeout"
     assert elapsed < 1.5
 
 
-async def test_openapi_says_which_service_is_missing() -> None:
-    settings = GatewaySettings(
-        registry_url=f"http://127.0.0.1:{unused_port()}", monitoring_url=None, jobs_url=None
-    )
-    gateway = create_gateway(settings, local_apps={"monitoring": FastAPI(), "jobs": FastAPI()})
-    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+async def test_openapi_says_which_service_is_missing(clean_database: Database, keys: Keys) -> None:
+    stand_ins = {"monitoring": FastAPI(), "jobs": FastAPI()}
+    down = f"http://127.0.0.1:{unused_port()}"
+    async with gateway_with(clean_database, keys, stand_ins, registry_url=down) as (client, _):
         document = (await client.get("/api/v1/openapi.json")).json()
     assert document["x-fangpin-missing-services"] == ["registry"]

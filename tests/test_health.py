@@ -11,17 +11,18 @@ from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.registry.app import create_app as create_registry
 from services.registry.settings import RegistrySettings
 from tests.support.database import create_test_database, drop_test_database
-from tests.support.system import asgi_client
+from tests.support.system import Database, Keys, asgi_client
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"registry": "ok", "monitoring": "ok", "jobs": "ok"}
+    checks = {"database": "ok", "migrations": "ok", "registry": "ok", "monitoring": "ok", "jobs": "ok"}
+    assert ready.json()["checks"] == checks
 
 
-async def test_each_service_has_health_and_metrics(system: FastAPI, clean_database: str) -> None:
+async def test_each_service_has_health_and_metrics(system: FastAPI, clean_database: Database) -> None:
     for name in ("registry", "monitoring", "jobs"):
         upstream = system.state.upstreams[name]
         ready = await upstream.client.get("/readyz")
@@ -31,18 +32,22 @@ async def test_each_service_has_health_and_metrics(system: FastAPI, clean_databa
         assert "fangpin_http_requests_total" in metrics.text
 
 
-async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
-    await client.get("/api/v1/areas/610924105201")
-    metrics = (await client.get("/metrics")).text
+async def test_metrics_count_requests_by_route(admin: httpx.AsyncClient) -> None:
+    await admin.get("/api/v1/areas/610924105201")
+    metrics = (await admin.get("/metrics")).text
     assert 'route="/api/v1/areas/{code}"' in metrics
     assert 'part="registry"' in metrics
     assert "fangpin_db_pool_size" in metrics
 
 
-async def test_readyz_is_503_until_migrations_reach_head(server_url: str) -> None:
+async def test_readyz_is_503_until_migrations_reach_head(server_url: str, keys: Keys) -> None:
     url = await create_test_database(server_url)
     try:
-        app = create_registry(RegistrySettings(database_url=url, migrate_on_start=False))
+        app = create_registry(
+            RegistrySettings(
+                database_url=url, migrate_on_start=False, internal_token_public_key=keys.internal_public
+            )
+        )
         async with app.router.lifespan_context(app), asgi_client(app) as client:
             behind = await client.get("/readyz")
             assert behind.status_code == 503
@@ -54,8 +59,8 @@ async def test_readyz_is_503_until_migrations_reach_head(server_url: str) -> Non
         await drop_test_database(server_url, url)
 
 
-async def test_migrations_use_their_own_schema_and_version_table(database_url: str) -> None:
-    engine = create_engine(database_url, part="test")
+async def test_migrations_use_their_own_schema_and_version_table(database: Database) -> None:
+    engine = create_engine(database.owner_url, part="test")
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
@@ -69,5 +74,5 @@ async def test_migrations_use_their_own_schema_and_version_table(database_url: s
             )
     finally:
         await engine.dispose()
-    assert schemas == ["jobs", "monitoring", "registry"]
+    assert schemas == ["gateway", "jobs", "monitoring", "registry"]
     assert public_tables == 0

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +16,21 @@ import psutil
 import pytest
 
 from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.system import Database, Keys
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
-def parts(clean_database: str, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
-    env = {"FANGPIN_DATABASE_URL": clean_database, "FANGPIN_LOG_JSON": "true"}
+def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
+    env = {
+        "FANGPIN_DATABASE_URL": clean_database.app_url,
+        "FANGPIN_MIGRATION_DATABASE_URL": clean_database.owner_url,
+        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
+        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
+        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+        "FANGPIN_LOG_JSON": "true",
+    }
     running: dict[str, PartProcess] = {}
     try:
         for name in ("registry", "monitoring", "jobs"):
@@ -37,9 +49,33 @@ def parts(clean_database: str, tmp_path: Path) -> Iterator[dict[str, PartProcess
             part.stop()
 
 
+def create_admin_with_the_cli(env: dict[str, str], username: str, password: str) -> None:
+    """`fangpin users create-admin`, the password on standard input, as an operator would run it."""
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")} | env
+    result = subprocess.run(
+        [sys.executable, "-m", "fangpin", "users", "create-admin", username, "--area", "000000000000"],
+        input=password + "\n",
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def sign_in_over_http(client: httpx.Client, username: str, password: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def test_create_and_read_an_area_through_the_gateway_over_http(parts: dict[str, PartProcess]) -> None:
     gateway = parts["gateway"].url
+    create_admin_with_the_cli(parts["gateway"].env, "operator", "a long enough password")
     with httpx.Client(base_url=gateway, timeout=10) as client:
+        client.headers.update(sign_in_over_http(client, "operator", "a long enough password"))
         created = client.post(
             "/api/v1/areas",
             json={"code": "610000000000", "name": "陕西省"},
@@ -56,8 +92,10 @@ def test_create_and_read_an_area_through_the_gateway_over_http(parts: dict[str, 
 
 
 def test_killed_registry_gives_503_problem_in_under_two_seconds(parts: dict[str, PartProcess]) -> None:
+    create_admin_with_the_cli(parts["gateway"].env, "operator", "a long enough password")
     parts["registry"].stop(signal.SIGKILL)
     with httpx.Client(base_url=parts["gateway"].url, timeout=10) as client:
+        client.headers.update(sign_in_over_http(client, "operator", "a long enough password"))
         started = time.perf_counter()
         response = client.get("/api/v1/areas")
         elapsed = time.perf_counter() - started
@@ -82,7 +120,10 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
     try:
         wait_ready(first)
         assert f"data in {data_dir / 'pgdata'}" in first.log()
+        passwords = json.loads((data_dir / "demo-passwords.json").read_text())
+        assert "demo accounts" in first.log()
         with httpx.Client(base_url=first.url, timeout=10) as client:
+            client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105201").json()["name"] == "黄金村"  # demo data
             created = client.post("/api/v1/areas", json={"code": "610924105299", "name": "新村"})
             assert created.status_code == 201
@@ -94,6 +135,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
     try:
         wait_ready(second)
         with httpx.Client(base_url=second.url, timeout=10) as client:
+            client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"
     finally:
         second.stop()

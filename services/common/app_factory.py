@@ -1,4 +1,4 @@
-"""Build a part's FastAPI app the same way for every service: lifespan, middleware, errors, health."""
+"""Build a part's FastAPI app the same way for every part: lifespan, middleware, errors, health, auth."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.engine import make_url
 
+from services.common.audit.router import internal_audit_router
+from services.common.audit.store import AuditStore
+from services.common.audit.table import audit_table
+from services.common.auth import InternalTokenVerifier, current_principal
 from services.common.database import Database, create_engine
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
@@ -40,7 +45,11 @@ def create_part_app(
     on_shutdown: Sequence[StartupHook] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     docs_url: str | None = "/docs",
+    gateway_verified: bool = True,
 ) -> FastAPI:
+    """``gateway_verified``: every route of ``routers`` requires the gateway's internal token (services);
+    the gateway itself passes False and authenticates its callers on its own."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrations is not None:
@@ -68,16 +77,31 @@ def create_part_app(
     app.state.settings = settings
     app.state.part = part
     install_error_handlers(app)
+    guard = [Depends(current_principal)] if gateway_verified else []
+    if gateway_verified:
+        if not settings.internal_token_public_key:
+            raise ConfigurationError(
+                f"{part}: FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY is not set, so no call could be verified"
+            )
+        app.state.token_verifier = InternalTokenVerifier(settings.internal_token_public_key, audience=part)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=guard)
+    if migrations is not None:
+        app.state.audit_store = AuditStore(audit_table(migrations.schema), chain=part)
+        if gateway_verified:
+            app.include_router(internal_audit_router(), dependencies=guard)
     app.include_router(health_router())
     app.include_router(metrics_router(on_scrape=[lambda: _record_pool(app)]))
     use_problem_openapi(app)
-    # Outermost first: the request id must exist before anything logs or refuses a body.
+    # Outermost last: the request id exists before anything logs or refuses a body.
     app.add_middleware(ContentTypeMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, part=part)
     return app
+
+
+def database_user(url: str) -> str | None:
+    return make_url(url).username
 
 
 async def _open_database(app: FastAPI, part: str, settings: ServiceSettings, migrations: Migrations) -> None:
@@ -91,9 +115,22 @@ async def _open_database(app: FastAPI, part: str, settings: ServiceSettings, mig
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     if settings.migrate_on_start:
-        await migrations.upgrade(engine)
+        await migrate(part, settings, migrations)
     app.state.database = Database(engine, part)
     app.state.migrations = migrations
+
+
+async def migrate(part: str, settings: ServiceSettings, migrations: Migrations) -> None:
+    """Upgrade as the owning role; grant the serving role its rights when it is a different one."""
+    assert settings.database_url is not None
+    owner_url = settings.migration_database_url or settings.database_url
+    app_user = database_user(settings.database_url)
+    app_role = app_user if app_user and app_user != database_user(owner_url) else None
+    engine = create_engine(owner_url, part=f"{part}-migrate", pool_size=1, max_overflow=0)
+    try:
+        await migrations.upgrade(engine, app_role=app_role)
+    finally:
+        await engine.dispose()
 
 
 def _record_pool(app: FastAPI) -> None:

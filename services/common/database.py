@@ -5,16 +5,25 @@ A request's session commits once at the end or rolls back on any error; service 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.errors import ServiceUnavailable
+from services.common.audit.store import AuditStore
+from services.common.audit.trail import SESSION_KEY, AuditTrail, Outcome, outcome_for_status
+from services.common.errors import FangpinError, ServiceUnavailable
+from services.common.logging import request_id_var
 from services.common.metrics import DB_POOL_CHECKED_OUT, DB_POOL_SIZE
+
+logger = logging.getLogger("fangpin.database")
 
 
 def async_url(url: str) -> str:
@@ -82,15 +91,79 @@ def get_database(request: Request) -> Database:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: commit after the endpoint returns, roll back if it raises."""
+    """The request's unit of work: commit after the endpoint returns, roll back if it raises.
+
+    The request's audit entries are written in the same transaction as its changes; a write that
+    fails is still recorded, with its outcome, in a transaction of its own.
+    """
     database = get_database(request)
+    store: AuditStore | None = getattr(request.app.state, "audit_store", None)
+    trail = trail_for(request)
     async with database.sessionmaker() as session:
+        session.info[SESSION_KEY] = trail
         try:
             yield session
-            await session.commit()
-        except BaseException:
+        except asyncio.CancelledError:
             await session.rollback()
             raise
+        except BaseException as exc:
+            await session.rollback()
+            await _record_failure(database, store, trail, request, exc)
+            raise
+        else:
+            if store is not None and (trail.entries or trail.is_write):
+                trail.principal = getattr(request.state, "principal", None)
+                await store.append(session, trail, Outcome.success, status=None)
+            await session.commit()
+
+
+def trail_for(request: Request) -> AuditTrail:
+    route = request.scope.get("route")
+    return AuditTrail(
+        method=request.method,
+        route=getattr(route, "path", request.url.path),
+        request_id=request_id_var.get(),
+        address=request.client.host if request.client else None,
+        client=request.headers.get("user-agent"),
+        path_params={k: str(v) for k, v in request.path_params.items()},
+    )
+
+
+async def record_denial(request: Request, exc: BaseException) -> None:
+    """Record a refused request that never opened a unit of work (e.g. refused before routing)."""
+    database = get_database(request)
+    await _record_failure(
+        database, getattr(request.app.state, "audit_store", None), trail_for(request), request, exc
+    )
+
+
+def status_of(exc: BaseException) -> int:
+    if isinstance(exc, FangpinError):
+        return exc.status
+    if isinstance(exc, RequestValidationError):
+        return 422
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code
+    return 500
+
+
+async def _record_failure(
+    database: Database, store: AuditStore | None, trail: AuditTrail, request: Request, exc: BaseException
+) -> None:
+    if getattr(exc, "audited", False):
+        return  # a guard already recorded this refusal
+    status = status_of(exc)
+    outcome = getattr(exc, "audit_outcome", None) or outcome_for_status(status)
+    if store is None or not (trail.is_write or outcome is Outcome.denied or trail.entries):
+        return
+    trail.principal = getattr(request.state, "principal", None)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            await store.append(session, trail, outcome, status)
+    except Exception:  # noqa: BLE001 - never hide the request's own error behind the audit's
+        logger.exception("could not record the failed request in the audit log")
+        return
+    exc.audited = True  # type: ignore[attr-defined]
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error, not a lost write.

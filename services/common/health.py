@@ -35,7 +35,7 @@ def health_router() -> APIRouter:
     return router
 
 
-async def readiness_checks(state: Any) -> dict[str, str]:
+async def readiness_checks(state: Any, include_extra: bool = True) -> dict[str, str]:
     checks: dict[str, str] = {}
     if getattr(state, "draining", False):
         checks["lifecycle"] = "draining"
@@ -50,6 +50,6 @@ async def readiness_checks(state: Any) -> dict[str, str]:
         if migrations is not None and checks["database"] == "ok":
             at_head = await migrations.at_head(database.engine)
             checks["migrations"] = "ok" if at_head else "behind head"
-    for name, check in getattr(state, "extra_readiness", {}).items():
+    for name, check in (getattr(state, "extra_readiness", {}) if include_extra else {}).items():
         checks[name] = await check()
     return checks

@@ -17,7 +17,9 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.common.audit.table import TABLE_NAME as AUDIT_TABLE
 
 VERSION_TABLE = "alembic_version"
 
@@ -39,7 +41,8 @@ class Migrations:
         cfg.attributes["schema"] = self.schema
         return cfg
 
-    async def upgrade(self, engine: AsyncEngine, revision: str = "head") -> None:
+    async def upgrade(self, engine: AsyncEngine, revision: str = "head", app_role: str | None = None) -> None:
+        """Upgrade the schema; with ``app_role``, grant that (serving) role what it may do, no more."""
         cfg = self.config()
         async with engine.begin() as conn:
             await conn.execute(
@@ -47,6 +50,8 @@ class Migrations:
             )
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(_run_upgrade, cfg, revision)
+            if app_role:
+                await grant_app_role(conn, self.schema, app_role)
 
     async def current(self, engine: AsyncEngine) -> tuple[str, ...]:
         async with engine.connect() as conn:
@@ -62,6 +67,23 @@ class Migrations:
 
     async def at_head(self, engine: AsyncEngine) -> bool:
         return await self.current(engine) == tuple(sorted(self.heads))
+
+
+async def grant_app_role(conn: AsyncConnection, schema: str, role: str) -> None:
+    """Data rights on every table of the schema, except that audit rows can only be added and read."""
+    quote = conn.dialect.identifier_preparer.quote
+    schema_q, role_q = quote(schema), quote(role)
+    for statement in (
+        f"GRANT USAGE ON SCHEMA {schema_q} TO {role_q}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {role_q}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role_q}",
+    ):
+        await conn.execute(text(statement))
+    has_audit = await conn.scalar(
+        text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"{schema_q}.{AUDIT_TABLE}"}
+    )
+    if has_audit:
+        await conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {schema_q}.{AUDIT_TABLE} FROM {role_q}"))
 
 
 def _run_upgrade(connection: Connection, cfg: Config, revision: str) -> None:

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.area_codes import AreaLevel
+from services.common.auth import Permission, Principal
 from services.common.database import SessionDep
+from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.registry.schemas import AreaCreate, AreaRead
 from services.registry.service import AreaService
@@ -15,7 +17,8 @@ from services.registry.service import AreaService
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
 
 AreaCodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
-SCOPE_EVERYWHERE = ""
+Reader = Annotated[Principal, requires(Permission.areas_read)]
+Writer = Annotated[Principal, requires(Permission.areas_write)]
 
 
 @router.post(
@@ -24,9 +27,11 @@ SCOPE_EVERYWHERE = ""
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": AreaRead, "description": "The same area already existed (a retried request)"}},
 )
-async def create_area(body: AreaCreate, session: SessionDep, response: Response) -> AreaRead:
+async def create_area(
+    body: AreaCreate, principal: Writer, session: SessionDep, response: Response
+) -> AreaRead:
     """Create an administrative division (行政区划); repeating the same request returns the existing one."""
-    result = await AreaService(session).create(body, SCOPE_EVERYWHERE)
+    result = await AreaService(session).create(body, principal)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return AreaRead.model_validate(result.area)
@@ -34,6 +39,7 @@ async def create_area(body: AreaCreate, session: SessionDep, response: Response)
 
 @router.get("", response_model=Page[AreaRead])
 async def list_areas(
+    principal: Reader,
     session: SessionDep,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
@@ -46,7 +52,7 @@ async def list_areas(
 ) -> Page[AreaRead]:
     """List areas in code order, filtered by parent, level, name or code prefix."""
     return await AreaService(session).list(
-        SCOPE_EVERYWHERE,
+        principal.scope_prefix,
         limit=limit,
         cursor=cursor,
         parent_code=parent,
@@ -57,14 +63,18 @@ async def list_areas(
 
 
 @router.get("/{code}", response_model=AreaRead)
-async def get_area(code: AreaCodePath, session: SessionDep) -> AreaRead:
-    """Read one area by its code."""
-    return AreaRead.model_validate(await AreaService(session).get(code, SCOPE_EVERYWHERE))
+async def get_area(code: AreaCodePath, principal: Reader, session: SessionDep) -> AreaRead:
+    """Read one area by its code (areas outside the caller's scope are not found)."""
+    return AreaRead.model_validate(await AreaService(session).get(code, principal.scope_prefix))
 
 
 @router.get("/{code}/children", response_model=Page[AreaRead])
 async def list_area_children(
-    code: AreaCodePath, session: SessionDep, limit: PageLimit = DEFAULT_PAGE_SIZE, cursor: PageCursor = None
+    code: AreaCodePath,
+    principal: Reader,
+    session: SessionDep,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> Page[AreaRead]:
     """List the areas directly below one area."""
-    return await AreaService(session).children(code, SCOPE_EVERYWHERE, limit=limit, cursor=cursor)
+    return await AreaService(session).children(code, principal.scope_prefix, limit=limit, cursor=cursor)

@@ -15,6 +15,8 @@ from services.common.area_codes import (
     prefix_of,
     structural_parent,
 )
+from services.common.audit import audit_trail, diff
+from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry.models import Area
@@ -34,9 +36,10 @@ def _code_error(field: str, exc: AreaCodeError) -> ValidationFailed:
 
 class AreaService:
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.repository = AreaRepository(session)
 
-    async def create(self, data: AreaCreate, scope_prefix: str) -> CreatedArea:
+    async def create(self, data: AreaCreate, principal: Principal) -> CreatedArea:
         try:
             level = level_of(data.code)
         except AreaCodeError as exc:
@@ -47,13 +50,23 @@ class AreaService:
                 f"Code {data.code} is a {level.value} code, not a {data.level.value}",
                 "level_mismatch",
             )
-        if not data.code.startswith(scope_prefix):
+        if not principal.covers(data.code):
+            # Decided from the codes alone, so the answer reveals nothing about what exists.
             raise Forbidden(f"Area {data.code} lies outside your area scope", code="outside_scope")
         parent_code = await self._check_parent(data, level)
         area = Area(code=data.code, name=data.name, level=level.value, parent_code=parent_code)
         if await self.repository.insert_if_absent(area):
             stored = await self.repository.get_any(data.code)
             assert stored is not None
+            audit_trail(self.session).record(
+                "area.create",
+                "area",
+                stored.code,
+                area_code=stored.code,
+                changes=diff(
+                    {}, {"name": stored.name, "level": stored.level, "parent_code": stored.parent_code}
+                ),
+            )
             return CreatedArea(stored, created=True)
         existing = await self.repository.get_any(data.code)
         assert existing is not None

@@ -1,6 +1,7 @@
 """A PostgreSQL database for one test run: on FANGPIN_DATABASE_URL's server, or an embedded one.
 
-Each run creates its own database (so runs never collide), builds it with the real migrations once,
+Each run creates its own database and its own serving role (so runs never collide and the serving
+role's limited rights are what the tests exercise), builds the schemas with the real migrations once,
 and empties every table between tests.
 """
 
@@ -15,7 +16,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from fangpin.parts import PARTS
-from services.common.database import create_engine
+from services.common.app_factory import migrate
 
 OUR_SCHEMAS = tuple(part.migrations.schema for part in PARTS.values() if part.migrations is not None)
 
@@ -24,8 +25,11 @@ def server_url_from_env() -> str | None:
     return os.environ.get("FANGPIN_DATABASE_URL") or None
 
 
-def with_database(url: str, database: str) -> str:
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
+def with_database(url: str, database: str, user: str | None = None) -> str:
+    parsed = make_url(url).set(database=database)
+    if user is not None:
+        parsed = parsed.set(username=user, password=None)
+    return parsed.render_as_string(hide_password=False)
 
 
 def libpq_url(url: str) -> str:
@@ -52,15 +56,32 @@ async def drop_test_database(server_url: str, database_url: str) -> None:
         await conn.close()
 
 
-async def migrate_all(database_url: str) -> None:
+async def create_app_role(owner_url: str) -> str | None:
+    """A login role without ownership, like production's serving role; None if we may not create roles."""
+    name = f"fangpin_app_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(libpq_url(owner_url))
+    try:
+        await conn.execute(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+    except asyncpg.InsufficientPrivilegeError:
+        return None
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_app_role(server_url: str, role: str) -> None:
+    conn = await asyncpg.connect(libpq_url(server_url))
+    try:
+        await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    finally:
+        await conn.close()
+
+
+async def migrate_all(owner_url: str, app_url: str) -> None:
     for part in PARTS.values():
-        if part.migrations is None:
-            continue
-        engine = create_engine(database_url, part=f"test-migrate-{part.name}", pool_size=1, max_overflow=0)
-        try:
-            await part.migrations.upgrade(engine)
-        finally:
-            await engine.dispose()
+        assert part.migrations is not None
+        settings = part.settings_cls(database_url=app_url, migration_database_url=owner_url)
+        await migrate(part.name, settings, part.migrations)
 
 
 async def table_names(conn: asyncpg.Connection, schemas: Iterable[str] = OUR_SCHEMAS) -> list[str]:
@@ -72,9 +93,9 @@ async def table_names(conn: asyncpg.Connection, schemas: Iterable[str] = OUR_SCH
     return [f'"{r["schemaname"]}"."{r["tablename"]}"' for r in rows]
 
 
-async def empty_all_tables(database_url: str) -> None:
-    """Between tests: every table empty, triggers (e.g. the audit guard) bypassed for the cleanup only."""
-    conn = await asyncpg.connect(libpq_url(database_url))
+async def empty_all_tables(owner_url: str) -> None:
+    """Between tests: every table empty; the audit log's guard is bypassed for this cleanup only."""
+    conn = await asyncpg.connect(libpq_url(owner_url))
     try:
         tables = await table_names(conn)
         if tables:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -9,24 +13,81 @@ from fastapi import FastAPI
 
 from fangpin.parts import GATEWAY, SERVICE_PARTS
 from gateway.settings import GatewaySettings
+from services.common.auth import generate_keypair
 
 
-def build_system(database_url: str, **gateway_settings: Any) -> FastAPI:
-    local_apps = {
-        name: part.create_app(part.settings_cls(database_url=database_url, migrate_on_start=False))
-        for name, part in SERVICE_PARTS.items()
-    }
-    settings = GatewaySettings(
-        database_url=database_url,
+@dataclass(frozen=True)
+class Keys:
+    internal_private: str
+    internal_public: str
+    token_secret: str
+
+    @classmethod
+    def generate(cls) -> Keys:
+        private, public = generate_keypair()
+        return cls(private, public, secrets.token_urlsafe(48))
+
+
+@dataclass(frozen=True)
+class Database:
+    owner_url: str  # owns the schemas, runs migrations, cleans between tests
+    app_url: str  # what the parts serve with
+
+
+# Fast password hashing for tests; production keeps argon2id's defaults.
+TEST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8192}
+
+
+def service_settings(part: str, database: Database, keys: Keys, **overrides: Any) -> Any:
+    settings_cls = SERVICE_PARTS[part].settings_cls
+    return settings_cls(
+        database_url=database.app_url,
+        migration_database_url=database.owner_url,
         migrate_on_start=False,
-        registry_url=None,
-        monitoring_url=None,
-        jobs_url=None,
-        **gateway_settings,
+        internal_token_public_key=keys.internal_public,
+        **overrides,
     )
-    return GATEWAY.create_app(settings, local_apps=local_apps)
+
+
+def gateway_settings(database: Database, keys: Keys, **overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {
+        "database_url": database.app_url,
+        "migration_database_url": database.owner_url,
+        "migrate_on_start": False,
+        "registry_url": None,
+        "monitoring_url": None,
+        "jobs_url": None,
+        "internal_token_public_key": keys.internal_public,
+        "internal_token_private_key": keys.internal_private,
+        "token_secret": keys.token_secret,
+        "rate_limit_per_s": 10_000,
+        "rate_limit_burst": 10_000,
+        **TEST_HASHING,
+    }
+    return GatewaySettings(**(values | overrides))
+
+
+def build_system(database: Database, keys: Keys, **gateway_overrides: Any) -> FastAPI:
+    local_apps = {
+        name: part.create_app(service_settings(name, database, keys)) for name, part in SERVICE_PARTS.items()
+    }
+    return GATEWAY.create_app(gateway_settings(database, keys, **gateway_overrides), local_apps=local_apps)
 
 
 def asgi_client(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)
+
+
+@asynccontextmanager
+async def gateway_with(
+    database: Database, keys: Keys, local_apps: dict[str, FastAPI] | None = None, **settings: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """A gateway of its own (own settings) in front of stand-in services, and an administrator's headers."""
+    from tests.support.auth import ROOT_ADMIN, bootstrap_admin, sign_in
+
+    stand_ins = {"registry": FastAPI(), "monitoring": FastAPI(), "jobs": FastAPI()} | (local_apps or {})
+    gateway = GATEWAY.create_app(gateway_settings(database, keys, **settings), local_apps=stand_ins)
+    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+        await bootstrap_admin(gateway)
+        yield client, await sign_in(client, ROOT_ADMIN)

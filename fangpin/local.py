@@ -1,0 +1,109 @@
+"""What a machine running fangpin provides when nothing is configured: the embedded database, with an
+owner role for migrations and a serving role without rights to alter the audit log, and generated keys
+kept in the data directory (so all parts started from it trust each other)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from fangpin.embedded import EmbeddedPostgres
+from fangpin.parts import Part
+from services.common.auth import generate_keypair
+from services.common.settings import RuntimeSettings, ServiceSettings
+
+APP_ROLE = "fangpin_app"
+
+
+class LocalRuntime:
+    def __init__(self, runtime: RuntimeSettings) -> None:
+        self.runtime = runtime
+        self.embedded: EmbeddedPostgres | None = None
+        self._urls: tuple[str, str] | None = None
+
+    def settings_for(self, part: Part, **overrides: object) -> ServiceSettings:
+        """The part's settings from the environment, completed with local defaults where unset."""
+        settings = part.settings_cls()
+        if settings.database_url is None and part.migrations is not None:
+            owner_url, app_url = self.embedded_urls()
+            overrides.setdefault("database_url", app_url)
+            overrides.setdefault("migration_database_url", owner_url)
+        keys = self.keys()
+        if not settings.internal_token_public_key:
+            overrides.setdefault("internal_token_public_key", keys["internal_public"])
+        if part.name == "gateway":
+            if not getattr(settings, "internal_token_private_key", None):
+                overrides.setdefault("internal_token_private_key", keys["internal_private"])
+            if not getattr(settings, "token_secret", None):
+                overrides.setdefault("token_secret", keys["token_secret"])
+        return settings.model_copy(update=overrides) if overrides else settings
+
+    def embedded_urls(self) -> tuple[str, str]:
+        """(owner URL, serving URL) on the embedded server, started on first use."""
+        if self._urls is None:
+            data_dir = self.runtime.data_dir
+            print(f"fangpin: embedded PostgreSQL, data in {data_dir / 'pgdata'}", file=sys.stderr, flush=True)
+            self.embedded = EmbeddedPostgres(data_dir)
+            owner_url = self.embedded.ensure_database()
+            asyncio.run(_ensure_login_role(owner_url, APP_ROLE))
+            self._urls = owner_url, self.embedded.url(user=APP_ROLE)
+        return self._urls
+
+    def keys(self) -> dict[str, str]:
+        """The internal token key pair and the access token secret, made once in the data directory."""
+        directory = self.runtime.data_dir / "keys"
+        if not directory.exists():
+            _generate_keys(directory)
+        return {name: (directory / filename).read_text() for name, filename in KEY_FILES.items()}
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+KEY_FILES = {
+    "internal_private": "internal-token.key.pem",
+    "internal_public": "internal-token.pub.pem",
+    "token_secret": "access-token.secret",
+}
+
+
+def _generate_keys(directory: Path) -> None:
+    """Write all keys to a private temporary directory and rename it into place in one step, so parts
+    starting at the same moment all end up with the same set."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f"{directory.name}.{os.getpid()}.tmp")
+    staging.mkdir(mode=0o700)
+    private, public = generate_keypair()
+    for name, content in (("internal_private", private), ("internal_public", public)):
+        _write_private(staging / KEY_FILES[name], content)
+    _write_private(staging / KEY_FILES["token_secret"], secrets.token_urlsafe(48))
+    try:
+        staging.rename(directory)
+    except OSError:
+        shutil.rmtree(staging)  # another part made them first; use theirs
+
+
+def _write_private(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+
+
+async def _ensure_login_role(owner_url: str, role: str) -> None:
+    conn = await asyncpg.connect(owner_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+            except asyncpg.DuplicateObjectError:
+                pass
+    finally:
+        await conn.close()

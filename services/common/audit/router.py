@@ -1,0 +1,69 @@
+"""The service side of the audit: the gateway asks each part to verify and list its own chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from services.common.audit.store import AuditStore
+from services.common.auth import Permission, Principal
+from services.common.errors import ServiceUnavailable
+from services.common.guards import requires
+from services.common.pagination import MAX_PAGE_SIZE
+
+INTERNAL_PREFIX = "/internal/audit"
+Auditor = Annotated[Principal, requires(Permission.audit_read)]
+
+
+def _store(request: Request) -> AuditStore:
+    store = getattr(request.app.state, "audit_store", None)
+    if store is None:
+        raise ServiceUnavailable("This part keeps no audit log")
+    return store
+
+
+def internal_audit_router() -> APIRouter:
+    router = APIRouter(prefix=INTERNAL_PREFIX, include_in_schema=False)
+
+    @router.get("/verify")
+    async def verify(request: Request, principal: Auditor) -> dict[str, Any]:
+        store = _store(request)
+        async with request.app.state.database.engine.connect() as conn:
+            return await store.verify(conn)
+
+    @router.get("/events")
+    async def events(
+        request: Request,
+        principal: Auditor,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+        actor: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        action: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_at: datetime | None = None,
+        before_chain: str | None = None,
+        before_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        store = _store(request)
+        before = (before_at, before_chain, before_id) if before_at and before_chain and before_id else None
+        async with request.app.state.database.engine.connect() as conn:
+            return await store.events(
+                conn,
+                scope_prefix=principal.scope_prefix,
+                limit=limit,
+                actor=actor,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                action=action,
+                outcome=outcome,
+                since=since,
+                until=until,
+                before=before,
+            )
+
+    return router

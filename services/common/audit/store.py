@@ -1,0 +1,129 @@
+"""Audit rows in the database: append under a lock (so the chain is one line), verify, query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from services.common.audit.chain import GENESIS, canonical_changes, first_broken_link, record_hash
+from services.common.audit.trail import AuditTrail, Outcome
+
+VERIFY_BATCH = 2000
+
+
+class AuditStore:
+    def __init__(self, table: sa.Table, chain: str) -> None:
+        self.table = table
+        self.chain = chain  # the part whose chain this is
+
+    async def append(self, session: AsyncSession, trail: AuditTrail, outcome: Outcome, status: int) -> None:
+        entries = trail.entries_to_write(succeeded=outcome is Outcome.success)
+        if not entries:
+            return
+        # One writer at a time per chain, until commit: each record links to the one committed before.
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"audit:{self.chain}"}
+        )
+        prev_hash = await session.scalar(
+            sa.select(self.table.c.hash).order_by(self.table.c.id.desc()).limit(1)
+        )
+        prev_hash = prev_hash or GENESIS
+        rows = []
+        actor = trail.actor_columns()
+        for entry in entries:
+            row = actor | {
+                "occurred_at": entry.occurred_at,
+                "action": entry.action,
+                "resource_type": entry.resource_type,
+                "resource_id": entry.resource_id,
+                "area_code": entry.area_code,
+                "changes": canonical_changes(entry.changes),
+                "outcome": outcome.value,
+                "status": status,
+            }
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = record_hash(prev_hash, row)
+            rows.append(row)
+        await session.execute(sa.insert(self.table), rows)
+
+    async def verify(self, conn: AsyncConnection | AsyncSession) -> dict[str, Any]:
+        """Walk the whole chain in id order; report the first broken link and the head to anchor."""
+        prev_hash, last_id, checked = GENESIS, 0, 0
+        while True:
+            query = (
+                sa.select(self.table)
+                .where(self.table.c.id > last_id)
+                .order_by(self.table.c.id)
+                .limit(VERIFY_BATCH)
+            )
+            rows = [dict(r._mapping) for r in (await conn.execute(query))]
+            if not rows:
+                break
+            broken, prev_hash = first_broken_link(rows, prev_hash)
+            if broken is not None:
+                return {"chain": self.chain, "ok": False, "records_checked": checked, "first_broken": broken}
+            checked += len(rows)
+            last_id = rows[-1]["id"]
+        head = {"id": last_id, "hash": prev_hash} if checked else None
+        return {
+            "chain": self.chain,
+            "ok": True,
+            "records_checked": checked,
+            "first_broken": None,
+            "head": head,
+        }
+
+    async def events(
+        self,
+        conn: AsyncConnection | AsyncSession,
+        *,
+        scope_prefix: str,
+        limit: int,
+        actor: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        action: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before: tuple[datetime, str, int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Newest first. ``before`` is the merged listing's cursor (occurred_at, chain, id)."""
+        t = self.table
+        query = sa.select(t)
+        if scope_prefix:
+            # An auditor sees what happened in its area and what its area's people did.
+            query = query.where(
+                sa.or_(t.c.area_code.startswith(scope_prefix), t.c.actor_scope.startswith(scope_prefix))
+            )
+        if actor:
+            query = query.where(sa.or_(t.c.actor_id == actor, t.c.actor_name == actor))
+        for column, value in (
+            (t.c.resource_type, resource_type),
+            (t.c.resource_id, resource_id),
+            (t.c.action, action),
+            (t.c.outcome, outcome),
+        ):
+            if value:
+                query = query.where(column == value)
+        if since:
+            query = query.where(t.c.occurred_at >= since)
+        if until:
+            query = query.where(t.c.occurred_at < until)
+        if before is not None:
+            at, chain, row_id = before
+            if self.chain < chain:
+                query = query.where(t.c.occurred_at <= at)
+            elif self.chain == chain:
+                query = query.where(
+                    sa.or_(t.c.occurred_at < at, sa.and_(t.c.occurred_at == at, t.c.id < row_id))
+                )
+            else:
+                query = query.where(t.c.occurred_at < at)
+        query = query.order_by(t.c.occurred_at.desc(), t.c.id.desc()).limit(limit)
+        rows = (await conn.execute(query)).all()
+        return [dict(r._mapping) | {"chain": self.chain} for r in rows]

@@ -1,0 +1,232 @@
+"""Who is calling, with which role, over which area: the principal the gateway vouches for.
+
+The gateway signs a short-lived internal token (EdDSA) for every call it forwards; each service
+verifies it with the gateway's public key and refuses anything else. A service reached directly,
+without the gateway, therefore lets no one in.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi import Depends, Request
+
+from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within, prefix_of
+from services.common.errors import Forbidden, Unauthorized
+
+INTERNAL_ISSUER = "fangpin-gateway"
+INTERNAL_TOKEN_TTL_S = 60
+CLOCK_LEEWAY_S = 5
+
+
+class Role(StrEnum):
+    village_cadre = "village_cadre"  # 村干部/驻村工作队: survey and edit in its village
+    town_reviewer = "town_reviewer"  # 乡镇审核
+    county_admin = "county_admin"  # 县级: users, thresholds, approvals
+    bureau_partner = "bureau_partner"  # 部门系统: push feeds, read aggregates
+    auditor = "auditor"  # read-only, sees the audit log
+    ops = "ops"  # health and metrics only
+
+
+class Permission(StrEnum):
+    areas_read = "areas:read"
+    areas_write = "areas:write"
+    users_manage = "users:manage"
+    api_keys_manage = "api_keys:manage"
+    audit_read = "audit:read"
+    system_status = "system:status"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.village_cadre: frozenset({Permission.areas_read}),
+    Role.town_reviewer: frozenset({Permission.areas_read}),
+    Role.county_admin: frozenset(
+        {
+            Permission.areas_read,
+            Permission.areas_write,
+            Permission.users_manage,
+            Permission.api_keys_manage,
+            Permission.system_status,
+        }
+    ),
+    Role.bureau_partner: frozenset({Permission.areas_read}),
+    Role.auditor: frozenset({Permission.areas_read, Permission.audit_read, Permission.system_status}),
+    Role.ops: frozenset({Permission.system_status}),
+}
+
+
+class PrincipalKind(StrEnum):
+    user = "user"
+    api_key = "api_key"
+    system = "system"  # the operator at the command line (fangpin users create-admin)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: identity, role and area scope, plus where the call came from (for the audit)."""
+
+    id: str
+    name: str
+    kind: PrincipalKind
+    role: Role
+    scope: str  # an area code; the principal acts on that area and everything below it
+    address: str | None = None
+    client: str | None = None
+    session_id: str | None = field(default=None, compare=False)
+
+    @property
+    def scope_prefix(self) -> str:
+        return prefix_of(self.scope)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def covers(self, area_code: str) -> bool:
+        return is_within(area_code, self.scope)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden(
+                f"The {self.role.value} role may not do this (needs {permission.value})",
+                code="permission_denied",
+                permission=permission.value,
+            )
+
+
+def generate_keypair() -> tuple[str, str]:
+    """A new Ed25519 key pair as (private PEM, public PEM)."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+class InternalTokenSigner:
+    """The gateway's half: sign a principal into a token for one service."""
+
+    def __init__(self, private_key_pem: str) -> None:
+        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the internal token key must be an Ed25519 private key")
+        self._key = key
+
+    def sign(self, principal: Principal, audience: str, request_id: str | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": INTERNAL_ISSUER,
+            "aud": audience,
+            "sub": principal.id,
+            "name": principal.name,
+            "kind": principal.kind.value,
+            "role": principal.role.value,
+            "scope": principal.scope,
+            "iat": now,
+            "exp": now + INTERNAL_TOKEN_TTL_S,
+            "jti": uuid.uuid4().hex,
+        }
+        for claim, value in (("ip", principal.address), ("ua", principal.client), ("rid", request_id)):
+            if value:
+                claims[claim] = value[:512]
+        return jwt.encode(claims, self._key, algorithm="EdDSA")
+
+
+class InternalTokenVerifier:
+    """A service's half: accept only fresh tokens the gateway signed for this service."""
+
+    def __init__(self, public_key_pem: str, audience: str) -> None:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the internal token key must be an Ed25519 public key")
+        self._key = key
+        self.audience = audience
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["EdDSA"],
+                audience=self.audience,
+                issuer=INTERNAL_ISSUER,
+                leeway=CLOCK_LEEWAY_S,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The internal token has expired", code="token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Calls must come through the gateway", code="invalid_internal_token") from exc
+        if claims["exp"] - claims["iat"] > 5 * INTERNAL_TOKEN_TTL_S:
+            raise Unauthorized("The internal token lives too long", code="invalid_internal_token")
+        try:
+            role = Role(claims["role"])
+            kind = PrincipalKind(claims["kind"])
+        except (KeyError, ValueError) as exc:
+            raise Unauthorized(
+                "The internal token names no known role", code="invalid_internal_token"
+            ) from exc
+        scope = str(claims.get("scope", ""))
+        if not is_valid_scope(scope):
+            raise Unauthorized(
+                "The internal token's scope is not an area code", code="invalid_internal_token"
+            )
+        return Principal(
+            id=str(claims["sub"]),
+            name=str(claims.get("name", "")),
+            kind=kind,
+            role=role,
+            scope=scope,
+            address=claims.get("ip"),
+            client=claims.get("ua"),
+        )
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    """Dependency for every service route: the verified caller (401 without a valid internal token)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    verifier: InternalTokenVerifier = request.app.state.token_verifier
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("Calls must come through the gateway", code="missing_internal_token")
+    principal = verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+__all__ = [
+    "NATIONAL_ROOT",
+    "CurrentPrincipal",
+    "InternalTokenSigner",
+    "InternalTokenVerifier",
+    "Permission",
+    "Principal",
+    "PrincipalKind",
+    "Role",
+    "current_principal",
+    "generate_keypair",
+]
