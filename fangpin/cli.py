@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from fangpin.demo import DEMO_ADMIN, accounts_table, demo_passwords, load_demo, sign_in
 from fangpin.local import LocalRuntime
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
+from fangpin.server import DrainingServer, apps_in
 from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
 from gateway.identity.bootstrap import create_admin
 from gateway.identity.credentials import PasswordHasher
@@ -92,7 +93,7 @@ def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
             timeout_graceful_shutdown=args.grace_period,
             server_header=False,
         )
-        server = uvicorn.Server(config)
+        server = DrainingServer(config, apps_in(app), drain_s=args.drain)
         # uvicorn re-raises SIGTERM after its graceful shutdown; turn that into a normal exit so the
         # finally below still stops the embedded database.
         signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -220,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="load the demo data and accounts at start (idempotent)"
     )
     serve.add_argument("--grace-period", type=float, default=20.0, help="seconds to finish requests on stop")
+    serve.add_argument(
+        "--drain", type=float, default=0.0, help="on SIGTERM, seconds /readyz answers 503 before stopping"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate_cmd = commands.add_parser("migrate", help="upgrade every part's schema to the latest version")

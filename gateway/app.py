@@ -28,7 +28,8 @@ from services.common.logging import request_id_var
 from services.common.migrations import Migrations
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
-PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# Every method goes to the owning service, which answers 405 with its exact Allow for those it lacks.
+PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 StartupTask = Callable[[FastAPI], Awaitable[None]]
 
 
@@ -84,6 +85,7 @@ def create_app(
         gateway_verified=False,
     )
     app.state.upstreams = upstreams
+    app.state.local_apps = local_apps
     app.state.extra_readiness = {}
     own_document = lambda: with_security(app.openapi())  # noqa: E731
     app.state.merged_openapi = MergedOpenAPI(upstreams, own_document, settings.upstream_timeout_s)

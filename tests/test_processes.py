@@ -139,3 +139,26 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
             assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"
     finally:
         second.stop()
+
+
+def test_sigterm_drains_then_stops(clean_database: Database, keys: Keys, tmp_path: Path) -> None:
+    env = {
+        "FANGPIN_DATABASE_URL": clean_database.app_url,
+        "FANGPIN_MIGRATION_DATABASE_URL": clean_database.owner_url,
+        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
+    }
+    registry = start_part("registry", env, tmp_path, "--no-migrate", "--drain", "1.5", "--grace-period", "5")
+    try:
+        wait_ready(registry)
+        started = time.monotonic()
+        registry.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        # Still serving, but no longer ready: the load balancer stops sending new work.
+        ready = httpx.get(f"{registry.url}/readyz", timeout=2)
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["lifecycle"] == "draining"
+        assert httpx.get(f"{registry.url}/healthz", timeout=2).status_code == 200
+        registry.process.wait(10)
+        assert 1.5 <= time.monotonic() - started < 8
+    finally:
+        registry.stop()
