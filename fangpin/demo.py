@@ -56,7 +56,8 @@ def demo_passwords(data_dir: Path) -> dict[str, str]:
         return json.loads(path.read_text())
     alphabet = string.ascii_letters + string.digits
     passwords = {
-        username: "".join(secrets.choice(alphabet) for _ in range(12)) for username, *_ in [DEMO_ADMIN, *DEMO_USERS]
+        username: "".join(secrets.choice(alphabet) for _ in range(12))
+        for username, *_ in [DEMO_ADMIN, *DEMO_USERS]
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -69,6 +70,14 @@ def _ok(response: httpx.Response, what: str) -> httpx.Response:
     if response.status_code not in (200, 201):
         raise DemoLoadError(f"{what}: {response.status_code} {response.text}")
     return response
+
+
+def _created(response: httpx.Response, what: str) -> bool:
+    """True if made now; False if it was already there, even if someone has changed it since (409)."""
+    if response.status_code == 409:
+        logger.info("demo %s exists and was changed since; left as it is", what)
+        return False
+    return _ok(response, what).status_code == 201
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
@@ -85,10 +94,8 @@ async def load_demo(
     """Create the demo areas and users through the API, as the bootstrap administrator."""
     created = {"areas": 0, "users": 0}
     for code, name in DEMO_AREAS:
-        response = _ok(
-            await client.post("/api/v1/areas", json={"code": code, "name": name}, headers=admin_auth), code
-        )
-        created["areas"] += response.status_code == 201
+        response = await client.post("/api/v1/areas", json={"code": code, "name": name}, headers=admin_auth)
+        created["areas"] += _created(response, f"area {code}")
     for username, display_name, role, area_code in DEMO_USERS:
         body = {
             "username": username,
@@ -97,8 +104,8 @@ async def load_demo(
             "role": role,
             "area_code": area_code,
         }
-        response = _ok(await client.post("/api/v1/users", json=body, headers=admin_auth), username)
-        created["users"] += response.status_code == 201
+        response = await client.post("/api/v1/users", json=body, headers=admin_auth)
+        created["users"] += _created(response, f"user {username}")
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from gateway.identity.context import allowed, identity_of
 from gateway.routing import SERVICES
 from services.common.audit.router import INTERNAL_PREFIX
+from services.common.audit.store import AuditFilters
 from services.common.auth import Permission, Principal
 from services.common.errors import ServiceUnavailable, ValidationFailed
 from services.common.logging import request_id_var
@@ -117,40 +118,22 @@ async def verify_audit(request: Request, principal: Auditor) -> VerifyReport:
 async def list_audit_events(
     request: Request,
     principal: Auditor,
+    filters: Annotated[AuditFilters, Query()],
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-    actor: Annotated[str | None, Query(max_length=100, description="User or key id, or username")] = None,
-    resource_type: Annotated[str | None, Query(max_length=50)] = None,
-    resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    action: Annotated[str | None, Query(max_length=100)] = None,
-    outcome: Annotated[str | None, Query(pattern="^(success|denied|rejected|failed)$")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
 ) -> AuditPage:
     """Audit records of your area, newest first, by actor, resource, action, outcome and time."""
     before = _before(cursor)
-    filters: dict[str, Any] = {
-        "actor": actor,
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "action": action,
-        "outcome": outcome,
-        "since": since,
-        "until": until,
-    }
     store = request.app.state.audit_store
     async with request.app.state.database.engine.connect() as conn:
         rows = await store.events(
-            conn, scope_prefix=principal.scope_prefix, limit=limit, before=before, **filters
+            conn, scope_prefix=principal.scope_prefix, limit=limit, filters=filters, before=before
         )
-    params = {
-        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v is not None
-    }
-    params["limit"] = limit
+    params = filters.model_dump(mode="json", exclude_none=True) | {"limit": limit}
     if before is not None:
         params |= {"before_at": before[0].isoformat(), "before_chain": before[1], "before_id": before[2]}
     for service_rows in (await _ask_services(request, principal, "events", params)).values():
-        rows += [AuditEvent(**r).model_dump() for r in service_rows]
+        rows += service_rows
     events = [AuditEvent(**r) for r in rows]
     events.sort(key=lambda e: (e.occurred_at, e.chain, e.id), reverse=True)
     page = events[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request
@@ -22,6 +23,7 @@ from services.common.errors import (
 )
 from services.common.logging import request_id_var
 from services.common.metrics import UPSTREAM_ERRORS
+from services.common.openapi import documented_methods
 
 logger = logging.getLogger("fangpin.gateway")
 
@@ -64,12 +66,21 @@ def upstream_headers(request: Request, extra: dict[str, str] | None = None) -> d
     return headers
 
 
+def wire_path(request: Request) -> str:
+    """The path as the client sent it (still percent-encoded), so odd bytes travel safely."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if raw else quote(request.url.path)
+
+
 def service_for(request: Request) -> str:
     service = owning_service(request.url.path)
     if service is None:
         if resource_of(request.url.path) in GATEWAY_RESOURCES:
-            # The gateway's own route exists, just not for this method (or this exact path).
-            raise MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+            allow = documented_methods(request.app, request.url.path)
+            if allow and request.method not in allow:
+                # The gateway's own route exists, just not for this method.
+                detail = f"{request.method} is not allowed on {request.url.path}"
+                raise MethodNotAllowed(detail, headers={"Allow": ", ".join(allow)})
         raise NotFound(f"No API resource at {request.url.path}", code="unknown_path")
     return service
 
@@ -83,7 +94,7 @@ async def forward(
     body = await request.body()
     outgoing = upstream.client.build_request(
         request.method,
-        request.url.path,
+        wire_path(request),
         params=request.url.query,
         headers=upstream_headers(request, {"authorization": f"Bearer {sign(service)}"}),
         content=body,

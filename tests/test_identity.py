@@ -116,7 +116,7 @@ async def test_api_key_is_shown_once_works_and_can_be_revoked(
     twin = await admin.post("/api/v1/api-keys", json={"name": "县医保局", "area_code": "610000000000"})
     assert twin.status_code == 409
 
-    revoked = await admin.delete(f"/api/v1/api-keys/{body['id']}")
+    revoked = await admin.post(f"/api/v1/api-keys/{body['id']}/revoke")
     assert revoked.status_code == 200 and revoked.json()["revoked"] is True
     after = await client.get("/api/v1/areas/610000000000", headers=as_partner)
     assert after.status_code == 401 and after.json()["code"] == "api_key_revoked"
@@ -215,3 +215,26 @@ async def test_page_sizes_are_capped(admin: httpx.AsyncClient, user_headers) -> 
     auditor = await user_headers("auditor-1", "auditor", COUNTY)
     response = await admin.get("/api/v1/audit/events", params={"limit": 501}, headers=auditor)
     assert response.status_code == 422
+
+
+async def test_renaming_a_key_to_an_active_name_is_a_conflict(admin: httpx.AsyncClient) -> None:
+    # Found by the API fuzzer: this was a 500 (the unique index caught it, nothing answered for it).
+    first = (await admin.post("/api/v1/api-keys", json={"name": "医保", "area_code": COUNTY})).json()
+    second = (await admin.post("/api/v1/api-keys", json={"name": "民政", "area_code": COUNTY})).json()
+    response = await admin.patch(f"/api/v1/api-keys/{second['id']}", json={"name": "医保", "base_version": 1})
+    assert response.status_code == 409 and response.json()["code"] == "api_key_name_taken"
+    assert (await admin.get(f"/api/v1/api-keys/{second['id']}")).json()["name"] == "民政"
+    assert first["name"] == "医保"
+
+
+async def test_wrong_methods_get_405_with_the_documented_allow(admin: httpx.AsyncClient) -> None:
+    for method, path, allow in (
+        ("PATCH", "/api/v1/users/me", "GET"),
+        ("PUT", "/api/v1/api-keys", "GET, POST"),
+        ("OPTIONS", "/api/v1/areas", "GET, POST"),
+        ("DELETE", "/api/v1/areas/610924000000", "GET"),
+    ):
+        response = await admin.request(method, path)
+        assert response.status_code == 405, (method, path)
+        assert response.headers["allow"] == allow, (method, path)
+    assert (await admin.get("/api/v1/users/not-a-uuid")).status_code == 404

@@ -24,7 +24,7 @@ class PreconditionRequired(FangpinError):
 def check_version(current: int, if_match: str | None, base_version: int | None) -> None:
     """Optimistic concurrency: the change must say which version it was based on, and it must be current."""
     claimed = base_version
-    if if_match is not None:
+    if if_match:
         try:
             claimed = int(if_match.strip().removeprefix("W/").strip('"'))
         except ValueError as exc:
@@ -156,6 +156,13 @@ class UserAdmin:
         )
 
 
+def _key_name_taken(name: str, area_code: str) -> Conflict:
+    return Conflict(
+        f"A key named {name!r} is active for {area_code}; revoke it or pick another name",
+        code="api_key_name_taken",
+    )
+
+
 def _key_state(key: ApiKey) -> dict:
     return {
         "name": key.name,
@@ -174,10 +181,7 @@ class ApiKeyAdmin:
         if not admin.covers(data.area_code):
             raise _outside(admin, data.area_code)
         if await self.keys.active_named(data.name, data.area_code) is not None:
-            raise Conflict(
-                f"A key named {data.name!r} is active for {data.area_code}; revoke it or pick another name",
-                code="api_key_name_taken",
-            )
+            raise _key_name_taken(data.name, data.area_code)
         secret_key, public_id, secret_hash = new_api_key()
         key = ApiKey(
             id=uuid.uuid4(),
@@ -194,7 +198,7 @@ class ApiKeyAdmin:
         try:
             await self.session.flush()
         except IntegrityError as exc:
-            raise Conflict(f"An active key named {data.name!r} exists", code="api_key_name_taken") from exc
+            raise _key_name_taken(data.name, data.area_code) from exc
         audit_trail(self.session).record(
             "api_key.create",
             "api_key",
@@ -227,7 +231,11 @@ class ApiKeyAdmin:
         audit_trail(self.session).record(
             "api_key.update", "api_key", str(key.id), area_code=key.area_code, changes=changes
         )
-        await self.session.flush()
+        name, area_code = key.name, key.area_code  # the failed flush leaves the object unreadable
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise _key_name_taken(name, area_code) from exc
         return key
 
     async def revoke(self, key_id: uuid.UUID, admin: Principal) -> ApiKey:

@@ -39,7 +39,10 @@ from services.common.pagination import (
 router = APIRouter(prefix="/api/v1")
 UserManager = Annotated[Principal, allowed(Permission.users_manage)]
 KeyManager = Annotated[Principal, allowed(Permission.api_keys_manage)]
-IfMatch = Annotated[str | None, Header(description='The version you read, e.g. "3"')]
+# Typed str (not Optional) so the schema does not invite a literal "null"; absent means None.
+IfMatch = Annotated[
+    str, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description='The version you read, e.g. "3"')
+]
 
 
 @router.post(
@@ -88,13 +91,13 @@ async def list_users(
     return Page[UserRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
+@router.get("/users/{user_id:uuid}", response_model=UserRead, tags=["users"])
 async def get_user(request: Request, user_id: uuid.UUID, admin: UserManager, session: SessionDep) -> UserRead:
     """Read one user of your area."""
     return user_read(await UserAdmin(session, identity_of(request).hasher).get(user_id, admin))
 
 
-@router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
+@router.patch("/users/{user_id:uuid}", response_model=UserRead, tags=["users"])
 async def update_user(
     request: Request,
     user_id: uuid.UUID,
@@ -145,13 +148,13 @@ def _key_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         ) from exc
 
 
-@router.get("/api-keys/{key_id}", response_model=ApiKeyRead, tags=["api-keys"])
+@router.get("/api-keys/{key_id:uuid}", response_model=ApiKeyRead, tags=["api-keys"])
 async def get_api_key(key_id: uuid.UUID, admin: KeyManager, session: SessionDep) -> ApiKeyRead:
     """Read one API key (never the key itself)."""
     return key_read(await ApiKeyAdmin(session).get(key_id, admin))
 
 
-@router.patch("/api-keys/{key_id}", response_model=ApiKeyRead, tags=["api-keys"])
+@router.patch("/api-keys/{key_id:uuid}", response_model=ApiKeyRead, tags=["api-keys"])
 async def update_api_key(
     request: Request,
     key_id: uuid.UUID,
@@ -166,7 +169,7 @@ async def update_api_key(
     return key_read(key)
 
 
-@router.delete("/api-keys/{key_id}", response_model=ApiKeyRead, tags=["api-keys"])
+@router.post("/api-keys/{key_id:uuid}/revoke", response_model=ApiKeyRead, tags=["api-keys"])
 async def revoke_api_key(
     request: Request, key_id: uuid.UUID, admin: KeyManager, session: SessionDep
 ) -> ApiKeyRead:

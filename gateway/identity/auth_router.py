@@ -38,6 +38,8 @@ async def issue_token(
 ) -> TokenResponse:
     """OAuth2 token endpoint: the password grant signs in, the refresh_token grant renews (one use)."""
     response.headers["Cache-Control"] = "no-store"
+    # Sign-in attempts share the address's bucket with failed credentials elsewhere.
+    identity_of(request).limiter.check(f"address:{client_address(request)}")
     service = sign_in_service(request, session)
     if grant_type == "password":
         if not username or not password:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,14 +14,18 @@ from services.common.auth import Role
 from services.common.text import CleanText
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
+# 12 digits with a non-zero province, or all zeros for the whole country.
+SCOPE_PATTERN = r"^(000000000000|(0[1-9]|[1-9][0-9])[0-9]{10})$"
+AREA_SCOPE_DESCRIPTION = "Area code the account acts on, with everything below it (000000000000 = all)"
 Password = Field(min_length=10, max_length=256, description="10 to 256 characters")
-KEY_ROLES = (Role.bureau_partner, Role.auditor, Role.ops)
 
 
-def _check_key_role(role: Role | None) -> Role | None:
-    if role is not None and role not in KEY_ROLES:
-        raise ValueError(f"API keys may have the roles {', '.join(r.value for r in KEY_ROLES)}")
-    return role
+class KeyRole(StrEnum):
+    """The roles a partner system's key may have: machines read and push, they do not approve."""
+
+    bureau_partner = Role.bureau_partner.value
+    auditor = Role.auditor.value
+    ops = Role.ops.value
 
 
 def _check_scope(value: str | None) -> str | None:
@@ -44,7 +49,7 @@ class UserCreate(BaseModel):
     display_name: CleanText = Field(min_length=1, max_length=100)
     password: str = Password
     role: Role
-    area_code: str = Field(description="The area the user acts on, with everything below it")
+    area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
 
     _scope = field_validator("area_code")(_check_scope)
 
@@ -56,7 +61,7 @@ class UserUpdate(BaseModel):
 
     display_name: CleanText | None = Field(default=None, min_length=1, max_length=100)
     role: Role | None = None
-    area_code: str | None = None
+    area_code: str | None = Field(default=None, pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     disabled: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=256, description="A new password")
     base_version: int | None = Field(default=None, ge=1)
@@ -69,7 +74,7 @@ class UserRead(BaseModel):
     username: str
     display_name: str
     role: Role
-    area_code: str
+    area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     version: int
     disabled: bool
     created_at: datetime
@@ -88,7 +93,7 @@ class Me(BaseModel):
     name: str
     kind: str
     role: Role
-    area_code: str
+    area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     permissions: list[str]
 
 
@@ -96,30 +101,28 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: CleanText = Field(min_length=1, max_length=100, description="Which system uses it, e.g. 县医保局")
-    role: Role = Field(default=Role.bureau_partner, description="bureau_partner, auditor or ops")
-    area_code: str
+    role: KeyRole = KeyRole.bureau_partner
+    area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
 
     _scope = field_validator("area_code")(_check_scope)
-    _machine_role = field_validator("role")(_check_key_role)
 
 
 class ApiKeyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: CleanText | None = Field(default=None, min_length=1, max_length=100)
-    role: Role | None = None
-    area_code: str | None = None
+    role: KeyRole | None = None
+    area_code: str | None = Field(default=None, pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     base_version: int | None = Field(default=None, ge=1)
 
     _scope = field_validator("area_code")(_check_scope)
-    _machine_role = field_validator("role")(_check_key_role)
 
 
 class ApiKeyRead(BaseModel):
     id: uuid.UUID
     name: str
     role: Role
-    area_code: str
+    area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     prefix: str = Field(description="The key's first characters, to recognise it")
     version: int
     created_at: datetime

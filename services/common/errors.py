@@ -182,7 +182,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error_cls = _STATUS_ERRORS.get(exc.status_code, FangpinError)
-        error = error_cls(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # The router names only the first route that matched the path; say every documented method.
+            from services.common.openapi import documented_methods
+
+            headers["Allow"] = ", ".join(documented_methods(request.app, request.url.path)) or headers.get(
+                "Allow", ""
+            )
+        error = error_cls(str(exc.detail) if exc.detail else None, headers=headers)
         if error_cls is FangpinError:
             error.status = exc.status_code
             error.code = f"http_{exc.status_code}"

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
+from starlette.routing import compile_path
 
 from services.common.errors import PROBLEM_CONTENT_TYPE
 
@@ -71,3 +72,19 @@ def _problem_components() -> dict[str, Any]:
 
 def use_problem_openapi(app: FastAPI) -> None:
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
+
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def documented_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the app's documented operations accept at ``path`` (the truthful Allow header)."""
+    matches = [
+        (template, operations)
+        for template, operations in app.openapi().get("paths", {}).items()
+        if compile_path(template)[0].match(path)
+    ]
+    # A literal path (/users/me) wins over a template that would also match it (/users/{user_id}).
+    literal = [(t, ops) for t, ops in matches if "{" not in t]
+    methods = {m.upper() for _, ops in (literal or matches) for m in ops if m.upper() in HTTP_METHODS}
+    return sorted(methods)

@@ -1,19 +1,40 @@
-"""Text fields that PostgreSQL and spreadsheets can hold: no NUL or other control characters."""
+"""Input fields read from text: names PostgreSQL and spreadsheets can hold, unambiguous date-times."""
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Field
+
+# Published in the OpenAPI document so clients (and fuzzers) know the rule; _clean enforces it and also
+# refuses lone surrogates, which JSON can carry but no regex dialect in common use can name.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$"
 
 
 def _clean(value: str) -> str:
     for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t":
+        # Cc: control characters (NUL breaks PostgreSQL text); Cs: lone surrogates cannot be stored.
+        if unicodedata.category(ch) in ("Cc", "Cs") and ch != "\t":
             raise ValueError("Text may not contain control characters")
     return unicodedata.normalize("NFC", value)
 
 
-CleanText = Annotated[str, AfterValidator(_clean)]
+CleanText = Annotated[
+    str, AfterValidator(_clean), Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS})
+]
 """A single-line text field: control characters (NUL, newlines …) are refused, Unicode normalised (NFC)."""
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read a bare number as seconds since 1970; a client sending one has made a mistake.
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and value.strip().lstrip("-").replace(".", "").isdigit()
+    ):
+        raise ValueError("Give a date-time in ISO 8601, e.g. 2026-11-28T08:00:00+08:00")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+"""A date-time given as ISO 8601 text (never a bare number)."""

@@ -10,6 +10,7 @@ from services.common.area_codes import AreaLevel
 from services.common.text import CleanText
 
 AREA_CODE_DESCRIPTION = "12-digit statistical division code (统计用区划代码)"
+CODE_PATTERN = r"^(0[1-9]|[1-9][0-9])[0-9]{10}$"
 
 
 class AreaCreate(BaseModel):
@@ -17,15 +18,24 @@ class AreaCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    # The pattern is published for clients; the service checks the code itself, to say which rule failed.
     code: str = Field(
-        min_length=1, max_length=32, description=AREA_CODE_DESCRIPTION, examples=["610924101201"]
+        min_length=1,
+        max_length=32,
+        description=AREA_CODE_DESCRIPTION,
+        examples=["610924101201"],
+        json_schema_extra={"pattern": CODE_PATTERN},
     )
     name: CleanText = Field(min_length=1, max_length=100, examples=["黄金村"])
     level: AreaLevel | None = Field(
         default=None, description="province 省, city 市, county 县, town 乡镇, village 行政村"
     )
     parent_code: str | None = Field(
-        default=None, min_length=1, max_length=32, description="Code of the area above; must be a prefix"
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="Code of the area above; must be a prefix",
+        json_schema_extra={"pattern": CODE_PATTERN},
     )
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from services.common.audit.store import AuditStore
+from services.common.audit.store import AuditFilters, AuditStore
 from services.common.auth import Permission, Principal
 from services.common.errors import ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import MAX_PAGE_SIZE
+from services.common.text import IsoDateTime
 
 INTERNAL_PREFIX = "/internal/audit"
 Auditor = Annotated[Principal, requires(Permission.audit_read)]
@@ -37,33 +37,16 @@ def internal_audit_router() -> APIRouter:
     async def events(
         request: Request,
         principal: Auditor,
+        filters: Annotated[AuditFilters, Query()],
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-        actor: str | None = None,
-        resource_type: str | None = None,
-        resource_id: str | None = None,
-        action: str | None = None,
-        outcome: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        before_at: datetime | None = None,
-        before_chain: str | None = None,
+        before_at: IsoDateTime | None = None,
+        before_chain: Annotated[str | None, Query(max_length=20)] = None,
         before_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        store = _store(request)
         before = (before_at, before_chain, before_id) if before_at and before_chain and before_id else None
         async with request.app.state.database.engine.connect() as conn:
-            return await store.events(
-                conn,
-                scope_prefix=principal.scope_prefix,
-                limit=limit,
-                actor=actor,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                action=action,
-                outcome=outcome,
-                since=since,
-                until=until,
-                before=before,
+            return await _store(request).events(
+                conn, scope_prefix=principal.scope_prefix, limit=limit, filters=filters, before=before
             )
 
     return router

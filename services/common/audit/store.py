@@ -6,13 +6,27 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.common.audit.chain import GENESIS, canonical_changes, first_broken_link, record_hash
 from services.common.audit.trail import AuditTrail, Outcome
+from services.common.text import IsoDateTime
 
 VERIFY_BATCH = 2000
+
+
+class AuditFilters(BaseModel):
+    """What an auditor may ask the audit log for (query parameters, the same at gateway and services)."""
+
+    actor: str | None = Field(default=None, max_length=100, description="User or key id, or username")
+    resource_type: str | None = Field(default=None, max_length=50)
+    resource_id: str | None = Field(default=None, max_length=100)
+    action: str | None = Field(default=None, max_length=100)
+    outcome: Outcome | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class AuditStore:
@@ -83,37 +97,32 @@ class AuditStore:
         *,
         scope_prefix: str,
         limit: int,
-        actor: str | None = None,
-        resource_type: str | None = None,
-        resource_id: str | None = None,
-        action: str | None = None,
-        outcome: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        filters: AuditFilters,
         before: tuple[datetime, str, int] | None = None,
     ) -> list[dict[str, Any]]:
         """Newest first. ``before`` is the merged listing's cursor (occurred_at, chain, id)."""
         t = self.table
+        f = filters
         query = sa.select(t)
         if scope_prefix:
             # An auditor sees what happened in its area and what its area's people did.
             query = query.where(
                 sa.or_(t.c.area_code.startswith(scope_prefix), t.c.actor_scope.startswith(scope_prefix))
             )
-        if actor:
-            query = query.where(sa.or_(t.c.actor_id == actor, t.c.actor_name == actor))
+        if f.actor:
+            query = query.where(sa.or_(t.c.actor_id == f.actor, t.c.actor_name == f.actor))
         for column, value in (
-            (t.c.resource_type, resource_type),
-            (t.c.resource_id, resource_id),
-            (t.c.action, action),
-            (t.c.outcome, outcome),
+            (t.c.resource_type, f.resource_type),
+            (t.c.resource_id, f.resource_id),
+            (t.c.action, f.action),
+            (t.c.outcome, f.outcome),
         ):
             if value:
                 query = query.where(column == value)
-        if since:
-            query = query.where(t.c.occurred_at >= since)
-        if until:
-            query = query.where(t.c.occurred_at < until)
+        if f.since:
+            query = query.where(t.c.occurred_at >= f.since)
+        if f.until:
+            query = query.where(t.c.occurred_at < f.until)
         if before is not None:
             at, chain, row_id = before
             if self.chain < chain:
