@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fangpin.demo import DEMO_ADMIN, accounts_table, demo_passwords, load_demo, sign_in
 from fangpin.local import LocalRuntime
@@ -104,10 +105,14 @@ def cmd_serve(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise SystemExit(0)  # uvicorn has already shut down gracefully: a clean stop
 
 
 def cmd_migrate(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+    unknown = [name for name in args.parts if name not in PARTS]
+    if unknown:
+        print(f"fangpin: no part named {', '.join(unknown)} (parts: {', '.join(PARTS)})", file=sys.stderr)
+        return 2
     local = LocalRuntime(runtime)
     try:
         for name in args.parts or list(PARTS):
@@ -157,10 +162,12 @@ def cmd_create_admin(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
 
 
 async def _create_admin(settings, data: UserCreate) -> bool:  # noqa: ANN001
-    await migrate("gateway", settings, GATEWAY_MIGRATIONS)
     engine = create_engine(settings.database_url, part="gateway-cli", pool_size=1, max_overflow=0)
     try:
-        from sqlalchemy.ext.asyncio import async_sessionmaker
+        if not await GATEWAY_MIGRATIONS.at_head(engine):
+            raise SystemExit(
+                "fangpin: the gateway's schema is not at the latest version; run `fangpin migrate`"
+            )
 
         hasher = PasswordHasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
         store = AuditStore(audit_table(GATEWAY_MIGRATIONS.schema), chain="gateway")
@@ -227,7 +234,9 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     migrate_cmd = commands.add_parser("migrate", help="upgrade every part's schema to the latest version")
-    migrate_cmd.add_argument("parts", nargs="*", choices=list(PARTS), help="default: every part")
+    migrate_cmd.add_argument(
+        "parts", nargs="*", metavar="PART", help=f"{', '.join(PARTS)} (default: every part)"
+    )
     migrate_cmd.set_defaults(handler=cmd_migrate)
 
     users = commands.add_parser("users", help="manage accounts from the command line")

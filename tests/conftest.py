@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from fangpin.embedded import EmbeddedPostgres
 from tests.support.auth import ROOT_ADMIN, bootstrap_admin, make_user, sign_in
 from tests.support.database import (
     create_app_role,
@@ -25,15 +26,21 @@ from tests.support.system import Database, Keys, asgi_client, build_system
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """FANGPIN_DATABASE_URL's server if set, else an embedded PostgreSQL for this run."""
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, EmbeddedPostgres | None]]:
+    """FANGPIN_DATABASE_URL's server if set, else an embedded PostgreSQL for this run (which fault
+    tests may restart)."""
     url = server_url_from_env()
     if url:
-        yield url
+        yield url, None
         return
     url, server = embedded_server_url(tmp_path_factory.mktemp("embedded"))
-    yield url
+    yield url, server  # type: ignore[misc]
     server.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def server_url(postgres: tuple[str, EmbeddedPostgres | None]) -> str:
+    return postgres[0]
 
 
 @pytest.fixture(scope="session")

@@ -106,6 +106,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except asyncio.CancelledError:
             await session.rollback()
             raise
+        except OSError as exc:
+            # The database's socket went away under the request (restart, failover); it left no trace.
+            raise DatabaseUnavailable() from exc
         except BaseException as exc:
             await session.rollback()
             await _record_failure(database, store, trail, request, exc)
@@ -115,6 +118,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 trail.principal = getattr(request.state, "principal", None)
                 await store.append(session, trail, Outcome.success, status=None)
             await session.commit()
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is not reachable right now; nothing was changed, retry shortly",
+            headers={"Retry-After": "2"},
+        )
 
 
 def trail_for(request: Request) -> AuditTrail:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -195,6 +196,21 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status = exc.status_code
             error.code = f"http_{exc.status_code}"
         return problem_response(error, request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        # 08: connection exceptions; 57P: the server is shutting down or starting up.
+        lost = exc.connection_invalidated or sqlstate.startswith(("08", "57P"))
+        if lost or isinstance(exc, (OperationalError, InterfaceError)):
+            # The database went away (restart, failover): nothing was committed, the client may retry.
+            logger.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig)
+            )
+            from services.common.database import DatabaseUnavailable  # the database module imports this one
+
+            return problem_response(DatabaseUnavailable(), request)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

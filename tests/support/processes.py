@@ -46,9 +46,11 @@ class PartProcess:
         return self.process.returncode
 
 
-def start_part(name: str, env: dict[str, str], log_dir: Path, *args: str) -> PartProcess:
+def start_part(
+    name: str, env: dict[str, str], log_dir: Path, *args: str, port: int | None = None
+) -> PartProcess:
     """Start ``fangpin serve NAME``; FANGPIN_* variables come only from ``env``, never from ours."""
-    port = free_port()
+    port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")} | env
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("wb") as log_file:

@@ -1,0 +1,161 @@
+"""Faults on real processes: a service killed mid-batch, the database restarted under traffic.
+
+Nothing acknowledged is lost, a retry with the same ids never doubles, and the system recovers
+without restarting our processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from fangpin.embedded import EmbeddedPostgres
+from tests.support.auth import ROOT_ADMIN
+from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.system import Database, Keys, asgi_client
+
+PASSWORD = "fault tests password"
+TOWN = "610924105000"
+CHAIN = [("610000000000", "陕西省"), ("610900000000", "安康市"), ("610924000000", "紫阳县"), (TOWN, "蒿坪镇")]
+
+
+def part_env(database: Database, keys: Keys) -> dict[str, str]:
+    return {
+        "FANGPIN_DATABASE_URL": database.app_url,
+        "FANGPIN_MIGRATION_DATABASE_URL": database.owner_url,
+        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
+        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
+        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+        "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "100000",
+        "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "100000",
+    }
+
+
+@pytest.fixture
+def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
+    env = part_env(clean_database, keys)
+    running: dict[str, PartProcess] = {}
+    try:
+        for name in ("registry", "monitoring", "jobs"):
+            running[name] = start_part(name, env, tmp_path, "--no-migrate")
+        urls = {
+            f"FANGPIN_GATEWAY_{n.upper()}_URL": running[n].url for n in ("registry", "monitoring", "jobs")
+        }
+        running["gateway"] = start_part(
+            "gateway", env | urls | {"FANGPIN_GATEWAY_UPSTREAM_TIMEOUT_S": "5"}, tmp_path
+        )
+        for part in running.values():
+            wait_ready(part)
+        command = [
+            sys.executable,
+            "-m",
+            "fangpin",
+            "users",
+            "create-admin",
+            ROOT_ADMIN,
+            "--area",
+            "000000000000",
+        ]
+        clean_env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")} | env
+        subprocess.run(
+            command, input=PASSWORD + "\n", env=clean_env, text=True, check=True, capture_output=True
+        )
+        yield running
+    finally:
+        for part in running.values():
+            part.stop()
+
+
+async def create_all(
+    client: httpx.AsyncClient, bodies: list[dict], acknowledged: set[str], workers: int = 8
+) -> None:
+    """Create each area once; remember which creates were acknowledged (2xx); keep going past errors."""
+    queue = iter(bodies)
+
+    async def worker() -> None:
+        for body in queue:
+            try:
+                response = await client.post("/api/v1/areas", json=body)
+            except httpx.HTTPError:
+                continue
+            if response.status_code in (200, 201):
+                acknowledged.add(body["code"])
+            else:
+                # Anything else must be something a phone can retry, never a 500.
+                assert response.status_code in (502, 503, 504), response.text
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_retries_never_double(
+    parts: dict[str, PartProcess], tmp_path: Path
+) -> None:
+    gateway = parts["gateway"].url
+    form = {"grant_type": "password", "username": ROOT_ADMIN, "password": PASSWORD}
+    async with httpx.AsyncClient(base_url=gateway, timeout=10) as client:
+        token = (await client.post("/api/v1/auth/token", data=form)).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        for code, name in CHAIN:
+            assert (await client.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+        bodies = [{"code": f"610924105{n:03d}", "name": f"村{n}"} for n in range(1, 301)]
+        acknowledged: set[str] = set()
+
+        async def kill_when_busy() -> None:
+            while len(acknowledged) < 60:  # noqa: ASYNC110 - polls a set the workers fill
+                await asyncio.sleep(0.01)
+            parts["registry"].process.send_signal(signal.SIGKILL)
+
+        await asyncio.gather(create_all(client, bodies, acknowledged), kill_when_busy())
+        assert 60 <= len(acknowledged) < len(bodies), "the kill should have landed mid-batch"
+
+        registry = parts["registry"]
+        parts["registry"] = start_part("registry", registry.env, tmp_path, "--no-migrate", port=registry.port)
+        wait_ready(parts["registry"])
+
+        # The phone retries everything with the same bodies until every one is acknowledged.
+        retried: set[str] = set()
+        await create_all(client, bodies, retried)
+        assert retried == {b["code"] for b in bodies}
+
+        stored = (await client.get(f"/api/v1/areas/{TOWN}/children", params={"limit": 500})).json()["items"]
+        codes = [area["code"] for area in stored]
+        assert len(codes) == len(set(codes)) == len(bodies)
+        assert acknowledged <= set(codes)
+
+
+async def test_database_restart_under_traffic_recovers_without_restarting_us(
+    system: FastAPI, admin_headers: dict[str, str], postgres: tuple[str, EmbeddedPostgres | None]
+) -> None:
+    _, server = postgres
+    if server is None:
+        pytest.skip("needs the embedded PostgreSQL, which the test may restart (FANGPIN_DATABASE_URL is set)")
+    async with asgi_client(system, headers=admin_headers) as client:
+        for code, name in CHAIN[:2]:
+            assert (await client.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def traffic() -> None:
+            while not stop.is_set():
+                statuses.append((await client.get("/api/v1/areas/610900000000")).status_code)
+                await asyncio.sleep(0.01)
+
+        runner = asyncio.create_task(traffic())
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(server.restart)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await runner
+        assert set(statuses) <= {200, 503}, sorted(set(statuses))
+        # Once it is back, every request works again, with no restart of the application.
+        after = [(await client.get("/api/v1/areas/610900000000")).status_code for _ in range(20)]
+        assert after == [200] * 20
