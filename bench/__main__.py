@@ -1,0 +1,47 @@
+"""bench/run: every benchmark, one table. Each figure is measured against a baseline in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.environment import BenchEnvironment
+from bench.gateway_hop import gateway_hop
+from bench.report import Row, print_table
+from bench.writes import area_writes
+from tests.support.database import embedded_server_url
+
+SIZES = {"small": 1, "medium": 4, "large": 16}
+
+
+async def main(size: str, server: str, workdir: Path) -> list[Row]:
+    scale = SIZES[size]
+    rows: list[Row] = []
+    async with BenchEnvironment.start(server, workdir) as env:
+        rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
+        rows += await area_writes(env, count=1_000 * scale)
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser.add_argument("--size", choices=list(SIZES), default="small")
+    args = parser.parse_args()
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="fangpin-bench-"))
+    server, embedded = os.environ.get("FANGPIN_DATABASE_URL"), None
+    if not server:
+        # Started before the event loop: the embedded server's setup runs its own.
+        server, embedded = embedded_server_url(workdir / "pg")
+    try:
+        rows = asyncio.run(main(args.size, server, workdir))
+    finally:
+        if embedded is not None:
+            embedded.stop()  # type: ignore[attr-defined]
+    print_table(rows, title=f"fangpin benchmarks (size {args.size}, {time.monotonic() - started:.0f} s)")
+    sys.exit(0)

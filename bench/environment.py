@@ -1,0 +1,87 @@
+"""A system to measure: its own database, the parts as separate processes on loopback, an admin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from tests.support.database import (
+    create_app_role,
+    create_test_database,
+    drop_app_role,
+    drop_test_database,
+    migrate_all,
+    with_database,
+)
+from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.system import Database, Keys
+
+ADMIN, PASSWORD = "bench-admin", "bench password 0001"
+
+
+@dataclass
+class BenchEnvironment:
+    database: Database
+    keys: Keys
+    parts: dict[str, PartProcess]
+    admin_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        return self.parts["gateway"].url
+
+    @classmethod
+    @asynccontextmanager
+    async def start(cls, server: str, workdir: Path) -> AsyncIterator[BenchEnvironment]:
+        """Everything on a fresh database of ``server``; dropped again at the end."""
+        owner = await create_test_database(server)
+        role = await create_app_role(owner)
+        app = with_database(owner, make_url(owner).database, user=role) if role else owner
+        await migrate_all(owner, app)
+        keys = Keys.generate()
+        env = {
+            "FANGPIN_DATABASE_URL": app,
+            "FANGPIN_MIGRATION_DATABASE_URL": owner,
+            "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
+            "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
+            "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+            "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "1000000",
+            "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "1000000",
+            "FANGPIN_LOG_LEVEL": "WARNING",
+        }
+        parts: dict[str, PartProcess] = {}
+        try:
+            for name in ("registry", "monitoring", "jobs"):
+                parts[name] = start_part(name, env, workdir, "--no-migrate")
+            urls = {
+                f"FANGPIN_GATEWAY_{n.upper()}_URL": parts[n].url for n in ("registry", "monitoring", "jobs")
+            }
+            parts["gateway"] = start_part("gateway", env | urls, workdir, "--no-migrate")
+            for part in parts.values():
+                wait_ready(part)
+            environment = cls(Database(owner, app), keys, parts)
+            environment.admin_headers = _admin_headers(environment.gateway, env)
+            yield environment
+        finally:
+            for part in parts.values():
+                part.stop()
+            await drop_test_database(server, owner)
+            if role:
+                await drop_app_role(server, role)
+
+
+def _admin_headers(gateway: str, env: dict[str, str]) -> dict[str, str]:
+    command = [sys.executable, "-m", "fangpin", "users", "create-admin", ADMIN, "--area", "000000000000"]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")} | env
+    subprocess.run(command, input=PASSWORD + "\n", env=full_env, text=True, check=True, capture_output=True)
+    form = {"grant_type": "password", "username": ADMIN, "password": PASSWORD}
+    token = httpx.post(f"{gateway}/api/v1/auth/token", data=form, timeout=30).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,47 @@
+"""One table for every benchmark: figure, value, baseline, ratio, goal, met or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    figure: str
+    value: float
+    baseline: float | None
+    unit: str
+    goal: str = ""
+    met: Callable[[float, float | None], bool] | None = None
+
+    @property
+    def ratio(self) -> str:
+        if not self.baseline:
+            return ""
+        return f"{self.value / self.baseline:.2f}"
+
+    @property
+    def verdict(self) -> str:
+        if self.met is None:
+            return ""
+        return "met" if self.met(self.value, self.baseline) else "NOT met"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.2f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+
+
+def print_table(rows: list[Row], title: str) -> None:
+    header = ("figure", "value", "baseline", "ratio", "goal", "met")
+    table = [header] + [
+        (r.figure, _fmt(r.value, r.unit), _fmt(r.baseline, r.unit), r.ratio, r.goal, r.verdict) for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(table):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
