@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,16 +29,20 @@ from tests.support.system import Database, Keys, asgi_client, build_system
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, EmbeddedPostgres | None]]:
+def postgres() -> Iterator[tuple[str, EmbeddedPostgres | None]]:
     """FANGPIN_DATABASE_URL's server if set, else an embedded PostgreSQL for this run (which fault
     tests may restart)."""
     url = server_url_from_env()
     if url:
         yield url, None
         return
-    url, server = embedded_server_url(tmp_path_factory.mktemp("embedded"))
+    # Not under pytest's own temp dir: pytest makes that 0700 again at every start, which would lock
+    # out the server's own system user if another pytest runs on the machine meanwhile.
+    data_dir = Path(tempfile.mkdtemp(prefix="fangpin-test-pg-"))
+    url, server = embedded_server_url(data_dir)
     yield url, server  # type: ignore[misc]
     server.stop()  # type: ignore[attr-defined]
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,7 +115,8 @@ def embedded_servers(data_dir: Path) -> list[psutil.Process]:
 
 
 def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+    # Outside pytest's temp dir, which pytest keeps 0700 (the embedded server runs as its own user).
+    data_dir = Path(tempfile.mkdtemp(prefix="fangpin-test-data-"))
     env = {"FANGPIN_DATA_DIR": str(data_dir)}
     first = start_part("all", env, tmp_path, "--demo")
     try:
