@@ -16,18 +16,18 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fangpin.demo import DEMO_ADMIN, accounts_table, demo_passwords, load_demo, sign_in
+from fangpin.demo import DEMO_ADMIN, DEMO_USERS, accounts_table, demo_passwords, load_demo, sign_in
 from fangpin.local import LocalRuntime
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
 from fangpin.server import DrainingServer, apps_in
 from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
-from gateway.identity.bootstrap import create_admin
+from gateway.identity.bootstrap import create_user_as_operator
 from gateway.identity.credentials import PasswordHasher
 from gateway.identity.schemas import UserCreate
 from services.common.app_factory import migrate
 from services.common.audit.store import AuditStore
 from services.common.audit.table import audit_table
-from services.common.auth import generate_keypair
+from services.common.auth import Role, generate_keypair
 from services.common.database import create_engine
 from services.common.logging import configure_logging
 from services.common.settings import RuntimeSettings
@@ -52,21 +52,25 @@ def build_app(local: LocalRuntime, part_name: str, *, migrate_schemas: bool, dem
 def _demo_loader(local: LocalRuntime):  # noqa: ANN202 - a startup task
     async def load(app: FastAPI) -> None:
         passwords = demo_passwords(local.runtime.data_dir)
-        username, display_name, role, area_code = DEMO_ADMIN
-        data = UserCreate(
-            username=username,
-            display_name=display_name,
-            password=passwords[username],
-            role=role,
-            area_code=area_code,
-        )
-        async with app.state.database.sessionmaker() as session:
-            await create_admin(
-                session, app.state.audit_store, app.state.identity.hasher, data, "fangpin serve --demo"
+        # The accounts come from the operator (auditors cannot be made by an administrator) …
+        for username, display_name, role, area_code in [DEMO_ADMIN, *DEMO_USERS]:
+            data = UserCreate(
+                username=username,
+                display_name=display_name,
+                password=passwords[username],
+                role=role,
+                area_code=area_code,
             )
+            async with app.state.database.sessionmaker() as session:
+                await create_user_as_operator(
+                    session, app.state.audit_store, app.state.identity.hasher, data, "fangpin serve --demo"
+                )
+        # … and the data through the public API, as the administrator.
+        admin = DEMO_ADMIN[0]
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://fangpin.local") as client:
-            counts = await load_demo(client, await sign_in(client, username, passwords[username]), passwords)
+            auth = await sign_in(client, admin, passwords[admin])
+            counts = await load_demo(client, auth, passwords, with_accounts=False)
         print(
             f"fangpin: demo data ready ({counts} new)\n{accounts_table(passwords)}",
             file=sys.stderr,
@@ -134,14 +138,14 @@ def read_password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def cmd_create_admin(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
+def cmd_create_user(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     password = read_password(f"password for {args.username}: ")
     try:
         data = UserCreate(
             username=args.username,
             display_name=args.name or args.username,
             password=password,
-            role="county_admin",
+            role=args.role,
             area_code=args.area,
         )
     except ValidationError as exc:
@@ -151,17 +155,17 @@ def cmd_create_admin(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     local = LocalRuntime(runtime)
     try:
         settings = local.settings_for(GATEWAY)
-        created = asyncio.run(_create_admin(settings, data))
+        created = asyncio.run(_create_user(settings, data, f"fangpin users {args.users_command}"))
     finally:
         local.close()
     print(
-        f"fangpin: {'created' if created else 'already there:'} county_admin {args.username} for {args.area}",
+        f"fangpin: {'created' if created else 'already there:'} {args.role} {args.username} for {args.area}",
         file=sys.stderr,
     )
     return 0 if created else 1
 
 
-async def _create_admin(settings, data: UserCreate) -> bool:  # noqa: ANN001
+async def _create_user(settings, data: UserCreate, command: str) -> bool:  # noqa: ANN001
     engine = create_engine(settings.database_url, part="gateway-cli", pool_size=1, max_overflow=0)
     try:
         if not await GATEWAY_MIGRATIONS.at_head(engine):
@@ -172,7 +176,7 @@ async def _create_admin(settings, data: UserCreate) -> bool:  # noqa: ANN001
         hasher = PasswordHasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
         store = AuditStore(audit_table(GATEWAY_MIGRATIONS.schema), chain="gateway")
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-            _, created = await create_admin(session, store, hasher, data, "fangpin users create-admin")
+            _, created = await create_user_as_operator(session, store, hasher, data, command)
         return created
     finally:
         await engine.dispose()
@@ -247,7 +251,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--area", required=True, help="12-digit area code it administers (000000000000: all)")
     create.add_argument("--name", help="display name (default: the username)")
-    create.set_defaults(handler=cmd_create_admin)
+    create.set_defaults(handler=cmd_create_user, role=Role.county_admin.value)
+    any_role = users_commands.add_parser(
+        "create", help="create an account of any role, e.g. an auditor (password on stdin)"
+    )
+    any_role.add_argument("username")
+    any_role.add_argument("--role", required=True, choices=[r.value for r in Role])
+    any_role.add_argument("--area", required=True, help="12-digit area code of its scope (000000000000: all)")
+    any_role.add_argument("--name", help="display name (default: the username)")
+    any_role.set_defaults(handler=cmd_create_user)
 
     demo = commands.add_parser(
         "demo", help="load the demo data into a running system (admin password on stdin)"

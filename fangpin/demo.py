@@ -89,14 +89,21 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> di
 
 
 async def load_demo(
-    client: httpx.AsyncClient, admin_auth: dict[str, str], passwords: dict[str, str]
+    client: httpx.AsyncClient,
+    admin_auth: dict[str, str],
+    passwords: dict[str, str],
+    with_accounts: bool = True,
 ) -> dict[str, int]:
-    """Create the demo areas and users through the API, as the bootstrap administrator."""
+    """Create the demo areas (and, with ``with_accounts``, the accounts an administrator may grant)
+    through the API, as the bootstrap administrator."""
     created = {"areas": 0, "users": 0}
     for code, name in DEMO_AREAS:
         response = await client.post("/api/v1/areas", json={"code": code, "name": name}, headers=admin_auth)
         created["areas"] += _created(response, f"area {code}")
-    for username, display_name, role, area_code in DEMO_USERS:
+    for username, display_name, role, area_code in DEMO_USERS if with_accounts else []:
+        if role == "auditor":
+            logger.warning("demo: create the auditor with `fangpin users create %s --role auditor`", username)
+            continue
         body = {
             "username": username,
             "display_name": display_name,

@@ -106,10 +106,10 @@ UserFactory = Callable[[str, str, str], Awaitable[dict[str, str]]]
 
 
 @pytest.fixture
-def user_headers(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> UserFactory:
+def user_headers(system: FastAPI, client: httpx.AsyncClient, admin_headers: dict[str, str]) -> UserFactory:
     """make(username, role, area_code) -> sign-in headers of a new user."""
 
     async def make(username: str, role: str, area_code: str) -> dict[str, str]:
-        return await make_user(client, admin_headers, username, role, area_code)
+        return await make_user(system, client, admin_headers, username, role, area_code)
 
     return make

@@ -238,3 +238,24 @@ async def test_wrong_methods_get_405_with_the_documented_allow(admin: httpx.Asyn
         assert response.status_code == 405, (method, path)
         assert response.headers["allow"] == allow, (method, path)
     assert (await admin.get("/api/v1/users/not-a-uuid")).status_code == 404
+
+
+async def test_administrators_cannot_grant_what_they_do_not_hold(admin: httpx.AsyncClient) -> None:
+    # Otherwise a county administrator could make itself an auditor account or key and read the audit log.
+    user = {"username": "would-be-auditor", "display_name": "x", "password": PASSWORD, "area_code": COUNTY}
+    refused = await admin.post("/api/v1/users", json=user | {"role": "auditor"})
+    assert refused.status_code == 403 and refused.json()["code"] == "role_not_grantable"
+    key = await admin.post("/api/v1/api-keys", json={"name": "审计", "role": "auditor", "area_code": COUNTY})
+    assert key.status_code == 403 and key.json()["code"] == "role_not_grantable"
+
+    cadre = (await admin.post("/api/v1/users", json=user | {"role": "village_cadre"})).json()
+    promoted = await admin.patch(f"/api/v1/users/{cadre['id']}", json={"role": "auditor", "base_version": 1})
+    assert promoted.status_code == 403
+    partner = (await admin.post("/api/v1/api-keys", json={"name": "医保", "area_code": COUNTY})).json()
+    rekeyed = await admin.patch(
+        f"/api/v1/api-keys/{partner['id']}", json={"role": "auditor", "base_version": 1}
+    )
+    assert rekeyed.status_code == 403
+    # Roles within its own rights it may grant.
+    ops = await admin.post("/api/v1/api-keys", json={"name": "监控", "role": "ops", "area_code": COUNTY})
+    assert ops.status_code == 201

@@ -50,11 +50,13 @@ def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict
             part.stop()
 
 
-def create_admin_with_the_cli(env: dict[str, str], username: str, password: str) -> None:
-    """`fangpin users create-admin`, the password on standard input, as an operator would run it."""
+def create_admin_with_the_cli(env: dict[str, str], username: str, password: str, *role: str) -> None:
+    """`fangpin users create-admin` (or `users create --role R`), the password on standard input, as an
+    operator would run it."""
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")} | env
+    command = ["users", "create", username, "--role", *role] if role else ["users", "create-admin", username]
     result = subprocess.run(
-        [sys.executable, "-m", "fangpin", "users", "create-admin", username, "--area", "000000000000"],
+        [sys.executable, "-m", "fangpin", *command, "--area", "000000000000"],
         input=password + "\n",
         env=clean_env,
         capture_output=True,
@@ -88,6 +90,12 @@ def test_create_and_read_an_area_through_the_gateway_over_http(parts: dict[str, 
         assert read.status_code == 200
         assert read.json()["name"] == "陕西省"
         assert "/api/v1/areas" in client.get("/api/v1/openapi.json").json()["paths"]
+    # The operator makes auditors at the command line; an auditor sees that area's creation.
+    create_admin_with_the_cli(parts["gateway"].env, "inspector", "another long password", "auditor")
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        client.headers.update(sign_in_over_http(client, "inspector", "another long password"))
+        events = client.get("/api/v1/audit/events", params={"action": "area.create"}).json()["items"]
+        assert [e["resource_id"] for e in events] == ["610000000000"]
     # The request id crossed the hop: the registry's own log line carries it.
     assert '"request_id": "multi-1"' in parts["registry"].log()
 

@@ -13,7 +13,7 @@ from gateway.identity.repository import ApiKeyRepository, SessionRepository, Use
 from gateway.identity.schemas import ApiKeyCreate, ApiKeyUpdate, UserCreate, UserUpdate
 from gateway.models import ApiKey, User
 from services.common.audit import audit_trail, diff
-from services.common.auth import Principal
+from services.common.auth import ROLE_PERMISSIONS, Principal, PrincipalKind, Role
 from services.common.errors import Conflict, FangpinError, Forbidden, NotFound
 
 
@@ -39,6 +39,22 @@ def check_version(current: int, if_match: str | None, base_version: int | None) 
         )
 
 
+def check_grant(admin: Principal, role: Role | str | None, area_code: str | None) -> None:
+    """An administrator hands out only what it holds: an area inside its own, and a role whose
+    permissions it has itself (so it cannot make itself an auditor; the operator creates those)."""
+    if area_code is not None and not admin.covers(area_code):
+        raise _outside(admin, area_code)
+    if role is None or admin.kind is PrincipalKind.system:
+        return
+    extra = ROLE_PERMISSIONS[Role(role)] - ROLE_PERMISSIONS[admin.role]
+    if extra:
+        raise Forbidden(
+            f"You cannot grant the {Role(role).value} role: it may do what you may not "
+            f"({', '.join(sorted(p.value for p in extra))}); the operator creates such accounts",
+            code="role_not_grantable",
+        )
+
+
 def _outside(principal: Principal, area_code: str) -> Forbidden:
     return Forbidden(f"Area {area_code} lies outside your area scope {principal.scope}", code="outside_scope")
 
@@ -60,8 +76,7 @@ class UserAdmin:
 
     async def create(self, data: UserCreate, admin: Principal) -> tuple[User, bool]:
         """The new user, and False if the same user already existed (a retried request)."""
-        if not admin.covers(data.area_code):
-            raise _outside(admin, data.area_code)
+        check_grant(admin, data.role, data.area_code)
         existing = await self.users.by_username(data.username)
         if existing is not None:
             same = (existing.display_name, existing.role, existing.area_code) == (
@@ -114,8 +129,7 @@ class UserAdmin:
         check_version(user.version, if_match, data.base_version)
         if str(user.id) == admin.id and (data.role or data.area_code or data.disabled):
             raise Forbidden("You cannot change your own role, area or disable yourself", code="self_change")
-        if data.area_code is not None and not admin.covers(data.area_code):
-            raise _outside(admin, data.area_code)
+        check_grant(admin, data.role, data.area_code)
         before = _user_state(user)
         now = datetime.now(UTC)
         if data.display_name is not None:
@@ -178,8 +192,7 @@ class ApiKeyAdmin:
         self.keys = ApiKeyRepository(session)
 
     async def create(self, data: ApiKeyCreate, admin: Principal) -> tuple[ApiKey, str]:
-        if not admin.covers(data.area_code):
-            raise _outside(admin, data.area_code)
+        check_grant(admin, data.role, data.area_code)
         if await self.keys.active_named(data.name, data.area_code) is not None:
             raise _key_name_taken(data.name, data.area_code)
         secret_key, public_id, secret_hash = new_api_key()
@@ -219,8 +232,7 @@ class ApiKeyAdmin:
     ) -> ApiKey:
         key = await self.get(key_id, admin, for_update=True)
         check_version(key.version, if_match, data.base_version)
-        if data.area_code is not None and not admin.covers(data.area_code):
-            raise _outside(admin, data.area_code)
+        check_grant(admin, data.role, data.area_code)
         before = _key_state(key)
         key.name = data.name if data.name is not None else key.name
         key.role = data.role.value if data.role is not None else key.role

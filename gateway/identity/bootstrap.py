@@ -1,4 +1,5 @@
-"""The first administrator, created at the command line (there is no one yet to create them)."""
+"""Accounts made at the command line: the first administrator, and auditors (no administrator may
+make those, so that no one can give themselves the right to read the audit log)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ OPERATOR = Principal(
 )
 
 
-async def create_admin(
+async def create_user_as_operator(
     session: AsyncSession, store: AuditStore, hasher: PasswordHasher, data: UserCreate, command: str
 ) -> tuple[User, bool]:
-    """Create a county administrator as the operator; recorded in the audit log like any other write."""
+    """Create an account of any role as the operator (the command line); audited like any other write."""
     trail = AuditTrail(
         method="CLI", route=command, request_id=None, address="local", client="fangpin", principal=OPERATOR
     )

@@ -1,0 +1,298 @@
+"""The authorization matrix: every role × every endpoint × targets in its own village, a sibling village, the
+parent town and another county. Only allowed calls succeed; a foreign object is 404 (its existence is not
+leaked); lists never hold foreign rows. Expectations come from a small rule, itself checked by hand rows."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from services.common.auth import ROLE_PERMISSIONS, Permission, Role
+from tests.support.auth import PASSWORD
+
+COUNTY_A, COUNTY_B = "610924000000", "610925000000"
+V, S, T, B = "610924105201", "610924105202", "610924105000", "610925101201"
+AREAS = {  # parents first
+    "610000000000": "陕西省",
+    "610900000000": "安康市",
+    COUNTY_A: "紫阳县",
+    T: "蒿坪镇",
+    V: "黄金村",
+    S: "龙泉村",
+    COUNTY_B: "岚皋县",
+    "610925101000": "城关镇",
+    B: "肖家坝村",
+}
+TARGETS = {"own-village": V, "sibling-village": S, "parent-town": T, "other-county": B}
+SCOPE_OF = {role: COUNTY_A for role in Role} | {Role.village_cadre: V, Role.town_reviewer: T}
+
+
+def prefix(code: str) -> str:
+    """Significant digits, written out here rather than imported so a bug there cannot hide."""
+    if code == "000000000000":
+        return ""
+    return next(code[:n] for n in (2, 4, 6, 9, 12) if set(code[n:]) <= {"0"})
+
+
+def inside(code: str, scope: str) -> bool:
+    return code.startswith(prefix(scope))
+
+
+def above(code: str, scope: str) -> bool:
+    return prefix(scope).startswith(prefix(code)) and prefix(code) != prefix(scope)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # {area} becomes the target's code; {user} / {key} the id of the user / key made there
+    permission: Permission | None  # None: any signed-in caller
+    kind: str  # "area": scope or above, else 404; "object": scope, else 404; "create": 403 outside_scope
+    ok: int = 200
+    not_found: str | None = None
+
+
+TARGETED = {
+    "area_get": Endpoint("GET", "/api/v1/areas/{area}", Permission.areas_read, "area", 200, "area_not_found"),
+    "area_children": Endpoint(
+        "GET", "/api/v1/areas/{area}/children", Permission.areas_read, "area", 200, "area_not_found"
+    ),
+    # The targets exist, so posting the same area again is the idempotent 200.
+    "area_create": Endpoint("POST", "/api/v1/areas", Permission.areas_write, "create", 200),
+    "user_create": Endpoint("POST", "/api/v1/users", Permission.users_manage, "create", 201),
+    "user_get": Endpoint(
+        "GET", "/api/v1/users/{user}", Permission.users_manage, "object", 200, "user_not_found"
+    ),
+    "user_patch": Endpoint(
+        "PATCH", "/api/v1/users/{user}", Permission.users_manage, "object", 200, "user_not_found"
+    ),
+    "key_create": Endpoint("POST", "/api/v1/api-keys", Permission.api_keys_manage, "create", 201),
+    "key_get": Endpoint(
+        "GET", "/api/v1/api-keys/{key}", Permission.api_keys_manage, "object", 200, "api_key_not_found"
+    ),
+    "key_patch": Endpoint(
+        "PATCH", "/api/v1/api-keys/{key}", Permission.api_keys_manage, "object", 200, "api_key_not_found"
+    ),
+    "key_revoke": Endpoint(  # last: a revoked key is still readable, but keep the others plain
+        "POST",
+        "/api/v1/api-keys/{key}/revoke",
+        Permission.api_keys_manage,
+        "object",
+        200,
+        "api_key_not_found",
+    ),
+}
+UNTARGETED = {
+    "area_list": Endpoint("GET", "/api/v1/areas", Permission.areas_read, "list"),
+    "user_list": Endpoint("GET", "/api/v1/users", Permission.users_manage, "list"),
+    "key_list": Endpoint("GET", "/api/v1/api-keys", Permission.api_keys_manage, "list"),
+    "audit_verify": Endpoint("GET", "/api/v1/audit/verify", Permission.audit_read, "list"),
+    "audit_events": Endpoint("GET", "/api/v1/audit/events", Permission.audit_read, "list"),
+    "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
+    "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
+}
+# About the caller's own sign-in, not about anything in an area.
+SELF_SERVICE = {
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/users/me/password"),
+}
+
+
+def expected(role: Role, name: str, target: str | None = None) -> tuple[int, str | None]:
+    """The rule: permission first (403), then where the target lies (404 to read, 403 to create)."""
+    endpoint = TARGETED.get(name) or UNTARGETED[name]
+    if endpoint.permission is not None and endpoint.permission not in ROLE_PERMISSIONS[role]:
+        return 403, "permission_denied"
+    scope = SCOPE_OF[role]
+    if target is not None and not inside(target, scope):
+        if endpoint.kind == "create":
+            return 403, "outside_scope"  # decided from the codes alone
+        if endpoint.kind == "object" or not above(target, scope):
+            return 404, endpoint.not_found
+    return endpoint.ok, None
+
+
+# Written by hand, not by the rule: if the rule and the application share a mistake, these disagree.
+HAND_WRITTEN = [
+    (Role.village_cadre, "area_get", "parent-town", 200, None),
+    (Role.village_cadre, "area_get", "sibling-village", 404, "area_not_found"),
+    (Role.village_cadre, "area_children", "other-county", 404, "area_not_found"),
+    (Role.village_cadre, "user_get", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "area_get", "sibling-village", 200, None),
+    (Role.town_reviewer, "area_create", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "area_create", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "user_create", "parent-town", 201, None),
+    (Role.county_admin, "user_get", "sibling-village", 200, None),
+    (Role.county_admin, "user_get", "other-county", 404, "user_not_found"),
+    (Role.county_admin, "key_patch", "other-county", 404, "api_key_not_found"),
+    (Role.county_admin, "key_create", "other-county", 403, "outside_scope"),
+    (Role.bureau_partner, "key_get", "own-village", 403, "permission_denied"),
+    (Role.auditor, "area_get", "other-county", 404, "area_not_found"),
+    (Role.auditor, "user_list", None, 403, "permission_denied"),
+    (Role.ops, "area_get", "own-village", 403, "permission_denied"),
+    (Role.ops, "system_status", None, 200, None),
+    (Role.village_cadre, "audit_events", None, 403, "permission_denied"),
+]
+
+
+@dataclass
+class World:
+    principals: dict[Role, dict[str, str]]  # sign-in headers of one user per role
+    users: dict[str, str]  # target label -> id of a user the national admin made there
+    keys: dict[str, str]  # target label -> id of an API key the national admin made there
+
+
+@pytest.fixture
+async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN001
+    for code, name in AREAS.items():
+        assert (await admin.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+    users, keys = {}, {}
+    for label, code in TARGETS.items():
+        body = {"username": f"target-{label}", "display_name": label, "password": PASSWORD}
+        user = await admin.post("/api/v1/users", json=body | {"role": "village_cadre", "area_code": code})
+        key = await admin.post(
+            "/api/v1/api-keys", json={"name": label, "role": "bureau_partner", "area_code": code}
+        )
+        assert (user.status_code, key.status_code) == (201, 201), (user.text, key.text)
+        users[label], keys[label] = user.json()["id"], key.json()["id"]
+    principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
+    return World(principals, users, keys)
+
+
+def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, str, dict | None]:
+    endpoint, code = TARGETED[name], TARGETS[label]
+    url = endpoint.path.format(area=code, user=world.users[label], key=world.keys[label])
+    bodies = {
+        "area_create": {"code": code, "name": AREAS[code]},
+        "user_create": {
+            "username": f"new-{role.value}-{label}",
+            "display_name": "新用户",
+            "password": PASSWORD,
+            "role": "village_cadre",
+            "area_code": code,
+        },
+        "key_create": {"name": f"new key of {role.value}", "role": "bureau_partner", "area_code": code},
+        "user_patch": {"display_name": "改名", "base_version": 1},
+        "key_patch": {"name": f"renamed {label}", "base_version": 1},
+    }
+    return endpoint.method, url, bodies.get(name)
+
+
+def outcome(response: httpx.Response) -> tuple[int, str | None]:
+    return response.status_code, response.json().get("code") if response.status_code >= 400 else None
+
+
+@pytest.mark.parametrize(("role", "name", "label", "status", "code"), HAND_WRITTEN)
+def test_the_rule_agrees_with_the_hand_written_rows(
+    role: Role, name: str, label: str | None, status: int, code: str | None
+) -> None:
+    assert expected(role, name, TARGETS.get(label or "")) == (status, code)
+
+
+async def test_the_matrix_covers_every_endpoint_that_exists(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+    existing = {(m.upper(), re.sub(r"{[^}]+}", "{}", p)) for p, ops in document["paths"].items() for m in ops}
+    covered = {(e.method, re.sub(r"{[^}]+}", "{}", e.path)) for e in (TARGETED | UNTARGETED).values()}
+    assert existing - SELF_SERVICE == covered
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_each_role_gets_exactly_what_the_rule_allows(
+    client: httpx.AsyncClient, world: World, role: Role
+) -> None:
+    headers, wrong = world.principals[role], []
+    for name in TARGETED:
+        for label, code in TARGETS.items():
+            method, url, body = request_for(world, role, name, label)
+            got = outcome(await client.request(method, url, json=body, headers=headers))
+            if got != expected(role, name, code):
+                wrong.append(f"{method} {url} [{label}]: expected {expected(role, name, code)}, got {got}")
+    for name, endpoint in UNTARGETED.items():
+        got = outcome(await client.request(endpoint.method, endpoint.path, headers=headers))
+        if got != expected(role, name):
+            wrong.append(f"{endpoint.method} {endpoint.path}: expected {expected(role, name)}, got {got}")
+    assert not wrong, f"{role.value} in {SCOPE_OF[role]}:\n" + "\n".join(wrong)
+
+
+async def test_foreign_objects_answer_exactly_like_missing_ones(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    admin_a = world.principals[Role.county_admin]
+    missing_user, missing_key = str(uuid.uuid4()), str(uuid.uuid4())
+    for path, foreign, missing in (
+        ("/api/v1/users/{}", world.users["other-county"], missing_user),
+        ("/api/v1/api-keys/{}", world.keys["other-county"], missing_key),
+        ("/api/v1/areas/{}", B, "610924105299"),
+    ):
+        # Same status, code, title and wording, once the identifier itself is set aside.
+        seen = (await client.get(path.format(foreign), headers=admin_a)).text.replace(foreign, "ID")
+        absent = (await client.get(path.format(missing), headers=admin_a)).text.replace(missing, "ID")
+        assert '"status":404' in seen.replace(" ", ""), seen
+        assert seen == absent
+    # Creating in county B is refused from the code alone, whether the parent exists there or not.
+    for code in (B, "610925101202", "610925199201"):
+        response = await client.post("/api/v1/areas", json={"code": code, "name": "外县"}, headers=admin_a)
+        assert outcome(response) == (403, "outside_scope"), code
+
+
+async def listed(client: httpx.AsyncClient, path: str, headers: dict, **params: str) -> list[dict]:
+    response = await client.get(path, params={"limit": 500} | params, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["next_cursor"] is None  # one page holds everything here
+    return response.json()["items"]
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_lists_hold_exactly_the_rows_in_scope(
+    client: httpx.AsyncClient, world: World, role: Role
+) -> None:
+    headers, scope = world.principals[role], SCOPE_OF[role]
+    if Permission.areas_read in ROLE_PERMISSIONS[role]:
+        codes = {a["code"] for a in await listed(client, "/api/v1/areas", headers)}
+        assert codes == {c for c in AREAS if inside(c, scope) or above(c, scope)}
+        children = {a["code"] for a in await listed(client, f"/api/v1/areas/{T}/children", headers)}
+        assert children == {c for c in (V, S) if inside(c, scope)}
+        # Filters narrow the visible set; they never open another county.
+        for params in ({"within": "610925"}, {"parent": COUNTY_B}, {"q": "岚皋"}, {"q": "肖家坝"}):
+            assert await listed(client, "/api/v1/areas", headers, **params) == [], params
+    if Permission.users_manage in ROLE_PERMISSIONS[role]:
+        names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
+        made = {f"target-{label}": code for label, code in TARGETS.items()}
+        made |= {f"as-{r.value}": SCOPE_OF[r] for r in Role} | {"root": "000000000000"}
+        assert names == {name for name, code in made.items() if inside(code, scope)}
+        assert await listed(client, "/api/v1/users", headers, within="610925") == []
+    if Permission.api_keys_manage in ROLE_PERMISSIONS[role]:
+        keys = {k["id"] for k in await listed(client, "/api/v1/api-keys", headers)}
+        assert keys == {world.keys[label] for label, code in TARGETS.items() if inside(code, scope)}
+
+
+async def test_an_auditor_sees_its_county_and_nothing_of_another(
+    client: httpx.AsyncClient,
+    world: World,
+    user_headers,  # noqa: ANN001
+) -> None:
+    admin_b = await user_headers("admin-b", "county_admin", COUNTY_B)
+    body = {"username": "made-in-b", "display_name": "乙", "password": PASSWORD, "role": "village_cadre"}
+    made = await client.post("/api/v1/users", json=body | {"area_code": B}, headers=admin_b)
+    assert made.status_code == 201, made.text  # actor and area both in county B
+    b_ids = {made.json()["id"], world.users["other-county"], world.keys["other-county"], COUNTY_B, B}
+
+    everyone = await user_headers("auditor-all", "auditor", "000000000000")
+    seen_nationally = {e["resource_id"] for e in await listed(client, "/api/v1/audit/events", everyone)}
+    assert b_ids <= seen_nationally  # the events exist, so their absence below means something
+
+    events = await listed(client, "/api/v1/audit/events", world.principals[Role.auditor])
+    leaked = [
+        e
+        for e in events
+        if not (inside(e["area_code"] or "", COUNTY_A) or inside(e["actor_scope"] or "", COUNTY_A))
+    ]
+    assert leaked == []
+    seen = {e["resource_id"] for e in events}
+    assert seen.isdisjoint(b_ids)
+    assert {COUNTY_A, V, world.users["own-village"], world.keys["parent-town"]} <= seen
