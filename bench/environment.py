@@ -22,7 +22,7 @@ from tests.support.database import (
     with_database,
 )
 from tests.support.processes import PartProcess, start_part, wait_ready
-from tests.support.system import Database, Keys
+from tests.support.system import NO_RATE_LIMITS, Database, Keys, process_env
 
 ADMIN, PASSWORD = "bench-admin", "bench password 0001"
 
@@ -47,16 +47,8 @@ class BenchEnvironment:
         app = with_database(owner, make_url(owner).database, user=role) if role else owner
         await migrate_all(owner, app)
         keys = Keys.generate()
-        env = {
-            "FANGPIN_DATABASE_URL": app,
-            "FANGPIN_MIGRATION_DATABASE_URL": owner,
-            "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
-            "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
-            "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
-            "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "1000000",
-            "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "1000000",
-            "FANGPIN_LOG_LEVEL": "WARNING",
-        }
+        database = Database(owner, app)
+        env = process_env(database, keys, FANGPIN_LOG_LEVEL="WARNING", **NO_RATE_LIMITS)
         parts: dict[str, PartProcess] = {}
         try:
             for name in ("registry", "monitoring", "jobs"):
@@ -67,7 +59,7 @@ class BenchEnvironment:
             parts["gateway"] = start_part("gateway", env | urls, workdir, "--no-migrate")
             for part in parts.values():
                 wait_ready(part)
-            environment = cls(Database(owner, app), keys, parts)
+            environment = cls(database, keys, parts)
             environment.admin_headers = _admin_headers(environment.gateway, env)
             yield environment
         finally:

@@ -21,28 +21,16 @@ from fastapi import FastAPI
 from fangpin.embedded import EmbeddedPostgres
 from tests.support.auth import ROOT_ADMIN
 from tests.support.processes import PartProcess, start_part, wait_ready
-from tests.support.system import Database, Keys, asgi_client
+from tests.support.system import NO_RATE_LIMITS, Database, Keys, asgi_client, process_env
 
 PASSWORD = "fault tests password"
 TOWN = "610924105000"
 CHAIN = [("610000000000", "陕西省"), ("610900000000", "安康市"), ("610924000000", "紫阳县"), (TOWN, "蒿坪镇")]
 
 
-def part_env(database: Database, keys: Keys) -> dict[str, str]:
-    return {
-        "FANGPIN_DATABASE_URL": database.app_url,
-        "FANGPIN_MIGRATION_DATABASE_URL": database.owner_url,
-        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
-        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
-        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
-        "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "100000",
-        "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "100000",
-    }
-
-
 @pytest.fixture
 def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
-    env = part_env(clean_database, keys)
+    env = process_env(clean_database, keys, **NO_RATE_LIMITS)
     running: dict[str, PartProcess] = {}
     try:
         for name in ("registry", "monitoring", "jobs"):

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.processes import PartProcess, start_part, wait_ready
-from tests.support.system import Database, Keys
+from tests.support.system import NO_RATE_LIMITS, Database, Keys, process_env
 
 pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
 
@@ -33,22 +33,17 @@ ROLES = ["admin", "county", "reviewer", "cadre", "partner", "auditor", "ops"]
 @pytest.fixture(scope="module")
 def served(database: Database, keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PartProcess]:
     data_dir = tmp_path_factory.mktemp("fuzz-data")
-    env = {
-        "FANGPIN_DATA_DIR": str(data_dir),
-        "FANGPIN_DATABASE_URL": database.app_url,
-        "FANGPIN_MIGRATION_DATABASE_URL": database.owner_url,
-        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
-        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
-        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
-        # The fuzzer is one very busy caller; the limits have tests of their own.
-        "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "100000",
-        "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "100000",
-        "FANGPIN_GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
-        "FANGPIN_GATEWAY_LOGIN_MAX_FAILURES_PER_USER": "100000",
-        "FANGPIN_GATEWAY_PASSWORD_HASH_TIME_COST": "1",
-        "FANGPIN_GATEWAY_PASSWORD_HASH_MEMORY_KIB": "8192",
-        "FANGPIN_LOG_LEVEL": "WARNING",
-    }
+    env = process_env(
+        database,
+        keys,
+        FANGPIN_DATA_DIR=str(data_dir),
+        FANGPIN_GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
+        FANGPIN_GATEWAY_LOGIN_MAX_FAILURES_PER_USER="100000",
+        FANGPIN_GATEWAY_PASSWORD_HASH_TIME_COST="1",
+        FANGPIN_GATEWAY_PASSWORD_HASH_MEMORY_KIB="8192",
+        FANGPIN_LOG_LEVEL="WARNING",
+        **NO_RATE_LIMITS,
+    )
     part = start_part("all", env, tmp_path_factory.mktemp("fuzz-logs"), "--demo")
     try:
         wait_ready(part)

@@ -17,21 +17,14 @@ import psutil
 import pytest
 
 from tests.support.processes import PartProcess, start_part, wait_ready
-from tests.support.system import Database, Keys
+from tests.support.system import Database, Keys, process_env
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture
 def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
-    env = {
-        "FANGPIN_DATABASE_URL": clean_database.app_url,
-        "FANGPIN_MIGRATION_DATABASE_URL": clean_database.owner_url,
-        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
-        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
-        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
-        "FANGPIN_LOG_JSON": "true",
-    }
+    env = process_env(clean_database, keys, FANGPIN_LOG_JSON="true")
     running: dict[str, PartProcess] = {}
     try:
         for name in ("registry", "monitoring", "jobs"):
@@ -152,11 +145,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
 
 
 def test_sigterm_drains_then_stops(clean_database: Database, keys: Keys, tmp_path: Path) -> None:
-    env = {
-        "FANGPIN_DATABASE_URL": clean_database.app_url,
-        "FANGPIN_MIGRATION_DATABASE_URL": clean_database.owner_url,
-        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
-    }
+    env = process_env(clean_database, keys)
     registry = start_part("registry", env, tmp_path, "--no-migrate", "--drain", "1.5", "--grace-period", "5")
     try:
         wait_ready(registry)

@@ -91,3 +91,22 @@ async def gateway_with(
     async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
         await bootstrap_admin(gateway)
         yield client, await sign_in(client, ROOT_ADMIN)
+
+
+# For processes that play one very busy caller: the limits have tests of their own.
+NO_RATE_LIMITS = {
+    "FANGPIN_GATEWAY_RATE_LIMIT_PER_S": "1000000",
+    "FANGPIN_GATEWAY_RATE_LIMIT_BURST": "1000000",
+}
+
+
+def process_env(database: Database, keys: Keys, **extra: str) -> dict[str, str]:
+    """The environment a part started as a process needs: the test database and the test keys."""
+    return {
+        "FANGPIN_DATABASE_URL": database.app_url,
+        "FANGPIN_MIGRATION_DATABASE_URL": database.owner_url,
+        "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
+        "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
+        "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+        **extra,
+    }
