@@ -29,6 +29,7 @@ from services.common.audit.store import AuditStore
 from services.common.audit.table import audit_table
 from services.common.auth import Role, generate_keypair
 from services.common.database import create_engine
+from services.common.errors import Conflict
 from services.common.logging import configure_logging
 from services.common.settings import RuntimeSettings
 
@@ -53,6 +54,7 @@ def _demo_loader(local: LocalRuntime):  # noqa: ANN202 - a startup task
     async def load(app: FastAPI) -> None:
         passwords = demo_passwords(local.runtime.data_dir)
         # The accounts come from the operator (auditors cannot be made by an administrator) …
+        made = 0
         for username, display_name, role, area_code in [DEMO_ADMIN, *DEMO_USERS]:
             data = UserCreate(
                 username=username,
@@ -62,15 +64,23 @@ def _demo_loader(local: LocalRuntime):  # noqa: ANN202 - a startup task
                 area_code=area_code,
             )
             async with app.state.database.sessionmaker() as session:
-                await create_user_as_operator(
-                    session, app.state.audit_store, app.state.identity.hasher, data, "fangpin serve --demo"
-                )
+                try:
+                    _, created = await create_user_as_operator(
+                        session,
+                        app.state.audit_store,
+                        app.state.identity.hasher,
+                        data,
+                        "fangpin serve --demo",
+                    )
+                except Conflict:
+                    created = False  # changed since it was made (e.g. a new password): left as it is
+            made += created
         # … and the data through the public API, as the administrator.
         admin = DEMO_ADMIN[0]
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://fangpin.local") as client:
             auth = await sign_in(client, admin, passwords[admin])
-            counts = await load_demo(client, auth, passwords, with_accounts=False)
+            counts = await load_demo(client, auth, passwords, with_accounts=False) | {"users": made}
         print(
             f"fangpin: demo data ready ({counts} new)\n{accounts_table(passwords)}",
             file=sys.stderr,
