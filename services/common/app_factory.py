@@ -114,9 +114,18 @@ async def _open_database(app: FastAPI, part: str, settings: ServiceSettings, mig
         max_overflow=settings.pool_max_overflow,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
+    read_engine = None
+    if settings.read_database_url:
+        read_engine = create_engine(
+            settings.read_database_url,
+            part=f"{part}-read",
+            pool_size=settings.pool_size,
+            max_overflow=settings.pool_max_overflow,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
     if settings.migrate_on_start:
         await migrate(part, settings, migrations)
-    app.state.database = Database(engine, part)
+    app.state.database = Database(engine, part, read_engine)
     app.state.migrations = migrations
 
 

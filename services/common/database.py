@@ -62,14 +62,22 @@ def create_engine(
 class Database:
     """One per part: its engine and session factory, built once in the app's lifespan."""
 
-    def __init__(self, engine: AsyncEngine, part: str) -> None:
+    def __init__(self, engine: AsyncEngine, part: str, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
         self.part = part
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # Searches and listings may read from a replica; without one they read the primary.
+        self.read_engine = read_engine
+        self.read_sessionmaker = (
+            async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False)
+            if read_engine
+            else self.sessionmaker
+        )
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        for engine in filter(None, (self.engine, self.read_engine)):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
 
     def record_pool_metrics(self) -> None:
         pool = self.engine.pool
@@ -81,6 +89,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not None:
+            await self.read_engine.dispose()
 
 
 def get_database(request: Request) -> Database:
@@ -128,6 +138,27 @@ class DatabaseUnavailable(ServiceUnavailable):
             "The database is not reachable right now; nothing was changed, retry shortly",
             headers={"Retry-After": "2"},
         )
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for searches and listings, on the replica when one is configured (it may lag
+    the primary by a moment). Nothing written here: audit entries still go to the primary."""
+    database = get_database(request)
+    trail = trail_for(request)
+    async with database.read_sessionmaker() as session:
+        session.info[SESSION_KEY] = trail
+        await session.execute(text("SET TRANSACTION READ ONLY"))
+        try:
+            yield session
+        except OSError as exc:
+            raise DatabaseUnavailable() from exc
+        finally:
+            await session.rollback()
+    store: AuditStore | None = getattr(request.app.state, "audit_store", None)
+    if store is not None and trail.entries:
+        trail.principal = getattr(request.state, "principal", None)
+        async with database.sessionmaker() as session, session.begin():
+            await store.append(session, trail, Outcome.success, status=None)
 
 
 def trail_for(request: Request) -> AuditTrail:
@@ -181,3 +212,4 @@ async def _record_failure(
 
 # scope="function": commit before the response is sent, so a failed commit is an error, not a lost write.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

@@ -59,6 +59,9 @@ class ServiceSettings(PartSettings):
         description="URL of the role that owns the schema and runs migrations; unset = database_url. "
         "When its user differs, the serving role gets data rights only (audit rows: insert and read).",
     )
+    read_database_url: str | None = Field(
+        default=None, description="A read-only replica for searches and listings; unset = the primary"
+    )
     pool_size: int = Field(default=10, ge=1, le=200, description="Database connections kept open")
     pool_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under load")
     statement_timeout_ms: int = Field(default=30_000, ge=100, description="Longest one SQL statement may run")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.area_codes import AreaLevel
 from services.common.auth import Permission, Principal
-from services.common.database import SessionDep
+from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.registry.schemas import AreaCreate, AreaRead
@@ -40,7 +40,7 @@ async def create_area(
 @router.get("", response_model=Page[AreaRead])
 async def list_areas(
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
     parent: Annotated[
@@ -72,7 +72,7 @@ async def get_area(code: AreaCodePath, principal: Reader, session: SessionDep) -
 async def list_area_children(
     code: AreaCodePath,
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[AreaRead]:

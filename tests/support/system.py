@@ -67,9 +67,14 @@ def gateway_settings(database: Database, keys: Keys, **overrides: Any) -> Gatewa
     return GatewaySettings(**(values | overrides))
 
 
-def build_system(database: Database, keys: Keys, **gateway_overrides: Any) -> FastAPI:
+def build_system(
+    database: Database, keys: Keys, registry: dict[str, Any] | None = None, **gateway_overrides: Any
+) -> FastAPI:
+    """``registry``: settings of the registry that differ (e.g. a read replica's URL)."""
+    overrides = {"registry": registry or {}}
     local_apps = {
-        name: part.create_app(service_settings(name, database, keys)) for name, part in SERVICE_PARTS.items()
+        name: part.create_app(service_settings(name, database, keys, **overrides.get(name, {})))
+        for name, part in SERVICE_PARTS.items()
     }
     return GATEWAY.create_app(gateway_settings(database, keys, **gateway_overrides), local_apps=local_apps)
 
