@@ -122,6 +122,7 @@ async def _open_database(app: FastAPI, part: str, settings: ServiceSettings, mig
             pool_size=settings.pool_size,
             max_overflow=settings.pool_max_overflow,
             statement_timeout_ms=settings.statement_timeout_ms,
+            read_only=True,
         )
     if settings.migrate_on_start:
         await migrate(part, settings, migrations)

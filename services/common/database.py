@@ -41,21 +41,23 @@ def create_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     statement_timeout_ms: int = 30_000,
+    read_only: bool = False,
 ) -> AsyncEngine:
+    server_settings = {
+        "application_name": f"fangpin-{part}",
+        "statement_timeout": str(statement_timeout_ms),
+        "timezone": "UTC",
+    }
+    if read_only:
+        # Set once per connection rather than per transaction: no extra round trip per request.
+        server_settings["default_transaction_read_only"] = "on"
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={
-            "server_settings": {
-                "application_name": f"fangpin-{part}",
-                "statement_timeout": str(statement_timeout_ms),
-                "timezone": "UTC",
-            },
-            "timeout": 10,
-        },
+        connect_args={"server_settings": server_settings, "timeout": 10},
     )
 
 
@@ -141,13 +143,12 @@ class DatabaseUnavailable(ServiceUnavailable):
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read-only session for searches and listings, on the replica when one is configured (it may lag
-    the primary by a moment). Nothing written here: audit entries still go to the primary."""
+    """A session for searches and listings: on the replica when one is configured (read-only, and it may
+    lag the primary by a moment), else on the primary. It never commits; audit entries go to the primary."""
     database = get_database(request)
     trail = trail_for(request)
     async with database.read_sessionmaker() as session:
         session.info[SESSION_KEY] = trail
-        await session.execute(text("SET TRANSACTION READ ONLY"))
         try:
             yield session
         except OSError as exc:
