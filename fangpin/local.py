@@ -5,6 +5,7 @@ kept in the data directory (so all parts started from it trust each other)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import secrets
@@ -38,6 +39,8 @@ class LocalRuntime:
             overrides.setdefault("migration_database_url", owner_url)
         # Keys come from the data directory only for the settings left unset (made there on first use).
         wanted = {"internal_token_public_key": "internal_public"}
+        if part.name == "registry":
+            wanted["national_id_key"] = "national_id_key"
         if part.name == "gateway":
             wanted |= {"internal_token_private_key": "internal_private", "token_secret": "token_secret"}
         missing = {field: key for field, key in wanted.items() if not getattr(settings, field, None)}
@@ -68,6 +71,13 @@ class LocalRuntime:
                 directory,
             )
             _generate_keys(directory)
+        # A data directory from an older version lacks the ID key: add it once, never replace it.
+        id_key = directory / KEY_FILES["national_id_key"]
+        if not id_key.exists():
+            try:
+                _write_private(id_key, new_national_id_key(), exclusive=True)
+            except FileExistsError:
+                pass
         return {name: (directory / filename).read_text() for name, filename in KEY_FILES.items()}
 
     def close(self) -> None:
@@ -79,6 +89,7 @@ KEY_FILES = {
     "internal_private": "internal-token.key.pem",
     "internal_public": "internal-token.pub.pem",
     "token_secret": "access-token.secret",
+    "national_id_key": "national-id.key",
 }
 
 
@@ -92,14 +103,20 @@ def _generate_keys(directory: Path) -> None:
     for name, content in (("internal_private", private), ("internal_public", public)):
         _write_private(staging / KEY_FILES[name], content)
     _write_private(staging / KEY_FILES["token_secret"], secrets.token_urlsafe(48))
+    _write_private(staging / KEY_FILES["national_id_key"], new_national_id_key())
     try:
         staging.rename(directory)
     except OSError:
         shutil.rmtree(staging)  # another part made them first; use theirs
 
 
-def _write_private(path: Path, content: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def new_national_id_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _write_private(path: Path, content: str, exclusive: bool = False) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(content)
 

@@ -14,29 +14,8 @@ from gateway.identity.schemas import ApiKeyCreate, ApiKeyUpdate, UserCreate, Use
 from gateway.models import ApiKey, User
 from services.common.audit import audit_trail, diff
 from services.common.auth import ROLE_PERMISSIONS, Principal, PrincipalKind, Role
-from services.common.errors import Conflict, FangpinError, Forbidden, NotFound
-
-
-class PreconditionRequired(FangpinError):
-    status, code, title = 428, "version_required", "Say which version you are changing"
-
-
-def check_version(current: int, if_match: str | None, base_version: int | None) -> None:
-    """Optimistic concurrency: the change must say which version it was based on, and it must be current."""
-    claimed = base_version
-    if if_match:
-        try:
-            claimed = int(if_match.strip().removeprefix("W/").strip('"'))
-        except ValueError as exc:
-            raise PreconditionRequired('If-Match must hold the version number, e.g. "3"') from exc
-    if claimed is None:
-        raise PreconditionRequired("Send the version you read as If-Match or base_version")
-    if claimed != current:
-        raise Conflict(
-            f"Changed by someone else since version {claimed}; the current version is {current}",
-            code="stale_version",
-            current_version=current,
-        )
+from services.common.concurrency import check_version
+from services.common.errors import Conflict, Forbidden, NotFound
 
 
 def check_grant(admin: Principal, role: Role | str | None, area_code: str | None) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from gateway.identity.admin import ApiKeyAdmin, UserAdmin
 from gateway.identity.context import allowed, identity_of
@@ -24,6 +24,7 @@ from gateway.identity.schemas import (
     user_read,
 )
 from services.common.auth import Permission, Principal, Role
+from services.common.concurrency import IfMatch
 from services.common.database import SessionDep
 from services.common.errors import ValidationFailed
 from services.common.pagination import (
@@ -39,10 +40,6 @@ from services.common.pagination import (
 router = APIRouter(prefix="/api/v1")
 UserManager = Annotated[Principal, allowed(Permission.users_manage)]
 KeyManager = Annotated[Principal, allowed(Permission.api_keys_manage)]
-# Typed str (not Optional) so the schema does not invite a literal "null"; absent means None.
-IfMatch = Annotated[
-    str, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description='The version you read, e.g. "3"')
-]
 
 
 @router.post(

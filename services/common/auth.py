@@ -38,26 +38,41 @@ class Role(StrEnum):
 class Permission(StrEnum):
     areas_read = "areas:read"
     areas_write = "areas:write"
+    households_read = "households:read"  # households, people, programmes, cadres, history, sync
+    households_write = "households:write"
+    national_ids_read = "national_ids:read"  # see full ID numbers (every such read is audited)
+    cadres_manage = "cadres:manage"
+    imports_run = "imports:run"
+    areas_merge = "areas:merge"
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
     system_status = "system:status"
 
 
+_FIELD_WORK = {Permission.areas_read, Permission.households_read, Permission.households_write}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.village_cadre: frozenset({Permission.areas_read}),
-    Role.town_reviewer: frozenset({Permission.areas_read}),
+    # A cadre registers people and so types full ID numbers, but reads them back masked.
+    Role.village_cadre: frozenset(_FIELD_WORK),
+    Role.town_reviewer: frozenset(_FIELD_WORK | {Permission.national_ids_read, Permission.cadres_manage}),
     Role.county_admin: frozenset(
-        {
-            Permission.areas_read,
+        _FIELD_WORK
+        | {
             Permission.areas_write,
+            Permission.areas_merge,
+            Permission.national_ids_read,
+            Permission.cadres_manage,
+            Permission.imports_run,
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,
         }
     ),
+    # Bureau systems push feeds and read aggregates; no personal data.
     Role.bureau_partner: frozenset({Permission.areas_read}),
-    Role.auditor: frozenset({Permission.areas_read, Permission.audit_read, Permission.system_status}),
+    Role.auditor: frozenset(
+        {Permission.areas_read, Permission.households_read, Permission.audit_read, Permission.system_status}
+    ),
     Role.ops: frozenset({Permission.system_status}),
 }
 

@@ -8,19 +8,38 @@ from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
+from services.registry.areas.router import merges_router
+from services.registry.areas.router import router as areas_router
+from services.registry.cadres.router import router as cadres_router
+from services.registry.households.router import router as households_router
 from services.registry.models import SCHEMA
-from services.registry.router import router as areas_router
+from services.registry.national_id import IdVault
+from services.registry.programmes.router import router as programmes_router
 from services.registry.settings import RegistrySettings
+from services.registry.stats.router import router as stats_router
+from services.registry.sync.router import router as sync_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
-    return create_part_app(
+    settings = settings or RegistrySettings()
+    app = create_part_app(
         part="registry",
-        settings=settings or RegistrySettings(),
+        settings=settings,
         title="fangpin registry",
-        description="Areas, households, people, programmes and cadres.",
-        routers=[areas_router],
+        description="Areas, households, people, programmes, cadres, history and the phones' sync feed.",
+        routers=[
+            areas_router,
+            merges_router,
+            households_router,
+            programmes_router,
+            cadres_router,
+            sync_router,
+            stats_router,
+        ],
         migrations=MIGRATIONS,
     )
+    # Without the key the registry still serves areas; person endpoints answer 503 and say why.
+    app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None
+    return app

@@ -1,36 +1,236 @@
-"""Registry tables (schema ``registry``)."""
+"""Registry tables (schema ``registry``). The DDL, triggers included, is in the migrations."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "registry"
+
+
+def _uuid_pk() -> Any:
+    return Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+
+
+def _timestamp() -> Any:
+    return Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
+def _column(type_: Any, *args: Any, default: Any = None, nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=default, sa_column=Column(type_, *args, nullable=nullable, **kw))
 
 
 class Area(SQLModel, table=True):
     """An administrative division (行政区划), keyed by its 12-digit statistical code."""
 
     __tablename__ = "areas"
-    __table_args__ = (
-        CheckConstraint("code ~ '^[0-9]{12}$'", name="areas_code_digits"),
-        CheckConstraint("level IN ('province','city','county','town','village')", name="areas_level_known"),
-        CheckConstraint("parent_code IS NULL OR parent_code <> code", name="areas_parent_not_self"),
-        {"schema": SCHEMA},
-    )
+    __table_args__ = {"schema": SCHEMA}
 
     code: str = Field(sa_column=Column(String(12), primary_key=True))
-    name: str = Field(sa_column=Column(String(100), nullable=False))
-    level: str = Field(sa_column=Column(String(16), nullable=False))
-    parent_code: str | None = Field(
-        default=None,
-        sa_column=Column(String(12), ForeignKey(f"{SCHEMA}.areas.code"), nullable=True, index=True),
+    name: str = _column(String(100), nullable=False)
+    level: str = _column(String(16), nullable=False)
+    parent_code: str | None = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
+    merged_into_code: str | None = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
+    merged_on: date | None = _column(Date)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class Household(SQLModel, table=True):
+    """A registered household (户), living in a village (``area_code``)."""
+
+    __tablename__ = "households"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    number: str = _column(String(32), nullable=False, unique=True)
+    area_code: str = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"), nullable=False)
+    group_no: int | None = _column(SmallInteger)
+    address: str | None = _column(String(200))
+    latitude: float | None = _column(Float)
+    longitude: float | None = _column(Float)
+    phone: str | None = _column(String(20))
+    housing_type: str | None = _column(String(16))
+    housing_grade: str | None = _column(String(1))
+    drinking_water: str | None = _column(String(16))
+    cultivated_land_mu: Decimal | None = _column(Numeric(10, 2))
+    forest_land_mu: Decimal | None = _column(Numeric(10, 2))
+    category: str = _column(String(16), nullable=False, default="ordinary")
+    poverty_exit_year: int | None = _column(SmallInteger)
+    head_person_id: uuid.UUID | None = _column(UUID(as_uuid=True))
+    registered_on: date = _column(Date, nullable=False, server_default=func.current_date())
+    version: int = _column(Integer, nullable=False, default=1)
+    deleted_at: datetime | None = _column(DateTime(timezone=True))
+    deleted_reason: str | None = _column(String(200))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    created_by: str | None = _column(Text)
+    updated_by: str | None = _column(Text)
+
+
+class Person(SQLModel, table=True):
+    """A household member (人). The ID number is stored encrypted, with a keyed index for exact lookup."""
+
+    __tablename__ = "people"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    household_id: uuid.UUID = _column(
+        UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.households.id"), nullable=False
     )
-    created_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-    )
-    updated_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-    )
+    area_code: str = _column(String(12), nullable=False)
+    name: str = _column(String(50), nullable=False)
+    national_id_cipher: bytes = _column(LargeBinary, nullable=False)
+    national_id_index: bytes = _column(LargeBinary, nullable=False)
+    national_id_masked: str = _column(String(18), nullable=False)
+    birth_date: date = _column(Date, nullable=False)
+    sex: str = _column(String(6), nullable=False)
+    relation: str = _column(String(16), nullable=False)
+    health: str = _column(String(16), nullable=False, default="healthy")
+    disability_grade: int | None = _column(SmallInteger)
+    labour_ability: str | None = _column(String(8))
+    schooling: str | None = _column(String(16))
+    medical_insured: bool | None = _column(Boolean)
+    phone: str | None = _column(String(20))
+    registered_on: date = _column(Date, nullable=False, server_default=func.current_date())
+    deceased_on: date | None = _column(Date)
+    version: int = _column(Integer, nullable=False, default=1)
+    deleted_at: datetime | None = _column(DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    created_by: str | None = _column(Text)
+    updated_by: str | None = _column(Text)
+
+
+class ProgrammeMembership(SQLModel, table=True):
+    """A household (or one member) in a programme or category for a period (低保, 特困, 脱贫户 …)."""
+
+    __tablename__ = "programme_memberships"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    person_id: uuid.UUID | None = _column(UUID(as_uuid=True))
+    area_code: str = _column(String(12), nullable=False)
+    programme: str = _column(String(24), nullable=False)
+    starts_on: date = _column(Date, nullable=False)
+    ends_on: date | None = _column(Date)
+    note: str | None = _column(String(200))
+    created_at: datetime = _timestamp()
+    created_by: str | None = _column(Text)
+    ended_by: str | None = _column(Text)
+
+
+class Cadre(SQLModel, table=True):
+    """An assistance cadre (帮扶责任人): a person from a unit, paired with households."""
+
+    __tablename__ = "cadres"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    area_code: str = _column(String(12), nullable=False)
+    name: str = _column(String(50), nullable=False)
+    unit: str = _column(String(100), nullable=False)
+    phone: str | None = _column(String(20))
+    active: bool = _column(Boolean, nullable=False, default=True)
+    version: int = _column(Integer, nullable=False, default=1)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class CadreAssignment(SQLModel, table=True):
+    __tablename__ = "cadre_assignments"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    cadre_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    area_code: str = _column(String(12), nullable=False)
+    starts_on: date = _column(Date, nullable=False)
+    ends_on: date | None = _column(Date)
+    created_at: datetime = _timestamp()
+    created_by: str | None = _column(Text)
+
+
+class AreaMerge(SQLModel, table=True):
+    __tablename__ = "area_merges"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    target_code: str = _column(String(12), nullable=False)
+    source_codes: list[str] = _column(ARRAY(String(12)), nullable=False)
+    effective_on: date = _column(Date, nullable=False)
+    households_moved: int = _column(Integer, nullable=False)
+    created_at: datetime = _timestamp()
+    created_by: str | None = _column(Text)
+
+
+class HouseholdMove(SQLModel, table=True):
+    __tablename__ = "household_moves"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    from_area_code: str = _column(String(12), nullable=False)
+    to_area_code: str = _column(String(12), nullable=False)
+    effective_on: date = _column(Date, nullable=False)
+    reason: str = _column(String(16), nullable=False)
+    merge_id: uuid.UUID | None = _column(UUID(as_uuid=True))
+    created_at: datetime = _timestamp()
+
+
+class PersonMove(SQLModel, table=True):
+    __tablename__ = "person_moves"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    person_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    from_household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    to_household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    effective_on: date = _column(Date, nullable=False)
+    reason: str = _column(String(16), nullable=False)
+    created_at: datetime = _timestamp()
+
+
+class RecordChange(SQLModel, table=True):
+    """One logged change to a household or person, written by the tables' triggers."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    occurred_at: datetime = _timestamp()
+    entity_type: str = _column(String(16), nullable=False)
+    entity_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
+    action: str = _column(String(8), nullable=False)
+    area_code: str = _column(String(12), nullable=False)
+    old_area_code: str | None = _column(String(12))
+    version: int | None = _column(Integer)
+    changes: dict[str, Any] | None = _column(JSONB)
+    actor: str | None = _column(Text)
+    actor_name: str | None = _column(Text)
+    reason: str | None = _column(Text)

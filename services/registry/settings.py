@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -10,3 +11,9 @@ from services.common.settings import ServiceSettings
 class RegistrySettings(ServiceSettings):
     part = "registry"
     model_config = SettingsConfigDict(env_prefix="FANGPIN_REGISTRY_", extra="ignore")
+
+    national_id_key: str | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes: encrypts national ID numbers at rest and keys their "
+        "lookup index. Keep it secret and never change it on a populated database.",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,11 +22,14 @@ class Keys:
     internal_private: str
     internal_public: str
     token_secret: str
+    national_id_key: str
 
     @classmethod
     def generate(cls) -> Keys:
         private, public = generate_keypair()
-        return cls(private, public, secrets.token_urlsafe(48))
+        return cls(
+            private, public, secrets.token_urlsafe(48), base64.b64encode(secrets.token_bytes(32)).decode()
+        )
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ def service_settings(part: str, database: Database, keys: Keys, **overrides: Any
         migration_database_url=database.owner_url,
         migrate_on_start=False,
         internal_token_public_key=keys.internal_public,
+        **({"national_id_key": keys.national_id_key} if part == "registry" else {}),
         **overrides,
     )
 

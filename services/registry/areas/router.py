@@ -7,12 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.area_codes import AreaLevel
+from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from services.registry.schemas import AreaCreate, AreaRead
-from services.registry.service import AreaService
+from services.registry.areas.merge import AreaMergeCreate, AreaMergeRead, AreaMergeService
+from services.registry.areas.schemas import AreaCreate, AreaRead
+from services.registry.areas.service import AreaService
+from services.registry.households.router import Vault
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
 
@@ -78,3 +81,34 @@ async def list_area_children(
 ) -> Page[AreaRead]:
     """List the areas directly below one area."""
     return await AreaService(session).children(code, principal.scope_prefix, limit=limit, cursor=cursor)
+
+
+merges_router = APIRouter(prefix="/api/v1/area-merges", tags=["areas"])
+Merger = Annotated[Principal, requires(Permission.areas_merge)]
+
+
+@merges_router.post(
+    "",
+    response_model=AreaMergeRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": AreaMergeRead, "description": "This merge was already done (a retry)"}},
+)
+async def merge_villages(
+    body: AreaMergeCreate, principal: Merger, session: SessionDep, vault: Vault, response: Response
+) -> AreaMergeRead:
+    """Merge villages into one (行政村合并): households move, old codes stay resolvable, history is kept."""
+    merge, created = await AreaMergeService(session, vault).merge(body, principal)
+    if created:
+        audit_trail(session).record(
+            "area.merge",
+            "area",
+            merge.target_code,
+            area_code=merge.target_code,
+            changes={
+                "merged": [None, merge.source_codes],
+                "households_moved": [None, merge.households_moved],
+            },
+        )
+    else:
+        response.status_code = status.HTTP_200_OK
+    return AreaMergeRead.model_validate(merge)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,5 +46,7 @@ class AreaRead(BaseModel):
     name: str
     level: AreaLevel
     parent_code: str | None
+    merged_into_code: str | None = Field(description="Set when this village was merged into another")
+    merged_on: date | None
     created_at: datetime
     updated_at: datetime

@@ -19,9 +19,9 @@ from services.common.audit import audit_trail, diff
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
+from services.registry.areas.repository import AreaRepository
+from services.registry.areas.schemas import AreaCreate, AreaRead
 from services.registry.models import Area
-from services.registry.repository import AreaRepository
-from services.registry.schemas import AreaCreate, AreaRead
 
 
 @dataclass

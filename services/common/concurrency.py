@@ -1,0 +1,39 @@
+"""Optimistic concurrency: a change names the version it was based on; a stale change is refused."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header
+
+from services.common.errors import Conflict, FangpinError
+
+# Typed str (not Optional) so the schema does not invite a literal "null"; absent means None.
+IfMatch = Annotated[
+    str, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description='The version you read, e.g. "3"')
+]
+
+
+class PreconditionRequired(FangpinError):
+    status, code, title = 428, "version_required", "Say which version you are changing"
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+def check_version(current: int, if_match: str | None, base_version: int | None) -> None:
+    """The change must say which version it was based on, and it must be current (else 409)."""
+    claimed = base_version
+    if if_match:
+        try:
+            claimed = int(if_match.strip().removeprefix("W/").strip('"'))
+        except ValueError as exc:
+            raise PreconditionRequired('If-Match must hold the version number, e.g. "3"') from exc
+    if claimed is None:
+        raise PreconditionRequired("Send the version you read as If-Match or base_version")
+    if claimed != current:
+        raise StaleVersion(
+            f"Changed by someone else since version {claimed}; the current version is {current}",
+            current_version=current,
+        )

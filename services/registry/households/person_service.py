@@ -1,0 +1,262 @@
+"""Person rules: valid ID numbers, one living person per number, versioned updates, moves, deaths."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.concurrency import StaleVersion, check_version
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
+from services.registry import national_id
+from services.registry.codes import Health
+from services.registry.households.repository import (
+    HouseholdRepository,
+    PersonFilters,
+    PersonRepository,
+    stamp_actor,
+)
+from services.registry.households.schemas import PersonCreate, PersonMove, PersonRead, PersonUpdate
+from services.registry.households.views import Presenter
+from services.registry.ids import new_id
+from services.registry.models import Household, Person
+from services.registry.models import PersonMove as MoveRow
+from services.registry.national_id import IdVault
+
+
+class PersonService:
+    def __init__(self, session: AsyncSession, vault: IdVault) -> None:
+        self.session = session
+        self.vault = vault
+        self.repository = PersonRepository(session)
+        self.households = HouseholdRepository(session)
+
+    def parse_number(self, raw: str, loc: list, birth_date: date | None = None, sex: str | None = None):
+        try:
+            return national_id.parse(raw, birth_date=birth_date, sex=sex)
+        except national_id.NationalIdError as exc:
+            raise ValidationFailed.field([*loc, "national_id"], str(exc), exc.code) from exc
+
+    async def add_to(
+        self, household: Household, data: PersonCreate, principal: Principal, loc: list
+    ) -> Person:
+        """Register a person in a household (the caller has already checked the household's scope)."""
+        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
+            if existing.household_id != household.id or not principal.covers(existing.area_code):
+                raise Conflict(f"Person id {data.id} is already in use", code="person_id_in_use")
+            return existing
+        _check_disability(data.health, data.disability_grade, loc)
+        parsed = self.parse_number(data.national_id, loc, data.birth_date, data.sex)
+        index = self.vault.blind_index(parsed.number)
+        await self._refuse_second_living(index, principal)
+        person = Person(
+            id=data.id or new_id(),
+            household_id=household.id,
+            area_code=household.area_code,
+            **data.model_dump(
+                exclude={"id", "national_id", "birth_date", "sex", "registered_on"}, exclude_none=True
+            ),
+            national_id_cipher=self.vault.encrypt(parsed.number),
+            national_id_index=index,
+            national_id_masked=national_id.mask(parsed.number),
+            birth_date=parsed.birth_date,
+            sex=parsed.sex,
+            registered_on=data.registered_on or date.today(),
+            created_by=principal.id,
+            updated_by=principal.id,
+        )
+        self.session.add(person)
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError as exc:  # a concurrent registration of the same number won the race
+            await self._refuse_second_living(index, principal)
+            raise Conflict(
+                "This ID number was just registered by someone else", code="national_id_registered"
+            ) from exc
+        return person
+
+    async def _refuse_second_living(self, index: bytes, principal: Principal, except_id=None) -> None:
+        holder = await self.repository.living_with_number(index, except_id=except_id)
+        if holder is None:
+            return
+        if principal.covers(holder.area_code):
+            household = await self.households.get_any(holder.household_id)
+            raise Conflict(
+                f"This ID number belongs to a living person already registered in household "
+                f"{household.number if household else holder.household_id}",
+                code="national_id_registered",
+                household_id=str(holder.household_id),
+                person_id=str(holder.id),
+            )
+        raise Conflict(
+            "This ID number is already registered to a living person in a household outside your area",
+            code="national_id_registered",
+        )
+
+    async def create(
+        self, household_id: uuid.UUID, data: PersonCreate, principal: Principal
+    ) -> tuple[Person, bool]:
+        household = await self.households.get(household_id, principal.scope_prefix, lock=True)
+        if household is None or household.deleted_at is not None:
+            raise NotFound(f"No household {household_id}", code="household_not_found")
+        replay = data.id is not None and await self.repository.get_any(data.id) is not None
+        await stamp_actor(self.session, principal)
+        return await self.add_to(household, data, principal, ["body"]), not replay
+
+    async def get(self, person_id: uuid.UUID, principal: Principal, *, lock: bool = False) -> Person:
+        person = await self.repository.get(person_id, principal.scope_prefix, lock=lock)
+        if person is None:
+            raise NotFound(f"No person {person_id}", code="person_not_found")
+        return person
+
+    async def _locked_current(
+        self, person_id: uuid.UUID, principal: Principal, if_match: str | None, base: int | None
+    ) -> Person:
+        person = await self.get(person_id, principal, lock=True)
+        if person.deleted_at is not None:
+            raise Conflict(f"Person {person_id} was deleted", code="person_deleted")
+        try:
+            check_version(person.version, if_match, base)
+        except StaleVersion as exc:
+            exc.extra["current"] = (
+                Presenter(self.session, self.vault, principal, False).person(person).model_dump(mode="json")
+            )
+            raise
+        return person
+
+    async def update(
+        self, person_id: uuid.UUID, data: PersonUpdate, principal: Principal, if_match: str | None
+    ) -> Person:
+        person = await self._locked_current(person_id, principal, if_match, data.base_version)
+        changes = data.model_dump(exclude_unset=True, exclude={"base_version", "national_id"})
+        for required in ("name", "relation", "health"):
+            if required in changes and changes[required] is None:
+                raise ValidationFailed.field(["body", required], f"{required} cannot be emptied", "required")
+        health = changes.get("health", person.health)
+        grade = changes.get("disability_grade", person.disability_grade)
+        if health != Health.disabled and "health" in changes and "disability_grade" not in changes:
+            grade = changes["disability_grade"] = None
+        _check_disability(health, grade, ["body"])
+        if data.national_id is not None:
+            parsed = self.parse_number(data.national_id, ["body"])
+            index = self.vault.blind_index(parsed.number)
+            if index != person.national_id_index:
+                await self._refuse_second_living(index, principal, except_id=person.id)
+                changes |= {
+                    "national_id_cipher": self.vault.encrypt(parsed.number),
+                    "national_id_index": index,
+                    "national_id_masked": national_id.mask(parsed.number),
+                    "birth_date": parsed.birth_date,
+                    "sex": parsed.sex,
+                }
+        if changes.get("deceased_on") and changes["deceased_on"] > date.today():
+            raise ValidationFailed.field(
+                ["body", "deceased_on"], "The date of death is in the future", "future"
+            )
+        changes = {k: v for k, v in changes.items() if getattr(person, k) != v}
+        if changes:
+            await stamp_actor(self.session, principal)
+            await self.repository.bump(person, changes, principal)
+        return person
+
+    async def move(
+        self, person_id: uuid.UUID, data: PersonMove, principal: Principal, if_match: str | None
+    ) -> Person:
+        person = await self._locked_current(person_id, principal, if_match, data.base_version)
+        target = await self.households.get(data.to_household_id, principal.scope_prefix, lock=True)
+        if target is None or target.deleted_at is not None:
+            raise ValidationFailed.field(
+                ["body", "to_household_id"], "No such household in your area", "household_not_found"
+            )
+        if target.id == person.household_id:
+            return person
+        await stamp_actor(self.session, principal, data.reason.value)
+        self.session.add(
+            MoveRow(
+                person_id=person.id,
+                from_household_id=person.household_id,
+                to_household_id=target.id,
+                effective_on=data.effective_on or date.today(),
+                reason=data.reason.value,
+            )
+        )
+        await self._leave_headship(person)
+        await self.repository.bump(
+            person,
+            {"household_id": target.id, "area_code": target.area_code, "relation": data.relation.value},
+            principal,
+        )
+        return person
+
+    async def _leave_headship(self, person: Person) -> None:
+        await self.session.execute(
+            update(Household)
+            .where(Household.head_person_id == person.id)
+            .values(head_person_id=None, version=Household.version + 1, updated_at=func.now())
+        )
+
+    async def delete(self, person_id: uuid.UUID, principal: Principal, if_match: str | None) -> Person:
+        person = await self._locked_current(person_id, principal, if_match, None)
+        await stamp_actor(self.session, principal, "deleted")
+        await self._leave_headship(person)
+        await self.repository.bump(person, {"deleted_at": func.now()}, principal)
+        return person
+
+    async def delete_all_of(self, household_id: uuid.UUID, principal: Principal) -> None:
+        await self.session.execute(
+            update(Person)
+            .where(Person.household_id == household_id, Person.deleted_at.is_(None))  # type: ignore[union-attr]
+            .values(
+                deleted_at=func.now(),
+                version=Person.version + 1,
+                updated_at=func.now(),
+                updated_by=principal.id,
+            )
+        )
+
+    async def search(
+        self,
+        principal: Principal,
+        filters: PersonFilters,
+        presenter: Presenter,
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[PersonRead]:
+        decoded = decode_cursor(cursor)
+        after = None
+        if decoded is not None:
+            after = (cursor_field(decoded, "name", str), cursor_field(decoded, "id", str))
+            try:
+                uuid.UUID(after[1])
+            except ValueError as exc:
+                raise ValidationFailed.field(
+                    ["query", "cursor"], "The cursor is not one this API issued", "bad_cursor"
+                ) from exc
+        rows = await self.repository.search(principal.scope_prefix, filters, after=after, limit=limit + 1)
+        items = presenter.people(rows[:limit])
+        next_cursor = (
+            encode_cursor({"name": items[-1].name, "id": str(items[-1].id)})
+            if len(rows) > limit and items
+            else None
+        )
+        return Page[PersonRead](items=items, next_cursor=next_cursor)
+
+    def index_of(self, raw: str) -> bytes:
+        parsed = self.parse_number(raw, ["query"])
+        return self.vault.blind_index(parsed.number)
+
+
+def _check_disability(health: str, grade: int | None, loc: list) -> None:
+    if (health == Health.disabled) != (grade is not None):
+        raise ValidationFailed.field(
+            [*loc, "disability_grade"],
+            "A disability grade (1–4) is given exactly when health is `disabled`",
+            "disability_grade_mismatch",
+        )

@@ -1,0 +1,277 @@
+"""All SQL for households and people; every read that serves a caller takes the caller's area scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.registry.models import (
+    CadreAssignment,
+    Household,
+    Person,
+    PersonMove,
+    ProgrammeMembership,
+    RecordChange,
+)
+
+
+def in_scope(column: ColumnElement[str], scope_prefix: str) -> ColumnElement[bool]:
+    return column.startswith(scope_prefix, autoescape=True)  # type: ignore[attr-defined]
+
+
+async def stamp_actor(session: AsyncSession, principal: Principal, reason: str | None = None) -> None:
+    """Tell the change-log triggers who is writing (transaction-local settings)."""
+    await session.execute(
+        text(
+            "SELECT set_config('fangpin.actor', :actor, true), "
+            "set_config('fangpin.actor_name', :name, true), set_config('fangpin.reason', :reason, true)"
+        ),
+        {"actor": f"{principal.kind.value}:{principal.id}", "name": principal.name, "reason": reason or ""},
+    )
+
+
+@dataclass
+class HouseholdFilters:
+    within: str | None = None
+    number: str | None = None
+    category: str | None = None
+    programme: str | None = None
+    cadre_id: uuid.UUID | None = None
+    as_of: date | None = None
+    include_deleted: bool = False
+
+
+@dataclass
+class PersonFilters:
+    within: str | None = None
+    name: str | None = None
+    national_id_index: bytes | None = None
+    household_id: uuid.UUID | None = None
+    health: str | None = None
+    programme: str | None = None
+    include_deceased: bool = True
+    include_deleted: bool = False
+
+
+def _programme_held(programme: str, household_id: ColumnElement, as_of: date | None) -> ColumnElement[bool]:
+    day = as_of or func.current_date()
+    held = (
+        select(ProgrammeMembership.id)
+        .where(
+            ProgrammeMembership.household_id == household_id,
+            ProgrammeMembership.programme == programme,
+            ProgrammeMembership.starts_on <= day,
+            or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= day),  # type: ignore[union-attr]
+        )
+        .exists()
+    )
+    return held
+
+
+class HouseholdRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, household_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
+    ) -> Household | None:
+        query = select(Household).where(
+            Household.id == household_id, in_scope(Household.area_code, scope_prefix)
+        )
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_any(self, household_id: uuid.UUID) -> Household | None:
+        """Unscoped, for integrity checks (an id or number already taken); never returned as such."""
+        return await self.session.get(Household, household_id)
+
+    async def by_number(self, number: str) -> Household | None:
+        query = select(Household).where(Household.number == number)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def members(
+        self, household_ids: Sequence[uuid.UUID], *, include_deleted: bool = False
+    ) -> list[Person]:
+        if not household_ids:
+            return []
+        query = select(Person).where(Person.household_id.in_(household_ids))  # type: ignore[attr-defined]
+        if not include_deleted:
+            query = query.where(Person.deleted_at.is_(None))  # type: ignore[union-attr]
+        query = query.order_by(Person.household_id, Person.birth_date, Person.id)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def search(
+        self, scope_prefix: str, filters: HouseholdFilters, *, after_number: str | None, limit: int
+    ) -> Sequence[Household]:
+        query = select(Household).where(*self._conditions(scope_prefix, filters))
+        if after_number is not None:
+            query = query.where(Household.number > after_number)
+        query = query.order_by(Household.number).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count(self, scope_prefix: str, filters: HouseholdFilters) -> int:
+        query = select(func.count()).select_from(Household).where(*self._conditions(scope_prefix, filters))
+        return int((await self.session.execute(query)).scalar_one())
+
+    @staticmethod
+    def _conditions(scope_prefix: str, f: HouseholdFilters) -> list[ColumnElement[bool]]:
+        conditions = [in_scope(Household.area_code, scope_prefix)]
+        if not f.include_deleted:
+            conditions.append(Household.deleted_at.is_(None))  # type: ignore[union-attr]
+        if f.within:
+            conditions.append(in_scope(Household.area_code, f.within))
+        if f.number:
+            conditions.append(Household.number == f.number)
+        if f.category:
+            conditions.append(Household.category == f.category)
+        if f.programme:
+            conditions.append(_programme_held(f.programme, Household.id, f.as_of))
+        if f.cadre_id:
+            conditions.append(
+                select(CadreAssignment.id)
+                .where(
+                    CadreAssignment.household_id == Household.id,
+                    CadreAssignment.cadre_id == f.cadre_id,
+                    CadreAssignment.ends_on.is_(None),  # type: ignore[union-attr]
+                )
+                .exists()
+            )
+        return conditions
+
+    async def bump(self, household: Household, values: dict, principal: Principal) -> None:
+        """Apply changes and move to the next version, in one UPDATE (the trigger logs old -> new)."""
+        values = {
+            **values,
+            "version": household.version + 1,
+            "updated_at": func.now(),
+            "updated_by": principal.id,
+        }
+        await self.session.execute(update(Household).where(Household.id == household.id).values(**values))
+        await self.session.refresh(household)
+
+    async def set_head(self, household: Household, person_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(Household).where(Household.id == household.id).values(head_person_id=person_id)
+        )
+        await self.session.refresh(household)
+
+    async def set_area_of_dependants(self, household_id: uuid.UUID, area_code: str) -> None:
+        """Members, programme periods and cadre pairings follow their household to its new village."""
+        await self.session.execute(
+            update(Person)
+            .where(Person.household_id == household_id, Person.area_code != area_code)
+            .values(area_code=area_code, version=Person.version + 1, updated_at=func.now())
+        )
+        for table in (ProgrammeMembership, CadreAssignment):
+            await self.session.execute(
+                update(table).where(table.household_id == household_id).values(area_code=area_code)
+            )
+
+    async def end_periods(self, household_id: uuid.UUID, programme: str, day: date, actor: str) -> None:
+        """Close the household's open periods in a programme (the day before ``day``, or that day)."""
+        await self.session.execute(
+            update(ProgrammeMembership)
+            .where(
+                ProgrammeMembership.household_id == household_id,
+                ProgrammeMembership.programme == programme,
+                ProgrammeMembership.ends_on.is_(None),  # type: ignore[union-attr]
+            )
+            .values(
+                ends_on=func.greatest(ProgrammeMembership.starts_on, day - timedelta(days=1)), ended_by=actor
+            )
+        )
+
+    async def member_ids_ever(self, household_id: uuid.UUID) -> list[uuid.UUID]:
+        """Everyone who is or was a member (people who moved away keep their time here in history)."""
+        current = select(Person.id).where(Person.household_id == household_id)
+        moved = select(PersonMove.person_id).where(
+            or_(PersonMove.from_household_id == household_id, PersonMove.to_household_id == household_id)
+        )
+        rows = await self.session.execute(current.union(moved))
+        return [row[0] for row in rows]
+
+    async def history(
+        self, entity_ids: Sequence[uuid.UUID], *, after_id: int | None, limit: int
+    ) -> Sequence[RecordChange]:
+        query = select(RecordChange).where(RecordChange.entity_id.in_(entity_ids))  # type: ignore[attr-defined]
+        if after_id is not None:
+            query = query.where(RecordChange.id > after_id)
+        return (await self.session.execute(query.order_by(RecordChange.id).limit(limit))).scalars().all()
+
+
+class PersonRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Person | None:
+        query = select(Person).where(Person.id == person_id, in_scope(Person.area_code, scope_prefix))
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_any(self, person_id: uuid.UUID) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def living_with_number(self, index: bytes, *, except_id: uuid.UUID | None = None) -> Person | None:
+        """The living, registered person holding an ID number (unscoped: the rule is national)."""
+        query = select(Person).where(
+            Person.national_id_index == index,
+            Person.deceased_on.is_(None),  # type: ignore[union-attr]
+            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+        if except_id is not None:
+            query = query.where(Person.id != except_id)
+        return (await self.session.execute(query)).scalars().first()
+
+    async def search(
+        self, scope_prefix: str, filters: PersonFilters, *, after: tuple[str, str] | None, limit: int
+    ) -> Sequence[Person]:
+        query = select(Person).where(*self._conditions(scope_prefix, filters))
+        if after is not None:
+            query = query.where(
+                and_(func.row(Person.name, Person.id) > func.row(after[0], uuid.UUID(after[1])))
+            )
+        query = query.order_by(Person.name, Person.id).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count(self, scope_prefix: str, filters: PersonFilters) -> int:
+        query = select(func.count()).select_from(Person).where(*self._conditions(scope_prefix, filters))
+        return int((await self.session.execute(query)).scalar_one())
+
+    @staticmethod
+    def _conditions(scope_prefix: str, f: PersonFilters) -> list[ColumnElement[bool]]:
+        conditions = [in_scope(Person.area_code, scope_prefix)]
+        if not f.include_deleted:
+            conditions.append(Person.deleted_at.is_(None))  # type: ignore[union-attr]
+        if not f.include_deceased:
+            conditions.append(Person.deceased_on.is_(None))  # type: ignore[union-attr]
+        if f.within:
+            conditions.append(in_scope(Person.area_code, f.within))
+        if f.name:
+            conditions.append(Person.name.startswith(f.name, autoescape=True))  # type: ignore[attr-defined]
+        if f.national_id_index is not None:
+            conditions.append(Person.national_id_index == f.national_id_index)
+        if f.household_id:
+            conditions.append(Person.household_id == f.household_id)
+        if f.health:
+            conditions.append(Person.health == f.health)
+        if f.programme:
+            conditions.append(_programme_held(f.programme, Person.household_id, None))
+        return conditions
+
+    async def bump(self, person: Person, values: dict, principal: Principal) -> None:
+        values = {
+            **values,
+            "version": person.version + 1,
+            "updated_at": func.now(),
+            "updated_by": principal.id,
+        }
+        await self.session.execute(update(Person).where(Person.id == person.id).values(**values))
+        await self.session.refresh(person)

@@ -1,0 +1,331 @@
+"""Household and person endpoints: thin, one-line docstrings (they become the OpenAPI summaries)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from services.common.auth import Permission, Principal
+from services.common.concurrency import IfMatch
+from services.common.database import ReadSessionDep, SessionDep
+from services.common.errors import ServiceUnavailable
+from services.common.guards import requires
+from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.registry.codes import Health, HouseholdCategory, Programme
+from services.registry.households.history import HistoryPage, read_history
+from services.registry.households.person_service import PersonService
+from services.registry.households.repository import HouseholdFilters, PersonFilters
+from services.registry.households.schemas import (
+    NATIONAL_ID_PATTERN,
+    HouseholdCreate,
+    HouseholdDelete,
+    HouseholdMove,
+    HouseholdRead,
+    HouseholdSummary,
+    HouseholdUpdate,
+    PersonCreate,
+    PersonMove,
+    PersonRead,
+    PersonUpdate,
+)
+from services.registry.households.service import HouseholdService
+from services.registry.households.views import Presenter
+from services.registry.national_id import IdVault
+
+router = APIRouter(prefix="/api/v1", tags=["households"])
+
+Reader = Annotated[Principal, requires(Permission.households_read)]
+Writer = Annotated[Principal, requires(Permission.households_write)]
+Reveal = Annotated[
+    bool,
+    Query(description="Show full ID numbers (needs national_ids:read; every such read is audited)"),
+]
+Within = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix (county/town/village)")
+]
+
+
+def id_vault(request: Request) -> IdVault:
+    vault: IdVault | None = getattr(request.app.state, "id_vault", None)
+    if vault is None:
+        raise ServiceUnavailable("The national ID key is not configured", code="national_id_key_missing")
+    return vault
+
+
+Vault = Annotated[IdVault, Depends(id_vault)]
+
+
+class Count(BaseModel):
+    count: int = Field(description="How many match the filters")
+
+
+class NationalIdLookup(BaseModel):
+    national_id: str = Field(min_length=1, max_length=32, json_schema_extra={"pattern": NATIONAL_ID_PATTERN})
+
+
+def household_filters(
+    within: Within = None,
+    number: Annotated[str | None, Query(max_length=32, description="Exact household number")] = None,
+    category: HouseholdCategory | None = None,
+    programme: Annotated[
+        Programme | None, Query(description="Holds this programme (today, or as_of)")
+    ] = None,
+    cadre_id: Annotated[uuid.UUID | None, Query(description="Currently paired with this cadre")] = None,
+    as_of: Annotated[date | None, Query(description="Date for the programme filter")] = None,
+    include_deleted: bool = False,
+) -> HouseholdFilters:
+    return HouseholdFilters(
+        within=within,
+        number=number,
+        category=category.value if category else None,
+        programme=programme.value if programme else None,
+        cadre_id=cadre_id,
+        as_of=as_of,
+        include_deleted=include_deleted,
+    )
+
+
+def person_filters(
+    within: Within = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=50, description="Name starts with")] = None,
+    household_id: uuid.UUID | None = None,
+    health: Health | None = None,
+    programme: Programme | None = None,
+    include_deceased: bool = True,
+    include_deleted: bool = False,
+) -> PersonFilters:
+    return PersonFilters(
+        within=within,
+        name=name,
+        household_id=household_id,
+        health=health.value if health else None,
+        programme=programme.value if programme else None,
+        include_deceased=include_deceased,
+        include_deleted=include_deleted,
+    )
+
+
+HouseholdQuery = Annotated[HouseholdFilters, Depends(household_filters)]
+PersonQuery = Annotated[PersonFilters, Depends(person_filters)]
+CREATED_OR_REPLAYED = {200: {"description": "The same request was already applied (a retry)"}}
+
+
+@router.post("/households", response_model=HouseholdRead, status_code=201, responses=CREATED_OR_REPLAYED)
+async def create_household(
+    body: HouseholdCreate, principal: Writer, session: SessionDep, vault: Vault, response: Response
+) -> HouseholdRead:
+    """Register a household with its members; retrying with the same `id` returns the first result."""
+    service = HouseholdService(session, vault)
+    household, created = await service.create(body, principal)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return await service.present(household, Presenter(session, vault, principal, False))
+
+
+@router.get("/households", response_model=Page[HouseholdSummary])
+async def list_households(
+    principal: Reader,
+    session: ReadSessionDep,
+    vault: Vault,
+    filters: HouseholdQuery,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[HouseholdSummary]:
+    """Search households in your area by village/town prefix, number, category, programme or cadre."""
+    return await HouseholdService(session, vault).search(principal, filters, limit=limit, cursor=cursor)
+
+
+@router.get("/households/count", response_model=Count)
+async def count_households(
+    principal: Reader, session: ReadSessionDep, vault: Vault, filters: HouseholdQuery
+) -> Count:
+    """Count the households a search would return."""
+    return Count(count=await HouseholdService(session, vault).count(principal, filters))
+
+
+@router.get("/households/{household_id}", response_model=HouseholdRead)
+async def get_household(
+    household_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
+) -> HouseholdRead:
+    """Read a household with its members; ID numbers masked unless `reveal` (audited)."""
+    return await HouseholdService(session, vault).read(household_id, principal, reveal)
+
+
+@router.patch("/households/{household_id}", response_model=HouseholdRead)
+async def update_household(
+    household_id: uuid.UUID,
+    body: HouseholdUpdate,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    """Change a household; a stale version is refused with 409 and the current state."""
+    service = HouseholdService(session, vault)
+    household = await service.update(household_id, body, principal, if_match)
+    return await service.present(household, Presenter(session, vault, principal, False))
+
+
+@router.post("/households/{household_id}/move", response_model=HouseholdRead)
+async def move_household(
+    household_id: uuid.UUID,
+    body: HouseholdMove,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    """Move a household (and its members) to another village in your area."""
+    service = HouseholdService(session, vault)
+    household = await service.move(household_id, body, principal, if_match)
+    return await service.present(household, Presenter(session, vault, principal, False))
+
+
+@router.post("/households/{household_id}/delete", response_model=HouseholdSummary)
+async def delete_household(
+    household_id: uuid.UUID,
+    body: HouseholdDelete,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    if_match: IfMatch = None,
+) -> HouseholdSummary:
+    """Delete a household registered by mistake, with a reason (kept on record, gone from lists)."""
+    from services.registry.households.views import summary
+
+    return summary(await HouseholdService(session, vault).delete(household_id, body, principal, if_match))
+
+
+@router.get("/households/{household_id}/history", response_model=HistoryPage)
+async def household_history(
+    household_id: uuid.UUID,
+    principal: Reader,
+    session: ReadSessionDep,
+    vault: Vault,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> HistoryPage:
+    """Every change to a household and its members: who, when, old → new."""
+    household = await HouseholdService(session, vault).get(household_id, principal)
+    return await read_history(session, household, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/households/{household_id}/members",
+    response_model=PersonRead,
+    status_code=201,
+    responses=CREATED_OR_REPLAYED,
+)
+async def add_member(
+    household_id: uuid.UUID,
+    body: PersonCreate,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    response: Response,
+) -> PersonRead:
+    """Register a person in a household; an ID number held by a living person is refused (409)."""
+    person, created = await PersonService(session, vault).create(household_id, body, principal)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return Presenter(session, vault, principal, False).person(person)
+
+
+@router.get("/people", response_model=Page[PersonRead])
+async def list_people(
+    principal: Reader,
+    session: ReadSessionDep,
+    vault: Vault,
+    filters: PersonQuery,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+    reveal: Reveal = False,
+) -> Page[PersonRead]:
+    """Search people in your area by name, area prefix, household, health or programme."""
+    presenter = Presenter(session, vault, principal, reveal)
+    return await PersonService(session, vault).search(
+        principal, filters, presenter, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/people/count", response_model=Count)
+async def count_people(
+    principal: Reader, session: ReadSessionDep, vault: Vault, filters: PersonQuery
+) -> Count:
+    """Count the people a search would return."""
+    return Count(count=await PersonService(session, vault).repository.count(principal.scope_prefix, filters))
+
+
+@router.post("/people/lookup", response_model=Page[PersonRead])
+async def lookup_person(
+    body: NationalIdLookup, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
+) -> Page[PersonRead]:
+    """Find people by exact ID number (sent in the body, so it stays out of URLs and logs)."""
+    service = PersonService(session, vault)
+    filters = PersonFilters(national_id_index=service.index_of(body.national_id))
+    presenter = Presenter(session, vault, principal, reveal)
+    return await service.search(principal, filters, presenter, limit=50, cursor=None)
+
+
+@router.get("/people/{person_id}", response_model=PersonRead)
+async def get_person(
+    person_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
+) -> PersonRead:
+    """Read a person; the ID number is masked unless `reveal` (audited)."""
+    person = await PersonService(session, vault).get(person_id, principal)
+    return Presenter(session, vault, principal, reveal).person(person)
+
+
+@router.patch("/people/{person_id}", response_model=PersonRead)
+async def update_person(
+    person_id: uuid.UUID,
+    body: PersonUpdate,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    if_match: IfMatch = None,
+) -> PersonRead:
+    """Change a person (health, schooling, death …); a stale version is refused with 409."""
+    person = await PersonService(session, vault).update(person_id, body, principal, if_match)
+    return Presenter(session, vault, principal, False).person(person)
+
+
+@router.post("/people/{person_id}/move", response_model=PersonRead)
+async def move_person(
+    person_id: uuid.UUID,
+    body: PersonMove,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    if_match: IfMatch = None,
+) -> PersonRead:
+    """Move a person to another household (marriage, a household splitting)."""
+    person = await PersonService(session, vault).move(person_id, body, principal, if_match)
+    return Presenter(session, vault, principal, False).person(person)
+
+
+@router.post("/people/{person_id}/delete", response_model=PersonRead)
+async def delete_person(
+    person_id: uuid.UUID, principal: Writer, session: SessionDep, vault: Vault, if_match: IfMatch = None
+) -> PersonRead:
+    """Delete a person registered by mistake (kept on record, gone from lists); needs If-Match."""
+    person = await PersonService(session, vault).delete(person_id, principal, if_match)
+    return Presenter(session, vault, principal, False).person(person)
+
+
+@router.get("/people/{person_id}/history", response_model=HistoryPage)
+async def person_history(
+    person_id: uuid.UUID,
+    principal: Reader,
+    session: ReadSessionDep,
+    vault: Vault,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> HistoryPage:
+    """Every change to a person: who, when, old → new."""
+    person = await PersonService(session, vault).get(person_id, principal)
+    return await read_history(session, person, limit=limit, cursor=cursor)

@@ -1,0 +1,205 @@
+"""Household and person bodies: XCreate / XUpdate / XRead, never the table models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.text import CleanText
+from services.registry.codes import (
+    DrinkingWater,
+    Health,
+    HouseholdCategory,
+    HousingGrade,
+    HousingType,
+    LabourAbility,
+    PersonMoveReason,
+    Relation,
+    Schooling,
+    Sex,
+)
+
+NATIONAL_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
+Version = Annotated[int, Field(ge=1, le=2_000_000_000, description="The version you read")]
+Mu = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PersonFields(_Body):
+    """What a cadre records about a person; every field may be changed later."""
+
+    name: CleanText = Field(min_length=1, max_length=50, examples=["王秀英"])
+    relation: Relation = Field(description=Relation.describe())
+    health: Health = Field(default=Health.healthy, description=Health.describe())
+    disability_grade: int | None = Field(default=None, ge=1, le=4, description="1–4, only when disabled")
+    labour_ability: LabourAbility | None = Field(default=None, description=LabourAbility.describe())
+    schooling: Schooling | None = Field(default=None, description=Schooling.describe())
+    medical_insured: bool | None = Field(default=None, description="Has basic medical insurance (参保)")
+    phone: Phone | None = None
+
+
+class PersonCreate(PersonFields):
+    id: uuid.UUID | None = Field(default=None, description="The phone's UUID for a person made offline")
+    national_id: str = Field(
+        min_length=1,
+        max_length=32,
+        description="18-character resident ID number; checked (GB 11643), stored encrypted",
+        json_schema_extra={"pattern": NATIONAL_ID_PATTERN},
+        examples=["610924199001011234"],
+    )
+    birth_date: date | None = Field(default=None, description="If given, must match the ID number")
+    sex: Sex | None = Field(default=None, description="If given, must match the ID number")
+    registered_on: date | None = Field(default=None, description="Registered in this household since")
+
+
+class MemberCreate(PersonCreate):
+    """A member registered together with a new household."""
+
+
+class PersonUpdate(_Body):
+    """Change some fields; send the version you read as ``base_version`` or in If-Match."""
+
+    base_version: Version | None = None
+    name: CleanText | None = Field(default=None, min_length=1, max_length=50)
+    national_id: str | None = Field(
+        default=None, min_length=1, max_length=32, json_schema_extra={"pattern": NATIONAL_ID_PATTERN}
+    )
+    relation: Relation | None = None
+    health: Health | None = None
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    labour_ability: LabourAbility | None = None
+    schooling: Schooling | None = None
+    medical_insured: bool | None = None
+    phone: Phone | None = None
+    deceased_on: date | None = Field(default=None, description="Date of death (the person stays on record)")
+
+
+class PersonMove(_Body):
+    """Move a person to another household (marriage, a household splitting up …)."""
+
+    base_version: Version | None = None
+    to_household_id: uuid.UUID
+    reason: PersonMoveReason = Field(description=PersonMoveReason.describe())
+    effective_on: date | None = Field(default=None, description="Defaults to today")
+    relation: Relation = Field(description="Relation to the new household's head")
+
+
+class PersonRead(BaseModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+    name: str
+    national_id: str = Field(description="Masked (first 6 + last 4) unless your role may see ID numbers")
+    national_id_masked: bool
+    birth_date: date
+    sex: Sex
+    relation: Relation
+    health: Health
+    disability_grade: int | None
+    labour_ability: LabourAbility | None
+    schooling: Schooling | None
+    medical_insured: bool | None
+    phone: str | None
+    registered_on: date
+    deceased_on: date | None
+    deleted: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class HouseholdFields(_Body):
+    group_no: int | None = Field(default=None, ge=1, le=999, description="村民小组 number in the village")
+    address: CleanText | None = Field(default=None, max_length=200)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    phone: Phone | None = None
+    housing_type: HousingType | None = Field(default=None, description=HousingType.describe())
+    housing_grade: HousingGrade | None = Field(default=None, description="Safety grade; C and D are unsafe")
+    drinking_water: DrinkingWater | None = Field(default=None, description=DrinkingWater.describe())
+    cultivated_land_mu: Mu | None = Field(default=None, description="耕地 (亩)")
+    forest_land_mu: Mu | None = Field(default=None, description="林地 (亩)")
+    poverty_exit_year: int | None = Field(default=None, ge=2013, le=2100, description="脱贫年度")
+
+
+class HouseholdCreate(HouseholdFields):
+    id: uuid.UUID | None = Field(default=None, description="The phone's UUID for a household made offline")
+    number: str = Field(pattern=r"^[0-9A-Za-z-]{4,32}$", description="Household number (户编号)")
+    area_code: str = Field(pattern=VILLAGE_CODE_PATTERN, description="The village (行政村) code")
+    category: HouseholdCategory = Field(
+        default=HouseholdCategory.ordinary, description=HouseholdCategory.describe()
+    )
+    registered_on: date | None = Field(default=None, description="Registered since (defaults to today)")
+    members: list[MemberCreate] = Field(
+        default_factory=list, max_length=30, description="Members; the one with relation `head` is 户主"
+    )
+
+
+class HouseholdUpdate(HouseholdFields):
+    """Change some fields; send the version you read as ``base_version`` or in If-Match."""
+
+    base_version: Version | None = None
+    category: HouseholdCategory | None = None
+    head_person_id: uuid.UUID | None = None
+
+
+class HouseholdMove(_Body):
+    base_version: Version | None = None
+    to_area_code: str = Field(pattern=VILLAGE_CODE_PATTERN, description="The new village")
+    effective_on: date | None = Field(default=None, description="Defaults to today")
+
+
+class HouseholdDelete(_Body):
+    base_version: Version | None = None
+    reason: CleanText = Field(min_length=2, max_length=200, description="Why (e.g. registered twice)")
+
+
+class HouseholdSummary(BaseModel):
+    id: uuid.UUID
+    number: str
+    area_code: str
+    group_no: int | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    phone: str | None
+    housing_type: HousingType | None
+    housing_grade: HousingGrade | None
+    drinking_water: DrinkingWater | None
+    cultivated_land_mu: Decimal | None
+    forest_land_mu: Decimal | None
+    category: HouseholdCategory
+    poverty_exit_year: int | None
+    head_person_id: uuid.UUID | None
+    registered_on: date
+    deleted: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class HouseholdRead(HouseholdSummary):
+    members: list[PersonRead]
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    occurred_at: datetime
+    entity_type: str
+    entity_id: uuid.UUID
+    action: str = Field(description="created, changed or deleted")
+    version: int | None
+    area_code: str
+    changes: dict[str, list[object]] | None = Field(description="{field: [old, new]}")
+    actor: str | None
+    actor_name: str | None
+    reason: str | None

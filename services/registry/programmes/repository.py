@@ -1,0 +1,72 @@
+"""SQL of programme periods; reads are scoped by the household's area code."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.households.repository import in_scope
+from services.registry.models import ProgrammeMembership
+
+
+class MembershipRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, membership_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
+    ) -> ProgrammeMembership | None:
+        query = select(ProgrammeMembership).where(
+            ProgrammeMembership.id == membership_id, in_scope(ProgrammeMembership.area_code, scope_prefix)
+        )
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def overlapping(self, data: ProgrammeMembership) -> ProgrammeMembership | None:
+        """A period of the same programme for the same household/person that overlaps this one."""
+        query = select(ProgrammeMembership).where(
+            ProgrammeMembership.household_id == data.household_id,
+            ProgrammeMembership.programme == data.programme,
+            ProgrammeMembership.id != data.id,
+            (ProgrammeMembership.person_id == data.person_id)
+            if data.person_id
+            else ProgrammeMembership.person_id.is_(None),  # type: ignore[union-attr]
+            or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= data.starts_on),  # type: ignore[union-attr]
+        )
+        if data.ends_on is not None:
+            query = query.where(ProgrammeMembership.starts_on <= data.ends_on)
+        return (await self.session.execute(query.limit(1))).scalars().first()
+
+    async def list(
+        self,
+        scope_prefix: str,
+        *,
+        household_id: uuid.UUID | None,
+        programme: str | None,
+        within: str | None,
+        as_of: date | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[ProgrammeMembership]:
+        query = select(ProgrammeMembership).where(in_scope(ProgrammeMembership.area_code, scope_prefix))
+        if household_id:
+            query = query.where(ProgrammeMembership.household_id == household_id)
+        if programme:
+            query = query.where(ProgrammeMembership.programme == programme)
+        if within:
+            query = query.where(in_scope(ProgrammeMembership.area_code, within))
+        if as_of:
+            query = query.where(
+                ProgrammeMembership.starts_on <= as_of,
+                or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= as_of),  # type: ignore[union-attr]
+            )
+        if after:
+            query = query.where(ProgrammeMembership.id > after)
+        return (
+            (await self.session.execute(query.order_by(ProgrammeMembership.id).limit(limit))).scalars().all()
+        )
