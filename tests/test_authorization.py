@@ -4,18 +4,30 @@ leaked); lists never hold foreign rows. Expectations come from a small rule, its
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import httpx
 import pytest
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.auth import PASSWORD
+from tests.support.registry import fresh_number, make_household, member, national_id
+
+_days = itertools.count()
+
+
+def next_day() -> str:
+    """A distinct start date per call, so programme periods made by the matrix never overlap."""
+    return (date(2000, 1, 1) + timedelta(days=next(_days))).isoformat()
+
 
 COUNTY_A, COUNTY_B = "610924000000", "610925000000"
 V, S, T, B = "610924105201", "610924105202", "610924105000", "610925101201"
+X = "610924105203"  # a third village of the town: where the "parent-town" label keeps its household
 AREAS = {  # parents first
     "610000000000": "陕西省",
     "610900000000": "安康市",
@@ -23,11 +35,14 @@ AREAS = {  # parents first
     T: "蒿坪镇",
     V: "黄金村",
     S: "龙泉村",
+    X: "双河村",
     COUNTY_B: "岚皋县",
     "610925101000": "城关镇",
     B: "肖家坝村",
 }
 TARGETS = {"own-village": V, "sibling-village": S, "parent-town": T, "other-county": B}
+# Households live in villages, so records "at" the parent town sit in another of its villages.
+RECORD_AREAS = TARGETS | {"parent-town": X}
 SCOPE_OF = {role: COUNTY_A for role in Role} | {Role.village_cadre: V, Role.town_reviewer: T}
 
 
@@ -51,9 +66,12 @@ class Endpoint:
     method: str
     path: str  # {area} becomes the target's code; {user} / {key} the id of the user / key made there
     permission: Permission | None  # None: any signed-in caller
-    kind: str  # "area": scope or above, else 404; "object": scope, else 404; "create": 403 outside_scope
+    kind: str  # "area": scope or above, else 404; "object": scope, else 404; "create": 403 outside_scope;
+    # "record"/"record_create": the same, for rows in a village; "reference": a body names a foreign row, 422
     ok: int = 200
     not_found: str | None = None
+    ok_code: str | None = None  # an allowed call that is refused on its merits (e.g. a stale version)
+    body: dict | None = None  # for untargeted calls that need one
 
 
 TARGETED = {
@@ -85,6 +103,192 @@ TARGETED = {
         200,
         "api_key_not_found",
     ),
+    **{
+        name: Endpoint(method, path, permission, kind, ok, not_found, ok_code)
+        for name, (method, path, permission, kind, ok, not_found, ok_code) in {
+            "household_create": (
+                "POST",
+                "/api/v1/households",
+                Permission.households_write,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "household_get": (
+                "GET",
+                "/api/v1/households/{household}",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_patch": (
+                "PATCH",
+                "/api/v1/households/{household}",
+                Permission.households_write,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_move": (
+                "POST",
+                "/api/v1/households/{household}/move",
+                Permission.households_write,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_delete": (
+                "POST",
+                "/api/v1/households/{household}/delete",
+                Permission.households_write,
+                "record",
+                409,
+                "household_not_found",
+                "stale_version",
+            ),
+            "household_history": (
+                "GET",
+                "/api/v1/households/{household}/history",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_cadres": (
+                "GET",
+                "/api/v1/households/{household}/cadres",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "member_add": (
+                "POST",
+                "/api/v1/households/{household}/members",
+                Permission.households_write,
+                "record",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "person_get": (
+                "GET",
+                "/api/v1/people/{person}",
+                Permission.households_read,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_patch": (
+                "PATCH",
+                "/api/v1/people/{person}",
+                Permission.households_write,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_move": (
+                "POST",
+                "/api/v1/people/{person}/move",
+                Permission.households_write,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_delete": (
+                "POST",
+                "/api/v1/people/{person}/delete",
+                Permission.households_write,
+                "record",
+                409,
+                "person_not_found",
+                "stale_version",
+            ),
+            "person_history": (
+                "GET",
+                "/api/v1/people/{person}/history",
+                Permission.households_read,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "programme_add": (
+                "POST",
+                "/api/v1/programmes",
+                Permission.households_write,
+                "reference",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "programme_end": (
+                "POST",
+                "/api/v1/programmes/{period}/end",
+                Permission.households_write,
+                "record",
+                200,
+                "membership_not_found",
+                None,
+            ),
+            "cadre_create": ("POST", "/api/v1/cadres", Permission.cadres_manage, "create", 201, None, None),
+            "cadre_get": (
+                "GET",
+                "/api/v1/cadres/{cadre}",
+                Permission.households_read,
+                "object",
+                200,
+                "cadre_not_found",
+                None,
+            ),
+            "cadre_pair": (
+                "POST",
+                "/api/v1/cadres/{cadre}/assignments",
+                Permission.cadres_manage,
+                "object",
+                200,
+                "cadre_not_found",
+                None,
+            ),
+            "cadre_unpair": (
+                "POST",
+                "/api/v1/cadres/assignments/{assignment}/end",
+                Permission.cadres_manage,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "area_merge": (
+                "POST",
+                "/api/v1/area-merges",
+                Permission.areas_merge,
+                "create",
+                422,
+                None,
+                "nothing_to_merge",
+            ),
+            "registry_stats": (
+                "GET",
+                "/api/v1/registry-stats/households?area={area}",
+                Permission.households_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+        }.items()
+    },
 }
 UNTARGETED = {
     "area_list": Endpoint("GET", "/api/v1/areas", Permission.areas_read, "list"),
@@ -94,6 +298,20 @@ UNTARGETED = {
     "audit_events": Endpoint("GET", "/api/v1/audit/events", Permission.audit_read, "list"),
     "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
     "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
+    "household_list": Endpoint("GET", "/api/v1/households", Permission.households_read, "list"),
+    "household_count": Endpoint("GET", "/api/v1/households/count", Permission.households_read, "list"),
+    "person_list": Endpoint("GET", "/api/v1/people", Permission.households_read, "list"),
+    "person_count": Endpoint("GET", "/api/v1/people/count", Permission.households_read, "list"),
+    "person_lookup": Endpoint(
+        "POST",
+        "/api/v1/people/lookup",
+        Permission.households_read,
+        "list",
+        body={"national_id": national_id()},
+    ),
+    "programme_list": Endpoint("GET", "/api/v1/programmes", Permission.households_read, "list"),
+    "cadre_list": Endpoint("GET", "/api/v1/cadres", Permission.households_read, "list"),
+    "sync_changes": Endpoint("GET", "/api/v1/sync/changes", Permission.households_read, "list"),
 }
 # About the caller's own sign-in, not about anything in an area.
 SELF_SERVICE = {
@@ -110,11 +328,18 @@ def expected(role: Role, name: str, target: str | None = None) -> tuple[int, str
         return 403, "permission_denied"
     scope = SCOPE_OF[role]
     if target is not None and not inside(target, scope):
-        if endpoint.kind == "create":
+        if endpoint.kind in ("create", "record_create"):
             return 403, "outside_scope"  # decided from the codes alone
-        if endpoint.kind == "object" or not above(target, scope):
+        if endpoint.kind == "reference":
+            return 422, endpoint.not_found
+        if endpoint.kind in ("object", "record") or not above(target, scope):
             return 404, endpoint.not_found
-    return endpoint.ok, None
+    return endpoint.ok, endpoint.ok_code
+
+
+def target_of(name: str, label: str) -> str:
+    endpoint = TARGETED[name]
+    return (RECORD_AREAS if endpoint.kind in ("record", "record_create", "reference") else TARGETS)[label]
 
 
 # Written by hand, not by the rule: if the rule and the application share a mistake, these disagree.
@@ -137,6 +362,16 @@ HAND_WRITTEN = [
     (Role.ops, "area_get", "own-village", 403, "permission_denied"),
     (Role.ops, "system_status", None, 200, None),
     (Role.village_cadre, "audit_events", None, 403, "permission_denied"),
+    (Role.village_cadre, "household_get", "own-village", 200, None),
+    (Role.village_cadre, "household_get", "parent-town", 404, "household_not_found"),
+    (Role.village_cadre, "cadre_create", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "person_patch", "parent-town", 200, None),
+    (Role.town_reviewer, "programme_add", "other-county", 422, "household_not_found"),
+    (Role.county_admin, "household_create", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "household_delete", "sibling-village", 409, "stale_version"),
+    (Role.bureau_partner, "person_get", "own-village", 403, "permission_denied"),
+    (Role.auditor, "person_history", "sibling-village", 200, None),
+    (Role.auditor, "household_patch", "own-village", 403, "permission_denied"),
 ]
 
 
@@ -145,6 +380,7 @@ class World:
     principals: dict[Role, dict[str, str]]  # sign-in headers of one user per role
     users: dict[str, str]  # target label -> id of a user the national admin made there
     keys: dict[str, str]  # target label -> id of an API key the national admin made there
+    records: dict[str, dict[str, str]]  # target label -> ids of a household, person, cadre … there
 
 
 @pytest.fixture
@@ -161,12 +397,34 @@ async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN00
         assert (user.status_code, key.status_code) == (201, 201), (user.text, key.text)
         users[label], keys[label] = user.json()["id"], key.json()["id"]
     principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
-    return World(principals, users, keys)
+    records = {label: await make_records(admin, label) for label in TARGETS}
+    return World(principals, users, keys, records)
+
+
+async def make_records(admin: httpx.AsyncClient, label: str) -> dict[str, str]:
+    village, area = RECORD_AREAS[label], TARGETS[label]
+    household = await make_household(admin, village, members=1)
+    period = {"household_id": household["id"], "programme": "dibao", "starts_on": "2024-01-01"}
+    cadre = await admin.post("/api/v1/cadres", json={"area_code": area, "name": "李干部", "unit": "镇政府"})
+    pairing = await admin.post(
+        f"/api/v1/cadres/{cadre.json()['id']}/assignments", json={"household_id": household["id"]}
+    )
+    assert pairing.status_code == 201, pairing.text
+    return {
+        "household": household["id"],
+        "person": household["head_person_id"],
+        "period": (await admin.post("/api/v1/programmes", json=period)).json()["id"],
+        "cadre": cadre.json()["id"],
+        "assignment": pairing.json()["id"],
+        "village": village,
+    }
 
 
 def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, str, dict | None]:
     endpoint, code = TARGETED[name], TARGETS[label]
-    url = endpoint.path.format(area=code, user=world.users[label], key=world.keys[label])
+    records = world.records[label]
+    url = endpoint.path.format(area=code, user=world.users[label], key=world.keys[label], **records)
+    village = records["village"]
     bodies = {
         "area_create": {"code": code, "name": AREAS[code]},
         "user_create": {
@@ -179,6 +437,28 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "key_create": {"name": f"new key of {role.value}", "role": "bureau_partner", "area_code": code},
         "user_patch": {"display_name": "改名", "base_version": 1},
         "key_patch": {"name": f"renamed {label}", "base_version": 1},
+        "household_create": {"number": fresh_number(village), "area_code": village},
+        "household_patch": {"base_version": 1},  # changes nothing, so every allowed role gets 200
+        "household_move": {"base_version": 1, "to_area_code": village},
+        "household_delete": {"base_version": 99, "reason": "权限测试"},
+        "member_add": member("child"),
+        "person_patch": {"base_version": 1},
+        "person_move": {
+            "base_version": 1,
+            "to_household_id": records["household"],
+            "reason": "other",
+            "relation": "head",
+        },
+        "programme_add": {
+            "household_id": records["household"],
+            "programme": "tekun",
+            "starts_on": next_day(),
+        },
+        "programme_end": {"ends_on": "2030-01-01"},
+        "cadre_create": {"area_code": code, "name": "新干部", "unit": "县局"},
+        "cadre_pair": {"household_id": records["household"]},
+        "cadre_unpair": {},
+        "area_merge": {"target_code": code, "source_codes": [code], "effective_on": "2026-01-01"},
     }
     return endpoint.method, url, bodies.get(name)
 
@@ -191,13 +471,15 @@ def outcome(response: httpx.Response) -> tuple[int, str | None]:
 def test_the_rule_agrees_with_the_hand_written_rows(
     role: Role, name: str, label: str | None, status: int, code: str | None
 ) -> None:
-    assert expected(role, name, TARGETS.get(label or "")) == (status, code)
+    assert expected(role, name, target_of(name, label) if label else None) == (status, code)
 
 
 async def test_the_matrix_covers_every_endpoint_that_exists(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/v1/openapi.json")).json()
     existing = {(m.upper(), re.sub(r"{[^}]+}", "{}", p)) for p, ops in document["paths"].items() for m in ops}
-    covered = {(e.method, re.sub(r"{[^}]+}", "{}", e.path)) for e in (TARGETED | UNTARGETED).values()}
+    covered = {
+        (e.method, re.sub(r"{[^}]+}", "{}", e.path.split("?")[0])) for e in (TARGETED | UNTARGETED).values()
+    }
     assert existing - SELF_SERVICE == covered
 
 
@@ -207,13 +489,17 @@ async def test_each_role_gets_exactly_what_the_rule_allows(
 ) -> None:
     headers, wrong = world.principals[role], []
     for name in TARGETED:
-        for label, code in TARGETS.items():
+        for label in TARGETS:
             method, url, body = request_for(world, role, name, label)
-            got = outcome(await client.request(method, url, json=body, headers=headers))
-            if got != expected(role, name, code):
-                wrong.append(f"{method} {url} [{label}]: expected {expected(role, name, code)}, got {got}")
+            extra = {"If-Match": '"99"'} if name == "person_delete" else {}
+            got = outcome(await client.request(method, url, json=body, headers=headers | extra))
+            want = expected(role, name, target_of(name, label))
+            if got != want:
+                wrong.append(f"{method} {url} [{label}]: expected {want}, got {got}")
     for name, endpoint in UNTARGETED.items():
-        got = outcome(await client.request(endpoint.method, endpoint.path, headers=headers))
+        got = outcome(
+            await client.request(endpoint.method, endpoint.path, json=endpoint.body, headers=headers)
+        )
         if got != expected(role, name):
             wrong.append(f"{endpoint.method} {endpoint.path}: expected {expected(role, name)}, got {got}")
     assert not wrong, f"{role.value} in {SCOPE_OF[role]}:\n" + "\n".join(wrong)
@@ -256,10 +542,17 @@ async def test_lists_hold_exactly_the_rows_in_scope(
         codes = {a["code"] for a in await listed(client, "/api/v1/areas", headers)}
         assert codes == {c for c in AREAS if inside(c, scope) or above(c, scope)}
         children = {a["code"] for a in await listed(client, f"/api/v1/areas/{T}/children", headers)}
-        assert children == {c for c in (V, S) if inside(c, scope)}
+        assert children == {c for c in (V, S, X) if inside(c, scope)}
         # Filters narrow the visible set; they never open another county.
         for params in ({"within": "610925"}, {"parent": COUNTY_B}, {"q": "岚皋"}, {"q": "肖家坝"}):
             assert await listed(client, "/api/v1/areas", headers, **params) == [], params
+    if Permission.households_read in ROLE_PERMISSIONS[role]:
+        households = {h["id"] for h in await listed(client, "/api/v1/households", headers)}
+        records = world.records.items()
+        assert households == {r["household"] for label, r in records if inside(RECORD_AREAS[label], scope)}
+        people = {p["id"] for p in await listed(client, "/api/v1/people", headers)}
+        assert people == {r["person"] for label, r in records if inside(RECORD_AREAS[label], scope)}
+        assert await listed(client, "/api/v1/households", headers, within="610925") == []
     if Permission.users_manage in ROLE_PERMISSIONS[role]:
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}

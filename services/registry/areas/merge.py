@@ -50,14 +50,15 @@ class AreaMergeService:
         self.households = HouseholdService(session, vault)
 
     async def merge(self, data: AreaMergeCreate, principal: Principal) -> tuple[AreaMerge, bool]:
+        # Scope first, decided from the codes alone, so a refusal reveals nothing about what exists.
+        for code in [data.target_code, *data.source_codes]:
+            if not principal.covers(code):
+                raise Forbidden(f"Village {code} lies outside your area scope", code="outside_scope")
         sources = sorted({code for code in data.source_codes if code != data.target_code})
         if not sources:
             raise ValidationFailed.field(
                 ["body", "source_codes"], "Name a village to merge", "nothing_to_merge"
             )
-        for code in [data.target_code, *sources]:
-            if not principal.covers(code):
-                raise Forbidden(f"Village {code} lies outside your area scope", code="outside_scope")
         villages = await self._lock_villages([data.target_code, *sources])
         if (done := await self._already_done(data.target_code, sources)) is not None:
             return done, False

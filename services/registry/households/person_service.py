@@ -43,7 +43,12 @@ class PersonService:
             raise ValidationFailed.field([*loc, "national_id"], str(exc), exc.code) from exc
 
     async def add_to(
-        self, household: Household, data: PersonCreate, principal: Principal, loc: list
+        self,
+        household: Household,
+        data: PersonCreate,
+        principal: Principal,
+        loc: list,
+        registered_on: date | None = None,
     ) -> Person:
         """Register a person in a household (the caller has already checked the household's scope)."""
         if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
@@ -66,7 +71,7 @@ class PersonService:
             national_id_masked=national_id.mask(parsed.number),
             birth_date=parsed.birth_date,
             sex=parsed.sex,
-            registered_on=data.registered_on or date.today(),
+            registered_on=data.registered_on or registered_on or date.today(),
             created_by=principal.id,
             updated_by=principal.id,
         )

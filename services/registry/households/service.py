@@ -62,7 +62,9 @@ class HouseholdService:
         self.session.add(household)
         await self.session.flush()
         members = [
-            await self.people.add_to(household, member, principal, loc=["body", "members", i])
+            await self.people.add_to(
+                household, member, principal, ["body", "members", i], registered_on=household.registered_on
+            )
             for i, member in enumerate(data.members)
         ]
         if heads:
