@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fangpin.demo import DEMO_ADMIN, DEMO_USERS, accounts_table, demo_passwords, load_demo, sign_in
-from fangpin.local import LocalRuntime
+from fangpin.local import LocalRuntime, new_national_id_key
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
 from fangpin.server import DrainingServer, apps_in
 from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
@@ -214,6 +214,7 @@ def cmd_keys(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
         ("FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY", public),
         ("FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY", private),
         ("FANGPIN_GATEWAY_TOKEN_SECRET", secrets.token_urlsafe(48)),
+        ("FANGPIN_REGISTRY_NATIONAL_ID_KEY", new_national_id_key()),
     ):
         print(f"export {name}='{value.strip()}'")
     return 0

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from fangpin.cli import parser as fangpin_parser
+from fangpin.parts import SERVICE_PARTS
 from gateway.settings import GatewaySettings
 from services.common.settings import RuntimeSettings, ServiceSettings
 from tests.support.processes import PartProcess, free_port, wait_ready
@@ -65,6 +66,7 @@ def filled_in_env_file(tmp_path: Path, keys: Keys) -> Path:
         "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
         "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
         "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+        "FANGPIN_REGISTRY_NATIONAL_ID_KEY": keys.national_id_key,
     }
     lines = []
     for line in ENV_EXAMPLE.read_text().splitlines():
@@ -215,6 +217,9 @@ def setting_names() -> list[set[str]]:
     for name in GatewaySettings.model_fields:  # a superset of every service's settings
         parts = PARTS if name in ServiceSettings.model_fields else ("gateway",)
         groups.append({f"FANGPIN_{name.upper()}"} | {f"FANGPIN_{p.upper()}_{name.upper()}" for p in parts})
+    for part in SERVICE_PARTS.values():  # settings of one service only
+        for name in part.settings_cls.model_fields.keys() - ServiceSettings.model_fields.keys():
+            groups.append({f"FANGPIN_{name.upper()}", f"FANGPIN_{part.name.upper()}_{name.upper()}"})
     return groups
 
 
