@@ -19,6 +19,7 @@ ROUTES: dict[str, str] = {
     "area-merges": "registry",
     "registry-stats": "registry",
     "imports": "registry",
+    "registry-events": "registry",
 }
 
 

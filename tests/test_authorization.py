@@ -312,6 +312,7 @@ UNTARGETED = {
     "programme_list": Endpoint("GET", "/api/v1/programmes", Permission.households_read, "list"),
     "cadre_list": Endpoint("GET", "/api/v1/cadres", Permission.households_read, "list"),
     "sync_changes": Endpoint("GET", "/api/v1/sync/changes", Permission.households_read, "list"),
+    "registry_events": Endpoint("GET", "/api/v1/registry-events", Permission.households_read, "list"),
 }
 # About the caller's own sign-in, not about anything in an area.
 SELF_SERVICE = {

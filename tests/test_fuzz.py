@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,11 @@ def fuzz(url: str, token: str, *extra: str) -> subprocess.CompletedProcess:
 
 def assert_clean(result: subprocess.CompletedProcess, who: str) -> None:
     summary = result.stdout[-6000:]
+    if result.returncode != 0:
+        # The whole report, since the assertion message keeps only its end.
+        report = Path(tempfile.gettempdir()) / f"fangpin-fuzz-{who}.txt"
+        report.write_text(result.stdout + "\n" + result.stderr)
+        summary = f"(full report: {report})\n{summary}"
     assert result.returncode == 0, f"fuzzing as {who} found problems:\n{summary}\n{result.stderr[-2000:]}"
     assert "No issues found" in result.stdout or " passed" in result.stdout, summary
 

@@ -11,6 +11,7 @@ from services.common.migrations import Migrations
 from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
+from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
 from services.registry.models import SCHEMA
 from services.registry.national_id import IdVault
@@ -37,6 +38,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             cadres_router,
             sync_router,
             stats_router,
+            events_router,
         ],
         migrations=MIGRATIONS,
     )

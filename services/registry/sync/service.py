@@ -20,6 +20,7 @@ from services.registry.models import Household, Person
 from services.registry.national_id import IdVault
 from services.registry.sync import repository as sql
 from services.registry.sync.schemas import SyncChanges, Tombstone, TombstoneReason
+from services.registry.sync.window import Position, finished_below, read_window
 
 FULL, DELTA = "full", "delta"
 
@@ -31,15 +32,21 @@ def _bad_cursor() -> ValidationFailed:
 class SyncCursor:
     """Where a phone is: in the full download (which table, after which id) or in the change log."""
 
-    def __init__(self, scope: str, phase: str, boundary: int, table: str = "household", after: Any = None):
-        self.scope, self.phase, self.boundary, self.table, self.after = scope, phase, boundary, table, after
+    def __init__(
+        self, scope: str, phase: str, position: Position, table: str = "household", after: Any = None
+    ):
+        self.scope, self.phase, self.position, self.table, self.after = scope, phase, position, table, after
 
     @classmethod
     def decode(cls, raw: str, scope: str) -> SyncCursor:
         value = decode_cursor(raw) or {}
         try:
             cursor = cls(
-                str(value["s"]), str(value["p"]), int(value["x"]), str(value.get("t", "")), value.get("a")
+                str(value["s"]),
+                str(value["p"]),
+                Position.from_json(value),
+                str(value.get("t", "")),
+                value.get("k"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise _bad_cursor() from exc
@@ -54,7 +61,7 @@ class SyncCursor:
 
     def encode(self) -> str:
         return encode_cursor(
-            {"s": self.scope, "p": self.phase, "x": self.boundary, "t": self.table, "a": self.after}
+            {"s": self.scope, "p": self.phase, "t": self.table, "k": self.after} | self.position.to_json()
         )
 
 
@@ -67,7 +74,7 @@ class SyncService:
     async def changes(self, cursor: str | None, limit: int) -> SyncChanges:
         scope = self.principal.scope_prefix
         if cursor is None:
-            start = SyncCursor(scope, FULL, await sql.finished_below(self.session))
+            start = SyncCursor(scope, FULL, Position(await finished_below(self.session)))
             return await self._full(start, limit)
         position = SyncCursor.decode(cursor, scope)
         if position.phase == FULL:
@@ -81,29 +88,24 @@ class SyncService:
             households = await sql.households_from(self.session, scope, after, limit)
             full_page = len(households) == limit
             next_cursor = (
-                SyncCursor(scope, FULL, cursor.boundary, "household", str(households[-1].id))
+                SyncCursor(scope, FULL, cursor.position, "household", str(households[-1].id))
                 if full_page
-                else SyncCursor(scope, FULL, cursor.boundary, "person", None)
+                else SyncCursor(scope, FULL, cursor.position, "person", None)
             )
             return self._page(households, [], [], next_cursor, has_more=True)
         people = await sql.people_from(self.session, scope, after, limit)
         if len(people) == limit:
-            next_cursor = SyncCursor(scope, FULL, cursor.boundary, "person", str(people[-1].id))
+            next_cursor = SyncCursor(scope, FULL, cursor.position, "person", str(people[-1].id))
             return self._page([], people, [], next_cursor, has_more=True)
         # The download is complete; from here on, the change log from the moment it began.
-        return self._page([], people, [], SyncCursor(scope, DELTA, cursor.boundary), has_more=True)
+        return self._page([], people, [], SyncCursor(scope, DELTA, cursor.position), has_more=True)
 
     async def _delta(self, cursor: SyncCursor, limit: int) -> SyncChanges:
         scope = self.principal.scope_prefix
-        high = await sql.finished_below(self.session)
-        after = _position_or_none(cursor.after)
-        rows = await sql.changes_between(self.session, scope, cursor.boundary, high, after, limit)
-        if len(rows) == limit:
-            next_cursor = SyncCursor(scope, DELTA, cursor.boundary, "", [rows[-1][0], rows[-1][1]])
-        else:
-            next_cursor = SyncCursor(scope, DELTA, max(high, cursor.boundary))
-        household_ids = list(dict.fromkeys(r[3] for r in rows if r[2] == "household"))
-        person_ids = list(dict.fromkeys(r[3] for r in rows if r[2] == "person"))
+        rows, position, has_more = await read_window(self.session, scope, cursor.position, limit)
+        next_cursor = SyncCursor(scope, DELTA, position)
+        household_ids = list(dict.fromkeys(r.entity_id for r in rows if r.entity_type == "household"))
+        person_ids = list(dict.fromkeys(r.entity_id for r in rows if r.entity_type == "person"))
         households = await sql.households_by_id(self.session, household_ids)
         people = await sql.people_by_id(self.session, person_ids)
         live_households, live_people, tombstones = [], [], []
@@ -117,7 +119,7 @@ class SyncService:
                     live.append(record)
                 else:
                     tombstones.append(Tombstone(entity_type=entity_type, id=record.id, reason=reason))
-        return self._page(live_households, live_people, tombstones, next_cursor, has_more=len(rows) == limit)
+        return self._page(live_households, live_people, tombstones, next_cursor, has_more=has_more)
 
     def _gone(self, record: Household | Person) -> TombstoneReason | None:
         if record.deleted_at is not None:
@@ -151,11 +153,3 @@ def _uuid_or_none(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError as exc:
         raise _bad_cursor() from exc
-
-
-def _position_or_none(value: Any) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
-        raise _bad_cursor()
-    return value[0], value[1]
