@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -38,3 +38,15 @@ def _iso_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 """A date-time given as ISO 8601 text (never a bare number)."""
+
+
+def _iso_date_only(value: object) -> object:
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and value.strip().lstrip("-").replace(".", "").isdigit()
+    ):
+        raise ValueError("Give a date in ISO 8601, e.g. 2026-11-28")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A calendar date given as ISO 8601 text, e.g. 2026-11-28 (never a bare number)."""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.text import IsoDate
 from services.registry.households.repository import stamp_actor
 from services.registry.households.service import HouseholdService
 from services.registry.ids import new_id
@@ -30,7 +31,7 @@ class AreaMergeCreate(BaseModel):
     source_codes: list[str] = Field(
         min_length=1, max_length=20, description="Villages merged into it (the target may be listed too)"
     )
-    effective_on: date = Field(description="The day the merged village exists")
+    effective_on: IsoDate = Field(description="The day the merged village exists")
 
 
 class AreaMergeRead(BaseModel):

@@ -55,14 +55,14 @@ async def list_cadres(
     return await CadreService(session).list(principal, within=within, name=name, limit=limit, cursor=cursor)
 
 
-@router.get("/cadres/{cadre_id}", response_model=CadreRead)
+@router.get("/cadres/{cadre_id:uuid}", response_model=CadreRead)
 async def get_cadre(cadre_id: uuid.UUID, principal: Reader, session: SessionDep) -> CadreRead:
     """Read one cadre."""
     return CadreRead.model_validate(await CadreService(session).get(cadre_id, principal))
 
 
 @router.post(
-    "/cadres/{cadre_id}/assignments", response_model=AssignmentRead, status_code=201, responses=REPLAYED
+    "/cadres/{cadre_id:uuid}/assignments", response_model=AssignmentRead, status_code=201, responses=REPLAYED
 )
 async def pair_cadre(
     cadre_id: uuid.UUID, body: AssignmentCreate, principal: Manager, session: SessionDep, response: Response
@@ -78,7 +78,7 @@ async def pair_cadre(
     return assignment_read(assignment)
 
 
-@router.post("/cadres/assignments/{assignment_id}/end", response_model=AssignmentRead)
+@router.post("/cadres/assignments/{assignment_id:uuid}/end", response_model=AssignmentRead)
 async def end_pairing(
     assignment_id: uuid.UUID, body: AssignmentEnd, principal: Manager, session: SessionDep
 ) -> AssignmentRead:
@@ -90,7 +90,7 @@ async def end_pairing(
     return assignment_read(assignment)
 
 
-@router.get("/households/{household_id}/cadres", response_model=list[HouseholdCadre])
+@router.get("/households/{household_id:uuid}/cadres", response_model=list[HouseholdCadre])
 async def household_cadres(
     household_id: uuid.UUID, principal: Reader, session: SessionDep
 ) -> list[HouseholdCadre]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import CleanText
+from services.common.text import CleanText, IsoDate
 from services.registry.households.schemas import Phone
 
 
@@ -37,13 +37,13 @@ class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     household_id: uuid.UUID
-    starts_on: date | None = Field(default=None, description="Defaults to today")
+    starts_on: IsoDate | None = Field(default=None, description="Defaults to today")
 
 
 class AssignmentEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ends_on: date | None = Field(default=None, description="Defaults to today")
+    ends_on: IsoDate | None = Field(default=None, description="Defaults to today")
 
 
 class AssignmentRead(BaseModel):

@@ -254,7 +254,7 @@ class PersonService:
         return Page[PersonRead](items=items, next_cursor=next_cursor)
 
     def index_of(self, raw: str) -> bytes:
-        parsed = self.parse_number(raw, ["query"])
+        parsed = self.parse_number(raw, ["body"])
         return self.vault.blind_index(parsed.number)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -15,6 +14,7 @@ from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.text import IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
 from services.registry.households.history import HistoryPage, read_history
 from services.registry.households.person_service import PersonService
@@ -75,7 +75,7 @@ def household_filters(
         Programme | None, Query(description="Holds this programme (today, or as_of)")
     ] = None,
     cadre_id: Annotated[uuid.UUID | None, Query(description="Currently paired with this cadre")] = None,
-    as_of: Annotated[date | None, Query(description="Date for the programme filter")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Date for the programme filter")] = None,
     include_deleted: bool = False,
 ) -> HouseholdFilters:
     return HouseholdFilters(
@@ -147,7 +147,7 @@ async def count_households(
     return Count(count=await HouseholdService(session, vault).count(principal, filters))
 
 
-@router.get("/households/{household_id}", response_model=HouseholdRead)
+@router.get("/households/{household_id:uuid}", response_model=HouseholdRead)
 async def get_household(
     household_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
 ) -> HouseholdRead:
@@ -155,7 +155,7 @@ async def get_household(
     return await HouseholdService(session, vault).read(household_id, principal, reveal)
 
 
-@router.patch("/households/{household_id}", response_model=HouseholdRead)
+@router.patch("/households/{household_id:uuid}", response_model=HouseholdRead)
 async def update_household(
     household_id: uuid.UUID,
     body: HouseholdUpdate,
@@ -170,7 +170,7 @@ async def update_household(
     return await service.present(household, Presenter(session, vault, principal, False))
 
 
-@router.post("/households/{household_id}/move", response_model=HouseholdRead)
+@router.post("/households/{household_id:uuid}/move", response_model=HouseholdRead)
 async def move_household(
     household_id: uuid.UUID,
     body: HouseholdMove,
@@ -185,7 +185,7 @@ async def move_household(
     return await service.present(household, Presenter(session, vault, principal, False))
 
 
-@router.post("/households/{household_id}/delete", response_model=HouseholdSummary)
+@router.post("/households/{household_id:uuid}/delete", response_model=HouseholdSummary)
 async def delete_household(
     household_id: uuid.UUID,
     body: HouseholdDelete,
@@ -200,7 +200,7 @@ async def delete_household(
     return summary(await HouseholdService(session, vault).delete(household_id, body, principal, if_match))
 
 
-@router.get("/households/{household_id}/history", response_model=HistoryPage)
+@router.get("/households/{household_id:uuid}/history", response_model=HistoryPage)
 async def household_history(
     household_id: uuid.UUID,
     principal: Reader,
@@ -215,7 +215,7 @@ async def household_history(
 
 
 @router.post(
-    "/households/{household_id}/members",
+    "/households/{household_id:uuid}/members",
     response_model=PersonRead,
     status_code=201,
     responses=CREATED_OR_REPLAYED,
@@ -271,7 +271,7 @@ async def lookup_person(
     return await service.search(principal, filters, presenter, limit=50, cursor=None)
 
 
-@router.get("/people/{person_id}", response_model=PersonRead)
+@router.get("/people/{person_id:uuid}", response_model=PersonRead)
 async def get_person(
     person_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
 ) -> PersonRead:
@@ -280,7 +280,7 @@ async def get_person(
     return Presenter(session, vault, principal, reveal).person(person)
 
 
-@router.patch("/people/{person_id}", response_model=PersonRead)
+@router.patch("/people/{person_id:uuid}", response_model=PersonRead)
 async def update_person(
     person_id: uuid.UUID,
     body: PersonUpdate,
@@ -294,7 +294,7 @@ async def update_person(
     return Presenter(session, vault, principal, False).person(person)
 
 
-@router.post("/people/{person_id}/move", response_model=PersonRead)
+@router.post("/people/{person_id:uuid}/move", response_model=PersonRead)
 async def move_person(
     person_id: uuid.UUID,
     body: PersonMove,
@@ -308,7 +308,7 @@ async def move_person(
     return Presenter(session, vault, principal, False).person(person)
 
 
-@router.post("/people/{person_id}/delete", response_model=PersonRead)
+@router.post("/people/{person_id:uuid}/delete", response_model=PersonRead)
 async def delete_person(
     person_id: uuid.UUID, principal: Writer, session: SessionDep, vault: Vault, if_match: IfMatch = None
 ) -> PersonRead:
@@ -317,7 +317,7 @@ async def delete_person(
     return Presenter(session, vault, principal, False).person(person)
 
 
-@router.get("/people/{person_id}/history", response_model=HistoryPage)
+@router.get("/people/{person_id:uuid}/history", response_model=HistoryPage)
 async def person_history(
     person_id: uuid.UUID,
     principal: Reader,

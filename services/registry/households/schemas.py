@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import CleanText
+from services.common.text import CleanText, IsoDate
 from services.registry.codes import (
     DrinkingWater,
     Health,
@@ -27,7 +26,7 @@ NATIONAL_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000, description="The version you read")]
-Mu = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2)]
+Mu = Annotated[float, Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
 class _Body(BaseModel):
@@ -56,9 +55,9 @@ class PersonCreate(PersonFields):
         json_schema_extra={"pattern": NATIONAL_ID_PATTERN},
         examples=["610924199001011234"],
     )
-    birth_date: date | None = Field(default=None, description="If given, must match the ID number")
+    birth_date: IsoDate | None = Field(default=None, description="If given, must match the ID number")
     sex: Sex | None = Field(default=None, description="If given, must match the ID number")
-    registered_on: date | None = Field(default=None, description="Registered in this household since")
+    registered_on: IsoDate | None = Field(default=None, description="Registered in this household since")
 
 
 class MemberCreate(PersonCreate):
@@ -80,7 +79,9 @@ class PersonUpdate(_Body):
     schooling: Schooling | None = None
     medical_insured: bool | None = None
     phone: Phone | None = None
-    deceased_on: date | None = Field(default=None, description="Date of death (the person stays on record)")
+    deceased_on: IsoDate | None = Field(
+        default=None, description="Date of death (the person stays on record)"
+    )
 
 
 class PersonMove(_Body):
@@ -89,7 +90,7 @@ class PersonMove(_Body):
     base_version: Version | None = None
     to_household_id: uuid.UUID
     reason: PersonMoveReason = Field(description=PersonMoveReason.describe())
-    effective_on: date | None = Field(default=None, description="Defaults to today")
+    effective_on: IsoDate | None = Field(default=None, description="Defaults to today")
     relation: Relation = Field(description="Relation to the new household's head")
 
 
@@ -138,7 +139,7 @@ class HouseholdCreate(HouseholdFields):
     category: HouseholdCategory = Field(
         default=HouseholdCategory.ordinary, description=HouseholdCategory.describe()
     )
-    registered_on: date | None = Field(default=None, description="Registered since (defaults to today)")
+    registered_on: IsoDate | None = Field(default=None, description="Registered since (defaults to today)")
     members: list[MemberCreate] = Field(
         default_factory=list, max_length=30, description="Members; the one with relation `head` is 户主"
     )
@@ -155,7 +156,7 @@ class HouseholdUpdate(HouseholdFields):
 class HouseholdMove(_Body):
     base_version: Version | None = None
     to_area_code: str = Field(pattern=VILLAGE_CODE_PATTERN, description="The new village")
-    effective_on: date | None = Field(default=None, description="Defaults to today")
+    effective_on: IsoDate | None = Field(default=None, description="Defaults to today")
 
 
 class HouseholdDelete(_Body):
@@ -175,8 +176,8 @@ class HouseholdSummary(BaseModel):
     housing_type: HousingType | None
     housing_grade: HousingGrade | None
     drinking_water: DrinkingWater | None
-    cultivated_land_mu: Decimal | None
-    forest_land_mu: Decimal | None
+    cultivated_land_mu: float | None
+    forest_land_mu: float | None
     category: HouseholdCategory
     poverty_exit_year: int | None
     head_person_id: uuid.UUID | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -13,6 +12,7 @@ from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.text import IsoDate
 from services.registry.codes import Programme
 from services.registry.programmes.schemas import MembershipCreate, MembershipEnd, MembershipRead
 from services.registry.programmes.service import MembershipService
@@ -43,7 +43,7 @@ async def add_programme_period(
     return MembershipRead.model_validate(membership)
 
 
-@router.post("/{membership_id}/end", response_model=MembershipRead)
+@router.post("/{membership_id:uuid}/end", response_model=MembershipRead)
 async def end_programme_period(
     membership_id: uuid.UUID, body: MembershipEnd, principal: Writer, session: SessionDep
 ) -> MembershipRead:
@@ -62,7 +62,7 @@ async def list_programme_periods(
     household_id: uuid.UUID | None = None,
     programme: Programme | None = None,
     within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
-    as_of: Annotated[date | None, Query(description="Only periods in force on this date")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only periods in force on this date")] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[MembershipRead]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import CleanText
+from services.common.text import CleanText, IsoDate
 from services.registry.codes import Programme
 
 
@@ -18,15 +18,15 @@ class MembershipCreate(BaseModel):
     household_id: uuid.UUID
     person_id: uuid.UUID | None = Field(default=None, description="Only this member; none = the household")
     programme: Programme = Field(description=Programme.describe())
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: IsoDate
+    ends_on: IsoDate | None = None
     note: CleanText | None = Field(default=None, max_length=200)
 
 
 class MembershipEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ends_on: date = Field(description="Last day in the programme")
+    ends_on: IsoDate = Field(description="Last day in the programme")
 
 
 class MembershipRead(BaseModel):

@@ -14,6 +14,7 @@ from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
 from services.common.errors import NotFound
 from services.common.guards import requires
+from services.common.text import IsoDate
 from services.registry.codes import Programme
 from services.registry.models import Area
 from services.registry.stats.repository import counts_by_child, counts_by_programme
@@ -51,7 +52,7 @@ async def household_counts(
     session: ReadSessionDep,
     area: Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")],
     as_of: Annotated[
-        date | None, Query(description="Count as things stood on this date (default today)")
+        IsoDate | None, Query(description="Count as things stood on this date (default today)")
     ] = None,
 ) -> AreaCounts:
     """Households and people in an area on a date, by child area and by programme."""
