@@ -313,6 +313,14 @@ UNTARGETED = {
     "cadre_list": Endpoint("GET", "/api/v1/cadres", Permission.households_read, "list"),
     "sync_changes": Endpoint("GET", "/api/v1/sync/changes", Permission.households_read, "list"),
     "registry_events": Endpoint("GET", "/api/v1/registry-events", Permission.households_read, "list"),
+    # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
+    "household_batch": Endpoint(
+        "POST",
+        "/api/v1/households/batch",
+        Permission.households_write,
+        "list",
+        body={"items": [{"number": "B0000001", "area_code": V}]},
+    ),
 }
 # About the caller's own sign-in, not about anything in an area.
 SELF_SERVICE = {

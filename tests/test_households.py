@@ -269,3 +269,44 @@ async def test_cadres_pairings_current_and_past(admin: httpx.AsyncClient) -> Non
         ("张敏", True),
         ("李建国", False),
     ]
+
+
+async def test_a_batch_from_a_phone_keeps_good_items_when_one_is_bad_and_retries_are_duplicates(
+    admin: httpx.AsyncClient,
+) -> None:
+    await make_areas(admin)
+    head_id = str(uuid.uuid4())
+    good = {
+        "id": str(uuid.uuid4()),
+        "number": fresh_number(),
+        "area_code": HUANGJIN,
+        "members": [member("head", id=head_id), member("child")],
+        "programmes": [{"programme": "dibao", "starts_on": "2024-01-01", "person_id": head_id}],
+    }
+    bad = {
+        "id": str(uuid.uuid4()),
+        "number": fresh_number(),
+        "area_code": HUANGJIN,
+        "members": [member(national_id="610924198001010000")],
+    }
+    other = {"id": str(uuid.uuid4()), "number": fresh_number(), "area_code": LONGQUAN}
+    first = await admin.post("/api/v1/households/batch", json={"items": [good, bad, other]})
+    assert first.status_code == 200, first.text
+    result = first.json()
+    assert [i["status"] for i in result["items"]] == ["created", "invalid", "created"]
+    assert result["items"][1]["error"]["code"] == "id_check_digit"
+    assert result["items"][1]["error"]["errors"][0]["loc"] == [
+        "body",
+        "items",
+        1,
+        "members",
+        0,
+        "national_id",
+    ]
+    again = (await admin.post("/api/v1/households/batch", json={"items": [good, other]})).json()
+    assert [i["status"] for i in again["items"]] == ["duplicate", "duplicate"]
+    assert (await admin.get("/api/v1/households/count")).json()["count"] == 2
+    periods = (await admin.get("/api/v1/programmes", params={"household_id": good["id"]})).json()["items"]
+    assert [(p["programme"], p["person_id"]) for p in periods] == [("dibao", head_id)]
+    too_many = await admin.post("/api/v1/households/batch", json={"items": [other] * 501})
+    assert too_many.status_code == 422

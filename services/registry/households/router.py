@@ -16,11 +16,14 @@ from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.text import IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
+from services.registry.households.batch import create_households
 from services.registry.households.history import HistoryPage, read_history
 from services.registry.households.person_service import PersonService
 from services.registry.households.repository import HouseholdFilters, PersonFilters
 from services.registry.households.schemas import (
     NATIONAL_ID_PATTERN,
+    BatchResult,
+    HouseholdBatch,
     HouseholdCreate,
     HouseholdDelete,
     HouseholdMove,
@@ -124,6 +127,14 @@ async def create_household(
     if not created:
         response.status_code = status.HTTP_200_OK
     return await service.present(household, Presenter(session, vault, principal, False))
+
+
+@router.post("/households/batch", response_model=BatchResult)
+async def create_households_batch(
+    body: HouseholdBatch, principal: Writer, session: SessionDep, vault: Vault
+) -> BatchResult:
+    """Register up to 500 households at once; each item answers created, duplicate, conflict or invalid."""
+    return await create_households(session, vault, body, principal)
 
 
 @router.get("/households", response_model=Page[HouseholdSummary])

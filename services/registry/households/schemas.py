@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from services.registry.codes import (
     HousingType,
     LabourAbility,
     PersonMoveReason,
+    Programme,
     Relation,
     Schooling,
     Sex,
@@ -132,6 +133,17 @@ class HouseholdFields(_Body):
     poverty_exit_year: int | None = Field(default=None, ge=2013, le=2100, description="脱贫年度")
 
 
+class HouseholdProgramme(_Body):
+    """A programme period registered together with a new household."""
+
+    programme: Programme = Field(description="Not `escaped`/`monitored`: those follow `category`")
+    starts_on: IsoDate
+    ends_on: IsoDate | None = None
+    person_id: uuid.UUID | None = Field(
+        default=None, description="A member's `id` from this request; none = all"
+    )
+
+
 class HouseholdCreate(HouseholdFields):
     id: uuid.UUID | None = Field(default=None, description="The phone's UUID for a household made offline")
     number: str = Field(pattern=r"^[0-9A-Za-z-]{4,32}$", description="Household number (户编号)")
@@ -143,6 +155,27 @@ class HouseholdCreate(HouseholdFields):
     members: list[MemberCreate] = Field(
         default_factory=list, max_length=30, description="Members; the one with relation `head` is 户主"
     )
+    programmes: list[HouseholdProgramme] = Field(default_factory=list, max_length=20)
+
+
+class HouseholdBatch(_Body):
+    """Households registered offline, sent together (each with its phone's `id`, so a retry is safe)."""
+
+    items: list[HouseholdCreate] = Field(min_length=1, max_length=500)
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
+    id: uuid.UUID | None = None
+    error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
+
+
+class BatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[BatchItemResult]
 
 
 class HouseholdUpdate(HouseholdFields):

@@ -37,7 +37,9 @@ class HouseholdService:
         self.repository = HouseholdRepository(session)
         self.people = PersonService(session, vault)
 
-    async def create(self, data: HouseholdCreate, principal: Principal) -> tuple[Household, bool]:
+    async def create(
+        self, data: HouseholdCreate, principal: Principal, loc: tuple = ("body",)
+    ) -> tuple[Household, bool]:
         """Register a household with its members; the same request again returns the first result."""
         if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
             return await self._replayed(existing, data, principal), False
@@ -46,12 +48,13 @@ class HouseholdService:
             if principal.covers(same_number.area_code):
                 raise Conflict(detail, code="household_number_exists", household_id=str(same_number.id))
             raise Conflict(detail + " outside your area", code="household_number_exists")
-        await self.village(data.area_code, principal, ["body", "area_code"])
+        await self.village(data.area_code, principal, [*loc, "area_code"])
         heads = [i for i, m in enumerate(data.members) if m.relation == Relation.head]
         if len(heads) > 1:
-            raise ValidationFailed.field(["body", "members"], "A household has one head (户主)", "two_heads")
+            raise ValidationFailed.field([*loc, "members"], "A household has one head (户主)", "two_heads")
+        _check_programmes(data, loc)
         await stamp_actor(self.session, principal)
-        fields = data.model_dump(exclude={"id", "members", "registered_on"}, exclude_none=True)
+        fields = data.model_dump(exclude={"id", "members", "registered_on", "programmes"}, exclude_none=True)
         household = Household(
             id=data.id or new_id(),
             **fields,
@@ -63,7 +66,7 @@ class HouseholdService:
         await self.session.flush()
         members = [
             await self.people.add_to(
-                household, member, principal, ["body", "members", i], registered_on=household.registered_on
+                household, member, principal, [*loc, "members", i], registered_on=household.registered_on
             )
             for i, member in enumerate(data.members)
         ]
@@ -71,6 +74,19 @@ class HouseholdService:
             # Naming the head is part of registering: the household stays at version 1.
             await self.repository.set_head(household, members[heads[0]].id)
         self._open_category(household, household.registered_on, principal)
+        for period in data.programmes:
+            self.session.add(
+                ProgrammeMembership(
+                    id=new_id(),
+                    household_id=household.id,
+                    person_id=period.person_id,
+                    area_code=household.area_code,
+                    programme=period.programme.value,
+                    starts_on=period.starts_on,
+                    ends_on=period.ends_on,
+                    created_by=principal.id,
+                )
+            )
         await self.session.flush()
         return household, True
 
@@ -227,3 +243,31 @@ class HouseholdService:
         programme = CATEGORY_PROGRAMMES.get(HouseholdCategory(category))
         if programme is not None:
             await self.repository.end_periods(household.id, programme.value, day, principal.id)
+
+
+def _check_programmes(data: HouseholdCreate, loc: tuple) -> None:
+    member_ids = {m.id for m in data.members if m.id is not None}
+    seen: set[tuple[str, object]] = set()
+    for i, period in enumerate(data.programmes):
+        where = [*loc, "programmes", i]
+        if period.programme.value in {p.value for p in CATEGORY_PROGRAMMES.values()}:
+            raise ValidationFailed.field(
+                [*where, "programme"],
+                "脱贫户/监测户 follow the household's category; set `category`",
+                "category_programme",
+            )
+        if period.person_id is not None and period.person_id not in member_ids:
+            raise ValidationFailed.field(
+                [*where, "person_id"],
+                "Name a member by the `id` given to it in this request",
+                "person_not_member",
+            )
+        if period.ends_on is not None and period.ends_on < period.starts_on:
+            raise ValidationFailed.field(
+                [*where, "ends_on"], "The period ends before it starts", "period_reversed"
+            )
+        if (period.programme, period.person_id) in seen:
+            raise ValidationFailed.field(
+                where, "The same programme twice for the same person", "programme_overlap"
+            )
+        seen.add((period.programme, period.person_id))
