@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from fangpin.demo_households import load_households
+
 logger = logging.getLogger("fangpin.demo")
 
 COUNTY = "610924000000"
@@ -94,8 +96,8 @@ async def load_demo(
     passwords: dict[str, str],
     with_accounts: bool = True,
 ) -> dict[str, int]:
-    """Create the demo areas (and, with ``with_accounts``, the accounts an administrator may grant)
-    through the API, as the bootstrap administrator."""
+    """Create the demo areas, households and people (and, with ``with_accounts``, the accounts an
+    administrator may grant) through the API, as the bootstrap administrator."""
     created = {"areas": 0, "users": 0}
     for code, name in DEMO_AREAS:
         response = await client.post("/api/v1/areas", json={"code": code, "name": name}, headers=admin_auth)
@@ -113,6 +115,7 @@ async def load_demo(
         }
         response = await client.post("/api/v1/users", json=body, headers=admin_auth)
         created["users"] += _created(response, f"user {username}")
+    created |= await load_households(client, admin_auth)
     logger.info("demo data loaded", extra=created)
     return created
 

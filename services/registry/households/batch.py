@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, FangpinError, Forbidden
+from services.registry.households.repository import stamp_actor
 from services.registry.households.schemas import BatchItemResult, BatchResult, HouseholdBatch
 from services.registry.households.service import HouseholdService
 from services.registry.national_id import IdVault
@@ -15,6 +16,8 @@ async def create_households(
     session: AsyncSession, vault: IdVault, batch: HouseholdBatch, principal: Principal
 ) -> BatchResult:
     service = HouseholdService(session, vault)
+    # Said once, outside the items' savepoints (a failed item's rollback would undo it).
+    await stamp_actor(session, principal)
     results = []
     for index, item in enumerate(batch.items):
         try:

@@ -43,6 +43,18 @@ class PersonService:
             raise ValidationFailed.field([*loc, "national_id"], str(exc), exc.code) from exc
 
     async def add_to(
+        self, household: Household, data: PersonCreate, principal: Principal, loc: list
+    ) -> Person:
+        """Register one person in a household (the caller has already checked the household's scope)."""
+        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
+            if existing.household_id != household.id or not principal.covers(existing.area_code):
+                raise Conflict(f"Person id {data.id} is already in use", code="person_id_in_use")
+            return existing
+        person = self.build(household, data, principal, loc)
+        await self.register([(person, loc)], principal)
+        return person
+
+    def build(
         self,
         household: Household,
         data: PersonCreate,
@@ -50,16 +62,10 @@ class PersonService:
         loc: list,
         registered_on: date | None = None,
     ) -> Person:
-        """Register a person in a household (the caller has already checked the household's scope)."""
-        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
-            if existing.household_id != household.id or not principal.covers(existing.area_code):
-                raise Conflict(f"Person id {data.id} is already in use", code="person_id_in_use")
-            return existing
+        """A checked, encrypted person row, not yet stored."""
         _check_disability(data.health, data.disability_grade, loc)
         parsed = self.parse_number(data.national_id, loc, data.birth_date, data.sex)
-        index = self.vault.blind_index(parsed.number)
-        await self._refuse_second_living(index, principal)
-        person = Person(
+        return Person(
             id=data.id or new_id(),
             household_id=household.id,
             area_code=household.area_code,
@@ -67,7 +73,7 @@ class PersonService:
                 exclude={"id", "national_id", "birth_date", "sex", "registered_on"}, exclude_none=True
             ),
             national_id_cipher=self.vault.encrypt(parsed.number),
-            national_id_index=index,
+            national_id_index=self.vault.blind_index(parsed.number),
             national_id_masked=national_id.mask(parsed.number),
             birth_date=parsed.birth_date,
             sex=parsed.sex,
@@ -75,16 +81,24 @@ class PersonService:
             created_by=principal.id,
             updated_by=principal.id,
         )
-        self.session.add(person)
+
+    async def register(self, people: list[tuple[Person, list]], principal: Principal) -> None:
+        """Store new people (with any new household already added to the session), one ID number each."""
+        seen: set[bytes] = set()
+        for person, loc in people:
+            if person.national_id_index in seen:
+                raise ValidationFailed.field(
+                    [*loc, "national_id"], "The same ID number twice in one request", "id_repeated"
+                )
+            seen.add(person.national_id_index)
+        for holder_index in await self.repository.living_among(list(seen)):
+            await self._refuse_second_living(holder_index, principal)
+        self.session.add_all([person for person, _ in people])
         try:
-            async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError as exc:  # a concurrent registration of the same number won the race
-            await self._refuse_second_living(index, principal)
-            raise Conflict(
-                "This ID number was just registered by someone else", code="national_id_registered"
-            ) from exc
-        return person
+            await self.session.flush()
+        except IntegrityError as exc:  # a concurrent registration won the race
+            # The transaction is spoilt, so the holder cannot be looked up; the retry will say who.
+            raise _race_lost(exc) from exc
 
     async def _refuse_second_living(self, index: bytes, principal: Principal, except_id=None) -> None:
         holder = await self.repository.living_with_number(index, except_id=except_id)
@@ -265,3 +279,21 @@ def _check_disability(health: str, grade: int | None, loc: list) -> None:
             "A disability grade (1–4) is given exactly when health is `disabled`",
             "disability_grade_mismatch",
         )
+
+
+RACES = {
+    "ux_people_living_national_id": (
+        "An ID number here was registered a moment ago",
+        "national_id_registered",
+    ),
+    "households_number_key": ("This household number was registered a moment ago", "household_number_exists"),
+    "households_pkey": ("This household id was used a moment ago", "household_id_in_use"),
+    "people_pkey": ("A person id here was used a moment ago", "person_id_in_use"),
+}
+
+
+def _race_lost(exc: IntegrityError) -> Exception:
+    for constraint, (detail, code) in RACES.items():
+        if constraint in str(exc.orig):
+            return Conflict(f"{detail}; send the request again to see by whom", code=code)
+    return exc

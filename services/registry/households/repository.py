@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy import ARRAY, ColumnElement, LargeBinary, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -27,6 +27,10 @@ def in_scope(column: ColumnElement[str], scope_prefix: str) -> ColumnElement[boo
 
 async def stamp_actor(session: AsyncSession, principal: Principal, reason: str | None = None) -> None:
     """Tell the change-log triggers who is writing (transaction-local settings)."""
+    stamp = (principal.id, reason)
+    if session.info.get("actor_stamp") == stamp:
+        return  # already said in this transaction
+    session.info["actor_stamp"] = stamp
     await session.execute(
         text(
             "SELECT set_config('fangpin.actor', :actor, true), "
@@ -156,12 +160,6 @@ class HouseholdRepository:
         await self.session.execute(update(Household).where(Household.id == household.id).values(**values))
         await self.session.refresh(household)
 
-    async def set_head(self, household: Household, person_id: uuid.UUID) -> None:
-        await self.session.execute(
-            update(Household).where(Household.id == household.id).values(head_person_id=person_id)
-        )
-        await self.session.refresh(household)
-
     async def set_area_of_dependants(self, household_id: uuid.UUID, area_code: str) -> None:
         """Members, programme periods and cadre pairings follow their household to its new village."""
         await self.session.execute(
@@ -229,6 +227,18 @@ class PersonRepository:
         if except_id is not None:
             query = query.where(Person.id != except_id)
         return (await self.session.execute(query)).scalars().first()
+
+    async def living_among(self, indexes: list[bytes]) -> list[bytes]:
+        """Which of these ID numbers (blind indexes) a living, registered person already holds."""
+        if not indexes:
+            return []
+        # One array parameter: the same prepared statement whatever the number of members.
+        query = select(Person.national_id_index).where(
+            Person.national_id_index == func.any(bindparam("indexes", indexes, type_=ARRAY(LargeBinary))),
+            Person.deceased_on.is_(None),  # type: ignore[union-attr]
+            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+        return list((await self.session.execute(query)).scalars().all())
 
     async def search(
         self, scope_prefix: str, filters: PersonFilters, *, after: tuple[str, str] | None, limit: int

@@ -62,17 +62,18 @@ class HouseholdService:
             created_by=principal.id,
             updated_by=principal.id,
         )
-        self.session.add(household)
-        await self.session.flush()
         members = [
-            await self.people.add_to(
-                household, member, principal, [*loc, "members", i], registered_on=household.registered_on
+            (
+                self.people.build(household, m, principal, [*loc, "members", i], household.registered_on),
+                [*loc, "members", i],
             )
-            for i, member in enumerate(data.members)
+            for i, m in enumerate(data.members)
         ]
         if heads:
-            # Naming the head is part of registering: the household stays at version 1.
-            await self.repository.set_head(household, members[heads[0]].id)
+            # The head is named in the same INSERT (the foreign key is checked at commit).
+            household.head_person_id = members[heads[0]][0].id
+        self.session.add(household)
+        await self.people.register(members, principal)
         self._open_category(household, household.registered_on, principal)
         for period in data.programmes:
             self.session.add(
