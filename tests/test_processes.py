@@ -128,6 +128,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
         with httpx.Client(base_url=first.url, timeout=10) as client:
             client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105201").json()["name"] == "黄金村"  # demo data
+            assert_demo_figures(client)
             created = client.post("/api/v1/areas", json={"code": "610924105299", "name": "新村"})
             assert created.status_code == 201
             # A demo account changed since: the next --demo start must leave it be, not fail.
@@ -148,6 +149,30 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
             assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"
     finally:
         second.stop()
+
+
+def town_figures(client: httpx.Client, area: str, as_of: str) -> dict:
+    response = client.get("/api/v1/registry-stats/households", params={"area": area, "as_of": as_of})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_demo_figures(client: httpx.Client) -> None:
+    """The demo reproduces the seeds: 篇1's town programmes, 篇5's 黄金村 before and after the merge."""
+    town = town_figures(client, "610924108000", "2024-06-30")
+    programmes = {p["programme"]: (p["households"], p["people"]) for p in town["programmes"]}
+    assert programmes == {
+        "dibao": (1793, 2375),
+        "tekun": (662, 674),
+        "escaped": (567, 1753),
+        "monitored": (27, 83),
+    }
+    before = town_figures(client, "610924105201", "2023-06-30")
+    assert (before["households"], before["people"]) == (216, 783)
+    after = town_figures(client, "610924105201", "2024-06-30")
+    assert (after["households"], after["people"]) == (456, 1763)
+    longquan = town_figures(client, "610924105000", "2023-06-30")["children"]
+    assert {c["area_code"]: (c["households"], c["people"]) for c in longquan}["610924105202"] == (240, 980)
 
 
 def test_sigterm_drains_then_stops(clean_database: Database, keys: Keys, tmp_path: Path) -> None:

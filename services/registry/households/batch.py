@@ -18,6 +18,9 @@ async def create_households(
     service = HouseholdService(session, vault)
     # Said once, outside the items' savepoints (a failed item's rollback would undo it).
     await stamp_actor(session, principal)
+    await service.repository.check_free(
+        [item.id for item in batch.items if item.id is not None], [item.number for item in batch.items]
+    )
     results = []
     for index, item in enumerate(batch.items):
         try:

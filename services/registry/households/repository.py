@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ARRAY, ColumnElement, LargeBinary, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    LargeBinary,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -81,6 +94,19 @@ def _programme_held(programme: str, household_id: ColumnElement, as_of: date | N
 class HouseholdRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Ids and numbers a batch has checked in one query and found free (this transaction only).
+        self.known_absent: set[object] = set()
+
+    async def check_free(self, ids: list[uuid.UUID], numbers: list[str]) -> None:
+        """Look up a whole batch's ids and numbers at once; remember those that are free."""
+        query = select(Household.id, Household.number).where(
+            or_(
+                Household.id == func.any(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)))),
+                Household.number == func.any(bindparam("numbers", numbers, type_=ARRAY(String))),
+            )
+        )
+        taken = {value for row in (await self.session.execute(query)).all() for value in row}
+        self.known_absent = (set(ids) | set(numbers)) - taken
 
     async def get(
         self, household_id: uuid.UUID, scope_prefix: str, *, lock: bool = False

@@ -41,9 +41,14 @@ class HouseholdService:
         self, data: HouseholdCreate, principal: Principal, loc: tuple = ("body",)
     ) -> tuple[Household, bool]:
         """Register a household with its members; the same request again returns the first result."""
-        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
+        known = self.repository.known_absent
+        if (
+            data.id is not None
+            and data.id not in known
+            and (existing := await self.repository.get_any(data.id))
+        ):
             return await self._replayed(existing, data, principal), False
-        if (same_number := await self.repository.by_number(data.number)) is not None:
+        if data.number not in known and (same_number := await self.repository.by_number(data.number)):
             detail = f"Household number {data.number} is already registered"
             if principal.covers(same_number.area_code):
                 raise Conflict(detail, code="household_number_exists", household_id=str(same_number.id))
