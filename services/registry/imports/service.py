@@ -1,0 +1,242 @@
+"""Importing a county's households and people from CSV or XLSX: streaming, checked, idempotent.
+
+A dry run checks every row (against the file and against the database) and writes nothing. A real run
+writes each batch in its own transaction, so a crash loses nothing that was reported done, and
+running the same file again changes nothing. Bad rows are reported (row, column, reason) and skipped;
+they never stop the good ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from services.registry import national_id
+from services.registry.ids import new_id
+from services.registry.imports import reader, writer
+from services.registry.imports.columns import BY_HEADER, HOUSEHOLD_FIELDS
+from services.registry.imports.validate import Header, ImportRow, RowError, check_row
+from services.registry.national_id import IdVault
+
+BATCH_ROWS = 5_000
+# In the order of writer.HOUSEHOLD_COLUMNS / PEOPLE_COLUMNS, between the leading ids and the date.
+STAGED_HOUSEHOLD = (
+    "village_code", "group_no", "address", "household_phone", "housing_type", "housing_grade",
+    "drinking_water", "cultivated_land_mu", "forest_land_mu", "category", "poverty_exit_year",
+)  # fmt: skip
+STAGED_PERSON = (
+    "name", "birth_date", "sex", "relation", "health", "disability_grade", "labour_ability", "schooling",
+    "medical_insured",
+)  # fmt: skip
+MAX_REPORTED_ERRORS = 1_000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (unreadable, or required columns missing)."""
+
+
+@dataclass
+class ImportReport:
+    rows_total: int = 0
+    rows_done: int = 0
+    rows_ok: int = 0
+    rows_bad: int = 0
+    households_created: int = 0
+    households_changed: int = 0
+    people_created: int = 0
+    people_changed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        self.rows_bad += 1
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        self.errors.extend(e.as_dict() for e in errors[: max(room, 0)])
+
+
+Progress = Callable[[ImportReport], Any]
+
+
+class FileChecks:
+    """What must hold across the whole file: one row per ID number, one set of fields and one head
+    per household. Memory: a few dozen bytes per household and per person, never the rows themselves."""
+
+    def __init__(self, header: Header, villages: set[str]) -> None:
+        self.header = header
+        self.villages = villages
+        self.people: set[bytes] = set()
+        self.households: dict[str, tuple[bytes, bool]] = {}  # number -> (fields digest, has a head)
+
+    def check(self, row: ImportRow, index: bytes) -> list[RowError]:
+        name = self.header.name
+        number, village = row.household["household_number"], row.household["village_code"]
+        if village not in self.villages:
+            reason = f"{village} is not a village in your area (or it was merged into another)"
+            return [RowError(row.row, name(BY_HEADER["village_code"]), reason, "unknown_village")]
+        digest = index[:16]
+        if digest in self.people:
+            reason = "This ID number is on an earlier row of the file"
+            return [RowError(row.row, name(BY_HEADER["national_id"]), reason, "id_repeated")]
+        fields = hashlib.blake2b(repr([row.household[f] for f in HOUSEHOLD_FIELDS]).encode(), digest_size=16)
+        known = self.households.get(number)
+        if known is not None and known[0] != fields.digest():
+            reason = f"Household {number} has different household fields on an earlier row"
+            return [RowError(row.row, name(BY_HEADER["household_number"]), reason, "household_fields_differ")]
+        is_head = row.person["relation"] == "head"
+        if is_head and known is not None and known[1]:
+            reason = f"Household {number} already has a head (户主) on an earlier row"
+            return [RowError(row.row, name(BY_HEADER["relation"]), reason, "two_heads")]
+        self.people.add(digest)
+        self.households[number] = (fields.digest(), is_head or (known is not None and known[1]))
+        return []
+
+
+async def villages_in_scope(conn: asyncpg.Connection, scope_prefix: str) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT code FROM registry.areas "
+        "WHERE level = 'village' AND merged_into_code IS NULL AND code LIKE $1",
+        scope_prefix + "%",
+    )
+    return {r["code"] for r in rows}
+
+
+async def run_import(
+    conn: asyncpg.Connection,
+    path: Path,
+    *,
+    vault: IdVault,
+    scope_prefix: str,
+    actor: str,
+    actor_name: str = "",
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportReport:
+    try:
+        fmt = reader.detect_format(path, fmt)
+        report = ImportReport(rows_total=reader.count_rows(path, fmt))
+        rows = reader.rows(path, fmt)
+        header = Header(next(rows, []))
+    except reader.UnreadableFile as exc:
+        raise ImportFileError(str(exc)) from exc
+    if header.missing:
+        raise ImportFileError(f"Required columns are missing: {', '.join(header.missing)}")
+    report.ignored_columns = header.unknown
+    await writer.prepare(conn)
+    checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
+    batch: list[tuple[ImportRow, bytes]] = []
+    try:
+        for row_number, cells in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines between blocks are common in hand-kept ledgers
+            report.rows_done += 1
+            checked = check_row(cells, header, row_number)
+            if isinstance(checked, list):
+                report.add_errors(checked)
+                continue
+            index = vault.blind_index(checked.number)
+            if problems := checks.check(checked, index):
+                report.add_errors(problems)
+                continue
+            batch.append((checked, index))
+            if len(batch) >= batch_rows:
+                await _flush(conn, batch, vault, scope_prefix, actor, actor_name, dry_run, report, header)
+                batch = []
+                if progress:
+                    await _maybe_await(progress(report))
+        if batch:
+            await _flush(conn, batch, vault, scope_prefix, actor, actor_name, dry_run, report, header)
+    except reader.UnreadableFile as exc:
+        raise ImportFileError(str(exc)) from exc
+    report.rows_total = max(report.rows_total, report.rows_done)
+    if progress:
+        await _maybe_await(progress(report))
+    return report
+
+
+async def _maybe_await(value: Any) -> None:
+    if hasattr(value, "__await__"):
+        await value
+
+
+async def _flush(
+    conn: asyncpg.Connection,
+    batch: list[tuple[ImportRow, bytes]],
+    vault: IdVault,
+    scope_prefix: str,
+    actor: str,
+    actor_name: str,
+    dry_run: bool,
+    report: ImportReport,
+    header: Header,
+) -> None:
+    households: dict[str, tuple] = {}
+    people = []
+    for row, index in batch:
+        h = row.household
+        registered_on = h["registered_on"] or date.today()
+        number = h["household_number"]
+        if number not in households:
+            households[number] = (row.row, new_id(), number, *(h[f] for f in STAGED_HOUSEHOLD), registered_on)
+        secret = (index, vault.encrypt(row.number), national_id.mask(row.number))
+        person = (row.person[f] for f in STAGED_PERSON)
+        people.append((row.row, new_id(), number, *secret, *person, row.programmes, registered_on))
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(
+            "SELECT set_config('fangpin.actor', $1, true), set_config('fangpin.actor_name', $2, true)",
+            actor,
+            actor_name,
+        )
+        await writer.stage(conn, list(households.values()), people)
+        blocked_households, blocked_people = await writer.blocked_rows(conn, scope_prefix)
+        blocked = _blocked_errors(batch, blocked_households, blocked_people, header)
+        for errors in blocked.values():
+            report.add_errors(errors)
+        report.rows_ok += len(batch) - len(blocked)
+        if dry_run:
+            await transaction.rollback()
+            return
+        counts = await writer.write(conn, actor)
+    except BaseException:
+        await transaction.rollback()
+        raise
+    await transaction.commit()
+    for key, value in counts.items():
+        setattr(report, key, getattr(report, key) + value)
+
+
+def _blocked_errors(
+    batch: list[tuple[ImportRow, bytes]], households: list, people: list[int], header: Header
+) -> dict[int, list[RowError]]:
+    """Rows refused by what the database holds: a household or person of another area, or deleted."""
+    by_row = {row.row: row for row, _ in batch}
+    errors: dict[int, list[RowError]] = {}
+    numbers = {}
+    for record in households:
+        number = by_row[record["row"]].household["household_number"]
+        numbers[number] = record["why"]
+    for row, _ in batch:
+        why = numbers.get(row.household["household_number"])
+        if why is not None:
+            reason = (
+                "This household number belongs to a household that was deleted"
+                if why == "deleted"
+                else "This household number is registered outside your area"
+            )
+            column = header.name(BY_HEADER["household_number"])
+            errors[row.row] = [RowError(row.row, column, reason, f"household_{why}")]
+    for row_number in people:
+        if row_number not in errors:
+            reason = "This ID number belongs to a living person registered outside your area"
+            column = header.name(BY_HEADER["national_id"])
+            errors[row_number] = [RowError(row_number, column, reason, "national_id_registered")]
+    return errors
