@@ -208,3 +208,27 @@ def _schooling(age: int, rng: random.Random) -> str:
     if age <= 22:
         return rng.choice(("college", "none", "none"))
     return "none"
+
+
+YES_NO = {True: "是", False: "否", None: ""}
+PROGRAMME_COLUMNS = ("dibao", "tekun", "disability_subsidy")  # the import file's 低保, 特困, 残疾补贴
+
+
+def import_rows(
+    household: SyntheticHousehold, registered_on: date, programmes: dict[int, set[str]] | None = None
+) -> list[list[str]]:
+    """The household as rows of the bulk import file (one per member, in the order of its Chinese
+    headers); ``programmes`` maps a member's position to the programmes that member holds."""
+    h, rows = household, []
+    for position, p in enumerate(h.members):
+        held = (programmes or {}).get(position, set())
+        rows.append(
+            [
+                h.number, h.village_code, str(h.group_no), h.address, h.phone, h.housing_type,
+                h.housing_grade, h.drinking_water, str(h.cultivated_land_mu), str(h.forest_land_mu),
+                h.category, str(h.poverty_exit_year or ""), registered_on.isoformat(), p.name, p.national_id,
+                p.relation, p.health, str(p.disability_grade or ""), p.labour_ability, p.schooling,
+                YES_NO[p.medical_insured], *(YES_NO[code in held] for code in PROGRAMME_COLUMNS),
+            ]
+        )  # fmt: skip
+    return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
 import httpx
@@ -96,7 +96,11 @@ async def forward(
     """Forward to the owning service with an internal token that ``sign`` makes for that service."""
     service = service_for(request)
     upstream = upstreams[service]
-    body = await request.body()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > BUFFER_UP_TO:
+        body: bytes | AsyncIterator[bytes] = request.stream()  # uploads pass through, never held whole
+    else:
+        body = await request.body()
     outgoing = upstream.client.build_request(
         request.method,
         wire_path(request),

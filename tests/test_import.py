@@ -3,6 +3,7 @@ are reported exactly (row, column, reason) and never stop the good ones."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +18,7 @@ from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, make_areas
 from tests.support.system import Database, Keys
 
 COUNTY_SCOPE = "610924"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = ("households", "people", "programme_memberships")
 
 
@@ -130,3 +132,46 @@ async def test_rows_outside_the_scope_and_broken_files_are_refused(
         broken = tmp_path / "broken.xlsx"
         broken.write_bytes(b"not a workbook")
         await importing(database, keys, broken)
+
+
+async def wait_for(admin: httpx.AsyncClient, job: dict) -> dict:
+    for _ in range(600):
+        job = (await admin.get(f"/api/v1/imports/{job['id']}")).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"import job still {job['status']}")
+
+
+async def test_an_import_over_the_api_is_a_job_with_progress_and_the_refused_rows(
+    admin: httpx.AsyncClient,
+    user_headers,
+    system,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    await make_areas(admin)
+    rows = synthetic_rows([HUANGJIN, LONGQUAN], 300)
+    rows[10][14] = "61092419800101001"  # 17 characters
+    path = write_xlsx(tmp_path / "村户籍.xlsx", rows)
+    with path.open("rb") as handle:
+        files = {
+            "file": (
+                "村户籍.xlsx",
+                handle.read(),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        }
+    dry = await admin.post("/api/v1/imports", files=files, data={"dry_run": "true"})
+    assert dry.status_code == 202, dry.text
+    done = await wait_for(admin, dry.json())
+    assert (done["status"], done["rows_bad"], done["errors"][0]["row"]) == ("succeeded", 1, 12)
+    assert done["counts"]["people_created"] == 0 and done["progress"] == 1.0
+    real = await wait_for(admin, (await admin.post("/api/v1/imports", files=files)).json())
+    assert real["counts"]["people_created"] == len(rows) - 1
+    assert (await admin.get("/api/v1/people/count")).json()["count"] == len(rows) - 1
+
+    cadre = await user_headers("cadre_imp", "village_cadre", HUANGJIN)
+    refused = await admin.post("/api/v1/imports", files=files, headers=cadre)
+    assert refused.status_code == 403
+    wrong = await admin.post("/api/v1/imports", files={"file": ("names.txt", b"x", "text/plain")})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "unsupported_file"

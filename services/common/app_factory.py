@@ -95,7 +95,9 @@ def create_part_app(
     use_problem_openapi(app)
     # Outermost last: the request id exists before anything logs or refuses a body.
     app.add_middleware(ContentTypeMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.upload_max_bytes
+    )
     app.add_middleware(RequestContextMiddleware, part=part)
     return app
 

@@ -88,20 +88,26 @@ class RequestContextMiddleware:
             part_var.reset(part_token)
 
 
+UPLOAD_PATHS = ("/api/v1/imports",)  # file uploads: their own, larger limit
+
+
 class BodySizeLimitMiddleware:
     """413 problem+json for bodies over the limit, by Content-Length or by counting streamed bytes."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.body_max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        uploading = scope.get("path", "").startswith(UPLOAD_PATHS) and scope.get("method") == "POST"
+        limit = self.upload_max_bytes if uploading else self.body_max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
         response_started = False
@@ -111,7 +117,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge()
             return message
 
@@ -126,11 +132,11 @@ class BodySizeLimitMiddleware:
         except _BodyTooLarge:
             if response_started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLarge(f"The request body exceeds the limit of {self.max_bytes} bytes")
-        error.extra["max_bytes"] = self.max_bytes
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        error = PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes")
+        error.extra["max_bytes"] = limit
         response = problem_response(error, Request(scope))
         response.headers["connection"] = "close"
         await response(scope, receive, send)

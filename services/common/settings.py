@@ -68,6 +68,9 @@ class ServiceSettings(PartSettings):
     max_body_bytes: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Request bodies above this size are refused with 413"
     )
+    upload_max_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024, description="Largest file upload (bulk imports), in bytes"
+    )
     migrate_on_start: bool = Field(default=True, description="Upgrade this part's schema when it starts")
     internal_token_public_key: str | None = Field(
         default=None, description="PEM Ed25519 public key that verifies the gateway's internal tokens"

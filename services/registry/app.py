@@ -13,6 +13,8 @@ from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
 from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
+from services.registry.imports.jobs import ImportRunner
+from services.registry.imports.router import router as imports_router
 from services.registry.models import SCHEMA
 from services.registry.national_id import IdVault
 from services.registry.programmes.router import router as programmes_router
@@ -21,6 +23,19 @@ from services.registry.stats.router import router as stats_router
 from services.registry.sync.router import router as sync_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+
+
+async def start_imports(app: FastAPI) -> None:
+    vault = app.state.id_vault
+    app.state.import_runner = ImportRunner(app.state.database, vault) if vault is not None else None
+    if app.state.import_runner is not None:
+        await app.state.import_runner.fail_abandoned()
+
+
+async def stop_imports(app: FastAPI) -> None:
+    runner = getattr(app.state, "import_runner", None)
+    if runner is not None:
+        await runner.stop()
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -39,8 +54,11 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             sync_router,
             stats_router,
             events_router,
+            imports_router,
         ],
         migrations=MIGRATIONS,
+        on_startup=[start_imports],
+        on_shutdown=[stop_imports],
     )
     # Without the key the registry still serves areas; person endpoints answer 503 and say why.
     app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None

@@ -234,3 +234,30 @@ class RecordChange(SQLModel, table=True):
     actor: str | None = _column(Text)
     actor_name: str | None = _column(Text)
     reason: str | None = _column(Text)
+
+
+class ImportJob(SQLModel, table=True):
+    """A bulk import run as a job: its file, progress and outcome."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = _uuid_pk()
+    area_code: str = _column(String(12), nullable=False)
+    filename: str = _column(String(255), nullable=False)
+    format: str = _column(String(8), nullable=False)
+    size_bytes: int = _column(BigInteger, nullable=False)
+    file_sha256: str = _column(String(64), nullable=False)
+    dry_run: bool = _column(Boolean, nullable=False)
+    status: str = _column(String(16), nullable=False)
+    rows_total: int = _column(Integer, nullable=False, default=0)
+    rows_done: int = _column(Integer, nullable=False, default=0)
+    rows_ok: int = _column(Integer, nullable=False, default=0)
+    rows_bad: int = _column(Integer, nullable=False, default=0)
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    failure: str | None = _column(Text)
+    created_by: str = _column(Text, nullable=False)
+    created_at: datetime = _timestamp()
+    started_at: datetime | None = _column(DateTime(timezone=True))
+    finished_at: datetime | None = _column(DateTime(timezone=True))

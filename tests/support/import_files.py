@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
 
-from fangpin.synthetic import Generator, SyntheticHousehold
+from fangpin.synthetic import Generator, import_rows
 from services.registry.imports.columns import header_row
-
-YES_NO = {True: "是", False: "否", None: ""}
-
-
-def person_rows(households: Iterable[SyntheticHousehold]) -> Iterator[list[str]]:
-    for h in households:
-        for p in h.members:
-            yield [
-                h.number, h.village_code, str(h.group_no), h.address, h.phone, h.housing_type,
-                h.housing_grade, h.drinking_water, str(h.cultivated_land_mu), str(h.forest_land_mu),
-                h.category,
-                str(h.poverty_exit_year or ""), "2023-01-01", p.name, p.national_id, p.relation, p.health,
-                str(p.disability_grade or ""), p.labour_ability, p.schooling, YES_NO[p.medical_insured],
-                "", "", "",
-            ]  # fmt: skip
 
 
 def synthetic_rows(villages: list[str], people: int, seed: int = 7) -> list[list[str]]:
@@ -32,7 +18,7 @@ def synthetic_rows(villages: list[str], people: int, seed: int = 7) -> list[list
     generator, rows, serial = Generator(seed), [], 1
     while len(rows) < people:
         village = villages[serial % len(villages)]
-        rows.extend(person_rows([generator.household(village, serial)]))
+        rows.extend(import_rows(generator.household(village, serial), date(2023, 1, 1)))
         serial += 1
     return rows
 
