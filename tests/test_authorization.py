@@ -278,6 +278,15 @@ TARGETED = {
                 None,
                 "nothing_to_merge",
             ),
+            "import_get": (
+                "GET",
+                "/api/v1/imports/{job}",
+                Permission.imports_run,
+                "record",
+                200,
+                "import_not_found",
+                None,
+            ),
             "registry_stats": (
                 "GET",
                 "/api/v1/registry-stats/households?area={area}",
@@ -313,6 +322,10 @@ UNTARGETED = {
     "cadre_list": Endpoint("GET", "/api/v1/cadres", Permission.households_read, "list"),
     "sync_changes": Endpoint("GET", "/api/v1/sync/changes", Permission.households_read, "list"),
     "registry_events": Endpoint("GET", "/api/v1/registry-events", Permission.households_read, "list"),
+    # Without a file: allowed callers get as far as the missing file.
+    "import_start": Endpoint(
+        "POST", "/api/v1/imports", Permission.imports_run, "list", ok=422, ok_code="validation_failed"
+    ),
     # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
     "household_batch": Endpoint(
         "POST",
@@ -406,12 +419,17 @@ async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN00
         assert (user.status_code, key.status_code) == (201, 201), (user.text, key.text)
         users[label], keys[label] = user.json()["id"], key.json()["id"]
     principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
-    records = {label: await make_records(admin, label) for label in TARGETS}
+    records = {label: await make_records(admin, label, user_headers) for label in TARGETS}
     return World(principals, users, keys, records)
 
 
-async def make_records(admin: httpx.AsyncClient, label: str) -> dict[str, str]:
+async def make_records(admin: httpx.AsyncClient, label: str, user_headers) -> dict[str, str]:  # noqa: ANN001
     village, area = RECORD_AREAS[label], TARGETS[label]
+    # An import job belongs to the scope of who started it: an administrator of that village.
+    importer = await user_headers(f"importer-{label}", "county_admin", village)
+    upload = {"file": ("empty.csv", "户编号,村代码,姓名,身份证号,与户主关系\n".encode(), "text/csv")}
+    job = await admin.post("/api/v1/imports", files=upload, data={"dry_run": "true"}, headers=importer)
+    assert job.status_code == 202, job.text
     household = await make_household(admin, village, members=1)
     period = {"household_id": household["id"], "programme": "dibao", "starts_on": "2024-01-01"}
     cadre = await admin.post("/api/v1/cadres", json={"area_code": area, "name": "李干部", "unit": "镇政府"})
@@ -425,6 +443,7 @@ async def make_records(admin: httpx.AsyncClient, label: str) -> dict[str, str]:
         "period": (await admin.post("/api/v1/programmes", json=period)).json()["id"],
         "cadre": cadre.json()["id"],
         "assignment": pairing.json()["id"],
+        "job": job.json()["id"],
         "village": village,
     }
 
@@ -566,6 +585,7 @@ async def test_lists_hold_exactly_the_rows_in_scope(
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}
         made |= {f"as-{r.value}": SCOPE_OF[r] for r in Role} | {"root": "000000000000"}
+        made |= {f"importer-{label}": code for label, code in RECORD_AREAS.items()}
         assert names == {name for name, code in made.items() if inside(code, scope)}
         assert await listed(client, "/api/v1/users", headers, within="610925") == []
     if Permission.api_keys_manage in ROLE_PERMISSIONS[role]:
