@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.environment import BenchEnvironment
 from bench.gateway_hop import gateway_hop
+from bench.imports import county_import
 from bench.report import Row, print_table
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
@@ -19,18 +20,22 @@ from tests.support.database import embedded_server_url
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-async def main(size: str, server: str, workdir: Path) -> list[Row]:
+async def main(size: str, server: str, workdir: Path, import_people: int | None) -> list[Row]:
     scale = SIZES[size]
     rows: list[Row] = []
     async with BenchEnvironment.start(server, workdir) as env:
         rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
         rows += await area_writes(env, count=1_000 * scale)
+        rows += await county_import(env, import_people or 100_000 * scale, workdir)
     return rows
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--size", choices=list(SIZES), default="small")
+    parser.add_argument(
+        "--import-people", type=int, help="people in the import benchmark (default 100,000 × size)"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="fangpin-bench-"))
@@ -39,7 +44,7 @@ if __name__ == "__main__":
         # Started before the event loop: the embedded server's setup runs its own.
         server, embedded = embedded_server_url(workdir / "pg")
     try:
-        rows = asyncio.run(main(args.size, server, workdir))
+        rows = asyncio.run(main(args.size, server, workdir, args.import_people))
     finally:
         if embedded is not None:
             embedded.stop()  # type: ignore[attr-defined]

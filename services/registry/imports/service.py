@@ -191,6 +191,8 @@ async def _flush(
     transaction = conn.transaction()
     await transaction.start()
     try:
+        # One batch may take longer than the serving statement timeout; it is bounded by its size.
+        await conn.execute("SET LOCAL statement_timeout = '10min'")
         await conn.execute(
             "SELECT set_config('fangpin.actor', $1, true), set_config('fangpin.actor_name', $2, true)",
             actor,

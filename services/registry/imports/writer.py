@@ -126,6 +126,8 @@ async def prepare(conn: asyncpg.Connection) -> None:
 async def stage(conn: asyncpg.Connection, households: list[tuple], people: list[tuple]) -> None:
     await conn.copy_records_to_table("import_households", records=households, columns=HOUSEHOLD_COLUMNS)
     await conn.copy_records_to_table("import_people", records=people, columns=PEOPLE_COLUMNS)
+    # Temporary tables have no statistics until analysed; without them the planner picks nested loops.
+    await conn.execute("ANALYZE import_households, import_people")
 
 
 async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[list, list[int]]:

@@ -1,4 +1,4 @@
-"""import_jobs: bulk imports run as jobs, with progress and the rows they refused
+"""import_jobs: bulk imports run as jobs, with progress and the rows they refused; periods by person
 
 Revision ID: 0004
 Revises: 0003
@@ -46,6 +46,12 @@ def upgrade() -> None:
         "CREATE INDEX ix_import_jobs_area ON registry.import_jobs (area_code text_pattern_ops, created_at)"
     )
 
+    # Imports (and "is this person in 低保?") look periods up by person.
+    op.create_index(
+        "ix_programmes_person", "programme_memberships", ["person_id", "programme"], schema="registry"
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_programmes_person", "programme_memberships", schema="registry")
     op.drop_table("import_jobs", schema="registry")
