@@ -1,15 +1,20 @@
 """Synthetic rural households: fake but valid-looking names and ID numbers, deterministic by seed.
 
 Used by the demo data, the tests and the benchmarks. Nobody here is real: names are drawn from common
-characters, ID numbers carry the village's place code, the birth date and a correct check digit.
+characters, ID numbers carry the village's place code (its first 6 digits), the birth date, a sequence
+whose parity gives the sex and a correct check digit. Ages, schooling and labour ability agree with each
+other and with each member's relation to the head. One ``Generator`` never repeats an ID number, and the
+same seed gives the same households. Everything draws on the generator's own ``random.Random``.
 """
 
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from itertools import accumulate
 
 from services.registry.national_id import check_digit
 
@@ -21,24 +26,56 @@ SURNAMES = (
 MALE_GIVEN = "伟强军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林阳建国志峰磊成东文亮海"
 FEMALE_GIVEN = "秀英芳娜敏静丽艳娟霞燕玲桂兰萍红梅琳雪婷慧莉倩颖琴云莲真环凤洁佳雯晶月巧美"
 PHONE_PREFIXES = (
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "157",
-    "158",
-    "159",
-    "177",
-    "187",
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
+    "166 173 176 177 180 181 182 183 185 186 187 188 189 191 198 199"
+).split()
+
+CATEGORIES = ("escaped", "monitored", "ordinary")
+MAX_SIZE = 8
+HEAD_AGES = (25, 75)
+TODAY = date(2026, 11, 28)
+
+
+class _Table:
+    """A weighted choice made with one ``random()`` call (``Random.choices`` is several times slower)."""
+
+    __slots__ = ("values", "bounds")
+
+    def __init__(self, weighted: dict) -> None:
+        self.values = tuple(weighted)
+        totals = list(accumulate(weighted.values()))
+        self.bounds = [total / totals[-1] for total in totals[:-1]]
+
+    def pick(self, rng: random.Random):  # noqa: ANN201
+        return self.values[bisect(self.bounds, rng.random())]
+
+
+# Household sizes in the ledgers: many old couples and small families, few of more than six.
+SIZES = _Table({1: 14, 2: 22, 3: 21, 4: 20, 5: 13, 6: 7, 7: 2, 8: 1})
+HEALTH = {
+    "child": _Table({"healthy": 96, "chronic": 2, "serious": 1, "disabled": 1}),
+    "adult": _Table({"healthy": 84, "chronic": 10, "serious": 2, "disabled": 4}),
+    "old": _Table({"healthy": 58, "chronic": 30, "serious": 5, "disabled": 7}),
+}
+# Monitored households are monitored for a reason: illness and disability are several times as common.
+RISK_HEALTH = {
+    "child": _Table({"healthy": 85, "chronic": 6, "serious": 4, "disabled": 5}),
+    "adult": _Table({"healthy": 55, "chronic": 22, "serious": 11, "disabled": 12}),
+    "old": _Table({"healthy": 30, "chronic": 40, "serious": 14, "disabled": 16}),
+}
+HOUSING_TYPES = _Table({"brick": 72, "adobe": 12, "bought_in_town": 11, "other": 5})
+HOUSING_GRADES = _Table({"A": 62, "B": 31, "C": 5, "D": 2})
+SECURED_GRADES = _Table({"A": 55, "B": 44, "C": 1})  # escaped and monitored: safe housing is guaranteed
+EXIT_YEARS = _Table({2014: 5, 2015: 8, 2016: 18, 2017: 20, 2018: 22, 2019: 18, 2020: 9})
+# The dependants of a head, by the head's age (the head's generation decides who else lives there).
+DEPENDANTS = (
+    (45, _Table({"child": 82, "parent": 15, "sibling": 2, "other": 1})),
+    (60, _Table({"child": 62, "grandchild": 20, "parent": 12, "sibling": 3, "other": 3})),
+    (200, _Table({"child": 40, "grandchild": 50, "sibling": 4, "other": 6})),
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class SyntheticPerson:
     name: str
     national_id: str
@@ -52,7 +89,7 @@ class SyntheticPerson:
     medical_insured: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class SyntheticHousehold:
     number: str
     village_code: str
@@ -69,12 +106,22 @@ class SyntheticHousehold:
     members: list[SyntheticPerson] = field(default_factory=list)
 
 
+def age_on(born: date, today: date) -> int:
+    """Whole years of age on ``today``."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 class Generator:
-    """Makes households one by one; the same seed gives the same households."""
+    """Makes households one by one; the same seed gives the same households.
+
+    ``used_ids`` holds every ID number made so far, so none repeats within one generator.
+    """
 
     def __init__(self, seed: int = 0) -> None:
         self.rng = random.Random(seed)
         self.used_ids: set[str] = set()
+        self._born_within: dict[tuple[date, int], tuple[int, int]] = {}  # (today, age) -> ordinals
+        self._digits: dict[int, str] = {}  # date ordinal -> YYYYMMDD
 
     def households(
         self,
@@ -84,24 +131,37 @@ class Generator:
         persons: int | None = None,
         category: str = "ordinary",
         start_serial: int = 1,
-        today: date = date(2026, 11, 28),
+        today: date = TODAY,
     ) -> Iterator[SyntheticHousehold]:
-        """``count`` households; with ``persons``, their sizes add up to exactly that many people."""
-        sizes = self._sizes(count, persons) if persons is not None else [None] * count
+        """``count`` households numbered from ``start_serial``; with ``persons``, their sizes (1 to 8)
+        add up to exactly that many people."""
+        if count < 0:
+            raise ValueError(f"A number of households cannot be negative ({count})")
+        sizes = self.sizes(count, persons) if persons is not None else [None] * count
         for offset, size in enumerate(sizes):
             yield self.household(
                 village_code, start_serial + offset, category=category, size=size, today=today
             )
 
-    def _sizes(self, count: int, persons: int) -> list[int]:
-        if not count <= persons <= 8 * count:
-            raise ValueError(f"{persons} people cannot fill {count} households of 1 to 8")
-        sizes = [1] * count
-        for _ in range(persons - count):
-            index = self.rng.randrange(count)
-            while sizes[index] >= 8:
-                index = (index + 1) % count
-            sizes[index] += 1
+    def sizes(self, count: int, persons: int) -> list[int]:
+        """``count`` household sizes of 1 to 8 adding up to ``persons``: drawn as the ledgers' sizes are
+        spread, then single people taken from or added to random households until the total is right."""
+        if not count <= persons <= MAX_SIZE * count:
+            raise ValueError(f"{persons} people cannot fill {count} households of 1 to {MAX_SIZE} people")
+        rng = self.rng
+        sizes = [SIZES.pick(rng) for _ in range(count)]
+        total = sum(sizes)
+        step, limit = (-1, 1) if total > persons else (1, MAX_SIZE)
+        # The households that can still give (or take) one person; removed once they reach the limit.
+        open_ = [index for index, size in enumerate(sizes) if size != limit]
+        while total != persons:
+            slot = int(rng.random() * len(open_))
+            index = open_[slot]
+            sizes[index] += step
+            total += step
+            if sizes[index] == limit:
+                open_[slot] = open_[-1]
+                open_.pop()
         return sizes
 
     def household(
@@ -111,103 +171,168 @@ class Generator:
         *,
         category: str = "ordinary",
         size: int | None = None,
-        today: date = date(2026, 11, 28),
+        today: date = TODAY,
     ) -> SyntheticHousehold:
+        """One household numbered ``village_code`` + the 4-digit ``serial``, of ``size`` members (else
+        drawn from the usual spread)."""
+        if category not in CATEGORIES:
+            raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+        if size is not None and not 1 <= size <= MAX_SIZE:
+            raise ValueError(f"A household has 1 to {MAX_SIZE} members, not {size}")
+        place = village_code[:6]
+        if not (len(place) == 6 and place.isascii() and place.isdigit()):
+            raise ValueError(f"A village code starts with a 6-digit place code, not {village_code!r}")
         rng = self.rng
-        size = size or rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 6))
-        head_sex = "male" if rng.random() < 0.85 else "female"
-        surname = rng.choice(SURNAMES)
-        head_age = rng.randint(25, 75) if size > 1 else rng.randint(40, 85)
-        members = [self._person(surname, head_sex, head_age, "head", today)]
-        if size > 1:
+        random_ = rng.random
+        size = size or SIZES.pick(rng)
+        risky = category == "monitored"
+        members: list[SyntheticPerson] = []
+
+        def add(surname: str, sex: str, age: int, relation: str) -> None:
+            members.append(self._person(place, surname, sex, age, relation, risky, today))
+
+        # The head: an adult, most often a man; people living alone are more often old.
+        surname = SURNAMES[int(random_() * len(SURNAMES))]
+        head_sex = "male" if random_() < 0.84 else "female"
+        low = 45 if size == 1 and random_() < 0.7 else HEAD_AGES[0]
+        head_age = low + int(random_() * (HEAD_AGES[1] - low + 1))
+        add(surname, head_sex, head_age, "head")
+        youngest_parent = head_age
+        if size > 1 and random_() < 0.9:  # a few households are a widowed head with children or parents
             spouse_sex = "female" if head_sex == "male" else "male"
-            spouse_age = max(20, head_age + rng.randint(-5, 5))
-            members.append(self._person(rng.choice(SURNAMES), spouse_sex, spouse_age, "spouse", today))
-        for _ in range(size - len(members)):
-            members.append(self._dependant(surname, head_age, today))
-        grade = rng.choices("ABCD", weights=(60, 30, 7, 3))[0]
+            gap = int(random_() * 9) - 2  # the husband usually a few years older
+            spouse_age = head_age - gap if head_sex == "male" else head_age + gap
+            spouse_age = min(max(spouse_age, 22 if spouse_sex == "male" else 20), 80)
+            add(SURNAMES[int(random_() * len(SURNAMES))], spouse_sex, spouse_age, "spouse")
+            youngest_parent = min(head_age, spouse_age)
+
+        table = next(table for below, table in DEPENDANTS if head_age < below)
+        parents: list[str] = []
+        while len(members) < size:
+            relation = table.pick(rng)
+            sex = "male" if random_() < 0.52 else "female"
+            if relation == "parent" and len(parents) < 2 and head_age <= 65:
+                sex = ("female" if parents[0] == "male" else "male") if parents else sex
+                parents.append(sex)
+                age = min(head_age + 20 + int(random_() * 16), 98)
+                mother_surname = SURNAMES[int(random_() * len(SURNAMES))]  # a father has the head's
+                add(surname if sex == "male" else mother_surname, sex, age, "parent")
+            elif relation == "grandchild" and youngest_parent >= 40:
+                age = int(random_() * (min(youngest_parent - 40, 20) + 1))
+                add(surname, sex, age, "grandchild")
+            elif relation == "sibling":
+                age = max(16, head_age - 10 + int(random_() * 21))
+                add(surname, sex, age, "sibling")
+            elif relation == "other" and youngest_parent >= 50:  # most often a son's wife, 20 or older
+                sex, age = "female" if random_() < 0.8 else "male", youngest_parent - 30 + int(random_() * 11)
+                add(SURNAMES[int(random_() * len(SURNAMES))], sex, age, "other")
+            else:  # a child: 20 to 40 years younger than the younger parent
+                oldest = youngest_parent - 20
+                age = oldest - int(random_() * (min(oldest, 20) + 1))
+                add(surname, sex, age, "child")
+
+        group_no = 1 + int(random_() * 12)
+        secured = category != "ordinary"
         return SyntheticHousehold(
             number=f"{village_code}{serial:04d}",
             village_code=village_code,
-            group_no=rng.randint(1, 10),
-            address=f"{rng.randint(1, 10)}组{rng.randint(1, 80)}号",
-            phone=rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}",
-            housing_type=rng.choices(("brick", "adobe", "bought_in_town", "other"), weights=(70, 15, 10, 5))[
-                0
-            ],
-            housing_grade=grade,
-            drinking_water="safe" if rng.random() < 0.97 else "unsafe",
-            cultivated_land_mu=round(rng.uniform(0.5, 8), 1),
-            forest_land_mu=round(rng.uniform(0, 30), 1),
+            group_no=group_no,
+            address=f"{group_no}组{1 + int(random_() * 90)}号",
+            phone=PHONE_PREFIXES[int(random_() * len(PHONE_PREFIXES))] + f"{int(random_() * 1e8):08d}",
+            housing_type=HOUSING_TYPES.pick(rng),
+            housing_grade=(SECURED_GRADES if secured else HOUSING_GRADES).pick(rng),
+            drinking_water="safe" if random_() < (0.995 if secured else 0.97) else "unsafe",
+            cultivated_land_mu=round(0.3 + random_() * 7.7, 1),
+            forest_land_mu=0.0 if random_() < 0.35 else round(random_() * 30, 1),
             category=category,
-            poverty_exit_year=rng.randint(2016, 2020) if category == "escaped" else None,
+            poverty_exit_year=(
+                EXIT_YEARS.pick(rng) if category == "escaped" or (risky and random_() < 0.5) else None
+            ),
             members=members,
         )
 
-    def _dependant(self, surname: str, head_age: int, today: date) -> SyntheticPerson:
-        rng = self.rng
-        if head_age >= 55 and rng.random() < 0.5:
-            return self._person(
-                surname, rng.choice(("male", "female")), rng.randint(0, 16), "grandchild", today
-            )
-        if head_age < 55 and rng.random() < 0.2:
-            return self._person(
-                surname,
-                rng.choice(("male", "female")),
-                min(95, head_age + rng.randint(22, 30)),
-                "parent",
-                today,
-            )
-        child_age = max(0, head_age - rng.randint(20, 35))
-        return self._person(surname, rng.choice(("male", "female")), child_age, "child", today)
-
-    def _person(self, surname: str, sex: str, age: int, relation: str, today: date) -> SyntheticPerson:
-        rng = self.rng
-        born = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    def _person(
+        self, place: str, surname: str, sex: str, age: int, relation: str, risky: bool, today: date
+    ) -> SyntheticPerson:
+        random_ = self.rng.random
+        born = self._birth_date(age, today)
         given = MALE_GIVEN if sex == "male" else FEMALE_GIVEN
-        name = surname + "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2))))
-        health = rng.choices(("healthy", "chronic", "serious", "disabled"), weights=(82, 12, 3, 3))[0]
+        name = surname + given[int(random_() * len(given))]
+        if random_() < 0.7:
+            name += given[int(random_() * len(given))]
+        stage = "child" if age < 16 else "adult" if age < 60 else "old"
+        health = (RISK_HEALTH if risky else HEALTH)[stage].pick(self.rng)
+        grade = 1 + int(random_() * 4) if health == "disabled" else None
+        schooling = _schooling(age, random_())
         return SyntheticPerson(
             name=name,
-            national_id=self._national_id(born, sex),
+            national_id=self._national_id(place, born, sex),
             birth_date=born,
             sex=sex,
             relation=relation,
             health=health,
-            disability_grade=rng.randint(1, 4) if health == "disabled" else None,
-            labour_ability=_labour(age, health),
-            schooling=_schooling(age, rng),
-            medical_insured=rng.random() < 0.98,
+            disability_grade=grade,
+            labour_ability=_labour(age, health, grade, schooling),
+            schooling=schooling,
+            medical_insured=risky or random_() < 0.98,
         )
 
-    def _national_id(self, born: date, sex: str, place: str = "610924") -> str:
-        while True:
-            serial = self.rng.randrange(500) * 2 + (1 if sex == "male" else 0)
-            first17 = f"{place}{born:%Y%m%d}{serial:03d}"
+    def _birth_date(self, age: int, today: date) -> date:
+        """A day on which someone born is exactly ``age`` on ``today``."""
+        window = self._born_within.get((today, age))
+        if window is None:
+            latest = _years_before(today, age).toordinal()
+            earliest = _years_before(today, age + 1).toordinal() + 1
+            window = self._born_within[(today, age)] = (earliest, latest - earliest + 1)
+        return date.fromordinal(window[0] + int(self.rng.random() * window[1]))
+
+    def _national_id(self, place: str, born: date, sex: str) -> str:
+        """A number no earlier call made: the sequence starts at random and moves on when taken."""
+        ordinal = born.toordinal()
+        digits = self._digits.get(ordinal)
+        if digits is None:
+            digits = self._digits[ordinal] = born.strftime("%Y%m%d")
+        # Men get the odd sequences 001-999, women the even ones 002-998 (000 is not issued).
+        male = sex == "male"
+        slots = 500 if male else 499
+        slot = int(self.rng.random() * slots)
+        for _ in range(slots):
+            first17 = f"{place}{digits}{2 * slot + (1 if male else 2):03d}"
             number = first17 + check_digit(first17)
             if number not in self.used_ids:
                 self.used_ids.add(number)
                 return number
+            slot = slot + 1 if slot + 1 < slots else 0
+        raise ValueError(f"Every {sex} ID number for place {place} born on {born} is taken")
 
 
-def _labour(age: int, health: str) -> str:
-    if age < 16 or age >= 75 or health in ("serious", "disabled"):
+def _years_before(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February in a year without one
+        return today.replace(year=today.year - years, day=28)
+
+
+def _schooling(age: int, draw: float) -> str:
+    if age < 6:
+        return "preschool"
+    if age <= 15:  # compulsory education
+        return "in_school" if draw < 0.99 else "dropped_out"
+    if age <= 18:
+        return "high_school" if draw < 0.6 else "none"
+    if age <= 22:
+        return "college" if draw < 0.35 else "none"
+    return "none"
+
+
+def _labour(age: int, health: str, disability_grade: int | None, schooling: str) -> str:
+    if age < 16 or age >= 75 or schooling in ("high_school", "college") or health == "serious":
         return "none"
+    if health == "disabled":
+        return "none" if disability_grade is not None and disability_grade <= 2 else "weak"
     if age >= 60 or health == "chronic":
         return "weak"
     return "full"
-
-
-def _schooling(age: int, rng: random.Random) -> str:
-    if age < 6:
-        return "preschool"
-    if age <= 15:
-        return "in_school" if rng.random() < 0.995 else "dropped_out"
-    if age <= 18:
-        return rng.choice(("high_school", "none"))
-    if age <= 22:
-        return rng.choice(("college", "none", "none"))
-    return "none"
 
 
 YES_NO = {True: "是", False: "否", None: ""}

@@ -14,14 +14,14 @@ from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from services.common.text import IsoDate
+from services.common.text import CleanText, IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
 from services.registry.households.batch import create_households
 from services.registry.households.history import HistoryPage, read_history
 from services.registry.households.person_service import PersonService
 from services.registry.households.repository import HouseholdFilters, PersonFilters
 from services.registry.households.schemas import (
-    NATIONAL_ID_PATTERN,
+    ID_DESCRIPTION,
     BatchResult,
     HouseholdBatch,
     HouseholdCreate,
@@ -67,12 +67,14 @@ class Count(BaseModel):
 
 
 class NationalIdLookup(BaseModel):
-    national_id: str = Field(min_length=1, max_length=32, json_schema_extra={"pattern": NATIONAL_ID_PATTERN})
+    national_id: str = Field(min_length=1, max_length=32, description=ID_DESCRIPTION)
 
 
 def household_filters(
     within: Within = None,
-    number: Annotated[str | None, Query(max_length=32, description="Exact household number")] = None,
+    number: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Za-z-]{1,32}$", description="Exact household number")
+    ] = None,
     category: HouseholdCategory | None = None,
     programme: Annotated[
         Programme | None, Query(description="Holds this programme (today, or as_of)")
@@ -94,7 +96,9 @@ def household_filters(
 
 def person_filters(
     within: Within = None,
-    name: Annotated[str | None, Query(min_length=1, max_length=50, description="Name starts with")] = None,
+    name: Annotated[
+        CleanText | None, Query(min_length=1, max_length=50, description="Name starts with")
+    ] = None,
     household_id: uuid.UUID | None = None,
     health: Health | None = None,
     programme: Programme | None = None,

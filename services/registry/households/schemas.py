@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import (
@@ -23,11 +23,23 @@ from services.registry.codes import (
     Sex,
 )
 
-NATIONAL_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+# The format is described, not published as a pattern: the service checks it and says exactly what is
+# wrong (length, check digit, birth date), and a batch answers such an item on its own.
+# Not stripped by the model: the service normalises it and says what is wrong with it.
+IdNumberText = Annotated[str, StringConstraints(strip_whitespace=False)]
+ID_DESCRIPTION = (
+    "18-character resident ID number (17 digits and a digit or X; GB 11643 check digit, birth date and "
+    "sex checked); stored encrypted"
+)
 VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
-Version = Annotated[int, Field(ge=1, le=2_000_000_000, description="The version you read")]
-Mu = Annotated[float, Field(ge=0, le=100_000, description="亩, to two decimals")]
+# Numbers and flags strictly as JSON types: a phone sends true, not 0; 3, not "3" (a batch answers per
+# item, so a wrongly typed field must fail the request, not slip through as a coerced value).
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Float = Annotated[float, Strict()]
+Version = Annotated[int, Strict(), Field(ge=1, le=2_000_000_000, description="The version you read")]
+Mu = Annotated[float, Strict(), Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
 class _Body(BaseModel):
@@ -40,20 +52,19 @@ class PersonFields(_Body):
     name: CleanText = Field(min_length=1, max_length=50, examples=["王秀英"])
     relation: Relation = Field(description=Relation.describe())
     health: Health = Field(default=Health.healthy, description=Health.describe())
-    disability_grade: int | None = Field(default=None, ge=1, le=4, description="1–4, only when disabled")
+    disability_grade: Int | None = Field(default=None, ge=1, le=4, description="1–4, only when disabled")
     labour_ability: LabourAbility | None = Field(default=None, description=LabourAbility.describe())
     schooling: Schooling | None = Field(default=None, description=Schooling.describe())
-    medical_insured: bool | None = Field(default=None, description="Has basic medical insurance (参保)")
+    medical_insured: Bool | None = Field(default=None, description="Has basic medical insurance (参保)")
     phone: Phone | None = None
 
 
 class PersonCreate(PersonFields):
     id: uuid.UUID | None = Field(default=None, description="The phone's UUID for a person made offline")
-    national_id: str = Field(
+    national_id: IdNumberText = Field(
         min_length=1,
         max_length=32,
-        description="18-character resident ID number; checked (GB 11643), stored encrypted",
-        json_schema_extra={"pattern": NATIONAL_ID_PATTERN},
+        description=ID_DESCRIPTION,
         examples=["610924199001011234"],
     )
     birth_date: IsoDate | None = Field(default=None, description="If given, must match the ID number")
@@ -70,15 +81,15 @@ class PersonUpdate(_Body):
 
     base_version: Version | None = None
     name: CleanText | None = Field(default=None, min_length=1, max_length=50)
-    national_id: str | None = Field(
-        default=None, min_length=1, max_length=32, json_schema_extra={"pattern": NATIONAL_ID_PATTERN}
+    national_id: IdNumberText | None = Field(
+        default=None, min_length=1, max_length=32, description=ID_DESCRIPTION
     )
     relation: Relation | None = None
     health: Health | None = None
-    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    disability_grade: Int | None = Field(default=None, ge=1, le=4)
     labour_ability: LabourAbility | None = None
     schooling: Schooling | None = None
-    medical_insured: bool | None = None
+    medical_insured: Bool | None = None
     phone: Phone | None = None
     deceased_on: IsoDate | None = Field(
         default=None, description="Date of death (the person stays on record)"
@@ -106,10 +117,10 @@ class PersonRead(BaseModel):
     sex: Sex
     relation: Relation
     health: Health
-    disability_grade: int | None
+    disability_grade: Int | None
     labour_ability: LabourAbility | None
     schooling: Schooling | None
-    medical_insured: bool | None
+    medical_insured: Bool | None
     phone: str | None
     registered_on: date
     deceased_on: date | None
@@ -120,17 +131,17 @@ class PersonRead(BaseModel):
 
 
 class HouseholdFields(_Body):
-    group_no: int | None = Field(default=None, ge=1, le=999, description="村民小组 number in the village")
+    group_no: Int | None = Field(default=None, ge=1, le=999, description="村民小组 number in the village")
     address: CleanText | None = Field(default=None, max_length=200)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Float | None = Field(default=None, ge=-90, le=90)
+    longitude: Float | None = Field(default=None, ge=-180, le=180)
     phone: Phone | None = None
     housing_type: HousingType | None = Field(default=None, description=HousingType.describe())
     housing_grade: HousingGrade | None = Field(default=None, description="Safety grade; C and D are unsafe")
     drinking_water: DrinkingWater | None = Field(default=None, description=DrinkingWater.describe())
     cultivated_land_mu: Mu | None = Field(default=None, description="耕地 (亩)")
     forest_land_mu: Mu | None = Field(default=None, description="林地 (亩)")
-    poverty_exit_year: int | None = Field(default=None, ge=2013, le=2100, description="脱贫年度")
+    poverty_exit_year: Int | None = Field(default=None, ge=2013, le=2100, description="脱贫年度")
 
 
 class HouseholdProgramme(_Body):
@@ -201,7 +212,7 @@ class HouseholdSummary(BaseModel):
     id: uuid.UUID
     number: str
     area_code: str
-    group_no: int | None
+    group_no: Int | None
     address: str | None
     latitude: float | None
     longitude: float | None
@@ -212,7 +223,7 @@ class HouseholdSummary(BaseModel):
     cultivated_land_mu: float | None
     forest_land_mu: float | None
     category: HouseholdCategory
-    poverty_exit_year: int | None
+    poverty_exit_year: Int | None
     head_person_id: uuid.UUID | None
     registered_on: date
     deleted: bool
