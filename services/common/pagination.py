@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -51,13 +52,23 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed.field(["query", "cursor"], "The cursor is not one this API issued", "bad_cursor")
+
+
 def cursor_field(cursor: dict[str, Any] | None, name: str, kind: type) -> Any:
-    """One field of a decoded cursor, checked, so a hand-made cursor gets 422 instead of a 500."""
+    """One field of a decoded cursor, checked, so a hand-made cursor gets 422 instead of a 500.
+    ``kind`` uuid.UUID reads the field's text as a UUID."""
     if cursor is None:
         return None
     value = cursor.get(name)
+    if kind is uuid.UUID:
+        if not isinstance(value, str):
+            raise bad_cursor()
+        try:
+            return uuid.UUID(value)
+        except ValueError as exc:
+            raise bad_cursor() from exc
     if not isinstance(value, kind):
-        raise ValidationFailed.field(
-            ["query", "cursor"], "The cursor is not one this API issued", "bad_cursor"
-        )
+        raise bad_cursor()
     return value

@@ -267,13 +267,11 @@ class PersonRepository:
         return list((await self.session.execute(query)).scalars().all())
 
     async def search(
-        self, scope_prefix: str, filters: PersonFilters, *, after: tuple[str, str] | None, limit: int
+        self, scope_prefix: str, filters: PersonFilters, *, after: tuple[str, uuid.UUID] | None, limit: int
     ) -> Sequence[Person]:
         query = select(Person).where(*self._conditions(scope_prefix, filters))
         if after is not None:
-            query = query.where(
-                and_(func.row(Person.name, Person.id) > func.row(after[0], uuid.UUID(after[1])))
-            )
+            query = query.where(and_(func.row(Person.name, Person.id) > func.row(after[0], after[1])))
         query = query.order_by(Person.name, Person.id).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, ValidationFailed
-from services.common.pagination import decode_cursor, encode_cursor
+from services.common.pagination import bad_cursor, decode_cursor, encode_cursor
 from services.registry.households.views import Presenter, summary
 from services.registry.models import Household, Person
 from services.registry.national_id import IdVault
@@ -26,7 +26,7 @@ FULL, DELTA = "full", "delta"
 
 
 def _bad_cursor() -> ValidationFailed:
-    return ValidationFailed.field(["query", "cursor"], "The cursor is not one this API issued", "bad_cursor")
+    return bad_cursor()
 
 
 class SyncCursor:
