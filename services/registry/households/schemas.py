@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import (
@@ -33,12 +33,27 @@ ID_DESCRIPTION = (
 )
 VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer (3 or 3.0), never a string or a boolean."""
+    if isinstance(value, (str, bool, bytes)):
+        raise ValueError("Input should be a whole number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 # Numbers and flags strictly as JSON types: a phone sends true, not 0; 3, not "3" (a batch answers per
 # item, so a wrongly typed field must fail the request, not slip through as a coerced value).
-Int = Annotated[int, Strict()]
+Int = Annotated[int, BeforeValidator(_json_integer)]
 Bool = Annotated[bool, Strict()]
 Float = Annotated[float, Strict()]
-Version = Annotated[int, Strict(), Field(ge=1, le=2_000_000_000, description="The version you read")]
+Version = Annotated[
+    int,
+    BeforeValidator(_json_integer),
+    Field(ge=1, le=2_000_000_000, description="The version you read"),
+]
 Mu = Annotated[float, Strict(), Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
