@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
@@ -46,14 +46,19 @@ def _json_integer(value: object) -> object:
 
 # Numbers and flags strictly as JSON types: a phone sends true, not 0; 3, not "3" (a batch answers per
 # item, so a wrongly typed field must fail the request, not slip through as a coerced value).
-Int = Annotated[int, BeforeValidator(_json_integer)]
+def whole(low: int, high: int) -> Any:
+    """A JSON integer within bounds (the bounds before the validator, so the schema publishes them)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_json_integer)]
+
+
+Grade = whole(1, 4)
+GroupNo = whole(1, 999)
+Year = whole(2013, 2100)
+Version = Annotated[
+    int, Field(ge=1, le=2_000_000_000, description="The version you read"), BeforeValidator(_json_integer)
+]
 Bool = Annotated[bool, Strict()]
 Float = Annotated[float, Strict()]
-Version = Annotated[
-    int,
-    BeforeValidator(_json_integer),
-    Field(ge=1, le=2_000_000_000, description="The version you read"),
-]
 Mu = Annotated[float, Strict(), Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
@@ -67,7 +72,7 @@ class PersonFields(_Body):
     name: CleanText = Field(min_length=1, max_length=50, examples=["王秀英"])
     relation: Relation = Field(description=Relation.describe())
     health: Health = Field(default=Health.healthy, description=Health.describe())
-    disability_grade: Int | None = Field(default=None, ge=1, le=4, description="1–4, only when disabled")
+    disability_grade: Grade | None = Field(default=None, description="1–4, only when disabled")
     labour_ability: LabourAbility | None = Field(default=None, description=LabourAbility.describe())
     schooling: Schooling | None = Field(default=None, description=Schooling.describe())
     medical_insured: Bool | None = Field(default=None, description="Has basic medical insurance (参保)")
@@ -101,7 +106,7 @@ class PersonUpdate(_Body):
     )
     relation: Relation | None = None
     health: Health | None = None
-    disability_grade: Int | None = Field(default=None, ge=1, le=4)
+    disability_grade: Grade | None = None
     labour_ability: LabourAbility | None = None
     schooling: Schooling | None = None
     medical_insured: Bool | None = None
@@ -132,7 +137,7 @@ class PersonRead(BaseModel):
     sex: Sex
     relation: Relation
     health: Health
-    disability_grade: Int | None
+    disability_grade: int | None
     labour_ability: LabourAbility | None
     schooling: Schooling | None
     medical_insured: Bool | None
@@ -146,7 +151,7 @@ class PersonRead(BaseModel):
 
 
 class HouseholdFields(_Body):
-    group_no: Int | None = Field(default=None, ge=1, le=999, description="村民小组 number in the village")
+    group_no: GroupNo | None = Field(default=None, description="村民小组 number in the village")
     address: CleanText | None = Field(default=None, max_length=200)
     latitude: Float | None = Field(default=None, ge=-90, le=90)
     longitude: Float | None = Field(default=None, ge=-180, le=180)
@@ -156,7 +161,7 @@ class HouseholdFields(_Body):
     drinking_water: DrinkingWater | None = Field(default=None, description=DrinkingWater.describe())
     cultivated_land_mu: Mu | None = Field(default=None, description="耕地 (亩)")
     forest_land_mu: Mu | None = Field(default=None, description="林地 (亩)")
-    poverty_exit_year: Int | None = Field(default=None, ge=2013, le=2100, description="脱贫年度")
+    poverty_exit_year: Year | None = Field(default=None, description="脱贫年度")
 
 
 class HouseholdProgramme(_Body):
@@ -227,7 +232,7 @@ class HouseholdSummary(BaseModel):
     id: uuid.UUID
     number: str
     area_code: str
-    group_no: Int | None
+    group_no: int | None
     address: str | None
     latitude: float | None
     longitude: float | None
@@ -238,7 +243,7 @@ class HouseholdSummary(BaseModel):
     cultivated_land_mu: float | None
     forest_land_mu: float | None
     category: HouseholdCategory
-    poverty_exit_year: Int | None
+    poverty_exit_year: int | None
     head_person_id: uuid.UUID | None
     registered_on: date
     deleted: bool
