@@ -156,6 +156,8 @@ async def run_import(
     except reader.UnreadableFile as exc:
         raise ImportFileError(str(exc)) from exc
     report.rows_total = max(report.rows_total, report.rows_done)
+    if report.households_created + report.households_changed + report.people_created + report.people_changed:
+        await writer.refresh_statistics(conn)
     if progress:
         await _maybe_await(progress(report))
     return report

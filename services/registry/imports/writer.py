@@ -130,6 +130,12 @@ async def stage(conn: asyncpg.Connection, households: list[tuple], people: list[
     await conn.execute("ANALYZE import_households, import_people")
 
 
+async def refresh_statistics(conn: asyncpg.Connection) -> None:
+    """After a bulk load the planner's row counts are stale until autovacuum gets round to it; reports
+    and searches run right after an import would pick nested loops over thousands of rows."""
+    await conn.execute("ANALYZE registry.households, registry.people, registry.programme_memberships")
+
+
 async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[list, list[int]]:
     """Staged rows that may not be written, removed from the staging tables and returned."""
     pattern = scope_prefix + "%"

@@ -13,24 +13,29 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 AS_OF_SQL = """
-WITH households_then AS (
+WITH households_then AS MATERIALIZED (
     SELECT h.id, COALESCE(
         (SELECT m.from_area_code FROM registry.household_moves m
           WHERE m.household_id = h.id AND m.effective_on > :day ORDER BY m.effective_on, m.id LIMIT 1),
         h.area_code) AS area_code
     FROM registry.households h
     WHERE h.deleted_at IS NULL AND h.registered_on <= :day
-      AND (h.area_code LIKE :pattern OR EXISTS (
-            SELECT 1 FROM registry.household_moves m
-             WHERE m.household_id = h.id AND m.from_area_code LIKE :pattern))
+      AND h.id IN (SELECT id FROM registry.households WHERE area_code LIKE :pattern
+                   UNION SELECT household_id FROM registry.household_moves WHERE from_area_code LIKE :pattern)
 ),
-in_area AS (SELECT * FROM households_then WHERE area_code LIKE :pattern),
-people_then AS (
+in_area AS MATERIALIZED (SELECT id, area_code FROM households_then WHERE area_code LIKE :pattern),
+-- A person was in one of these households then if it is theirs now or one they moved out of since.
+candidates AS (
+    SELECT p.id FROM registry.people p JOIN in_area h ON p.household_id = h.id
+    UNION
+    SELECT pm.person_id FROM registry.person_moves pm JOIN in_area h ON pm.from_household_id = h.id
+),
+people_then AS MATERIALIZED (
     SELECT p.id, COALESCE(
         (SELECT pm.from_household_id FROM registry.person_moves pm
           WHERE pm.person_id = p.id AND pm.effective_on > :day ORDER BY pm.effective_on, pm.id LIMIT 1),
         p.household_id) AS household_id
-    FROM registry.people p
+    FROM registry.people p JOIN candidates c ON c.id = p.id
     WHERE p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
 ),
 members AS (
