@@ -2,7 +2,8 @@
 
 Runs against `fangpin serve` as a real process, from the merged OpenAPI document, on a fixed seed:
 every operation, every check (tests/fuzz/schemathesis.toml says where a refusal is rightly expected),
-stateful sequences included. FANGPIN_FUZZ_EXAMPLES sets examples per operation (default 60; a sixth for the read-mostly roles).
+stateful sequences included. FANGPIN_FUZZ_EXAMPLES sets examples per operation (default 60; a sixth
+for the read-mostly roles).
 """
 
 from __future__ import annotations
