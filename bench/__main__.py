@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.environment import BenchEnvironment
 from bench.gateway_hop import gateway_hop
 from bench.imports import county_import
+from bench.ingest import inspection_ingest
 from bench.report import Row, print_table
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
@@ -26,7 +27,9 @@ async def main(size: str, server: str, workdir: Path, import_people: int | None)
     async with BenchEnvironment.start(server, workdir) as env:
         rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
         rows += await area_writes(env, count=1_000 * scale)
-        rows += await county_import(env, import_people or 100_000 * scale, workdir)
+        rows += await inspection_ingest(env, count=20_000 * scale)
+        if import_people != 0:
+            rows += await county_import(env, import_people or 100_000 * scale, workdir)
     return rows
 
 
@@ -34,7 +37,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--size", choices=list(SIZES), default="small")
     parser.add_argument(
-        "--import-people", type=int, help="people in the import benchmark (default 100,000 × size)"
+        "--import-people",
+        type=int,
+        help="people in the import benchmark (default 100,000 × size; 0 skips it)",
     )
     args = parser.parse_args()
     started = time.monotonic()

@@ -20,6 +20,9 @@ ROUTES: dict[str, str] = {
     "registry-stats": "registry",
     "imports": "registry",
     "registry-events": "registry",
+    "thresholds": "monitoring",
+    "inspections": "monitoring",
+    "alerts": "monitoring",
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.auth import PASSWORD
+from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import fresh_number, make_household, member, national_id
 
 _days = itertools.count()
@@ -287,6 +288,69 @@ TARGETED = {
                 "import_not_found",
                 None,
             ),
+            "inspection_create": (
+                "POST",
+                "/api/v1/inspections",
+                Permission.inspections_write,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "inspection_get": (
+                "GET",
+                "/api/v1/inspections/{inspection}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "inspection_not_found",
+                None,
+            ),
+            "alert_get": (
+                "GET",
+                "/api/v1/alerts/{alert}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "alert_not_found",
+                None,
+            ),
+            "alert_acknowledge": (
+                "POST",
+                "/api/v1/alerts/{alert}/acknowledge",
+                Permission.alerts_handle,
+                "record",
+                409,
+                "alert_not_found",
+                "stale_version",
+            ),
+            "alert_dismiss": (
+                "POST",
+                "/api/v1/alerts/{alert}/dismiss",
+                Permission.alerts_handle,
+                "record",
+                409,
+                "alert_not_found",
+                "stale_version",
+            ),
+            "threshold_set": (
+                "POST",
+                "/api/v1/thresholds",
+                Permission.thresholds_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "threshold_in_force": (
+                "GET",
+                "/api/v1/thresholds/in-force?area_code={area}&year=2025",
+                Permission.monitoring_read,
+                "object",
+                200,
+                "thresholds_not_set",
+                None,
+            ),
             "registry_stats": (
                 "GET",
                 "/api/v1/registry-stats/households?area={area}",
@@ -325,6 +389,16 @@ UNTARGETED = {
     # Without a file: allowed callers get as far as the missing file.
     "import_start": Endpoint(
         "POST", "/api/v1/imports", Permission.imports_run, "list", ok=422, ok_code="validation_failed"
+    ),
+    "threshold_list": Endpoint("GET", "/api/v1/thresholds", Permission.monitoring_read, "list"),
+    "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),
+    "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
+    "inspection_batch": Endpoint(
+        "POST",
+        "/api/v1/inspections/batch",
+        Permission.inspections_write,
+        "list",
+        body={"items": [inspection(area_code=V)]},
     ),
     # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
     "household_batch": Endpoint(
@@ -418,6 +492,8 @@ async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN00
         )
         assert (user.status_code, key.status_code) == (201, 201), (user.text, key.text)
         users[label], keys[label] = user.json()["id"], key.json()["id"]
+    # Lines for everywhere, so every area has thresholds in force and a poor household raises an alert.
+    await set_thresholds(admin, 2025, area_code="000000000000")
     principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
     records = {label: await make_records(admin, label, user_headers) for label in TARGETS}
     return World(principals, users, keys, records)
@@ -437,7 +513,12 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers) -> di
         f"/api/v1/cadres/{cadre.json()['id']}/assignments", json={"household_id": household["id"]}
     )
     assert pairing.status_code == 201, pairing.text
+    visit = inspection(household["id"], area_code=village, wages=1000)
+    assert (await admin.post("/api/v1/inspections", json=visit)).status_code == 201
+    alert = (await admin.get("/api/v1/alerts", params={"household_id": household["id"]})).json()["items"][0]
     return {
+        "inspection": visit["id"],
+        "alert": alert["id"],
         "household": household["id"],
         "person": household["head_person_id"],
         "period": (await admin.post("/api/v1/programmes", json=period)).json()["id"],
@@ -487,6 +568,10 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "cadre_pair": {"household_id": records["household"]},
         "cadre_unpair": {},
         "area_merge": {"target_code": code, "source_codes": [code], "effective_on": "2026-01-01"},
+        "inspection_create": inspection(records["household"], area_code=village),
+        "alert_acknowledge": {"base_version": 99},
+        "alert_dismiss": {"base_version": 99, "reason": "权限测试"},
+        "threshold_set": {"area_code": code, "year": 2026, "income_line": 7000, "large_expense_line": 20000},
     }
     return endpoint.method, url, bodies.get(name)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gateway.models import ApiKey, User
 from services.common.area_codes import is_valid_scope
 from services.common.auth import Role
-from services.common.text import CleanText
+from services.common.text import NonBlankText
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 # 12 digits with a non-zero province, or all zeros for the whole country.
@@ -46,7 +46,7 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     username: str = Field(pattern=USERNAME_PATTERN, description="lower-case letters, digits, . _ -")
-    display_name: CleanText = Field(min_length=1, max_length=100)
+    display_name: NonBlankText = Field(max_length=100)
     password: str = Password
     role: Role
     area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
@@ -59,7 +59,7 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    display_name: CleanText | None = Field(default=None, min_length=1, max_length=100)
+    display_name: NonBlankText | None = Field(default=None, max_length=100)
     role: Role | None = None
     area_code: str | None = Field(default=None, pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     disabled: bool | None = None
@@ -100,7 +100,7 @@ class Me(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: CleanText = Field(min_length=1, max_length=100, description="Which system uses it, e.g. 县医保局")
+    name: NonBlankText = Field(max_length=100, description="Which system uses it, e.g. 县医保局")
     role: KeyRole = KeyRole.bureau_partner
     area_code: str = Field(pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
 
@@ -110,7 +110,7 @@ class ApiKeyCreate(BaseModel):
 class ApiKeyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: CleanText | None = Field(default=None, min_length=1, max_length=100)
+    name: NonBlankText | None = Field(default=None, max_length=100)
     role: KeyRole | None = None
     area_code: str | None = Field(default=None, pattern=SCOPE_PATTERN, description=AREA_SCOPE_DESCRIPTION)
     base_version: int | None = Field(default=None, ge=1)

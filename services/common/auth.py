@@ -44,13 +44,24 @@ class Permission(StrEnum):
     cadres_manage = "cadres:manage"
     imports_run = "imports:run"
     areas_merge = "areas:merge"
+    monitoring_read = "monitoring:read"  # inspections, findings, alerts
+    inspections_write = "inspections:write"
+    alerts_handle = "alerts:handle"  # acknowledge or dismiss an alert
+    thresholds_manage = "thresholds:manage"  # the yearly monitoring lines and intervals
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
     system_status = "system:status"
 
 
-_FIELD_WORK = {Permission.areas_read, Permission.households_read, Permission.households_write}
+_FIELD_WORK = {
+    Permission.areas_read,
+    Permission.households_read,
+    Permission.households_write,
+    Permission.monitoring_read,
+    Permission.inspections_write,
+    Permission.alerts_handle,
+}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
     Role.village_cadre: frozenset(_FIELD_WORK),
@@ -63,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.national_ids_read,
             Permission.cadres_manage,
             Permission.imports_run,
+            Permission.thresholds_manage,
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,
@@ -71,7 +83,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Bureau systems push feeds and read aggregates; no personal data.
     Role.bureau_partner: frozenset({Permission.areas_read}),
     Role.auditor: frozenset(
-        {Permission.areas_read, Permission.households_read, Permission.audit_read, Permission.system_status}
+        {
+            Permission.areas_read,
+            Permission.households_read,
+            Permission.monitoring_read,
+            Permission.audit_read,
+            Permission.system_status,
+        }
     ),
     Role.ops: frozenset({Permission.system_status}),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -72,3 +73,11 @@ def cursor_field(cursor: dict[str, Any] | None, name: str, kind: type) -> Any:
     if not isinstance(value, kind):
         raise bad_cursor()
     return value
+
+
+def page_after(rows: Sequence[Any], limit: int, read: Callable[[Any], T]) -> Page[T]:
+    """A page from rows fetched in id order with ``limit + 1``: the extra row says there is more, and
+    the cursor carries the last id shown (read back with ``cursor_field(…, "after", uuid.UUID)``)."""
+    items = [read(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor({"after": str(rows[limit - 1].id)}) if more else None)

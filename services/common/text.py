@@ -26,6 +26,17 @@ CleanText = Annotated[
 ]
 """A single-line text field: control characters (NUL, newlines …) are refused, Unicode normalised (NFC)."""
 
+# At least one character that is neither a control character nor whitespace (exactly the characters
+# str.strip() removes), so the published rule matches what trimming leaves.
+_VISIBLE = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+_ALLOWED = NO_CONTROL_CHARACTERS[1:-2]
+NON_BLANK = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+
+NonBlankText = Annotated[
+    str, AfterValidator(_clean), Field(min_length=1, json_schema_extra={"pattern": NON_BLANK})
+]
+"""A required single-line text (a name): like CleanText, and not blank once trimmed."""
+
 
 def _iso_only(value: object) -> object:
     # Pydantic would read a bare number as seconds since 1970; a client sending one has made a mistake.

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from services.common.labels import LabelledEnum
 
-
-class LabelledEnum(StrEnum):
-    """An enum whose members carry the Chinese label the ledgers use."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str = "") -> LabelledEnum:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
-
-    @classmethod
-    def describe(cls) -> str:
-        return ", ".join(f"`{m.value}` {m.label}" for m in cls)
+__all__ = ["LabelledEnum"]
 
 
 class HouseholdCategory(LabelledEnum):

@@ -27,21 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
+from services.common.columns import column, timestamp, uuid_pk
+
 SCHEMA = "registry"
-
-
-def _uuid_pk() -> Any:
-    return Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
-
-
-def _timestamp() -> Any:
-    return Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-    )
-
-
-def _column(type_: Any, *args: Any, default: Any = None, nullable: bool = True, **kw: Any) -> Any:
-    return Field(default=default, sa_column=Column(type_, *args, nullable=nullable, **kw))
 
 
 class Area(SQLModel, table=True):
@@ -51,13 +39,13 @@ class Area(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     code: str = Field(sa_column=Column(String(12), primary_key=True))
-    name: str = _column(String(100), nullable=False)
-    level: str = _column(String(16), nullable=False)
-    parent_code: str | None = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
-    merged_into_code: str | None = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
-    merged_on: date | None = _column(Date)
-    created_at: datetime = _timestamp()
-    updated_at: datetime = _timestamp()
+    name: str = column(String(100), nullable=False)
+    level: str = column(String(16), nullable=False)
+    parent_code: str | None = column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
+    merged_into_code: str | None = column(String(12), ForeignKey(f"{SCHEMA}.areas.code"))
+    merged_on: date | None = column(Date)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
 
 
 class Household(SQLModel, table=True):
@@ -66,30 +54,30 @@ class Household(SQLModel, table=True):
     __tablename__ = "households"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    number: str = _column(String(32), nullable=False, unique=True)
-    area_code: str = _column(String(12), ForeignKey(f"{SCHEMA}.areas.code"), nullable=False)
-    group_no: int | None = _column(SmallInteger)
-    address: str | None = _column(String(200))
-    latitude: float | None = _column(Float)
-    longitude: float | None = _column(Float)
-    phone: str | None = _column(String(20))
-    housing_type: str | None = _column(String(16))
-    housing_grade: str | None = _column(String(1))
-    drinking_water: str | None = _column(String(16))
-    cultivated_land_mu: Decimal | None = _column(Numeric(10, 2))
-    forest_land_mu: Decimal | None = _column(Numeric(10, 2))
-    category: str = _column(String(16), nullable=False, default="ordinary")
-    poverty_exit_year: int | None = _column(SmallInteger)
-    head_person_id: uuid.UUID | None = _column(UUID(as_uuid=True))
-    registered_on: date = _column(Date, nullable=False, server_default=func.current_date())
-    version: int = _column(Integer, nullable=False, default=1)
-    deleted_at: datetime | None = _column(DateTime(timezone=True))
-    deleted_reason: str | None = _column(String(200))
-    created_at: datetime = _timestamp()
-    updated_at: datetime = _timestamp()
-    created_by: str | None = _column(Text)
-    updated_by: str | None = _column(Text)
+    id: uuid.UUID = uuid_pk()
+    number: str = column(String(32), nullable=False, unique=True)
+    area_code: str = column(String(12), ForeignKey(f"{SCHEMA}.areas.code"), nullable=False)
+    group_no: int | None = column(SmallInteger)
+    address: str | None = column(String(200))
+    latitude: float | None = column(Float)
+    longitude: float | None = column(Float)
+    phone: str | None = column(String(20))
+    housing_type: str | None = column(String(16))
+    housing_grade: str | None = column(String(1))
+    drinking_water: str | None = column(String(16))
+    cultivated_land_mu: Decimal | None = column(Numeric(10, 2))
+    forest_land_mu: Decimal | None = column(Numeric(10, 2))
+    category: str = column(String(16), nullable=False, default="ordinary")
+    poverty_exit_year: int | None = column(SmallInteger)
+    head_person_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    registered_on: date = column(Date, nullable=False, server_default=func.current_date())
+    version: int = column(Integer, nullable=False, default=1)
+    deleted_at: datetime | None = column(DateTime(timezone=True))
+    deleted_reason: str | None = column(String(200))
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    created_by: str | None = column(Text)
+    updated_by: str | None = column(Text)
 
 
 class Person(SQLModel, table=True):
@@ -98,32 +86,32 @@ class Person(SQLModel, table=True):
     __tablename__ = "people"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    household_id: uuid.UUID = _column(
+    id: uuid.UUID = uuid_pk()
+    household_id: uuid.UUID = column(
         UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.households.id"), nullable=False
     )
-    area_code: str = _column(String(12), nullable=False)
-    name: str = _column(String(50), nullable=False)
-    national_id_cipher: bytes = _column(LargeBinary, nullable=False)
-    national_id_index: bytes = _column(LargeBinary, nullable=False)
-    national_id_masked: str = _column(String(18), nullable=False)
-    birth_date: date = _column(Date, nullable=False)
-    sex: str = _column(String(6), nullable=False)
-    relation: str = _column(String(16), nullable=False)
-    health: str = _column(String(16), nullable=False, default="healthy")
-    disability_grade: int | None = _column(SmallInteger)
-    labour_ability: str | None = _column(String(8))
-    schooling: str | None = _column(String(16))
-    medical_insured: bool | None = _column(Boolean)
-    phone: str | None = _column(String(20))
-    registered_on: date = _column(Date, nullable=False, server_default=func.current_date())
-    deceased_on: date | None = _column(Date)
-    version: int = _column(Integer, nullable=False, default=1)
-    deleted_at: datetime | None = _column(DateTime(timezone=True))
-    created_at: datetime = _timestamp()
-    updated_at: datetime = _timestamp()
-    created_by: str | None = _column(Text)
-    updated_by: str | None = _column(Text)
+    area_code: str = column(String(12), nullable=False)
+    name: str = column(String(50), nullable=False)
+    national_id_cipher: bytes = column(LargeBinary, nullable=False)
+    national_id_index: bytes = column(LargeBinary, nullable=False)
+    national_id_masked: str = column(String(18), nullable=False)
+    birth_date: date = column(Date, nullable=False)
+    sex: str = column(String(6), nullable=False)
+    relation: str = column(String(16), nullable=False)
+    health: str = column(String(16), nullable=False, default="healthy")
+    disability_grade: int | None = column(SmallInteger)
+    labour_ability: str | None = column(String(8))
+    schooling: str | None = column(String(16))
+    medical_insured: bool | None = column(Boolean)
+    phone: str | None = column(String(20))
+    registered_on: date = column(Date, nullable=False, server_default=func.current_date())
+    deceased_on: date | None = column(Date)
+    version: int = column(Integer, nullable=False, default=1)
+    deleted_at: datetime | None = column(DateTime(timezone=True))
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    created_by: str | None = column(Text)
+    updated_by: str | None = column(Text)
 
 
 class ProgrammeMembership(SQLModel, table=True):
@@ -132,17 +120,17 @@ class ProgrammeMembership(SQLModel, table=True):
     __tablename__ = "programme_memberships"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    person_id: uuid.UUID | None = _column(UUID(as_uuid=True))
-    area_code: str = _column(String(12), nullable=False)
-    programme: str = _column(String(24), nullable=False)
-    starts_on: date = _column(Date, nullable=False)
-    ends_on: date | None = _column(Date)
-    note: str | None = _column(String(200))
-    created_at: datetime = _timestamp()
-    created_by: str | None = _column(Text)
-    ended_by: str | None = _column(Text)
+    id: uuid.UUID = uuid_pk()
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    person_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    area_code: str = column(String(12), nullable=False)
+    programme: str = column(String(24), nullable=False)
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date | None = column(Date)
+    note: str | None = column(String(200))
+    created_at: datetime = timestamp()
+    created_by: str | None = column(Text)
+    ended_by: str | None = column(Text)
 
 
 class Cadre(SQLModel, table=True):
@@ -151,42 +139,42 @@ class Cadre(SQLModel, table=True):
     __tablename__ = "cadres"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    area_code: str = _column(String(12), nullable=False)
-    name: str = _column(String(50), nullable=False)
-    unit: str = _column(String(100), nullable=False)
-    phone: str | None = _column(String(20))
-    active: bool = _column(Boolean, nullable=False, default=True)
-    version: int = _column(Integer, nullable=False, default=1)
-    created_at: datetime = _timestamp()
-    updated_at: datetime = _timestamp()
+    id: uuid.UUID = uuid_pk()
+    area_code: str = column(String(12), nullable=False)
+    name: str = column(String(50), nullable=False)
+    unit: str = column(String(100), nullable=False)
+    phone: str | None = column(String(20))
+    active: bool = column(Boolean, nullable=False, default=True)
+    version: int = column(Integer, nullable=False, default=1)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
 
 
 class CadreAssignment(SQLModel, table=True):
     __tablename__ = "cadre_assignments"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    cadre_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    area_code: str = _column(String(12), nullable=False)
-    starts_on: date = _column(Date, nullable=False)
-    ends_on: date | None = _column(Date)
-    created_at: datetime = _timestamp()
-    created_by: str | None = _column(Text)
+    id: uuid.UUID = uuid_pk()
+    cadre_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date | None = column(Date)
+    created_at: datetime = timestamp()
+    created_by: str | None = column(Text)
 
 
 class AreaMerge(SQLModel, table=True):
     __tablename__ = "area_merges"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    target_code: str = _column(String(12), nullable=False)
-    source_codes: list[str] = _column(ARRAY(String(12)), nullable=False)
-    effective_on: date = _column(Date, nullable=False)
-    households_moved: int = _column(Integer, nullable=False)
-    created_at: datetime = _timestamp()
-    created_by: str | None = _column(Text)
+    id: uuid.UUID = uuid_pk()
+    target_code: str = column(String(12), nullable=False)
+    source_codes: list[str] = column(ARRAY(String(12)), nullable=False)
+    effective_on: date = column(Date, nullable=False)
+    households_moved: int = column(Integer, nullable=False)
+    created_at: datetime = timestamp()
+    created_by: str | None = column(Text)
 
 
 class HouseholdMove(SQLModel, table=True):
@@ -194,13 +182,13 @@ class HouseholdMove(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    from_area_code: str = _column(String(12), nullable=False)
-    to_area_code: str = _column(String(12), nullable=False)
-    effective_on: date = _column(Date, nullable=False)
-    reason: str = _column(String(16), nullable=False)
-    merge_id: uuid.UUID | None = _column(UUID(as_uuid=True))
-    created_at: datetime = _timestamp()
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    from_area_code: str = column(String(12), nullable=False)
+    to_area_code: str = column(String(12), nullable=False)
+    effective_on: date = column(Date, nullable=False)
+    reason: str = column(String(16), nullable=False)
+    merge_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    created_at: datetime = timestamp()
 
 
 class PersonMove(SQLModel, table=True):
@@ -208,12 +196,12 @@ class PersonMove(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    person_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    from_household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    to_household_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    effective_on: date = _column(Date, nullable=False)
-    reason: str = _column(String(16), nullable=False)
-    created_at: datetime = _timestamp()
+    person_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    from_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    to_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    effective_on: date = column(Date, nullable=False)
+    reason: str = column(String(16), nullable=False)
+    created_at: datetime = timestamp()
 
 
 class RecordChange(SQLModel, table=True):
@@ -223,17 +211,17 @@ class RecordChange(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     id: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    occurred_at: datetime = _timestamp()
-    entity_type: str = _column(String(16), nullable=False)
-    entity_id: uuid.UUID = _column(UUID(as_uuid=True), nullable=False)
-    action: str = _column(String(8), nullable=False)
-    area_code: str = _column(String(12), nullable=False)
-    old_area_code: str | None = _column(String(12))
-    version: int | None = _column(Integer)
-    changes: dict[str, Any] | None = _column(JSONB)
-    actor: str | None = _column(Text)
-    actor_name: str | None = _column(Text)
-    reason: str | None = _column(Text)
+    occurred_at: datetime = timestamp()
+    entity_type: str = column(String(16), nullable=False)
+    entity_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    action: str = column(String(8), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    old_area_code: str | None = column(String(12))
+    version: int | None = column(Integer)
+    changes: dict[str, Any] | None = column(JSONB)
+    actor: str | None = column(Text)
+    actor_name: str | None = column(Text)
+    reason: str | None = column(Text)
 
 
 class ImportJob(SQLModel, table=True):
@@ -242,22 +230,22 @@ class ImportJob(SQLModel, table=True):
     __tablename__ = "import_jobs"
     __table_args__ = {"schema": SCHEMA}
 
-    id: uuid.UUID = _uuid_pk()
-    area_code: str = _column(String(12), nullable=False)
-    filename: str = _column(String(255), nullable=False)
-    format: str = _column(String(8), nullable=False)
-    size_bytes: int = _column(BigInteger, nullable=False)
-    file_sha256: str = _column(String(64), nullable=False)
-    dry_run: bool = _column(Boolean, nullable=False)
-    status: str = _column(String(16), nullable=False)
-    rows_total: int = _column(Integer, nullable=False, default=0)
-    rows_done: int = _column(Integer, nullable=False, default=0)
-    rows_ok: int = _column(Integer, nullable=False, default=0)
-    rows_bad: int = _column(Integer, nullable=False, default=0)
+    id: uuid.UUID = uuid_pk()
+    area_code: str = column(String(12), nullable=False)
+    filename: str = column(String(255), nullable=False)
+    format: str = column(String(8), nullable=False)
+    size_bytes: int = column(BigInteger, nullable=False)
+    file_sha256: str = column(String(64), nullable=False)
+    dry_run: bool = column(Boolean, nullable=False)
+    status: str = column(String(16), nullable=False)
+    rows_total: int = column(Integer, nullable=False, default=0)
+    rows_done: int = column(Integer, nullable=False, default=0)
+    rows_ok: int = column(Integer, nullable=False, default=0)
+    rows_bad: int = column(Integer, nullable=False, default=0)
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
-    failure: str | None = _column(Text)
-    created_by: str = _column(Text, nullable=False)
-    created_at: datetime = _timestamp()
-    started_at: datetime | None = _column(DateTime(timezone=True))
-    finished_at: datetime | None = _column(DateTime(timezone=True))
+    failure: str | None = column(Text)
+    created_by: str = column(Text, nullable=False)
+    created_at: datetime = timestamp()
+    started_at: datetime | None = column(DateTime(timezone=True))
+    finished_at: datetime | None = column(DateTime(timezone=True))

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.ids import new_id
 from services.common.text import IsoDate
 from services.registry.households.repository import stamp_actor
 from services.registry.households.service import HouseholdService
-from services.registry.ids import new_id
 from services.registry.models import Area, AreaMerge, Cadre, Household
 from services.registry.national_id import IdVault
 

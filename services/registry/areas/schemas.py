@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.area_codes import AreaLevel
-from services.common.text import CleanText
+from services.common.text import NonBlankText
 
 AREA_CODE_DESCRIPTION = "12-digit statistical division code (统计用区划代码)"
 CODE_PATTERN = r"^(0[1-9]|[1-9][0-9])[0-9]{10}$"
@@ -26,7 +26,7 @@ class AreaCreate(BaseModel):
         examples=["610924101201"],
         json_schema_extra={"pattern": CODE_PATTERN},
     )
-    name: CleanText = Field(min_length=1, max_length=100, examples=["黄金村"])
+    name: NonBlankText = Field(max_length=100, examples=["黄金村"])
     level: AreaLevel | None = Field(
         default=None, description="province 省, city 市, county 县, town 乡镇, village 行政村"
     )

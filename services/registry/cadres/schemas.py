@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import CleanText, IsoDate
+from services.common.text import IsoDate, NonBlankText
 from services.registry.households.schemas import Phone
 
 
@@ -16,8 +16,8 @@ class CadreCreate(BaseModel):
 
     id: uuid.UUID | None = Field(default=None, description="Client UUID; a retry returns the first result")
     area_code: str = Field(pattern=r"^[0-9]{12}$", description="Where the cadre works (town or village)")
-    name: CleanText = Field(min_length=1, max_length=50, examples=["李建国"])
-    unit: CleanText = Field(min_length=1, max_length=100, examples=["县农业农村局"])
+    name: NonBlankText = Field(max_length=50, examples=["李建国"])
+    unit: NonBlankText = Field(max_length=100, examples=["县农业农村局"])
     phone: Phone | None = None
 
 

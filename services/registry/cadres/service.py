@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry.cadres.repository import CadreRepository
 from services.registry.cadres.schemas import (
@@ -20,7 +21,6 @@ from services.registry.cadres.schemas import (
     HouseholdCadre,
 )
 from services.registry.households.repository import HouseholdRepository
-from services.registry.ids import new_id
 from services.registry.models import Area, Cadre, CadreAssignment
 
 

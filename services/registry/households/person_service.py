@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.concurrency import StaleVersion, check_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry import national_id
 from services.registry.codes import Health
@@ -23,7 +24,6 @@ from services.registry.households.repository import (
 )
 from services.registry.households.schemas import PersonCreate, PersonMove, PersonRead, PersonUpdate
 from services.registry.households.views import Presenter
-from services.registry.ids import new_id
 from services.registry.models import Household, Person
 from services.registry.models import PersonMove as MoveRow
 from services.registry.national_id import IdVault

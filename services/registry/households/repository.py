@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.scope import in_scope
 from services.registry.models import (
     CadreAssignment,
     Household,
@@ -32,10 +33,6 @@ from services.registry.models import (
     ProgrammeMembership,
     RecordChange,
 )
-
-
-def in_scope(column: ColumnElement[str], scope_prefix: str) -> ColumnElement[bool]:
-    return column.startswith(scope_prefix, autoescape=True)  # type: ignore[attr-defined]
 
 
 async def stamp_actor(session: AsyncSession, principal: Principal, reason: str | None = None) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, Field, Strict, StringConstraints
 
-from services.common.text import CleanText, IsoDate
+from services.common.fields import Bool, Float, StrictBody, Version, whole
+from services.common.text import CleanText, IsoDate, NonBlankText
 from services.registry.codes import (
     DrinkingWater,
     Health,
@@ -35,41 +36,16 @@ VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
 
 
-def _json_integer(value: object) -> object:
-    """A JSON integer (3 or 3.0), never a string or a boolean."""
-    if isinstance(value, (str, bool, bytes)):
-        raise ValueError("Input should be a whole number")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-# Numbers and flags strictly as JSON types: a phone sends true, not 0; 3, not "3" (a batch answers per
-# item, so a wrongly typed field must fail the request, not slip through as a coerced value).
-def whole(low: int, high: int) -> Any:
-    """A JSON integer within bounds (the bounds before the validator, so the schema publishes them)."""
-    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_json_integer)]
-
-
 Grade = whole(1, 4)
 GroupNo = whole(1, 999)
 Year = whole(2013, 2100)
-Version = Annotated[
-    int, Field(ge=1, le=2_000_000_000, description="The version you read"), BeforeValidator(_json_integer)
-]
-Bool = Annotated[bool, Strict()]
-Float = Annotated[float, Strict()]
 Mu = Annotated[float, Strict(), Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PersonFields(_Body):
+class PersonFields(StrictBody):
     """What a cadre records about a person; every field may be changed later."""
 
-    name: CleanText = Field(min_length=1, max_length=50, examples=["王秀英"])
+    name: NonBlankText = Field(max_length=50, examples=["王秀英"])
     relation: Relation = Field(description=Relation.describe())
     health: Health = Field(default=Health.healthy, description=Health.describe())
     disability_grade: Grade | None = Field(default=None, description="1–4, only when disabled")
@@ -96,11 +72,11 @@ class MemberCreate(PersonCreate):
     """A member registered together with a new household."""
 
 
-class PersonUpdate(_Body):
+class PersonUpdate(StrictBody):
     """Change some fields; send the version you read as ``base_version`` or in If-Match."""
 
     base_version: Version | None = None
-    name: CleanText | None = Field(default=None, min_length=1, max_length=50)
+    name: NonBlankText | None = Field(default=None, max_length=50)
     national_id: IdNumberText | None = Field(
         default=None, min_length=1, max_length=32, description=ID_DESCRIPTION
     )
@@ -116,7 +92,7 @@ class PersonUpdate(_Body):
     )
 
 
-class PersonMove(_Body):
+class PersonMove(StrictBody):
     """Move a person to another household (marriage, a household splitting up …)."""
 
     base_version: Version | None = None
@@ -150,7 +126,7 @@ class PersonRead(BaseModel):
     updated_at: datetime
 
 
-class HouseholdFields(_Body):
+class HouseholdFields(StrictBody):
     group_no: GroupNo | None = Field(default=None, description="村民小组 number in the village")
     address: CleanText | None = Field(default=None, max_length=200)
     latitude: Float | None = Field(default=None, ge=-90, le=90)
@@ -164,7 +140,7 @@ class HouseholdFields(_Body):
     poverty_exit_year: Year | None = Field(default=None, description="脱贫年度")
 
 
-class HouseholdProgramme(_Body):
+class HouseholdProgramme(StrictBody):
     """A programme period registered together with a new household."""
 
     programme: Programme = Field(description="Not `escaped`/`monitored`: those follow `category`")
@@ -189,7 +165,7 @@ class HouseholdCreate(HouseholdFields):
     programmes: list[HouseholdProgramme] = Field(default_factory=list, max_length=20)
 
 
-class HouseholdBatch(_Body):
+class HouseholdBatch(StrictBody):
     """Households registered offline, sent together (each with its phone's `id`, so a retry is safe)."""
 
     items: list[HouseholdCreate] = Field(min_length=1, max_length=500)
@@ -217,13 +193,13 @@ class HouseholdUpdate(HouseholdFields):
     head_person_id: uuid.UUID | None = None
 
 
-class HouseholdMove(_Body):
+class HouseholdMove(StrictBody):
     base_version: Version | None = None
     to_area_code: str = Field(pattern=VILLAGE_CODE_PATTERN, description="The new village")
     effective_on: IsoDate | None = Field(default=None, description="Defaults to today")
 
 
-class HouseholdDelete(_Body):
+class HouseholdDelete(StrictBody):
     base_version: Version | None = None
     reason: CleanText = Field(min_length=2, max_length=200, description="Why (e.g. registered twice)")
 

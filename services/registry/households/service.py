@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.concurrency import StaleVersion, check_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry.codes import CATEGORY_PROGRAMMES, HouseholdCategory, Relation
 from services.registry.households.person_service import PersonService
@@ -24,7 +25,6 @@ from services.registry.households.schemas import (
     HouseholdUpdate,
 )
 from services.registry.households.views import Presenter, summary
-from services.registry.ids import new_id
 from services.registry.models import Area, Household, ProgrammeMembership
 from services.registry.models import HouseholdMove as MoveRow
 from services.registry.national_id import IdVault

@@ -17,8 +17,8 @@ from services.common.auth import Permission, Principal
 from services.common.database import SessionDep
 from services.common.errors import NotFound, ServiceUnavailable, ValidationFailed
 from services.common.guards import requires
-from services.registry.households.repository import in_scope
-from services.registry.ids import new_id
+from services.common.ids import new_id
+from services.common.scope import in_scope
 from services.registry.imports import reader
 from services.registry.imports.jobs import ImportRunner
 from services.registry.imports.schemas import ImportJobRead

@@ -17,8 +17,8 @@ from typing import Any
 
 import asyncpg
 
+from services.common.ids import new_id
 from services.registry import national_id
-from services.registry.ids import new_id
 from services.registry.imports import reader, writer
 from services.registry.imports.columns import BY_HEADER, HOUSEHOLD_FIELDS
 from services.registry.imports.validate import Header, ImportRow, RowError, check_row

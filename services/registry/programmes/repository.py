@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.households.repository import in_scope
+from services.common.scope import in_scope
 from services.registry.models import ProgrammeMembership
 
 

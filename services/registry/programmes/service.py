@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry.households.repository import HouseholdRepository, PersonRepository
-from services.registry.ids import new_id
 from services.registry.models import ProgrammeMembership
 from services.registry.programmes.repository import MembershipRepository
 from services.registry.programmes.schemas import MembershipCreate, MembershipEnd, MembershipRead

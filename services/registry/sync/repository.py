@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.households.repository import in_scope
+from services.common.scope import in_scope
 from services.registry.models import Household, Person
 
 

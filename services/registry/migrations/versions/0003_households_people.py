@@ -11,6 +11,8 @@ Create Date: 2026-11-28
 
 from alembic import op
 
+from services.common.migrations import sql_statements as statements
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -249,22 +251,6 @@ END $$;
 CREATE TRIGGER {table}_no_delete BEFORE DELETE OR TRUNCATE ON {S}.{table}
     FOR EACH STATEMENT EXECUTE FUNCTION {S}.{table}_no_delete();
 """  # noqa: S608 - our own constants, no input
-
-
-def statements(script: str) -> list[str]:
-    """Split a script on semicolons outside $$-quoted bodies (asyncpg runs one statement at a time)."""
-    parts, current, quoted = [], [], False
-    for piece in script.split("$$"):
-        if quoted:
-            current.append(f"$${piece}$$")
-        else:
-            *complete, rest = piece.split(";")
-            for chunk in complete:
-                parts.append("".join(current) + chunk)
-                current = []
-            current.append(rest)
-        quoted = not quoted
-    return [p.strip() for p in parts if p.strip()]
 
 
 def upgrade() -> None:

@@ -1,0 +1,73 @@
+"""Alerts (预警): households found at risk, by rule, partner data or declaration, waiting for a decision."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.common.audit import audit_trail
+from services.common.auth import Permission, Principal
+from services.common.database import ReadSessionDep, SessionDep
+from services.common.guards import requires
+from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.monitoring.alerts.schemas import AlertAcknowledge, AlertDetail, AlertDismiss, AlertRead
+from services.monitoring.alerts.service import AlertService, read
+from services.monitoring.codes import AlertState, RiskCode
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+Reader = Annotated[Principal, requires(Permission.monitoring_read)]
+Handler = Annotated[Principal, requires(Permission.alerts_handle)]
+
+
+@router.get("", response_model=Page[AlertRead])
+async def list_alerts(
+    principal: Reader,
+    session: ReadSessionDep,
+    state: Annotated[AlertState | None, Query(description=AlertState.describe())] = None,
+    risk_code: Annotated[RiskCode | None, Query(description=RiskCode.describe())] = None,
+    household_id: uuid.UUID | None = None,
+    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[AlertRead]:
+    """Alerts in your area, oldest first; filter by state, risk, household or area."""
+    return await AlertService(session).list(
+        principal,
+        limit=limit,
+        cursor=cursor,
+        state=state.value if state else None,
+        risk_code=risk_code.value if risk_code else None,
+        household_id=household_id,
+        within=within,
+    )
+
+
+@router.get("/{alert_id:uuid}", response_model=AlertDetail)
+async def get_alert(alert_id: uuid.UUID, principal: Reader, session: ReadSessionDep) -> AlertDetail:
+    """One alert with every signal that raised or repeated it and the reason each gave."""
+    return await AlertService(session).detail(alert_id, principal)
+
+
+@router.post("/{alert_id:uuid}/acknowledge", response_model=AlertRead)
+async def acknowledge_alert(
+    alert_id: uuid.UUID, body: AlertAcknowledge, principal: Handler, session: SessionDep
+) -> AlertRead:
+    """Say the alert has been seen and is being looked into (受理)."""
+    alert = await AlertService(session).act(alert_id, "acknowledge", body.base_version, principal)
+    audit_trail(session).record("alert.acknowledge", "alert", str(alert.id), area_code=alert.area_code)
+    return read(alert, principal)
+
+
+@router.post("/{alert_id:uuid}/dismiss", response_model=AlertRead)
+async def dismiss_alert(
+    alert_id: uuid.UUID, body: AlertDismiss, principal: Handler, session: SessionDep
+) -> AlertRead:
+    """Close the alert as no risk, with the reason (排除); a new finding later opens a new alert."""
+    alert = await AlertService(session).act(alert_id, "dismiss", body.base_version, principal, body.reason)
+    audit_trail(session).record(
+        "alert.dismiss", "alert", str(alert.id), area_code=alert.area_code, changes={"reason": body.reason}
+    )
+    return read(alert, principal)

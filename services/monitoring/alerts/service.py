@@ -1,0 +1,86 @@
+"""Alert rules: open → acknowledged → (a case, with the identification issue) or dismissed with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Permission, Principal
+from services.common.concurrency import StaleVersion, check_version
+from services.common.errors import Conflict, NotFound
+from services.common.pagination import Page, cursor_field, decode_cursor, page_after
+from services.monitoring.alerts.repository import AlertRepository
+from services.monitoring.alerts.schemas import AlertDetail, AlertRead, AlertSignalRead
+from services.monitoring.codes import AlertState
+from services.monitoring.models import Alert
+
+# Which action each state allows, and the state it leads to.
+ACTIONS: dict[str, dict[str, str]] = {
+    AlertState.open: {"acknowledge": AlertState.acknowledged, "dismiss": AlertState.dismissed},
+    AlertState.acknowledged: {"dismiss": AlertState.dismissed},
+}
+
+
+def actions_for(alert: Alert, principal: Principal) -> list[str]:
+    if not principal.can(Permission.alerts_handle) or not principal.covers(alert.area_code):
+        return []
+    return list(ACTIONS.get(alert.state, {}))
+
+
+def read(alert: Alert, principal: Principal) -> AlertRead:
+    return AlertRead.model_validate(alert).model_copy(update={"actions": actions_for(alert, principal)})
+
+
+class AlertService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repository = AlertRepository(session)
+
+    async def detail(self, alert_id: uuid.UUID, principal: Principal) -> AlertDetail:
+        alert = await self._get(alert_id, principal)
+        history = [AlertSignalRead.model_validate(s) for s in await self.repository.signals_of(alert.id)]
+        return AlertDetail(**read(alert, principal).model_dump(), history=history)
+
+    async def act(
+        self,
+        alert_id: uuid.UUID,
+        action: str,
+        base_version: int,
+        principal: Principal,
+        reason: str | None = None,
+    ) -> Alert:
+        alert = await self._get(alert_id, principal, lock=True)
+        try:
+            check_version(alert.version, None, base_version)
+        except StaleVersion as exc:
+            exc.extra["current"] = read(alert, principal).model_dump(mode="json")
+            raise
+        allowed = ACTIONS.get(alert.state, {})
+        if action not in allowed:
+            raise Conflict(
+                f"An alert that is {alert.state} cannot be {action}d "
+                f"(allowed now: {', '.join(allowed) or 'nothing'})",
+                code="alert_state",
+                current=read(alert, principal).model_dump(mode="json"),
+            )
+        alert.state = allowed[action]
+        alert.handled_by = principal.id
+        alert.handled_at = datetime.now(UTC)
+        alert.dismissal_reason = reason
+        alert.version += 1
+        await self.repository.session.flush()
+        return alert
+
+    async def list(
+        self, principal: Principal, *, limit: int, cursor: str | None, **filters: object
+    ) -> Page[AlertRead]:
+        after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
+        rows = await self.repository.list(principal.scope_prefix, after=after, limit=limit + 1, **filters)  # type: ignore[arg-type]
+        return page_after(rows, limit, lambda a: read(a, principal))
+
+    async def _get(self, alert_id: uuid.UUID, principal: Principal, *, lock: bool = False) -> Alert:
+        alert = await self.repository.get(alert_id, principal.scope_prefix, lock=lock)
+        if alert is None:
+            raise NotFound(f"No alert {alert_id}", code="alert_not_found")
+        return alert

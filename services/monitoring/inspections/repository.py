@@ -1,0 +1,86 @@
+"""SQL of inspections: bulk, idempotent inserts keyed by the phone's UUID."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.scope import in_scope
+from services.monitoring.models import Inspection
+
+
+class InspectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Insert the rows whose id is new; the ids actually inserted. Rows go in id order so that
+        concurrent retries of overlapping batches wait on each other instead of deadlocking."""
+        if not rows:
+            return set()
+        statement = (
+            insert(Inspection)
+            .values(sorted(rows, key=lambda r: r["id"]))
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(Inspection.id)
+        )
+        return set((await self.session.execute(statement)).scalars())
+
+    async def hashes(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+        rows = await self.session.execute(
+            select(Inspection.id, Inspection.content_sha256).where(Inspection.id.in_(ids))  # type: ignore[attr-defined]
+        )
+        return {row.id: row.content_sha256 for row in rows}
+
+    async def latest_visits(
+        self, household_ids: Sequence[uuid.UUID], excluding: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, datetime]:
+        """The latest visit time per household among inspections other than ``excluding``."""
+        rows = await self.session.execute(
+            select(Inspection.household_id, func.max(Inspection.visited_at).label("latest"))
+            .where(
+                Inspection.household_id.in_(household_ids),  # type: ignore[attr-defined]
+                Inspection.id.not_in(excluding),  # type: ignore[attr-defined]
+            )
+            .group_by(Inspection.household_id)
+        )
+        return {row.household_id: row.latest for row in rows}
+
+    async def mark_superseded(self, ids: Sequence[uuid.UUID]) -> None:
+        if ids:
+            await self.session.execute(
+                update(Inspection).where(Inspection.id.in_(sorted(ids))).values(superseded=True)  # type: ignore[attr-defined]
+            )
+
+    async def get(self, inspection_id: uuid.UUID, scope_prefix: str) -> Inspection | None:
+        return (
+            await self.session.execute(
+                select(Inspection).where(
+                    Inspection.id == inspection_id, in_scope(Inspection.area_code, scope_prefix)
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def list(
+        self,
+        scope_prefix: str,
+        *,
+        household_id: uuid.UUID | None,
+        within: str | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[Inspection]:
+        query = select(Inspection).where(in_scope(Inspection.area_code, scope_prefix))
+        if household_id is not None:
+            query = query.where(Inspection.household_id == household_id)
+        if within:
+            query = query.where(in_scope(Inspection.area_code, within))
+        if after is not None:
+            query = query.where(Inspection.id > after)
+        return (await self.session.execute(query.order_by(Inspection.id).limit(limit))).scalars().all()

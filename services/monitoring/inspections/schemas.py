@@ -1,0 +1,162 @@
+"""Door-to-door inspections (入户排查) as the phone posts them, and the answers it gets back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from services.common.fields import AREA_CODE_PATTERN, Bool, Float, StrictBody, money, whole
+from services.common.text import CleanText, IsoDate, NonBlankText
+from services.monitoring.codes import RiskEventKind, Schooling
+
+Name = Annotated[NonBlankText, Field(max_length=50)]
+Note = Annotated[CleanText, Field(max_length=500)]
+Money = money()
+
+
+class ChildAnswer(StrictBody):
+    """A child of compulsory-education age (6–15) and where they are at school."""
+
+    person_id: uuid.UUID | None = None
+    name: Name
+    age: whole(0, 25)  # type: ignore[valid-type]
+    schooling: Schooling = Field(description=Schooling.describe())
+    school: Annotated[CleanText, Field(max_length=100)] | None = None
+
+
+class InsuranceAnswer(StrictBody):
+    """One member's basic medical insurance (基本医疗保险)."""
+
+    person_id: uuid.UUID | None = None
+    name: Name
+    insured: Bool
+
+
+class WaterAnswer(StrictBody):
+    """饮水安全: quantity, quality, convenience, reliability."""
+
+    enough: Bool
+    quality_ok: Bool
+    convenient: Bool
+    reliable: Bool
+
+
+class IncomeAnswer(StrictBody):
+    """The past 12 months, yuan."""
+
+    wages: Money = Decimal(0)  # type: ignore[valid-type]
+    business: Money = Decimal(0)  # type: ignore[valid-type]
+    property: Money = Decimal(0)  # type: ignore[valid-type]
+    transfer: Money = Decimal(0)  # type: ignore[valid-type]
+    business_costs: Money = Decimal(0)  # type: ignore[valid-type]
+
+
+class ExpenseAnswer(StrictBody):
+    """Large rigid spending in the past 12 months, yuan (after reimbursement)."""
+
+    medical: Money = Decimal(0)  # type: ignore[valid-type]
+    schooling: Money = Decimal(0)  # type: ignore[valid-type]
+
+
+class RiskEventAnswer(StrictBody):
+    kind: RiskEventKind = Field(description=RiskEventKind.describe())
+    person_id: uuid.UUID | None = None
+    happened_on: IsoDate | None = None
+    note: Note | None = None
+
+
+class Location(StrictBody):
+    latitude: Annotated[Float, Field(ge=-90, le=90)]
+    longitude: Annotated[Float, Field(ge=-180, le=180)]
+    accuracy_m: Annotated[Float, Field(ge=0, le=100_000)] | None = None
+
+
+class InspectionCreate(StrictBody):
+    """One visit as recorded on the phone; ``id`` is the phone's UUID, so a retry is recognised."""
+
+    id: uuid.UUID = Field(description="Made by the phone when the visit was recorded")
+    household_id: uuid.UUID
+    area_code: str = Field(pattern=AREA_CODE_PATTERN, description="The household's village, as synced")
+    visited_at: AwareDatetime = Field(description="The phone's clock at the visit, with its UTC offset")
+    location: Location | None = None
+    household_size: whole(1, 50) = Field(description="People counted for per-person income")  # type: ignore[valid-type]
+    food_secure: Bool = Field(description="不愁吃")
+    clothing_secure: Bool = Field(description="不愁穿")
+    children: list[ChildAnswer] = Field(default=[], max_length=20)
+    medical_insurance: list[InsuranceAnswer] = Field(default=[], max_length=50)
+    housing_grade: Literal["A", "B", "C", "D"] | None = Field(default=None, description="住房安全等级")
+    water: WaterAnswer | None = None
+    income: IncomeAnswer | None = None
+    large_expenses: ExpenseAnswer = ExpenseAnswer()
+    risk_events: list[RiskEventAnswer] = Field(default=[], max_length=20)
+    note: Note | None = None
+
+
+MAX_BATCH = 1000
+
+# Items are checked one by one (a bad item is answered in the result, never fatal to the batch), so
+# the body takes any objects; each is an InspectionCreate, as the single-item endpoint documents.
+BatchItem = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "An inspection as for POST /api/v1/inspections (InspectionCreate), "
+            "checked on its own: a bad item is answered as invalid in the result",
+        }
+    ),
+]
+
+
+class InspectionBatch(StrictBody):
+    items: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class FindingRead(BaseModel):
+    code: str
+    severity: str
+    reason: str = Field(description="Why, in words a cadre can check, naming the threshold version used")
+    rule_version: str
+    threshold_id: uuid.UUID | None
+    threshold_version: int | None
+
+
+ItemStatus = Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
+
+
+class InspectionItemResult(BaseModel):
+    index: int
+    id: uuid.UUID | None = None
+    status: ItemStatus
+    findings: list[FindingRead] | None = Field(default=None, description="For a created item")
+    error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
+
+
+class InspectionBatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[InspectionItemResult]
+
+
+class InspectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+    inspector_id: str
+    inspector_name: str
+    visited_at: datetime
+    latitude: float | None
+    longitude: float | None
+    answers: dict[str, Any]
+    findings: list[FindingRead]
+    ruleset_version: str
+    threshold_id: uuid.UUID | None
+    superseded: bool = Field(description="A later visit of the household had already arrived; no alerts")
+    received_at: datetime

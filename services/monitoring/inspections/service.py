@@ -1,0 +1,280 @@
+"""Taking in inspections: check each item alone, store the new ones once, evaluate the rules, raise alerts.
+
+A batch is one transaction, but items never depend on each other: a bad item is answered as invalid
+(or forbidden, or a conflict) and the good ones are stored. A retried item (same UUID, same content) is
+a duplicate with no effect, however many retries race: the primary key decides, not a prior read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.area_codes import AreaCodeError, AreaLevel, level_of
+from services.common.auth import Principal
+from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
+from services.monitoring.alerts.repository import AlertRepository, Signal
+from services.monitoring.codes import AlertSource
+from services.monitoring.inspections.repository import InspectionRepository
+from services.monitoring.inspections.schemas import (
+    InspectionBatchResult,
+    InspectionCreate,
+    InspectionItemResult,
+)
+from services.monitoring.rules import engine
+from services.monitoring.rules.facts import (
+    Child,
+    HouseholdFacts,
+    Income,
+    Person,
+    RiskEvent,
+    Thresholds,
+    Water,
+)
+from services.monitoring.thresholds.repository import ThresholdRepository
+
+CHINA = timezone(timedelta(hours=8))  # no daylight saving: the monitoring year is China's calendar year
+# Phones' clocks drift; a visit further in the future than this is a wrong clock, not a visit.
+CLOCK_SKEW = timedelta(hours=12)
+
+
+def content_hash(item: InspectionCreate) -> bytes:
+    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).digest()
+
+
+def facts_of(item: InspectionCreate) -> HouseholdFacts:
+    income = item.income
+    return HouseholdFacts(
+        household_id=item.household_id,
+        observed_on=item.visited_at.astimezone(CHINA).date(),
+        size=item.household_size,
+        food_secure=item.food_secure,
+        clothing_secure=item.clothing_secure,
+        children=tuple(Child(c.name, c.age, c.schooling.value, c.person_id) for c in item.children),
+        people=tuple(Person(p.name, p.insured, p.person_id) for p in item.medical_insurance),
+        housing_grade=item.housing_grade,
+        water=Water(**item.water.model_dump()) if item.water else None,
+        income=Income(income.wages, income.business, income.property, income.transfer, income.business_costs)
+        if income
+        else None,
+        medical_expense=item.large_expenses.medical,
+        schooling_expense=item.large_expenses.schooling,
+        risk_events=tuple(RiskEvent(e.kind.value, e.happened_on, e.note or "") for e in item.risk_events),
+    )
+
+
+def thresholds_of(row: Any) -> Thresholds:
+    return Thresholds(row.id, row.area_code, row.year, row.version, row.income_line, row.large_expense_line)
+
+
+@dataclass
+class _Accepted:
+    index: int
+    item: InspectionCreate
+    digest: bytes
+    findings: list[engine.Finding] = field(default_factory=list)
+    threshold: Thresholds | None = None
+
+
+def _invalid(exc: ValidationError, index: int) -> ValidationFailed:
+    errors = [
+        {"loc": ["body", "items", index, *e["loc"]], "msg": e["msg"], "code": e["type"]}
+        for e in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+    return ValidationFailed(f"Item {index} is not a valid inspection", errors=errors)
+
+
+class InspectionIntake:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.inspections = InspectionRepository(session)
+        self.thresholds = ThresholdRepository(session)
+        self.alerts = AlertRepository(session)
+        self._threshold_cache: dict[tuple[str, int], Thresholds | None] = {}
+
+    async def take(
+        self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
+    ) -> InspectionBatchResult:
+        results: dict[int, InspectionItemResult] = {}
+        accepted: dict[uuid.UUID, _Accepted] = {}
+        for index, raw in enumerate(raw_items):
+            try:
+                item = self._check(raw, index, principal)
+            except FangpinError as exc:
+                results[index] = _failure(index, _raw_id(raw), exc)
+                continue
+            digest = content_hash(item)
+            if item.id in accepted:  # the same visit twice in one batch
+                first = accepted[item.id]
+                results[index] = (
+                    InspectionItemResult(index=index, id=item.id, status="duplicate")
+                    if first.digest == digest
+                    else _failure(index, item.id, _conflict(item.id))
+                )
+                continue
+            accepted[item.id] = _Accepted(index, item, digest)
+        await self._evaluate(accepted.values())
+        inserted = await self.inspections.insert_new([self._row(a, principal) for a in accepted.values()])
+        known = await self.inspections.hashes([i for i in accepted if i not in inserted])
+        for inspection_id, a in accepted.items():
+            if inspection_id in inserted:
+                findings = [f.as_dict() for f in a.findings]
+                results[a.index] = InspectionItemResult(
+                    index=a.index, id=inspection_id, status="created", findings=findings
+                )
+            elif known.get(inspection_id) == a.digest:
+                results[a.index] = InspectionItemResult(index=a.index, id=inspection_id, status="duplicate")
+            else:
+                results[a.index] = _failure(a.index, inspection_id, _conflict(inspection_id))
+        await self._raise_alerts([a for i, a in accepted.items() if i in inserted])
+        items = [results[i] for i in sorted(results)]
+        created = sum(r.status == "created" for r in items)
+        duplicates = sum(r.status == "duplicate" for r in items)
+        return InspectionBatchResult(
+            created=created, duplicates=duplicates, failed=len(items) - created - duplicates, items=items
+        )
+
+    def _check(self, raw: Any, index: int, principal: Principal) -> InspectionCreate:
+        if isinstance(raw, InspectionCreate):
+            item = raw  # already checked (the single-item endpoint)
+        else:
+            try:
+                item = InspectionCreate.model_validate(raw)
+            except ValidationError as exc:
+                raise _invalid(exc, index) from exc
+        if not _is_village(item.area_code):
+            raise ValidationFailed.field(
+                [*_where(raw, index), "area_code"],
+                f"{item.area_code} is not a village code (a household lives in a village)",
+                "not_a_village",
+            )
+        if not principal.covers(item.area_code):
+            raise Forbidden(
+                f"{item.area_code} is outside your area ({principal.scope})", code="outside_scope"
+            )
+        visited = item.visited_at.astimezone(CHINA)
+        if visited.year < 2013:
+            raise ValidationFailed.field(
+                [*_where(raw, index), "visited_at"],
+                "A visit before 2013 is a wrong clock",
+                "visit_too_early",
+            )
+        if item.visited_at - datetime.now(UTC) > CLOCK_SKEW:
+            raise ValidationFailed.field(
+                [*_where(raw, index), "visited_at"],
+                "The visit time is in the future: check the phone's clock",
+                "visit_in_future",
+            )
+        return item
+
+    async def _threshold(self, area_code: str, year: int) -> Thresholds | None:
+        key = (area_code, year)
+        if key not in self._threshold_cache:
+            row = await self.thresholds.in_force(area_code, year)
+            self._threshold_cache[key] = thresholds_of(row) if row else None
+        return self._threshold_cache[key]
+
+    async def _evaluate(self, accepted: Any) -> None:
+        for a in accepted:
+            year = a.item.visited_at.astimezone(CHINA).year
+            a.threshold = await self._threshold(a.item.area_code, year)
+            a.findings = engine.evaluate(facts_of(a.item), a.threshold)
+
+    def _row(self, a: _Accepted, principal: Principal) -> dict[str, Any]:
+        item = a.item
+        answers = item.model_dump(
+            mode="json", exclude={"id", "household_id", "area_code", "visited_at", "location"}
+        )
+        return {
+            "id": item.id,
+            "household_id": item.household_id,
+            "area_code": item.area_code,
+            "inspector_id": principal.id,
+            "inspector_name": principal.name[:100],
+            "visited_at": item.visited_at,
+            "latitude": item.location.latitude if item.location else None,
+            "longitude": item.location.longitude if item.location else None,
+            "answers": answers,
+            "content_sha256": a.digest,
+            "findings": [f.as_dict() for f in a.findings],
+            "ruleset_version": engine.RULESET_VERSION,
+            "threshold_id": a.threshold.id if a.threshold else None,
+        }
+
+    async def _raise_alerts(self, inserted: list[_Accepted]) -> None:
+        """Only a household's latest visit speaks for it now: an older visit that arrives late (phones
+        sync out of order) is kept with its findings but raises nothing."""
+        if not inserted:
+            return
+        households = list({a.item.household_id for a in inserted})
+        latest = await self.inspections.latest_visits(households, [a.item.id for a in inserted])
+        current: dict[uuid.UUID, _Accepted] = {}
+        superseded = []
+        for a in sorted(inserted, key=lambda a: (a.item.visited_at, a.item.id)):
+            earlier = latest.get(a.item.household_id)
+            if earlier is not None and a.item.visited_at < earlier:
+                superseded.append(a.item.id)
+                continue
+            if (previous := current.get(a.item.household_id)) is not None:
+                superseded.append(previous.item.id)
+            current[a.item.household_id] = a
+        await self.inspections.mark_superseded(superseded)
+        signals = [
+            Signal(
+                household_id=a.item.household_id,
+                area_code=a.item.area_code,
+                risk_code=f.code.value,
+                severity=f.severity.value,
+                reason=f.reason,
+                rule_version=f.rule_version,
+                source=AlertSource.inspection.value,
+                source_id=str(a.item.id),
+                raised_at=a.item.visited_at,
+                threshold_id=f.threshold_id,
+                threshold_version=f.threshold_version,
+            )
+            for a in current.values()
+            for f in a.findings
+        ]
+        await self.alerts.raise_signals(signals)
+
+
+def _is_village(code: str) -> bool:
+    try:
+        return level_of(code) == AreaLevel.village
+    except AreaCodeError:
+        return False
+
+
+def _where(raw: Any, index: int) -> list[str | int]:
+    """Where an item's errors point: into the batch, or (the single-item endpoint) the body itself."""
+    return ["body"] if isinstance(raw, InspectionCreate) else ["body", "items", index]
+
+
+def _raw_id(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw.get("id")) if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    except ValueError:
+        return None
+
+
+def _conflict(inspection_id: uuid.UUID) -> Conflict:
+    return Conflict(
+        f"Inspection {inspection_id} was already received with other answers; a new visit needs a new id",
+        code="inspection_id_in_use",
+    )
+
+
+def _failure(index: int, inspection_id: uuid.UUID | None, exc: FangpinError) -> InspectionItemResult:
+    status = (
+        "conflict" if isinstance(exc, Conflict) else "forbidden" if isinstance(exc, Forbidden) else "invalid"
+    )
+    return InspectionItemResult(index=index, id=inspection_id, status=status, error=exc.to_problem())

@@ -1,0 +1,59 @@
+"""Threshold versions: the yearly lines and intervals an area sets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.fields import AREA_CODE_PATTERN, StrictBody, money, whole
+from services.common.text import CleanText
+
+Year = whole(2000, 2100)
+
+
+class ThresholdCreate(StrictBody):
+    area_code: str = Field(
+        pattern=AREA_CODE_PATTERN,
+        description="The area they apply to (a county, city or province, or 000000000000 for everywhere); "
+        "the most specific area with a version for the year wins",
+    )
+    year: Year
+    income_line: money(1_000_000) = Field(  # type: ignore[valid-type]
+        gt=0, description="监测标准: net income per person per year, yuan (e.g. 7000)"
+    )
+    large_expense_line: money(10_000_000) = Field(  # type: ignore[valid-type]
+        gt=0, description="刚性支出 line: medical plus schooling spending per household per year, yuan"
+    )
+    visit_interval_days: whole(1, 366) = Field(  # type: ignore[valid-type]
+        default=90, description="A paired cadre visits each household at least this often (篇1: quarterly)"
+    )
+    exit_waiting_days: whole(0, 1000) = Field(  # type: ignore[valid-type]
+        default=180, description="风险消除: how long the exit criteria must hold before exit is proposed"
+    )
+    alert_decision_days: whole(1, 366) = Field(  # type: ignore[valid-type]
+        default=30, description="Days from the first alert to the county's decision before a case is overdue"
+    )
+    note: Annotated[CleanText, Field(max_length=500)] | None = Field(
+        default=None, description="Where the figures come from, e.g. the provincial notice"
+    )
+
+
+class ThresholdRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    area_code: str
+    year: int
+    version: int = Field(description="1 for the first figures of an area and year, then 2, 3 …")
+    income_line: Decimal
+    large_expense_line: Decimal
+    visit_interval_days: int
+    exit_waiting_days: int
+    alert_decision_days: int
+    note: str | None
+    created_by: str
+    created_at: datetime

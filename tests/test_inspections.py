@@ -1,0 +1,180 @@
+"""Inspections from phones: idempotent batches, explainable findings, alerts that name their threshold."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+
+import asyncpg
+import httpx
+
+from tests.support.database import libpq_url
+from tests.support.monitoring import inspection, set_thresholds
+from tests.support.registry import COUNTY, HUANGJIN, SHUANGFENG, make_areas
+from tests.support.system import Database
+
+
+async def count_rows(database: Database, table: str) -> int:
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:
+        return await conn.fetchval(f"SELECT count(*) FROM monitoring.{table}")  # noqa: S608 - our names
+    finally:
+        await conn.close()
+
+
+async def test_low_income_raises_an_alert_naming_the_threshold_version(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    first = await set_thresholds(admin, 2025, income_line=7000)
+    household = uuid.uuid4()
+    visit = inspection(household, wages=23280, size=4)  # 5,820 per person
+    posted = await admin.post("/api/v1/inspections", json=visit)
+    assert posted.status_code == 201, posted.text
+    finding = posted.json()["findings"][0]
+    assert finding["code"] == "low_income"
+    assert finding["reason"] == f"人均纯收入5,820元 < 2025年监测标准7,000元（{COUNTY} 2025年标准第1版）"
+    assert (finding["threshold_id"], finding["threshold_version"]) == (first["id"], 1)
+
+    alerts = (await admin.get("/api/v1/alerts", params={"household_id": str(household)})).json()["items"]
+    assert [(a["risk_code"], a["state"], a["signals"]) for a in alerts] == [("low_income", "open", 1)]
+    assert alerts[0]["actions"] == ["acknowledge", "dismiss"]
+
+    # Next year's line changes nothing about this year's result, then or when evaluated again.
+    await set_thresholds(admin, 2026, income_line=9000)
+    again = await admin.post("/api/v1/inspections", json=inspection(household, wages=23280, size=4))
+    assert again.json()["findings"][0]["reason"] == finding["reason"]
+    stored = (await admin.get(f"/api/v1/inspections/{visit['id']}")).json()
+    assert stored["findings"][0]["threshold_version"] == 1
+    detail = (await admin.get(f"/api/v1/alerts/{alerts[0]['id']}")).json()
+    assert detail["signals"] == 2 and len(detail["history"]) == 2  # the repeat attached to the open alert
+
+    # A new version for the same year is used from then on; the old results keep theirs.
+    await set_thresholds(admin, 2025, income_line=5000)
+    later = await admin.post("/api/v1/inspections", json=inspection(household, wages=23280, size=4))
+    assert later.json()["findings"] == []
+    in_force = (
+        await admin.get("/api/v1/thresholds/in-force", params={"area_code": HUANGJIN, "year": 2025})
+    ).json()
+    assert in_force["version"] == 2
+    assert (await admin.get(f"/api/v1/inspections/{visit['id']}")).json()["findings"] == stored["findings"]
+
+
+async def test_a_village_line_overrides_the_county_line(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    await set_thresholds(admin, 2025, income_line=7000)
+    await set_thresholds(admin, 2025, income_line=6000, area_code=HUANGJIN)
+    assert (await admin.post("/api/v1/inspections", json=inspection(wages=26000))).json()["findings"] == []
+    elsewhere = await admin.post("/api/v1/inspections", json=inspection(wages=26000, area_code=SHUANGFENG))
+    assert [f["code"] for f in elsewhere.json()["findings"]] == ["low_income"]
+
+
+async def test_every_guarantee_is_checked_and_explained(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    await set_thresholds(admin, 2025)
+    visit = inspection(
+        food_secure=False,
+        children=[
+            {"name": "小明", "age": 12, "schooling": "dropped_out"},
+            {"name": "小红", "age": 8, "schooling": "in_school"},
+        ],
+        medical_insurance=[{"name": "王秀英", "insured": False}, {"name": "李四", "insured": True}],
+        housing_grade="D",
+        water={"enough": True, "quality_ok": False, "convenient": True, "reliable": True},
+        large_expenses={"medical": 30000},
+        risk_events=[{"kind": "illness", "happened_on": "2025-09-01", "note": "户主住院"}],
+    )
+    findings = {
+        f["code"]: f["reason"]
+        for f in (await admin.post("/api/v1/inspections", json=visit)).json()["findings"]
+    }
+    assert findings == {
+        "food_clothing": "不愁吃未保障",
+        "compulsory_education": "义务教育阶段未在学：小明（12岁，辍学）",
+        "medical_insurance": "未参加基本医疗保险：王秀英",
+        "unsafe_housing": "住房鉴定为D级（整体危险）",
+        "unsafe_water": "饮水安全不达标：水质",
+        "large_expense": (
+            f"刚性支出30,000元（医疗30,000元）> 2025年刚性支出标准20,000元（{COUNTY} 2025年标准第1版）"
+        ),
+        "illness": "因病风险：患病（2025-09-01：户主住院）",
+    }
+
+
+async def test_a_late_older_visit_is_kept_but_raises_nothing(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    await set_thresholds(admin, 2025)
+    household = uuid.uuid4()
+    newer = inspection(household, visited_at="2025-10-10T10:00:00+08:00")
+    older = inspection(household, visited_at="2025-09-01T10:00:00+08:00", wages=1000)
+    assert (await admin.post("/api/v1/inspections", json=newer)).status_code == 201
+    late = await admin.post("/api/v1/inspections", json=older)
+    assert [f["code"] for f in late.json()["findings"]] == ["low_income"]
+    assert (await admin.get(f"/api/v1/inspections/{older['id']}")).json()["superseded"] is True
+    assert (await admin.get("/api/v1/alerts", params={"household_id": str(household)})).json()["items"] == []
+
+
+async def test_batch_items_stand_alone(admin: httpx.AsyncClient, user_headers) -> None:  # noqa: ANN001
+    await make_areas(admin)
+    good = inspection()
+    changed = good | {"household_size": 3}
+    outside = inspection(area_code=SHUANGFENG)
+    broken = inspection() | {"household_size": "4"}
+    cadre = await user_headers("cadre1", "village_cadre", HUANGJIN)
+    result = await admin.post(
+        "/api/v1/inspections/batch", headers=cadre, json={"items": [good, broken, outside, good, changed]}
+    )
+    assert result.status_code == 200, result.text
+    statuses = [i["status"] for i in result.json()["items"]]
+    assert statuses == ["created", "invalid", "forbidden", "duplicate", "conflict"]
+    assert result.json()["items"][1]["error"]["errors"][0]["loc"] == ["body", "items", 1, "household_size"]
+    again = await admin.post("/api/v1/inspections", headers=cadre, json=changed)
+    assert again.status_code == 409 and again.json()["code"] == "inspection_id_in_use"
+    assert (await admin.post("/api/v1/inspections", headers=cadre, json=good)).status_code == 200
+
+
+async def test_ten_thousand_shuffled_with_duplicates_and_racing_retries_store_each_once(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
+    await make_areas(admin)
+    await set_thresholds(admin, 2025)
+    rng = random.Random(20251010)
+    households = [uuid.uuid4() for _ in range(2000)]
+    visits = [
+        inspection(
+            rng.choice(households),
+            wages=rng.choice([8000, 40000]),
+            visited_at=f"2025-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T09:00:00+08:00",
+        )
+        for _ in range(10_000)
+    ]
+    stream = visits + rng.sample(visits, 3000)  # 30% sent again
+    rng.shuffle(stream)
+    batches = [stream[i : i + 1000] for i in range(0, len(stream), 1000)]
+    seen: set[str] = set()
+    duplicates_expected = 0
+    for batch in batches:
+        # A retried item in the same or a later batch is a duplicate; so is a repeat inside one batch.
+        for item in batch:
+            duplicates_expected += item["id"] in seen
+            seen.add(item["id"])
+    created = duplicates = 0
+    for batch in batches:
+        response = await admin.post("/api/v1/inspections/batch", json={"items": batch})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["failed"] == 0, body
+        created, duplicates = created + body["created"], duplicates + body["duplicates"]
+    assert (created, duplicates) == (10_000, duplicates_expected)
+
+    # 50 phones retrying the same batch at once: every answer says duplicate, nothing is stored twice.
+    retried = rng.sample(visits, 200) + [inspection(rng.choice(households)) for _ in range(50)]
+    answers = await asyncio.gather(
+        *(admin.post("/api/v1/inspections/batch", json={"items": retried}) for _ in range(50))
+    )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.status_code != 200][:1]
+    assert sum(a.json()["created"] for a in answers) == 50  # the 50 new ones, once, by whichever won
+    assert all(a.json()["failed"] == 0 for a in answers)
+    assert await count_rows(clean_database, "inspections") == 10_050
+    signals = await count_rows(clean_database, "alert_signals")
+    live = await count_rows(clean_database, "alerts")
+    assert live <= len(households) and signals >= live
