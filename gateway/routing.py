@@ -23,6 +23,8 @@ ROUTES: dict[str, str] = {
     "thresholds": "monitoring",
     "inspections": "monitoring",
     "alerts": "monitoring",
+    "cases": "monitoring",
+    "measures": "monitoring",
 }
 
 

@@ -15,8 +15,9 @@ import pytest
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.auth import PASSWORD
-from tests.support.monitoring import inspection, set_thresholds
+from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
 from tests.support.registry import fresh_number, make_household, member, national_id
+from tests.support.system import Database
 
 _days = itertools.count()
 
@@ -333,6 +334,60 @@ TARGETED = {
                 "alert_not_found",
                 "stale_version",
             ),
+            "case_open": (
+                "POST",
+                "/api/v1/cases",
+                Permission.cases_village,
+                "reference",
+                200,
+                "alert_not_found",
+                None,
+            ),
+            "case_get": (
+                "GET",
+                "/api/v1/cases/{case}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "case_not_found",
+                None,
+            ),
+            "case_step": (
+                "POST",
+                "/api/v1/cases/{case}/actions",
+                Permission.monitoring_read,
+                "record",
+                409,
+                "case_not_found",
+                "stale_version",
+            ),
+            "measure_add": (
+                "POST",
+                "/api/v1/cases/{case}/measures",
+                Permission.measures_write,
+                "record",
+                201,
+                "case_not_found",
+                None,
+            ),
+            "measure_list": (
+                "GET",
+                "/api/v1/cases/{case}/measures",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "case_not_found",
+                None,
+            ),
+            "measure_patch": (
+                "PATCH",
+                "/api/v1/measures/{measure}",
+                Permission.measures_write,
+                "record",
+                409,
+                "measure_not_found",
+                "stale_version",
+            ),
             "threshold_set": (
                 "POST",
                 "/api/v1/thresholds",
@@ -393,6 +448,7 @@ UNTARGETED = {
     "threshold_list": Endpoint("GET", "/api/v1/thresholds", Permission.monitoring_read, "list"),
     "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),
     "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
+    "case_list": Endpoint("GET", "/api/v1/cases", Permission.monitoring_read, "list"),
     "inspection_batch": Endpoint(
         "POST",
         "/api/v1/inspections/batch",
@@ -480,7 +536,7 @@ class World:
 
 
 @pytest.fixture
-async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN001
+async def world(admin: httpx.AsyncClient, user_headers, clean_database: Database) -> World:  # noqa: ANN001
     for code, name in AREAS.items():
         assert (await admin.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
     users, keys = {}, {}
@@ -495,11 +551,12 @@ async def world(admin: httpx.AsyncClient, user_headers) -> World:  # noqa: ANN00
     # Lines for everywhere, so every area has thresholds in force and a poor household raises an alert.
     await set_thresholds(admin, 2025, area_code="000000000000")
     principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
-    records = {label: await make_records(admin, label, user_headers) for label in TARGETS}
+    owner_url = clean_database.owner_url
+    records = {label: await make_records(admin, label, user_headers, owner_url) for label in TARGETS}
     return World(principals, users, keys, records)
 
 
-async def make_records(admin: httpx.AsyncClient, label: str, user_headers) -> dict[str, str]:  # noqa: ANN001
+async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner_url: str) -> dict[str, str]:  # noqa: ANN001
     village, area = RECORD_AREAS[label], TARGETS[label]
     # An import job belongs to the scope of who started it: an administrator of that village.
     importer = await user_headers(f"importer-{label}", "county_admin", village)
@@ -516,7 +573,25 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers) -> di
     visit = inspection(household["id"], area_code=village, wages=1000)
     assert (await admin.post("/api/v1/inspections", json=visit)).status_code == 201
     alert = (await admin.get("/api/v1/alerts", params={"household_id": household["id"]})).json()["items"][0]
+    # Another household's alert for opening cases; an enrolled case (seeded) for its measures and steps.
+    second = await make_household(admin, village, members=1)
+    poor = inspection(second["id"], area_code=village, wages=1000)
+    assert (await admin.post("/api/v1/inspections", json=poor)).status_code == 201
+    fresh = (await admin.get("/api/v1/alerts", params={"household_id": second["id"]})).json()["items"][0]
+    opened = {"id": str(uuid.uuid4()), "alert_ids": [fresh["id"]]}  # posted again below: a retry, 200
+    assert (await admin.post("/api/v1/cases", json=opened)).status_code == 201
+    case = await seed_enrolled_case(owner_url, household["id"], village)
+    plan = {"kind": "health", "description": "家庭医生签约", "starts_on": "2025-01-01"}
+    measure = await admin.post(f"/api/v1/cases/{case}/measures", json=plan)
+    assert measure.status_code == 201, measure.text
     return {
+        "case": case,
+        "measure": measure.json()["id"],
+        "opened_case": opened["id"],
+        "second_household": second["id"],
+        "second_inspection": poor["id"],
+        "second_person": second["head_person_id"],
+        "fresh_alert": fresh["id"],
         "inspection": visit["id"],
         "alert": alert["id"],
         "household": household["id"],
@@ -571,6 +646,10 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "inspection_create": inspection(records["household"], area_code=village),
         "alert_acknowledge": {"base_version": 99},
         "alert_dismiss": {"base_version": 99, "reason": "权限测试"},
+        "case_open": {"id": records["opened_case"], "alert_ids": [records["fresh_alert"]]},
+        "case_step": {"action": "propose_exit", "base_version": 99},
+        "measure_add": {"kind": "education", "description": "雨露计划", "starts_on": "2025-09-01"},
+        "measure_patch": {"base_version": 99, "status": "done"},
         "threshold_set": {"area_code": code, "year": 2026, "income_line": 7000, "large_expense_line": 20000},
     }
     return endpoint.method, url, bodies.get(name)
@@ -662,10 +741,32 @@ async def test_lists_hold_exactly_the_rows_in_scope(
     if Permission.households_read in ROLE_PERMISSIONS[role]:
         households = {h["id"] for h in await listed(client, "/api/v1/households", headers)}
         records = world.records.items()
-        assert households == {r["household"] for label, r in records if inside(RECORD_AREAS[label], scope)}
+        assert households == {
+            r[key]
+            for label, r in records
+            for key in ("household", "second_household")
+            if inside(RECORD_AREAS[label], scope)
+        }
         people = {p["id"] for p in await listed(client, "/api/v1/people", headers)}
-        assert people == {r["person"] for label, r in records if inside(RECORD_AREAS[label], scope)}
+        assert people == {
+            r[key]
+            for label, r in records
+            for key in ("person", "second_person")
+            if inside(RECORD_AREAS[label], scope)
+        }
         assert await listed(client, "/api/v1/households", headers, within="610925") == []
+    if Permission.monitoring_read in ROLE_PERMISSIONS[role]:
+        for path, keys in (
+            ("/api/v1/inspections", ("inspection", "second_inspection")),
+            ("/api/v1/alerts", ("alert", "fresh_alert")),
+            ("/api/v1/cases", ("case", "opened_case")),
+        ):
+            seen = {row["id"] for row in await listed(client, path, headers)}
+            visible = {
+                r[k] for label, r in world.records.items() for k in keys if inside(RECORD_AREAS[label], scope)
+            }
+            assert seen == visible, path
+            assert await listed(client, path, headers, within="610925") == [] or scope == "000000000000", path
     if Permission.users_manage in ROLE_PERMISSIONS[role]:
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}

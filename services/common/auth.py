@@ -48,6 +48,11 @@ class Permission(StrEnum):
     inspections_write = "inspections:write"
     alerts_handle = "alerts:handle"  # acknowledge or dismiss an alert
     thresholds_manage = "thresholds:manage"  # the yearly monitoring lines and intervals
+    # Identification and exit: each level takes its own steps (村级评议, 乡镇审核, 县级审定).
+    cases_village = "cases:village"
+    cases_town = "cases:town"
+    cases_county = "cases:county"
+    measures_write = "measures:write"  # plan and record assistance measures
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -61,11 +66,14 @@ _FIELD_WORK = {
     Permission.monitoring_read,
     Permission.inspections_write,
     Permission.alerts_handle,
+    Permission.measures_write,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
-    Role.village_cadre: frozenset(_FIELD_WORK),
-    Role.town_reviewer: frozenset(_FIELD_WORK | {Permission.national_ids_read, Permission.cadres_manage}),
+    Role.village_cadre: frozenset(_FIELD_WORK | {Permission.cases_village}),
+    Role.town_reviewer: frozenset(
+        _FIELD_WORK | {Permission.national_ids_read, Permission.cadres_manage, Permission.cases_town}
+    ),
     Role.county_admin: frozenset(
         _FIELD_WORK
         | {
@@ -75,6 +83,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cadres_manage,
             Permission.imports_run,
             Permission.thresholds_manage,
+            # The county may act for a village or town (say, one without an account yet); the
+            # four-eyes rule still keeps one person from approving what they themselves passed on.
+            Permission.cases_village,
+            Permission.cases_town,
+            Permission.cases_county,
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,

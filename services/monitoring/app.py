@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
 from services.monitoring.alerts.router import router as alerts_router
+from services.monitoring.cases.router import router as cases_router
 from services.monitoring.inspections.router import router as inspections_router
+from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.thresholds.router import router as thresholds_router
@@ -23,6 +25,6 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         settings=settings or MonitoringSettings(),
         title="fangpin monitoring",
         description="Door-to-door inspections, risk rules, alerts, cases, assistance, exit and visits.",
-        routers=[thresholds_router, inspections_router, alerts_router],
+        routers=[thresholds_router, inspections_router, alerts_router, cases_router, measures_router],
         migrations=MIGRATIONS,
     )

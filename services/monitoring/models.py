@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, Integer, LargeBinary, Numeric, SmallInteger, String, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Identity,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
@@ -78,6 +92,7 @@ class Alert(SQLModel, table=True):
     handled_by: str | None = column(String(64))
     handled_at: datetime | None = column(DateTime(timezone=True))
     dismissal_reason: str | None = column(Text)
+    case_id: uuid.UUID | None = column(UUID(as_uuid=True))
     version: int = column(Integer, nullable=False, default=1)
 
 
@@ -99,3 +114,69 @@ class AlertSignal(SQLModel, table=True):
     threshold_id: uuid.UUID | None = column(UUID(as_uuid=True))
     threshold_version: int | None = column(Integer)
     raised_at: datetime = column(DateTime(timezone=True), nullable=False)
+
+
+class Case(SQLModel, table=True):
+    """A household going through identification (识别认定) and, once enrolled, monitoring to exit."""
+
+    __tablename__ = "cases"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    state: str = column(String(24), nullable=False)
+    monitoring_type: str | None = column(String(24))
+    risk_codes: list[str] = column(ARRAY(String(32)), nullable=False, default=list)
+    first_alert_at: datetime = column(DateTime(timezone=True), nullable=False)
+    decision_due_on: date = column(Date, nullable=False)
+    decided_at: datetime | None = column(DateTime(timezone=True))
+    notice_ends_on: date | None = column(Date)
+    enrolled_on: date | None = column(Date)
+    eliminated_on: date | None = column(Date)
+    opened_by: str = column(String(64), nullable=False)
+    opened_at: datetime = timestamp()
+    version: int = column(Integer, nullable=False, default=1)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One step of a case: who took which action, from which state to which, why."""
+
+    __tablename__ = "case_events"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    case_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    action: str = column(String(24), nullable=False)
+    from_state: str | None = column(String(24))
+    to_state: str = column(String(24), nullable=False)
+    actor_id: str = column(String(64), nullable=False)
+    actor_name: str = column(String(100), nullable=False)
+    actor_role: str = column(String(24), nullable=False)
+    reason: str | None = column(Text)
+    at: datetime = timestamp()
+
+
+class Measure(SQLModel, table=True):
+    """One assistance measure (一户一方案、一人一措施) of an enrolled household or one of its members."""
+
+    __tablename__ = "measures"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    case_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    person_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    kind: str = column(String(16), nullable=False)
+    description: str = column(Text, nullable=False)
+    cadre_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date | None = column(Date)
+    amount: Decimal | None = column(Numeric(12, 2))
+    status: str = column(String(16), nullable=False)
+    created_by: str = column(String(64), nullable=False)
+    created_at: datetime = timestamp()
+    version: int = column(Integer, nullable=False, default=1)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 
+from tests.support.database import libpq_url
 from tests.support.registry import COUNTY, HUANGJIN
 
 
@@ -42,3 +44,22 @@ def inspection(
         "income": {"wages": wages},
     }
     return body | answers
+
+
+async def seed_enrolled_case(owner_url: str, household_id: str, area_code: str) -> str:
+    """An enrolled case written straight into the tables (for tests about access, not the workflow)."""
+    case_id = uuid.uuid4()
+    conn = await asyncpg.connect(libpq_url(owner_url))
+    try:
+        await conn.execute(
+            """INSERT INTO monitoring.cases (id, household_id, area_code, state, monitoring_type,
+                   first_alert_at, decision_due_on, decided_at, enrolled_on, opened_by)
+               VALUES ($1, $2, $3, 'enrolled', 'marginal',
+                       now(), current_date, now(), current_date, 'test')""",
+            case_id,
+            uuid.UUID(household_id),
+            area_code,
+        )
+    finally:
+        await conn.close()
+    return str(case_id)

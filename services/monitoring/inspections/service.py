@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +21,8 @@ from services.common.area_codes import AreaCodeError, AreaLevel, level_of
 from services.common.auth import Principal
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.monitoring.alerts.repository import AlertRepository, Signal
-from services.monitoring.codes import AlertSource
+from services.monitoring.cases.exit import propose_exits
+from services.monitoring.codes import CHINA, AlertSource
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     InspectionBatchResult,
@@ -40,7 +41,6 @@ from services.monitoring.rules.facts import (
 )
 from services.monitoring.thresholds.repository import ThresholdRepository
 
-CHINA = timezone(timedelta(hours=8))  # no daylight saving: the monitoring year is China's calendar year
 # Phones' clocks drift; a visit further in the future than this is a wrong clock, not a visit.
 CLOCK_SKEW = timedelta(hours=12)
 
@@ -245,6 +245,8 @@ class InspectionIntake:
             for f in a.findings
         ]
         await self.alerts.raise_signals(signals)
+        clean = [household for household, a in current.items() if not a.findings]
+        await propose_exits(self.session, sorted(clean))
 
 
 def _is_village(code: str) -> bool:

@@ -1,0 +1,106 @@
+"""Measure rules: only for a case that is enrolled or on its way out; changes carry the version."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.concurrency import StaleVersion, check_version
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.ids import new_id
+from services.common.scope import in_scope
+from services.monitoring.cases.repository import CaseRepository
+from services.monitoring.cases.workflow import CaseState
+from services.monitoring.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
+from services.monitoring.models import Measure
+
+# Help is planned once the county has enrolled the household, and continues until the risk is gone.
+PLANNABLE = {CaseState.enrolled, CaseState.exit_village, CaseState.exit_town, CaseState.exit_county}
+
+
+class MeasureService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal
+    ) -> tuple[Measure, bool]:
+        if data.id is not None and (existing := await self._get(data.id, principal, missing_ok=True)):
+            if existing.case_id != case_id:
+                raise Conflict(f"Measure {data.id} belongs to another case", code="id_in_use")
+            return existing, False
+        case = await CaseRepository(self.session).get(case_id, principal.scope_prefix)
+        if case is None:
+            raise NotFound(f"No case {case_id}", code="case_not_found")
+        if CaseState(case.state) not in PLANNABLE:
+            raise Conflict(
+                f"Measures are planned for enrolled households; this case is {case.state}",
+                code="case_not_enrolled",
+            )
+        if data.ends_on is not None and data.ends_on < data.starts_on:
+            raise ValidationFailed.field(
+                ["body", "ends_on"], "The end is before the start", "ends_before_start"
+            )
+        measure = Measure(
+            id=data.id or new_id(),
+            case_id=case.id,
+            household_id=case.household_id,
+            area_code=case.area_code,
+            **data.model_dump(exclude={"id"}),
+            status="planned",
+            created_by=principal.id,
+            version=1,
+        )
+        self.session.add(measure)
+        await self.session.flush()
+        await self.session.refresh(measure)
+        return measure, True
+
+    async def update(self, measure_id: uuid.UUID, data: MeasureUpdate, principal: Principal) -> Measure:
+        measure = await self._get(measure_id, principal, lock=True)
+        try:
+            check_version(measure.version, None, data.base_version)
+        except StaleVersion as exc:
+            exc.extra["current"] = MeasureRead.model_validate(measure).model_dump(mode="json")
+            raise
+        changes = data.model_dump(exclude={"base_version"}, exclude_unset=True)
+        ends_on = changes.get("ends_on", measure.ends_on)
+        if ends_on is not None and ends_on < measure.starts_on:
+            raise ValidationFailed.field(
+                ["body", "ends_on"], "The end is before the start", "ends_before_start"
+            )
+        for field, value in changes.items():
+            if value is None and field in ("status", "description"):
+                continue  # required fields: null means "leave as it is"
+            setattr(measure, field, value)
+        measure.version += 1
+        await self.session.flush()
+        await self.session.refresh(measure)
+        return measure
+
+    async def of_case(self, case_id: uuid.UUID, principal: Principal) -> list[Measure]:
+        if await CaseRepository(self.session).get(case_id, principal.scope_prefix) is None:
+            raise NotFound(f"No case {case_id}", code="case_not_found")
+        query = (
+            select(Measure)
+            .where(Measure.case_id == case_id, in_scope(Measure.area_code, principal.scope_prefix))
+            .order_by(Measure.starts_on, Measure.id)
+            .limit(1000)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def _get(
+        self, measure_id: uuid.UUID, principal: Principal, *, lock: bool = False, missing_ok: bool = False
+    ) -> Measure | None:
+        query = select(Measure).where(
+            Measure.id == measure_id, in_scope(Measure.area_code, principal.scope_prefix)
+        )
+        if lock:
+            query = query.with_for_update()
+        measure = (await self.session.execute(query)).scalar_one_or_none()
+        if measure is None and not missing_ok:
+            raise NotFound(f"No measure {measure_id}", code="measure_not_found")
+        return measure
