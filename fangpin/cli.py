@@ -32,6 +32,7 @@ from services.common.auth import Role, generate_keypair
 from services.common.database import create_engine
 from services.common.errors import Conflict
 from services.common.logging import configure_logging
+from services.common.peers import link_local
 from services.common.settings import RuntimeSettings
 
 
@@ -47,6 +48,7 @@ def build_app(local: LocalRuntime, part_name: str, *, migrate_schemas: bool, dem
         for name, part in SERVICE_PARTS.items():
             if getattr(gateway_settings, f"{name}_url") is None:
                 local_apps[name] = part.create_app(local.settings_for(part, **overrides))
+    link_local(local_apps)
     startup = [_demo_loader(local)] if demo else []
     return GATEWAY.create_app(gateway_settings, local_apps=local_apps, startup_tasks=startup)
 

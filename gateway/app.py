@@ -16,7 +16,7 @@ from gateway.identity.context import build_identity, caller, identity_of
 from gateway.models import SCHEMA
 from gateway.openapi import MergedOpenAPI, with_security
 from gateway.proxy import forward, service_for
-from gateway.routing import API_PREFIX, SERVICES
+from gateway.routing import API_PREFIX, SERVICES, audiences
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
@@ -136,7 +136,9 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
             request,
             request.app.state.upstreams,
             settings.upstream_timeout_s,
-            sign=lambda service: identity_of(request).signer.sign(principal, service, request_id_var.get()),
+            sign=lambda service: identity_of(request).signer.sign(
+                principal, audiences(request.url.path, service), request_id_var.get()
+            ),
         )
 
     return router

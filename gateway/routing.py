@@ -25,7 +25,20 @@ ROUTES: dict[str, str] = {
     "alerts": "monitoring",
     "cases": "monitoring",
     "measures": "monitoring",
+    "partner-feeds": "monitoring",
 }
+
+
+# Resources whose service calls another on the caller's behalf (with the caller's own scope): the token
+# the gateway makes names both, so the second service accepts it. Never routed from outside: /internal.
+ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
+    "partner-feeds": ("registry",),  # records matched to households by ID number
+}
+
+
+def audiences(path: str, service: str) -> str | list[str]:
+    also = ON_BEHALF_OF.get(resource_of(path) or "", ())
+    return [service, *also] if also else service
 
 
 def resource_of(path: str) -> str | None:

@@ -209,6 +209,11 @@ def smoke_flow_through_the_gateway(local_compose: LocalCompose) -> None:
         read = client.get("/api/v1/areas/610000000000")
         assert read.status_code == 200, read.text
         assert read.json()["name"] == "陕西省"
+        # Monitoring reaches the registry on the caller's behalf (FANGPIN_MONITORING_REGISTRY_URL).
+        record = {"record_id": "S-1", "national_id": "610924198001010011", "occurred_on": "2025-01-01"}
+        feed = client.post("/api/v1/partner-feeds/death/batch", json={"records": [record]})
+        assert feed.status_code == 200, feed.text
+        assert feed.json()["items"][0]["status"] == "unknown_id"
 
 
 def setting_names() -> list[set[str]]:

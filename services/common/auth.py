@@ -53,6 +53,7 @@ class Permission(StrEnum):
     cases_town = "cases:town"
     cases_county = "cases:county"
     measures_write = "measures:write"  # plan and record assistance measures
+    partner_feeds_push = "partner_feeds:push"  # bureau records matched to households by ID number
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -88,13 +89,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_village,
             Permission.cases_town,
             Permission.cases_county,
+            Permission.partner_feeds_push,  # e.g. a bureau's file uploaded by the county office
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,
         }
     ),
     # Bureau systems push feeds and read aggregates; no personal data.
-    Role.bureau_partner: frozenset({Permission.areas_read}),
+    Role.bureau_partner: frozenset({Permission.areas_read, Permission.partner_feeds_push}),
     Role.auditor: frozenset(
         {
             Permission.areas_read,
@@ -169,7 +171,8 @@ class InternalTokenSigner:
             raise ValueError("the internal token key must be an Ed25519 private key")
         self._key = key
 
-    def sign(self, principal: Principal, audience: str, request_id: str | None = None) -> str:
+    def sign(self, principal: Principal, audience: str | list[str], request_id: str | None = None) -> str:
+        """``audience``: the service called, and any it calls on the caller's behalf."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": INTERNAL_ISSUER,

@@ -8,15 +8,26 @@ from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
+from services.common.peers import open_peer
 from services.monitoring.alerts.router import router as alerts_router
 from services.monitoring.cases.router import router as cases_router
 from services.monitoring.inspections.router import router as inspections_router
 from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
+from services.monitoring.partners.router import router as partners_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.thresholds.router import router as thresholds_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+
+
+async def open_peers(app: FastAPI) -> None:
+    app.state.registry_peer = open_peer(app, "registry", app.state.settings.registry_url)
+
+
+async def close_peers(app: FastAPI) -> None:
+    if (peer := getattr(app.state, "registry_peer", None)) is not None:
+        await peer.aclose()
 
 
 def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
@@ -25,6 +36,15 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         settings=settings or MonitoringSettings(),
         title="fangpin monitoring",
         description="Door-to-door inspections, risk rules, alerts, cases, assistance, exit and visits.",
-        routers=[thresholds_router, inspections_router, alerts_router, cases_router, measures_router],
+        routers=[
+            thresholds_router,
+            inspections_router,
+            alerts_router,
+            cases_router,
+            measures_router,
+            partners_router,
+        ],
         migrations=MIGRATIONS,
+        on_startup=[open_peers],
+        on_shutdown=[close_peers],
     )

@@ -180,3 +180,22 @@ class Measure(SQLModel, table=True):
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()
     version: int = column(Integer, nullable=False, default=1)
+
+
+class PartnerRecord(SQLModel, table=True):
+    """A bureau's record about a person, matched by ID number (which is not kept here)."""
+
+    __tablename__ = "partner_records"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    partner_id: str = column(String(64), nullable=False)
+    kind: str = column(String(24), nullable=False)
+    record_id: str = column(String(64), nullable=False)
+    content_sha256: bytes = column(LargeBinary, nullable=False)
+    person_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    occurred_on: date = column(Date, nullable=False)
+    data: dict[str, Any] = column(JSONB, nullable=False)
+    received_at: datetime = timestamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -10,3 +11,9 @@ from services.common.settings import ServiceSettings
 class MonitoringSettings(ServiceSettings):
     part = "monitoring"
     model_config = SettingsConfigDict(env_prefix="FANGPIN_MONITORING_", extra="ignore")
+
+    registry_url: str | None = Field(
+        default=None,
+        description="Base URL of the registry, which partner feeds match ID numbers against "
+        "(unset: the registry served in this process)",
+    )

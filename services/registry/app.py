@@ -18,6 +18,7 @@ from services.registry.imports.router import router as imports_router
 from services.registry.models import SCHEMA
 from services.registry.national_id import IdVault
 from services.registry.programmes.router import router as programmes_router
+from services.registry.resolve.router import router as resolve_router
 from services.registry.settings import RegistrySettings
 from services.registry.stats.router import router as stats_router
 from services.registry.sync.router import router as sync_router
@@ -55,6 +56,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             stats_router,
             events_router,
             imports_router,
+            resolve_router,
         ],
         migrations=MIGRATIONS,
         on_startup=[start_imports],

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fangpin.parts import GATEWAY, SERVICE_PARTS
 from gateway.settings import GatewaySettings
 from services.common.auth import generate_keypair
+from services.common.peers import link_local
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def build_system(
         name: part.create_app(service_settings(name, database, keys, **overrides.get(name, {})))
         for name, part in SERVICE_PARTS.items()
     }
+    link_local(local_apps)
     return GATEWAY.create_app(gateway_settings(database, keys, **gateway_overrides), local_apps=local_apps)
 
 
