@@ -449,6 +449,7 @@ UNTARGETED = {
     "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),
     "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
     "case_list": Endpoint("GET", "/api/v1/cases", Permission.monitoring_read, "list"),
+    "visit_compliance": Endpoint("GET", "/api/v1/visits/compliance", Permission.monitoring_read, "list"),
     # Matched in the caller's own area (the registry answers for it); an unknown number is answered per item.
     "partner_feed": Endpoint(
         "POST",

@@ -17,6 +17,7 @@ from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.thresholds.router import router as thresholds_router
+from services.monitoring.visits.router import router as visits_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 
@@ -43,6 +44,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             cases_router,
             measures_router,
             partners_router,
+            visits_router,
         ],
         migrations=MIGRATIONS,
         on_startup=[open_peers],

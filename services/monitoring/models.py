@@ -61,6 +61,7 @@ class Inspection(SQLModel, table=True):
     area_code: str = column(String(12), nullable=False)
     inspector_id: str = column(String(64), nullable=False)
     inspector_name: str = column(String(100), nullable=False)
+    cadre_id: uuid.UUID | None = column(UUID(as_uuid=True))  # the paired cadre (帮扶责任人) who visited
     visited_at: datetime = column(DateTime(timezone=True), nullable=False)
     latitude: float | None = column(Float)
     longitude: float | None = column(Float)

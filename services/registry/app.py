@@ -15,10 +15,10 @@ from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
 from services.registry.imports.jobs import ImportRunner
 from services.registry.imports.router import router as imports_router
+from services.registry.internal.router import router as internal_router
 from services.registry.models import SCHEMA
 from services.registry.national_id import IdVault
 from services.registry.programmes.router import router as programmes_router
-from services.registry.resolve.router import router as resolve_router
 from services.registry.settings import RegistrySettings
 from services.registry.stats.router import router as stats_router
 from services.registry.sync.router import router as sync_router
@@ -56,7 +56,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             stats_router,
             events_router,
             imports_router,
-            resolve_router,
+            internal_router,
         ],
         migrations=MIGRATIONS,
         on_startup=[start_imports],

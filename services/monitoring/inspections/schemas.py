@@ -82,6 +82,10 @@ class InspectionCreate(StrictBody):
     household_id: uuid.UUID
     area_code: str = Field(pattern=AREA_CODE_PATTERN, description="The household's village, as synced")
     visited_at: AwareDatetime = Field(description="The phone's clock at the visit, with its UTC offset")
+    cadre_id: uuid.UUID | None = Field(
+        default=None,
+        description="The paired cadre (帮扶责任人) who made the visit; counts for visit compliance",
+    )
     location: Location | None = None
     household_size: whole(1, 50) = Field(description="People counted for per-person income")  # type: ignore[valid-type]
     food_secure: Bool = Field(description="不愁吃")
@@ -151,6 +155,7 @@ class InspectionRead(BaseModel):
     area_code: str
     inspector_id: str
     inspector_name: str
+    cadre_id: uuid.UUID | None
     visited_at: datetime
     latitude: float | None
     longitude: float | None

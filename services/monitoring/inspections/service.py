@@ -191,7 +191,7 @@ class InspectionIntake:
     def _row(self, a: _Accepted, principal: Principal) -> dict[str, Any]:
         item = a.item
         answers = item.model_dump(
-            mode="json", exclude={"id", "household_id", "area_code", "visited_at", "location"}
+            mode="json", exclude={"id", "household_id", "area_code", "visited_at", "location", "cadre_id"}
         )
         return {
             "id": item.id,
@@ -199,6 +199,7 @@ class InspectionIntake:
             "area_code": item.area_code,
             "inspector_id": principal.id,
             "inspector_name": principal.name[:100],
+            "cadre_id": item.cadre_id,
             "visited_at": item.visited_at,
             "latitude": item.location.latitude if item.location else None,
             "longitude": item.location.longitude if item.location else None,

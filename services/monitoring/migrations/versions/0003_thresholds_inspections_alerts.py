@@ -39,6 +39,7 @@ CREATE TABLE {S}.inspections (
     area_code varchar(12) NOT NULL,
     inspector_id varchar(64) NOT NULL,
     inspector_name varchar(100) NOT NULL,
+    cadre_id uuid,
     visited_at timestamptz NOT NULL,
     latitude double precision,
     longitude double precision,

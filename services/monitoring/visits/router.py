@@ -1,0 +1,46 @@
+"""Visit compliance (走访): overdue visits of paired cadres, by cadre, village and town."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.common.auth import Permission, Principal
+from services.common.database import ReadSessionDep
+from services.common.guards import requires
+from services.common.peers import call_peer
+from services.common.text import IsoDate
+from services.monitoring.codes import CHINA
+from services.monitoring.visits.schemas import VisitCompliance
+from services.monitoring.visits.service import compliance
+
+router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
+
+Reader = Annotated[Principal, requires(Permission.monitoring_read)]
+
+
+@router.get("/compliance", response_model=VisitCompliance)
+async def visit_compliance(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="The day to judge on (default: today, China time)")
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=0, le=5000, description="Overdue visits listed, most overdue first")
+    ] = 500,
+) -> VisitCompliance:
+    """Every current pairing in your area checked against the visit interval; counts and the overdue list."""
+    day = as_of or datetime.now(CHINA).date()
+    answer = await call_peer(
+        request,
+        request.app.state.registry_peer,
+        "registry",
+        "/internal/v1/pairings",
+        {"within": within, "as_of": day.isoformat()},
+    )
+    return await compliance(session, answer["pairings"], day, limit)

@@ -1,0 +1,119 @@
+"""What other services ask the registry on their caller's behalf: which household an ID number
+belongs to (partner feeds) and which cadre is paired with which household (visit compliance).
+
+Internal: the gateway does not route /internal paths, so only a service holding the caller's token
+(made by the gateway for both services) reaches them, and the caller's own role and scope apply.
+They answer ids, codes and cadres' names only, never residents' names or ID numbers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from services.common.auth import Permission, Principal
+from services.common.database import ReadSessionDep
+from services.common.guards import requires
+from services.common.scope import in_scope
+from services.registry.households.router import Vault
+from services.registry.models import Cadre, CadreAssignment, Household, Person
+from services.registry.national_id import NationalIdError, parse
+
+router = APIRouter(prefix="/internal/v1", include_in_schema=False)
+
+Pusher = Annotated[Principal, requires(Permission.partner_feeds_push)]
+Reader = Annotated[Principal, requires(Permission.households_read)]
+
+
+class ResolveRequest(BaseModel):
+    national_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class Resolved(BaseModel):
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+
+
+class ResolveResult(BaseModel):
+    matches: list[Resolved | None] = Field(description="In the order asked; null: no living person in scope")
+
+
+@router.post("/people/resolve", response_model=ResolveResult)
+async def resolve_people(
+    body: ResolveRequest, principal: Pusher, session: ReadSessionDep, vault: Vault
+) -> ResolveResult:
+    indexes: list[bytes | None] = []
+    for raw in body.national_ids:
+        try:
+            indexes.append(vault.blind_index(parse(raw).number))
+        except NationalIdError:
+            indexes.append(None)
+    wanted = [i for i in indexes if i is not None]
+    rows = await session.execute(
+        select(Person.national_id_index, Person.id, Person.household_id, Person.area_code).where(
+            Person.national_id_index.in_(wanted),  # type: ignore[attr-defined]
+            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+            Person.deceased_on.is_(None),  # type: ignore[union-attr]
+            in_scope(Person.area_code, principal.scope_prefix),
+        )
+    )
+    found = {
+        r.national_id_index: Resolved(person_id=r.id, household_id=r.household_id, area_code=r.area_code)
+        for r in rows
+    }
+    return ResolveResult(matches=[found.get(i) if i is not None else None for i in indexes])
+
+
+class PairingsRequest(BaseModel):
+    within: str | None = Field(default=None, pattern=r"^[0-9]{1,12}$", description="Area code prefix")
+    as_of: date
+
+
+class Pairing(BaseModel):
+    cadre_id: uuid.UUID
+    cadre_name: str
+    household_id: uuid.UUID
+    area_code: str
+    starts_on: date
+
+
+class PairingsResult(BaseModel):
+    pairings: list[Pairing]
+
+
+MAX_PAIRINGS = 200_000  # a county's households; beyond that ask per town
+
+
+@router.post("/pairings", response_model=PairingsResult)
+async def current_pairings(
+    body: PairingsRequest, principal: Reader, session: ReadSessionDep
+) -> PairingsResult:
+    query = (
+        select(
+            CadreAssignment.cadre_id,
+            Cadre.name.label("cadre_name"),  # type: ignore[attr-defined]
+            CadreAssignment.household_id,
+            Household.area_code,
+            CadreAssignment.starts_on,
+        )
+        .join(Cadre, Cadre.id == CadreAssignment.cadre_id)
+        .join(Household, Household.id == CadreAssignment.household_id)
+        .where(
+            Household.deleted_at.is_(None),  # type: ignore[union-attr]
+            CadreAssignment.starts_on <= body.as_of,
+            (CadreAssignment.ends_on.is_(None)) | (CadreAssignment.ends_on >= body.as_of),  # type: ignore[union-attr]
+            in_scope(Household.area_code, principal.scope_prefix),
+        )
+        .order_by(Household.area_code, CadreAssignment.cadre_id, CadreAssignment.household_id)
+        .limit(MAX_PAIRINGS)
+    )
+    if body.within:
+        query = query.where(in_scope(Household.area_code, body.within))
+    rows = await session.execute(query)
+    return PairingsResult(pairings=[Pairing.model_validate(r, from_attributes=True) for r in rows])
