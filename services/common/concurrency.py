@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Header
 
@@ -37,3 +38,12 @@ def check_version(current: int, if_match: str | None, base_version: int | None) 
             f"Changed by someone else since version {claimed}; the current version is {current}",
             current_version=current,
         )
+
+
+def check_base_version(current: int, base_version: int, current_state: Callable[[], dict[str, Any]]) -> None:
+    """``check_version`` for a body's ``base_version``; a stale change's 409 carries the current state."""
+    try:
+        check_version(current, None, base_version)
+    except StaleVersion as exc:
+        exc.extra["current"] = current_state()
+        raise

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Permission, Principal
-from services.common.concurrency import StaleVersion, check_version
+from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound
 from services.common.pagination import Page, cursor_field, decode_cursor, page_after
 from services.monitoring.alerts.repository import AlertRepository
@@ -51,11 +51,9 @@ class AlertService:
         reason: str | None = None,
     ) -> Alert:
         alert = await self._get(alert_id, principal, lock=True)
-        try:
-            check_version(alert.version, None, base_version)
-        except StaleVersion as exc:
-            exc.extra["current"] = read(alert, principal).model_dump(mode="json")
-            raise
+        check_base_version(
+            alert.version, base_version, lambda: read(alert, principal).model_dump(mode="json")
+        )
         allowed = ACTIONS.get(alert.state, {})
         if action not in allowed:
             raise Conflict(

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.concurrency import StaleVersion, check_version
+from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.monitoring.cases.repository import CaseRepository
@@ -110,11 +110,9 @@ class CaseService:
 
     async def act(self, case_id: uuid.UUID, body: CaseStep, principal: Principal) -> Case:
         case = await self._get(case_id, principal, lock=True)
-        try:
-            check_version(case.version, None, body.base_version)
-        except StaleVersion as exc:
-            exc.extra["current"] = read(case, principal).model_dump(mode="json")
-            raise
+        check_base_version(
+            case.version, body.base_version, lambda: read(case, principal).model_dump(mode="json")
+        )
         step = step_for(case.state, body.action)
         if step is None:
             allowed = ", ".join(a.value for a in TRANSITIONS.get(CaseState(case.state), {})) or "nothing"

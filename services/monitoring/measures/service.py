@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.concurrency import StaleVersion, check_version
+from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.scope import in_scope
@@ -61,11 +61,11 @@ class MeasureService:
 
     async def update(self, measure_id: uuid.UUID, data: MeasureUpdate, principal: Principal) -> Measure:
         measure = await self._get(measure_id, principal, lock=True)
-        try:
-            check_version(measure.version, None, data.base_version)
-        except StaleVersion as exc:
-            exc.extra["current"] = MeasureRead.model_validate(measure).model_dump(mode="json")
-            raise
+        check_base_version(
+            measure.version,
+            data.base_version,
+            lambda: MeasureRead.model_validate(measure).model_dump(mode="json"),
+        )
         changes = data.model_dump(exclude={"base_version"}, exclude_unset=True)
         ends_on = changes.get("ends_on", measure.ends_on)
         if ends_on is not None and ends_on < measure.starts_on:
