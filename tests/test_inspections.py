@@ -178,3 +178,25 @@ async def test_ten_thousand_shuffled_with_duplicates_and_racing_retries_store_ea
     signals = await count_rows(clean_database, "alert_signals")
     live = await count_rows(clean_database, "alerts")
     assert live <= len(households) and signals >= live
+
+
+async def test_a_households_own_declaration_raises_an_alert_once(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    household = str(uuid.uuid4())
+    declaration = {
+        "id": str(uuid.uuid4()),
+        "household_id": household,
+        "area_code": HUANGJIN,
+        "risk_code": "accident",
+        "reason": "户主务工时摔伤，暂无收入",
+    }
+    first = await admin.post("/api/v1/alerts/declarations", json=declaration)
+    assert first.status_code == 201, first.text
+    assert (first.json()["risk_code"], first.json()["reason"]) == (
+        "accident",
+        "农户自主申报：户主务工时摔伤，暂无收入",
+    )
+    again = await admin.post("/api/v1/alerts/declarations", json=declaration)
+    assert (again.status_code, again.json()["id"], again.json()["signals"]) == (200, first.json()["id"], 1)
+    detail = (await admin.get(f"/api/v1/alerts/{first.json()['id']}")).json()
+    assert [h["source"] for h in detail["history"]] == ["self_declared"]

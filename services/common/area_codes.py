@@ -93,3 +93,11 @@ def is_valid_scope(code: str) -> bool:
     except AreaCodeError:
         return False
     return True
+
+
+def is_village(code: str) -> bool:
+    """A well-formed village (行政村) code: where households live."""
+    try:
+        return level_of(code) == AreaLevel.village
+    except AreaCodeError:
+        return False

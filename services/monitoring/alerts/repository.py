@@ -95,6 +95,10 @@ class AlertRepository:
         await self.session.flush()
         return [alert_of[(s.household_id, s.risk_code)] for s in signals]
 
+    async def signal_from(self, source: str, source_id: str) -> AlertSignal | None:
+        query = select(AlertSignal).where(AlertSignal.source == source, AlertSignal.source_id == source_id)
+        return (await self.session.execute(query.limit(1))).scalars().first()
+
     async def get(self, alert_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Alert | None:
         query = select(Alert).where(Alert.id == alert_id, in_scope(Alert.area_code, scope_prefix))
         if lock:

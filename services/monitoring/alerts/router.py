@@ -5,14 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from services.monitoring.alerts.schemas import AlertAcknowledge, AlertDetail, AlertDismiss, AlertRead
+from services.monitoring.alerts.schemas import (
+    AlertAcknowledge,
+    AlertDetail,
+    AlertDismiss,
+    AlertRead,
+    Declaration,
+)
 from services.monitoring.alerts.service import AlertService, read
 from services.monitoring.codes import AlertState, RiskCode
 
@@ -20,6 +26,7 @@ router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 Reader = Annotated[Principal, requires(Permission.monitoring_read)]
 Handler = Annotated[Principal, requires(Permission.alerts_handle)]
+Declarer = Annotated[Principal, requires(Permission.inspections_write)]
 
 
 @router.get("", response_model=Page[AlertRead])
@@ -43,6 +50,24 @@ async def list_alerts(
         household_id=household_id,
         within=within,
     )
+
+
+@router.post(
+    "/declarations",
+    response_model=AlertRead,
+    status_code=201,
+    responses={200: {"description": "The same declaration again (a retry): no effect"}},
+)
+async def declare_hardship(
+    body: Declaration, principal: Declarer, session: SessionDep, response: Response
+) -> AlertRead:
+    """Record a household's own request for help (农户自主申报); it raises or joins an alert."""
+    alert, created = await AlertService(session).declare(body, principal)
+    if created:
+        audit_trail(session).record("alert.declare", "alert", str(alert.id), area_code=alert.area_code)
+    else:
+        response.status_code = 200
+    return read(alert, principal)
 
 
 @router.get("/{alert_id:uuid}", response_model=AlertDetail)

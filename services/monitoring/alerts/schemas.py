@@ -8,8 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.fields import StrictBody, Version
+from services.common.fields import AREA_CODE_PATTERN, StrictBody, Version
 from services.common.text import NonBlankText
+from services.monitoring.codes import RiskCode
 
 
 class AlertSignalRead(BaseModel):
@@ -56,3 +57,13 @@ class AlertAcknowledge(StrictBody):
 class AlertDismiss(StrictBody):
     base_version: Version
     reason: Annotated[NonBlankText, Field(max_length=500, description="Why there is no risk after all")]
+
+
+class Declaration(StrictBody):
+    """A household asks for help itself (农户自主申报), recorded by a cadre or the household's app."""
+
+    id: uuid.UUID = Field(description="Your UUID for the declaration, so a retry is recognised")
+    household_id: uuid.UUID
+    area_code: str = Field(pattern=AREA_CODE_PATTERN, description="The household's village")
+    risk_code: RiskCode = Field(description=RiskCode.describe())
+    reason: Annotated[NonBlankText, Field(max_length=1000, description="What the household says happened")]

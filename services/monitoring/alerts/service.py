@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.area_codes import is_village
 from services.common.auth import Permission, Principal
 from services.common.concurrency import check_base_version
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Page, cursor_field, decode_cursor, page_after
-from services.monitoring.alerts.repository import AlertRepository
-from services.monitoring.alerts.schemas import AlertDetail, AlertRead, AlertSignalRead
-from services.monitoring.codes import AlertState
+from services.monitoring.alerts.repository import AlertRepository, Signal
+from services.monitoring.alerts.schemas import AlertDetail, AlertRead, AlertSignalRead, Declaration
+from services.monitoring.codes import AlertSource, AlertState, Severity
 from services.monitoring.models import Alert
 
 # Which action each state allows, and the state it leads to.
@@ -76,6 +77,32 @@ class AlertService:
         after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
         rows = await self.repository.list(principal.scope_prefix, after=after, limit=limit + 1, **filters)  # type: ignore[arg-type]
         return page_after(rows, limit, lambda a: read(a, principal))
+
+    async def declare(self, data: Declaration, principal: Principal) -> tuple[Alert, bool]:
+        source = AlertSource.self_declared.value
+        if (earlier := await self.repository.signal_from(source, str(data.id))) is not None:
+            return await self._get(earlier.alert_id, principal), False
+        if not is_village(data.area_code):
+            raise ValidationFailed.field(
+                ["body", "area_code"], f"{data.area_code} is not a village code", "not_a_village"
+            )
+        if not principal.covers(data.area_code):
+            raise Forbidden(
+                f"{data.area_code} is outside your area ({principal.scope})", code="outside_scope"
+            )
+        signal = Signal(
+            household_id=data.household_id,
+            area_code=data.area_code,
+            risk_code=data.risk_code.value,
+            severity=Severity.medium.value,
+            reason=f"农户自主申报：{data.reason}",
+            rule_version="self_declared@1",
+            source=source,
+            source_id=str(data.id),
+            raised_at=datetime.now(UTC),
+        )
+        [alert_id] = await self.repository.raise_signals([signal])
+        return await self._get(alert_id, principal), True
 
     async def _get(self, alert_id: uuid.UUID, principal: Principal, *, lock: bool = False) -> Alert:
         alert = await self.repository.get(alert_id, principal.scope_prefix, lock=lock)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import AreaCodeError, AreaLevel, level_of
+from services.common.area_codes import is_village
 from services.common.auth import Principal
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.monitoring.alerts.repository import AlertRepository, Signal
@@ -150,7 +150,7 @@ class InspectionIntake:
                 item = InspectionCreate.model_validate(raw)
             except ValidationError as exc:
                 raise _invalid(exc, index) from exc
-        if not _is_village(item.area_code):
+        if not is_village(item.area_code):
             raise ValidationFailed.field(
                 [*_where(raw, index), "area_code"],
                 f"{item.area_code} is not a village code (a household lives in a village)",
@@ -248,13 +248,6 @@ class InspectionIntake:
         await self.alerts.raise_signals(signals)
         clean = [household for household, a in current.items() if not a.findings]
         await propose_exits(self.session, sorted(clean))
-
-
-def _is_village(code: str) -> bool:
-    try:
-        return level_of(code) == AreaLevel.village
-    except AreaCodeError:
-        return False
 
 
 def _where(raw: Any, index: int) -> list[str | int]:
