@@ -41,7 +41,7 @@ async def propose_exits(session: AsyncSession, households: list[uuid.UUID]) -> l
     """Check each household (just visited, nothing found) and propose exit where the criteria hold."""
     proposed = []
     cases = CaseRepository(session)
-    for household in households:
+    for household in await cases.enrolled_among(households):  # most visited households have no case
         case = await cases.open_case_of(household, lock=True)
         if case is None or case.state != CaseState.enrolled:
             continue

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.scope import in_scope
-from services.monitoring.cases.workflow import OPEN_STATES, UNDECIDED_STATES
+from services.monitoring.cases.workflow import OPEN_STATES, UNDECIDED_STATES, CaseState
 from services.monitoring.models import Alert, Case, CaseEvent
 
 
@@ -32,6 +32,15 @@ class CaseRepository:
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def enrolled_among(self, household_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        if not household_ids:
+            return []
+        query = select(Case.household_id).where(
+            Case.household_id.in_(household_ids),  # type: ignore[attr-defined]
+            Case.state == CaseState.enrolled.value,
+        )
+        return sorted((await self.session.execute(query)).scalars())
 
     async def alerts(self, ids: Sequence[uuid.UUID], scope_prefix: str) -> Sequence[Alert]:
         query = (
