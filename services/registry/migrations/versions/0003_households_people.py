@@ -211,7 +211,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION {S}.log_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Transition tables have no statistics: without this a bulk update's old/new join ran as a nested
+-- loop, O(n²) in the rows one statement changed (an import batch of 1,500 households: 0.9 s).
+CREATE FUNCTION {S}.log_changed() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$
 BEGIN
     INSERT INTO {S}.record_changes
         (entity_type, entity_id, action, area_code, old_area_code, version, changes, actor, actor_name,
