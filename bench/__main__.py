@@ -21,14 +21,20 @@ from tests.support.database import embedded_server_url
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-async def main(size: str, server: str, workdir: Path, import_people: int | None) -> list[Row]:
+BENCHMARKS = ("hop", "writes", "ingest", "import")
+
+
+async def main(size: str, server: str, workdir: Path, import_people: int | None, only: set[str]) -> list[Row]:
     scale = SIZES[size]
     rows: list[Row] = []
     async with BenchEnvironment.start(server, workdir) as env:
-        rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
-        rows += await area_writes(env, count=1_000 * scale)
-        rows += await inspection_ingest(env, count=20_000 * scale)
-        if import_people != 0:
+        if "hop" in only:
+            rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
+        if "writes" in only:
+            rows += await area_writes(env, count=1_000 * scale)
+        if "ingest" in only:
+            rows += await inspection_ingest(env, count=20_000 * scale)
+        if "import" in only and import_people != 0:
             rows += await county_import(env, import_people or 100_000 * scale, workdir)
     return rows
 
@@ -41,7 +47,13 @@ if __name__ == "__main__":
         type=int,
         help="people in the import benchmark (default 100,000 × size; 0 skips it)",
     )
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}"
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(BENCHMARKS):
+        parser.error(f"--only takes {', '.join(BENCHMARKS)}")
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="fangpin-bench-"))
     server, embedded = os.environ.get("FANGPIN_DATABASE_URL"), None
@@ -49,7 +61,7 @@ if __name__ == "__main__":
         # Started before the event loop: the embedded server's setup runs its own.
         server, embedded = embedded_server_url(workdir / "pg")
     try:
-        rows = asyncio.run(main(args.size, server, workdir, args.import_people))
+        rows = asyncio.run(main(args.size, server, workdir, args.import_people, only))
     finally:
         if embedded is not None:
             embedded.stop()  # type: ignore[attr-defined]

@@ -95,7 +95,7 @@ class InspectionCreate(StrictBody):
     housing_grade: Literal["A", "B", "C", "D"] | None = Field(default=None, description="住房安全等级")
     water: WaterAnswer | None = None
     income: IncomeAnswer | None = None
-    large_expenses: ExpenseAnswer = ExpenseAnswer()
+    large_expenses: ExpenseAnswer = Field(default_factory=ExpenseAnswer)
     risk_events: list[RiskEventAnswer] = Field(default=[], max_length=20)
     note: Note | None = None
 
