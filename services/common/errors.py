@@ -105,6 +105,15 @@ class ValidationFailed(FangpinError):
     def field(cls, loc: list[str | int], msg: str, code: str) -> ValidationFailed:
         return cls(msg, errors=[{"loc": loc, "msg": msg, "code": code}], code=code)
 
+    @classmethod
+    def of_item(cls, exc: Any, loc: list[str | int], detail: str) -> ValidationFailed:
+        """A pydantic ``ValidationError`` of one item of a batch, its errors located under ``loc``."""
+        errors = [
+            {"loc": [*loc, *_json_safe_loc(e["loc"])], "msg": e["msg"], "code": _validation_code(e["type"])}
+            for e in exc.errors(include_url=False, include_context=False, include_input=False)
+        ]
+        return cls(detail, errors=errors)
+
 
 class RateLimited(FangpinError):
     status, code, title = 429, "rate_limited", "Too many requests"

@@ -104,7 +104,7 @@ class AlertSignal(SQLModel, table=True):
     __table_args__ = {"schema": SCHEMA}
 
     id: int | None = Field(
-        default=None, sa_column_kwargs={"autoincrement": True}, primary_key=True, sa_type=BigInteger
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
     )
     alert_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     source: str = column(String(16), nullable=False)

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.cases.repository import CaseRepository
+from services.monitoring.cases.service import record_step
 from services.monitoring.cases.workflow import CaseAction, CaseState
 from services.monitoring.codes import CHINA
-from services.monitoring.models import CaseEvent
 from services.monitoring.thresholds.repository import ThresholdRepository
 
 DEFAULT_EXIT_WAITING_DAYS = 180  # half a year, when no thresholds apply
@@ -70,19 +70,7 @@ async def propose_exits(session: AsyncSession, households: list[uuid.UUID]) -> l
             f"已满{held}天 ≥ 风险消除观察期{waiting}天（{source}）"
         )
         before, case.state, case.version = case.state, CaseState.exit_village.value, case.version + 1
-        actor_id, actor_name, actor_role = SYSTEM_ACTOR
-        session.add(
-            CaseEvent(
-                case_id=case.id,
-                action=CaseAction.propose_exit.value,
-                from_state=before,
-                to_state=case.state,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                actor_role=actor_role,
-                reason=reason,
-            )
-        )
+        record_step(session, case, CaseAction.propose_exit.value, before, SYSTEM_ACTOR, reason)
         proposed.append(case.id)
     await session.flush()
     return proposed

@@ -15,7 +15,6 @@ from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.schemas import CaseDetail, CaseEventRead, CaseOpen, CaseRead, CaseStep
 from services.monitoring.cases.workflow import (
     TRANSITIONS,
-    UNDECIDED_STATES,
     CaseAction,
     CaseState,
     Step,
@@ -26,6 +25,32 @@ from services.monitoring.models import Case, CaseEvent
 from services.monitoring.thresholds.repository import ThresholdRepository
 
 DEFAULT_DECISION_DAYS = 30  # when no thresholds apply: the limit most provinces set
+
+
+Actor = tuple[str, str, str]  # id, name, role as the step records them
+
+
+def actor_of(principal: Principal) -> Actor:
+    return principal.id, principal.name[:100], principal.role.value
+
+
+def record_step(
+    session: AsyncSession, case: Case, action: str, before: str | None, actor: Actor, reason: str | None
+) -> None:
+    """Keep one step of a case: who (a person or the system), which action, from which state, why."""
+    actor_id, actor_name, actor_role = actor
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            action=action,
+            from_state=before,
+            to_state=case.state,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            actor_role=actor_role,
+            reason=reason,
+        )
+    )
 
 
 def today() -> date:
@@ -94,7 +119,7 @@ class CaseService:
             )
             self.session.add(case)
             await self.session.flush()
-            self._event(case, "open", None, principal, None)
+            record_step(self.session, case, "open", None, actor_of(principal), None)
         else:  # the household's open case takes the new risks
             case.risk_codes = sorted(set(case.risk_codes) | {a.risk_code for a in alerts})
             case.version += 1
@@ -134,7 +159,7 @@ class CaseService:
         self._check_body(case, step, body)
         before = case.state
         self._apply(case, step, body)
-        self._event(case, body.action.value, before, principal, body.reason)
+        record_step(self.session, case, body.action.value, before, actor_of(principal), body.reason)
         await self.session.flush()
         return case
 
@@ -189,22 +214,6 @@ class CaseService:
             case.eliminated_on = today()
         case.version += 1
 
-    def _event(
-        self, case: Case, action: str, before: str | None, principal: Principal, reason: str | None
-    ) -> None:
-        self.session.add(
-            CaseEvent(
-                case_id=case.id,
-                action=action,
-                from_state=before,
-                to_state=case.state,
-                actor_id=principal.id,
-                actor_name=principal.name[:100],
-                actor_role=principal.role.value,
-                reason=reason,
-            )
-        )
-
     async def _due_on(self, area_code: str, first_alert_at: datetime) -> date:
         raised = first_alert_at.astimezone(CHINA)
         thresholds = await ThresholdRepository(self.session).in_force(area_code, raised.year)
@@ -222,7 +231,3 @@ class CaseService:
         if case is None:
             raise NotFound(f"No case {case_id}", code="case_not_found")
         return case
-
-
-def is_overdue(case: Case) -> bool:
-    return case.state in UNDECIDED_STATES and case.decision_due_on < today()

@@ -84,14 +84,6 @@ class _Accepted:
     threshold: Thresholds | None = None
 
 
-def _invalid(exc: ValidationError, index: int) -> ValidationFailed:
-    errors = [
-        {"loc": ["body", "items", index, *e["loc"]], "msg": e["msg"], "code": e["type"]}
-        for e in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
-    return ValidationFailed(f"Item {index} is not a valid inspection", errors=errors)
-
-
 class InspectionIntake:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -149,7 +141,9 @@ class InspectionIntake:
             try:
                 item = InspectionCreate.model_validate(raw)
             except ValidationError as exc:
-                raise _invalid(exc, index) from exc
+                raise ValidationFailed.of_item(
+                    exc, ["body", "items", index], f"Item {index} is not a valid inspection"
+                ) from exc
         if not is_village(item.area_code):
             raise ValidationFailed.field(
                 [*_where(raw, index), "area_code"],

@@ -50,11 +50,9 @@ def _check(kind: FeedKind, raw: dict[str, Any], index: int) -> PartnerRecordIn:
     try:
         record = PartnerRecordIn.model_validate(raw)
     except ValidationError as exc:
-        errors = [
-            {"loc": ["body", "records", index, *e["loc"]], "msg": e["msg"], "code": e["type"]}
-            for e in exc.errors(include_url=False, include_context=False, include_input=False)
-        ]
-        raise ValidationFailed(f"Record {index} is not valid", errors=errors) from exc
+        raise ValidationFailed.of_item(
+            exc, ["body", "records", index], f"Record {index} is not valid"
+        ) from exc
     for name in REQUIRED[kind]:
         if getattr(record, name) is None:
             raise ValidationFailed.field(
