@@ -54,6 +54,9 @@ class Permission(StrEnum):
     cases_county = "cases:county"
     measures_write = "measures:write"  # plan and record assistance measures
     partner_feeds_push = "partner_feeds:push"  # bureau records matched to households by ID number
+    employment_read = "employment:read"  # employment records, posts, training
+    employment_write = "employment:write"  # record work status; assign posts; enrol in training
+    posts_manage = "posts:manage"  # set up public-welfare posts and training courses
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -68,6 +71,8 @@ _FIELD_WORK = {
     Permission.inspections_write,
     Permission.alerts_handle,
     Permission.measures_write,
+    Permission.employment_read,
+    Permission.employment_write,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
@@ -84,6 +89,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cadres_manage,
             Permission.imports_run,
             Permission.thresholds_manage,
+            Permission.posts_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,
@@ -96,12 +102,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     # Bureau systems push feeds and read aggregates; no personal data.
-    Role.bureau_partner: frozenset({Permission.areas_read, Permission.partner_feeds_push}),
+    # 人社 systems also push employment records.
+    Role.bureau_partner: frozenset(
+        {Permission.areas_read, Permission.partner_feeds_push, Permission.employment_write}
+    ),
     Role.auditor: frozenset(
         {
             Permission.areas_read,
             Permission.households_read,
             Permission.monitoring_read,
+            Permission.employment_read,
             Permission.audit_read,
             Permission.system_status,
         }

@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import ValidationFailed
+from services.common.events.window import Position, read_window
 from services.common.pagination import decode_cursor, encode_cursor
+from services.registry.changes import CHANGE_LOG, EVENT_COLUMNS
 from services.registry.events.schemas import EventType, RegistryEvent, RegistryEvents
-from services.registry.sync.window import EVENT_COLUMNS, Position, read_window
 
 HEALTH_FIELDS = {"health", "disability_grade"}
 
@@ -46,7 +47,7 @@ async def read_events(
         raise ValidationFailed.field(
             ["query", "cursor"], "The cursor is not one this API issued for your area", "bad_cursor"
         ) from exc
-    rows, position, has_more = await read_window(session, scope, position, limit, EVENT_COLUMNS)
+    rows, position, has_more = await read_window(session, CHANGE_LOG, scope, position, limit, EVENT_COLUMNS)
     items = [
         RegistryEvent(
             id=row.id,

@@ -1,5 +1,6 @@
 """What other services ask the registry on their caller's behalf: which household an ID number
-belongs to (partner feeds) and which cadre is paired with which household (visit compliance).
+belongs to (partner feeds, 人社 employment records), where a person lives (employment), and which
+cadre is paired with which household (visit compliance).
 
 Internal: the gateway does not route /internal paths, so only a service holding the caller's token
 (made by the gateway for both services) reaches them, and the caller's own role and scope apply.
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
@@ -38,6 +39,8 @@ class Resolved(BaseModel):
     person_id: uuid.UUID
     household_id: uuid.UUID
     area_code: str
+    household_category: str
+    alive: bool
 
 
 class ResolveResult(BaseModel):
@@ -56,18 +59,46 @@ async def resolve_people(
             indexes.append(None)
     wanted = [i for i in indexes if i is not None]
     rows = await session.execute(
-        select(Person.national_id_index, Person.id, Person.household_id, Person.area_code).where(
+        _facts(Person.national_id_index).where(
             Person.national_id_index.in_(wanted),  # type: ignore[attr-defined]
             Person.deleted_at.is_(None),  # type: ignore[union-attr]
             Person.deceased_on.is_(None),  # type: ignore[union-attr]
             in_scope(Person.area_code, principal.scope_prefix),
         )
     )
-    found = {
-        r.national_id_index: Resolved(person_id=r.id, household_id=r.household_id, area_code=r.area_code)
-        for r in rows
-    }
+    found = {r.national_id_index: Resolved.model_validate(r, from_attributes=True) for r in rows}
     return ResolveResult(matches=[found.get(i) if i is not None else None for i in indexes])
+
+
+def _facts(*extra: Any) -> Select[Any]:
+    return select(
+        *extra,
+        Person.id.label("person_id"),  # type: ignore[attr-defined]
+        Person.household_id,
+        Person.area_code,
+        Household.category.label("household_category"),  # type: ignore[attr-defined]
+        Person.deceased_on.is_(None).label("alive"),  # type: ignore[union-attr]
+    ).join(Household, Household.id == Person.household_id)
+
+
+class LookupRequest(BaseModel):
+    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class LookupResult(BaseModel):
+    people: list[Resolved] = Field(description="Those of the ids asked that are registered in scope")
+
+
+@router.post("/people/lookup", response_model=LookupResult)
+async def look_up_people(body: LookupRequest, principal: Reader, session: ReadSessionDep) -> LookupResult:
+    rows = await session.execute(
+        _facts().where(
+            Person.id.in_(body.person_ids),  # type: ignore[attr-defined]
+            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+            in_scope(Person.area_code, principal.scope_prefix),
+        )
+    )
+    return LookupResult(people=[Resolved.model_validate(r, from_attributes=True) for r in rows])
 
 
 class PairingsRequest(BaseModel):

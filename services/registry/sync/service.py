@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, ValidationFailed
+from services.common.events.window import Position, finished_below, read_window
 from services.common.pagination import bad_cursor, decode_cursor, encode_cursor
+from services.registry.changes import CHANGE_LOG, ENTITY_COLUMNS
 from services.registry.households.views import Presenter, summary
 from services.registry.models import Household, Person
 from services.registry.national_id import IdVault
 from services.registry.sync import repository as sql
 from services.registry.sync.schemas import SyncChanges, Tombstone, TombstoneReason
-from services.registry.sync.window import Position, finished_below, read_window
 
 FULL, DELTA = "full", "delta"
 
@@ -102,7 +103,9 @@ class SyncService:
 
     async def _delta(self, cursor: SyncCursor, limit: int) -> SyncChanges:
         scope = self.principal.scope_prefix
-        rows, position, has_more = await read_window(self.session, scope, cursor.position, limit)
+        rows, position, has_more = await read_window(
+            self.session, CHANGE_LOG, scope, cursor.position, limit, ENTITY_COLUMNS
+        )
         next_cursor = SyncCursor(scope, DELTA, position)
         household_ids = list(dict.fromkeys(r.entity_id for r in rows if r.entity_type == "household"))
         person_ids = list(dict.fromkeys(r.entity_id for r in rows if r.entity_type == "person"))

@@ -1,6 +1,7 @@
-"""Reading the change log window by window, for the phones' sync feed and the event feed alike.
+"""Reading a change log or outbox window by window: the phones' sync feed, event feeds, the relay.
 
-Changes are ordered by transaction id (xid8). A window ends at the oldest transaction still running
+Any table with ``id``, ``xid xid8 DEFAULT pg_current_xact_id()`` and ``area_code`` columns can be read
+this way. Rows are ordered by transaction id. A window ends at the oldest transaction still running
 when it is read, so a change that commits late can never fall behind a position already handed out.
 """
 
@@ -15,17 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 WINDOW_SQL = """
 SELECT xid::text::bigint AS xid, id, {columns}
-FROM registry.record_changes
+FROM {table}
 WHERE xid >= CAST(:low AS text)::xid8 AND xid < CAST(:high AS text)::xid8
-  AND (area_code LIKE :pattern OR old_area_code LIKE :pattern)
+  AND ({area_filter})
   AND (xid, id) > (CAST(:after_xid AS text)::xid8, :after_id)
 ORDER BY xid, id
 LIMIT :limit
 """
-ENTITY_COLUMNS = "entity_type, entity_id"
-EVENT_COLUMNS = ", ".join(
-    ("entity_type", "entity_id", "action", "area_code", "old_area_code", "version", "changes", "occurred_at")
-)
 
 
 @dataclass(frozen=True)
@@ -56,15 +53,28 @@ async def finished_below(session: AsyncSession) -> int:
     return int(value)
 
 
+@dataclass(frozen=True)
+class Log:
+    """A table read window by window; ``area_filter`` decides which rows touch a scope (``:pattern``)."""
+
+    table: str
+    area_filter: str = "area_code LIKE :pattern"
+
+
 async def read_window(
-    session: AsyncSession, scope_prefix: str, position: Position, limit: int, columns: str = ENTITY_COLUMNS
+    session: AsyncSession,
+    log: Log,
+    scope_prefix: str,
+    position: Position,
+    limit: int,
+    columns: str,
 ) -> tuple[Sequence[Row], Position, bool]:
-    """The next changes touching the scope, the position after them, and whether more are ready now."""
+    """The next rows touching the scope, the position after them, and whether more are ready now."""
     high = await finished_below(session)
     after_xid, after_id = position.after or (0, 0)
     rows = (
         await session.execute(
-            text(WINDOW_SQL.format(columns=columns)),
+            text(WINDOW_SQL.format(columns=columns, table=log.table, area_filter=log.area_filter)),
             {
                 "low": str(position.low),
                 "high": str(high),
