@@ -218,6 +218,7 @@ def cmd_keys(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
         ("FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY", private),
         ("FANGPIN_GATEWAY_TOKEN_SECRET", secrets.token_urlsafe(48)),
         ("FANGPIN_REGISTRY_NATIONAL_ID_KEY", new_national_id_key()),
+        ("FANGPIN_SERVICE_TOKEN_SECRET", secrets.token_urlsafe(48)),
     ):
         print(f"export {name}='{value.strip()}'")
     return 0

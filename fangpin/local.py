@@ -39,6 +39,8 @@ class LocalRuntime:
             overrides.setdefault("migration_database_url", owner_url)
         # Keys come from the data directory only for the settings left unset (made there on first use).
         wanted = {"internal_token_public_key": "internal_public"}
+        if part.name != "gateway":
+            wanted["service_token_secret"] = "service_token_secret"
         if part.name == "registry":
             wanted["national_id_key"] = "national_id_key"
         if part.name == "gateway":
@@ -71,13 +73,14 @@ class LocalRuntime:
                 directory,
             )
             _generate_keys(directory)
-        # A data directory from an older version lacks the ID key: add it once, never replace it.
-        id_key = directory / KEY_FILES["national_id_key"]
-        if not id_key.exists():
-            try:
-                _write_private(id_key, new_national_id_key(), exclusive=True)
-            except FileExistsError:
-                pass
+        # A data directory from an older version lacks later keys: add each once, never replace it.
+        for name, make in (("national_id_key", new_national_id_key), ("service_token_secret", new_secret)):
+            path = directory / KEY_FILES[name]
+            if not path.exists():
+                try:
+                    _write_private(path, make(), exclusive=True)
+                except FileExistsError:
+                    pass
         return {name: (directory / filename).read_text() for name, filename in KEY_FILES.items()}
 
     def close(self) -> None:
@@ -90,6 +93,7 @@ KEY_FILES = {
     "internal_public": "internal-token.pub.pem",
     "token_secret": "access-token.secret",
     "national_id_key": "national-id.key",
+    "service_token_secret": "service-token.secret",
 }
 
 
@@ -102,12 +106,17 @@ def _generate_keys(directory: Path) -> None:
     private, public = generate_keypair()
     for name, content in (("internal_private", private), ("internal_public", public)):
         _write_private(staging / KEY_FILES[name], content)
-    _write_private(staging / KEY_FILES["token_secret"], secrets.token_urlsafe(48))
+    _write_private(staging / KEY_FILES["token_secret"], new_secret())
     _write_private(staging / KEY_FILES["national_id_key"], new_national_id_key())
+    _write_private(staging / KEY_FILES["service_token_secret"], new_secret())
     try:
         staging.rename(directory)
     except OSError:
         shutil.rmtree(staging)  # another part made them first; use theirs
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(48)
 
 
 def new_national_id_key() -> str:

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from fangpin.parts import SERVICE_PARTS
 from gateway.settings import GatewaySettings
 from services.common.settings import RuntimeSettings, ServiceSettings
 from tests.support.processes import PartProcess, free_port, wait_ready
+from tests.support.registry import member
 from tests.support.system import Database, Keys
 
 pytestmark = pytest.mark.processes
@@ -67,6 +69,7 @@ def filled_in_env_file(tmp_path: Path, keys: Keys) -> Path:
         "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
         "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
         "FANGPIN_REGISTRY_NATIONAL_ID_KEY": keys.national_id_key,
+        "FANGPIN_SERVICE_TOKEN_SECRET": keys.service_token_secret,
     }
     lines = []
     for line in ENV_EXAMPLE.read_text().splitlines():
@@ -214,6 +217,34 @@ def smoke_flow_through_the_gateway(local_compose: LocalCompose) -> None:
         feed = client.post("/api/v1/partner-feeds/death/batch", json={"records": [record]})
         assert feed.status_code == 200, feed.text
         assert feed.json()["items"][0]["status"] == "unknown_id"
+        registry_events_reach_monitoring(client)
+
+
+def registry_events_reach_monitoring(client: httpx.Client) -> None:
+    """The registry's relay delivers to monitoring over HTTP with the service secret (compose's URLs)."""
+    for code, name in (
+        ("610900000000", "安康市"),
+        ("610924000000", "紫阳县"),
+        ("610924105000", "蒿坪镇"),
+        ("610924105201", "黄金村"),
+    ):
+        assert client.post("/api/v1/areas", json={"code": code, "name": name}).status_code == 201
+    members = [member("head", name="王建国"), member("child", name="王小明")]
+    household = client.post(
+        "/api/v1/households", json={"number": "S0001", "area_code": "610924105201", "members": members}
+    )
+    assert household.status_code == 201, household.text
+    child = next(m for m in household.json()["members"] if m["relation"] == "child")
+    ill = client.patch(f"/api/v1/people/{child['id']}", json={"base_version": 1, "health": "serious"})
+    assert ill.status_code == 200, ill.text
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        alerts = client.get("/api/v1/alerts", params={"risk_code": "illness"}).json()["items"]
+        if alerts:
+            assert alerts[0]["household_id"] == household.json()["id"]
+            return
+        time.sleep(0.3)
+    raise AssertionError("the illness never reached monitoring as an alert")
 
 
 def setting_names() -> list[set[str]]:

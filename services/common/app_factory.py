@@ -15,6 +15,7 @@ from services.common.audit.table import audit_table
 from services.common.auth import InternalTokenVerifier, current_principal
 from services.common.database import Database, create_engine
 from services.common.errors import install_error_handlers
+from services.common.events.tokens import ServiceTokens
 from services.common.health import health_router
 from services.common.metrics import metrics_router
 from services.common.middleware import (
@@ -41,6 +42,7 @@ def create_part_app(
     description: str,
     routers: Sequence[APIRouter],
     migrations: Migrations | None,
+    service_routers: Sequence[APIRouter] = (),
     on_startup: Sequence[StartupHook] = (),
     on_shutdown: Sequence[StartupHook] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
@@ -48,7 +50,8 @@ def create_part_app(
     gateway_verified: bool = True,
 ) -> FastAPI:
     """``gateway_verified``: every route of ``routers`` requires the gateway's internal token (services);
-    the gateway itself passes False and authenticates its callers on its own."""
+    the gateway itself passes False and authenticates its callers on its own. ``service_routers`` serve
+    other services only (event deliveries) and check the service token themselves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,6 +89,13 @@ def create_part_app(
         app.state.token_verifier = InternalTokenVerifier(settings.internal_token_public_key, audience=part)
     for router in routers:
         app.include_router(router, dependencies=guard)
+    if settings.service_token_secret:
+        try:
+            app.state.service_tokens = ServiceTokens(settings.service_token_secret, part)
+        except ValueError as exc:
+            raise ConfigurationError(f"{part}: FANGPIN_SERVICE_TOKEN_SECRET: {exc}") from exc
+    for router in service_routers:
+        app.include_router(router)
     if migrations is not None:
         app.state.audit_store = AuditStore(audit_table(migrations.schema), chain=part)
         if gateway_verified:

@@ -16,6 +16,19 @@ REQUEST_LATENCY = Histogram(
 )
 DB_POOL_CHECKED_OUT = Gauge("fangpin_db_pool_checked_out", "Database connections in use", ["part"])
 DB_POOL_SIZE = Gauge("fangpin_db_pool_size", "Database connections open", ["part"])
+EVENTS_DELIVERED = Counter(
+    "fangpin_events_delivered_total", "Events the relay delivered", ["source", "subscriber"]
+)
+EVENT_DELIVERY_FAILURES = Counter(
+    "fangpin_event_delivery_failures_total",
+    "Deliveries that failed and will be retried",
+    ["source", "subscriber"],
+)
+EVENT_BACKLOG_AGE = Gauge(
+    "fangpin_event_backlog_age_seconds",
+    "Age of the oldest event not yet delivered (0: nothing waiting)",
+    ["source", "subscriber"],
+)
 UPSTREAM_ERRORS = Counter(
     "fangpin_gateway_upstream_errors_total", "Gateway calls to a service that failed", ["service", "kind"]
 )

@@ -75,3 +75,12 @@ class ServiceSettings(PartSettings):
     internal_token_public_key: str | None = Field(
         default=None, description="PEM Ed25519 public key that verifies the gateway's internal tokens"
     )
+    service_token_secret: str | None = Field(
+        default=None,
+        description="Secret the services share to prove to each other which service delivers events",
+    )
+    event_relay_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often the event relay looks for undelivered events; 0 = no relay in this process",
+    )

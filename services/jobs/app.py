@@ -7,11 +7,35 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.migrations import Migrations
+from services.common.peers import open_peer
 from services.jobs.models import SCHEMA
 from services.jobs.settings import JobsSettings
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+
+
+async def open_peers(app: FastAPI) -> None:
+    app.state.registry_peer = open_peer(app, "registry", app.state.settings.registry_url)
+
+
+async def close_peers(app: FastAPI) -> None:
+    if (peer := getattr(app.state, "registry_peer", None)) is not None:
+        await peer.aclose()
+
+
+# Monitoring re-evaluates a household when one of its people comes home or loses work.
+MONITORING_WANTS = frozenset({"employment.returned_home", "employment.job_lost"})
+
+
+async def start_events(app: FastAPI) -> None:
+    await start_relay(
+        app,
+        OutboxSource(name="jobs", schema=SCHEMA),
+        wanted={"monitoring": MONITORING_WANTS},
+        urls={"monitoring": app.state.settings.monitoring_url},
+    )
 
 
 def create_app(settings: JobsSettings | None = None) -> FastAPI:
@@ -22,4 +46,6 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         description="Employment records, coming home, public-welfare posts and training.",
         routers=[],
         migrations=MIGRATIONS,
+        on_startup=[open_peers, start_events],
+        on_shutdown=[close_peers, stop_relay],
     )

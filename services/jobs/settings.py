@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -10,3 +11,14 @@ from services.common.settings import ServiceSettings
 class JobsSettings(ServiceSettings):
     part = "jobs"
     model_config = SettingsConfigDict(env_prefix="FANGPIN_JOBS_", extra="ignore")
+
+    registry_url: str | None = Field(
+        default=None,
+        description="Base URL of the registry, which says where a person lives "
+        "(unset: the registry served in this process)",
+    )
+    monitoring_url: str | None = Field(
+        default=None,
+        description="Base URL of monitoring, to which jobs delivers coming-home and job-loss events "
+        "(unset: the monitoring served in this process)",
+    )

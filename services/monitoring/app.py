@@ -11,6 +11,7 @@ from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.monitoring.alerts.router import router as alerts_router
 from services.monitoring.cases.router import router as cases_router
+from services.monitoring.events.router import router as events_router
 from services.monitoring.inspections.router import router as inspections_router
 from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
@@ -47,6 +48,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             visits_router,
         ],
         migrations=MIGRATIONS,
+        service_routers=[events_router],
         on_startup=[open_peers],
         on_shutdown=[close_peers],
     )

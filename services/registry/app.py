@@ -7,10 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.events.wiring import start_relay, stop_relay
 from services.common.migrations import Migrations
 from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
+from services.registry.events.relay import MONITORING_WANTS, RegistryEventSource
 from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
 from services.registry.imports.jobs import ImportRunner
@@ -39,6 +41,15 @@ async def stop_imports(app: FastAPI) -> None:
         await runner.stop()
 
 
+async def start_events(app: FastAPI) -> None:
+    await start_relay(
+        app,
+        RegistryEventSource(),
+        wanted={"monitoring": MONITORING_WANTS},
+        urls={"monitoring": app.state.settings.monitoring_url},
+    )
+
+
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     app = create_part_app(
@@ -59,8 +70,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             internal_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[start_imports],
-        on_shutdown=[stop_imports],
+        on_startup=[start_imports, start_events],
+        on_shutdown=[stop_imports, stop_relay],
     )
     # Without the key the registry still serves areas; person endpoints answer 503 and say why.
     app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None

@@ -17,3 +17,8 @@ class RegistrySettings(ServiceSettings):
         description="Base64 of 32 random bytes: encrypts national ID numbers at rest and keys their "
         "lookup index. Keep it secret and never change it on a populated database.",
     )
+    monitoring_url: str | None = Field(
+        default=None,
+        description="Base URL of monitoring, to which the registry delivers the events it subscribes to "
+        "(unset: the monitoring served in this process)",
+    )

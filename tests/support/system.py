@@ -24,12 +24,17 @@ class Keys:
     internal_public: str
     token_secret: str
     national_id_key: str
+    service_token_secret: str
 
     @classmethod
     def generate(cls) -> Keys:
         private, public = generate_keypair()
         return cls(
-            private, public, secrets.token_urlsafe(48), base64.b64encode(secrets.token_bytes(32)).decode()
+            private,
+            public,
+            secrets.token_urlsafe(48),
+            base64.b64encode(secrets.token_bytes(32)).decode(),
+            secrets.token_urlsafe(48),
         )
 
 
@@ -50,6 +55,8 @@ def service_settings(part: str, database: Database, keys: Keys, **overrides: Any
         migration_database_url=database.owner_url,
         migrate_on_start=False,
         internal_token_public_key=keys.internal_public,
+        service_token_secret=keys.service_token_secret,
+        event_relay_interval_s=0,  # tests deliver events when they choose (app.state.event_relay)
         **({"national_id_key": keys.national_id_key} if part == "registry" else {}),
         **overrides,
     )
@@ -120,5 +127,6 @@ def process_env(database: Database, keys: Keys, **extra: str) -> dict[str, str]:
         "FANGPIN_INTERNAL_TOKEN_PUBLIC_KEY": keys.internal_public,
         "FANGPIN_INTERNAL_TOKEN_PRIVATE_KEY": keys.internal_private,
         "FANGPIN_GATEWAY_TOKEN_SECRET": keys.token_secret,
+        "FANGPIN_SERVICE_TOKEN_SECRET": keys.service_token_secret,
         **extra,
     }

@@ -1,0 +1,50 @@
+"""The registry's events for other services' relay: the change log, typed as in the event feed.
+
+Monitoring takes a member's health turning to serious illness or disability as a risk signal
+(因病/因残), so those events carry the person's household.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Row
+
+from services.common.events.relay import OutgoingEvent
+from services.registry.changes import CHANGE_LOG, EVENT_COLUMNS
+from services.registry.events.schemas import EventType
+from services.registry.events.service import event_types
+
+# The household a person is in when the relay reads the change (normally seconds after it).
+HOUSEHOLD_COLUMN = (
+    "CASE WHEN entity_type = 'household' THEN entity_id "
+    "ELSE (SELECT p.household_id FROM registry.people p WHERE p.id = entity_id) END AS household_id"
+)
+MONITORING_WANTS = frozenset({EventType.person_health_changed.value})
+
+
+class RegistryEventSource:
+    name = "registry"
+    schema = "registry"
+    log = CHANGE_LOG
+    columns = f"{EVENT_COLUMNS}, {HOUSEHOLD_COLUMN}"
+
+    def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]:
+        return [
+            OutgoingEvent(
+                id=f"{row.id}:{kind.value}",  # one change can be several events
+                type=kind.value,
+                area_code=row.area_code,
+                occurred_at=row.occurred_at.isoformat(),
+                subject_id=str(row.household_id) if row.household_id else None,
+                payload={
+                    "entity_type": row.entity_type,
+                    "entity_id": str(row.entity_id),
+                    "household_id": str(row.household_id) if row.household_id else None,
+                    "version": row.version,
+                    "changes": row.changes,
+                },
+            )
+            for row in rows
+            for kind in event_types(row)
+        ]
