@@ -20,6 +20,7 @@ from tests.support.registry import fresh_number, make_household, member, nationa
 from tests.support.system import Database
 
 _days = itertools.count()
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
 
 def next_day() -> str:
@@ -305,6 +306,33 @@ TARGETED = {
                 "record",
                 200,
                 "inspection_not_found",
+                None,
+            ),
+            "photo_put": (
+                "PUT",
+                "/api/v1/inspections/{inspection}/photos/{new_photo}",
+                Permission.inspections_write,
+                "record",
+                201,
+                "inspection_not_found",
+                None,
+            ),
+            "photo_list": (
+                "GET",
+                "/api/v1/inspections/{inspection}/photos",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "inspection_not_found",
+                None,
+            ),
+            "photo_get": (
+                "GET",
+                "/api/v1/inspections/{inspection}/photos/{photo}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "photo_not_found",
                 None,
             ),
             "alert_get": (
@@ -594,6 +622,13 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     assert pairing.status_code == 201, pairing.text
     visit = inspection(household["id"], area_code=village, wages=1000)
     assert (await admin.post("/api/v1/inspections", json=visit)).status_code == 201
+    photo = str(uuid.uuid4())
+    uploaded = await admin.put(
+        f"/api/v1/inspections/{visit['id']}/photos/{photo}",
+        content=JPEG,
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
     alert = (await admin.get("/api/v1/alerts", params={"household_id": household["id"]})).json()["items"][0]
     # Another household's alert for opening cases; an enrolled case (seeded) for its measures and steps.
     second = await make_household(admin, village, members=1)
@@ -615,6 +650,7 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "second_person": second["head_person_id"],
         "fresh_alert": fresh["id"],
         "inspection": visit["id"],
+        "photo": photo,
         "alert": alert["id"],
         "household": household["id"],
         "person": household["head_person_id"],
@@ -629,7 +665,9 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
 def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, str, dict | None]:
     endpoint, code = TARGETED[name], TARGETS[label]
     records = world.records[label]
-    url = endpoint.path.format(area=code, user=world.users[label], key=world.keys[label], **records)
+    url = endpoint.path.format(
+        area=code, user=world.users[label], key=world.keys[label], new_photo=uuid.uuid4(), **records
+    )
     village = records["village"]
     bodies = {
         "area_create": {"code": code, "name": AREAS[code]},
@@ -713,7 +751,13 @@ async def test_each_role_gets_exactly_what_the_rule_allows(
         for label in TARGETS:
             method, url, body = request_for(world, role, name, label)
             extra = {"If-Match": '"99"'} if name == "person_delete" else {}
-            got = outcome(await client.request(method, url, json=body, headers=headers | extra))
+            if name == "photo_put":  # a photo's body is its bytes
+                sent = client.request(
+                    method, url, content=JPEG, headers=headers | {"Content-Type": "image/jpeg"}
+                )
+            else:
+                sent = client.request(method, url, json=body, headers=headers | extra)
+            got = outcome(await sent)
             want = expected(role, name, target_of(name, label))
             if got != want:
                 wrong.append(f"{method} {url} [{label}]: expected {want}, got {got}")

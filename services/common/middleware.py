@@ -143,9 +143,17 @@ class BodySizeLimitMiddleware:
 
 
 class ContentTypeMiddleware:
-    """415 for a body whose Content-Type the API does not read (JSON, forms and uploads only)."""
+    """415 for a body whose Content-Type the API does not read (JSON, forms, uploads and photos only)."""
 
-    ACCEPTED = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded", "text/csv")
+    ACCEPTED = (
+        "application/json",
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+        "text/csv",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+    )
     ACCEPTED_SUFFIXES = ("+json",)
 
     def __init__(self, app: ASGIApp) -> None:

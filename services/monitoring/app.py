@@ -16,6 +16,7 @@ from services.monitoring.inspections.router import router as inspections_router
 from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
+from services.monitoring.photos.router import router as photos_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
@@ -41,6 +42,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         routers=[
             thresholds_router,
             inspections_router,
+            photos_router,
             alerts_router,
             cases_router,
             measures_router,

@@ -74,6 +74,23 @@ class Inspection(SQLModel, table=True):
     received_at: datetime = timestamp()
 
 
+class InspectionPhoto(SQLModel, table=True):
+    """A photo taken on a visit (the house, a water source, a document), as the phone sent it."""
+
+    __tablename__ = "inspection_photos"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()  # the phone's UUID: a retried upload is recognised
+    inspection_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    content_type: str = column(String(16), nullable=False)
+    size_bytes: int = column(Integer, nullable=False)
+    content_sha256: bytes = column(LargeBinary, nullable=False)
+    data: bytes = column(LargeBinary, nullable=False)
+    uploaded_by: str = column(String(64), nullable=False)
+    uploaded_at: datetime = timestamp()
+
+
 class Alert(SQLModel, table=True):
     """A household at risk for one reason (预警); repeats of the same risk attach to the live alert."""
 

@@ -17,3 +17,9 @@ class MonitoringSettings(ServiceSettings):
         description="Base URL of the registry, which partner feeds match ID numbers against "
         "(unset: the registry served in this process)",
     )
+    photo_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest inspection photo, in bytes (phones send compressed JPEG, PNG or WebP)",
+    )
+    photos_per_inspection: int = Field(default=9, ge=1, le=100, description="Photos one inspection may carry")
