@@ -21,7 +21,7 @@ from tests.support.database import (
     migrate_all,
     with_database,
 )
-from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.processes import PartProcess, start_system
 from tests.support.system import NO_RATE_LIMITS, Database, Keys, process_env
 
 ADMIN, PASSWORD = "bench-admin", "bench password 0001"
@@ -51,14 +51,7 @@ class BenchEnvironment:
         env = process_env(database, keys, FANGPIN_LOG_LEVEL="WARNING", **NO_RATE_LIMITS)
         parts: dict[str, PartProcess] = {}
         try:
-            for name in ("registry", "monitoring", "jobs"):
-                parts[name] = start_part(name, env, workdir, "--no-migrate")
-            urls = {
-                f"FANGPIN_GATEWAY_{n.upper()}_URL": parts[n].url for n in ("registry", "monitoring", "jobs")
-            }
-            parts["gateway"] = start_part("gateway", env | urls, workdir, "--no-migrate")
-            for part in parts.values():
-                wait_ready(part)
+            parts = start_system(env, workdir)
             environment = cls(database, keys, parts)
             environment.admin_headers = _admin_headers(environment.gateway, env)
             yield environment

@@ -16,6 +16,7 @@ import httpx
 from bench.environment import BenchEnvironment
 from bench.report import Row
 from tests.support.database import libpq_url
+from tests.support.registry import seed_households
 
 CHAIN = [
     ("610000000000", "陕西省"),
@@ -28,10 +29,9 @@ VILLAGES = [(f"610924199{n:03d}", f"村{n}") for n in range(201, 211)]
 BATCH, CLIENTS = 500, 4
 
 
-def visits(count: int, seed: int = 2025) -> list[dict]:
+def visits(count: int, households: list[tuple[str, str]], seed: int = 2025) -> list[dict]:
     """Realistic visits: most households fine, some poor, some with a dropout or an uninsured member."""
     rng = random.Random(seed)
-    households = [(uuid.UUID(int=rng.getrandbits(128)), rng.choice(VILLAGES)[0]) for _ in range(count // 3)]
     out = []
     for _ in range(count):
         household, village = rng.choice(households)
@@ -101,12 +101,21 @@ async def _copy_baseline(env: BenchEnvironment, items: list[dict]) -> float:
         await conn.close()
 
 
+async def registered_households(env: BenchEnvironment, count: int) -> list[tuple[str, str]]:
+    """The households visited (a third as many as visits), registered before the clock starts."""
+    per_village = max(1, count // len(VILLAGES))
+    households = []
+    for code, _ in VILLAGES:
+        households += [(h, code) for h in await seed_households(env.database.owner_url, code, per_village)]
+    return households
+
+
 async def inspection_ingest(env: BenchEnvironment, count: int) -> list[Row]:
-    items = visits(count)
-    batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
     async with httpx.AsyncClient(base_url=env.gateway, headers=env.admin_headers, timeout=120) as client:
         for code, name in [*CHAIN, *VILLAGES]:
             (await client.post("/api/v1/areas", json={"code": code, "name": name})).raise_for_status()
+        items = visits(count, await registered_households(env, count // 3))
+        batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
         line = {"area_code": "610924000000", "year": 2025, "income_line": 7000, "large_expense_line": 20000}
         (await client.post("/api/v1/thresholds", json=line)).raise_for_status()
         queue = iter(batches)

@@ -34,6 +34,7 @@ ROUTES: dict[str, str] = {
 # the gateway makes names both, so the second service accepts it. Never routed from outside: /internal.
 ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "partner-feeds": ("registry",),  # records matched to households by ID number
+    "inspections": ("registry",),  # the visited household must be registered in the caller's area
     "visits": ("registry",),  # the cadres' pairings with households
 }
 

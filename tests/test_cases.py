@@ -11,7 +11,7 @@ import httpx
 
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection, set_thresholds
-from tests.support.registry import HUANGJIN, TOWN, make_areas
+from tests.support.registry import HUANGJIN, TOWN, make_areas, seed_households
 from tests.support.system import Database
 
 
@@ -44,12 +44,12 @@ async def test_alert_to_enrolment_to_exit_through_the_api(
     village = await user_headers("cadre", "village_cadre", HUANGJIN)
     town = await user_headers("town", "town_reviewer", TOWN)
     county = await user_headers("county", "county_admin", "610924000000")
-    household = uuid.uuid4()
+    [household] = await seed_households(clean_database.owner_url)
     poor = inspection(household, wages=8000, visited_at="2025-03-01T10:00:00+08:00")
     assert (await admin.post("/api/v1/inspections", json=poor, headers=village)).status_code == 201
-    [alert] = (
-        await admin.get("/api/v1/alerts", params={"household_id": str(household)}, headers=village)
-    ).json()["items"]
+    [alert] = (await admin.get("/api/v1/alerts", params={"household_id": household}, headers=village)).json()[
+        "items"
+    ]
 
     opened = await admin.post("/api/v1/cases", json={"alert_ids": [alert["id"]]}, headers=village)
     assert opened.status_code == 201, opened.text
@@ -149,11 +149,16 @@ async def test_alert_to_enrolment_to_exit_through_the_api(
     assert history[2]["reason"] == "邻居称其有经营收入"
 
 
-async def test_cases_past_the_time_limit_are_listed(admin: httpx.AsyncClient, user_headers) -> None:  # noqa: ANN001
+async def test_cases_past_the_time_limit_are_listed(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+    clean_database: Database,
+) -> None:
     await make_areas(admin)
     await set_thresholds(admin, 2025, alert_decision_days=10)
     village = await user_headers("cadre", "village_cadre", HUANGJIN)
-    visit = inspection(wages=1000, visited_at="2025-01-05T10:00:00+08:00")
+    [household] = await seed_households(clean_database.owner_url)
+    visit = inspection(household, wages=1000, visited_at="2025-01-05T10:00:00+08:00")
     await admin.post("/api/v1/inspections", json=visit, headers=village)
     [alert] = (await admin.get("/api/v1/alerts", headers=village)).json()["items"]
     case = (await admin.post("/api/v1/cases", json={"alert_ids": [alert["id"]]}, headers=village)).json()
@@ -171,7 +176,8 @@ async def test_one_person_never_approves_what_they_passed_on(
     await set_thresholds(admin, 2025)
     county = await user_headers("county", "county_admin", "610924000000")
     other = await user_headers("county2", "county_admin", "610924000000")
-    await admin.post("/api/v1/inspections", json=inspection(wages=1000), headers=county)
+    [household] = await seed_households(clean_database.owner_url)
+    await admin.post("/api/v1/inspections", json=inspection(household, wages=1000), headers=county)
     [alert] = (await admin.get("/api/v1/alerts", headers=county)).json()["items"]
     case = (await admin.post("/api/v1/cases", json={"alert_ids": [alert["id"]]}, headers=county)).json()
     case = (await step(admin, case, county, "start_notice", notice_ends_on=date.today().isoformat())).json()

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from fangpin.embedded import EmbeddedPostgres
 from tests.support.auth import ROOT_ADMIN
-from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.system import NO_RATE_LIMITS, Database, Keys, asgi_client, process_env
 
 PASSWORD = "fault tests password"
@@ -31,18 +31,8 @@ CHAIN = [("610000000000", "陕西省"), ("610900000000", "安康市"), ("6109240
 @pytest.fixture
 def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
     env = process_env(clean_database, keys, **NO_RATE_LIMITS)
-    running: dict[str, PartProcess] = {}
+    running = start_system(env, tmp_path, {"FANGPIN_GATEWAY_UPSTREAM_TIMEOUT_S": "5"})
     try:
-        for name in ("registry", "monitoring", "jobs"):
-            running[name] = start_part(name, env, tmp_path, "--no-migrate")
-        urls = {
-            f"FANGPIN_GATEWAY_{n.upper()}_URL": running[n].url for n in ("registry", "monitoring", "jobs")
-        }
-        running["gateway"] = start_part(
-            "gateway", env | urls | {"FANGPIN_GATEWAY_UPSTREAM_TIMEOUT_S": "5"}, tmp_path
-        )
-        for part in running.values():
-            wait_ready(part)
         command = [
             sys.executable,
             "-m",

@@ -11,7 +11,7 @@ import httpx
 
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection, set_thresholds
-from tests.support.registry import COUNTY, HUANGJIN, SHUANGFENG, make_areas
+from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, SHUANGFENG, make_areas, seed_households
 from tests.support.system import Database
 
 
@@ -23,10 +23,12 @@ async def count_rows(database: Database, table: str) -> int:
         await conn.close()
 
 
-async def test_low_income_raises_an_alert_naming_the_threshold_version(admin: httpx.AsyncClient) -> None:
+async def test_low_income_raises_an_alert_naming_the_threshold_version(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
     first = await set_thresholds(admin, 2025, income_line=7000)
-    household = uuid.uuid4()
+    [household] = await seed_households(clean_database.owner_url)
     visit = inspection(household, wages=23280, size=4)  # 5,820 per person
     posted = await admin.post("/api/v1/inspections", json=visit)
     assert posted.status_code == 201, posted.text
@@ -35,7 +37,7 @@ async def test_low_income_raises_an_alert_naming_the_threshold_version(admin: ht
     assert finding["reason"] == f"人均纯收入5,820元 < 2025年监测标准7,000元（{COUNTY} 2025年标准第1版）"
     assert (finding["threshold_id"], finding["threshold_version"]) == (first["id"], 1)
 
-    alerts = (await admin.get("/api/v1/alerts", params={"household_id": str(household)})).json()["items"]
+    alerts = (await admin.get("/api/v1/alerts", params={"household_id": household})).json()["items"]
     assert [(a["risk_code"], a["state"], a["signals"]) for a in alerts] == [("low_income", "open", 1)]
     assert alerts[0]["actions"] == ["acknowledge", "dismiss"]
 
@@ -59,19 +61,30 @@ async def test_low_income_raises_an_alert_naming_the_threshold_version(admin: ht
     assert (await admin.get(f"/api/v1/inspections/{visit['id']}")).json()["findings"] == stored["findings"]
 
 
-async def test_a_village_line_overrides_the_county_line(admin: httpx.AsyncClient) -> None:
+async def test_a_village_line_overrides_the_county_line(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
     await set_thresholds(admin, 2025, income_line=7000)
     await set_thresholds(admin, 2025, income_line=6000, area_code=HUANGJIN)
-    assert (await admin.post("/api/v1/inspections", json=inspection(wages=26000))).json()["findings"] == []
-    elsewhere = await admin.post("/api/v1/inspections", json=inspection(wages=26000, area_code=SHUANGFENG))
+    [here] = await seed_households(clean_database.owner_url, HUANGJIN)
+    [there] = await seed_households(clean_database.owner_url, SHUANGFENG)
+    assert (await admin.post("/api/v1/inspections", json=inspection(here, wages=26000))).json()[
+        "findings"
+    ] == []
+    visit = inspection(there, wages=26000, area_code=SHUANGFENG)
+    elsewhere = await admin.post("/api/v1/inspections", json=visit)
     assert [f["code"] for f in elsewhere.json()["findings"]] == ["low_income"]
 
 
-async def test_every_guarantee_is_checked_and_explained(admin: httpx.AsyncClient) -> None:
+async def test_every_guarantee_is_checked_and_explained(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
     await set_thresholds(admin, 2025)
+    [household] = await seed_households(clean_database.owner_url)
     visit = inspection(
+        household,
         food_secure=False,
         children=[
             {"name": "小明", "age": 12, "schooling": "dropped_out"},
@@ -100,25 +113,33 @@ async def test_every_guarantee_is_checked_and_explained(admin: httpx.AsyncClient
     }
 
 
-async def test_a_late_older_visit_is_kept_but_raises_nothing(admin: httpx.AsyncClient) -> None:
+async def test_a_late_older_visit_is_kept_but_raises_nothing(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
     await set_thresholds(admin, 2025)
-    household = uuid.uuid4()
+    [household] = await seed_households(clean_database.owner_url)
     newer = inspection(household, visited_at="2025-10-10T10:00:00+08:00")
     older = inspection(household, visited_at="2025-09-01T10:00:00+08:00", wages=1000)
     assert (await admin.post("/api/v1/inspections", json=newer)).status_code == 201
     late = await admin.post("/api/v1/inspections", json=older)
     assert [f["code"] for f in late.json()["findings"]] == ["low_income"]
     assert (await admin.get(f"/api/v1/inspections/{older['id']}")).json()["superseded"] is True
-    assert (await admin.get("/api/v1/alerts", params={"household_id": str(household)})).json()["items"] == []
+    assert (await admin.get("/api/v1/alerts", params={"household_id": household})).json()["items"] == []
 
 
-async def test_batch_items_stand_alone(admin: httpx.AsyncClient, user_headers) -> None:  # noqa: ANN001
+async def test_batch_items_stand_alone(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+    clean_database: Database,
+) -> None:
     await make_areas(admin)
-    good = inspection()
+    [household] = await seed_households(clean_database.owner_url)
+    [theirs] = await seed_households(clean_database.owner_url, SHUANGFENG)
+    good = inspection(household)
     changed = good | {"household_size": 3}
-    outside = inspection(area_code=SHUANGFENG)
-    broken = inspection() | {"household_size": "4"}
+    outside = inspection(theirs, area_code=SHUANGFENG)
+    broken = inspection(household) | {"household_size": "4"}
     cadre = await user_headers("cadre1", "village_cadre", HUANGJIN)
     result = await admin.post(
         "/api/v1/inspections/batch", headers=cadre, json={"items": [good, broken, outside, good, changed]}
@@ -138,7 +159,7 @@ async def test_ten_thousand_shuffled_with_duplicates_and_racing_retries_store_ea
     await make_areas(admin)
     await set_thresholds(admin, 2025)
     rng = random.Random(20251010)
-    households = [uuid.uuid4() for _ in range(2000)]
+    households = await seed_households(clean_database.owner_url, HUANGJIN, 2000)
     visits = [
         inspection(
             rng.choice(households),
@@ -178,6 +199,37 @@ async def test_ten_thousand_shuffled_with_duplicates_and_racing_retries_store_ea
     signals = await count_rows(clean_database, "alert_signals")
     live = await count_rows(clean_database, "alerts")
     assert live <= len(households) and signals >= live
+
+
+async def test_a_visit_needs_a_household_registered_in_your_area_and_lands_in_its_village(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+    clean_database: Database,
+) -> None:
+    await make_areas(admin)
+    [merged_away] = await seed_households(clean_database.owner_url, LONGQUAN)
+    [ours] = await seed_households(clean_database.owner_url, HUANGJIN)
+    cadre = await user_headers("cadre1", "village_cadre", HUANGJIN)
+    unknown = inspection(uuid.uuid4())
+    foreign = inspection(merged_away)  # registered, but in 龙泉村: not the 黄金村 cadre's
+    mine = inspection(ours)
+    batch = await admin.post(
+        "/api/v1/inspections/batch", headers=cadre, json={"items": [unknown, foreign, mine]}
+    )
+    items = batch.json()["items"]
+    assert [i["status"] for i in items] == ["invalid", "invalid", "created"]
+    for item in items[:2]:
+        assert item["error"]["code"] == "household_not_found"
+        assert item["error"]["errors"][0]["loc"] == ["body", "items", item["index"], "household_id"]
+    assert items[0]["error"]["detail"].replace(unknown["household_id"], "ID") == items[1]["error"][
+        "detail"
+    ].replace(foreign["household_id"], "ID")  # no hint that the second one exists elsewhere
+
+    # The county sees both villages; a phone's stale village yields to the registry's.
+    stale = inspection(merged_away, area_code=HUANGJIN)
+    assert (await admin.post("/api/v1/inspections", json=stale)).status_code == 201
+    assert (await admin.get(f"/api/v1/inspections/{stale['id']}")).json()["area_code"] == LONGQUAN
+    assert await count_rows(clean_database, "inspections") == 2
 
 
 async def test_a_households_own_declaration_raises_an_alert_once(admin: httpx.AsyncClient) -> None:

@@ -16,7 +16,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.support.processes import PartProcess, start_part, wait_ready
+from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.system import Database, Keys, process_env
 
 pytestmark = pytest.mark.processes
@@ -25,18 +25,8 @@ pytestmark = pytest.mark.processes
 @pytest.fixture
 def parts(clean_database: Database, keys: Keys, tmp_path: Path) -> Iterator[dict[str, PartProcess]]:
     env = process_env(clean_database, keys, FANGPIN_LOG_JSON="true")
-    running: dict[str, PartProcess] = {}
+    running = start_system(env, tmp_path, {"FANGPIN_GATEWAY_UPSTREAM_TIMEOUT_S": "5"})
     try:
-        for name in ("registry", "monitoring", "jobs"):
-            running[name] = start_part(name, env, tmp_path, "--no-migrate")
-        gateway_env = env | {
-            f"FANGPIN_GATEWAY_{n.upper()}_URL": running[n].url for n in ("registry", "monitoring", "jobs")
-        }
-        running["gateway"] = start_part(
-            "gateway", gateway_env | {"FANGPIN_GATEWAY_UPSTREAM_TIMEOUT_S": "5"}, tmp_path
-        )
-        for part in running.values():
-            wait_ready(part)
         yield running
     finally:
         for part in running.values():

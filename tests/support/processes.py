@@ -64,6 +64,46 @@ def start_part(
     return PartProcess(name, port, process, log_path, env)
 
 
+SERVICES = ("registry", "monitoring", "jobs")
+
+
+def wiring(ports: dict[str, int]) -> dict[str, str]:
+    """How the parts find each other, as compose.yaml wires them: the gateway reaches every service,
+    monitoring and jobs ask the registry, the registry and jobs deliver events to monitoring."""
+
+    def url(name: str) -> str:
+        return f"http://127.0.0.1:{ports[name]}"
+
+    return {
+        **{f"FANGPIN_GATEWAY_{name.upper()}_URL": url(name) for name in SERVICES},
+        "FANGPIN_MONITORING_REGISTRY_URL": url("registry"),
+        "FANGPIN_JOBS_REGISTRY_URL": url("registry"),
+        "FANGPIN_REGISTRY_MONITORING_URL": url("monitoring"),
+        "FANGPIN_JOBS_MONITORING_URL": url("monitoring"),
+    }
+
+
+def start_system(
+    env: dict[str, str], log_dir: Path, gateway_env: dict[str, str] | None = None
+) -> dict[str, PartProcess]:
+    """The three services and the gateway, each its own process on loopback, ready to serve."""
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    env = env | wiring(ports)
+    running: dict[str, PartProcess] = {}
+    try:
+        for name in SERVICES:
+            running[name] = start_part(name, env, log_dir, "--no-migrate", port=ports[name])
+        gateway = env | (gateway_env or {})
+        running["gateway"] = start_part("gateway", gateway, log_dir, "--no-migrate", port=ports["gateway"])
+        for part in running.values():
+            wait_ready(part)
+    except BaseException:
+        for part in running.values():
+            part.stop()
+        raise
+    return running
+
+
 def wait_ready(part: PartProcess, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

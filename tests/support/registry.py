@@ -1,13 +1,16 @@
-"""Factories for registry tests: areas, valid ID numbers, households through the API."""
+"""Factories for registry tests: areas, valid ID numbers, households through the API (or seeded)."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 
 from services.registry.national_id import check_digit
+from tests.support.database import libpq_url
 
 COUNTY = "610924000000"
 TOWN = "610924105000"
@@ -63,3 +66,20 @@ async def make_household(
     response = await client.post("/api/v1/households", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def seed_households(owner_url: str, village: str = HUANGJIN, count: int = 1) -> list[str]:
+    """Registered households without members, written straight into the registry's table: for tests of
+    what other services do with households (fast in bulk; the registry's own tests use the API)."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    conn = await asyncpg.connect(libpq_url(owner_url))
+    try:
+        await conn.execute(
+            "INSERT INTO registry.households (id, number, area_code) "
+            "SELECT id, 'T' || left(replace(id::text, '-', ''), 24), $2 FROM unnest($1::uuid[]) AS t(id)",
+            ids,
+            village,
+        )
+    finally:
+        await conn.close()
+    return [str(i) for i in ids]

@@ -3,6 +3,8 @@
 A batch is one transaction, but items never depend on each other: a bad item is answered as invalid
 (or forbidden, or a conflict) and the good ones are stored. A retried item (same UUID, same content) is
 a duplicate with no effect, however many retries race: the primary key decides, not a prior read.
+A new visit's household must be registered in the caller's area (the registry answers, once per batch);
+the registry's village wins over the phone's copy, which may predate a move or a village merge.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +43,9 @@ from services.monitoring.rules.facts import (
     Water,
 )
 from services.monitoring.thresholds.repository import ThresholdRepository
+
+# household ids → the village each is registered in now (only those in the caller's area)
+Households = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
 
 # Phones' clocks drift; a visit further in the future than this is a wrong clock, not a visit.
 CLOCK_SKEW = timedelta(hours=12)
@@ -80,13 +86,15 @@ class _Accepted:
     index: int
     item: InspectionCreate
     digest: bytes
+    loc: list[str | int]  # where this item's errors point
     findings: list[engine.Finding] = field(default_factory=list)
     threshold: Thresholds | None = None
 
 
 class InspectionIntake:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, households: Households) -> None:
         self.session = session
+        self.households = households
         self.inspections = InspectionRepository(session)
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
@@ -104,15 +112,16 @@ class InspectionIntake:
                 results[index] = _failure(index, _raw_id(raw), exc)
                 continue
             digest = content_hash(item)
+            this = _Accepted(index, item, digest, _where(raw, index))
             if item.id in accepted:  # the same visit twice in one batch
-                first = accepted[item.id]
-                results[index] = (
-                    InspectionItemResult(index=index, id=item.id, status="duplicate")
-                    if first.digest == digest
-                    else _failure(index, item.id, _conflict(item.id))
-                )
+                results[index] = _repeat(this, accepted[item.id].digest)
                 continue
-            accepted[item.id] = _Accepted(index, item, digest)
+            accepted[item.id] = this
+        stored = await self.inspections.hashes(list(accepted))
+        for inspection_id, digest in stored.items():  # retries are answered without asking anyone
+            a = accepted.pop(inspection_id)
+            results[a.index] = _repeat(a, digest)
+        await self._place(accepted, results)
         await self._evaluate(accepted.values())
         inserted = await self.inspections.insert_new([self._row(a, principal) for a in accepted.values()])
         known = await self.inspections.hashes([i for i in accepted if i not in inserted])
@@ -122,10 +131,8 @@ class InspectionIntake:
                 results[a.index] = InspectionItemResult(
                     index=a.index, id=inspection_id, status="created", findings=findings
                 )
-            elif known.get(inspection_id) == a.digest:
-                results[a.index] = InspectionItemResult(index=a.index, id=inspection_id, status="duplicate")
-            else:
-                results[a.index] = _failure(a.index, inspection_id, _conflict(inspection_id))
+            else:  # a racing retry stored it between our read and our insert
+                results[a.index] = _repeat(a, known.get(inspection_id))
         await self._raise_alerts([a for i, a in accepted.items() if i in inserted])
         items = [results[i] for i in sorted(results)]
         created = sum(r.status == "created" for r in items)
@@ -168,6 +175,26 @@ class InspectionIntake:
                 "visit_in_future",
             )
         return item
+
+    async def _place(
+        self, accepted: dict[uuid.UUID, _Accepted], results: dict[int, InspectionItemResult]
+    ) -> None:
+        """Keep the visits of registered households, each in its household's village as of now."""
+        if not accepted:
+            return
+        villages = await self.households(sorted({a.item.household_id for a in accepted.values()}))
+        for inspection_id, a in list(accepted.items()):
+            village = villages.get(a.item.household_id)
+            if village is None:
+                missing = ValidationFailed.field(
+                    [*a.loc, "household_id"],
+                    f"No household {a.item.household_id} is registered in your area",
+                    "household_not_found",
+                )
+                results[a.index] = _failure(a.index, inspection_id, missing)
+                del accepted[inspection_id]
+            elif village != a.item.area_code:
+                a.item = a.item.model_copy(update={"area_code": village})
 
     async def _threshold(self, area_code: str, year: int) -> Thresholds | None:
         key = (area_code, year)
@@ -254,6 +281,13 @@ def _raw_id(raw: Any) -> uuid.UUID | None:
         return uuid.UUID(raw.get("id")) if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
     except ValueError:
         return None
+
+
+def _repeat(a: _Accepted, stored_digest: bytes | None) -> InspectionItemResult:
+    """An id seen before: the same content is a duplicate with no effect, other content a conflict."""
+    if stored_digest == a.digest:
+        return InspectionItemResult(index=a.index, id=a.item.id, status="duplicate")
+    return _failure(a.index, a.item.id, _conflict(a.item.id))
 
 
 def _conflict(inspection_id: uuid.UUID) -> Conflict:

@@ -1,6 +1,6 @@
 """What other services ask the registry on their caller's behalf: which household an ID number
-belongs to (partner feeds, 人社 employment records), where a person lives (employment), and which
-cadre is paired with which household (visit compliance).
+belongs to (partner feeds, 人社 employment records), where a person or a household lives (employment,
+inspections), and which cadre is paired with which household (visit compliance).
 
 Internal: the gateway does not route /internal paths, so only a service holding the caller's token
 (made by the gateway for both services) reaches them, and the caller's own role and scope apply.
@@ -99,6 +99,35 @@ async def look_up_people(body: LookupRequest, principal: Reader, session: ReadSe
         )
     )
     return LookupResult(people=[Resolved.model_validate(r, from_attributes=True) for r in rows])
+
+
+class HouseholdLookupRequest(BaseModel):
+    household_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class HouseholdPlace(BaseModel):
+    household_id: uuid.UUID
+    area_code: str = Field(description="The household's village now (after any move or merge)")
+
+
+class HouseholdLookupResult(BaseModel):
+    households: list[HouseholdPlace] = Field(description="Those asked that are registered in scope")
+
+
+@router.post("/households/lookup", response_model=HouseholdLookupResult)
+async def look_up_households(
+    body: HouseholdLookupRequest, principal: Reader, session: ReadSessionDep
+) -> HouseholdLookupResult:
+    rows = await session.execute(
+        select(Household.id.label("household_id"), Household.area_code).where(  # type: ignore[attr-defined]
+            Household.id.in_(body.household_ids),  # type: ignore[attr-defined]
+            Household.deleted_at.is_(None),  # type: ignore[union-attr]
+            in_scope(Household.area_code, principal.scope_prefix),
+        )
+    )
+    return HouseholdLookupResult(
+        households=[HouseholdPlace.model_validate(r, from_attributes=True) for r in rows]
+    )
 
 
 class PairingsRequest(BaseModel):
