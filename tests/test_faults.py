@@ -1,4 +1,4 @@
-"""Faults on real processes: a service killed mid-batch, the database restarted under traffic.
+"""Faults on real processes: a service killed or stopped mid-batch, the database restarted under traffic.
 
 Nothing acknowledged is lost, a retry with the same ids never doubles, and the system recovers
 without restarting our processes.
@@ -11,16 +11,21 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from fangpin.embedded import EmbeddedPostgres
 from tests.support.auth import ROOT_ADMIN
+from tests.support.database import libpq_url
+from tests.support.monitoring import inspection
 from tests.support.processes import PartProcess, start_part, start_system, wait_ready
+from tests.support.registry import seed_households
 from tests.support.system import NO_RATE_LIMITS, Database, Keys, asgi_client, process_env
 
 PASSWORD = "fault tests password"
@@ -108,6 +113,76 @@ async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_ret
         codes = [area["code"] for area in stored]
         assert len(codes) == len(set(codes)) == len(bodies)
         assert acknowledged <= set(codes)
+
+
+async def test_sigterm_during_inspection_batches_loses_nothing_acknowledged(
+    parts: dict[str, PartProcess], clean_database: Database, tmp_path: Path
+) -> None:
+    village = "610924105201"
+    monitoring = parts["monitoring"]
+    monitoring.stop()
+    parts["monitoring"] = monitoring = start_part(
+        "monitoring", monitoring.env, tmp_path, "--no-migrate", "--grace-period", "10", port=monitoring.port
+    )
+    wait_ready(monitoring)
+    form = {"grant_type": "password", "username": ROOT_ADMIN, "password": PASSWORD}
+    async with httpx.AsyncClient(base_url=parts["gateway"].url, timeout=30) as client:
+        token = (await client.post("/api/v1/auth/token", data=form)).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        for code, name in [*CHAIN, (village, "黄金村")]:
+            assert (await client.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+        households = await seed_households(clean_database.owner_url, village, 200)
+        batches = [[inspection(h) for h in households] for _ in range(30)]
+        acknowledged: list[list[dict]] = []
+        refused: list[list[dict]] = []
+
+        async def post_all(queue: Iterator[list[dict]]) -> None:
+            for batch in queue:
+                try:
+                    response = await client.post("/api/v1/inspections/batch", json={"items": batch})
+                except httpx.HTTPError:
+                    refused.append(batch)
+                    continue
+                if response.status_code == 200:
+                    assert response.json()["failed"] == 0, response.text
+                    acknowledged.append(batch)
+                else:  # what a phone can retry, never a 500
+                    assert response.status_code in (502, 503, 504), response.text
+                    refused.append(batch)
+
+        async def stop_when_busy() -> float:
+            while len(acknowledged) < 5:  # noqa: ASYNC110 - polls a list the workers fill
+                await asyncio.sleep(0.01)
+            monitoring.process.send_signal(signal.SIGTERM)
+            return time.monotonic()
+
+        queue = iter(batches)
+        *_, stopped_at = await asyncio.gather(*(post_all(queue) for _ in range(4)), stop_when_busy())
+        await asyncio.to_thread(monitoring.process.wait, 15)
+        assert time.monotonic() - stopped_at < 10 + 2, "it must exit within the grace period"
+        assert monitoring.process.returncode == 0
+        assert len(acknowledged) >= 5 and refused, "the stop should have landed mid-stream"
+
+        conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+        try:
+            stored = {str(r["id"]) for r in await conn.fetch("SELECT id FROM monitoring.inspections")}
+        finally:
+            await conn.close()
+        assert {i["id"] for batch in acknowledged for i in batch} <= stored
+
+        # Back up; the phones retry what was refused: everything is stored exactly once.
+        parts["monitoring"] = start_part(
+            "monitoring", monitoring.env, tmp_path, "--no-migrate", port=monitoring.port
+        )
+        wait_ready(parts["monitoring"])
+        for batch in refused:
+            retried = await client.post("/api/v1/inspections/batch", json={"items": batch})
+            assert retried.status_code == 200 and retried.json()["failed"] == 0, retried.text
+    conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM monitoring.inspections") == 30 * 200
+    finally:
+        await conn.close()
 
 
 async def test_database_restart_under_traffic_recovers_without_restarting_us(
