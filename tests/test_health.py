@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -11,6 +13,7 @@ from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.registry.app import create_app as create_registry
 from services.registry.settings import RegistrySettings
 from tests.support.database import create_test_database, drop_test_database
+from tests.support.registry import HUANGJIN, make_areas, seed_households
 from tests.support.system import Database, Keys, asgi_client
 
 
@@ -38,6 +41,24 @@ async def test_metrics_count_requests_by_route(admin: httpx.AsyncClient) -> None
     assert 'route="/api/v1/areas/{code}"' in metrics
     assert 'part="registry"' in metrics
     assert "fangpin_db_pool_size" in metrics
+
+
+async def test_monitoring_counts_its_workload_when_scraped(
+    admin: httpx.AsyncClient, system: FastAPI, clean_database: Database
+) -> None:
+    await make_areas(admin)
+    [household] = await seed_households(clean_database.owner_url)
+    declared = {
+        "id": str(uuid.uuid4()),
+        "household_id": household,
+        "area_code": HUANGJIN,
+        "risk_code": "illness",
+        "reason": "户主住院",
+    }
+    assert (await admin.post("/api/v1/alerts/declarations", json=declared)).status_code == 201
+    metrics = (await system.state.upstreams["monitoring"].client.get("/metrics")).text
+    assert 'fangpin_alerts{state="open"} 1.0' in metrics
+    assert "fangpin_cases_overdue 0.0" in metrics
 
 
 async def test_readyz_is_503_until_migrations_reach_head(server_url: str, keys: Keys) -> None:

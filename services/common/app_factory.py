@@ -27,7 +27,7 @@ from services.common.migrations import Migrations
 from services.common.openapi import use_problem_openapi
 from services.common.settings import ServiceSettings
 
-StartupHook = Callable[[FastAPI], Awaitable[None]]
+AppHook = Callable[[FastAPI], Awaitable[None]]  # run with the app: at start, stop or scrape
 
 
 class ConfigurationError(RuntimeError):
@@ -43,15 +43,17 @@ def create_part_app(
     routers: Sequence[APIRouter],
     migrations: Migrations | None,
     service_routers: Sequence[APIRouter] = (),
-    on_startup: Sequence[StartupHook] = (),
-    on_shutdown: Sequence[StartupHook] = (),
+    on_scrape: Sequence[AppHook] = (),
+    on_startup: Sequence[AppHook] = (),
+    on_shutdown: Sequence[AppHook] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     docs_url: str | None = "/docs",
     gateway_verified: bool = True,
 ) -> FastAPI:
     """``gateway_verified``: every route of ``routers`` requires the gateway's internal token (services);
     the gateway itself passes False and authenticates its callers on its own. ``service_routers`` serve
-    other services only (event deliveries) and check the service token themselves."""
+    other services only (event deliveries) and check the service token themselves. ``on_scrape`` hooks
+    refresh the part's own gauges when /metrics is read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,7 +103,8 @@ def create_part_app(
         if gateway_verified:
             app.include_router(internal_audit_router(), dependencies=guard)
     app.include_router(health_router())
-    app.include_router(metrics_router(on_scrape=[lambda: _record_pool(app)]))
+    scrape_hooks = [lambda: _record_pool(app), *(lambda hook=hook: hook(app) for hook in on_scrape)]
+    app.include_router(metrics_router(on_scrape=scrape_hooks))
     use_problem_openapi(app)
     # Outermost last: the request id exists before anything logs or refuses a body.
     app.add_middleware(ContentTypeMiddleware)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
@@ -40,7 +42,8 @@ def metrics_router(on_scrape: list | None = None) -> APIRouter:
     @router.get("/metrics")
     async def metrics() -> Response:
         for refresh in on_scrape or ():
-            refresh()
+            if inspect.isawaitable(result := refresh()):
+                await result
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

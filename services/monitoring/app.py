@@ -20,6 +20,7 @@ from services.monitoring.photos.router import router as photos_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
+from services.monitoring.workload import record_workload
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 
@@ -51,6 +52,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         ],
         migrations=MIGRATIONS,
         service_routers=[events_router],
+        on_scrape=[record_workload],
         on_startup=[open_peers],
         on_shutdown=[close_peers],
     )

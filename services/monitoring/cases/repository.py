@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,12 +78,17 @@ class CaseRepository:
             query = query.where(Case.household_id == household_id)
         if within:
             query = query.where(in_scope(Case.area_code, within))
-        if overdue_on is not None:  # past the time limit and still undecided
-            query = query.where(
-                Case.decided_at.is_(None),  # type: ignore[union-attr]
-                Case.state.in_([s.value for s in UNDECIDED_STATES]),  # type: ignore[attr-defined]
-                Case.decision_due_on < overdue_on,
-            )
+        if overdue_on is not None:
+            query = query.where(*overdue_on_day(overdue_on))
         if after is not None:
             query = query.where(Case.id > after)
         return (await self.session.execute(query.order_by(Case.id).limit(limit))).scalars().all()
+
+
+def overdue_on_day(day: date) -> tuple[Any, ...]:
+    """Past the time limit on ``day`` and still undecided."""
+    return (
+        Case.decided_at.is_(None),  # type: ignore[union-attr]
+        Case.state.in_([s.value for s in UNDECIDED_STATES]),  # type: ignore[attr-defined]
+        Case.decision_due_on < day,
+    )
