@@ -9,14 +9,16 @@ import httpx
 
 from tests.conftest import UserFactory
 from tests.support.monitoring import inspection
-from tests.support.registry import LONGQUAN, make_areas
+from tests.support.registry import HUANGJIN, LONGQUAN, make_areas, seed_households
+from tests.support.system import Database
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
-async def visit(admin: httpx.AsyncClient, **fields: object) -> str:
-    created = await admin.post("/api/v1/inspections", json=inspection(**fields))
+async def visit(admin: httpx.AsyncClient, database: Database, village: str = HUANGJIN) -> str:
+    [household] = await seed_households(database.owner_url, village)
+    created = await admin.post("/api/v1/inspections", json=inspection(household, area_code=village))
     assert created.status_code == 201, created.text
     return created.json()["id"]
 
@@ -31,9 +33,11 @@ def put(
     )
 
 
-async def test_a_photo_is_stored_once_and_read_back_as_sent(admin: httpx.AsyncClient) -> None:
+async def test_a_photo_is_stored_once_and_read_back_as_sent(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
-    inspection_id = await visit(admin)
+    inspection_id = await visit(admin, clean_database)
     photo_id = str(uuid.uuid4())
 
     first = await put(admin, inspection_id, photo_id, JPEG)
@@ -53,10 +57,10 @@ async def test_a_photo_is_stored_once_and_read_back_as_sent(admin: httpx.AsyncCl
 
 
 async def test_wrong_type_oversize_and_unknown_visits_are_refused_and_change_nothing(
-    admin: httpx.AsyncClient,
+    admin: httpx.AsyncClient, clean_database: Database
 ) -> None:
     await make_areas(admin)
-    inspection_id = await visit(admin)
+    inspection_id = await visit(admin, clean_database)
     png_as_jpeg = await put(admin, inspection_id, str(uuid.uuid4()), PNG)
     assert png_as_jpeg.status_code == 422 and png_as_jpeg.json()["code"] == "photo_type_mismatch"
     assert png_as_jpeg.json()["errors"][0]["loc"] == ["body"]
@@ -72,9 +76,11 @@ async def test_wrong_type_oversize_and_unknown_visits_are_refused_and_change_not
     assert [p["content_type"] for p in listed] == ["image/png"]
 
 
-async def test_a_visit_carries_at_most_nine_photos(admin: httpx.AsyncClient) -> None:
+async def test_a_visit_carries_at_most_nine_photos(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
-    inspection_id = await visit(admin)
+    inspection_id = await visit(admin, clean_database)
     for _ in range(9):
         assert (await put(admin, inspection_id, str(uuid.uuid4()), JPEG)).status_code == 201
     tenth = await put(admin, inspection_id, str(uuid.uuid4()), JPEG)
@@ -82,10 +88,10 @@ async def test_a_visit_carries_at_most_nine_photos(admin: httpx.AsyncClient) -> 
 
 
 async def test_photos_are_scoped_like_their_visit(
-    admin: httpx.AsyncClient, user_headers: UserFactory
+    admin: httpx.AsyncClient, user_headers: UserFactory, clean_database: Database
 ) -> None:
     await make_areas(admin)
-    theirs = await visit(admin, area_code=LONGQUAN)
+    theirs = await visit(admin, clean_database, LONGQUAN)
     photo_id = str(uuid.uuid4())
     assert (await put(admin, theirs, photo_id, JPEG)).status_code == 201
     cadre = await user_headers("cadre", "village_cadre", "610924105201")  # 黄金村, not 龙泉村

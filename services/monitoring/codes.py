@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from services.common.labels import LabelledEnum
-
-# China has no daylight saving: the monitoring year and "today" are China's calendar.
-CHINA = timezone(timedelta(hours=8))
 
 
 class RiskCode(LabelledEnum):

@@ -3,14 +3,12 @@ cases past their decision date (what a county office watches)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import FastAPI
 from prometheus_client import Gauge
 from sqlalchemy import func, select
 
+from services.common.calendar import china_today
 from services.monitoring.cases.repository import overdue_on_day
-from services.monitoring.codes import CHINA
 from services.monitoring.models import Alert, Case
 
 ALERTS = Gauge("fangpin_alerts", "Alerts by state", ["state"])
@@ -22,7 +20,7 @@ async def record_workload(app: FastAPI) -> None:
     database = getattr(app.state, "database", None)
     if database is None:
         return
-    today = datetime.now(CHINA).date()
+    today = china_today()
     async with database.read_sessionmaker() as session:
         alerts = (await session.execute(select(Alert.state, func.count()).group_by(Alert.state))).all()
         cases = (await session.execute(select(Case.state, func.count()).group_by(Case.state))).all()

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.calendar import CHINA
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.service import record_step
 from services.monitoring.cases.workflow import CaseAction, CaseState
-from services.monitoring.codes import CHINA
 from services.monitoring.thresholds.repository import ThresholdRepository
 
 DEFAULT_EXIT_WAITING_DAYS = 180  # half a year, when no thresholds apply

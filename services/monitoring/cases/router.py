@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import (
@@ -22,7 +23,7 @@ from services.common.pagination import (
 )
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.schemas import CaseDetail, CaseOpen, CaseRead, CaseStep
-from services.monitoring.cases.service import CaseService, read, today
+from services.monitoring.cases.service import CaseService, read
 from services.monitoring.cases.workflow import CaseState
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -86,7 +87,7 @@ async def list_cases(
         state=state.value if state else None,
         household_id=household_id,
         within=within,
-        overdue_on=today() if overdue else None,
+        overdue_on=china_today() if overdue else None,
         after=after,
         limit=limit + 1,
     )

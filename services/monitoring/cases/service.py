@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import CHINA, china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
@@ -20,7 +21,7 @@ from services.monitoring.cases.workflow import (
     Step,
     step_for,
 )
-from services.monitoring.codes import CHINA, LIVE_ALERT_STATES, AlertState
+from services.monitoring.codes import LIVE_ALERT_STATES, AlertState
 from services.monitoring.models import Case, CaseEvent
 from services.monitoring.thresholds.repository import ThresholdRepository
 
@@ -51,10 +52,6 @@ def record_step(
             reason=reason,
         )
     )
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
 
 
 def actions_for(case: Case, principal: Principal) -> list[str]:
@@ -179,14 +176,14 @@ class CaseService:
                 ["body", "reason"], "Say why (it is kept with the case)", "reason_required"
             )
         if body.action == CaseAction.start_notice:
-            if body.notice_ends_on is None or body.notice_ends_on < today():
+            if body.notice_ends_on is None or body.notice_ends_on < china_today():
                 raise ValidationFailed.field(
                     ["body", "notice_ends_on"],
                     "Give the last day of the public notice (today or later)",
                     "notice_date",
                 )
         if body.action == CaseAction.submit and case.state == CaseState.public_notice:
-            if case.notice_ends_on is not None and today() <= case.notice_ends_on:
+            if case.notice_ends_on is not None and china_today() <= case.notice_ends_on:
                 raise Conflict(
                     f"The public notice runs until {case.notice_ends_on}; submit after it ends",
                     code="notice_running",
@@ -207,11 +204,11 @@ class CaseService:
             case.monitoring_type = body.monitoring_type.value  # type: ignore[union-attr]
             if body.risk_codes:
                 case.risk_codes = sorted({c.value for c in body.risk_codes})
-            case.enrolled_on, case.decided_at = today(), now
+            case.enrolled_on, case.decided_at = china_today(), now
         if step.to == CaseState.rejected and case.decided_at is None:
             case.decided_at = now
         if step.to == CaseState.eliminated:
-            case.eliminated_on = today()
+            case.eliminated_on = china_today()
         case.version += 1
 
     async def _due_on(self, area_code: str, first_alert_at: datetime) -> date:

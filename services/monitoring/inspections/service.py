@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
 from services.common.auth import Principal
+from services.common.calendar import CHINA
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.cases.exit import propose_exits
-from services.monitoring.codes import CHINA, AlertSource
+from services.monitoring.codes import AlertSource
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     InspectionBatchResult,

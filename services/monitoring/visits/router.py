@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.peers import call_peer
 from services.common.text import IsoDate
-from services.monitoring.codes import CHINA
 from services.monitoring.visits.schemas import VisitCompliance
 from services.monitoring.visits.service import compliance
 
@@ -35,7 +34,7 @@ async def visit_compliance(
     ] = 500,
 ) -> VisitCompliance:
     """Every current pairing in your area checked against the visit interval; counts and the overdue list."""
-    day = as_of or datetime.now(CHINA).date()
+    day = as_of or china_today()
     answer = await call_peer(
         request,
         request.app.state.registry_peer,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.monitoring.codes import CHINA
+from services.common.calendar import CHINA
 from services.monitoring.models import Inspection
 from services.monitoring.thresholds.repository import ThresholdRepository
 from services.monitoring.visits.schemas import ComplianceCount, OverdueVisit, VisitCompliance
