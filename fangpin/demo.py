@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from fangpin.demo_households import load_households
+from fangpin.demo_jobs import load_jobs
 
 logger = logging.getLogger("fangpin.demo")
 
@@ -116,6 +117,7 @@ async def load_demo(
         response = await client.post("/api/v1/users", json=body, headers=admin_auth)
         created["users"] += _created(response, f"user {username}")
     created |= await load_households(client, admin_auth)
+    created |= await load_jobs(client, admin_auth)
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -27,6 +27,14 @@ ROUTES: dict[str, str] = {
     "measures": "monitoring",
     "partner-feeds": "monitoring",
     "visits": "monitoring",
+    "employment-records": "jobs",
+    "employment-stats": "jobs",
+    "welfare-posts": "jobs",
+    "post-assignments": "jobs",
+    "welfare-post-stats": "jobs",
+    "training-courses": "jobs",
+    "training-enrolments": "jobs",
+    "training-stats": "jobs",
 }
 
 
@@ -36,6 +44,9 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "partner-feeds": ("registry",),  # records matched to households by ID number
     "inspections": ("registry",),  # the visited household must be registered in the caller's area
     "visits": ("registry",),  # the cadres' pairings with households
+    "employment-records": ("registry",),  # the person's household and village, by id or ID number
+    "welfare-posts": ("registry",),  # a person given a place: household, village, alive
+    "training-courses": ("registry",),  # a person enrolled: household, village, alive
 }
 
 

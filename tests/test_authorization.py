@@ -443,10 +443,167 @@ TARGETED = {
                 "thresholds_not_set",
                 None,
             ),
+            # Employment records (jobs): the body names a person in the target; outside the caller's
+            # area the registry knows no such person (422), as for any reference.
+            "employment_create": (
+                "POST",
+                "/api/v1/employment-records",
+                Permission.employment_write,
+                "reference",
+                201,
+                "person_not_found",
+                None,
+            ),
+            "employment_stats": (
+                "GET",
+                "/api/v1/employment-stats?area={area}",
+                Permission.employment_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "employment_export": (
+                "GET",
+                "/api/v1/employment-records/export?area={area}&format=csv",
+                Permission.employment_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             "registry_stats": (
                 "GET",
                 "/api/v1/registry-stats/households?area={area}",
                 Permission.households_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # Public-welfare posts and training (jobs). Assigning and enrolling repeat the record's own
+            # request (a retry: 200), ending repeats its own end; steps name a stale version (409).
+            "post_create": (
+                "POST",
+                "/api/v1/welfare-posts",
+                Permission.posts_manage,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "post_get": (
+                "GET",
+                "/api/v1/welfare-posts/{post}",
+                Permission.employment_read,
+                "record",
+                200,
+                "post_not_found",
+                None,
+            ),
+            "post_patch": (
+                "PATCH",
+                "/api/v1/welfare-posts/{post}",
+                Permission.posts_manage,
+                "record",
+                409,
+                "post_not_found",
+                "stale_version",
+            ),
+            "post_assign": (
+                "POST",
+                "/api/v1/welfare-posts/{post}/assignments",
+                Permission.employment_write,
+                "record",
+                200,
+                "post_not_found",
+                None,
+            ),
+            "post_assignment_get": (
+                "GET",
+                "/api/v1/post-assignments/{post_assignment}",
+                Permission.employment_read,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "post_assignment_end": (
+                "POST",
+                "/api/v1/post-assignments/{post_assignment}/end",
+                Permission.employment_write,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "welfare_post_stats": (
+                "GET",
+                "/api/v1/welfare-post-stats?area={area}",
+                Permission.employment_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "course_create": (
+                "POST",
+                "/api/v1/training-courses",
+                Permission.posts_manage,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "course_get": (
+                "GET",
+                "/api/v1/training-courses/{course}",
+                Permission.employment_read,
+                "record",
+                200,
+                "course_not_found",
+                None,
+            ),
+            "course_patch": (
+                "PATCH",
+                "/api/v1/training-courses/{course}",
+                Permission.posts_manage,
+                "record",
+                409,
+                "course_not_found",
+                "stale_version",
+            ),
+            "course_enrol": (
+                "POST",
+                "/api/v1/training-courses/{course}/enrolments",
+                Permission.employment_write,
+                "record",
+                200,
+                "course_not_found",
+                None,
+            ),
+            "enrolment_get": (
+                "GET",
+                "/api/v1/training-enrolments/{enrolment}",
+                Permission.employment_read,
+                "record",
+                200,
+                "enrolment_not_found",
+                None,
+            ),
+            "enrolment_step": (
+                "POST",
+                "/api/v1/training-enrolments/{enrolment}/actions",
+                Permission.employment_write,
+                "record",
+                409,
+                "enrolment_not_found",
+                "stale_version",
+            ),
+            "training_stats": (
+                "GET",
+                "/api/v1/training-stats?area={area}",
+                Permission.employment_read,
                 "object",
                 200,
                 "area_not_found",
@@ -487,6 +644,29 @@ UNTARGETED = {
     "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
     "case_list": Endpoint("GET", "/api/v1/cases", Permission.monitoring_read, "list"),
     "visit_compliance": Endpoint("GET", "/api/v1/visits/compliance", Permission.monitoring_read, "list"),
+    "post_list": Endpoint("GET", "/api/v1/welfare-posts", Permission.employment_read, "list"),
+    "post_assignment_list": Endpoint("GET", "/api/v1/post-assignments", Permission.employment_read, "list"),
+    "course_list": Endpoint("GET", "/api/v1/training-courses", Permission.employment_read, "list"),
+    "enrolment_list": Endpoint("GET", "/api/v1/training-enrolments", Permission.employment_read, "list"),
+    "employment_list": Endpoint("GET", "/api/v1/employment-records", Permission.employment_read, "list"),
+    # Items naming someone unknown (or, for a 人社 system, by person_id) fail one by one; the batch is 200.
+    "employment_batch": Endpoint(
+        "POST",
+        "/api/v1/employment-records/batch",
+        Permission.employment_write,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "person_id": str(uuid.uuid4()),
+                    "status": "local",
+                    "source": "door_to_door",
+                    "reported_on": "2025-01-01",
+                }
+            ]
+        },
+    ),
     # Matched in the caller's own area (the registry answers for it); an unknown number is answered per item.
     "partner_feed": Endpoint(
         "POST",
@@ -574,6 +754,18 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "person_get", "own-village", 403, "permission_denied"),
     (Role.auditor, "person_history", "sibling-village", 200, None),
     (Role.auditor, "household_patch", "own-village", 403, "permission_denied"),
+    (Role.bureau_partner, "employment_create", "sibling-village", 201, None),
+    (Role.village_cadre, "employment_create", "sibling-village", 422, "person_not_found"),
+    (Role.auditor, "employment_create", "own-village", 403, "permission_denied"),
+    (Role.bureau_partner, "employment_stats", "own-village", 403, "permission_denied"),
+    (Role.village_cadre, "employment_export", "parent-town", 404, "area_not_found"),
+    (Role.village_cadre, "post_create", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "post_create", "other-county", 403, "outside_scope"),
+    (Role.village_cadre, "post_get", "sibling-village", 404, "post_not_found"),
+    (Role.bureau_partner, "post_get", "own-village", 403, "permission_denied"),
+    (Role.bureau_partner, "post_assign", "sibling-village", 200, None),
+    (Role.town_reviewer, "training_stats", "parent-town", 200, None),
+    (Role.village_cadre, "welfare_post_stats", "parent-town", 404, "area_not_found"),
 ]
 
 
@@ -604,6 +796,17 @@ async def world(admin: httpx.AsyncClient, user_headers, clean_database: Database
     owner_url = clean_database.owner_url
     records = {label: await make_records(admin, label, user_headers, owner_url) for label in TARGETS}
     return World(principals, users, keys, records)
+
+
+WELFARE_POST = {
+    "title": "村道保洁员",
+    "type": "cleaning",
+    "funding_source": "hrss",
+    "monthly_subsidy": 500,
+    "capacity": 5,
+    "starts_on": "2025-01-01",
+}
+COURSE = {"title": "修脚足疗培训班", "provider": "县职教中心", "skill": "修脚足疗", "starts_on": "2025-03-01"}
 
 
 async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner_url: str) -> dict[str, str]:  # noqa: ANN001
@@ -641,7 +844,19 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     plan = {"kind": "health", "description": "家庭医生签约", "starts_on": "2025-01-01"}
     measure = await admin.post(f"/api/v1/cases/{case}/measures", json=plan)
     assert measure.status_code == 201, measure.text
+    post = (await admin.post("/api/v1/welfare-posts", json=WELFARE_POST | {"area_code": village})).json()
+    holder = {"id": str(uuid.uuid4()), "person_id": household["head_person_id"], "starts_on": "2025-01-01"}
+    held = await admin.post(f"/api/v1/welfare-posts/{post['id']}/assignments", json=holder)
+    assert held.status_code == 201, held.text
+    course = (await admin.post("/api/v1/training-courses", json=COURSE | {"area_code": village})).json()
+    signup = {"id": str(uuid.uuid4()), "person_id": household["head_person_id"], "enrolled_on": "2025-03-01"}
+    enrolled = await admin.post(f"/api/v1/training-courses/{course['id']}/enrolments", json=signup)
+    assert enrolled.status_code == 201, enrolled.text
     return {
+        "post": post["id"],
+        "post_assignment": holder["id"],
+        "course": course["id"],
+        "enrolment": signup["id"],
         "case": case,
         "measure": measure.json()["id"],
         "opened_case": opened["id"],
@@ -654,12 +869,23 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "alert": alert["id"],
         "household": household["id"],
         "person": household["head_person_id"],
+        "national_id": (
+            await admin.get(f"/api/v1/people/{household['head_person_id']}", params={"reveal": "true"})
+        ).json()["national_id"],
+        "employment_record": await employment_record(admin, household["head_person_id"]),
         "period": (await admin.post("/api/v1/programmes", json=period)).json()["id"],
         "cadre": cadre.json()["id"],
         "assignment": pairing.json()["id"],
         "job": job.json()["id"],
         "village": village,
     }
+
+
+async def employment_record(admin: httpx.AsyncClient, person_id: str) -> str:
+    body = {"id": str(uuid.uuid4()), "person_id": person_id, "status": "local", "source": "door_to_door"}
+    response = await admin.post("/api/v1/employment-records", json=body | {"reported_on": "2025-01-01"})
+    assert response.status_code == 201, response.text
+    return body["id"]
 
 
 def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, str, dict | None]:
@@ -718,6 +944,34 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "measure_add": {"kind": "education", "description": "雨露计划", "starts_on": "2025-09-01"},
         "measure_patch": {"base_version": 99, "status": "done"},
         "threshold_set": {"area_code": code, "year": 2026, "income_line": 7000, "large_expense_line": 20000},
+        # A new record each time; 人社 systems cannot read where people live, so they give the ID number.
+        "employment_create": {
+            "id": str(uuid.uuid4()),
+            "status": "local",
+            "source": "door_to_door",
+            "reported_on": "2025-06-01",
+        }
+        | (
+            {"national_id": records["national_id"]}
+            if role is Role.bureau_partner
+            else {"person_id": records["person"]}
+        ),
+        "post_create": WELFARE_POST | {"area_code": village},
+        "post_patch": {"base_version": 99},
+        "post_assign": {
+            "id": records["post_assignment"],
+            "person_id": records["person"],
+            "starts_on": "2025-01-01",
+        },
+        "post_assignment_end": {"ends_on": "2025-12-31", "reason": "权限测试"},
+        "course_create": COURSE | {"area_code": village},
+        "course_patch": {"base_version": 99},
+        "course_enrol": {
+            "id": records["enrolment"],
+            "person_id": records["person"],
+            "enrolled_on": "2025-03-01",
+        },
+        "enrolment_step": {"action": "complete", "base_version": 99},
     }
     return endpoint.method, url, bodies.get(name)
 
@@ -839,6 +1093,26 @@ async def test_lists_hold_exactly_the_rows_in_scope(
             }
             assert seen == visible, path
             assert await listed(client, path, headers, within="610925") == [] or scope == "000000000000", path
+    if Permission.employment_read in ROLE_PERMISSIONS[role]:
+        for path, key in (
+            ("/api/v1/welfare-posts", "post"),
+            ("/api/v1/post-assignments", "post_assignment"),
+            ("/api/v1/training-courses", "course"),
+            ("/api/v1/training-enrolments", "enrolment"),
+        ):
+            seen = {row["id"] for row in await listed(client, path, headers)}
+            assert seen == {
+                r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
+            }
+            assert await listed(client, path, headers, within="610925") == [] or scope == "000000000000", path
+    if Permission.employment_read in ROLE_PERMISSIONS[role]:
+        seen = {row["id"] for row in await listed(client, "/api/v1/employment-records", headers)}
+        assert seen == {
+            r["employment_record"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
+        }
+        assert await listed(client, "/api/v1/employment-records", headers, area=COUNTY_B) == [] or (
+            scope == "000000000000"
+        )
     if Permission.users_manage in ROLE_PERMISSIONS[role]:
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}

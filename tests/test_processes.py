@@ -163,6 +163,26 @@ def assert_demo_figures(client: httpx.Client) -> None:
     assert (after["households"], after["people"]) == (456, 1763)
     longquan = town_figures(client, "610924105000", "2023-06-30")["children"]
     assert {c["area_code"]: (c["households"], c["people"]) for c in longquan}["610924105202"] == (240, 980)
+    # 篇1: 公益岗233个 = 光伏199 + 人社7 + 林业17 + 乡村综合财力10; 篇5: 37人报名培训, 16人赴武汉就业.
+    posts = client.get("/api/v1/welfare-post-stats", params={"area": "610924108000", "as_of": "2024-06-30"})
+    assert posts.status_code == 200, posts.text
+    assert posts.json()["places"] == 233
+    assert {s["funding_source"]: s["places"] for s in posts.json()["by_funding_source"]} == {
+        "photovoltaic": 199,
+        "hrss": 7,
+        "forestry": 17,
+        "village_fund": 10,
+        "other": 0,
+    }
+    stations = {
+        p["station"] for p in client.get("/api/v1/welfare-posts", params={"limit": 500}).json()["items"]
+    }
+    assert len(stations - {None}) == 10
+    training = client.get(
+        "/api/v1/training-stats", params={"area": "610924105201", "as_of": "2024-06-30"}
+    ).json()
+    assert (training["enrolled"], training["placed"]) == (37, 16)
+    assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
 
 
 def test_sigterm_drains_then_stops(clean_database: Database, keys: Keys, tmp_path: Path) -> None:

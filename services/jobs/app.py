@@ -10,8 +10,14 @@ from services.common.app_factory import create_part_app
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
+from services.jobs.employment.router import router as employment_router
+from services.jobs.employment.router import stats_router as employment_stats_router
 from services.jobs.models import SCHEMA
+from services.jobs.posts.router import router as posts_router
+from services.jobs.posts.stats import router as post_stats_router
 from services.jobs.settings import JobsSettings
+from services.jobs.training.router import router as training_router
+from services.jobs.training.stats import router as training_stats_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 
@@ -44,7 +50,14 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         settings=settings or JobsSettings(),
         title="fangpin jobs",
         description="Employment records, coming home, public-welfare posts and training.",
-        routers=[],
+        routers=[
+            employment_router,
+            employment_stats_router,
+            posts_router,
+            post_stats_router,
+            training_router,
+            training_stats_router,
+        ],
         migrations=MIGRATIONS,
         on_startup=[open_peers, start_events],
         on_shutdown=[close_peers, stop_relay],

@@ -4,7 +4,7 @@ household and village an employment record, a post or a course enrolment belongs
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,9 @@ class PersonFacts:
             household_category=answer["household_category"],
             alive=bool(answer["alive"]),
         )
+
+
+Lookup = Callable[[Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, "PersonFacts"]]]
 
 
 async def lookup_people(request: Request, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:

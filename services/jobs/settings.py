@@ -22,3 +22,9 @@ class JobsSettings(ServiceSettings):
         description="Base URL of monitoring, to which jobs delivers coming-home and job-loss events "
         "(unset: the monitoring served in this process)",
     )
+    max_active_posts_per_person: int = Field(
+        default=1,
+        ge=1,
+        le=10,
+        description="Public-welfare posts (公益岗) one person may hold at the same time",
+    )

@@ -1,0 +1,236 @@
+"""Employment records (就业): work status over time, posted by cadres' phones and 人社 systems."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from services.common.area_codes import NATIONAL_ROOT, AreaCodeError, prefix_of
+from services.common.audit import audit_trail
+from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
+from services.common.database import ReadSessionDep, SessionDep, get_database
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.guards import requires
+from services.common.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    PageCursor,
+    PageLimit,
+    bad_cursor,
+    cursor_field,
+    decode_cursor,
+    encode_cursor,
+)
+from services.common.text import IsoDate
+from services.jobs.employment.codes import EmploymentStatus
+from services.jobs.employment.ledger import csv_stream, xlsx_stream
+from services.jobs.employment.repository import EmploymentRepository, ledger_query
+from services.jobs.employment.schemas import (
+    EmploymentBatch,
+    EmploymentBatchResult,
+    EmploymentItemResult,
+    EmploymentRecordCreate,
+    EmploymentRecordRead,
+)
+from services.jobs.employment.service import EmploymentIntake
+from services.jobs.employment.stats import EmploymentStats, employment_stats
+from services.jobs.people import lookup_people, resolve_national_ids
+
+router = APIRouter(prefix="/api/v1/employment-records", tags=["employment"])
+stats_router = APIRouter(prefix="/api/v1/employment-stats", tags=["employment"])
+
+Reader = Annotated[Principal, requires(Permission.employment_read)]
+Writer = Annotated[Principal, requires(Permission.employment_write)]
+AreaCode = Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")]
+AsOf = Annotated[IsoDate | None, Query(description="As things stood on this date")]
+
+
+def _intake(session: SessionDep, request: Request) -> EmploymentIntake:
+    async def lookup(ids: list[uuid.UUID]) -> Any:
+        return await lookup_people(request, ids)
+
+    async def resolve(numbers: list[str]) -> Any:
+        return await resolve_national_ids(request, numbers)
+
+    return EmploymentIntake(session, lookup, resolve)
+
+
+def _audit(session: SessionDep, result: EmploymentBatchResult, areas: dict[uuid.UUID, str]) -> None:
+    trail = audit_trail(session)
+    for item in result.items:
+        if item.status == "created" and item.id is not None:
+            trail.record(
+                "employment_record.create",
+                "employment_record",
+                str(item.id),
+                area_code=areas.get(item.id),
+                changes={"events": item.events} if item.events else None,
+            )
+
+
+@router.post("/batch", response_model=EmploymentBatchResult)
+async def post_employment_batch(
+    body: EmploymentBatch, principal: Writer, session: SessionDep, request: Request
+) -> EmploymentBatchResult:
+    """Up to 1,000 records; each answered alone: created, duplicate, conflict, invalid or forbidden."""
+    intake = _intake(session, request)
+    result = await intake.take(body.items, principal)
+    _audit(session, result, intake.areas)
+    return result
+
+
+@router.post(
+    "",
+    response_model=EmploymentItemResult,
+    status_code=201,
+    responses={200: {"description": "Already received with the same content (a retry): no effect"}},
+)
+async def post_employment_record(
+    body: EmploymentRecordCreate, principal: Writer, session: SessionDep, request: Request, response: Response
+) -> EmploymentItemResult:
+    """One record of a person's work; the answer names the events it published."""
+    intake = _intake(session, request)
+    item = (await intake.take([body], principal)).items[0]
+    if item.status == "duplicate":
+        response.status_code = 200
+    elif item.error is not None:
+        error = {"conflict": Conflict, "forbidden": Forbidden}.get(item.status, ValidationFailed)
+        problem = dict(item.error)
+        detail, code = problem.pop("detail"), problem.pop("code")
+        for key in ("type", "title", "status"):
+            problem.pop(key, None)
+        raise error(detail, code=code, **problem)
+    _audit(session, EmploymentBatchResult(created=1, duplicates=0, failed=0, items=[item]), intake.areas)
+    return item
+
+
+def _within(area: str | None) -> str | None:
+    if area is None:
+        return None
+    try:
+        return prefix_of(area)
+    except AreaCodeError as exc:
+        raise ValidationFailed.field(["query", "area"], str(exc), exc.code) from exc
+
+
+@router.get("", response_model=Page[EmploymentRecordRead])
+async def list_employment_records(
+    principal: Reader,
+    session: ReadSessionDep,
+    person_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    area: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Only inside this area")] = None,
+    status: Annotated[EmploymentStatus | None, Query(description=EmploymentStatus.describe())] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Only each person's record in force on this date")
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[EmploymentRecordRead]:
+    """Records in your area in order of information date: a person's history with person_id; with as_of,
+    each person's status as of that date (the latest record reported on or before it)."""
+    after = _after(decode_cursor(cursor))
+    rows = await EmploymentRepository(session).list(
+        principal.scope_prefix,
+        person_id=person_id,
+        household_id=household_id,
+        within=_within(area),
+        status=status.value if status else None,
+        as_of=as_of,
+        after=after,
+        limit=limit + 1,
+    )
+    items = [EmploymentRecordRead.model_validate(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return Page(
+        items=items,
+        next_cursor=encode_cursor({"d": last.reported_on.isoformat(), "s": last.seq}) if last else None,
+    )
+
+
+def _after(cursor: dict[str, Any] | None) -> tuple[date, int] | None:
+    if cursor is None:
+        return None
+    day, seq = cursor_field(cursor, "d", str), cursor_field(cursor, "s", int)
+    try:
+        return date.fromisoformat(day), seq
+    except ValueError as exc:
+        raise bad_cursor() from exc
+
+
+def _area_in_scope(area: str, principal: Principal) -> str:
+    """The area's prefix, if it is an area inside your scope (else 404, as if it did not exist)."""
+    try:
+        prefix = "" if area == NATIONAL_ROOT else prefix_of(area)
+    except AreaCodeError:
+        prefix = None
+    if prefix is None or not prefix.startswith(principal.scope_prefix):
+        raise NotFound(f"No area {area}", code="area_not_found")
+    return prefix
+
+
+@stats_router.get("", response_model=EmploymentStats)
+async def get_employment_stats(
+    principal: Reader, session: ReadSessionDep, area: AreaCode, as_of: AsOf = None
+) -> EmploymentStats:
+    """People by status, those working away by household category and destination, and each child
+    area, on a date and on the same date a year earlier (year on year)."""
+    _area_in_scope(area, principal)
+    day = as_of or china_today()
+    return await employment_stats(session, principal.scope_prefix, area, day)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PARTITION = 1000
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The ledger file"}},
+)
+async def export_employment_ledger(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    area: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Default: your area")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="One row per person as of this date (default: every record)")
+    ] = None,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx (default) or csv")] = "xlsx",
+) -> StreamingResponse:
+    """The employment ledger (就业台账) as a spreadsheet, streamed, with Chinese column headers."""
+    area = area or principal.scope
+    within = _area_in_scope(area, principal)
+    audit_trail(session).record(
+        "employment_record.export",
+        "employment_record",
+        None,
+        area_code=area,
+        changes={"as_of": as_of.isoformat() if as_of else None, "format": format},
+    )
+    query = ledger_query(principal.scope_prefix, within, as_of)
+    database = get_database(request)
+
+    async def partitions() -> AsyncIterator[Sequence[Any]]:
+        # The request's session is gone once the response starts; the file reads on a session of its
+        # own, in one snapshot, with a server-side cursor (rows are fetched as they are written).
+        async with database.read_sessionmaker() as reading:
+            result = await reading.stream(query.execution_options(yield_per=PARTITION))
+            async for rows in result.partitions():
+                yield rows
+
+    stream = xlsx_stream(partitions()) if format == "xlsx" else csv_stream(partitions())
+    name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}.{format}"
+    return StreamingResponse(
+        stream,
+        media_type=XLSX if format == "xlsx" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,186 @@
+"""SQL of public-welfare posts and their assignments; every query applies the caller's scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.scope import in_scope
+from services.jobs.posts.models import PostAssignment, WelfarePost
+
+
+def held_on(day: date) -> ColumnElement[bool]:
+    """The assignment is held on ``day`` (its end is inclusive)."""
+    return and_(
+        PostAssignment.starts_on <= day,
+        or_(PostAssignment.ends_on.is_(None), PostAssignment.ends_on >= day),  # type: ignore[union-attr]
+    )
+
+
+def in_force_on(day: date) -> ColumnElement[bool]:
+    return and_(
+        WelfarePost.starts_on <= day,
+        or_(WelfarePost.ends_on.is_(None), WelfarePost.ends_on >= day),  # type: ignore[union-attr]
+    )
+
+
+@dataclass(frozen=True)
+class PostFilters:
+    within: str | None = None
+    funding_source: str | None = None
+    post_type: str | None = None
+    in_force_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentFilters:
+    post_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    within: str | None = None
+    held_on: date | None = None
+
+
+class PostRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, post_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> WelfarePost | None:
+        query = select(WelfarePost).where(
+            WelfarePost.id == post_id, in_scope(WelfarePost.area_code, scope_prefix)
+        )
+        if lock:  # and read it afresh: the session may hold a copy read before the lock
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def exists(self, post_id: uuid.UUID) -> bool:
+        """Whether the id is taken at all (in any area), so a foreign id is not reused."""
+        query = select(WelfarePost.id).where(WelfarePost.id == post_id)
+        return (await self.session.execute(query)).first() is not None
+
+    async def list(
+        self, scope_prefix: str, filters: PostFilters, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[WelfarePost]:
+        query = select(WelfarePost).where(in_scope(WelfarePost.area_code, scope_prefix))
+        if filters.within:
+            query = query.where(in_scope(WelfarePost.area_code, filters.within))
+        if filters.funding_source:
+            query = query.where(WelfarePost.funding_source == filters.funding_source)
+        if filters.post_type:
+            query = query.where(WelfarePost.post_type == filters.post_type)
+        if filters.in_force_on:
+            query = query.where(in_force_on(filters.in_force_on))
+        if after is not None:
+            query = query.where(WelfarePost.id > after)
+        return (await self.session.execute(query.order_by(WelfarePost.id).limit(limit))).scalars().all()
+
+    async def filled(self, post_ids: Sequence[uuid.UUID], day: date) -> dict[uuid.UUID, int]:
+        if not post_ids:
+            return {}
+        query = (
+            select(PostAssignment.post_id, func.count())
+            .where(PostAssignment.post_id.in_(post_ids), held_on(day))  # type: ignore[attr-defined]
+            .group_by(PostAssignment.post_id)
+        )
+        return {post_id: count for post_id, count in (await self.session.execute(query)).all()}
+
+    # Assignments
+
+    async def assignment(
+        self, assignment_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
+    ) -> PostAssignment | None:
+        query = select(PostAssignment).where(
+            PostAssignment.id == assignment_id, in_scope(PostAssignment.area_code, scope_prefix)
+        )
+        if lock:  # and read it afresh: the session may hold a copy read before the lock
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def any_assignment(self, assignment_id: uuid.UUID) -> PostAssignment | None:
+        """By id alone: a client's UUID may already be taken outside the caller's area."""
+        query = select(PostAssignment).where(PostAssignment.id == assignment_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def assignments_of_post(self, post_id: uuid.UUID) -> Sequence[PostAssignment]:
+        """Every assignment of the post (all areas: capacity counts them all); the post row is locked."""
+        query = select(PostAssignment).where(PostAssignment.post_id == post_id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def assignments_of_person(self, person_id: uuid.UUID) -> Sequence[PostAssignment]:
+        query = select(PostAssignment).where(PostAssignment.person_id == person_id)
+        return (await self.session.execute(query.order_by(PostAssignment.starts_on))).scalars().all()
+
+    async def titles(self, post_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        query = select(WelfarePost.id, WelfarePost.title).where(WelfarePost.id.in_(post_ids))  # type: ignore[attr-defined]
+        return {key: value for key, value in (await self.session.execute(query)).all()}
+
+    async def lock_person(self, person_id: uuid.UUID) -> None:
+        """Serialise assignments of one person (to any post) until the transaction ends."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"jobs.post_assignment.person:{person_id}"},
+        )
+
+    async def list_assignments(
+        self, scope_prefix: str, filters: AssignmentFilters, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[PostAssignment]:
+        query = select(PostAssignment).where(in_scope(PostAssignment.area_code, scope_prefix))
+        conditions: list[Any] = []
+        if filters.post_id is not None:
+            conditions.append(PostAssignment.post_id == filters.post_id)
+        if filters.person_id is not None:
+            conditions.append(PostAssignment.person_id == filters.person_id)
+        if filters.household_id is not None:
+            conditions.append(PostAssignment.household_id == filters.household_id)
+        if filters.within:
+            conditions.append(in_scope(PostAssignment.area_code, filters.within))
+        if filters.held_on is not None:
+            conditions.append(held_on(filters.held_on))
+        if after is not None:
+            conditions.append(PostAssignment.id > after)
+        query = query.where(*conditions).order_by(PostAssignment.id).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    # Figures
+
+    async def places_by_kind(
+        self, prefix: str, scope_prefix: str, day: date
+    ) -> list[tuple[str, str, int, int]]:
+        """(funding source, type, posts, places) of the posts in force on ``day`` in the area."""
+        query = (
+            select(
+                WelfarePost.funding_source,
+                WelfarePost.post_type,
+                func.count(),
+                func.coalesce(func.sum(WelfarePost.capacity), 0),
+            )
+            .where(
+                in_scope(WelfarePost.area_code, prefix),
+                in_scope(WelfarePost.area_code, scope_prefix),
+                in_force_on(day),
+            )
+            .group_by(WelfarePost.funding_source, WelfarePost.post_type)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+
+    async def filled_by_kind(self, prefix: str, scope_prefix: str, day: date) -> list[tuple[str, str, int]]:
+        """(funding source, type, places held) on ``day`` of the posts in force in the area."""
+        query = (
+            select(WelfarePost.funding_source, WelfarePost.post_type, func.count())
+            .select_from(PostAssignment)
+            .join(WelfarePost, WelfarePost.id == PostAssignment.post_id)
+            .where(
+                in_scope(WelfarePost.area_code, prefix),
+                in_scope(WelfarePost.area_code, scope_prefix),
+                in_force_on(day),
+                held_on(day),
+            )
+            .group_by(WelfarePost.funding_source, WelfarePost.post_type)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]

@@ -1,0 +1,147 @@
+"""Public-welfare posts (公益岗), who holds them, and their figures: request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.fields import AREA_CODE_PATTERN, StrictBody, Version, money, whole
+from services.common.labels import LabelledEnum
+from services.common.text import CleanText, IsoDate, NonBlankText
+
+
+class PostType(LabelledEnum):
+    """What the work is (岗位类型)."""
+
+    cleaning = "cleaning", "保洁"
+    publicity = "publicity", "宣传"
+    patrol = "patrol", "巡逻"
+    forest_ranger = "forest_ranger", "护林"
+    road_maintenance = "road_maintenance", "道路养护"
+    water_management = "water_management", "管水"
+    elderly_care = "elderly_care", "护老"
+    other = "other", "其他"
+
+
+class FundingSource(LabelledEnum):
+    """Whose money pays the subsidy (资金来源)."""
+
+    photovoltaic = "photovoltaic", "光伏收益"
+    hrss = "hrss", "人社"
+    forestry = "forestry", "林业"
+    village_fund = "village_fund", "乡村综合财力"
+    other = "other", "其他"
+
+
+Title = Annotated[NonBlankText, Field(max_length=100)]
+Station = Annotated[NonBlankText, Field(max_length=100)]
+Note = Annotated[CleanText, Field(max_length=500)]
+Places = whole(1, 100_000)
+Subsidy = money(100_000)  # yuan a month, written as a JSON number
+STATION_RULE = "The photovoltaic station (光伏电站) whose revenue pays: required for photovoltaic posts only"
+
+
+class PostCreate(StrictBody):
+    id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
+    area_code: str = Field(pattern=AREA_CODE_PATTERN, description="The village (or town) of the post")
+    title: Title = Field(description="e.g. 村道保洁员")
+    type: PostType = Field(description=PostType.describe())
+    funding_source: FundingSource = Field(description=FundingSource.describe())
+    station: Station | None = Field(default=None, description=STATION_RULE)
+    monthly_subsidy: Subsidy = Field(description="Yuan per month per place")  # type: ignore[valid-type]
+    capacity: Places = Field(description="Places: how many people may hold the post at once")  # type: ignore[valid-type]
+    starts_on: IsoDate
+    ends_on: IsoDate | None = Field(default=None, description="Last day of the post; none: open-ended")
+    note: Note | None = None
+
+
+class PostUpdate(StrictBody):
+    base_version: Version
+    title: Title | None = None
+    type: PostType | None = None
+    funding_source: FundingSource | None = None
+    station: Station | None = Field(default=None, description=STATION_RULE + "; null removes it")
+    monthly_subsidy: Subsidy | None = None  # type: ignore[valid-type]
+    capacity: Places | None = Field(default=None, description="Not below the places filled")  # type: ignore[valid-type]
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = Field(default=None, description="null: open-ended")
+    note: Note | None = None
+
+
+class PostRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    area_code: str
+    title: str
+    type: str = Field(validation_alias="post_type")
+    funding_source: str
+    station: str | None
+    monthly_subsidy: Subsidy  # type: ignore[valid-type]
+    capacity: int
+    filled: int = Field(default=0, description="Places held today")
+    starts_on: date
+    ends_on: date | None
+    note: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AssignmentCreate(StrictBody):
+    id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
+    person_id: uuid.UUID
+    starts_on: IsoDate
+    ends_on: IsoDate | None = Field(
+        default=None, description="Last day held, if known; none: until ended (or the post's last day)"
+    )
+
+
+class AssignmentEnd(StrictBody):
+    ends_on: IsoDate = Field(description="The last day the person held the post")
+    reason: Annotated[NonBlankText, Field(max_length=200)] = Field(description="e.g. 外出务工, 身体原因")
+
+
+class AssignmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    post_id: uuid.UUID
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+    starts_on: date
+    ends_on: date | None
+    end_reason: str | None
+    ended_by: str | None
+    ended_at: datetime | None
+    created_by: str
+    created_at: datetime
+
+
+class PlaceCounts(BaseModel):
+    posts: int = Field(description="Posts in force")
+    places: int = Field(description="Their places (capacity)")
+    filled: int = Field(description="Places held on the date")
+
+
+class SourceCounts(PlaceCounts):
+    funding_source: FundingSource
+    label: str
+
+
+class TypeCounts(PlaceCounts):
+    type: PostType
+    label: str
+
+
+class PostStats(PlaceCounts):
+    area_code: str
+    as_of: date
+    open: int = Field(description="Places not held on the date")
+    by_funding_source: list[SourceCounts]
+    by_type: list[TypeCounts]

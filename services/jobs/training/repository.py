@@ -1,0 +1,189 @@
+"""SQL of courses and enrolments; every query applies the caller's scope.
+
+A course organised by the county or town is open to the villages below it, so a caller sees the courses
+of its own area and those of the areas above it. Enrolments belong to the person's village.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.area_codes import NATIONAL_ROOT, structural_parent
+from services.common.auth import Principal
+from services.common.scope import in_scope
+from services.jobs.training.models import Enrolment, TrainingCourse
+from services.jobs.training.workflow import HOLDS_PLACE
+
+
+def areas_above(scope: str) -> list[str]:
+    codes: list[str] = []
+    code: str | None = scope if scope != NATIONAL_ROOT else None
+    while code is not None and (code := structural_parent(code)) is not None:
+        codes.append(code)
+    return codes
+
+
+def course_visible(principal: Principal) -> ColumnElement[bool]:
+    return or_(
+        in_scope(TrainingCourse.area_code, principal.scope_prefix),
+        TrainingCourse.area_code.in_(areas_above(principal.scope)),  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class EnrolmentFilters:
+    course_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    state: str | None = None
+    within: str | None = None
+
+
+def by(day: date, column: Any) -> Any:
+    """1 when the column's date is set and on or before ``day``, else 0 (for sums)."""
+    return func.sum(case((and_(column.is_not(None), column <= day), 1), else_=0))
+
+
+class TrainingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def course(
+        self, course_id: uuid.UUID, principal: Principal, *, manage: bool = False, lock: bool = False
+    ) -> TrainingCourse | None:
+        """Visible (own area or above); with ``manage``, only within the caller's own area."""
+        where = (
+            in_scope(TrainingCourse.area_code, principal.scope_prefix)
+            if manage
+            else course_visible(principal)
+        )
+        query = select(TrainingCourse).where(TrainingCourse.id == course_id, where)
+        if lock:  # and read it afresh: the session may hold a copy read before the lock
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def course_exists(self, course_id: uuid.UUID) -> bool:
+        query = select(TrainingCourse.id).where(TrainingCourse.id == course_id)
+        return (await self.session.execute(query)).first() is not None
+
+    async def courses(
+        self,
+        principal: Principal,
+        *,
+        within: str | None,
+        skill: str | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[TrainingCourse]:
+        query = select(TrainingCourse).where(course_visible(principal))
+        if within:
+            query = query.where(in_scope(TrainingCourse.area_code, within))
+        if skill:
+            query = query.where(TrainingCourse.skill == skill)
+        if after is not None:
+            query = query.where(TrainingCourse.id > after)
+        return (await self.session.execute(query.order_by(TrainingCourse.id).limit(limit))).scalars().all()
+
+    async def places_taken(self, course_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not course_ids:
+            return {}
+        query = (
+            select(Enrolment.course_id, func.count())
+            .where(
+                Enrolment.course_id.in_(course_ids),  # type: ignore[attr-defined]
+                Enrolment.state.in_([s.value for s in HOLDS_PLACE]),  # type: ignore[attr-defined]
+            )
+            .group_by(Enrolment.course_id)
+        )
+        return {key: value for key, value in (await self.session.execute(query)).all()}
+
+    async def enrolment(
+        self, enrolment_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
+    ) -> Enrolment | None:
+        query = select(Enrolment).where(
+            Enrolment.id == enrolment_id, in_scope(Enrolment.area_code, scope_prefix)
+        )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def any_enrolment(self, enrolment_id: uuid.UUID) -> Enrolment | None:
+        """By id alone: a client's UUID may already be taken outside the caller's area."""
+        return (
+            await self.session.execute(select(Enrolment).where(Enrolment.id == enrolment_id))
+        ).scalar_one_or_none()
+
+    async def enrolment_of(self, course_id: uuid.UUID, person_id: uuid.UUID) -> Enrolment | None:
+        query = select(Enrolment).where(Enrolment.course_id == course_id, Enrolment.person_id == person_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def enrolments(
+        self, scope_prefix: str, filters: EnrolmentFilters, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[Enrolment]:
+        query = select(Enrolment).where(in_scope(Enrolment.area_code, scope_prefix))
+        if filters.course_id is not None:
+            query = query.where(Enrolment.course_id == filters.course_id)
+        if filters.person_id is not None:
+            query = query.where(Enrolment.person_id == filters.person_id)
+        if filters.state is not None:
+            query = query.where(Enrolment.state == filters.state)
+        if filters.within:
+            query = query.where(in_scope(Enrolment.area_code, filters.within))
+        if after is not None:
+            query = query.where(Enrolment.id > after)
+        return (await self.session.execute(query.order_by(Enrolment.id).limit(limit))).scalars().all()
+
+    # Figures: enrolments of people in the area, each counted by the dates of what happened.
+
+    def _of_area(self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None) -> list[Any]:
+        conditions = [
+            in_scope(Enrolment.area_code, prefix),
+            in_scope(Enrolment.area_code, scope_prefix),
+            Enrolment.enrolled_on <= day,
+        ]
+        if course_id is not None:
+            conditions.append(Enrolment.course_id == course_id)
+        return conditions
+
+    async def counts_by_course(
+        self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
+    ) -> list[tuple[uuid.UUID, str, str, int, int, int, int]]:
+        """(course, title, skill, enrolled, completed, dropped, placed) as of ``day``."""
+        query = (
+            select(
+                TrainingCourse.id,
+                TrainingCourse.title,
+                TrainingCourse.skill,
+                func.count(),
+                by(day, Enrolment.completed_on),
+                by(day, Enrolment.dropped_on),
+                by(day, Enrolment.placed_on),
+            )
+            .select_from(Enrolment)
+            .join(TrainingCourse, TrainingCourse.id == Enrolment.course_id)
+            .where(*self._of_area(prefix, scope_prefix, day, course_id))
+            .group_by(TrainingCourse.id, TrainingCourse.title, TrainingCourse.skill)
+            .order_by(TrainingCourse.starts_on, TrainingCourse.id)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+
+    async def placed_by_place(
+        self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
+    ) -> list[tuple[str, int]]:
+        query = (
+            select(Enrolment.place, func.count())
+            .where(
+                *self._of_area(prefix, scope_prefix, day, course_id),
+                Enrolment.placed_on.is_not(None),  # type: ignore[union-attr]
+                Enrolment.placed_on <= day,  # type: ignore[operator]
+            )
+            .group_by(Enrolment.place)
+            .order_by(func.count().desc(), Enrolment.place)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]

@@ -1,0 +1,146 @@
+"""Skills training (技能培训) and placement into work: request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.fields import AREA_CODE_PATTERN, StrictBody, Version, money, whole
+from services.common.text import CleanText, IsoDate, NonBlankText
+from services.jobs.training.workflow import EnrolmentAction
+
+Name = Annotated[NonBlankText, Field(max_length=100)]
+Skill = Annotated[NonBlankText, Field(max_length=50)]
+Note = Annotated[CleanText, Field(max_length=500)]
+Places = whole(1, 100_000)
+Income = money(1_000_000)  # yuan a month, written as a JSON number
+
+
+class CourseCreate(StrictBody):
+    id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
+    area_code: str = Field(
+        pattern=AREA_CODE_PATTERN, description="Where it is organised (village, town, county)"
+    )
+    title: Name = Field(description="e.g. 修脚足疗技能培训班")
+    provider: Name = Field(description="Who teaches (培训机构)")
+    skill: Skill = Field(description="The skill taught, e.g. 修脚足疗, 电工, 家政")
+    starts_on: IsoDate
+    ends_on: IsoDate | None = Field(default=None, description="none: open (rolling intake)")
+    capacity: Places | None = Field(default=None, description="Places; none: as many as sign up")  # type: ignore[valid-type]
+    note: Note | None = None
+
+
+class CourseUpdate(StrictBody):
+    base_version: Version
+    title: Name | None = None
+    provider: Name | None = None
+    skill: Skill | None = None
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = Field(default=None, description="null: open")
+    capacity: Places | None = Field(default=None, description="null: unlimited; not below those enrolled")  # type: ignore[valid-type]
+    note: Note | None = None
+
+
+class CourseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    area_code: str
+    title: str
+    provider: str
+    skill: str
+    starts_on: date
+    ends_on: date | None
+    capacity: int | None
+    enrolled: int = Field(default=0, description="Places taken: enrolments not dropped")
+    note: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class EnrolmentCreate(StrictBody):
+    id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
+    person_id: uuid.UUID
+    enrolled_on: IsoDate = Field(description="The day the person signed up (报名)")
+
+
+class Placement(StrictBody):
+    employer: Name = Field(description="e.g. 远元集团武汉某门店")
+    place: Name = Field(description="Where the work is, as people say it, e.g. 湖北省武汉市")
+    place_code: str | None = Field(
+        default=None, pattern=AREA_CODE_PATTERN, description="The place's division code, when known"
+    )
+    started_on: IsoDate
+    monthly_income: Income | None = Field(default=None, description="Yuan per month")  # type: ignore[valid-type]
+
+
+class EnrolmentStep(StrictBody):
+    action: EnrolmentAction = Field(description=EnrolmentAction.describe())
+    base_version: Version
+    on: IsoDate | None = Field(default=None, description="complete, drop: the day (default today)")
+    certificate_no: Annotated[NonBlankText, Field(max_length=64)] | None = Field(
+        default=None, description="complete: the certificate's number (结业证书), if any"
+    )
+    reason: Annotated[NonBlankText, Field(max_length=200)] | None = Field(
+        default=None, description="drop: why (required)"
+    )
+    placement: Placement | None = Field(default=None, description="place: the job (required)")
+
+
+class EnrolmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    course_id: uuid.UUID
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+    enrolled_on: date
+    state: str
+    completed_on: date | None
+    certificate_no: str | None
+    dropped_on: date | None
+    drop_reason: str | None
+    employer: str | None
+    place: str | None
+    place_code: str | None
+    placed_on: date | None = Field(description="The day the job started")
+    monthly_income: Income | None  # type: ignore[valid-type]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    actions: list[str] = Field(default=[], description="The actions you may take now")
+
+
+class PlaceCount(BaseModel):
+    place: str
+    placed: int
+
+
+class CourseCounts(BaseModel):
+    course_id: uuid.UUID
+    title: str
+    skill: str
+    enrolled: int
+    completed: int
+    placed: int
+
+
+class TrainingStats(BaseModel):
+    area_code: str
+    as_of: date
+    enrolled: int = Field(description="Signed up (报名) by the date")
+    in_training: int = Field(description="Signed up, not yet completed nor dropped on the date")
+    completed: int = Field(description="Completed (结业) by the date, placed or not")
+    dropped: int
+    placed: int = Field(description="In a job found after the course, started by the date")
+    placement_rate: float | None = Field(description="placed / enrolled (null when none enrolled)")
+    placement_rate_of_completed: float | None = Field(description="placed / completed")
+    by_place: list[PlaceCount] = Field(description="Where the placed work, most first")
+    by_course: list[CourseCounts]
