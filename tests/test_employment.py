@@ -18,12 +18,15 @@ import asyncpg
 import httpx
 import openpyxl
 import psutil
+import pytest
 
 from services.common.auth import InternalTokenSigner, Principal, PrincipalKind, Role
+from services.common.events.relay import DeliveryFailed
 from services.jobs.employment.codes import EmploymentStatus
 from services.jobs.employment.ledger import HEADERS
 from services.jobs.employment.stats import year_before
 from tests.support.database import libpq_url
+from tests.support.events import forget_positions, relay_of, relay_to_nowhere, unreachable
 from tests.support.registry import (
     COUNTY,
     HUANGJIN,
@@ -34,7 +37,7 @@ from tests.support.registry import (
     make_household,
     member,
 )
-from tests.support.system import Database
+from tests.support.system import Database, Keys
 
 URL = "/api/v1/employment-records"
 
@@ -299,17 +302,23 @@ async def test_events_are_written_once_per_real_change(
     assert (payloads[2]["previous_status"], payloads[2]["returned_on"]) == ("away_in_county", "2025-05-20")
 
 
-async def test_coming_home_without_work_reaches_monitoring_as_an_alert(
-    admin: httpx.AsyncClient, system: Any
+async def test_coming_home_without_work_alerts_once_even_if_monitoring_was_down_or_hears_it_twice(
+    admin: httpx.AsyncClient, system: Any, clean_database: Database, keys: Keys
 ) -> None:
     await make_areas(admin)
     p = await person(admin)
     await post(admin, record(p["id"], "away_out_of_province", "2025-01-10"))
     await post(admin, record(p["id"], "not_working", "2025-03-01"))
-    await system.state.local_apps["jobs"].state.event_relay.deliver_pending()
+    relay = relay_of(system, "jobs")
+    async with unreachable() as nowhere:  # monitoring is down when it happens
+        with pytest.raises(DeliveryFailed):
+            await relay_to_nowhere(relay, keys, nowhere).deliver_pending()
+    assert await relay.deliver_pending() == 1  # back up: the event arrives
+    await forget_positions(clean_database, "jobs")
+    assert await relay.deliver_pending() == 1  # and arrives again, as after a relay crash
     alerts = (await admin.get("/api/v1/alerts", params={"household_id": p["household_id"]})).json()["items"]
-    assert [(a["risk_code"], a["reason"]) for a in alerts] == [
-        ("job_loss", "就业信息：务工人员返乡，现未就业、无收入（原：省外务工）")
+    assert [(a["risk_code"], a["reason"], a["signals"]) for a in alerts] == [
+        ("job_loss", "就业信息：务工人员返乡，现未就业、无收入（原：省外务工）", 1)
     ]
 
 

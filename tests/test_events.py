@@ -6,23 +6,18 @@ from __future__ import annotations
 import json
 import uuid
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from services.common.events.outbox import publish
-from services.common.events.relay import DeliveryFailed, Relay, Subscription
+from services.common.events.relay import DeliveryFailed
 from services.common.events.tokens import ServiceTokens
-from tests.support.database import libpq_url
+from tests.support.events import forget_positions, relay_of, relay_to_nowhere, unreachable
 from tests.support.registry import HUANGJIN, make_areas, make_household
 from tests.support.system import Database, Keys
 
 JOBS_EVENTS = frozenset({"employment.returned_home", "employment.job_lost"})
-
-
-def part(system: FastAPI, name: str) -> FastAPI:
-    return system.state.local_apps[name]
 
 
 async def alerts(admin: httpx.AsyncClient, risk_code: str) -> list[dict]:
@@ -35,15 +30,6 @@ async def signals_of(admin: httpx.AsyncClient, alert_id: str) -> list[dict]:
     return (await admin.get(f"/api/v1/alerts/{alert_id}")).json()["history"]
 
 
-async def forget_positions(database: Database, schema: str) -> None:
-    """As if the relay had crashed after delivering but before storing how far it got."""
-    conn = await asyncpg.connect(libpq_url(database.owner_url))
-    try:
-        await conn.execute(f"DELETE FROM {schema}.event_deliveries")  # noqa: S608 - test constant
-    finally:
-        await conn.close()
-
-
 async def test_a_member_falling_seriously_ill_raises_one_illness_alert(
     admin: httpx.AsyncClient, system: FastAPI, clean_database: Database
 ) -> None:
@@ -54,7 +40,7 @@ async def test_a_member_falling_seriously_ill_raises_one_illness_alert(
         f"/api/v1/people/{child['id']}", json={"base_version": 1, "health": "serious"}
     )
     assert changed.status_code == 200, changed.text
-    relay: Relay = part(system, "registry").state.event_relay
+    relay = relay_of(system, "registry")
 
     assert await relay.deliver_pending() == 1  # creations are not monitoring's business; the illness is
     [alert] = await alerts(admin, "illness")
@@ -109,17 +95,10 @@ async def test_coming_home_without_income_alerts_once_even_when_monitoring_was_d
     await publish_return(clean_database, jobless["id"], "not_working", None)
     await publish_return(clean_database, placed["id"], "local", 3200)  # home to a local job: no risk
 
-    jobs = part(system, "jobs")
-    live: Relay = jobs.state.event_relay
-    async with httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=1) as nowhere:
-        down = Relay(
-            live.source,
-            [Subscription("monitoring", JOBS_EVENTS, nowhere)],
-            live.sessionmaker,
-            ServiceTokens(keys.service_token_secret, "jobs"),
-        )
+    live = relay_of(system, "jobs")
+    async with unreachable() as nowhere:
         with pytest.raises(DeliveryFailed):
-            await down.deliver_pending()
+            await relay_to_nowhere(live, keys, nowhere).deliver_pending()
     assert await alerts(admin, "job_loss") == []
 
     assert await live.deliver_pending() == 2  # monitoring is back: both go, nothing was lost
@@ -134,7 +113,7 @@ async def test_coming_home_without_income_alerts_once_even_when_monitoring_was_d
 async def test_only_services_deliver_events_and_only_their_own(
     system: FastAPI, admin_headers: dict[str, str], keys: Keys, clean_database: Database
 ) -> None:
-    monitoring = part(system, "monitoring")
+    monitoring = system.state.local_apps["monitoring"]
     transport = httpx.ASGITransport(app=monitoring)
     body = {"source": "jobs", "events": []}
     async with httpx.AsyncClient(transport=transport, base_url="http://monitoring") as direct:
