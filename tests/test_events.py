@@ -17,8 +17,6 @@ from tests.support.events import forget_positions, relay_of, relay_to_nowhere, u
 from tests.support.registry import HUANGJIN, make_areas, make_household
 from tests.support.system import Database, Keys
 
-JOBS_EVENTS = frozenset({"employment.returned_home", "employment.job_lost"})
-
 
 async def alerts(admin: httpx.AsyncClient, risk_code: str) -> list[dict]:
     page = await admin.get("/api/v1/alerts", params={"risk_code": risk_code})
