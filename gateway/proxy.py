@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
@@ -134,15 +135,14 @@ async def _send(upstream: Upstream, outgoing: httpx.Request, timeout_s: float) -
         # httpx's timeouts do not cover in-process apps, and its read timeout is per read: bound it all.
         async with asyncio.timeout(timeout_s):
             return await upstream.client.send(outgoing, stream=True)
+    except AttributeError as exc:
+        # httpcore over anyio can meet a socket the dying peer already closed while it connects
+        # ("'NoneType' object has no attribute 'getpeername'"): the service is going away.
+        if not _raised_in_transport(exc):
+            raise
+        raise _unavailable(upstream, exc) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        UPSTREAM_ERRORS.labels(upstream.name, "unavailable").inc()
-        logger.warning("upstream %s unavailable: %s", upstream.name, type(exc).__name__)
-        raise ServiceUnavailable(
-            f"The {upstream.name} service is not reachable; try again shortly",
-            code="upstream_unavailable",
-            headers={"Retry-After": "5"},
-            service=upstream.name,
-        ) from exc
+        raise _unavailable(upstream, exc) from exc
     except (TimeoutError, httpx.TimeoutException) as exc:
         UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
         logger.warning("upstream %s timed out after %.1f s", upstream.name, timeout_s)
@@ -155,3 +155,22 @@ async def _send(upstream: Upstream, outgoing: httpx.Request, timeout_s: float) -
         UPSTREAM_ERRORS.labels(upstream.name, "protocol").inc()
         logger.warning("upstream %s failed: %s", upstream.name, type(exc).__name__)
         raise broken_off(upstream) from exc
+
+
+def _unavailable(upstream: Upstream, exc: BaseException) -> ServiceUnavailable:
+    UPSTREAM_ERRORS.labels(upstream.name, "unavailable").inc()
+    logger.warning("upstream %s unavailable: %s", upstream.name, type(exc).__name__)
+    return ServiceUnavailable(
+        f"The {upstream.name} service is not reachable; try again shortly",
+        code="upstream_unavailable",
+        headers={"Retry-After": "5"},
+        service=upstream.name,
+    )
+
+
+def _raised_in_transport(exc: BaseException) -> bool:
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    filename = frame.tb_frame.f_code.co_filename if frame is not None else ""
+    return any(f"{os.sep}{package}{os.sep}" in filename for package in ("anyio", "httpcore"))

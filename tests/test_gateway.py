@@ -103,3 +103,20 @@ async def test_openapi_says_which_service_is_missing(clean_database: Database, k
     async with gateway_with(clean_database, keys, stand_ins, registry_url=down) as (client, _):
         document = (await client.get("/api/v1/openapi.json")).json()
     assert document["x-fangpin-missing-services"] == ["registry"]
+
+
+def test_a_transport_race_is_told_apart_from_our_own_bugs() -> None:
+    """httpcore/anyio may raise AttributeError on a socket a dying service closed: that is the service
+    going away (503), while an AttributeError anywhere else is a bug and stays one."""
+    from gateway.proxy import _raised_in_transport
+
+    def raised_in(filename: str) -> AttributeError:
+        try:
+            exec(compile("None.getpeername()", filename, "exec"))  # noqa: S102 - a frame from that file
+        except AttributeError as exc:
+            return exc
+        raise AssertionError("expected an AttributeError")
+
+    assert _raised_in_transport(raised_in("/venv/site-packages/anyio/abc/_sockets.py"))
+    assert _raised_in_transport(raised_in("/venv/site-packages/httpcore/_async/connection.py"))
+    assert not _raised_in_transport(raised_in("/work/main/gateway/proxy.py"))
