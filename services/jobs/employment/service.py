@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import NATIONAL_ROOT, is_valid_scope
 from services.common.auth import Principal
+from services.common.batches import item_location, raw_item_id, refusal_status
 from services.common.calendar import china_today
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.common.events.outbox import publish
@@ -80,7 +81,7 @@ class EmploymentIntake:
             try:
                 checked[index] = _check(raw, index)
             except FangpinError as exc:
-                results[index] = _failure(index, _raw_id(raw), exc)
+                results[index] = _failure(index, raw_item_id(raw), exc)
         people = await self._identify(raws, checked, results, principal)
         accepted: dict[uuid.UUID, _Accepted] = {}
         for index, person in people.items():
@@ -155,7 +156,7 @@ class EmploymentIntake:
         people: dict[int, PersonFacts] = {}
         for index, person in sorted(found.items()):
             item = checked[index]
-            where = [*_where(raws[index], index), "person_id" if item.person_id else "national_id"]
+            where = [*item_location(raws[index], index), "person_id" if item.person_id else "national_id"]
             if person is None:
                 error = ValidationFailed.field(
                     where, "No such person is registered in your area", "person_not_found"
@@ -228,7 +229,7 @@ def _check(raw: Any, index: int) -> EmploymentRecordCreate:
             raise ValidationFailed.of_item(
                 exc, ["body", "items", index], f"Item {index} is not a valid employment record"
             ) from exc
-    where = _where(raw, index)
+    where = item_location(raw, index)
     if item.person_id is None and item.national_id is None:
         raise ValidationFailed.field(
             [*where, "person_id"], "Name the person by person_id or national_id", "person_required"
@@ -290,20 +291,6 @@ def _row(a: _Accepted, principal: Principal) -> dict[str, Any]:
     }
 
 
-def _where(raw: Any, index: int) -> list[str | int]:
-    """Where an item's errors point: into the batch, or (the single-item endpoint) the body itself."""
-    return ["body"] if isinstance(raw, EmploymentRecordCreate) else ["body", "items", index]
-
-
-def _raw_id(raw: Any) -> uuid.UUID | None:
-    if isinstance(raw, EmploymentRecordCreate):
-        return raw.id
-    try:
-        return uuid.UUID(raw.get("id")) if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    except ValueError:
-        return None
-
-
 def _conflict(record_id: uuid.UUID) -> Conflict:
     return Conflict(
         f"Employment record {record_id} was already received with other content; "
@@ -313,7 +300,4 @@ def _conflict(record_id: uuid.UUID) -> Conflict:
 
 
 def _failure(index: int, record_id: uuid.UUID | None, exc: FangpinError) -> EmploymentItemResult:
-    status = (
-        "conflict" if isinstance(exc, Conflict) else "forbidden" if isinstance(exc, Forbidden) else "invalid"
-    )
-    return EmploymentItemResult(index=index, id=record_id, status=status, error=exc.to_problem())
+    return EmploymentItemResult(index=index, id=record_id, status=refusal_status(exc), error=exc.to_problem())

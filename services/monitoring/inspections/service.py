@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
 from services.common.auth import Principal
+from services.common.batches import item_location, raw_item_id, refusal_status
 from services.common.calendar import CHINA
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.monitoring.alerts.repository import AlertRepository, Signal
@@ -110,10 +111,10 @@ class InspectionIntake:
             try:
                 item = self._check(raw, index, principal)
             except FangpinError as exc:
-                results[index] = _failure(index, _raw_id(raw), exc)
+                results[index] = _failure(index, raw_item_id(raw), exc)
                 continue
             digest = content_hash(item)
-            this = _Accepted(index, item, digest, _where(raw, index))
+            this = _Accepted(index, item, digest, item_location(raw, index))
             if item.id in accepted:  # the same visit twice in one batch
                 results[index] = _repeat(this, accepted[item.id].digest)
                 continue
@@ -154,7 +155,7 @@ class InspectionIntake:
                 ) from exc
         if not is_village(item.area_code):
             raise ValidationFailed.field(
-                [*_where(raw, index), "area_code"],
+                [*item_location(raw, index), "area_code"],
                 f"{item.area_code} is not a village code (a household lives in a village)",
                 "not_a_village",
             )
@@ -165,13 +166,13 @@ class InspectionIntake:
         visited = item.visited_at.astimezone(CHINA)
         if visited.year < 2013:
             raise ValidationFailed.field(
-                [*_where(raw, index), "visited_at"],
+                [*item_location(raw, index), "visited_at"],
                 "A visit before 2013 is a wrong clock",
                 "visit_too_early",
             )
         if item.visited_at - datetime.now(UTC) > CLOCK_SKEW:
             raise ValidationFailed.field(
-                [*_where(raw, index), "visited_at"],
+                [*item_location(raw, index), "visited_at"],
                 "The visit time is in the future: check the phone's clock",
                 "visit_in_future",
             )
@@ -272,18 +273,6 @@ class InspectionIntake:
         await propose_exits(self.session, sorted(clean))
 
 
-def _where(raw: Any, index: int) -> list[str | int]:
-    """Where an item's errors point: into the batch, or (the single-item endpoint) the body itself."""
-    return ["body"] if isinstance(raw, InspectionCreate) else ["body", "items", index]
-
-
-def _raw_id(raw: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw.get("id")) if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    except ValueError:
-        return None
-
-
 def _repeat(a: _Accepted, stored_digest: bytes | None) -> InspectionItemResult:
     """An id seen before: the same content is a duplicate with no effect, other content a conflict."""
     if stored_digest == a.digest:
@@ -299,7 +288,6 @@ def _conflict(inspection_id: uuid.UUID) -> Conflict:
 
 
 def _failure(index: int, inspection_id: uuid.UUID | None, exc: FangpinError) -> InspectionItemResult:
-    status = (
-        "conflict" if isinstance(exc, Conflict) else "forbidden" if isinstance(exc, Forbidden) else "invalid"
+    return InspectionItemResult(
+        index=index, id=inspection_id, status=refusal_status(exc), error=exc.to_problem()
     )
-    return InspectionItemResult(index=index, id=inspection_id, status=status, error=exc.to_problem())
