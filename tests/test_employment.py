@@ -540,6 +540,7 @@ async def stream_export(app: Any, token: str, query: str, into: Path) -> int:
     return highest[0] - before
 
 
+@pytest.mark.once
 async def test_an_xlsx_ledger_of_100_000_records_streams_in_flat_memory(
     system: Any, keys: Any, clean_database: Database, tmp_path: Path
 ) -> None:

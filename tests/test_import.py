@@ -79,6 +79,7 @@ async def test_importing_the_same_file_twice_leaves_the_same_rows(
     assert detail["head_person_id"] == head["id"] and len(head["national_id"]) == 18
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 async def test_three_bad_rows_among_ten_thousand_are_reported_exactly(
     fmt: str, admin: httpx.AsyncClient, database: Database, keys: Keys, tmp_path: Path

@@ -105,6 +105,7 @@ def embedded_servers(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.once
 def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_path: Path) -> None:
     # Outside pytest's temp dir, which pytest keeps 0700 (the embedded server runs as its own user).
     data_dir = Path(tempfile.mkdtemp(prefix="fangpin-test-data-"))
