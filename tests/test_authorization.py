@@ -457,7 +457,7 @@ TARGETED = {
             "employment_stats": (
                 "GET",
                 "/api/v1/employment-stats?area={area}",
-                Permission.employment_read,
+                Permission.aggregates_read,
                 "object",
                 200,
                 "area_not_found",
@@ -475,7 +475,7 @@ TARGETED = {
             "registry_stats": (
                 "GET",
                 "/api/v1/registry-stats/households?area={area}",
-                Permission.households_read,
+                Permission.aggregates_read,
                 "object",
                 200,
                 "area_not_found",
@@ -540,7 +540,7 @@ TARGETED = {
             "welfare_post_stats": (
                 "GET",
                 "/api/v1/welfare-post-stats?area={area}",
-                Permission.employment_read,
+                Permission.aggregates_read,
                 "object",
                 200,
                 "area_not_found",
@@ -603,7 +603,7 @@ TARGETED = {
             "training_stats": (
                 "GET",
                 "/api/v1/training-stats?area={area}",
-                Permission.employment_read,
+                Permission.aggregates_read,
                 "object",
                 200,
                 "area_not_found",
@@ -757,7 +757,8 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "employment_create", "sibling-village", 201, None),
     (Role.village_cadre, "employment_create", "sibling-village", 422, "person_not_found"),
     (Role.auditor, "employment_create", "own-village", 403, "permission_denied"),
-    (Role.bureau_partner, "employment_stats", "own-village", 403, "permission_denied"),
+    (Role.bureau_partner, "employment_stats", "own-village", 200, None),  # counts only
+    (Role.ops, "employment_stats", "own-village", 403, "permission_denied"),
     (Role.village_cadre, "employment_export", "parent-town", 404, "area_not_found"),
     (Role.village_cadre, "post_create", "own-village", 403, "permission_denied"),
     (Role.county_admin, "post_create", "other-county", 403, "outside_scope"),

@@ -57,6 +57,7 @@ class Permission(StrEnum):
     employment_read = "employment:read"  # employment records, posts, training
     employment_write = "employment:write"  # record work status; assign posts; enrol in training
     posts_manage = "posts:manage"  # set up public-welfare posts and training courses
+    aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -73,6 +74,7 @@ _FIELD_WORK = {
     Permission.measures_write,
     Permission.employment_read,
     Permission.employment_write,
+    Permission.aggregates_read,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
@@ -104,7 +106,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Bureau systems push feeds and read aggregates; no personal data.
     # 人社 systems also push employment records.
     Role.bureau_partner: frozenset(
-        {Permission.areas_read, Permission.partner_feeds_push, Permission.employment_write}
+        {
+            Permission.areas_read,
+            Permission.partner_feeds_push,
+            Permission.employment_write,
+            Permission.aggregates_read,
+        }
     ),
     Role.auditor: frozenset(
         {
@@ -112,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.households_read,
             Permission.monitoring_read,
             Permission.employment_read,
+            Permission.aggregates_read,
             Permission.audit_read,
             Permission.system_status,
         }

@@ -46,6 +46,7 @@ router = APIRouter(prefix="/api/v1/employment-records", tags=["employment"])
 stats_router = APIRouter(prefix="/api/v1/employment-stats", tags=["employment"])
 
 Reader = Annotated[Principal, requires(Permission.employment_read)]
+Counter = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only: bureaus too
 Writer = Annotated[Principal, requires(Permission.employment_write)]
 AreaCode = Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")]
 AsOf = Annotated[IsoDate | None, Query(description="As things stood on this date")]
@@ -178,7 +179,7 @@ def _area_in_scope(area: str, principal: Principal) -> str:
 
 @stats_router.get("", response_model=EmploymentStats)
 async def get_employment_stats(
-    principal: Reader, session: ReadSessionDep, area: AreaCode, as_of: AsOf = None
+    principal: Counter, session: ReadSessionDep, area: AreaCode, as_of: AsOf = None
 ) -> EmploymentStats:
     """People by status, those working away by household category and destination, and each child
     area, on a date and on the same date a year earlier (year on year)."""

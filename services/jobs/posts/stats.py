@@ -21,7 +21,7 @@ from services.jobs.posts.schemas import FundingSource, PostStats, PostType, Sour
 
 router = APIRouter(prefix="/api/v1/welfare-post-stats", tags=["public-welfare posts"])
 
-Reader = Annotated[Principal, requires(Permission.employment_read)]
+Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 
 
 def visible_area(principal: Principal, area: str | None) -> str:

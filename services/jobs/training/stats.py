@@ -22,7 +22,7 @@ from services.jobs.training.schemas import CourseCounts, PlaceCount, TrainingSta
 
 router = APIRouter(prefix="/api/v1/training-stats", tags=["training"])
 
-Reader = Annotated[Principal, requires(Permission.employment_read)]
+Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 
 
 def rate(part: int, whole: int) -> float | None:

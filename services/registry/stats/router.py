@@ -21,7 +21,7 @@ from services.registry.stats.repository import counts_by_child, counts_by_progra
 
 router = APIRouter(prefix="/api/v1/registry-stats", tags=["registry statistics"])
 
-Reader = Annotated[Principal, requires(Permission.households_read)]
+Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 
 
 class Counts(BaseModel):
