@@ -140,7 +140,8 @@ class Relay:
             events = [e for e in self.source.events(rows) if e.type in subscription.event_types]
             if events:
                 await self._post(subscription, events)
-            if after != position or stored is None:
+            # Only when log rows were read: an idle relay writes nothing (its window just starts lower).
+            if rows or stored is None:
                 await self._store(session, table, subscription.subscriber, after, len(events))
         self._record_metrics(subscription, events, rows, more)
         return len(events), more

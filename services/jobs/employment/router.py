@@ -13,9 +13,10 @@ from fastapi.responses import StreamingResponse
 from services.common.area_codes import NATIONAL_ROOT, AreaCodeError, prefix_of
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep, get_database
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.errors import NotFound, ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -98,15 +99,7 @@ async def post_employment_record(
     """One record of a person's work; the answer names the events it published."""
     intake = _intake(session, request)
     item = (await intake.take([body], principal)).items[0]
-    if item.status == "duplicate":
-        response.status_code = 200
-    elif item.error is not None:
-        error = {"conflict": Conflict, "forbidden": Forbidden}.get(item.status, ValidationFailed)
-        problem = dict(item.error)
-        detail, code = problem.pop("detail"), problem.pop("code")
-        for key in ("type", "title", "status"):
-            problem.pop(key, None)
-        raise error(detail, code=code, **problem)
+    answer_single(item, response)
     _audit(session, EmploymentBatchResult(created=1, duplicates=0, failed=0, items=[item]), intake.areas)
     return item
 

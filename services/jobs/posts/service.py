@@ -16,7 +16,7 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
-from services.jobs.checks import check_dates, invalid
+from services.jobs.checks import check_dates, invalid, repeated_or_conflict
 from services.jobs.people import Lookup
 from services.jobs.posts.models import PostAssignment, WelfarePost
 from services.jobs.posts.periods import Period, busiest_day
@@ -230,14 +230,10 @@ class AssignmentService:
     ) -> PostAssignment | None:
         if data.id is None or (existing := await self.repository.any_assignment(data.id)) is None:
             return None
-        same = (existing.post_id, existing.person_id, existing.starts_on) == (
-            post_id,
-            data.person_id,
-            data.starts_on,
+        stored = (existing.post_id, existing.person_id, existing.starts_on)
+        return repeated_or_conflict(
+            existing, stored, (post_id, data.person_id, data.starts_on), principal, "Assignment"
         )
-        if same and principal.covers(existing.area_code):
-            return existing
-        raise Conflict(f"Assignment {data.id} exists with other details", code="id_in_use")
 
     @staticmethod
     def _window(post: WelfarePost, data: AssignmentCreate) -> Period:

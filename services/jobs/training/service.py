@@ -16,7 +16,7 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
-from services.jobs.checks import check_dates, invalid
+from services.jobs.checks import check_dates, invalid, repeated_or_conflict
 from services.jobs.people import Lookup
 from services.jobs.training.models import Enrolment, TrainingCourse
 from services.jobs.training.repository import TrainingRepository
@@ -230,11 +230,6 @@ class EnrolmentService:
     ) -> Enrolment | None:
         if data.id is None or (existing := await self.repository.any_enrolment(data.id)) is None:
             return None
-        same = (existing.course_id, existing.person_id, existing.enrolled_on) == (
-            course_id,
-            data.person_id,
-            data.enrolled_on,
-        )
-        if same and principal.covers(existing.area_code):
-            return existing
-        raise Conflict(f"Enrolment {data.id} exists with other details", code="id_in_use")
+        stored = (existing.course_id, existing.person_id, existing.enrolled_on)
+        sent = (course_id, data.person_id, data.enrolled_on)
+        return repeated_or_conflict(existing, stored, sent, principal, "Enrolment")

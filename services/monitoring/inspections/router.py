@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.database import ReadSessionDep, SessionDep
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.errors import NotFound
 from services.common.guards import requires
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -85,15 +86,7 @@ async def post_inspection(
     """One visit; the answer lists what the risk rules found."""
     result = await InspectionIntake(session, _households(request)).take([body], principal)
     item = result.items[0]
-    if item.status == "duplicate":
-        response.status_code = 200
-    elif item.error is not None:
-        error = {"conflict": Conflict, "forbidden": Forbidden}.get(item.status, ValidationFailed)
-        problem = dict(item.error)
-        detail, code = problem.pop("detail"), problem.pop("code")
-        for key in ("type", "title", "status"):
-            problem.pop(key, None)
-        raise error(detail, code=code, **problem)
+    answer_single(item, response)
     _audit(session, result, [{"area_code": body.area_code}])
     return item
 
