@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from tests.conftest import UserFactory
-from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, TOWN, make_areas, make_household, member
+from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, TOWN, make_areas, make_household
 from tests.support.system import asgi_client
+from tests.support.world import World, everything
 
 
 class Phone:
@@ -47,16 +48,6 @@ class Phone:
             {i: h["version"] for i, h in self.households.items()},
             {i: p["version"] for i, p in self.people.items()},
         )
-
-
-async def everything(client: httpx.AsyncClient, path: str) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get(path, params=params)).json()
-        items += page["items"]
-        if not (cursor := page["next_cursor"]):
-            return items
 
 
 async def server_view(client: httpx.AsyncClient) -> tuple[dict, dict]:
@@ -97,70 +88,6 @@ async def test_first_sync_then_changes_moves_out_of_scope_and_deletes_as_tombsto
 
         bad = await cadre.get("/api/v1/sync/changes", params={"cursor": "not-a-cursor"})
         assert bad.status_code == 422
-
-
-class World:
-    """Random operations by the county office while the phone is offline or syncing."""
-
-    def __init__(self, admin: httpx.AsyncClient, rng: random.Random) -> None:
-        self.admin = admin
-        self.rng = rng
-        self.villages = [HUANGJIN, LONGQUAN, SHUANGFENG]
-        self.merged = False
-
-    async def households(self) -> list[dict]:
-        return await everything(self.admin, "/api/v1/households")
-
-    async def step(self) -> None:
-        households = await self.households()
-        rng = self.rng
-        choice = rng.choice(
-            ["create"] * 3 + ["update", "move", "member", "person", "relocate", "delete", "merge"]
-        )
-        if choice == "create" or not households:
-            await make_household(self.admin, rng.choice(self.villages), members=rng.randint(1, 3))
-            return
-        household = rng.choice(households)
-        path = f"/api/v1/households/{household['id']}"
-        version = {"base_version": household["version"]}
-        if choice == "update":
-            response = await self.admin.patch(path, json=version | {"housing_grade": rng.choice("ABCD")})
-        elif choice == "move":
-            target = rng.choice([v for v in self.villages if v != household["area_code"]])
-            response = await self.admin.post(f"{path}/move", json=version | {"to_area_code": target})
-        elif choice == "member":
-            response = await self.admin.post(f"{path}/members", json=member("child", name="新成员"))
-        elif choice == "delete":
-            response = await self.admin.post(f"{path}/delete", json=version | {"reason": "重复登记"})
-        elif choice == "merge" and not self.merged:
-            self.merged = True
-            self.villages.remove(LONGQUAN)
-            body = {"target_code": HUANGJIN, "source_codes": [LONGQUAN], "effective_on": "2026-06-01"}
-            response = await self.admin.post("/api/v1/area-merges", json=body)
-        else:
-            response = await self._person_step(household, choice, households)
-        assert response.status_code < 300, response.text
-
-    async def _person_step(self, household: dict, choice: str, households: list[dict]) -> httpx.Response:
-        detail = (await self.admin.get(f"/api/v1/households/{household['id']}")).json()
-        if not detail["members"]:
-            return await self.admin.post(f"/api/v1/households/{household['id']}/members", json=member("head"))
-        person = self.rng.choice(detail["members"])
-        if choice == "relocate" and len(households) > 1:
-            other = self.rng.choice([h for h in households if h["id"] != household["id"]])
-            body = {"base_version": person["version"], "to_household_id": other["id"], "reason": "marriage"}
-            return await self.admin.post(
-                f"/api/v1/people/{person['id']}/move", json=body | {"relation": "spouse"}
-            )
-        if self.rng.random() < 0.3:
-            return await self.admin.post(
-                f"/api/v1/people/{person['id']}/delete", headers={"If-Match": str(person["version"])}
-            )
-        body = {
-            "base_version": person["version"],
-            "health": self.rng.choice(["healthy", "chronic", "serious"]),
-        }
-        return await self.admin.patch(f"/api/v1/people/{person['id']}", json=body)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -1,4 +1,5 @@
-"""Registry statistics for an area on a date (households and people, by child area and programme)."""
+"""Registry statistics for an area on a date (households and people, by child area and programme),
+read from the rollups (``stats.rollups``), never by counting the rows of the area."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from services.common.area_codes import LEVEL_ORDER, PREFIX_LENGTH, AreaLevel, prefix_of
+from services.common.area_codes import AreaLevel
 from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.errors import NotFound
 from services.common.guards import requires
+from services.common.rollups.store import figures_of, figures_of_children
 from services.common.text import IsoDate
 from services.registry.codes import Programme
 from services.registry.models import Area
-from services.registry.stats.repository import counts_by_child, counts_by_programme
+from services.registry.stats.rollups import SCHEMA
 
 router = APIRouter(prefix="/api/v1/registry-stats", tags=["registry statistics"])
 
+HOUSEHOLDS, PEOPLE = ("households", ""), ("people", "")
 Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 
 
@@ -59,24 +63,36 @@ async def household_counts(
     record = (await session.execute(select(Area).where(Area.code == area))).scalar_one_or_none()
     if record is None or not principal.covers(area):
         raise NotFound(f"No area {area}", code="area_not_found")
-    day = as_of or date.today()
-    prefix = prefix_of(area)
-    level = AreaLevel(record.level)
-    below = LEVEL_ORDER[min(LEVEL_ORDER.index(level) + 1, len(LEVEL_ORDER) - 1)]
-    rows = await counts_by_child(session, prefix, PREFIX_LENGTH[below], day)
+    day = as_of or china_today()
+    figures = await figures_of(session, SCHEMA, area, day)
+    if AreaLevel(record.level) == AreaLevel.village:
+        below = {area: figures} if figures.get(HOUSEHOLDS) else {}
+    else:
+        below = await figures_of_children(session, SCHEMA, area, day)
     names = dict(
-        (await session.execute(select(Area.code, Area.name).where(Area.code.in_([r[0] for r in rows])))).all()  # type: ignore[attr-defined]
+        (await session.execute(select(Area.code, Area.name).where(Area.code.in_(list(below))))).all()  # type: ignore[attr-defined]
     )
-    children = [ChildCounts(area_code=c, name=names.get(c), households=h, people=p) for c, h, p in rows]
+    children = [
+        ChildCounts(
+            area_code=code, name=names.get(code), households=f.get(HOUSEHOLDS, 0), people=f.get(PEOPLE, 0)
+        )
+        for code, f in below.items()
+        if f.get(HOUSEHOLDS)
+    ]
     programmes = [
-        ProgrammeCounts(programme=Programme(code), label=Programme(code).label, households=h, people=p)
-        for code, h, p in await counts_by_programme(session, prefix, day)
+        ProgrammeCounts(
+            programme=Programme(code),
+            label=Programme(code).label,
+            households=figures.get(("programme_households", code), 0),
+            people=figures.get(("programme_people", code), 0),
+        )
+        for code in sorted({key for measure, key in figures if measure == "programme_households"})
     ]
     return AreaCounts(
         area_code=area,
         as_of=day,
-        households=sum(c.households for c in children),
-        people=sum(c.people for c in children),
+        households=figures.get(HOUSEHOLDS, 0),
+        people=figures.get(PEOPLE, 0),
         children=children,
         programmes=programmes,
     )
