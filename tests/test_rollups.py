@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from datetime import date
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from services.common.database import async_url
 from services.common.rollups.store import compact, verify
 from services.registry.stats.repository import counts_by_child, counts_by_programme
+from tests.support.database import libpq_url
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, OTHER_TOWN, SHUANGFENG, TOWN, make_areas
 from tests.support.system import Database
 from tests.support.world import DatedWorld
@@ -68,3 +73,39 @@ async def test_random_writes_leave_rollups_equal_to_a_recount_on_every_date(
             )
     finally:
         await engine.dispose()
+
+
+def reports_verify(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")}
+    env["FANGPIN_DATABASE_URL"] = database.owner_url
+    command = [sys.executable, "-m", "fangpin", "reports", "verify", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+async def test_reports_verify_finds_a_difference_and_repair_removes_it(
+    admin: httpx.AsyncClient, database: Database
+) -> None:
+    await make_areas(admin)
+    world = DatedWorld(admin, random.Random(3))
+    for _ in range(15):
+        await world.step()
+    clean = reports_verify(database)
+    assert clean.returncode == 0, clean.stderr
+    assert "registry: the rollups equal a recount" in clean.stderr
+
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:  # a drift as a bug or a hand edit would leave it: one village counts a household too many
+        await conn.execute(
+            "INSERT INTO registry.rollup_totals VALUES ($1, $2, 'households', '', '2022-03-01', 1)",
+            HUANGJIN,
+            TOWN,
+        )
+    finally:
+        await conn.close()
+    drifted = reports_verify(database, "registry")
+    assert drifted.returncode == 1
+    assert f"area {HUANGJIN} households - on 2022-03-01: rollup +1, recount +0" in drifted.stderr
+    repaired = reports_verify(database, "--repair")
+    assert "rebuilt; 0 differences now" in repaired.stderr, repaired.stderr
+    assert reports_verify(database).returncode == 0
+    assert reports_verify(database, "gateway").returncode == 2

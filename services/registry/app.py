@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.common.app_factory import create_part_app
 from services.common.events.wiring import start_relay, stop_relay
 from services.common.migrations import Migrations
+from services.common.rollups.compaction import compaction_hooks
 from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
@@ -26,6 +27,7 @@ from services.registry.stats.router import router as stats_router
 from services.registry.sync.router import router as sync_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
 async def start_imports(app: FastAPI) -> None:
@@ -70,8 +72,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             internal_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[start_imports, start_events],
-        on_shutdown=[stop_imports, stop_relay],
+        on_startup=[start_imports, start_events, start_compaction],
+        on_shutdown=[stop_imports, stop_relay, stop_compaction],
     )
     # Without the key the registry still serves areas; person endpoints answer 503 and say why.
     app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None
