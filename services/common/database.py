@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import text
+from sqlalchemy import Row, Select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -160,6 +160,16 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         trail.principal = getattr(request.state, "principal", None)
         async with database.sessionmaker() as session, session.begin():
             await store.append(session, trail, Outcome.success, status=None)
+
+
+async def read_partitions(database: Database, query: Select[Any], size: int) -> AsyncIterator[Sequence[Row]]:
+    """The rows of a query, ``size`` at a time, for a file streamed after the request's own session is
+    gone: on a read session of its own, in one snapshot (one statement), through a server-side cursor
+    (rows are fetched as they are written, so memory stays flat)."""
+    async with database.read_sessionmaker() as session:
+        result = await session.stream(query.execution_options(yield_per=size))
+        async for rows in result.partitions():
+            yield rows
 
 
 def trail_for(request: Request) -> AuditTrail:

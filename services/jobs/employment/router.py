@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.area_codes import NATIONAL_ROOT, AreaCodeError, prefix_of
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
 from services.common.calendar import china_today
-from services.common.database import ReadSessionDep, SessionDep, get_database
+from services.common.database import ReadSessionDep, SessionDep, get_database, read_partitions
 from services.common.errors import NotFound, ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import (
@@ -30,7 +30,7 @@ from services.common.pagination import (
 )
 from services.common.text import IsoDate
 from services.jobs.employment.codes import EmploymentStatus
-from services.jobs.employment.ledger import csv_stream, xlsx_stream
+from services.jobs.employment.ledger import COLUMNS, SHEET_NAME
 from services.jobs.employment.repository import EmploymentRepository, ledger_query
 from services.jobs.employment.schemas import (
     EmploymentBatch,
@@ -181,15 +181,7 @@ async def get_employment_stats(
     return await employment_stats(session, principal.scope_prefix, area, day)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PARTITION = 1000
-
-
-@router.get(
-    "/export",
-    response_class=StreamingResponse,
-    responses={200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The ledger file"}},
-)
+@router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
 async def export_employment_ledger(
     principal: Reader,
     session: ReadSessionDep,
@@ -198,7 +190,7 @@ async def export_employment_ledger(
     as_of: Annotated[
         IsoDate | None, Query(description="One row per person as of this date (default: every record)")
     ] = None,
-    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx (default) or csv")] = "xlsx",
+    format: ledgers.FormatQuery = "xlsx",
 ) -> StreamingResponse:
     """The employment ledger (就业台账) as a spreadsheet, streamed, with Chinese column headers."""
     area = area or principal.scope
@@ -210,21 +202,8 @@ async def export_employment_ledger(
         area_code=area,
         changes={"as_of": as_of.isoformat() if as_of else None, "format": format},
     )
+    # The request's session is gone once the response starts: the file reads on a session of its own.
     query = ledger_query(principal.scope_prefix, within, as_of)
-    database = get_database(request)
-
-    async def partitions() -> AsyncIterator[Sequence[Any]]:
-        # The request's session is gone once the response starts; the file reads on a session of its
-        # own, in one snapshot, with a server-side cursor (rows are fetched as they are written).
-        async with database.read_sessionmaker() as reading:
-            result = await reading.stream(query.execution_options(yield_per=PARTITION))
-            async for rows in result.partitions():
-                yield rows
-
-    stream = xlsx_stream(partitions()) if format == "xlsx" else csv_stream(partitions())
-    name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}.{format}"
-    return StreamingResponse(
-        stream,
-        media_type=XLSX if format == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
+    name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}"
+    return ledgers.ledger_file(name, format, SHEET_NAME, COLUMNS, rows)

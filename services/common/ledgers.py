@@ -1,0 +1,64 @@
+"""What every ledger endpoint (台账 export) shares: the format and area parameters, the area check, and
+the streamed answer with its file name. The writing itself is services/common/spreadsheets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from fastapi.responses import StreamingResponse
+
+from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
+from services.common.auth import Principal
+from services.common.errors import NotFound
+from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+PARTITION = 1000  # rows read from the database, and written, at a time
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The ledger file"}
+}
+
+Format = Literal["xlsx", "csv"]
+FormatQuery = Annotated[Format, Query(description="xlsx (default) or csv")]
+WithinQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{1,12}$",
+        description="The area: a 12-digit code (county, town or village) or a code prefix; "
+        "default: your area",
+    ),
+]
+
+
+def ledger_prefix(within: str | None, principal: Principal) -> str:
+    """The code prefix a ledger covers: ``within`` (an area code, or a prefix as list filters take it),
+    if it lies inside your scope; else 404, as if there were no such area."""
+    if within is None:
+        return principal.scope_prefix
+    prefix: str | None = within
+    if len(within) == CODE_LENGTH:
+        try:
+            prefix = prefix_of(within)
+        except AreaCodeError:
+            prefix = None
+    if prefix is None or not prefix.startswith(principal.scope_prefix):
+        raise NotFound(f"No area {within}", code="area_not_found")
+    return prefix
+
+
+def ledger_file(
+    name: str, format: Format, sheet: str, columns: Sequence[Column], rows: Partitions
+) -> StreamingResponse:
+    """The ledger as one sheet (XLSX) or table (CSV), streamed, as an attachment ``name``.format."""
+    if format == "xlsx":
+        stream, media_type = xlsx_stream([Sheet(sheet, columns, rows)]), XLSX
+    else:
+        stream, media_type = csv_stream(columns, rows), CSV
+    return StreamingResponse(
+        stream,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
+    )
