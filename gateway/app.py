@@ -16,6 +16,7 @@ from gateway.identity.context import build_identity, caller, identity_of
 from gateway.models import SCHEMA
 from gateway.openapi import MergedOpenAPI, with_security
 from gateway.proxy import forward, service_for
+from gateway.reports.router import router as reports_router
 from gateway.routing import API_PREFIX, SERVICES, audiences
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
@@ -76,6 +77,7 @@ def create_app(
             admin_router.router,
             audit_api.router,
             system.router,
+            reports_router,
             _proxy_router(settings),
         ],
         migrations=MIGRATIONS,

@@ -6,7 +6,7 @@ API_PREFIX = "/api/v1"
 SERVICES = ("registry", "monitoring", "jobs")
 
 # Served by the gateway itself (identity, audit, system status).
-GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "openapi.json"})
+GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "reports", "openapi.json"})
 
 # Resources are added here as each service grows them; an unknown resource is a 404 at the gateway.
 ROUTES: dict[str, str] = {

@@ -142,33 +142,33 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
         second.stop()
 
 
-def town_figures(client: httpx.Client, area: str, as_of: str) -> dict:
-    response = client.get("/api/v1/registry-stats/households", params={"area": area, "as_of": as_of})
+def area_report(client: httpx.Client, area: str, as_of: str) -> dict:
+    response = client.get("/api/v1/reports/area-summary", params={"area": area, "as_of": as_of})
     assert response.status_code == 200, response.text
+    assert response.json()["complete"], response.json()["missing"]
     return response.json()
 
 
 def assert_demo_figures(client: httpx.Client) -> None:
-    """The demo reproduces the seeds: 篇1's town programmes, 篇5's 黄金村 before and after the merge."""
-    town = town_figures(client, "610924108000", "2024-06-30")
-    programmes = {p["programme"]: (p["households"], p["people"]) for p in town["programmes"]}
+    """The demo's area reports reproduce the seeds: 篇1's town, 篇5's 黄金村 before and after the merge."""
+    town = area_report(client, "610924108000", "2024-06-30")
+    programmes = {p["programme"]: (p["households"], p["people"]) for p in town["registry"]["programmes"]}
     assert programmes == {
         "dibao": (1793, 2375),
         "tekun": (662, 674),
         "escaped": (567, 1753),
         "monitored": (27, 83),
     }
-    before = town_figures(client, "610924105201", "2023-06-30")
+    before = area_report(client, "610924105201", "2023-06-30")["registry"]
     assert (before["households"], before["people"]) == (216, 783)
-    after = town_figures(client, "610924105201", "2024-06-30")
+    after = area_report(client, "610924105201", "2024-06-30")["registry"]
     assert (after["households"], after["people"]) == (456, 1763)
-    longquan = town_figures(client, "610924105000", "2023-06-30")["children"]
+    longquan = area_report(client, "610924105000", "2023-06-30")["registry"]["children"]
     assert {c["area_code"]: (c["households"], c["people"]) for c in longquan}["610924105202"] == (240, 980)
     # 篇1: 公益岗233个 = 光伏199 + 人社7 + 林业17 + 乡村综合财力10; 篇5: 37人报名培训, 16人赴武汉就业.
-    posts = client.get("/api/v1/welfare-post-stats", params={"area": "610924108000", "as_of": "2024-06-30"})
-    assert posts.status_code == 200, posts.text
-    assert posts.json()["places"] == 233
-    assert {s["funding_source"]: s["places"] for s in posts.json()["by_funding_source"]} == {
+    posts = town["welfare_posts"]
+    assert posts["places"] == 233
+    assert {s["funding_source"]: s["places"] for s in posts["by_funding_source"]} == {
         "photovoltaic": 199,
         "hrss": 7,
         "forestry": 17,
@@ -179,9 +179,7 @@ def assert_demo_figures(client: httpx.Client) -> None:
         p["station"] for p in client.get("/api/v1/welfare-posts", params={"limit": 500}).json()["items"]
     }
     assert len(stations - {None}) == 10
-    training = client.get(
-        "/api/v1/training-stats", params={"area": "610924105201", "as_of": "2024-06-30"}
-    ).json()
+    training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
     assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
 

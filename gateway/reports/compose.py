@@ -1,0 +1,86 @@
+"""Asking every service for its part of an area's report at once, and keeping what came back.
+
+A service that is down, slow or failing does not fail the report: its sections are listed as missing,
+with the reason, and the rest is returned. Only the registry's "no such area" (which also answers for
+an area outside the caller's scope) ends the whole report, since every section is about that area.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from gateway.identity.context import identity_of
+from gateway.proxy import upstream_headers
+from gateway.routing import API_PREFIX, audiences
+from services.common.auth import Principal
+from services.common.errors import NotFound
+from services.common.logging import request_id_var
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str  # the sheet's name in the workbook
+    service: str
+    path: str  # each service's own statistics endpoint
+
+
+SECTIONS = (
+    Section("registry", "户籍人口", "registry", "/registry-stats/households"),
+    Section("monitoring", "监测帮扶", "monitoring", "/monitoring-stats"),
+    Section("employment", "务工就业", "jobs", "/employment-stats"),
+    Section("welfare_posts", "公益岗位", "jobs", "/welfare-post-stats"),
+    Section("training", "技能培训", "jobs", "/training-stats"),
+)
+
+
+@dataclass
+class Gathered:
+    sections: dict[str, dict[str, Any] | None]
+    missing: list[dict[str, str]]
+
+
+async def gather_sections(
+    request: Request, principal: Principal, area: str, day: date, timeout_s: float
+) -> Gathered:
+    answers = await asyncio.gather(
+        *(_ask(request, principal, section, area, day, timeout_s) for section in SECTIONS)
+    )
+    sections: dict[str, dict[str, Any] | None] = {}
+    missing = []
+    for section, (body, reason) in zip(SECTIONS, answers, strict=True):
+        sections[section.name] = body
+        if body is None:
+            missing.append({"section": section.name, "service": section.service, "reason": reason})
+    return Gathered(sections, missing)
+
+
+async def _ask(
+    request: Request, principal: Principal, section: Section, area: str, day: date, timeout_s: float
+) -> tuple[dict[str, Any] | None, str]:
+    upstream = request.app.state.upstreams[section.service]
+    path = API_PREFIX + section.path
+    token = identity_of(request).signer.sign(
+        principal, audiences(path, section.service), request_id_var.get()
+    )
+    headers = upstream_headers(request, {"authorization": f"Bearer {token}", "accept": "application/json"})
+    try:
+        async with asyncio.timeout(timeout_s):
+            response = await upstream.client.get(
+                path, params={"area": area, "as_of": day.isoformat()}, headers=headers
+            )
+    except (TimeoutError, httpx.TimeoutException):
+        return None, f"the {section.service} service did not answer within {timeout_s:g} s"
+    except (httpx.HTTPError, AttributeError):  # AttributeError: httpcore meeting a closed socket
+        return None, f"the {section.service} service is not reachable"
+    if response.status_code == 404 and section.service == "registry":
+        raise NotFound(f"No area {area}", code="area_not_found")
+    if response.status_code != 200:
+        return None, f"the {section.service} service answered {response.status_code}"
+    return response.json(), ""

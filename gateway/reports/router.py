@@ -1,0 +1,89 @@
+"""GET /api/v1/reports/area-summary: an area's report on a date, as JSON or as a workbook."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from gateway.identity.context import allowed
+from gateway.reports.compose import gather_sections
+from gateway.reports.workbook import summary_workbook
+from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
+from services.common.text import IsoDate
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+Reader = Annotated[Principal, allowed(Permission.aggregates_read)]  # counts only: bureaus may read it
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class MissingSection(BaseModel):
+    section: str
+    service: str
+    reason: str = Field(description="Why it is missing, e.g. the service did not answer in time")
+
+
+class AreaSummary(BaseModel):
+    area_code: str
+    as_of: date
+    complete: bool = Field(description="False when a service could not give its part: see missing")
+    missing: list[MissingSection]
+    registry: dict[str, Any] | None = Field(
+        description="Households and people by child area and by programme or category "
+        "(as GET /api/v1/registry-stats/households answers)"
+    )
+    monitoring: dict[str, Any] | None = Field(
+        description="Monitored households by type and state, alerts, cases past the limit, visit "
+        "compliance by cadre (as GET /api/v1/monitoring-stats answers)"
+    )
+    employment: dict[str, Any] | None = Field(
+        description="People working away by household category and destination, year on year "
+        "(as GET /api/v1/employment-stats answers)"
+    )
+    welfare_posts: dict[str, Any] | None = Field(
+        description="Public-welfare posts by funding source and type (as GET /api/v1/welfare-post-stats)"
+    )
+    training: dict[str, Any] | None = Field(
+        description="Training and placement (as GET /api/v1/training-stats answers)"
+    )
+
+
+@router.get(
+    "/area-summary",
+    response_model=AreaSummary,
+    responses={200: {"content": {XLSX: {}}, "description": "The report (JSON, or a workbook)"}},
+)
+async def area_summary(
+    request: Request,
+    principal: Reader,
+    area: Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")],
+    as_of: Annotated[
+        IsoDate | None, Query(description="As things stood on this date (default today)")
+    ] = None,
+    format: Annotated[
+        Literal["json", "xlsx"], Query(description="json, or xlsx: one sheet per section")
+    ] = "json",
+) -> Any:
+    """An area's figures on a date from every service, each with its child areas; partial if one is down."""
+    day = as_of or china_today()
+    timeout_s = request.app.state.settings.upstream_timeout_s
+    gathered = await gather_sections(request, principal, area, day, timeout_s)
+    summary = AreaSummary(
+        area_code=area,
+        as_of=day,
+        complete=not gathered.missing,
+        missing=[MissingSection(**m) for m in gathered.missing],
+        **gathered.sections,
+    )
+    if format == "json":
+        return summary
+    filename = f"area-summary-{area}-{day.isoformat()}.xlsx"
+    return StreamingResponse(
+        summary_workbook(summary.model_dump(mode="json")),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
