@@ -15,13 +15,14 @@ from bench.gateway_hop import gateway_hop
 from bench.imports import county_import
 from bench.ingest import inspection_ingest
 from bench.report import Row, print_table
+from bench.reports import area_reports
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
 
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports")
 
 
 async def main(size: str, server: str, workdir: Path, import_people: int | None, only: set[str]) -> list[Row]:
@@ -34,8 +35,12 @@ async def main(size: str, server: str, workdir: Path, import_people: int | None,
             rows += await area_writes(env, count=1_000 * scale)
         if "ingest" in only:
             rows += await inspection_ingest(env, count=20_000 * scale)
-        if "import" in only and import_people != 0:
-            rows += await county_import(env, import_people or 100_000 * scale, workdir)
+        people = import_people or 100_000 * scale
+        if ("import" in only or "reports" in only) and import_people != 0:
+            imported = await county_import(env, people, workdir)
+            rows += imported if "import" in only else []
+        if "reports" in only and import_people != 0:
+            rows += await area_reports(env, people)  # on the county just imported
     return rows
 
 

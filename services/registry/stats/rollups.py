@@ -54,38 +54,37 @@ points AS MATERIALIZED (
     WHERE b.day >= hs.registered_on
 ),
 members AS MATERIALIZED (
-    SELECT pt.household_id, pt.day, po.person_id
+    SELECT pt.household_id, pt.area_code, pt.day, pt.next_day, po.person_id
     FROM points AS pt JOIN people_of AS po ON po.household_id = pt.household_id
     WHERE po.registered_on <= pt.day AND (po.deceased_on IS NULL OR po.deceased_on > pt.day)
       AND COALESCE((SELECT pm.from_household_id FROM registry.person_moves AS pm
                      WHERE pm.person_id = po.person_id AND pm.effective_on > pt.day
                      ORDER BY pm.effective_on, pm.id LIMIT 1), po.now_in) = pt.household_id
 ),
+-- Each state carries its place and the day it ends, so no join is needed to turn states into deltas.
 states AS (
-    SELECT household_id, day, 'households' AS measure, '' AS key, 1 AS value FROM points
+    SELECT household_id, area_code, day, next_day, 'households' AS measure, '' AS key, 1 AS value
+    FROM points
     UNION ALL
-    SELECT household_id, day, 'people', '', count(*) FROM members GROUP BY 1, 2
+    SELECT household_id, area_code, day, next_day, 'people', '', count(*) FROM members GROUP BY 1, 2, 3, 4
     UNION ALL
-    SELECT pt.household_id, pt.day, 'programme_households', g.programme, 1
+    SELECT pt.household_id, pt.area_code, pt.day, pt.next_day, 'programme_households', g.programme, 1
     FROM points AS pt JOIN registry.programme_memberships AS g ON g.household_id = pt.household_id
      AND g.starts_on <= pt.day AND (g.ends_on IS NULL OR g.ends_on >= pt.day)
-    GROUP BY 1, 2, 4
+    GROUP BY 1, 2, 3, 4, 6
     UNION ALL
-    SELECT m.household_id, m.day, 'programme_people', g.programme, count(DISTINCT m.person_id)
+    SELECT m.household_id, m.area_code, m.day, m.next_day, 'programme_people', g.programme,
+           count(DISTINCT m.person_id)
     FROM members AS m JOIN registry.programme_memberships AS g ON g.household_id = m.household_id
      AND g.starts_on <= m.day AND (g.ends_on IS NULL OR g.ends_on >= m.day)
      AND (g.person_id IS NULL OR g.person_id = m.person_id)
-    GROUP BY 1, 2, 4
-),
-placed AS (
-    SELECT s.household_id, pt.area_code, s.measure, s.key, s.day, pt.next_day, s.value
-    FROM states AS s JOIN points AS pt ON pt.household_id = s.household_id AND pt.day = s.day
+    GROUP BY 1, 2, 3, 4, 6
 )
 SELECT household_id, area_code, measure, key, day, sum(delta)::integer
 FROM (
-    SELECT household_id, area_code, measure, key, day, value AS delta FROM placed
+    SELECT household_id, area_code, measure, key, day, value AS delta FROM states
     UNION ALL
-    SELECT household_id, area_code, measure, key, next_day, -value FROM placed WHERE next_day IS NOT NULL
+    SELECT household_id, area_code, measure, key, next_day, -value FROM states WHERE next_day IS NOT NULL
 ) AS d
 GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0
 $$;

@@ -1,0 +1,142 @@
+"""Area reports on a county imported by the import benchmark: how fast from rollups, against raw SQL.
+
+Baseline: the plainest recount a database can do — one GROUP BY over the base tables for the same
+area (households and people by village, and by programme). The report through the gateway reads
+rollups and asks all three services. Without rollups, the same figures "as of" a date come from the
+raw rows (``registry.stats.repository``: moves, deaths and programme periods on that date): that is
+the cold recount. The rebuild that `fangpin reports verify --repair` does (every household's whole
+history, every date) is timed against the same baseline too.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date
+
+import asyncpg
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from bench.environment import BenchEnvironment
+from bench.imports import FIRST_TOWN
+from bench.report import Row
+from services.common.area_codes import prefix_of
+from services.common.database import async_url
+from services.registry.stats.repository import counts_by_child, counts_by_programme
+from tests.support.database import libpq_url
+
+COUNTY = "610924000000"
+TOWN = f"610924{FIRST_TOWN:03d}000"
+VILLAGE = f"610924{FIRST_TOWN:03d}201"
+RAW_GROUP_BY = """
+SELECT h.area_code, count(DISTINCT h.id) AS households, count(p.id) AS people
+FROM registry.households h LEFT JOIN registry.people p
+  ON p.household_id = h.id AND p.deleted_at IS NULL AND p.deceased_on IS NULL
+WHERE h.area_code LIKE $1 AND h.deleted_at IS NULL GROUP BY h.area_code
+"""
+RAW_PROGRAMMES = """
+SELECT g.programme, count(DISTINCT g.household_id), count(p.id)
+FROM registry.programme_memberships g JOIN registry.people p ON p.household_id = g.household_id
+WHERE g.area_code LIKE $1 AND g.ends_on IS NULL AND p.deleted_at IS NULL GROUP BY g.programme
+"""
+RECOUNT = """
+SELECT count(*) FROM (
+    SELECT a.area_code, d.measure, d.key, d.day, sum(d.delta)
+    FROM registry.rollup_deltas_of(ARRAY(SELECT registry.rollup_all_subjects())) AS d
+    CROSS JOIN LATERAL registry.rollup_ancestors(d.area_code) AS a
+    GROUP BY 1, 2, 3, 4
+) AS recount
+"""
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+async def _raw_seconds(conn: asyncpg.Connection, area: str, runs: int) -> float:
+    prefix = prefix_of(area) + "%"
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await conn.fetch(RAW_GROUP_BY, prefix)
+        await conn.fetch(RAW_PROGRAMMES, prefix)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+async def _as_of_recount_seconds(env: BenchEnvironment, area: str) -> float:
+    """What the report would cost without rollups: the "as of" count from the raw rows (moves, deaths,
+    programme periods on that date), by village and by programme."""
+    engine = create_async_engine(async_url(env.database.owner_url))
+    try:
+        async with AsyncSession(engine) as session:
+            timings = []
+            for _ in range(3):
+                started = time.perf_counter()
+                await counts_by_child(session, prefix_of(area), 12, date(2024, 6, 30))
+                await counts_by_programme(session, prefix_of(area), date(2024, 6, 30))
+                timings.append(time.perf_counter() - started)
+            return statistics.median(timings)
+    finally:
+        await engine.dispose()
+
+
+async def _report_latencies(env: BenchEnvironment, area: str, requests: int) -> list[float]:
+    latencies = []
+    async with httpx.AsyncClient(base_url=env.gateway, headers=env.admin_headers, timeout=60) as client:
+        params = {"area": area, "as_of": "2024-06-30"}
+        warm = await client.get("/api/v1/reports/area-summary", params=params)
+        warm.raise_for_status()
+        assert warm.json()["complete"], warm.json()["missing"]
+        for _ in range(requests):
+            started = time.perf_counter()
+            (await client.get("/api/v1/reports/area-summary", params=params)).raise_for_status()
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def area_reports(env: BenchEnvironment, people: int, requests: int = 60) -> list[Row]:
+    conn = await asyncpg.connect(libpq_url(env.database.owner_url))
+    rows = []
+    try:
+        await conn.execute("VACUUM ANALYZE")
+        for name, area in (("county", COUNTY), ("town", TOWN), ("village", VILLAGE)):
+            raw = await _raw_seconds(conn, area, runs=5)
+            latency = p95(await _report_latencies(env, area, requests))
+            goal = "p95 ≤ 50 ms" if name == "county" else ""
+            rows.append(
+                Row(
+                    f"area-summary p95, {name} ({people:,} people), vs raw GROUP BY",
+                    latency * 1000,
+                    raw * 1000,
+                    "ms",
+                    goal=goal,
+                    met=(lambda value, _: value <= 50) if name == "county" else None,
+                )
+            )
+        raw = await _raw_seconds(conn, COUNTY, runs=3)
+        rows.append(
+            Row(
+                "cold recount of the county on one date (no rollups) vs raw GROUP BY",
+                await _as_of_recount_seconds(env, COUNTY) * 1000,
+                raw * 1000,
+                "ms",
+                goal="≤ 1.5 × raw",
+                met=lambda value, base: base is not None and value <= 1.5 * base,
+            )
+        )
+        started = time.perf_counter()
+        await conn.execute("SET statement_timeout = 0")
+        await conn.fetchval(RECOUNT)
+        rows.append(
+            Row(
+                "rebuild of the county's rollups (every date) vs raw GROUP BY",
+                (time.perf_counter() - started) * 1000,
+                raw * 1000,
+                "ms",
+            )
+        )
+    finally:
+        await conn.close()
+    return rows
