@@ -472,6 +472,16 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # The other ledgers (台账): as their lists, for an area in the caller's scope (else 404).
+            "household_export": (
+                "GET",
+                "/api/v1/households/export?within={area}&format=csv",
+                Permission.households_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             "registry_stats": (
                 "GET",
                 "/api/v1/registry-stats/households?area={area}",
@@ -760,6 +770,8 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "employment_stats", "own-village", 200, None),  # counts only
     (Role.ops, "employment_stats", "own-village", 403, "permission_denied"),
     (Role.village_cadre, "employment_export", "parent-town", 404, "area_not_found"),
+    (Role.village_cadre, "household_export", "parent-town", 404, "area_not_found"),
+    (Role.bureau_partner, "household_export", "own-village", 403, "permission_denied"),
     (Role.village_cadre, "post_create", "own-village", 403, "permission_denied"),
     (Role.county_admin, "post_create", "other-county", 403, "outside_scope"),
     (Role.village_cadre, "post_get", "sibling-village", 404, "post_not_found"),

@@ -3,14 +3,17 @@ the streamed answer with its file name. The writing itself is services/common/sp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
+from services.common.audit.store import AuditStore
+from services.common.audit.trail import AuditEntry, Outcome
 from services.common.auth import Principal
+from services.common.database import get_database, trail_for
 from services.common.errors import NotFound
 from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream
 
@@ -62,3 +65,23 @@ def ledger_file(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
     )
+
+
+async def audited(
+    request: Request,
+    principal: Principal,
+    partitions: Partitions,
+    entries: Callable[[Sequence[Any]], list[AuditEntry]],
+) -> AsyncIterator[Sequence[Any]]:
+    """The partitions, each let through only once its audit entries (say, one per ID number shown in
+    full) are committed: the request's unit of work is over by the time a streamed file is written."""
+    store: AuditStore | None = getattr(request.app.state, "audit_store", None)
+    database = get_database(request)
+    trail = trail_for(request)
+    trail.principal = principal
+    async for rows in partitions:
+        trail.entries = entries(rows)
+        if store is not None and trail.entries:
+            async with database.sessionmaker() as session, session.begin():
+                await store.append(session, trail, Outcome.success, status=None)  # type: ignore[arg-type]
+        yield rows

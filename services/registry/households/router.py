@@ -6,18 +6,21 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from services.common import ledgers
 from services.common.auth import Permission, Principal
 from services.common.concurrency import IfMatch
-from services.common.database import ReadSessionDep, SessionDep
-from services.common.errors import ServiceUnavailable
+from services.common.database import ReadSessionDep, SessionDep, record_denial
+from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
 from services.registry.households.batch import create_households
 from services.registry.households.history import HistoryPage, read_history
+from services.registry.households.ledger import household_ledger
 from services.registry.households.person_service import PersonService
 from services.registry.households.repository import HouseholdFilters, PersonFilters
 from services.registry.households.schemas import (
@@ -36,7 +39,7 @@ from services.registry.households.schemas import (
     PersonUpdate,
 )
 from services.registry.households.service import HouseholdService
-from services.registry.households.views import Presenter
+from services.registry.households.views import Presenter, check_reveal
 from services.registry.national_id import IdVault
 
 router = APIRouter(prefix="/api/v1", tags=["households"])
@@ -160,6 +163,25 @@ async def count_households(
 ) -> Count:
     """Count the households a search would return."""
     return Count(count=await HouseholdService(session, vault).count(principal, filters))
+
+
+@router.get("/households/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_households(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: ledgers.WithinQuery = None,
+    format: ledgers.FormatQuery = "xlsx",
+    reveal: Reveal = False,
+) -> StreamingResponse:
+    """The household ledger (户籍台账): one row per person with the household's columns, streamed."""
+    try:
+        check_reveal(principal, reveal)
+    except Forbidden as exc:
+        await record_denial(request, exc)
+        raise
+    vault = id_vault(request) if reveal else None
+    return household_ledger(request, session, principal, within, format, vault)
 
 
 @router.get("/households/{household_id:uuid}", response_model=HouseholdRead)

@@ -13,18 +13,25 @@ from services.registry.households.schemas import HouseholdRead, HouseholdSummary
 from services.registry.models import Household, Person
 from services.registry.national_id import IdVault
 
+NATIONAL_ID_READ = "person.national_id.read"  # the audit's action for an ID number shown in full
+
+
+def check_reveal(principal: Principal, reveal: bool) -> None:
+    """Full ID numbers only on request, and only for a role that may see them (else 403)."""
+    if reveal and not principal.can(Permission.national_ids_read):
+        raise Forbidden(
+            f"The {principal.role.value} role may not see full ID numbers "
+            f"(needs {Permission.national_ids_read.value})",
+            code="permission_denied",
+            permission=Permission.national_ids_read.value,
+        )
+
 
 class Presenter:
     """Builds responses for one request; every ID number shown in full is written to the audit log."""
 
     def __init__(self, session: AsyncSession, vault: IdVault, principal: Principal, reveal: bool) -> None:
-        if reveal and not principal.can(Permission.national_ids_read):
-            raise Forbidden(
-                f"The {principal.role.value} role may not see full ID numbers "
-                f"(needs {Permission.national_ids_read.value})",
-                code="permission_denied",
-                permission=Permission.national_ids_read.value,
-            )
+        check_reveal(principal, reveal)
         self.session = session
         self.vault = vault
         self.reveal = reveal
@@ -33,7 +40,7 @@ class Presenter:
         if self.reveal:
             number = self.vault.decrypt(person.national_id_cipher)
             audit_trail(self.session).record(
-                "person.national_id.read", "person", str(person.id), area_code=person.area_code
+                NATIONAL_ID_READ, "person", str(person.id), area_code=person.area_code
             )
         else:
             number = person.national_id_masked

@@ -1,0 +1,222 @@
+"""The household ledger (户籍台账): one row per person with their household's columns, streamed.
+
+ID numbers are masked as every registry answer masks them; in full only on request (``reveal``) by a
+role that may see them, each one shown written to the audit log (as a read of that person) before its
+row leaves. Deleted households and people never appear; a household without members gets one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import ledgers
+from services.common.audit import audit_trail
+from services.common.audit.trail import AuditEntry
+from services.common.auth import Principal
+from services.common.calendar import china_today
+from services.common.database import get_database, read_partitions
+from services.common.labels import LabelledEnum
+from services.common.scope import in_scope
+from services.common.spreadsheets import Cell, Column
+from services.registry.codes import (
+    DrinkingWater,
+    Health,
+    HouseholdCategory,
+    HousingGrade,
+    HousingType,
+    LabourAbility,
+    Programme,
+    Relation,
+    Schooling,
+    Sex,
+)
+from services.registry.households.views import NATIONAL_ID_READ
+from services.registry.models import Area, Household, Person, ProgrammeMembership
+from services.registry.national_id import IdVault
+
+SHEET_NAME = "户籍台账"
+
+
+def _labels(codes: type[LabelledEnum]) -> dict[str | None, str]:
+    return {code.value: code.label for code in codes}
+
+
+CATEGORY, HOUSING, GRADE = _labels(HouseholdCategory), _labels(HousingType), _labels(HousingGrade)
+WATER, RELATION, SEX, HEALTH = _labels(DrinkingWater), _labels(Relation), _labels(Sex), _labels(Health)
+LABOUR, SCHOOLING, PROGRAMMES = _labels(LabourAbility), _labels(Schooling), _labels(Programme)
+PROGRAMME_ORDER = {code.value: i for i, code in enumerate(Programme)}
+INSURED = {True: "是", False: "否", None: None}
+
+
+def _label(labels: dict[str | None, str], code: str | None) -> str | None:
+    return None if code is None else labels.get(code, code)
+
+
+def _programmes(codes: list[str] | None) -> str | None:
+    if not codes:
+        return None
+    return "、".join(PROGRAMMES.get(c, c) for c in sorted(codes, key=lambda c: PROGRAMME_ORDER.get(c, 99)))
+
+
+def _health(row: Any) -> str | None:
+    label = _label(HEALTH, row.health)
+    return f"{label}（{row.disability_grade}级）" if label and row.disability_grade else label
+
+
+def _alive(row: Any) -> str | None:
+    if row.person_id is None:
+        return None
+    return "已故" if row.deceased_on is not None else "健在"
+
+
+def columns(vault: IdVault | None) -> list[Column]:
+    """The ledger's columns; with a vault, ID numbers in full (else masked)."""
+    if vault is not None:
+        decrypt = vault.decrypt
+
+        def national_id(r: Any) -> Cell:
+            return decrypt(r.national_id_cipher) if r.national_id_cipher is not None else None
+    else:
+
+        def national_id(r: Any) -> Cell:
+            return r.national_id_masked
+
+    return [
+        Column("户编号", lambda r: r.number, 20),
+        Column("村代码", lambda r: r.area_code, 14),
+        Column("村名称", lambda r: r.village_name, 12),
+        Column("村民小组", lambda r: r.group_no, 9, "number"),
+        Column("住址", lambda r: r.address, 24),
+        Column("户类别", lambda r: _label(CATEGORY, r.category), 10),
+        Column("住房类型", lambda r: _label(HOUSING, r.housing_type), 10),
+        Column("住房安全等级", lambda r: _label(GRADE, r.housing_grade), 14),
+        Column("饮水安全", lambda r: _label(WATER, r.drinking_water), 10),
+        Column("户主", lambda r: r.head_name, 10),
+        Column("脱贫年度", lambda r: r.poverty_exit_year, 9, "number"),
+        Column("享受政策（当前）", lambda r: _programmes(r.programmes), 24),
+        Column("姓名", lambda r: r.name, 10),
+        Column("身份证号", national_id, 21),
+        Column("与户主关系", lambda r: _label(RELATION, r.relation), 10),
+        Column("性别", lambda r: _label(SEX, r.sex), 6),
+        Column("出生日期", lambda r: r.birth_date, 12, "date"),
+        Column("健康状况", _health, 14),
+        Column("劳动能力", lambda r: _label(LABOUR, r.labour_ability), 10),
+        Column("在校情况", lambda r: _label(SCHOOLING, r.schooling), 12),
+        Column("参加医保", lambda r: INSURED[r.medical_insured], 9),
+        Column("生存状态", _alive, 9),
+        Column("死亡日期", lambda r: r.deceased_on, 12, "date"),
+        Column("户ID", lambda r: str(r.household_id), 38),
+        Column("人员ID", lambda r: str(r.person_id) if r.person_id else None, 38),
+    ]
+
+
+HEADERS = [column.header for column in columns(None)]
+
+
+def ledger_query(scope_prefix: str, within: str, day: date, *, reveal: bool) -> Select[Any]:
+    """Households in the area with their members, by village, household number, head first, then age;
+    with the programmes each holds on ``day``."""
+    h, p, a, m = (t.__table__ for t in (Household, Person, Area, ProgrammeMembership))  # type: ignore[attr-defined]
+    member, head = p.alias("member"), p.alias("head")
+    held = (
+        select(m.c.household_id, func.array_agg(func.distinct(m.c.programme)).label("programmes"))
+        .where(
+            in_scope(m.c.area_code, scope_prefix),
+            in_scope(m.c.area_code, within),
+            m.c.starts_on <= day,
+            or_(m.c.ends_on.is_(None), m.c.ends_on >= day),
+        )
+        .group_by(m.c.household_id)
+        .subquery("held")
+    )
+    person = [
+        member.c.id.label("person_id"),
+        *(member.c[name] for name in PERSON_COLUMNS),
+        *([member.c.national_id_cipher] if reveal else []),
+    ]
+    return (
+        select(
+            h.c.id.label("household_id"),
+            *(h.c[name] for name in HOUSEHOLD_COLUMNS),
+            a.c.name.label("village_name"),
+            head.c.name.label("head_name"),
+            held.c.programmes,
+            *person,
+        )
+        .select_from(h)
+        .outerjoin(
+            member,
+            and_(
+                member.c.household_id == h.c.id,
+                member.c.deleted_at.is_(None),
+                in_scope(member.c.area_code, scope_prefix),
+            ),
+        )
+        .outerjoin(head, and_(head.c.id == h.c.head_person_id, head.c.deleted_at.is_(None)))
+        .outerjoin(a, a.c.code == h.c.area_code)
+        .outerjoin(held, held.c.household_id == h.c.id)
+        .where(
+            h.c.deleted_at.is_(None),
+            in_scope(h.c.area_code, scope_prefix),
+            in_scope(h.c.area_code, within),
+        )
+        .order_by(
+            h.c.area_code,
+            h.c.number,
+            case((member.c.id == h.c.head_person_id, 0), else_=1),
+            member.c.birth_date,
+            member.c.id,
+        )
+    )
+
+
+HOUSEHOLD_COLUMNS = (
+    "number", "area_code", "group_no", "address", "category", "housing_type", "housing_grade",
+    "drinking_water", "poverty_exit_year",
+)  # fmt: skip
+PERSON_COLUMNS = (
+    "name", "national_id_masked", "relation", "sex", "birth_date", "health", "disability_grade",
+    "labour_ability", "schooling", "medical_insured", "deceased_on",
+)  # fmt: skip
+
+
+def _revealed(rows: Sequence[Any]) -> list[AuditEntry]:
+    return [
+        AuditEntry(NATIONAL_ID_READ, "person", str(r.person_id), r.area_code)
+        for r in rows
+        if r.person_id is not None
+    ]
+
+
+def household_ledger(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    within: str | None,
+    format: ledgers.Format,
+    vault: IdVault | None,
+) -> StreamingResponse:
+    """The ledger of the area ``within`` (default: the caller's); ``vault`` given: ID numbers in full
+    (the caller's role is checked for that first, with check_reveal)."""
+    prefix = ledgers.ledger_prefix(within, principal)
+    audit_trail(session).record(
+        "household.export",
+        "household",
+        None,
+        area_code=within or principal.scope,
+        changes={"format": format, "reveal": vault is not None},
+    )
+    query = ledger_query(principal.scope_prefix, prefix, china_today(), reveal=vault is not None)
+    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
+    if vault is not None:
+        rows = ledgers.audited(request, principal, rows, _revealed)
+    return ledgers.ledger_file(
+        f"households-{within or principal.scope}", format, SHEET_NAME, columns(vault), rows
+    )
