@@ -43,7 +43,8 @@ ROUTES: dict[str, str] = {
 ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "partner-feeds": ("registry",),  # records matched to households by ID number
     "inspections": ("registry",),  # the visited household must be registered in the caller's area
-    "visits": ("registry",),  # the cadres' pairings with households
+    "cases": ("registry",),  # the ledger's household numbers, villages' and cadres' names
+    "visits": ("registry",),  # the cadres' pairings with households; the ledger's names
     "employment-records": ("registry",),  # the person's household and village, by id or ID number
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive

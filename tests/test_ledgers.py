@@ -1,30 +1,41 @@
-"""The ledgers (台账) through the gateway: households with members (户籍台账). It opens as XLSX (openpyxl)
-and CSV with the right rows and values; ID numbers are masked unless asked for by a role that may see
-them (and then audited); nothing outside the caller's area appears; partner systems may not read it."""
+"""The ledgers (台账) through the gateway: households with members (户籍台账), monitored households with
+their measures (监测对象台账) and visits (走访台账). Each opens as XLSX (openpyxl) and CSV with the right
+rows and values; ID numbers are masked unless asked for by a role that may see them (and then audited);
+nothing outside the caller's area appears; partner systems may not read them."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import openpyxl
+from fastapi import FastAPI
 
+from services.common.auth import InternalTokenSigner, Principal, PrincipalKind, Role
+from services.common.calendar import china_today
+from services.monitoring.cases.ledger import HEADERS as CASE_HEADERS
+from services.monitoring.visits.ledger import HEADERS as VISIT_HEADERS
 from services.registry.households.ledger import HEADERS as HOUSEHOLD_HEADERS
 from tests.support.database import libpq_url
+from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
+    COUNTY,
     HUANGJIN,
     LONGQUAN,
+    OTHER_TOWN,
     SHUANGFENG,
     TOWN,
     make_areas,
+    make_household,
     member,
     national_id,
 )
-from tests.support.system import Database
+from tests.support.system import Database, Keys
 
 HOUSEHOLDS = "/api/v1/households/export"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -281,3 +292,260 @@ async def test_the_household_ledger_keeps_to_the_callers_area(
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
     bad = await admin.get(HOUSEHOLDS, params={"within": "610924105201", "format": "pdf"})
     assert bad.status_code == 422
+
+
+CASES, VISITS = "/api/v1/cases/export", "/api/v1/visits/export"
+
+
+async def step(admin: httpx.AsyncClient, case: dict, headers: dict, action: str, **body: Any) -> dict:
+    payload = {"action": action, "base_version": case["version"]} | body
+    response = await admin.post(f"/api/v1/cases/{case['id']}/actions", json=payload, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def visit(admin: httpx.AsyncClient, household: dict, village: str, when: str, **answers: Any) -> dict:
+    body = inspection(household["id"], area_code=village, visited_at=when, **answers)
+    response = await admin.post("/api/v1/inspections", json=body)
+    assert response.status_code == 201, response.text
+    return (await admin.get(f"/api/v1/inspections/{body['id']}")).json()
+
+
+async def alert_of(admin: httpx.AsyncClient, household: dict) -> str:
+    alerts = (await admin.get("/api/v1/alerts", params={"household_id": household["id"]})).json()["items"]
+    return alerts[0]["id"]
+
+
+async def monitoring_world(admin: httpx.AsyncClient, user_headers, database: Database) -> dict[str, Any]:  # noqa: ANN001
+    """黄金村: a household visited twice (poor the first time, by its paired cadre from a county bureau),
+    enrolled with two measures; another visited once, all well. 龙泉村: a poor household with a case just
+    opened. 双丰村 (another town): one visit."""
+    await make_areas(admin)
+    await set_thresholds(admin, 2025, alert_decision_days=20)
+    poor, well = await make_household(admin, HUANGJIN, members=2), await make_household(admin, HUANGJIN)
+    sibling, other = await make_household(admin, LONGQUAN, members=1), await make_household(admin, SHUANGFENG)
+    cadre = await admin.post(
+        "/api/v1/cadres", json={"area_code": COUNTY, "name": "李干部", "unit": "县农业局"}
+    )
+    assert cadre.status_code == 201, cadre.text
+    paired = await admin.post(
+        f"/api/v1/cadres/{cadre.json()['id']}/assignments", json={"household_id": poor["id"]}
+    )
+    assert paired.status_code == 201, paired.text
+    visits = [
+        await visit(
+            admin, poor, HUANGJIN, "2025-03-01T10:00:00+08:00", wages=8000, cadre_id=cadre.json()["id"]
+        ),
+        await visit(admin, well, HUANGJIN, "2025-03-05T09:30:00+08:00"),
+        await visit(admin, poor, HUANGJIN, "2025-06-01T15:45:00+08:00"),
+        await visit(admin, sibling, LONGQUAN, "2025-04-01T11:00:00+08:00", wages=2000, size=1),
+        await visit(admin, other, SHUANGFENG, "2025-04-02T08:00:00+08:00"),
+    ]
+    village = await user_headers("hj-cadre", "village_cadre", HUANGJIN)
+    town = await user_headers("town", "town_reviewer", TOWN)
+    county = await user_headers("county", "county_admin", COUNTY)
+    opened = await admin.post(
+        "/api/v1/cases", json={"alert_ids": [await alert_of(admin, poor)]}, headers=village
+    )
+    assert opened.status_code == 201, opened.text
+    notice_end = china_today().isoformat()
+    case = await step(admin, opened.json(), village, "start_notice", notice_ends_on=notice_end)
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:  # the notice's days pass
+        await conn.execute(
+            "UPDATE monitoring.cases SET notice_ends_on = notice_ends_on - 7 WHERE id = $1",
+            uuid.UUID(case["id"]),
+        )
+    finally:
+        await conn.close()
+    case = await step(admin, case, village, "submit")
+    case = await step(admin, case, town, "approve")
+    case = await step(admin, case, county, "approve", monitoring_type="marginal")
+    measures = [
+        {"kind": "employment", "description": "推荐到社区工厂就业", "starts_on": "2025-04-01",
+         "amount": 1200.5, "cadre_id": cadre.json()["id"]},
+        {"kind": "education", "description": "雨露计划", "starts_on": "2025-09-01",
+         "person_id": poor["members"][1]["id"]},
+    ]  # fmt: skip
+    for measure in measures:
+        planned = await admin.post(f"/api/v1/cases/{case['id']}/measures", json=measure)
+        assert planned.status_code == 201, planned.text
+    waiting = await admin.post("/api/v1/cases", json={"alert_ids": [await alert_of(admin, sibling)]})
+    assert waiting.status_code == 201, waiting.text
+    return {
+        "households": {"poor": poor, "well": well, "sibling": sibling, "other": other},
+        "visits": visits,
+        "case": (await admin.get(f"/api/v1/cases/{case['id']}")).json(),
+        "waiting": waiting.json(),
+        "headers": {"village": village, "town": town},
+    }
+
+
+async def test_the_case_ledger_has_a_row_per_measure_and_one_for_a_case_without(
+    admin: httpx.AsyncClient,
+    user_headers,
+    clean_database: Database,  # noqa: ANN001
+) -> None:
+    world = await monitoring_world(admin, user_headers, clean_database)
+    poor, sibling = world["households"]["poor"], world["households"]["sibling"]
+    case, waiting = world["case"], world["waiting"]
+    rows = sheet_rows(await admin.get(CASES, params={"within": TOWN}), "监测对象台账")
+    assert list(rows[0]) == CASE_HEADERS
+    ledger = by_header(rows[0], rows[1:])
+    assert [(r["户编号"], r["帮扶措施"]) for r in ledger] == [
+        (poor["number"], "就业帮扶"), (poor["number"], "教育帮扶"), (sibling["number"], None),
+    ]  # fmt: skip
+    first, second, opened = ledger
+    today = datetime.combine(china_today(), datetime.min.time())  # the steps were taken today
+    history = {e["action"]: e for e in case["history"]}
+    assert history["approve"]  # the steps really were taken, so each date below comes from one
+    assert {k: first[k] for k in list(first)[1:17]} == {
+        "村代码": HUANGJIN,
+        "村名称": "黄金村",
+        "监测类型": "边缘易致贫户",
+        "风险类型": "人均纯收入低于监测标准",
+        "状态": "已纳入监测",
+        "首次预警日期": datetime(2025, 3, 1),
+        "村级评议日期": today,
+        "公示开始日期": today,
+        "公示截止日期": today - timedelta(days=7),
+        "报乡镇审核日期": today,
+        "乡镇审核日期": today,
+        "应审定日期": datetime(2025, 3, 21),
+        "认定决定日期": today,
+        "纳入监测日期": today,
+        "提出风险消除日期": None,
+        "风险消除日期": None,
+    }
+    assert (first["措施内容"], first["帮扶对象"], first["责任干部"]) == (
+        "推荐到社区工厂就业",
+        "全户",
+        "李干部",
+    )
+    assert (first["措施开始日期"], first["金额（元）"], first["措施状态"]) == (
+        datetime(2025, 4, 1),
+        1200.5,
+        "计划",
+    )
+    assert (second["帮扶对象"], second["帮扶对象人员ID"], second["责任干部"]) == (
+        "个人",
+        poor["members"][1]["id"],
+        None,
+    )
+    assert first["监测对象ID"] == second["监测对象ID"] == case["id"] and first["户ID"] == poor["id"]
+    assert (opened["村名称"], opened["状态"], opened["监测类型"], opened["措施ID"]) == (
+        "龙泉村",
+        "村级评议",
+        None,
+        None,
+    )
+    assert (opened["监测对象ID"], opened["认定决定日期"], opened["纳入监测日期"]) == (
+        waiting["id"],
+        None,
+        None,
+    )
+
+    # The village cadre's own village only; the town and other villages are not theirs (404).
+    village = world["headers"]["village"]
+    own = csv_rows(await admin.get(CASES, params={"format": "csv"}, headers=village))
+    assert own[0] == CASE_HEADERS
+    assert [(r[0], r[17]) for r in own[1:]] == [(poor["number"], "就业帮扶"), (poor["number"], "教育帮扶")]
+    assert own[1][6] == "2025-03-01" and own[1][23] == "1200.50"
+    for within in (TOWN, LONGQUAN):
+        outside = await admin.get(CASES, params={"within": within}, headers=village)
+        assert (outside.status_code, outside.json()["code"]) == (404, "area_not_found")
+    partner = await user_headers("partner", "bureau_partner", TOWN)
+    refused = await admin.get(CASES, headers=partner)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    nothing = csv_rows(await admin.get(CASES, params={"within": SHUANGFENG, "format": "csv"}))
+    assert nothing == [CASE_HEADERS]
+
+
+async def test_the_visit_ledger_has_a_row_per_visit_with_who_and_what_was_found(
+    admin: httpx.AsyncClient,
+    user_headers,
+    clean_database: Database,  # noqa: ANN001
+) -> None:
+    world = await monitoring_world(admin, user_headers, clean_database)
+    households, visits = world["households"], world["visits"]
+    rows = sheet_rows(await admin.get(VISITS, params={"within": TOWN}), "走访台账")
+    assert list(rows[0]) == VISIT_HEADERS
+    ledger = by_header(rows[0], rows[1:])
+    assert [r["走访记录ID"] for r in ledger] == [
+        visits[i]["id"] for i in (0, 1, 2, 3)
+    ]  # by village, then time
+    first = ledger[0]
+    assert {k: first[k] for k in list(first)[:10]} == {
+        "户编号": households["poor"]["number"],
+        "村代码": HUANGJIN,
+        "村名称": "黄金村",
+        "走访时间": datetime(2025, 3, 1, 10, 0),  # China time
+        "走访人": visits[0]["inspector_name"],
+        "帮扶干部": "李干部",
+        "发现问题": "人均纯收入低于监测标准",
+        "问题数": 1,
+        "问题说明": visits[0]["findings"][0]["reason"],
+        "晚到记录（未预警）": None,
+    }
+    assert "7,000元" in first["问题说明"]
+    assert (ledger[1]["发现问题"], ledger[1]["问题数"], ledger[1]["帮扶干部"]) == (None, 0, None)
+    assert (ledger[3]["村名称"], ledger[3]["户编号"]) == ("龙泉村", households["sibling"]["number"])
+
+    # A period, in China's days; CSV too.
+    spring = csv_rows(
+        await admin.get(VISITS, params={"since": "2025-03-02", "until": "2025-04-01", "format": "csv"})
+    )
+    assert spring[0] == VISIT_HEADERS
+    assert [r[-1] for r in spring[1:]] == [visits[1]["id"], visits[3]["id"]]
+    assert spring[2][3] == "2025-04-01 11:00:00"
+    # The village cadre sees their village's visits, with the county bureau's cadre named (paired there).
+    village = world["headers"]["village"]
+    own = by_header(
+        VISIT_HEADERS, csv_rows(await admin.get(VISITS, params={"format": "csv"}, headers=village))[1:]
+    )
+    assert [(r["走访记录ID"], r["帮扶干部"]) for r in own] == [
+        (visits[0]["id"], "李干部"), (visits[1]["id"], ""), (visits[2]["id"], ""),
+    ]  # fmt: skip
+    reviewer = await user_headers("other-town", "town_reviewer", OTHER_TOWN)
+    theirs = csv_rows(await admin.get(VISITS, params={"format": "csv"}, headers=reviewer))
+    assert [r[-1] for r in theirs[1:]] == [visits[4]["id"]]
+    outside = await admin.get(VISITS, params={"within": HUANGJIN}, headers=reviewer)
+    assert (outside.status_code, outside.json()["code"]) == (404, "area_not_found")
+    partner = await user_headers("partner", "bureau_partner", TOWN)
+    refused = await admin.get(VISITS, headers=partner)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+
+
+async def test_the_registry_names_only_what_lies_in_the_callers_area(
+    system: FastAPI, admin: httpx.AsyncClient, keys: Keys
+) -> None:
+    """Monitoring asks only about its own rows, already in scope; the registry checks again (in depth)."""
+    await make_areas(admin)
+    ours, theirs = await make_household(admin, HUANGJIN), await make_household(admin, SHUANGFENG)
+    bureau = await admin.post(
+        "/api/v1/cadres", json={"area_code": COUNTY, "name": "县局干部", "unit": "县局"}
+    )
+    local = await admin.post(
+        "/api/v1/cadres", json={"area_code": SHUANGFENG, "name": "双丰干部", "unit": "镇"}
+    )
+    paired = await admin.post(
+        f"/api/v1/cadres/{bureau.json()['id']}/assignments", json={"household_id": ours["id"]}
+    )
+    assert paired.status_code == 201, paired.text
+    cadre = Principal(id="c", name="c", kind=PrincipalKind.user, role=Role.village_cadre, scope=HUANGJIN)
+    token = InternalTokenSigner(keys.internal_private).sign(cadre, ["monitoring", "registry"])
+    body = {
+        "household_ids": [ours["id"], theirs["id"]],
+        "cadre_ids": [bureau.json()["id"], local.json()["id"]],
+        "area_codes": [HUANGJIN, SHUANGFENG, TOWN],
+    }
+    registry = system.state.upstreams["registry"].client
+    answer = await registry.post(
+        "/internal/v1/names", json=body, headers={"authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "households": [{"household_id": ours["id"], "number": ours["number"]}],
+        "cadres": [{"cadre_id": bureau.json()["id"], "name": "县局干部"}],  # paired with a household here
+        "areas": [{"code": HUANGJIN, "name": "黄金村"}],
+    }

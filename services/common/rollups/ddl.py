@@ -95,7 +95,8 @@ class Feeds:
     """A base table whose writes change some subjects' counts.
 
     ``subjects`` is a SELECT of subject ids from ``{rows}`` (the written rows, old or new, named ``r``);
-    ``columns`` are the columns that matter: an update that changes none of them refreshes nothing.
+    ``columns`` are the columns that matter (``subjects`` may use only these and ``id``): an update
+    that changes none of them refreshes nothing.
     """
 
     table: str
@@ -108,16 +109,11 @@ def trigger_ddl(schema: str, feeds: Feeds) -> str:
     name = f"rollup_{feeds.table}"
     inserted = feeds.subjects.format(rows="new_rows AS r")
     deleted = feeds.subjects.format(rows="old_rows AS r")
-    changed_columns = ", ".join(f"n.{c}" for c in feeds.columns)
-    before_columns = ", ".join(f"o.{c}" for c in feeds.columns)
-    changed = (
-        f"(SELECT n.* FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "  # noqa: S608 - our own names
-        f"WHERE ({changed_columns}) IS DISTINCT FROM ({before_columns}))"
-    )
-    before = (
-        f"(SELECT o.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id "  # noqa: S608 - our own names
-        f"WHERE ({changed_columns}) IS DISTINCT FROM ({before_columns}))"
-    )
+    # Rows an update changed in a column that matters, as a set difference (hashed: a join of the two
+    # transition tables, which have no statistics, can turn into a nested loop over both).
+    columns = ", ".join(("id", *feeds.columns))
+    changed = f"(SELECT {columns} FROM new_rows EXCEPT SELECT {columns} FROM old_rows)"  # noqa: S608
+    before = f"(SELECT {columns} FROM old_rows EXCEPT SELECT {columns} FROM new_rows)"  # noqa: S608
     updated = (
         f"{feeds.subjects.format(rows=changed + ' AS r')} "
         f"UNION {feeds.subjects.format(rows=before + ' AS r')}"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
@@ -21,6 +23,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.monitoring.cases.ledger import case_ledger
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.schemas import CaseDetail, CaseOpen, CaseRead, CaseStep
 from services.monitoring.cases.service import CaseService, read
@@ -61,6 +64,18 @@ async def take_step(case_id: uuid.UUID, body: CaseStep, principal: Stepper, sess
         changes={"state": case.state, "reason": body.reason},
     )
     return read(case, principal)
+
+
+@router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_cases(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: ledgers.WithinQuery = None,
+    format: ledgers.FormatQuery = "xlsx",
+) -> StreamingResponse:
+    """The ledger of monitored households (监测对象台账): a row per measure of each case, streamed."""
+    return await case_ledger(request, session, principal, within, format)
 
 
 @router.get("/{case_id:uuid}", response_model=CaseDetail)

@@ -1,17 +1,20 @@
-"""Visit compliance (走访): overdue visits of paired cadres, by cadre, village and town."""
+"""Visits (走访): compliance (overdue visits of paired cadres, by cadre, village and town) and the ledger."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.peers import call_peer
 from services.common.text import IsoDate
+from services.monitoring.visits.ledger import visit_ledger
 from services.monitoring.visits.schemas import VisitCompliance
 from services.monitoring.visits.service import compliance
 
@@ -43,3 +46,17 @@ async def visit_compliance(
         {"within": within, "as_of": day.isoformat()},
     )
     return await compliance(session, answer["pairings"], day, limit)
+
+
+@router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_visits(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: ledgers.WithinQuery = None,
+    since: Annotated[IsoDate | None, Query(description="Visited on or after this day (China time)")] = None,
+    until: Annotated[IsoDate | None, Query(description="Visited on or before this day (China time)")] = None,
+    format: ledgers.FormatQuery = "xlsx",
+) -> StreamingResponse:
+    """The visit ledger (走访台账): a row per door-to-door visit, with who visited and what was found."""
+    return await visit_ledger(request, session, principal, within, since, until, format)

@@ -1,10 +1,12 @@
 """What other services ask the registry on their caller's behalf: which household an ID number
 belongs to (partner feeds, 人社 employment records), where a person or a household lives (employment,
-inspections), and which cadre is paired with which household (visit compliance).
+inspections), which cadre is paired with which household (visit compliance), and the household
+numbers and cadres' and villages' names a ledger shows beside ids (monitoring's 台账).
 
 Internal: the gateway does not route /internal paths, so only a service holding the caller's token
 (made by the gateway for both services) reaches them, and the caller's own role and scope apply.
-They answer ids, codes and cadres' names only, never residents' names or ID numbers.
+They answer ids, codes, household numbers and the names of cadres and villages only, never residents'
+names or ID numbers.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, select
+from sqlalchemy import ARRAY, Select, String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import UUID
 
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.scope import in_scope
 from services.registry.households.router import Vault
-from services.registry.models import Cadre, CadreAssignment, Household, Person
+from services.registry.models import Area, Cadre, CadreAssignment, Household, Person
 from services.registry.national_id import NationalIdError, parse
 
 router = APIRouter(prefix="/internal/v1", include_in_schema=False)
@@ -177,3 +180,71 @@ async def current_pairings(
         query = query.where(in_scope(Household.area_code, body.within))
     rows = await session.execute(query)
     return PairingsResult(pairings=[Pairing.model_validate(r, from_attributes=True) for r in rows])
+
+
+MAX_NAMES = 5000
+
+
+class NamesRequest(BaseModel):
+    household_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_NAMES)
+    cadre_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_NAMES)
+    area_codes: list[str] = Field(default=[], max_length=MAX_NAMES)
+
+
+class HouseholdNumber(BaseModel):
+    household_id: uuid.UUID
+    number: str
+
+
+class CadreName(BaseModel):
+    cadre_id: uuid.UUID
+    name: str
+
+
+class AreaName(BaseModel):
+    code: str
+    name: str
+
+
+class NamesResult(BaseModel):
+    households: list[HouseholdNumber] = Field(description="Registered (not deleted) in scope")
+    cadres: list[CadreName] = Field(description="Of your area, or ever paired with a household in it")
+    areas: list[AreaName] = Field(description="In scope")
+
+
+@router.post("/names", response_model=NamesResult)
+async def names(body: NamesRequest, principal: Reader, session: ReadSessionDep) -> NamesResult:
+    """What a ledger shows beside ids (monitoring's 台账): household numbers, cadres' and villages' names."""
+    scope = principal.scope_prefix
+    households = await session.execute(
+        select(Household.id.label("household_id"), Household.number).where(  # type: ignore[attr-defined]
+            Household.id == func.any(_uuids("households", body.household_ids)),
+            Household.deleted_at.is_(None),  # type: ignore[union-attr]
+            in_scope(Household.area_code, scope),
+        )
+    )
+    paired = select(CadreAssignment.id).where(
+        CadreAssignment.cadre_id == Cadre.id, in_scope(CadreAssignment.area_code, scope)
+    )
+    cadres = await session.execute(
+        select(Cadre.id.label("cadre_id"), Cadre.name).where(  # type: ignore[attr-defined]
+            Cadre.id == func.any(_uuids("cadres", body.cadre_ids)),
+            in_scope(Cadre.area_code, scope) | paired.exists(),
+        )
+    )
+    areas = await session.execute(
+        select(Area.code, Area.name).where(
+            Area.code == func.any(bindparam("areas", body.area_codes, type_=ARRAY(String))),
+            in_scope(Area.code, scope),  # type: ignore[arg-type]
+        )
+    )
+    return NamesResult(
+        households=[HouseholdNumber.model_validate(r, from_attributes=True) for r in households],
+        cadres=[CadreName.model_validate(r, from_attributes=True) for r in cadres],
+        areas=[AreaName.model_validate(r, from_attributes=True) for r in areas],
+    )
+
+
+def _uuids(name: str, ids: list[uuid.UUID]) -> Any:
+    """One array parameter: the same prepared statement however many ids."""
+    return bindparam(name, ids, type_=ARRAY(UUID(as_uuid=True)))

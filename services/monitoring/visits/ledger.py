@@ -1,0 +1,115 @@
+"""The visit ledger (走访台账): one row per door-to-door visit (inspection), with the household, village,
+who visited (the inspector, and the paired cadre it names), when, and what it found. Streamed; household
+numbers and names come from the registry first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import ledgers
+from services.common.audit import audit_trail
+from services.common.auth import Principal
+from services.common.calendar import CHINA
+from services.common.database import get_database, read_partitions
+from services.common.scope import in_scope
+from services.common.spreadsheets import Column
+from services.monitoring.codes import RiskCode
+from services.monitoring.models import Inspection
+from services.monitoring.names import Names, registry_names
+
+SHEET_NAME = "走访台账"
+RISKS = {r.value: r.label for r in RiskCode}
+
+
+def _found(findings: list[dict[str, Any]]) -> str | None:
+    return "、".join(RISKS.get(f["code"], f["code"]) for f in findings) if findings else None
+
+
+def _why(findings: list[dict[str, Any]]) -> str | None:
+    return "；".join(f["reason"] for f in findings) if findings else None
+
+
+def columns(names: Names) -> list[Column]:
+    households, cadres, areas = names.households, names.cadres, names.areas
+    return [
+        Column("户编号", lambda r: households.get(r.household_id), 20),
+        Column("村代码", lambda r: r.area_code, 14),
+        Column("村名称", lambda r: areas.get(r.area_code), 12),
+        Column("走访时间", lambda r: r.visited_at, 17, "datetime"),
+        Column("走访人", lambda r: r.inspector_name, 10),
+        Column("帮扶干部", lambda r: cadres.get(r.cadre_id, str(r.cadre_id)) if r.cadre_id else None, 10),
+        Column("发现问题", lambda r: _found(r.findings), 30),
+        Column("问题数", lambda r: len(r.findings), 8, "number"),
+        Column("问题说明", lambda r: _why(r.findings), 60),
+        Column("晚到记录（未预警）", lambda r: "是" if r.superseded else None, 10),
+        Column("户ID", lambda r: str(r.household_id), 38),
+        Column("走访记录ID", lambda r: str(r.id), 38),
+    ]
+
+
+HEADERS = [column.header for column in columns(Names())]
+LEDGER_COLUMNS = (
+    "id", "household_id", "area_code", "visited_at", "inspector_name", "cadre_id", "findings", "superseded",
+)  # fmt: skip
+
+
+def _visits(
+    scope_prefix: str, within: str, since: date | None, until: date | None
+) -> list[ColumnElement[bool]]:
+    """In the area, visited from ``since`` through ``until`` (China's calendar days)."""
+    conditions = [in_scope(Inspection.area_code, scope_prefix), in_scope(Inspection.area_code, within)]
+    # The calendar's first and last days bound nothing (and China's first midnight is before year 1 in UTC).
+    if since is not None and since > date.min:
+        conditions.append(Inspection.visited_at >= _day_starts(since))
+    if until is not None and until < date.max:
+        conditions.append(Inspection.visited_at < _day_starts(until + timedelta(days=1)))
+    return conditions
+
+
+def _day_starts(day: date) -> datetime:
+    return datetime.combine(day, time.min, CHINA)
+
+
+def ledger_query(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    i = Inspection.__table__  # type: ignore[attr-defined]
+    return (
+        select(*(i.c[name] for name in LEDGER_COLUMNS))
+        .where(*conditions)
+        .order_by(i.c.area_code, i.c.visited_at, i.c.id)
+    )
+
+
+async def visit_ledger(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    within: str | None,
+    since: date | None,
+    until: date | None,
+    format: ledgers.Format,
+) -> StreamingResponse:
+    prefix = ledgers.ledger_prefix(within, principal)
+    period = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
+    area = within or principal.scope
+    trail = audit_trail(session)
+    trail.record("visit.export", "inspection", None, area_code=area, changes={"format": format} | period)
+    conditions = _visits(principal.scope_prefix, prefix, since, until)
+    wanted = (
+        await session.execute(
+            select(
+                func.array_agg(Inspection.household_id.distinct()),  # type: ignore[attr-defined]
+                func.array_agg(Inspection.cadre_id.distinct()).filter(Inspection.cadre_id.is_not(None)),  # type: ignore[union-attr]
+                func.array_agg(Inspection.area_code.distinct()),  # type: ignore[attr-defined]
+            ).where(*conditions)
+        )
+    ).one()
+    names = await registry_names(request, wanted[0] or (), wanted[1] or (), wanted[2] or ())
+    rows = read_partitions(get_database(request), ledger_query(conditions), ledgers.PARTITION)
+    name = f"visits-{area}"
+    return ledgers.ledger_file(name, format, SHEET_NAME, columns(names), rows)
