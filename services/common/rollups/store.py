@@ -9,17 +9,24 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.common.area_codes import NATIONAL_ROOT
 from services.common.rollups.ddl import CONTRIBUTIONS, TOTALS
 
 Figures = dict[tuple[str, str], int]  # (measure, key) → count
 
 
+def _below(area: str) -> str:
+    """The rows of the areas directly below ``area`` (for the whole country: the provinces)."""
+    return "parent_code IS NULL" if area == NATIONAL_ROOT else "parent_code = :area"
+
+
 async def figures_of(session: AsyncSession | AsyncConnection, schema: str, area: str, day: date) -> Figures:
-    """Every figure of one area as things stood on ``day``."""
+    """Every figure of one area as things stood on ``day`` (the whole country: its provinces' sum)."""
+    where = _below(area) if area == NATIONAL_ROOT else "area_code = :area"
     rows = await session.execute(
         text(
             f"SELECT measure, key, sum(delta) AS n FROM {schema}.{TOTALS} "  # noqa: S608 - our own names
-            "WHERE area_code = :area AND day <= :day GROUP BY measure, key"
+            f"WHERE {where} AND day <= :day GROUP BY measure, key"
         ),
         {"area": area, "day": day},
     )
@@ -33,7 +40,7 @@ async def figures_of_children(
     rows = await session.execute(
         text(
             f"SELECT area_code, measure, key, sum(delta) AS n FROM {schema}.{TOTALS} "  # noqa: S608 - our own names
-            "WHERE parent_code = :area AND day <= :day GROUP BY area_code, measure, key"
+            f"WHERE {_below(area)} AND day <= :day GROUP BY area_code, measure, key"
         ),
         {"area": area, "day": day},
     )
