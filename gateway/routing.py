@@ -27,6 +27,7 @@ ROUTES: dict[str, str] = {
     "measures": "monitoring",
     "partner-feeds": "monitoring",
     "visits": "monitoring",
+    "monitoring-stats": "monitoring",
     "employment-records": "jobs",
     "employment-stats": "jobs",
     "welfare-posts": "jobs",
@@ -45,6 +46,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "inspections": ("registry",),  # the visited household must be registered in the caller's area
     "cases": ("registry",),  # the ledger's household numbers, villages' and cadres' names
     "visits": ("registry",),  # the cadres' pairings with households; the ledger's names
+    "monitoring-stats": ("registry",),  # the same pairings, for visit compliance
     "employment-records": ("registry",),  # the person's household and village, by id or ID number
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive

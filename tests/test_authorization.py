@@ -443,6 +443,16 @@ TARGETED = {
                 "thresholds_not_set",
                 None,
             ),
+            # Counts only: bureaus read them too (without visit compliance, counted from pairings).
+            "monitoring_stats": (
+                "GET",
+                "/api/v1/monitoring-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             # Employment records (jobs): the body names a person in the target; outside the caller's
             # area the registry knows no such person (422), as for any reference.
             "employment_create": (
@@ -801,6 +811,10 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "post_assign", "sibling-village", 200, None),
     (Role.town_reviewer, "training_stats", "parent-town", 200, None),
     (Role.village_cadre, "welfare_post_stats", "parent-town", 404, "area_not_found"),
+    (Role.bureau_partner, "monitoring_stats", "sibling-village", 200, None),
+    (Role.village_cadre, "monitoring_stats", "parent-town", 404, "area_not_found"),
+    (Role.town_reviewer, "monitoring_stats", "other-county", 404, "area_not_found"),
+    (Role.ops, "monitoring_stats", "own-village", 403, "permission_denied"),
 ]
 
 

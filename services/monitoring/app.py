@@ -18,6 +18,7 @@ from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
 from services.monitoring.photos.router import router as photos_router
 from services.monitoring.settings import MonitoringSettings
+from services.monitoring.stats.router import router as stats_router
 from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
@@ -49,6 +50,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             measures_router,
             partners_router,
             visits_router,
+            stats_router,
         ],
         migrations=MIGRATIONS,
         service_routers=[events_router],

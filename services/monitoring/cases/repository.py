@@ -87,8 +87,11 @@ class CaseRepository:
 
 def overdue_on_day(day: date) -> tuple[Any, ...]:
     """Past the time limit on ``day`` and still undecided."""
-    return (
-        Case.decided_at.is_(None),  # type: ignore[union-attr]
-        Case.state.in_([s.value for s in UNDECIDED_STATES]),  # type: ignore[attr-defined]
-        Case.decision_due_on < day,
-    )
+    undecided = Case.decided_at.is_(None)  # type: ignore[union-attr]
+    return (undecided, *past_limit(Case.state, Case.decision_due_on, day))
+
+
+def past_limit(state: Any, due_on: Any, day: date) -> tuple[Any, ...]:
+    """Past the time limit on ``day`` for a case in ``state`` then (its state now, or as it stood on
+    ``day``): not yet decided, and its decision date gone by."""
+    return (state.in_([s.value for s in UNDECIDED_STATES]), due_on < day)

@@ -54,6 +54,12 @@ def record_step(
     )
 
 
+async def decision_days(session: AsyncSession, area_code: str, year: int) -> int:
+    """The time limit from a first alert in ``year`` to the county's decision, for a village."""
+    thresholds = await ThresholdRepository(session).in_force(area_code, year)
+    return thresholds.alert_decision_days if thresholds else DEFAULT_DECISION_DAYS
+
+
 def actions_for(case: Case, principal: Principal) -> list[str]:
     if not principal.covers(case.area_code):
         return []
@@ -213,9 +219,7 @@ class CaseService:
 
     async def _due_on(self, area_code: str, first_alert_at: datetime) -> date:
         raised = first_alert_at.astimezone(CHINA)
-        thresholds = await ThresholdRepository(self.session).in_force(area_code, raised.year)
-        days = thresholds.alert_decision_days if thresholds else DEFAULT_DECISION_DAYS
-        return raised.date() + timedelta(days=days)
+        return raised.date() + timedelta(days=await decision_days(self.session, area_code, raised.year))
 
     async def detail(self, case_id: uuid.UUID, principal: Principal) -> CaseDetail:
         case = await self._get(case_id, principal)

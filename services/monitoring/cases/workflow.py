@@ -95,6 +95,8 @@ TRANSITIONS: dict[CaseState, dict[CaseAction, Step]] = {
 OPEN_STATES = frozenset(S) - {S.eliminated, S.rejected}
 # Until the county decides, the identification clock runs (SLA: first alert → county decision).
 UNDECIDED_STATES = frozenset({S.village_deliberation, S.public_notice, S.town_review, S.county_review})
+# Monitored households (监测对象): enrolled, until the county confirms the risk is gone.
+MONITORED_STATES = frozenset({S.enrolled, S.exit_village, S.exit_town, S.exit_county})
 
 
 def step_for(state: str, action: str) -> Step | None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.calendar import CHINA
+from services.common.calendar import CHINA, china_day_end
 from services.monitoring.models import Inspection
 from services.monitoring.thresholds.repository import ThresholdRepository
 from services.monitoring.visits.schemas import ComplianceCount, OverdueVisit, VisitCompliance
@@ -20,12 +21,31 @@ from services.monitoring.visits.schemas import ComplianceCount, OverdueVisit, Vi
 DEFAULT_INTERVAL_DAYS = 90  # quarterly (篇1), when no thresholds apply
 
 
+@dataclass(frozen=True)
+class PairingCheck:
+    """One pairing judged on a day: when the cadre last visited, when the next visit was due."""
+
+    cadre_id: uuid.UUID
+    cadre_name: str
+    household_id: uuid.UUID
+    area_code: str
+    last_visit_at: datetime | None
+    due_on: date
+    interval_days: int
+    late: bool
+
+    @property
+    def visited(self) -> bool:
+        """Visited within the interval (a pairing never visited yet may still be within its first one)."""
+        return self.last_visit_at is not None and not self.late
+
+
 async def last_visits(
     session: AsyncSession, households: Sequence[uuid.UUID], as_of: date
 ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
     """The latest visit up to ``as_of`` per (household, cadre)."""
     found: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), CHINA)
+    end = china_day_end(as_of)
     for start in range(0, len(households), 5000):  # bounded IN lists
         rows = await session.execute(
             select(
@@ -42,16 +62,15 @@ async def last_visits(
     return found
 
 
-async def compliance(
-    session: AsyncSession, pairings: list[dict[str, Any]], as_of: date, limit: int
-) -> VisitCompliance:
+async def check_pairings(
+    session: AsyncSession, pairings: list[dict[str, Any]], as_of: date
+) -> list[PairingCheck]:
+    """Each pairing (as the registry answers it) against the visit interval in force for its village."""
     households = sorted({uuid.UUID(p["household_id"]) for p in pairings})
     last = await last_visits(session, households, as_of)
     thresholds = ThresholdRepository(session)
     intervals: dict[str, int] = {}
-    overdue: list[OverdueVisit] = []
-    tallies: dict[str, dict[str, list[int]]] = {"cadre": {}, "village": {}, "town": {}}
-    names: dict[str, str] = {}
+    checks = []
     for p in pairings:
         area, cadre, household = p["area_code"], uuid.UUID(p["cadre_id"]), uuid.UUID(p["household_id"])
         if area not in intervals:
@@ -60,23 +79,45 @@ async def compliance(
         seen = last.get((household, cadre))
         since = seen.astimezone(CHINA).date() if seen else date.fromisoformat(p["starts_on"])
         due_on = since + timedelta(days=intervals[area])
-        late = due_on < as_of
-        names[str(cadre)] = p["cadre_name"]
+        checks.append(
+            PairingCheck(
+                cadre_id=cadre,
+                cadre_name=p["cadre_name"],
+                household_id=household,
+                area_code=area,
+                last_visit_at=seen,
+                due_on=due_on,
+                interval_days=intervals[area],
+                late=due_on < as_of,
+            )
+        )
+    return checks
+
+
+async def compliance(
+    session: AsyncSession, pairings: list[dict[str, Any]], as_of: date, limit: int
+) -> VisitCompliance:
+    overdue: list[OverdueVisit] = []
+    tallies: dict[str, dict[str, list[int]]] = {"cadre": {}, "village": {}, "town": {}}
+    names: dict[str, str] = {}
+    for check in await check_pairings(session, pairings, as_of):
+        area, cadre = check.area_code, check.cadre_id
+        names[str(cadre)] = check.cadre_name
         for kind, key in (("cadre", str(cadre)), ("village", area), ("town", area[:9] + "000")):
             tally = tallies[kind].setdefault(key, [0, 0])
             tally[0] += 1
-            tally[1] += late
-        if late:
+            tally[1] += check.late
+        if check.late:
             overdue.append(
                 OverdueVisit(
                     cadre_id=cadre,
-                    cadre_name=p["cadre_name"],
-                    household_id=household,
+                    cadre_name=check.cadre_name,
+                    household_id=check.household_id,
                     area_code=area,
-                    last_visit_at=seen,
-                    due_on=due_on,
-                    days_overdue=(as_of - due_on).days,
-                    interval_days=intervals[area],
+                    last_visit_at=check.last_visit_at,
+                    due_on=check.due_on,
+                    days_overdue=(as_of - check.due_on).days,
+                    interval_days=check.interval_days,
                 )
             )
     overdue.sort(key=lambda o: (-o.days_overdue, o.area_code, str(o.cadre_id)))

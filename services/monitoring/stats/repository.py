@@ -1,0 +1,121 @@
+"""SQL of the monitoring statistics: cases as they stood at the end of a day (each case's state taken
+from its recorded steps) and the alerts live then.
+
+Every query keeps to the caller's scope and to the area asked for with ``area_code LIKE 'prefix%'``,
+which the tables' ``text_pattern_ops`` indexes answer (ix_cases_area, ix_alerts_area); a case's steps
+and its household's visits are then found by their own indexes (ix_case_events_case,
+ix_inspections_household).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, Row, and_, case, cast, func, literal_column, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.calendar import china_day_end
+from services.common.scope import in_scope
+from services.monitoring.cases.repository import past_limit
+from services.monitoring.cases.workflow import MONITORED_STATES
+from services.monitoring.codes import LIVE_ALERT_STATES
+from services.monitoring.models import Alert, Case, CaseEvent, Inspection
+
+# China's calendar day of a moment (a fixed UTC+8, as services.common.calendar.CHINA).
+CHINA_OFFSET = literal_column("INTERVAL '+08:00'")
+
+
+def _in_area(column: Any, scope_prefix: str, prefix: str) -> tuple[Any, ...]:
+    return in_scope(column, scope_prefix), in_scope(column, prefix)
+
+
+async def case_counts(
+    session: AsyncSession, scope_prefix: str, prefix: str, day: date, child_digits: int
+) -> Sequence[Row]:
+    """Households by (child area, case state on ``day``, monitoring type then): how many, their
+    members as counted at their latest visit by then, and how many cases were past the time limit."""
+    end = china_day_end(day)
+    # The last step recorded by the end of the day (steps are numbered in the order they were taken);
+    # a case with none by then was opened later. Lateral, so that each is looked up once per case.
+    last_step = (
+        select(CaseEvent.to_state.label("state"))
+        .where(CaseEvent.case_id == Case.id, CaseEvent.at < end)
+        .order_by(CaseEvent.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+        .lateral("last_step")
+    )
+    last_visit = (
+        select(Inspection.answers["household_size"].astext.cast(Integer).label("size"))  # type: ignore[index]
+        .where(Inspection.household_id == Case.household_id, Inspection.visited_at < end)
+        .order_by(Inspection.visited_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+        .lateral("last_visit")
+    )
+    then = (
+        select(
+            func.left(Case.area_code, child_digits).label("child"),
+            last_step.c.state,
+            Case.household_id,
+            Case.monitoring_type,
+            Case.decision_due_on,
+            last_visit.c.size,
+        )
+        .select_from(Case)
+        .join(last_step, true())
+        .join(last_visit, true(), isouter=True)
+        .where(*_in_area(Case.area_code, scope_prefix, prefix), Case.opened_at < end)
+        .subquery("cases_then")
+    )
+    # The type is the county's at enrolment: before that day the case had none yet.
+    monitored = then.c.state.in_([s.value for s in MONITORED_STATES])
+    # One row per household and state: a household with two rejected cases is one rejected household.
+    households = (
+        select(
+            then.c.child,
+            then.c.state,
+            case((monitored, then.c.monitoring_type), else_=None).label("monitoring_type"),
+            then.c.household_id,
+            then.c.size,
+            and_(*past_limit(then.c.state, then.c.decision_due_on, day)).label("late"),
+        )
+        .distinct()
+        .subquery("households_then")
+    )
+    h = households.c
+    query = select(
+        h.child,
+        h.state,
+        h.monitoring_type,
+        func.count().label("households"),
+        func.coalesce(func.sum(h.size), 0).label("people"),
+        func.count().filter(h.size.is_(None)).label("unsized"),
+        func.count().filter(h.late).label("past_limit"),
+    ).group_by(h.child, h.state, h.monitoring_type)
+    return (await session.execute(query)).all()
+
+
+async def open_alert_counts(
+    session: AsyncSession, scope_prefix: str, prefix: str, day: date, child_digits: int
+) -> Sequence[Row]:
+    """Alerts live at the end of ``day``, by (child area, village, risk, China day first raised)."""
+    end = china_day_end(day)
+    raised_on = cast(func.timezone(CHINA_OFFSET, Alert.first_raised_at), Date)
+    keys = (
+        func.left(Alert.area_code, child_digits).label("child"),
+        Alert.area_code,
+        Alert.risk_code,
+        raised_on.label("raised_on"),
+    )
+    query = (
+        select(*keys, func.count().label("alerts"))
+        .where(
+            *_in_area(Alert.area_code, scope_prefix, prefix),
+            Alert.first_raised_at < end,
+            # Closed since (a case took it, or it was dismissed): handled_at is when it closed.
+            or_(Alert.state.in_(LIVE_ALERT_STATES), Alert.handled_at >= end),  # type: ignore[attr-defined,operator]
+        )
+        .group_by(*keys)
+    )
+    return (await session.execute(query)).all()

@@ -1,0 +1,162 @@
+"""Monitoring statistics of an area on a date (监测报表): monitored households by type and by case
+state, cases past the time limit, alerts open and overdue, and visit compliance, for the area and for
+each area one level down. The rules are the cases', the alerts' and the visits' own; here they are
+only counted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.area_codes import CODE_LENGTH, prefix_of
+from services.monitoring.cases.service import decision_days
+from services.monitoring.cases.workflow import MONITORED_STATES, CaseState, MonitoringType
+from services.monitoring.codes import RiskCode
+from services.monitoring.stats.repository import case_counts, open_alert_counts
+from services.monitoring.stats.schemas import (
+    AlertTally,
+    CadreVisitTally,
+    HouseholdTally,
+    MonitoringFigures,
+    MonitoringStats,
+    RiskTally,
+    StateTally,
+    TypeTally,
+    VisitTally,
+)
+from services.monitoring.visits.service import PairingCheck, check_pairings
+
+
+def _household_tally(counts: list[int]) -> dict[str, int]:
+    households, people, unsized = counts
+    return {"households": households, "people": people, "households_unsized": unsized}
+
+
+def _visit_tally(counts: list[int]) -> dict[str, int]:
+    pairings, visited, not_yet_due, overdue = counts
+    return {"pairings": pairings, "visited": visited, "not_yet_due": not_yet_due, "overdue": overdue}
+
+
+def _count_visit(counts: list[int], check: PairingCheck) -> None:
+    counts[0] += 1
+    counts[1 if check.visited else 3 if check.late else 2] += 1
+
+
+class _Tally:
+    """The figures of one area, as the rows are added."""
+
+    def __init__(self, area_code: str, with_visits: bool) -> None:
+        self.area_code = area_code
+        self.states = {s.value: [0, 0, 0] for s in CaseState}  # households, people, unsized
+        self.types = {t.value: [0, 0, 0] for t in MonitoringType}
+        self.past_limit = 0
+        self.alerts = {r.value: [0, 0] for r in RiskCode}  # open, overdue
+        self.visits = [0, 0, 0, 0] if with_visits else None  # pairings, visited, not yet due, overdue
+
+    def add_cases(self, row: Any) -> None:
+        for counts in (self.states[row.state], self.types.get(row.monitoring_type)):
+            if counts is not None:  # the type: only once enrolled
+                counts[0] += row.households
+                counts[1] += row.people
+                counts[2] += row.unsized
+        self.past_limit += row.past_limit
+
+    def add_alerts(self, risk_code: str, alerts: int, overdue: bool) -> None:
+        self.alerts[risk_code][0] += alerts
+        self.alerts[risk_code][1] += alerts if overdue else 0
+
+    def add_visit(self, check: PairingCheck) -> None:
+        if self.visits is not None:
+            _count_visit(self.visits, check)
+
+    def figures(self) -> dict[str, Any]:
+        monitored = [sum(self.states[s.value][i] for s in MONITORED_STATES) for i in range(3)]
+        return {
+            "area_code": self.area_code,
+            "monitored": HouseholdTally(**_household_tally(monitored)),
+            "monitored_by_type": [
+                TypeTally(monitoring_type=t, label=t.label, **_household_tally(self.types[t.value]))
+                for t in MonitoringType
+            ],
+            "cases_by_state": [
+                StateTally(state=s, label=s.label, **_household_tally(self.states[s.value]))
+                for s in CaseState
+            ],
+            "cases_past_limit": self.past_limit,
+            "alerts": AlertTally(
+                open=sum(o for o, _ in self.alerts.values()),
+                overdue=sum(late for _, late in self.alerts.values()),
+                by_risk=[
+                    RiskTally(
+                        risk_code=r,
+                        label=r.label,
+                        open=self.alerts[r.value][0],
+                        overdue=self.alerts[r.value][1],
+                    )
+                    for r in RiskCode
+                ],
+            ),
+            "visits": VisitTally(**_visit_tally(self.visits)) if self.visits is not None else None,
+        }
+
+
+class _Areas:
+    """The area's tally and, below a town or county, one per child area met in the rows."""
+
+    def __init__(self, area: str, child_digits: int | None, with_visits: bool) -> None:
+        self.total = _Tally(area, with_visits)
+        self.child_digits = child_digits
+        self.children: dict[str, _Tally] = {}
+        self.with_visits = with_visits
+
+    def of(self, area_code: str) -> list[_Tally]:
+        """The tallies a row of ``area_code`` (or of its child-area prefix) counts in."""
+        if self.child_digits is None:
+            return [self.total]
+        code = area_code[: self.child_digits].ljust(CODE_LENGTH, "0")
+        if code not in self.children:
+            self.children[code] = _Tally(code, self.with_visits)
+        return [self.total, self.children[code]]
+
+
+async def monitoring_stats(
+    session: AsyncSession,
+    scope_prefix: str,
+    area: str,
+    child_digits: int | None,
+    day: date,
+    pairings: list[dict[str, Any]] | None,
+) -> MonitoringStats:
+    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known)."""
+    prefix = prefix_of(area)
+    digits = child_digits or len(prefix)
+    areas = _Areas(area, child_digits, pairings is not None)
+    for row in await case_counts(session, scope_prefix, prefix, day, digits):
+        for tally in areas.of(row.child):
+            tally.add_cases(row)
+    limits: dict[tuple[str, int], int] = {}  # per village and year raised, as a case would get
+    for row in await open_alert_counts(session, scope_prefix, prefix, day, digits):
+        key = (row.area_code, row.raised_on.year)
+        if key not in limits:
+            limits[key] = await decision_days(session, *key)
+        overdue = row.raised_on + timedelta(days=limits[key]) < day
+        for tally in areas.of(row.child):
+            tally.add_alerts(row.risk_code, row.alerts, overdue)
+    by_cadre: dict[uuid.UUID, tuple[str, list[int]]] = {}
+    for check in await check_pairings(session, pairings or [], day):
+        for tally in areas.of(check.area_code):
+            tally.add_visit(check)
+        _count_visit(by_cadre.setdefault(check.cadre_id, (check.cadre_name, [0, 0, 0, 0]))[1], check)
+    cadres = [
+        CadreVisitTally(cadre_id=cadre, cadre_name=name, **_visit_tally(counts))
+        for cadre, (name, counts) in sorted(by_cadre.items(), key=lambda kv: (-kv[1][1][3], kv[1][0], kv[0]))
+    ]
+    return MonitoringStats(
+        **areas.total.figures(),
+        as_of=day,
+        visits_by_cadre=cadres if pairings is not None else None,
+        children=[MonitoringFigures(**areas.children[code].figures()) for code in sorted(areas.children)],
+    )
