@@ -10,6 +10,7 @@ from services.common.app_factory import create_part_app
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
+from services.common.rollups.compaction import compaction_hooks
 from services.jobs.employment.router import router as employment_router
 from services.jobs.employment.router import stats_router as employment_stats_router
 from services.jobs.models import SCHEMA
@@ -20,6 +21,7 @@ from services.jobs.training.router import router as training_router
 from services.jobs.training.stats import router as training_stats_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
 async def open_peers(app: FastAPI) -> None:
@@ -59,6 +61,6 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
             training_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events],
-        on_shutdown=[close_peers, stop_relay],
+        on_startup=[open_peers, start_events, start_compaction],
+        on_shutdown=[close_peers, stop_relay, stop_compaction],
     )

@@ -177,10 +177,12 @@ def _destination(source: Any) -> Any:
     )
 
 
-async def status_counts(
+async def recount_status_counts(
     session: AsyncSession, scope_prefix: str, within: str, day: date, child_digits: int
 ) -> Sequence[Row]:
-    """People by (child area, status, household category, destination) as of ``day``."""
+    """People by (child area, status, household category, destination) as of ``day``, counted from the
+    raw records: the reference recount the rollups must equal (``employment.recount``; tests and checks
+    only: the statistics read the rollups)."""
     source = in_force(scope_prefix, day, within)
     keys = (
         func.left(source.c.area_code, child_digits).label("child"),

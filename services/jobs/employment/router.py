@@ -178,7 +178,7 @@ async def get_employment_stats(
     area, on a date and on the same date a year earlier (year on year)."""
     _area_in_scope(area, principal)
     day = as_of or china_today()
-    return await employment_stats(session, principal.scope_prefix, area, day)
+    return await employment_stats(session, area, day)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
