@@ -1,4 +1,4 @@
-"""The employment statistics read rollups that always equal a recount from the raw rows, on any date."""
+"""The jobs statistics read rollups that always equal a recount from the raw rows, on any date."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from services.common.area_codes import NATIONAL_ROOT
 from services.common.database import async_url
 from services.common.rollups.store import compact, verify
 from services.jobs.employment.recount import recounted_employment_stats
+from services.jobs.posts.recount import recounted_post_stats
+from services.jobs.training.recount import recounted_training_stats
 from tests.support.database import libpq_url
 from tests.support.jobs_world import JobsWorld
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, OTHER_TOWN, SHUANGFENG, TOWN, make_areas
@@ -38,6 +40,17 @@ async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, wo
             where = {"area": area, "as_of": day.isoformat()}
             assert await answer(admin, "/api/v1/employment-stats", **where) == (
                 await recounted_employment_stats(session, "", area, day)
+            ).model_dump(mode="json"), where
+            assert await answer(admin, "/api/v1/welfare-post-stats", **where) == (
+                await recounted_post_stats(session, "", area, day)
+            ).model_dump(mode="json"), where
+            assert await answer(admin, "/api/v1/training-stats", **where) == (
+                await recounted_training_stats(session, "", area, day, None)
+            ).model_dump(mode="json"), where
+        for course in rng.sample(world.courses, min(2, len(world.courses))):
+            where = {"area": COUNTY, "as_of": day.isoformat(), "course_id": course}
+            assert await answer(admin, "/api/v1/training-stats", **where) == (
+                await recounted_training_stats(session, "", COUNTY, day, course)
             ).model_dump(mode="json"), where
 
 

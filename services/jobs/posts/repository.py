@@ -147,14 +147,16 @@ class PostRepository:
         query = query.where(*conditions).order_by(PostAssignment.id).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
-    # Figures
+    # The reference recount of the figures (``posts.recount``): the statistics read the rollups.
 
-    async def places_by_kind(
-        self, prefix: str, scope_prefix: str, day: date
-    ) -> list[tuple[str, str, int, int]]:
-        """(funding source, type, posts, places) of the posts in force on ``day`` in the area."""
+    async def recount_places_by_kind(
+        self, prefix: str, scope_prefix: str, day: date, child_digits: int
+    ) -> list[tuple[str, str, str, int, int]]:
+        """(child area, funding source, type, posts, places) of the posts in force on ``day`` in the area."""
+        child = func.left(WelfarePost.area_code, child_digits)
         query = (
             select(
+                child,
                 WelfarePost.funding_source,
                 WelfarePost.post_type,
                 func.count(),
@@ -165,14 +167,17 @@ class PostRepository:
                 in_scope(WelfarePost.area_code, scope_prefix),
                 in_force_on(day),
             )
-            .group_by(WelfarePost.funding_source, WelfarePost.post_type)
+            .group_by(child, WelfarePost.funding_source, WelfarePost.post_type)
         )
         return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
 
-    async def filled_by_kind(self, prefix: str, scope_prefix: str, day: date) -> list[tuple[str, str, int]]:
-        """(funding source, type, places held) on ``day`` of the posts in force in the area."""
+    async def recount_filled_by_kind(
+        self, prefix: str, scope_prefix: str, day: date, child_digits: int
+    ) -> list[tuple[str, str, str, int]]:
+        """(child area, funding source, type, places held) on ``day`` of the posts in force in the area."""
+        child = func.left(WelfarePost.area_code, child_digits)
         query = (
-            select(WelfarePost.funding_source, WelfarePost.post_type, func.count())
+            select(child, WelfarePost.funding_source, WelfarePost.post_type, func.count())
             .select_from(PostAssignment)
             .join(WelfarePost, WelfarePost.id == PostAssignment.post_id)
             .where(
@@ -181,6 +186,6 @@ class PostRepository:
                 in_force_on(day),
                 held_on(day),
             )
-            .group_by(WelfarePost.funding_source, WelfarePost.post_type)
+            .group_by(child, WelfarePost.funding_source, WelfarePost.post_type)
         )
         return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]

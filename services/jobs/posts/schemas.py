@@ -139,9 +139,18 @@ class TypeCounts(PlaceCounts):
     label: str
 
 
+class ChildPlaceCounts(PlaceCounts):
+    area_code: str
+    open: int = Field(description="Places not held on the date")
+
+
 class PostStats(PlaceCounts):
     area_code: str
     as_of: date
     open: int = Field(description="Places not held on the date")
     by_funding_source: list[SourceCounts]
     by_type: list[TypeCounts]
+    children: list[ChildPlaceCounts] = Field(
+        description="The same counts for each area one level down that has posts (a village: itself); "
+        "a town's or county's own posts are in none of them"
+    )

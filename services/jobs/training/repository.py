@@ -151,7 +151,18 @@ class TrainingRepository:
             conditions.append(Enrolment.course_id == course_id)
         return conditions
 
-    async def counts_by_course(
+    async def courses_in_order(self, course_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:
+        """(id, title, skill) of these courses, in the order the figures list them."""
+        query = (
+            select(TrainingCourse.id, TrainingCourse.title, TrainingCourse.skill)
+            .where(TrainingCourse.id.in_(course_ids))  # type: ignore[attr-defined]
+            .order_by(TrainingCourse.starts_on, TrainingCourse.id)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+
+    # The reference recount of the figures (``training.recount``): the statistics read the rollups.
+
+    async def recount_counts_by_course(
         self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
     ) -> list[tuple[uuid.UUID, str, str, int, int, int, int]]:
         """(course, title, skill, enrolled, completed, dropped, placed) as of ``day``."""
@@ -173,7 +184,7 @@ class TrainingRepository:
         )
         return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
 
-    async def placed_by_place(
+    async def recount_placed_by_place(
         self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
     ) -> list[tuple[str, int]]:
         query = (
@@ -185,5 +196,23 @@ class TrainingRepository:
             )
             .group_by(Enrolment.place)
             .order_by(func.count().desc(), Enrolment.place)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+
+    async def recount_by_child(
+        self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None, child_digits: int
+    ) -> list[tuple[str, int, int, int, int]]:
+        """(child area, enrolled, completed, dropped, placed) as of ``day``."""
+        child = func.left(Enrolment.area_code, child_digits)
+        query = (
+            select(
+                child,
+                func.count(),
+                by(day, Enrolment.completed_on),
+                by(day, Enrolment.dropped_on),
+                by(day, Enrolment.placed_on),
+            )
+            .where(*self._of_area(prefix, scope_prefix, day, course_id))
+            .group_by(child)
         )
         return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]

@@ -132,6 +132,15 @@ class CourseCounts(BaseModel):
     placed: int
 
 
+class ChildTrainingCounts(BaseModel):
+    area_code: str
+    enrolled: int
+    in_training: int
+    completed: int
+    dropped: int
+    placed: int
+
+
 class TrainingStats(BaseModel):
     area_code: str
     as_of: date
@@ -144,3 +153,6 @@ class TrainingStats(BaseModel):
     placement_rate_of_completed: float | None = Field(description="placed / completed")
     by_place: list[PlaceCount] = Field(description="Where the placed work, most first")
     by_course: list[CourseCounts]
+    children: list[ChildTrainingCounts] = Field(
+        description="The same counts for each area one level down with anyone enrolled (a village: itself)"
+    )
