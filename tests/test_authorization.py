@@ -519,6 +519,16 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # The area report: composed by the gateway from the statistics above, with the same rule.
+            "area_report": (
+                "GET",
+                "/api/v1/reports/area-summary?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             # Public-welfare posts and training (jobs). Assigning and enrolling repeat the record's own
             # request (a retry: 200), ending repeats its own end; steps name a stale version (409).
             "post_create": (
