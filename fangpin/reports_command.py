@@ -16,7 +16,7 @@ from services.common.rollups.store import Difference, rebuild, verify
 from services.common.settings import RuntimeSettings
 
 # The parts whose statistics read from rollups, and the schema they keep them in.
-ROLLUP_SCHEMAS = {"registry": "registry", "jobs": "jobs"}
+ROLLUP_SCHEMAS = {"registry": "registry", "jobs": "jobs", "monitoring": "monitoring"}
 SHOWN = 20
 
 

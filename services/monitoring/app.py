@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
+from services.common.rollups.compaction import compaction_hooks
 from services.monitoring.alerts.router import router as alerts_router
 from services.monitoring.cases.router import router as cases_router
 from services.monitoring.events.router import router as events_router
@@ -24,6 +25,7 @@ from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_compaction, stop_compaction = compaction_hooks(SCHEMA)  # the statistics' rollups (stats.rollups)
 
 
 async def open_peers(app: FastAPI) -> None:
@@ -55,6 +57,6 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         service_routers=[events_router],
         on_scrape=[record_workload],
-        on_startup=[open_peers],
-        on_shutdown=[close_peers],
+        on_startup=[open_peers, start_compaction],
+        on_shutdown=[close_peers, stop_compaction],
     )

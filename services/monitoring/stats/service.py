@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import CODE_LENGTH, prefix_of
+from services.common.rollups.store import Figures, figures_of, figures_of_children
 from services.monitoring.cases.service import decision_days
 from services.monitoring.cases.workflow import MONITORED_STATES, CaseState, MonitoringType
 from services.monitoring.codes import RiskCode
 from services.monitoring.stats.repository import case_counts, open_alert_counts
+from services.monitoring.stats.rollups import OPEN, OVERDUE, PAST_LIMIT, SCHEMA, STATE, TYPE
 from services.monitoring.stats.schemas import (
     AlertTally,
     CadreVisitTally,
@@ -63,6 +65,25 @@ class _Tally:
                 counts[1] += row.people
                 counts[2] += row.unsized
         self.past_limit += row.past_limit
+
+    def add_people(self, row: Any) -> None:
+        """The people of a raw case row only (its households come from the rollups)."""
+        for counts in (self.states[row.state], self.types.get(row.monitoring_type)):
+            if counts is not None:
+                counts[1] += row.people
+                counts[2] += row.unsized
+
+    def add_figures(self, figures: Figures) -> None:
+        """Households, cases past the limit and alerts from the rollups."""
+        for (measure, key), n in figures.items():
+            if measure == STATE:
+                self.states[key][0] += n
+            elif measure == TYPE:
+                self.types[key][0] += n
+            elif measure == PAST_LIMIT:
+                self.past_limit += n
+            elif measure in (OPEN, OVERDUE):
+                self.alerts[key][measure == OVERDUE] += n
 
     def add_alerts(self, risk_code: str, alerts: int, overdue: bool) -> None:
         self.alerts[risk_code][0] += alerts
@@ -116,24 +137,22 @@ class _Areas:
         """The tallies a row of ``area_code`` (or of its child-area prefix) counts in."""
         if self.child_digits is None:
             return [self.total]
+        return [self.total, self.child(area_code)]
+
+    def child(self, area_code: str) -> _Tally:
+        """The tally of the child area that ``area_code`` is in (below a town or county only)."""
+        assert self.child_digits is not None
         code = area_code[: self.child_digits].ljust(CODE_LENGTH, "0")
         if code not in self.children:
             self.children[code] = _Tally(code, self.with_visits)
-        return [self.total, self.children[code]]
+        return self.children[code]
 
 
-async def monitoring_stats(
-    session: AsyncSession,
-    scope_prefix: str,
-    area: str,
-    child_digits: int | None,
-    day: date,
-    pairings: list[dict[str, Any]] | None,
-) -> MonitoringStats:
-    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known)."""
+async def _raw_cases_and_alerts(
+    session: AsyncSession, scope_prefix: str, area: str, digits: int, day: date, areas: _Areas
+) -> None:
+    """The reference recount: cases and alerts counted from the area's rows."""
     prefix = prefix_of(area)
-    digits = child_digits or len(prefix)
-    areas = _Areas(area, child_digits, pairings is not None)
     for row in await case_counts(session, scope_prefix, prefix, day, digits):
         for tally in areas.of(row.child):
             tally.add_cases(row)
@@ -145,6 +164,40 @@ async def monitoring_stats(
         overdue = row.raised_on + timedelta(days=limits[key]) < day
         for tally in areas.of(row.child):
             tally.add_alerts(row.risk_code, row.alerts, overdue)
+
+
+async def _rolled_up_cases_and_alerts(
+    session: AsyncSession, scope_prefix: str, area: str, digits: int, day: date, areas: _Areas
+) -> None:
+    """Households by state and type, cases past the limit and alerts from the rollups (``stats.rollups``);
+    the people (household_size at each household's latest visit) are counted here at request time."""
+    areas.total.add_figures(await figures_of(session, SCHEMA, area, day))
+    if areas.child_digits is not None:
+        for code, figures in (await figures_of_children(session, SCHEMA, area, day)).items():
+            areas.child(code).add_figures(figures)
+    for row in await case_counts(session, scope_prefix, prefix_of(area), day, digits):
+        for tally in areas.of(row.child):
+            tally.add_people(row)
+
+
+async def monitoring_stats(
+    session: AsyncSession,
+    scope_prefix: str,
+    area: str,
+    child_digits: int | None,
+    day: date,
+    pairings: list[dict[str, Any]] | None,
+    *,
+    recount: bool = False,
+) -> MonitoringStats:
+    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known).
+    ``recount``: count the cases and alerts from the rows (the reference the rollups must equal).
+
+    Visit compliance stays a request-time count: it depends on the registry's pairings."""
+    digits = child_digits or len(prefix_of(area))
+    areas = _Areas(area, child_digits, pairings is not None)
+    counting = _raw_cases_and_alerts if recount else _rolled_up_cases_and_alerts
+    await counting(session, scope_prefix, area, digits, day, areas)
     by_cadre: dict[uuid.UUID, tuple[str, list[int]]] = {}
     for check in await check_pairings(session, pairings or [], day):
         for tally in areas.of(check.area_code):
