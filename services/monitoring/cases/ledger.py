@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import ledgers
@@ -100,39 +100,47 @@ def _cases(scope_prefix: str, within: str) -> Any:
     return (in_scope(Case.area_code, scope_prefix), in_scope(Case.area_code, within))
 
 
-def _last(action: CaseAction, to: CaseState) -> Any:
+def _last(e: Any, action: CaseAction, to: CaseState) -> Any:
     """When the case last took this step (a case sent back takes it again)."""
-    e = CaseEvent.__table__.c  # type: ignore[attr-defined]
-    return func.max(e.at).filter(and_(e.action == action.value, e.to_state == to.value))
+    return func.max(e.c.at).filter(and_(e.c.action == action.value, e.c.to_state == to.value))
 
 
 def ledger_query(scope_prefix: str, within: str) -> Select[Any]:
+    """Cases in the area by village and first alert, each with its measures by start date.
+
+    Steps and measures are looked up by the case's own id in lateral subqueries, so the plan stays
+    linear whatever the planner's statistics (see the household ledger)."""
     c, m, e = (t.__table__ for t in (Case, Measure, CaseEvent))  # type: ignore[attr-defined]
+    cases = select(c).where(*_cases(scope_prefix, within)).offset(0).subquery("case")
     steps = (
         select(
-            e.c.case_id,
-            _last(CaseAction.start_notice, CaseState.public_notice).label("notice_started_at"),
-            _last(CaseAction.submit, CaseState.town_review).label("submitted_at"),
-            _last(CaseAction.approve, CaseState.county_review).label("town_approved_at"),
-            _last(CaseAction.propose_exit, CaseState.exit_village).label("exit_proposed_at"),
+            _last(e, CaseAction.start_notice, CaseState.public_notice).label("notice_started_at"),
+            _last(e, CaseAction.submit, CaseState.town_review).label("submitted_at"),
+            _last(e, CaseAction.approve, CaseState.county_review).label("town_approved_at"),
+            _last(e, CaseAction.propose_exit, CaseState.exit_village).label("exit_proposed_at"),
         )
-        .where(e.c.case_id.in_(select(c.c.id).where(*_cases(scope_prefix, within))))
-        .group_by(e.c.case_id)
-        .subquery("steps")
+        .where(e.c.case_id == cases.c.id)
+        .lateral("steps")
+    )
+    measures = (
+        select(m.c.id.label("measure_id"), *(m.c[name] for name in MEASURE_COLUMNS))
+        .where(m.c.case_id == cases.c.id)
+        .offset(0)  # kept a subquery: not flattened into a join the planner may choose to rescan
+        .lateral("measure")
     )
     return (
         select(
-            c.c.id.label("case_id"),
-            *(c.c[name] for name in CASE_COLUMNS),
-            *(steps.c[name] for name in STEP_COLUMNS),
-            m.c.id.label("measure_id"),
-            *(m.c[name] for name in MEASURE_COLUMNS),
+            cases.c.id.label("case_id"),
+            *(cases.c[name] for name in CASE_COLUMNS),
+            *steps.c,
+            *measures.c,
         )
-        .select_from(c)
-        .outerjoin(steps, steps.c.case_id == c.c.id)
-        .outerjoin(m, and_(m.c.case_id == c.c.id, in_scope(m.c.area_code, scope_prefix)))
-        .where(*_cases(scope_prefix, within))
-        .order_by(c.c.area_code, c.c.first_alert_at, c.c.id, m.c.starts_on, m.c.id)
+        .select_from(cases)
+        .join(steps, true())
+        .outerjoin(measures, true())
+        .order_by(
+            cases.c.area_code, cases.c.first_alert_at, cases.c.id, measures.c.starts_on, measures.c.measure_id
+        )
     )
 
 
@@ -152,19 +160,22 @@ async def case_ledger(
         "case.export", "case", None, area_code=within or principal.scope, changes={"format": format}
     )
     c, m = Case.__table__.c, Measure.__table__.c  # type: ignore[attr-defined]
-    wanted = (
+    households, villages = (
         await session.execute(
-            select(
-                func.array_agg(c.household_id.distinct()),
-                func.array_agg(c.area_code.distinct()),
-                select(func.array_agg(m.cadre_id.distinct()))
-                .where(m.case_id.in_(select(c.id).where(*_cases(principal.scope_prefix, prefix))))
-                .where(m.cadre_id.is_not(None))
-                .scalar_subquery(),
-            ).where(*_cases(principal.scope_prefix, prefix))
+            select(func.array_agg(c.household_id.distinct()), func.array_agg(c.area_code.distinct())).where(
+                *_cases(principal.scope_prefix, prefix)
+            )
         )
     ).one()
-    names = await registry_names(request, wanted[0] or (), wanted[2] or (), wanted[1] or ())
+    # A measure lies where its case does.
+    cadres = await session.scalar(
+        select(func.array_agg(m.cadre_id.distinct())).where(
+            m.cadre_id.is_not(None),
+            in_scope(m.area_code, principal.scope_prefix),
+            in_scope(m.area_code, prefix),
+        )
+    )
+    names = await registry_names(request, households or (), cadres or (), villages or ())
     query = ledger_query(principal.scope_prefix, prefix)
     rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     return ledgers.ledger_file(f"cases-{within or principal.scope}", format, SHEET_NAME, columns(names), rows)

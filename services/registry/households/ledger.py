@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import ledgers
@@ -122,57 +122,57 @@ HEADERS = [column.header for column in columns(None)]
 
 def ledger_query(scope_prefix: str, within: str, day: date, *, reveal: bool) -> Select[Any]:
     """Households in the area with their members, by village, household number, head first, then age;
-    with the programmes each holds on ``day``."""
+    with the programmes each holds on ``day``.
+
+    Linear in the rows whatever the planner's statistics (right after a bulk load it has none, and
+    takes ``deleted_at IS NULL`` to keep one row in 200): what belongs to a household is looked up by
+    its own id or code, in subqueries that run once per household, and its members in a lateral one,
+    which the planner cannot turn into a rescan of all people for every household."""
     h, p, a, m = (t.__table__ for t in (Household, Person, Area, ProgrammeMembership))  # type: ignore[attr-defined]
-    member, head = p.alias("member"), p.alias("head")
-    held = (
-        select(m.c.household_id, func.array_agg(func.distinct(m.c.programme)).label("programmes"))
-        .where(
-            in_scope(m.c.area_code, scope_prefix),
-            in_scope(m.c.area_code, within),
-            m.c.starts_on <= day,
-            or_(m.c.ends_on.is_(None), m.c.ends_on >= day),
-        )
-        .group_by(m.c.household_id)
-        .subquery("held")
+    head = p.alias("head")
+    programmes = select(func.array_agg(func.distinct(m.c.programme))).where(
+        m.c.household_id == h.c.id, m.c.starts_on <= day, or_(m.c.ends_on.is_(None), m.c.ends_on >= day)
     )
-    person = [
-        member.c.id.label("person_id"),
-        *(member.c[name] for name in PERSON_COLUMNS),
-        *([member.c.national_id_cipher] if reveal else []),
-    ]
-    return (
+    households = (
         select(
             h.c.id.label("household_id"),
+            h.c.head_person_id,
             *(h.c[name] for name in HOUSEHOLD_COLUMNS),
-            a.c.name.label("village_name"),
-            head.c.name.label("head_name"),
-            held.c.programmes,
-            *person,
+            select(a.c.name).where(a.c.code == h.c.area_code).scalar_subquery().label("village_name"),
+            select(head.c.name)
+            .where(head.c.id == h.c.head_person_id, head.c.deleted_at.is_(None))
+            .scalar_subquery()
+            .label("head_name"),
+            programmes.scalar_subquery().label("programmes"),
         )
-        .select_from(h)
-        .outerjoin(
-            member,
-            and_(
-                member.c.household_id == h.c.id,
-                member.c.deleted_at.is_(None),
-                in_scope(member.c.area_code, scope_prefix),
-            ),
-        )
-        .outerjoin(head, and_(head.c.id == h.c.head_person_id, head.c.deleted_at.is_(None)))
-        .outerjoin(a, a.c.code == h.c.area_code)
-        .outerjoin(held, held.c.household_id == h.c.id)
         .where(
             h.c.deleted_at.is_(None),
             in_scope(h.c.area_code, scope_prefix),
             in_scope(h.c.area_code, within),
         )
+        .offset(0)  # a fence: the lookups above run once per household, not once per member
+        .subquery("household")
+    )
+    members = (
+        select(
+            p.c.id.label("person_id"),
+            *(p.c[name] for name in PERSON_COLUMNS),
+            *([p.c.national_id_cipher] if reveal else []),
+        )
+        .where(p.c.household_id == households.c.household_id, p.c.deleted_at.is_(None))
+        .offset(0)  # kept a subquery: not flattened into a join the planner may choose to rescan
+        .lateral("member")
+    )
+    return (
+        select(*(c for c in households.c if c.name != "head_person_id"), *members.c)
+        .select_from(households)
+        .outerjoin(members, true())
         .order_by(
-            h.c.area_code,
-            h.c.number,
-            case((member.c.id == h.c.head_person_id, 0), else_=1),
-            member.c.birth_date,
-            member.c.id,
+            households.c.area_code,
+            households.c.number,
+            case((members.c.person_id == households.c.head_person_id, 0), else_=1),
+            members.c.birth_date,
+            members.c.person_id,
         )
     )
 
