@@ -743,6 +743,22 @@ UNTARGETED = {
         body={"items": [{"number": "B0000001", "area_code": V}]},
     ),
 }
+# Export jobs belong to the account that asked: anyone else, allowed or not to export, finds none there.
+for _resource, _permission in (
+    ("households", Permission.households_read),
+    ("cases", Permission.monitoring_read),
+    ("visits", Permission.monitoring_read),
+    ("employment-records", Permission.employment_read),
+):
+    for _suffix in ("", "/file"):
+        UNTARGETED[f"{_resource}_export_job{_suffix}"] = Endpoint(
+            "GET",
+            f"/api/v1/{_resource}/exports/{{job}}{_suffix}",
+            _permission,
+            "list",
+            ok=404,
+            ok_code="export_not_found",
+        )
 # About the caller's own sign-in, not about anything in an area.
 SELF_SERVICE = {
     ("POST", "/api/v1/auth/token"),
@@ -1075,7 +1091,7 @@ async def test_each_role_gets_exactly_what_the_rule_allows(
             if got != want:
                 wrong.append(f"{method} {url} [{label}]: expected {want}, got {got}")
     for name, endpoint in UNTARGETED.items():
-        path = endpoint.path.replace("{kind}", "death")
+        path = endpoint.path.replace("{kind}", "death").replace("{job}", str(uuid.uuid4()))
         got = outcome(await client.request(endpoint.method, path, json=endpoint.body, headers=headers))
         if got != expected(role, name):
             wrong.append(f"{endpoint.method} {endpoint.path}: expected {expected(role, name)}, got {got}")

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlalchemy import Select, func, select
 
 from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
 from services.common.audit.store import AuditStore
@@ -15,13 +16,18 @@ from services.common.audit.trail import AuditEntry, Outcome
 from services.common.auth import Principal
 from services.common.database import get_database, trail_for
 from services.common.errors import NotFound
+from services.common.exports.runner import ExportRunner
 from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 PARTITION = 1000  # rows read from the database, and written, at a time
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The ledger file"}
+    200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The ledger file"},
+    202: {
+        "description": "More rows than the service streams at once: an export job writes the file in "
+        "the background; follow the Location (…/exports/{id}) for its progress and download link",
+    },
 }
 
 Format = Literal["xlsx", "csv"]
@@ -65,6 +71,43 @@ def ledger_file(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
     )
+
+
+async def ledger_answer(
+    request: Request,
+    principal: Principal,
+    resource: str,
+    query: Select[Any],
+    *,
+    name: str,
+    format: Format,
+    sheet: str,
+    columns: Sequence[Column],
+    rows: Partitions,
+) -> Response:
+    """The ledger streamed in the answer, or — when it has more rows than the service's
+    ``export_inline_max_rows`` — an export job written in the background (202, with where to follow it)."""
+    limit = request.app.state.settings.export_inline_max_rows
+    database = get_database(request)
+    async with database.read_sessionmaker() as session:
+        total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if not total or total <= limit:
+        return ledger_file(name, format, sheet, columns, rows)
+    runner: ExportRunner = request.app.state.export_runner
+    job_id = await runner.start(
+        resource=resource,
+        file_name=f"{name}.{format}",
+        media_type=XLSX if format == "xlsx" else CSV,
+        requested_by=principal.id,
+        rows_total=total,
+        partitions=rows,
+        write=(lambda p: xlsx_stream([Sheet(sheet, columns, p)]))
+        if format == "xlsx"
+        else (lambda p: csv_stream(columns, p)),
+    )
+    location = f"/api/v1/{resource}/exports/{job_id}"
+    body = {"id": str(job_id), "status": "running", "rows_total": total, "rows_done": 0, "follow": location}
+    return JSONResponse(body, status_code=202, headers={"Location": location})
 
 
 async def audited(

@@ -71,6 +71,12 @@ class ServiceSettings(PartSettings):
     upload_max_bytes: int = Field(
         default=256 * 1024 * 1024, ge=1024, description="Largest file upload (bulk imports), in bytes"
     )
+    export_inline_max_rows: int = Field(
+        default=200_000,
+        ge=0,
+        description="A ledger export with more rows than this is written in the background as an export "
+        "job (202, with its progress and then a download link) rather than streamed in the answer",
+    )
     migrate_on_start: bool = Field(default=True, description="Upgrade this part's schema when it starts")
     internal_token_public_key: str | None = Field(
         default=None, description="PEM Ed25519 public key that verifies the gateway's internal tokens"

@@ -7,7 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.auth import Permission
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
+from services.common.exports.router import export_job_router
+from services.common.exports.runner import export_hooks
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
@@ -21,6 +24,7 @@ from services.jobs.training.router import router as training_router
 from services.jobs.training.stats import router as training_stats_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
@@ -59,8 +63,9 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
             post_stats_router,
             training_router,
             training_stats_router,
+            export_job_router("employment-records", Permission.employment_read, SCHEMA),
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events, start_compaction],
-        on_shutdown=[close_peers, stop_relay, stop_compaction],
+        on_startup=[open_peers, start_events, start_compaction, start_exports],
+        on_shutdown=[close_peers, stop_relay, stop_compaction, stop_exports],
     )

@@ -7,6 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.auth import Permission
+from services.common.exports.router import export_job_router
+from services.common.exports.runner import export_hooks
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
@@ -25,6 +28,7 @@ from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)  # the statistics' rollups (stats.rollups)
 
 
@@ -53,10 +57,12 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             partners_router,
             visits_router,
             stats_router,
+            export_job_router("cases", Permission.monitoring_read, SCHEMA),
+            export_job_router("visits", Permission.monitoring_read, SCHEMA),
         ],
         migrations=MIGRATIONS,
         service_routers=[events_router],
         on_scrape=[record_workload],
-        on_startup=[open_peers, start_compaction],
-        on_shutdown=[close_peers, stop_compaction],
+        on_startup=[open_peers, start_compaction, start_exports],
+        on_shutdown=[close_peers, stop_compaction, stop_exports],
     )

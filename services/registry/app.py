@@ -7,7 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.auth import Permission
 from services.common.events.wiring import start_relay, stop_relay
+from services.common.exports.router import export_job_router
+from services.common.exports.runner import export_hooks
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.registry.areas.router import merges_router
@@ -27,6 +30,7 @@ from services.registry.stats.router import router as stats_router
 from services.registry.sync.router import router as sync_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
@@ -67,13 +71,14 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             cadres_router,
             sync_router,
             stats_router,
+            export_job_router("households", Permission.households_read, SCHEMA),
             events_router,
             imports_router,
             internal_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[start_imports, start_events, start_compaction],
-        on_shutdown=[stop_imports, stop_relay, stop_compaction],
+        on_startup=[start_imports, start_events, start_compaction, start_exports],
+        on_shutdown=[stop_imports, stop_relay, stop_compaction, stop_exports],
     )
     # Without the key the registry still serves areas; person endpoints answer 503 and say why.
     app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None

@@ -206,4 +206,14 @@ async def export_employment_ledger(
     query = ledger_query(principal.scope_prefix, within, as_of)
     rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}"
-    return ledgers.ledger_file(name, format, SHEET_NAME, COLUMNS, rows)
+    return await ledgers.ledger_answer(
+        request,
+        principal,
+        "employment-records",
+        query,
+        name=name,
+        format=format,
+        sheet=SHEET_NAME,
+        columns=COLUMNS,
+        rows=rows,
+    )

@@ -178,4 +178,14 @@ async def case_ledger(
     names = await registry_names(request, households or (), cadres or (), villages or ())
     query = ledger_query(principal.scope_prefix, prefix)
     rows = read_partitions(get_database(request), query, ledgers.PARTITION)
-    return ledgers.ledger_file(f"cases-{within or principal.scope}", format, SHEET_NAME, columns(names), rows)
+    return await ledgers.ledger_answer(
+        request,
+        principal,
+        "cases",
+        query,
+        name=f"cases-{within or principal.scope}",
+        format=format,
+        sheet=SHEET_NAME,
+        columns=columns(names),
+        rows=rows,
+    )

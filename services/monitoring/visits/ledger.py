@@ -110,6 +110,16 @@ async def visit_ledger(
         )
     ).one()
     names = await registry_names(request, wanted[0] or (), wanted[1] or (), wanted[2] or ())
-    rows = read_partitions(get_database(request), ledger_query(conditions), ledgers.PARTITION)
-    name = f"visits-{area}"
-    return ledgers.ledger_file(name, format, SHEET_NAME, columns(names), rows)
+    query = ledger_query(conditions)
+    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
+    return await ledgers.ledger_answer(
+        request,
+        principal,
+        "visits",
+        query,
+        name=f"visits-{area}",
+        format=format,
+        sheet=SHEET_NAME,
+        columns=columns(names),
+        rows=rows,
+    )

@@ -195,7 +195,7 @@ def _revealed(rows: Sequence[Any]) -> list[AuditEntry]:
     ]
 
 
-def household_ledger(
+async def household_ledger(
     request: Request,
     session: AsyncSession,
     principal: Principal,
@@ -217,6 +217,14 @@ def household_ledger(
     rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     if vault is not None:
         rows = ledgers.audited(request, principal, rows, _revealed)
-    return ledgers.ledger_file(
-        f"households-{within or principal.scope}", format, SHEET_NAME, columns(vault), rows
+    return await ledgers.ledger_answer(
+        request,
+        principal,
+        "households",
+        query,
+        name=f"households-{within or principal.scope}",
+        format=format,
+        sheet=SHEET_NAME,
+        columns=columns(vault),
+        rows=rows,
     )

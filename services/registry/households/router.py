@@ -181,7 +181,7 @@ async def export_households(
         await record_denial(request, exc)
         raise
     vault = id_vault(request) if reveal else None
-    return household_ledger(request, session, principal, within, format, vault)
+    return await household_ledger(request, session, principal, within, format, vault)
 
 
 @router.get("/households/{household_id:uuid}", response_model=HouseholdRead)
