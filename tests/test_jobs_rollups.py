@@ -34,7 +34,7 @@ async def answer(client: httpx.AsyncClient, path: str, **params: str) -> dict:
 async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, world: JobsWorld) -> None:
     rng = world.rng
     days = sorted(set(rng.sample(sorted(world.days), 10)) | {min(world.days), max(world.days)})
-    days += [date(2021, 12, 31), date(2030, 1, 1)]
+    days += [date(2021, 12, 31), date(2030, 1, 1), date.max]
     for day in days:
         for area in AREAS:
             where = {"area": area, "as_of": day.isoformat()}

@@ -109,6 +109,8 @@ class JobsWorld:
             body["station"] = "光伏电站"
         if self.rng.random() < 0.5:
             body["ends_on"] = (starts + timedelta(days=self.rng.randint(0, 600))).isoformat()
+        elif self.rng.random() < 0.2:
+            body["ends_on"] = date.max.isoformat()  # "for good", as a form may say it
         response = await self.admin.post("/api/v1/welfare-posts", json=body)
         assert response.status_code == 201, response.text
         self.posts.append(response.json()["id"])

@@ -14,13 +14,20 @@ from services.common.rollups.ddl import Feeds
 BY_SOURCE, BY_TYPE = "_by_source", "_by_type"
 POSTS, PLACES, FILLED = "posts", "places", "filled"
 
+
+def _stop(ends_on: str) -> str:
+    """The day after an inclusive end; none after 9999-12-31 (no date one can ask about is later, and
+    the day after it could not be read back into a Python date)."""
+    return f"CASE WHEN {ends_on} < date '9999-12-31' THEN {ends_on} + 1 END"
+
+
 DELTAS_SQL = f"""
 CREATE FUNCTION jobs.post_deltas_of(ids uuid[])
 RETURNS TABLE (subject_id uuid, area_code varchar, measure varchar, key varchar, day date, delta integer)
 LANGUAGE sql STABLE AS $$
 WITH posts AS MATERIALIZED (
     SELECT p.id, p.area_code, p.funding_source, p.post_type, p.capacity, p.starts_on,
-           p.ends_on + 1 AS stops_on
+           {_stop("p.ends_on")} AS stops_on
     FROM jobs.welfare_posts AS p WHERE p.id = ANY(ids)
 ),
 -- Each figure from the day it starts until the day it stops (none: still counts); least() skips nulls.
@@ -33,7 +40,7 @@ spans AS MATERIALIZED (
     UNION ALL
     SELECT held.* FROM (
         SELECT p.id, p.area_code, p.funding_source, p.post_type, greatest(a.starts_on, p.starts_on) AS day,
-               least(a.ends_on + 1, p.stops_on) AS next_day, '{FILLED}' AS what, 1 AS value
+               least({_stop("a.ends_on")}, p.stops_on) AS next_day, '{FILLED}' AS what, 1 AS value
         FROM posts AS p JOIN jobs.post_assignments AS a ON a.post_id = p.id
     ) AS held
     WHERE held.next_day IS NULL OR held.next_day > held.day
