@@ -14,6 +14,7 @@ from bench.environment import BenchEnvironment
 from bench.gateway_hop import gateway_hop
 from bench.imports import county_import
 from bench.ingest import inspection_ingest
+from bench.ledgers import ledger_export
 from bench.report import Row, print_table
 from bench.reports import area_reports
 from bench.writes import area_writes
@@ -22,7 +23,7 @@ from tests.support.database import embedded_server_url
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import", "reports")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger")
 
 
 async def main(size: str, server: str, workdir: Path, import_people: int | None, only: set[str]) -> list[Row]:
@@ -36,11 +37,13 @@ async def main(size: str, server: str, workdir: Path, import_people: int | None,
         if "ingest" in only:
             rows += await inspection_ingest(env, count=20_000 * scale)
         people = import_people or 100_000 * scale
-        if ("import" in only or "reports" in only) and import_people != 0:
+        if ({"import", "reports", "ledger"} & only) and import_people != 0:
             imported = await county_import(env, people, workdir)
             rows += imported if "import" in only else []
         if "reports" in only and import_people != 0:
             rows += await area_reports(env, people)  # on the county just imported
+        if "ledger" in only and import_people != 0:
+            rows += await ledger_export(env, workdir)
     return rows
 
 

@@ -48,7 +48,15 @@ class BenchEnvironment:
         await migrate_all(owner, app)
         keys = Keys.generate()
         database = Database(owner, app)
-        env = process_env(database, keys, FANGPIN_LOG_LEVEL="WARNING", **NO_RATE_LIMITS)
+        env = process_env(
+            database,
+            keys,
+            FANGPIN_LOG_LEVEL="WARNING",
+            # One long run: a token that outlives it, and ledgers streamed in the answer, not as jobs.
+            FANGPIN_GATEWAY_ACCESS_TOKEN_TTL_S="86400",
+            FANGPIN_EXPORT_INLINE_MAX_ROWS="100000000",
+            **NO_RATE_LIMITS,
+        )
         parts: dict[str, PartProcess] = {}
         try:
             parts = start_system(env, workdir)
