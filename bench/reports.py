@@ -23,6 +23,7 @@ from bench.imports import FIRST_TOWN
 from bench.report import Row
 from services.common.area_codes import prefix_of
 from services.common.database import async_url
+from services.common.rollups.store import RECOUNT_SQL
 from services.registry.stats.repository import counts_by_child, counts_by_programme
 from tests.support.database import libpq_url
 
@@ -40,14 +41,7 @@ SELECT g.programme, count(DISTINCT g.household_id), count(p.id)
 FROM registry.programme_memberships g JOIN registry.people p ON p.household_id = g.household_id
 WHERE g.area_code LIKE $1 AND g.ends_on IS NULL AND p.deleted_at IS NULL GROUP BY g.programme
 """
-RECOUNT = """
-SELECT count(*) FROM (
-    SELECT a.area_code, d.measure, d.key, d.day, sum(d.delta)
-    FROM registry.rollup_deltas_of(ARRAY(SELECT registry.rollup_all_subjects())) AS d
-    CROSS JOIN LATERAL registry.rollup_ancestors(d.area_code) AS a
-    GROUP BY 1, 2, 3, 4
-) AS recount
-"""
+RECOUNT = f"SELECT count(*) FROM ({RECOUNT_SQL.format(schema='registry')}) AS recount"  # noqa: S608
 
 
 def p95(values: list[float]) -> float:

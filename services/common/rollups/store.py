@@ -80,10 +80,14 @@ async def compact(connection: AsyncConnection | AsyncSession, schema: str) -> in
 
 
 RECOUNT_SQL = """
-SELECT a.area_code, d.measure, d.key, d.day, sum(d.delta) AS delta
-FROM {schema}.rollup_deltas_of(ARRAY(SELECT {schema}.rollup_all_subjects())) AS d
-CROSS JOIN LATERAL {schema}.rollup_ancestors(d.area_code) AS a
-GROUP BY 1, 2, 3, 4 HAVING sum(d.delta) <> 0
+WITH recount AS (  -- summed per village first: far fewer rows to spread to every area above
+    SELECT area_code, measure, key, day, sum(delta) AS delta
+    FROM {schema}.rollup_deltas_of(ARRAY(SELECT {schema}.rollup_all_subjects()))
+    GROUP BY 1, 2, 3, 4
+)
+SELECT a.area_code, r.measure, r.key, r.day, sum(r.delta) AS delta
+FROM recount AS r CROSS JOIN LATERAL {schema}.rollup_ancestors(r.area_code) AS a
+GROUP BY 1, 2, 3, 4 HAVING sum(r.delta) <> 0
 """
 TOTALS_SQL = """
 SELECT area_code, measure, key, day, sum(delta) AS delta FROM {schema}.{totals}
@@ -127,7 +131,10 @@ INSERT INTO {schema}.{contributions}
 SELECT * FROM {schema}.rollup_deltas_of(ARRAY(SELECT {schema}.rollup_all_subjects()));
 INSERT INTO {schema}.{totals} (area_code, parent_code, measure, key, day, delta)
 SELECT a.area_code, a.parent_code, c.measure, c.key, c.day, sum(c.delta)
-FROM {schema}.{contributions} AS c CROSS JOIN LATERAL {schema}.rollup_ancestors(c.area_code) AS a
+FROM (
+    SELECT area_code, measure, key, day, sum(delta) AS delta FROM {schema}.{contributions}
+    GROUP BY 1, 2, 3, 4
+) AS c CROSS JOIN LATERAL {schema}.rollup_ancestors(c.area_code) AS a
 GROUP BY 1, 2, 3, 4, 5 HAVING sum(c.delta) <> 0
 """
 

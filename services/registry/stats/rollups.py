@@ -43,7 +43,7 @@ breakpoints AS (
     UNION SELECT g.household_id, g.starts_on FROM registry.programme_memberships AS g
           JOIN hs ON hs.id = g.household_id
     UNION SELECT g.household_id, g.ends_on + 1 FROM registry.programme_memberships AS g
-          JOIN hs ON hs.id = g.household_id WHERE g.ends_on IS NOT NULL
+          JOIN hs ON hs.id = g.household_id WHERE g.ends_on < '9999-12-31' -- the last date: no end
 ),
 points AS MATERIALIZED (
     SELECT b.household_id, b.day, lead(b.day) OVER (PARTITION BY b.household_id ORDER BY b.day) AS next_day,
