@@ -1,4 +1,4 @@
-"""With a read replica configured, listings read from it and writes still go to the primary."""
+"""With a read replica configured, listings and reports read from it and writes still go to the primary."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from fangpin.embedded import EmbeddedPostgres
 from tests.support.auth import ROOT_ADMIN, bootstrap_admin, sign_in
 from tests.support.database import libpq_url
+from tests.support.registry import make_household
 from tests.support.replica import StreamingReplica
 from tests.support.system import Database, Keys, asgi_client, build_system
 
@@ -34,6 +35,12 @@ def replica(
     standby.stop()
 
 
+async def reported(client: httpx.AsyncClient) -> dict:
+    response = await client.get("/api/v1/reports/area-summary", params={"area": TOWN})
+    assert response.status_code == 200, response.text
+    return response.json()["registry"]
+
+
 async def listed(client: httpx.AsyncClient) -> set[str]:
     response = await client.get(f"/api/v1/areas/{TOWN}/children")
     assert response.status_code == 200, response.text
@@ -52,7 +59,7 @@ async def eventually_listed(client: httpx.AsyncClient, code: str | None = None) 
     return await listed(client)
 
 
-async def test_listings_read_the_replica_and_writes_go_to_the_primary(
+async def test_listings_and_reports_read_the_replica_and_writes_go_to_the_primary(
     replica: StreamingReplica, clean_database: Database, keys: Keys
 ) -> None:
     database_name = make_url(clean_database.app_url).database
@@ -81,5 +88,17 @@ async def test_listings_read_the_replica_and_writes_go_to_the_primary(
             await control.execute("SELECT pg_wal_replay_resume()")
             assert "610924105201" in await eventually_listed(client, "610924105201")
             assert (await client.get("/readyz")).status_code == 200
+
+            # The area report reads its figures from the replica too; the household goes to the primary.
+            await control.execute("SELECT pg_wal_replay_pause()")
+            household = await make_household(client, "610924105201", members=2)
+            assert (await client.get(f"/api/v1/households/{household['id']}")).status_code == 200
+            assert (await reported(client))["households"] == 0  # replica, paused
+            await control.execute("SELECT pg_wal_replay_resume()")
+            for _ in range(100):
+                if (figures := await reported(client))["households"] == 1:
+                    break
+                await asyncio.sleep(0.1)
+            assert (figures["households"], figures["people"]) == (1, 2)
     finally:
         await control.close()
