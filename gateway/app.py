@@ -27,6 +27,7 @@ from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
 from services.common.logging import request_id_var
 from services.common.migrations import Migrations
+from services.common.tracing import trace_client
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 # Every method goes to the owning service, which answers 405 with its exact Allow for those it lacks.
@@ -56,6 +57,7 @@ def create_app(
                 await stack.enter_async_context(local.router.lifespan_context(local))
                 app.state.extra_readiness[name] = _local_readiness(local)
             upstreams[name] = build_upstream(name, settings, url=url, app=None if url else local)
+            trace_client(app, upstreams[name].client)
 
     async def stop(app: FastAPI) -> None:
         for upstream in upstreams.values():

@@ -37,6 +37,10 @@ FORWARDED_REQUEST_HEADERS = (
     "if-none-match",
     "idempotency-key",
     "user-agent",
+    # W3C trace context: a traced caller's trace goes on into the service (a traced gateway replaces
+    # traceparent with its own client span's).
+    "traceparent",
+    "tracestate",
 )
 BUFFER_UP_TO = 256 * 1024
 HOP_BY_HOP = {

@@ -26,6 +26,7 @@ from services.common.middleware import (
 from services.common.migrations import Migrations
 from services.common.openapi import use_problem_openapi
 from services.common.settings import ServiceSettings
+from services.common.tracing import start_tracing, trace_engine
 
 AppHook = Callable[[FastAPI], Awaitable[None]]  # run with the app: at start, stop or scrape
 
@@ -69,7 +70,10 @@ def create_part_app(
             database: Database | None = getattr(app.state, "database", None)
             if database is not None:
                 await database.dispose()
+            if tracing is not None:
+                await tracing.shutdown()
 
+    tracing = start_tracing(part, _version())  # None unless an OTLP endpoint is configured
     app = FastAPI(
         title=title,
         description=description,
@@ -78,9 +82,11 @@ def create_part_app(
         openapi_tags=openapi_tags,
         docs_url=docs_url,
         redoc_url=None,
+        **({"telemetry": tracing.fastapi_telemetry()} if tracing is not None else {}),
     )
     app.state.settings = settings
     app.state.part = part
+    app.state.tracing = tracing
     install_error_handlers(app)
     guard = [Depends(current_principal)] if gateway_verified else []
     if gateway_verified:
@@ -139,6 +145,9 @@ async def _open_database(app: FastAPI, part: str, settings: ServiceSettings, mig
             statement_timeout_ms=settings.statement_timeout_ms,
             read_only=True,
         )
+    trace_engine(app, engine)
+    if read_engine is not None:
+        trace_engine(app, read_engine)
     if settings.migrate_on_start:
         await migrate(part, settings, migrations)
     app.state.database = Database(engine, part, read_engine)

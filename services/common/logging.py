@@ -1,7 +1,8 @@
 """JSON log lines carrying the request id, with national ID numbers scrubbed from every line.
 
 The request id comes from ``X-Request-ID`` (set by the gateway, passed on to services) and lives in a
-context variable, so every log line written while serving a request carries it.
+context variable, so every log line written while serving a request carries it. While tracing is on
+(services/common/tracing.py), JSON lines also carry the current span's ``trace_id`` and ``span_id``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace  # the API only (FastAPI loads it too): no SDK, nothing started
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 part_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("part", default=None)
@@ -43,6 +46,10 @@ class JsonFormatter(logging.Formatter):
         part = part_var.get()
         if part:
             entry["part"] = part
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # only while tracing is on (services/common/tracing.py)
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 
 from services.common.auth import bearer_token
 from services.common.errors import FangpinError, ServiceUnavailable
+from services.common.tracing import trace_client
 
 PEER_TIMEOUT_S = 30.0
 
@@ -26,12 +27,13 @@ def link_local(apps: dict[str, FastAPI]) -> None:
 
 def open_peer(app: FastAPI, name: str, url: str | None) -> httpx.AsyncClient | None:
     if url:
-        return httpx.AsyncClient(base_url=url, timeout=PEER_TIMEOUT_S)
+        return trace_client(app, httpx.AsyncClient(base_url=url, timeout=PEER_TIMEOUT_S))
     local = getattr(app.state, "local_peers", {}).get(name)
     if local is None:
         return None
     transport = httpx.ASGITransport(app=local, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url=f"http://{name}.local", timeout=PEER_TIMEOUT_S)
+    client = httpx.AsyncClient(transport=transport, base_url=f"http://{name}.local", timeout=PEER_TIMEOUT_S)
+    return trace_client(app, client)
 
 
 class PeerError(FangpinError):
