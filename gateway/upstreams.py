@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 from gateway.settings import GatewaySettings
 
@@ -33,7 +37,127 @@ def build_upstream(name: str, settings: GatewaySettings, *, url: str | None, app
         return Upstream(name, client, in_process=False)
     if app is None:
         raise ValueError(f"upstream {name}: give a URL or an in-process app")
-    # raise_app_exceptions=False: an in-process service's 500 reaches the gateway as a response, as over HTTP.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    client = httpx.AsyncClient(base_url=f"http://{name}.local", transport=transport, timeout=timeout)
+    client = httpx.AsyncClient(
+        base_url=f"http://{name}.local", transport=StreamingASGITransport(app), timeout=timeout
+    )
     return Upstream(name, client, in_process=True)
+
+
+_END = object()  # the answer is complete
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    """Into an in-process app, answering at its status line and streaming its body, as over HTTP.
+
+    httpx's own ASGITransport holds a whole answer before returning any of it: a ledger of a county
+    would be held whole in the gateway and wait for its last row (and the gateway's timeout) before its
+    first byte left. Here the body passes through a short queue, so a slow reader holds the app back
+    (memory stays flat), and a reader that goes away stops it. As over HTTP, an app that fails before
+    answering is a 500, and one that fails in the middle of an answer breaks it off (httpx.ReadError)."""
+
+    QUEUED_CHUNKS = 4
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        started: asyncio.Future[tuple[int, list[Any]]] = asyncio.get_running_loop().create_future()
+        chunks: asyncio.Queue[Any] = asyncio.Queue(self.QUEUED_CHUNKS)
+        over = asyncio.Event()  # the answer is complete, or its reader gone
+        finished, sent_whole_body = False, False
+        body = aiter(request.stream)
+
+        async def receive() -> Message:
+            nonlocal sent_whole_body
+            if sent_whole_body:
+                await over.wait()
+                return {"type": "http.disconnect"}
+            try:
+                chunk = await anext(body)
+            except StopAsyncIteration:
+                sent_whole_body = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": chunk, "more_body": True}
+
+        async def send(message: Message) -> None:
+            nonlocal finished
+            if message["type"] == "http.response.start":
+                started.set_result((message["status"], message.get("headers", [])))
+            elif message["type"] == "http.response.body" and not finished:
+                if (data := message.get("body", b"")) and request.method != "HEAD":
+                    await chunks.put(data)
+                if not message.get("more_body", False):
+                    finished = True
+                    over.set()
+                    await chunks.put(_END)
+
+        async def run() -> None:
+            try:
+                await self.app(_scope(request), receive, send)
+            except Exception as exc:  # noqa: BLE001 - passed on as over HTTP
+                if not started.done():
+                    started.set_result((500, []))
+                    await chunks.put(_END)
+                elif not finished:
+                    await chunks.put(httpx.ReadError(f"the in-process app failed: {type(exc).__name__}"))
+            else:
+                if not started.done():
+                    started.set_result((500, []))
+                if not finished:
+                    await chunks.put(httpx.ReadError("the in-process app ended without finishing its answer"))
+
+        task = asyncio.create_task(run())
+        try:
+            status, headers = await asyncio.shield(started)
+        except BaseException:
+            await _abandon(task, over)
+            raise
+        return httpx.Response(status, headers=headers, stream=_QueuedBody(chunks, task, over))
+
+
+class _QueuedBody(httpx.AsyncByteStream):
+    def __init__(self, chunks: asyncio.Queue[Any], task: asyncio.Task[None], over: asyncio.Event) -> None:
+        self.chunks, self.task, self.over = chunks, task, over
+        self.complete = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.chunks.get()) is not _END:
+            if isinstance(chunk, Exception):
+                raise chunk
+            yield chunk
+        self.complete = True
+
+    async def aclose(self) -> None:
+        if self.complete:  # what the app does after answering (its dependencies' teardown) still runs
+            with contextlib.suppress(Exception):
+                await self.task
+        else:
+            await _abandon(self.task, self.over)
+
+
+async def _abandon(task: asyncio.Task[None], over: asyncio.Event) -> None:
+    """The reader went away before the end: the app sees the client leave, and is stopped."""
+    over.set()
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+def _scope(request: httpx.Request) -> dict[str, Any]:
+    """The ASGI scope of a request, as httpx's ASGITransport makes it."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+        "scheme": request.url.scheme,
+        "path": request.url.path,
+        "raw_path": request.url.raw_path.split(b"?")[0],
+        "query_string": request.url.query,
+        "server": (request.url.host, request.url.port),
+        "client": ("127.0.0.1", 123),
+        "root_path": "",
+    }
