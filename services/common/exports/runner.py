@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.common.exports.tables import CHUNKS, JOBS
@@ -155,7 +156,12 @@ def export_hooks(schema: str):  # type: ignore[no-untyped-def]
 
     async def start(app: Any) -> None:
         app.state.export_runner = ExportRunner(app.state.database.sessionmaker, schema)
-        await app.state.export_runner.fail_abandoned()
+        try:
+            await app.state.export_runner.fail_abandoned()
+        except (SQLAlchemyError, OSError) as exc:
+            # A schema not yet migrated (readiness says so) or a database not yet up: the service still
+            # starts; jobs a stop cut off are marked at the next start.
+            logger.warning("%s: export jobs not checked at start: %s", schema, type(exc).__name__)
 
     async def stop(app: Any) -> None:
         if (runner := getattr(app.state, "export_runner", None)) is not None:
