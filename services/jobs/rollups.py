@@ -9,16 +9,11 @@ place in words, up to 100 characters, after a course id), so the jobs schema wid
 
 from __future__ import annotations
 
-from services.common.migrations import sql_statements
 from services.common.rollups.ddl import (
     CONTRIBUTIONS,
     TOTALS,
-    drop_rollup_ddl,
-    drop_trigger_ddl,
-    rollup_ddl,
-    trigger_ddl,
 )
-from services.common.rollups.store import rebuild_statements
+from services.common.rollups.install import install_statements, uninstall_statements
 from services.jobs.employment import rollups as employment
 from services.jobs.models import SCHEMA
 from services.jobs.posts import rollups as posts
@@ -52,18 +47,11 @@ ALTER TABLE jobs.{TOTALS} ALTER COLUMN key TYPE varchar({KEY_LENGTH});
 
 
 def upgrade_statements() -> list[str]:
-    """The functions, tables and triggers, then the first fill from the rows already there."""
-    script = (
-        "".join(domain.DELTAS_SQL for domain in DOMAINS)
-        + DELTAS_SQL
-        + rollup_ddl(SCHEMA)
-        + WIDEN_KEYS_SQL
-        + "".join(trigger_ddl(SCHEMA, feeds) for feeds in FEEDS)
-    )
-    return sql_statements(script) + rebuild_statements(SCHEMA)
+    """The tables (with longer keys), the functions, the triggers, then the first fill."""
+    functions = "".join(domain.DELTAS_SQL for domain in DOMAINS) + DELTAS_SQL
+    return install_statements(SCHEMA, functions, FEEDS, tables_sql=WIDEN_KEYS_SQL)
 
 
 def downgrade_statements() -> list[str]:
-    script = "".join(drop_trigger_ddl(SCHEMA, feeds.table) for feeds in FEEDS) + drop_rollup_ddl(SCHEMA)
-    script += DROP_DELTAS_SQL + "".join(domain.DROP_DELTAS_SQL for domain in DOMAINS)
-    return sql_statements(script)
+    drops = DROP_DELTAS_SQL + "".join(domain.DROP_DELTAS_SQL for domain in DOMAINS)
+    return uninstall_statements(SCHEMA, drops, FEEDS)

@@ -25,9 +25,8 @@ are not here: the statistics count them at request time.
 
 from __future__ import annotations
 
-from services.common.migrations import sql_statements
-from services.common.rollups.ddl import Feeds, drop_rollup_ddl, drop_trigger_ddl, rollup_ddl, trigger_ddl
-from services.common.rollups.store import rebuild_statements
+from services.common.rollups.ddl import Feeds
+from services.common.rollups.install import install_statements, uninstall_statements
 from services.monitoring.cases.service import DEFAULT_DECISION_DAYS
 from services.monitoring.cases.workflow import MONITORED_STATES, UNDECIDED_STATES
 from services.monitoring.codes import LIVE_ALERT_STATES
@@ -182,10 +181,8 @@ FEEDS = [
 
 def upgrade_statements() -> list[str]:
     """The tables (their functions are used by ours), the functions, the triggers, then the first fill."""
-    script = rollup_ddl(SCHEMA) + DELTAS_SQL + "".join(trigger_ddl(SCHEMA, feeds) for feeds in FEEDS)
-    return sql_statements(script) + rebuild_statements(SCHEMA)
+    return install_statements(SCHEMA, DELTAS_SQL, FEEDS)
 
 
 def downgrade_statements() -> list[str]:
-    script = "".join(drop_trigger_ddl(SCHEMA, feeds.table) for feeds in FEEDS)
-    return sql_statements(script + DROP_DELTAS_SQL + drop_rollup_ddl(SCHEMA))
+    return uninstall_statements(SCHEMA, DROP_DELTAS_SQL, FEEDS)
