@@ -46,9 +46,19 @@ LANGUAGE sql IMMUTABLE AS $$
                   WHERE ltrim(substr(code, m + 1), '0') = '')
 $$;
 
-CREATE FUNCTION {s}.rollup_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+"""
+
+
+REFRESH_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION {s}.rollup_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    -- A bulk writer (the import) may note the subjects and refresh each once, before it commits
+    -- (rollup_flush), rather than once per statement that touches them.
+    IF current_setting('fangpin.rollups_deferred', true) = 'on' THEN
+        INSERT INTO pg_temp.{s}_rollup_pending SELECT unnest(ids);
         RETURN;
     END IF;
     -- One refresh of a subject at a time: a second waits here, then (read committed: a fresh snapshot
@@ -71,17 +81,36 @@ BEGIN
     FROM diff AS d CROSS JOIN LATERAL {s}.rollup_ancestors(d.area_code) AS a;
 END
 $$;
+
+CREATE OR REPLACE FUNCTION {s}.rollup_flush() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    pending uuid[];
+BEGIN
+    PERFORM set_config('fangpin.rollups_deferred', 'off', true);
+    pending := ARRAY(SELECT DISTINCT subject_id FROM pg_temp.{s}_rollup_pending);
+    DELETE FROM pg_temp.{s}_rollup_pending;
+    PERFORM {s}.rollup_refresh(pending);
+    RETURN cardinality(pending);
+END
+$$;
 """
 
 
 def rollup_ddl(schema: str) -> str:
-    """Tables and the refresh function; the service defines ``rollup_deltas_of`` and
+    """Tables and the refresh functions; the service defines ``rollup_deltas_of`` and
     ``rollup_all_subjects`` first."""
-    return ROLLUP_DDL.format(s=schema, SUBJECTS=SUBJECTS, CONTRIBUTIONS=CONTRIBUTIONS, TOTALS=TOTALS)
+    names = {"SUBJECTS": SUBJECTS, "CONTRIBUTIONS": CONTRIBUTIONS, "TOTALS": TOTALS}
+    return ROLLUP_DDL.format(s=schema, **names) + refresh_functions_ddl(schema)
+
+
+def refresh_functions_ddl(schema: str) -> str:
+    """``rollup_refresh`` and ``rollup_flush`` (CREATE OR REPLACE: a later migration may renew them)."""
+    return REFRESH_FUNCTIONS.format(s=schema, SUBJECTS=SUBJECTS, CONTRIBUTIONS=CONTRIBUTIONS, TOTALS=TOTALS)
 
 
 def drop_rollup_ddl(schema: str) -> str:
     return f"""
+DROP FUNCTION IF EXISTS {schema}.rollup_flush();  -- not there on databases rolled up before it
 DROP FUNCTION {schema}.rollup_refresh(uuid[]);
 DROP FUNCTION {schema}.rollup_ancestors(text);
 DROP TABLE {schema}.{TOTALS};
@@ -149,3 +178,16 @@ DROP TRIGGER {name}_update ON {schema}.{table};
 DROP TRIGGER {name}_delete ON {schema}.{table};
 DROP FUNCTION {schema}.{name}();
 """
+
+
+def defer_sql(schema: str) -> str:
+    """Run in a transaction before a bulk write: the triggers then only note the subjects they touch,
+    until ``flush_sql`` refreshes each of them once (it must run before the transaction commits)."""
+    return (
+        f"CREATE TEMP TABLE IF NOT EXISTS {schema}_rollup_pending (subject_id uuid) ON COMMIT DELETE ROWS; "
+        "SELECT set_config('fangpin.rollups_deferred', 'on', true)"
+    )
+
+
+def flush_sql(schema: str) -> str:
+    return f"SELECT {schema}.rollup_flush()"

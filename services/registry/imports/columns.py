@@ -7,6 +7,7 @@ the English code or the Chinese label.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from services.registry.codes import (
     DrinkingWater,
@@ -77,10 +78,13 @@ NO = {"否", "n", "no", "false", "0", "无", ""}
 
 def enum_value(enum: type[LabelledEnum], cell: str) -> str | None:
     """The code for a cell holding the code or the Chinese label; None if it is neither."""
-    for member in enum:
-        if cell in (member.value, member.label):
-            return member.value
-    return None
+    return _codes_by_cell(enum).get(cell)
+
+
+@cache
+def _codes_by_cell(enum: type[LabelledEnum]) -> dict[str, str]:
+    # Iterating an enum per cell costs more than the rest of a row's checks; a million rows need a table.
+    return {text: member.value for member in enum for text in (member.label, member.value) if text}
 
 
 def header_row() -> list[str]:

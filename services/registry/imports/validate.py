@@ -61,6 +61,8 @@ class Header:
             self.position[column.field] = index
             self.written[column.field] = name
         self.missing = [c.label for c in COLUMNS if c.required and c.field not in self.position]
+        # Each column with the cell it reads (None: not in the file), worked out once per file.
+        self.plan = [(column, self.position.get(column.field)) for column in COLUMNS]
 
     def name(self, column: Column) -> str:
         return self.written.get(column.field, column.label)
@@ -69,9 +71,9 @@ class Header:
 def check_row(cells: list[str], header: Header, row: int) -> ImportRow | list[RowError]:
     values: dict[str, Any] = {}
     errors: list[RowError] = []
-    for column in COLUMNS:
-        index = header.position.get(column.field)
-        cell = cells[index].strip() if index is not None and index < len(cells) else ""
+    width = len(cells)
+    for column, index in header.plan:
+        cell = cells[index].strip() if index is not None and index < width else ""
         try:
             values[column.field] = _convert(column, cell)
         except ValueError as exc:
