@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.common.database import async_url
 from services.common.rollups.store import compact, verify
-from services.registry.stats.repository import counts_by_child, counts_by_programme
+from services.registry.stats.repository import as_of_counts
 from tests.support.database import libpq_url
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, OTHER_TOWN, SHUANGFENG, TOWN, make_areas
 from tests.support.system import Database
@@ -38,8 +38,9 @@ async def from_rollups(client: httpx.AsyncClient, area: str, day: date) -> dict:
 async def recounted(session: AsyncSession, area: str, child_digits: int, day: date) -> dict:
     """The same figures counted from the base tables by the "as of" query (no rollups)."""
     prefix = area[: {COUNTY: 6, TOWN: 9, OTHER_TOWN: 9}.get(area, 12)]
-    children = {c: (h, p) for c, h, p in await counts_by_child(session, prefix, child_digits, day) if h}
-    programmes = {code: (h, p) for code, h, p in await counts_by_programme(session, prefix, day)}
+    counts = await as_of_counts(session, prefix, child_digits, day)
+    children = {c: (h, p) for c, h, p in counts.children if h}
+    programmes = {code: (h, p) for code, h, p in counts.programmes}
     total = (sum(h for h, _ in children.values()), sum(p for _, p in children.values()))
     return {"children": children, "programmes": programmes, "total": total}
 

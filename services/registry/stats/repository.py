@@ -2,79 +2,89 @@
 
 A household counts in the village it belonged to on that date (moves and village merges carry their
 effective dates); a person counts in the household they belonged to then, if registered and alive.
-Records deleted as registration mistakes never count.
+Records deleted as registration mistakes never count. This is the reference recount the rollups are
+checked against, and what a report would cost without them.
+
+Where something was on the day is where its first move *after* the day took it from, or where it is
+now if it has not moved since: two disjoint branches (no move since / moved since), each a plain
+scan or join, rather than a lookup of the moves per household and per person.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 AS_OF_SQL = """
-WITH households_then AS MATERIALIZED (
-    SELECT h.id, COALESCE(
-        (SELECT m.from_area_code FROM registry.household_moves m
-          WHERE m.household_id = h.id AND m.effective_on > :day ORDER BY m.effective_on, m.id LIMIT 1),
-        h.area_code) AS area_code
-    FROM registry.households h
-    WHERE h.deleted_at IS NULL AND h.registered_on <= :day
-      AND h.id IN (SELECT id FROM registry.households WHERE area_code LIKE :pattern
-                   UNION SELECT household_id FROM registry.household_moves WHERE from_area_code LIKE :pattern)
+WITH household_moved_since AS MATERIALIZED (
+    SELECT DISTINCT ON (household_id) household_id, from_area_code
+    FROM registry.household_moves WHERE effective_on > :day
+    ORDER BY household_id, effective_on, id
 ),
-in_area AS MATERIALIZED (SELECT id, area_code FROM households_then WHERE area_code LIKE :pattern),
--- A person was in one of these households then if it is theirs now or one they moved out of since.
-candidates AS (
-    SELECT p.id FROM registry.people p JOIN in_area h ON p.household_id = h.id
-    UNION
-    SELECT pm.person_id FROM registry.person_moves pm JOIN in_area h ON pm.from_household_id = h.id
+in_area AS MATERIALIZED (
+    SELECT h.id, h.area_code FROM registry.households AS h
+    WHERE h.area_code LIKE :pattern AND h.deleted_at IS NULL AND h.registered_on <= :day
+      AND NOT EXISTS (SELECT 1 FROM household_moved_since AS m WHERE m.household_id = h.id)
+    UNION ALL
+    SELECT h.id, m.from_area_code FROM household_moved_since AS m
+    JOIN registry.households AS h ON h.id = m.household_id
+    WHERE m.from_area_code LIKE :pattern AND h.deleted_at IS NULL AND h.registered_on <= :day
 ),
-people_then AS MATERIALIZED (
-    SELECT p.id, COALESCE(
-        (SELECT pm.from_household_id FROM registry.person_moves pm
-          WHERE pm.person_id = p.id AND pm.effective_on > :day ORDER BY pm.effective_on, pm.id LIMIT 1),
-        p.household_id) AS household_id
-    FROM registry.people p JOIN candidates c ON c.id = p.id
+person_moved_since AS MATERIALIZED (
+    SELECT DISTINCT ON (person_id) person_id, from_household_id
+    FROM registry.person_moves WHERE effective_on > :day
+    ORDER BY person_id, effective_on, id
+),
+people_then AS (
+    SELECT p.id, p.household_id FROM registry.people AS p
+    WHERE p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
+      AND NOT EXISTS (SELECT 1 FROM person_moved_since AS pm WHERE pm.person_id = p.id)
+    UNION ALL
+    SELECT p.id, pm.from_household_id FROM person_moved_since AS pm
+    JOIN registry.people AS p ON p.id = pm.person_id
     WHERE p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
 ),
-members AS (
+members AS MATERIALIZED (
     SELECT h.id AS household_id, h.area_code, pt.id AS person_id
-    FROM in_area h LEFT JOIN people_then pt ON pt.household_id = h.id
+    FROM in_area AS h LEFT JOIN people_then AS pt ON pt.household_id = h.id
 )
 """
 
-BY_CHILD_SQL = (
+# Both groupings from one pass over the members: by child area, and by programme on that day.
+COUNTS_SQL = (
     AS_OF_SQL
     + """
-SELECT rpad(substr(area_code, 1, :child_length), 12, '0') AS child,
+SELECT 'child' AS grouping, rpad(substr(area_code, 1, :child_length), 12, '0') AS key,
        count(DISTINCT household_id) AS households, count(person_id) AS people
-FROM members GROUP BY child ORDER BY child
+FROM members GROUP BY 2
+UNION ALL
+SELECT 'programme', g.programme, count(DISTINCT m.household_id),
+       count(DISTINCT m.person_id) FILTER (WHERE g.person_id IS NULL OR g.person_id = m.person_id)
+FROM members AS m
+JOIN registry.programme_memberships AS g
+  ON g.household_id = m.household_id AND g.starts_on <= :day AND (g.ends_on IS NULL OR g.ends_on >= :day)
+GROUP BY 2
+ORDER BY 1, 2
 """
 )
 
-BY_PROGRAMME_SQL = (
-    AS_OF_SQL
-    + """
-SELECT pm.programme, count(DISTINCT m.household_id) AS households,
-       count(DISTINCT m.person_id) FILTER (WHERE pm.person_id IS NULL OR pm.person_id = m.person_id) AS people
-FROM members m
-JOIN registry.programme_memberships pm
-  ON pm.household_id = m.household_id AND pm.starts_on <= :day AND (pm.ends_on IS NULL OR pm.ends_on >= :day)
-GROUP BY pm.programme ORDER BY pm.programme
-"""
-)
+Counts = list[tuple[str, int, int]]  # (area code or programme, households, people)
 
 
-async def counts_by_child(
-    session: AsyncSession, prefix: str, child_length: int, day: date
-) -> list[tuple[str, int, int]]:
+@dataclass(frozen=True)
+class AsOfCounts:
+    children: Counts  # per area one level below (``child_length`` digits of the code)
+    programmes: Counts
+
+
+async def as_of_counts(session: AsyncSession, prefix: str, child_length: int, day: date) -> AsOfCounts:
     rows = await session.execute(
-        text(BY_CHILD_SQL), {"pattern": prefix + "%", "child_length": child_length, "day": day}
+        text(COUNTS_SQL), {"pattern": prefix + "%", "child_length": child_length, "day": day}
     )
-    return [(r.child, r.households, r.people) for r in rows]
-
-
-async def counts_by_programme(session: AsyncSession, prefix: str, day: date) -> list[tuple[str, int, int]]:
-    rows = await session.execute(text(BY_PROGRAMME_SQL), {"pattern": prefix + "%", "day": day})
-    return [(r.programme, r.households, r.people) for r in rows]
+    grouped: dict[str, Counts] = {"child": [], "programme": []}
+    for r in rows:
+        grouped[r.grouping].append((r.key, r.households, r.people))
+    return AsOfCounts(grouped["child"], grouped["programme"])
