@@ -24,7 +24,7 @@ WITH household_moved_since AS MATERIALIZED (
     FROM registry.household_moves WHERE effective_on > :day
     ORDER BY household_id, effective_on, id
 ),
-in_area AS MATERIALIZED (
+in_area AS (
     SELECT h.id, h.area_code FROM registry.households AS h
     WHERE h.area_code LIKE :pattern AND h.deleted_at IS NULL AND h.registered_on <= :day
       AND NOT EXISTS (SELECT 1 FROM household_moved_since AS m WHERE m.household_id = h.id)
@@ -38,18 +38,19 @@ person_moved_since AS MATERIALIZED (
     FROM registry.person_moves WHERE effective_on > :day
     ORDER BY person_id, effective_on, id
 ),
-people_then AS (
-    SELECT p.id, p.household_id FROM registry.people AS p
-    WHERE p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
-      AND NOT EXISTS (SELECT 1 FROM person_moved_since AS pm WHERE pm.person_id = p.id)
+-- Every household then, with each person in it then (none: one row without a person). People are
+-- joined straight from their table, whose statistics give the planner the size of the join.
+members AS (
+    SELECT h.id AS household_id, h.area_code, p.id AS person_id
+    FROM in_area AS h LEFT JOIN registry.people AS p
+      ON p.household_id = h.id AND p.deleted_at IS NULL AND p.registered_on <= :day
+     AND (p.deceased_on IS NULL OR p.deceased_on > :day)
+     AND NOT EXISTS (SELECT 1 FROM person_moved_since AS pm WHERE pm.person_id = p.id)
     UNION ALL
-    SELECT p.id, pm.from_household_id FROM person_moved_since AS pm
+    SELECT h.id, h.area_code, p.id
+    FROM person_moved_since AS pm JOIN in_area AS h ON h.id = pm.from_household_id
     JOIN registry.people AS p ON p.id = pm.person_id
     WHERE p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
-),
-members AS MATERIALIZED (
-    SELECT h.id AS household_id, h.area_code, pt.id AS person_id
-    FROM in_area AS h LEFT JOIN people_then AS pt ON pt.household_id = h.id
 )
 """
 
