@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -54,15 +55,27 @@ async def get_monitoring_stats(
     """Monitored households, case states, cases and alerts past the limit, visits; by child area too."""
     level = _level_in_scope(area, principal)
     day = as_of or china_today()
-    pairings: list[dict[str, Any]] | None = None
     # The pairings are the registry's, read on your behalf: only with the right to read households.
+    # They are fetched while the cases and alerts are counted here.
+    fetching: asyncio.Task[dict[str, Any]] | None = None
     if principal.can(Permission.households_read):
-        answer = await call_peer(
-            request,
-            request.app.state.registry_peer,
-            "registry",
-            "/internal/v1/pairings",
-            {"within": prefix_of(area), "as_of": day.isoformat()},
+        fetching = asyncio.create_task(
+            call_peer(
+                request,
+                request.app.state.registry_peer,
+                "registry",
+                "/internal/v1/pairings",
+                {"within": prefix_of(area), "as_of": day.isoformat()},
+            )
         )
-        pairings = answer["pairings"]
-    return await monitoring_stats(session, principal.scope_prefix, area, CHILD_DIGITS[level], day, pairings)
+    try:
+        return await monitoring_stats(
+            session, principal.scope_prefix, area, CHILD_DIGITS[level], day, _pairings_of(fetching)
+        )
+    finally:
+        if fetching is not None and not fetching.done():
+            fetching.cancel()  # the counting failed first
+
+
+async def _pairings_of(fetching: asyncio.Task[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return None if fetching is None else (await fetching)["pairings"]

@@ -6,6 +6,7 @@ only counted."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from typing import Any
 
@@ -139,6 +140,13 @@ class _Areas:
             return [self.total]
         return [self.total, self.child(area_code)]
 
+    def without_visits(self) -> _Areas:
+        """The same tallies, saying the visits are not known (rather than that there were none)."""
+        self.with_visits = False
+        for tally in (self.total, *self.children.values()):
+            tally.visits = None
+        return self
+
     def child(self, area_code: str) -> _Tally:
         """The tally of the child area that ``area_code`` is in (below a town or county only)."""
         assert self.child_digits is not None
@@ -186,20 +194,23 @@ async def monitoring_stats(
     area: str,
     child_digits: int | None,
     day: date,
-    pairings: list[dict[str, Any]] | None,
+    pairings: Awaitable[list[dict[str, Any]] | None],
     *,
     recount: bool = False,
 ) -> MonitoringStats:
-    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known).
+    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known),
+    awaited once the cases and alerts are counted (so the caller may fetch them meanwhile).
     ``recount``: count the cases and alerts from the rows (the reference the rollups must equal).
 
     Visit compliance stays a request-time count: it depends on the registry's pairings."""
     digits = child_digits or len(prefix_of(area))
-    areas = _Areas(area, child_digits, pairings is not None)
+    counted = _Areas(area, child_digits, with_visits=True)
     counting = _raw_cases_and_alerts if recount else _rolled_up_cases_and_alerts
-    await counting(session, scope_prefix, area, digits, day, areas)
+    await counting(session, scope_prefix, area, digits, day, counted)
+    known = await pairings
+    areas = counted if known is not None else counted.without_visits()
     by_cadre: dict[uuid.UUID, tuple[str, list[int]]] = {}
-    for check in await check_pairings(session, pairings or [], day):
+    for check in await check_pairings(session, known or [], day):
         for tally in areas.of(check.area_code):
             tally.add_visit(check)
         _count_visit(by_cadre.setdefault(check.cadre_id, (check.cadre_name, [0, 0, 0, 0]))[1], check)
@@ -210,6 +221,6 @@ async def monitoring_stats(
     return MonitoringStats(
         **areas.total.figures(),
         as_of=day,
-        visits_by_cadre=cadres if pairings is not None else None,
+        visits_by_cadre=cadres if known is not None else None,
         children=[MonitoringFigures(**areas.children[code].figures()) for code in sorted(areas.children)],
     )
