@@ -21,12 +21,21 @@ import pytest
 from fastapi import FastAPI
 
 from fangpin.embedded import EmbeddedPostgres
+from fangpin.parts import GATEWAY
 from tests.support.auth import ROOT_ADMIN
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection
 from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.registry import seed_households
-from tests.support.system import NO_RATE_LIMITS, Database, Keys, asgi_client, process_env
+from tests.support.system import (
+    NO_RATE_LIMITS,
+    Database,
+    Keys,
+    asgi_client,
+    gateway_settings,
+    gateway_with,
+    process_env,
+)
 
 PASSWORD = "fault tests password"
 TOWN = "610924105000"
@@ -212,3 +221,21 @@ async def test_database_restart_under_traffic_recovers_without_restarting_us(
         # Once it is back, every request works again, with no restart of the application.
         after = [(await client.get("/api/v1/areas/610900000000")).status_code for _ in range(20)]
         assert after == [200] * 20
+
+
+async def test_a_database_that_is_down_answers_503_where_sessions_open_outside_a_request(
+    database: Database, keys: Keys, tmp_path: Path
+) -> None:
+    # Signing in checks the access token's sign-in in the gateway's own session, not the request's:
+    # a server whose socket is gone used to surface there as a bare OSError, i.e. a 500.
+    async with gateway_with(database, keys) as (_, headers):
+        pass
+    dead = f"postgresql://postgres@/fangpin?host={tmp_path / 'no-server-here'}"
+    stand_ins = {"registry": FastAPI(), "monitoring": FastAPI(), "jobs": FastAPI()}
+    settings = gateway_settings(database, keys, database_url=dead, migration_database_url=dead)
+    gateway = GATEWAY.create_app(settings, local_apps=stand_ins)
+    async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
+        answer = await client.get("/api/v1/areas", headers=headers)
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "database_unavailable"

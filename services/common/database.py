@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import Row, Select, text
+from sqlalchemy import Row, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -51,7 +51,7 @@ def create_engine(
     if read_only:
         # Set once per connection rather than per transaction: no extra round trip per request.
         server_settings["default_transaction_read_only"] = "on"
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -59,6 +59,18 @@ def create_engine(
         pool_recycle=1800,
         connect_args={"server_settings": server_settings, "timeout": 10},
     )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_database_error)
+    return engine
+
+
+def _connect_or_database_error(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+    """A server that is down (its socket file gone, the port closed) fails the connect with an OSError,
+    which SQLAlchemy passes on as it is: every session opened outside a request's unit of work (sign-in,
+    background tasks) would meet a bare OSError, and a request a 500. As a database error it is a 503."""
+    try:
+        return dialect.loaded_dbapi.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise dialect.loaded_dbapi.OperationalError(f"the database is not reachable: {exc}") from exc
 
 
 class Database:
