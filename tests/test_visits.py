@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from services.registry.internal import router as registry_internal
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 
@@ -61,3 +63,24 @@ async def test_overdue_visits_by_cadre_village_and_town(admin: httpx.AsyncClient
     assert (own["pairings"], own["overdue"]) == (2, 1)
     early = (await admin.get("/api/v1/visits/compliance", params={"as_of": "2025-03-31"})).json()
     assert early["overdue"] == 0
+
+
+async def test_more_pairings_than_one_answer_holds_is_refused_not_cut_short(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_areas(admin)
+    await set_thresholds(admin, 2025, visit_interval_days=90)
+    households = [await make_household(admin, HUANGJIN, members=1) for _ in range(3)]
+    await pair(admin, "李干部", HUANGJIN, households)
+    monkeypatch.setattr(registry_internal, "MAX_PAIRINGS", 2)
+    # Counted from two of the three pairings, compliance would be wrong while looking complete.
+    for path, params in (
+        ("/api/v1/visits/compliance", {"as_of": "2025-06-30"}),
+        ("/api/v1/monitoring-stats", {"area": TOWN, "as_of": "2025-06-30"}),
+    ):
+        refused = await admin.get(path, params=params)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "too_many_pairings"
+    monkeypatch.setattr(registry_internal, "MAX_PAIRINGS", 3)
+    report = await admin.get("/api/v1/visits/compliance", params={"as_of": "2025-06-30"})
+    assert report.status_code == 200 and report.json()["pairings"] == 3

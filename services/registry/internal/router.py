@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
+from services.common.errors import ValidationFailed
 from services.common.guards import requires
 from services.common.scope import in_scope
 from services.registry.households.router import Vault
@@ -174,11 +175,16 @@ async def current_pairings(
             in_scope(Household.area_code, principal.scope_prefix),
         )
         .order_by(Household.area_code, CadreAssignment.cadre_id, CadreAssignment.household_id)
-        .limit(MAX_PAIRINGS)
+        .limit(MAX_PAIRINGS + 1)
     )
     if body.within:
         query = query.where(in_scope(Household.area_code, body.within))
-    rows = await session.execute(query)
+    rows = (await session.execute(query)).all()
+    if len(rows) > MAX_PAIRINGS:  # a count from part of them would be a wrong count, not a smaller one
+        raise ValidationFailed(
+            f"More than {MAX_PAIRINGS:,} cadre pairings are in force there; ask for one town at a time",
+            code="too_many_pairings",
+        )
     return PairingsResult(pairings=[Pairing.model_validate(r, from_attributes=True) for r in rows])
 
 
