@@ -8,8 +8,11 @@ they never stop the good ones.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -131,28 +134,17 @@ async def run_import(
     report.ignored_columns = header.unknown
     await writer.prepare(conn)
     checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
-    batch: list[tuple[ImportRow, bytes]] = []
+    batches = _checked_batches(rows, header, checks, vault, batch_rows)
     try:
-        for row_number, cells in enumerate(rows, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines between blocks are common in hand-kept ledgers
-            report.rows_done += 1
-            checked = check_row(cells, header, row_number)
-            if isinstance(checked, list):
-                report.add_errors(checked)
-                continue
-            index = vault.blind_index(checked.number)
-            if problems := checks.check(checked, index):
-                report.add_errors(problems)
-                continue
-            batch.append((checked, index))
-            if len(batch) >= batch_rows:
-                await _flush(conn, batch, vault, scope_prefix, actor, actor_name, dry_run, report, header)
-                batch = []
+        async with aclosing(_one_ahead(batches)) as ahead:
+            async for batch in ahead:
+                report.rows_done += batch.rows_read
+                for errors in batch.errors:
+                    report.add_errors(errors)
+                if batch.rows:
+                    await _write(conn, batch, scope_prefix, actor, actor_name, dry_run, report, header)
                 if progress:
                     await _maybe_await(progress(report))
-        if batch:
-            await _flush(conn, batch, vault, scope_prefix, actor, actor_name, dry_run, report, header)
     except reader.UnreadableFile as exc:
         raise ImportFileError(str(exc)) from exc
     report.rows_total = max(report.rows_total, report.rows_done)
@@ -163,15 +155,82 @@ async def run_import(
     return report
 
 
+@dataclass
+class CheckedBatch:
+    """Up to ``batch_rows`` good rows, ready to stage, and the bad rows read on the way to them."""
+
+    rows: list[tuple[ImportRow, bytes]] = field(default_factory=list)  # with each ID number's index
+    households: dict[str, tuple] = field(default_factory=dict)  # staged, by household number
+    people: list[tuple] = field(default_factory=list)  # staged
+    rows_read: int = 0
+    errors: list[list[RowError]] = field(default_factory=list)
+
+
+def _checked_batches(
+    rows: Iterator[list[str]], header: Header, checks: FileChecks, vault: IdVault, batch_rows: int
+) -> Iterator[CheckedBatch]:
+    """The file's rows checked, indexed and encrypted, a batch at a time: all the import's work that
+    needs no database, so it can run beside the writing of the batch before."""
+    batch = CheckedBatch()
+    for row_number, cells in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines between blocks are common in hand-kept ledgers
+        batch.rows_read += 1
+        checked = check_row(cells, header, row_number)
+        if isinstance(checked, list):
+            batch.errors.append(checked)
+            continue
+        index = vault.blind_index(checked.number)
+        if problems := checks.check(checked, index):
+            batch.errors.append(problems)
+            continue
+        _stage_row(batch, checked, index, vault)
+        if len(batch.rows) >= batch_rows:
+            yield batch
+            batch = CheckedBatch()
+    if batch.rows_read:
+        yield batch
+
+
+def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault) -> None:
+    batch.rows.append((row, index))
+    h = row.household
+    registered_on = h["registered_on"] or date.today()
+    number = h["household_number"]
+    if number not in batch.households:
+        fields = (h[f] for f in STAGED_HOUSEHOLD)
+        batch.households[number] = (row.row, new_id(), number, *fields, registered_on)
+    secret = (index, vault.encrypt(row.number), national_id.mask(row.number))
+    person = (row.person[f] for f in STAGED_PERSON)
+    batch.people.append((row.row, new_id(), number, *secret, *person, row.programmes, registered_on))
+
+
+_END = object()
+
+
+async def _one_ahead(items: Iterator[CheckedBatch]) -> AsyncIterator[CheckedBatch]:
+    """The batches, each worked out in a thread while the one before is written (the checks and the
+    encryption are Python, the writing is the database's: on two cores they overlap)."""
+    loop = asyncio.get_running_loop()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="import-checks") as pool:
+            upcoming = loop.run_in_executor(pool, next, items, _END)
+            while (item := await upcoming) is not _END:
+                upcoming = loop.run_in_executor(pool, next, items, _END)
+                yield item  # type: ignore[misc]
+    finally:  # the thread is done (the pool waited for it): the file can be closed now
+        if isinstance(items, Generator):
+            items.close()
+
+
 async def _maybe_await(value: Any) -> None:
     if hasattr(value, "__await__"):
         await value
 
 
-async def _flush(
+async def _write(
     conn: asyncpg.Connection,
-    batch: list[tuple[ImportRow, bytes]],
-    vault: IdVault,
+    checked: CheckedBatch,
     scope_prefix: str,
     actor: str,
     actor_name: str,
@@ -179,17 +238,7 @@ async def _flush(
     report: ImportReport,
     header: Header,
 ) -> None:
-    households: dict[str, tuple] = {}
-    people = []
-    for row, index in batch:
-        h = row.household
-        registered_on = h["registered_on"] or date.today()
-        number = h["household_number"]
-        if number not in households:
-            households[number] = (row.row, new_id(), number, *(h[f] for f in STAGED_HOUSEHOLD), registered_on)
-        secret = (index, vault.encrypt(row.number), national_id.mask(row.number))
-        person = (row.person[f] for f in STAGED_PERSON)
-        people.append((row.row, new_id(), number, *secret, *person, row.programmes, registered_on))
+    batch = checked.rows
     transaction = conn.transaction()
     await transaction.start()
     try:
@@ -200,7 +249,7 @@ async def _flush(
             actor,
             actor_name,
         )
-        await writer.stage(conn, list(households.values()), people)
+        await writer.stage(conn, list(checked.households.values()), checked.people)
         blocked_households, blocked_people = await writer.blocked_rows(conn, scope_prefix)
         blocked = _blocked_errors(batch, blocked_households, blocked_people, header)
         for errors in blocked.values():
