@@ -135,6 +135,7 @@ async def run_import(
     await writer.prepare(conn)
     checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
     batches = _checked_batches(rows, header, checks, vault, batch_rows)
+    analysed_at = 0  # rows written when the statistics were last refreshed
     try:
         async with aclosing(_one_ahead(batches)) as ahead:
             async for batch in ahead:
@@ -143,6 +144,10 @@ async def run_import(
                     report.add_errors(errors)
                 if batch.rows:
                     await _write(conn, batch, scope_prefix, actor, actor_name, dry_run, report, header)
+                written = report.people_created + report.households_created
+                if written >= 2 * analysed_at + batch_rows:  # each time the import has doubled
+                    await writer.refresh_statistics(conn)
+                    analysed_at = written
                 if progress:
                     await _maybe_await(progress(report))
     except reader.UnreadableFile as exc:
