@@ -4,11 +4,12 @@ proposal → eliminated; each level takes only its own steps, and says so when r
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import asyncpg
 import httpx
 
+from services.common.calendar import china_today
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import HUANGJIN, TOWN, make_areas, seed_households
@@ -69,7 +70,7 @@ async def test_alert_to_enrolment_to_exit_through_the_api(
     assert refused.status_code == 403 and refused.json()["code"] == "step_not_allowed"
     assert "needs cases:village" in refused.json()["detail"]
 
-    notice_end = (date.today() + timedelta(days=5)).isoformat()
+    notice_end = (china_today() + timedelta(days=5)).isoformat()
     case = (await step(admin, case, village, "start_notice", notice_ends_on=notice_end)).json()
     assert case["state"] == "public_notice"
     case = (await step(admin, case, village, "object", reason="邻居称其有经营收入")).json()
@@ -180,7 +181,7 @@ async def test_one_person_never_approves_what_they_passed_on(
     await admin.post("/api/v1/inspections", json=inspection(household, wages=1000), headers=county)
     [alert] = (await admin.get("/api/v1/alerts", headers=county)).json()["items"]
     case = (await admin.post("/api/v1/cases", json={"alert_ids": [alert["id"]]}, headers=county)).json()
-    case = (await step(admin, case, county, "start_notice", notice_ends_on=date.today().isoformat())).json()
+    case = (await step(admin, case, county, "start_notice", notice_ends_on=china_today().isoformat())).json()
     await end_notice_period(clean_database, case["id"])
     case = (await step(admin, case, county, "submit")).json()  # the county acting for the village
     refused = await step(admin, case, county, "approve")

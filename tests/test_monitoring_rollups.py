@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from services.common.calendar import china_today
 from services.common.database import async_url
 from services.common.rollups.store import compact, verify
 from services.monitoring.stats.service import monitoring_stats
@@ -83,7 +84,7 @@ class World:
             case = await step(self.admin, case, county, "reject", reason="核实有稳定收入")
         elif path == "notice":
             case = await step(
-                self.admin, case, county, "start_notice", notice_ends_on=date.today().isoformat()
+                self.admin, case, county, "start_notice", notice_ends_on=china_today().isoformat()
             )
         elif path in ("enrol", "exit"):
             kind = self.rng.choice(["unstable", "marginal", "sudden_hardship"])

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from services.common.calendar import CHINA
+from services.common.calendar import CHINA, china_today
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
@@ -101,7 +101,7 @@ async def enrol(
     admin: httpx.AsyncClient, database: Database, case: dict, levels: dict, monitoring_type: str
 ) -> dict:
     """Village deliberation and notice (by the county acting for the village), town and county approval."""
-    case = await step(admin, case, levels["county"], "start_notice", notice_ends_on=date.today().isoformat())
+    case = await step(admin, case, levels["county"], "start_notice", notice_ends_on=china_today().isoformat())
     await sql(
         database,
         "UPDATE monitoring.cases SET notice_ends_on = notice_ends_on - 7 WHERE id = $1",
