@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,19 +47,33 @@ class ThresholdRepository:
 
     async def in_force(self, area_code: str, year: int) -> ThresholdVersion | None:
         """The latest version of the most specific area (the area itself, then upwards) for the year."""
-        codes = lineage(area_code)
+        return (await self.in_force_for([area_code], year))[area_code]
+
+    async def in_force_for(self, area_codes: Iterable[str], year: int) -> dict[str, ThresholdVersion | None]:
+        """``in_force`` for many areas in one query (a county's villages: one round trip, not 300)."""
+        lineages = {code: lineage(code) for code in set(area_codes)}
+        wanted = sorted({c for codes in lineages.values() for c in codes})
         rows = (
-            await self.session.execute(
-                select(ThresholdVersion)
-                .where(ThresholdVersion.year == year, ThresholdVersion.area_code.in_(codes))  # type: ignore[attr-defined]
-                .order_by(ThresholdVersion.version.desc())  # type: ignore[attr-defined]
+            (
+                await self.session.execute(
+                    select(ThresholdVersion)
+                    .where(ThresholdVersion.year == year, ThresholdVersion.area_code.in_(wanted))  # type: ignore[attr-defined]
+                    .order_by(ThresholdVersion.version.desc())  # type: ignore[attr-defined]
+                )
             )
-        ).scalars()
-        best: ThresholdVersion | None = None
-        for row in rows:
-            if best is None or codes.index(row.area_code) < codes.index(best.area_code):
-                best = row
-        return best
+            .scalars()
+            .all()
+        )
+        found: dict[str, ThresholdVersion | None] = {}
+        for code, codes in lineages.items():
+            best: ThresholdVersion | None = None
+            for row in rows:
+                if row.area_code in codes and (
+                    best is None or codes.index(row.area_code) < codes.index(best.area_code)
+                ):
+                    best = row
+            found[code] = best
+        return found
 
     async def list(
         self, scope_code: str, scope_prefix: str, *, year: int | None, area_code: str | None

@@ -68,14 +68,13 @@ async def check_pairings(
     """Each pairing (as the registry answers it) against the visit interval in force for its village."""
     households = sorted({uuid.UUID(p["household_id"]) for p in pairings})
     last = await last_visits(session, households, as_of)
-    thresholds = ThresholdRepository(session)
-    intervals: dict[str, int] = {}
+    in_force = await ThresholdRepository(session).in_force_for({p["area_code"] for p in pairings}, as_of.year)
+    intervals = {
+        area: row.visit_interval_days if row else DEFAULT_INTERVAL_DAYS for area, row in in_force.items()
+    }
     checks = []
     for p in pairings:
         area, cadre, household = p["area_code"], uuid.UUID(p["cadre_id"]), uuid.UUID(p["household_id"])
-        if area not in intervals:
-            row = await thresholds.in_force(area, as_of.year)
-            intervals[area] = row.visit_interval_days if row else DEFAULT_INTERVAL_DAYS
         seen = last.get((household, cadre))
         since = seen.astimezone(CHINA).date() if seen else date.fromisoformat(p["starts_on"])
         due_on = since + timedelta(days=intervals[area])
