@@ -14,7 +14,7 @@ from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
 from services.common.audit.store import AuditStore
 from services.common.audit.trail import AuditEntry, Outcome
 from services.common.auth import Principal
-from services.common.database import get_database, trail_for
+from services.common.database import get_database, read_partitions, trail_for
 from services.common.errors import NotFound
 from services.common.exports.runner import ExportRunner
 from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream
@@ -83,12 +83,18 @@ async def ledger_answer(
     format: Format,
     sheet: str,
     columns: Sequence[Column],
-    rows: Partitions,
+    through: Callable[[Partitions], Partitions] | None = None,
 ) -> Response:
-    """The ledger streamed in the answer, or — when it has more rows than the service's
-    ``export_inline_max_rows`` — an export job written in the background (202, with where to follow it)."""
+    """The ledger of ``query`` streamed in the answer, or — when it has more rows than the service's
+    ``export_inline_max_rows`` — an export job written in the background (202, with where to follow it).
+
+    The rows are read in partitions on a session of their own (the request's is gone once the answer
+    starts); ``through`` sees each partition before it is written (e.g. ``audited``)."""
     limit = request.app.state.settings.export_inline_max_rows
     database = get_database(request)
+    rows = read_partitions(database, query, PARTITION)
+    if through is not None:
+        rows = through(rows)
     async with database.read_sessionmaker() as session:
         total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if not total or total <= limit:

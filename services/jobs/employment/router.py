@@ -15,7 +15,7 @@ from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
 from services.common.calendar import china_today
-from services.common.database import ReadSessionDep, SessionDep, get_database, read_partitions
+from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import NotFound, ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import (
@@ -202,9 +202,7 @@ async def export_employment_ledger(
         area_code=area,
         changes={"as_of": as_of.isoformat() if as_of else None, "format": format},
     )
-    # The request's session is gone once the response starts: the file reads on a session of its own.
     query = ledger_query(principal.scope_prefix, within, as_of)
-    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}"
     return await ledgers.ledger_answer(
         request,
@@ -215,5 +213,4 @@ async def export_employment_ledger(
         format=format,
         sheet=SHEET_NAME,
         columns=COLUMNS,
-        rows=rows,
     )

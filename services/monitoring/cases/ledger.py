@@ -16,7 +16,6 @@ from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
-from services.common.database import get_database, read_partitions
 from services.common.scope import in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.cases.workflow import CaseAction, CaseState, MonitoringType
@@ -177,7 +176,6 @@ async def case_ledger(
     )
     names = await registry_names(request, households or (), cadres or (), villages or ())
     query = ledger_query(principal.scope_prefix, prefix)
-    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     return await ledgers.ledger_answer(
         request,
         principal,
@@ -187,5 +185,4 @@ async def case_ledger(
         format=format,
         sheet=SHEET_NAME,
         columns=columns(names),
-        rows=rows,
     )

@@ -16,7 +16,6 @@ from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
-from services.common.database import get_database, read_partitions
 from services.common.scope import in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.codes import RiskCode
@@ -111,7 +110,6 @@ async def visit_ledger(
     ).one()
     names = await registry_names(request, wanted[0] or (), wanted[1] or (), wanted[2] or ())
     query = ledger_query(conditions)
-    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
     return await ledgers.ledger_answer(
         request,
         principal,
@@ -121,5 +119,4 @@ async def visit_ledger(
         format=format,
         sheet=SHEET_NAME,
         columns=columns(names),
-        rows=rows,
     )

@@ -21,7 +21,6 @@ from services.common.audit import audit_trail
 from services.common.audit.trail import AuditEntry
 from services.common.auth import Principal
 from services.common.calendar import china_today
-from services.common.database import get_database, read_partitions
 from services.common.labels import LabelledEnum
 from services.common.scope import in_scope
 from services.common.spreadsheets import Cell, Column
@@ -214,9 +213,6 @@ async def household_ledger(
         changes={"format": format, "reveal": vault is not None},
     )
     query = ledger_query(principal.scope_prefix, prefix, china_today(), reveal=vault is not None)
-    rows = read_partitions(get_database(request), query, ledgers.PARTITION)
-    if vault is not None:
-        rows = ledgers.audited(request, principal, rows, _revealed)
     return await ledgers.ledger_answer(
         request,
         principal,
@@ -226,5 +222,7 @@ async def household_ledger(
         format=format,
         sheet=SHEET_NAME,
         columns=columns(vault),
-        rows=rows,
+        through=(lambda rows: ledgers.audited(request, principal, rows, _revealed))
+        if vault is not None
+        else None,
     )
