@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from services.common.calendar import china_today
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"  # indexed by the weighted sum modulo 11
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -88,7 +90,7 @@ def parse(
         raise NationalIdError(
             f"Characters 7-14 should be a date of birth (YYYYMMDD), not {number[6:14]}", "id_birth_date"
         ) from exc
-    latest = today or date.today()
+    latest = today or china_today()
     if born < EARLIEST_BIRTH:
         raise NationalIdError(f"The date of birth {born} is before {EARLIEST_BIRTH}", "id_birth_date")
     if born > latest:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
@@ -96,7 +96,7 @@ class CadreService:
             cadre_id=cadre.id,
             household_id=household.id,
             area_code=household.area_code,
-            starts_on=data.starts_on or date.today(),
+            starts_on=data.starts_on or china_today(),
             created_by=principal.id,
         )
         self.session.add(assignment)
@@ -109,7 +109,7 @@ class CadreService:
         assignment = await self.repository.assignment(assignment_id, principal.scope_prefix)
         if assignment is None:
             raise NotFound(f"No pairing {assignment_id}", code="assignment_not_found")
-        ends_on = data.ends_on or date.today()
+        ends_on = data.ends_on or china_today()
         if ends_on < assignment.starts_on:
             raise ValidationFailed.field(
                 ["body", "ends_on"], "The pairing ends before it starts", "period_reversed"

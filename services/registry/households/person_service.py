@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.concurrency import StaleVersion, check_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
@@ -77,7 +78,7 @@ class PersonService:
             national_id_masked=national_id.mask(parsed.number),
             birth_date=parsed.birth_date,
             sex=parsed.sex,
-            registered_on=data.registered_on or registered_on or date.today(),
+            registered_on=data.registered_on or registered_on or china_today(),
             created_by=principal.id,
             updated_by=principal.id,
         )
@@ -174,7 +175,7 @@ class PersonService:
                     "birth_date": parsed.birth_date,
                     "sex": parsed.sex,
                 }
-        if changes.get("deceased_on") and changes["deceased_on"] > date.today():
+        if changes.get("deceased_on") and changes["deceased_on"] > china_today():
             raise ValidationFailed.field(
                 ["body", "deceased_on"], "The date of death is in the future", "future"
             )
@@ -201,7 +202,7 @@ class PersonService:
                 person_id=person.id,
                 from_household_id=person.household_id,
                 to_household_id=target.id,
-                effective_on=data.effective_on or date.today(),
+                effective_on=data.effective_on or china_today(),
                 reason=data.reason.value,
             )
         )

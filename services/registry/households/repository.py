@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.scope import in_scope
 from services.registry.models import (
     CadreAssignment,
@@ -74,7 +75,7 @@ class PersonFilters:
 
 
 def _programme_held(programme: str, household_id: ColumnElement, as_of: date | None) -> ColumnElement[bool]:
-    day = as_of or func.current_date()
+    day = as_of or china_today()
     held = (
         select(ProgrammeMembership.id)
         .where(

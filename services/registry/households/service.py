@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.concurrency import StaleVersion, check_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
@@ -63,7 +64,7 @@ class HouseholdService:
         household = Household(
             id=data.id or new_id(),
             **fields,
-            registered_on=data.registered_on or date.today(),
+            registered_on=data.registered_on or china_today(),
             created_by=principal.id,
             updated_by=principal.id,
         )
@@ -149,8 +150,8 @@ class HouseholdService:
         old_category = household.category
         await self.repository.bump(household, changes, principal)
         if household.category != old_category:
-            await self._close_category(household, old_category, date.today(), principal)
-            self._open_category(household, date.today(), principal)
+            await self._close_category(household, old_category, china_today(), principal)
+            self._open_category(household, china_today(), principal)
         return household
 
     async def _locked_current(
@@ -177,7 +178,7 @@ class HouseholdService:
             return household
         await stamp_actor(self.session, principal, "move")
         await self.relocate(
-            household, data.to_area_code, data.effective_on or date.today(), "move", principal
+            household, data.to_area_code, data.effective_on or china_today(), "move", principal
         )
         return household
 

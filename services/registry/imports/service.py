@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from services.common.calendar import china_today
 from services.common.ids import new_id
 from services.registry import national_id
 from services.registry.imports import reader, writer
@@ -200,7 +200,7 @@ def _checked_batches(
 def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault) -> None:
     batch.rows.append((row, index))
     h = row.household
-    registered_on = h["registered_on"] or date.today()
+    registered_on = h["registered_on"] or china_today()
     number = h["household_number"]
     if number not in batch.households:
         fields = (h[f] for f in STAGED_HOUSEHOLD)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.common.calendar import china_today
 from services.common.rollups.ddl import defer_sql, flush_sql
 
 STAGING = """
@@ -115,7 +116,7 @@ WHERE h.category IN ('escaped', 'monitored') AND NOT EXISTS (
 """
 CLOSE_CATEGORY_PERIODS = """
 UPDATE registry.programme_memberships m
-SET ends_on = greatest(m.starts_on, current_date - 1), ended_by = $1
+SET ends_on = greatest(m.starts_on, $2::date - 1), ended_by = $1  -- $2: China's today
 FROM import_households s JOIN registry.households h ON h.number = s.number
 WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme IN ('escaped', 'monitored')
   AND m.programme <> h.category AND m.ends_on IS NULL
@@ -178,7 +179,7 @@ async def write(conn: asyncpg.Connection, actor: str) -> dict[str, int]:
     households = await conn.fetch(UPSERT_HOUSEHOLDS, actor)
     people = await conn.fetch(UPSERT_PEOPLE, actor)
     await conn.execute(SET_HEADS)
-    await conn.execute(CLOSE_CATEGORY_PERIODS, actor)
+    await conn.execute(CLOSE_CATEGORY_PERIODS, actor, china_today())
     await conn.execute(OPEN_CATEGORY_PERIODS, actor)
     await conn.execute(OPEN_PERSON_PERIODS, actor)
     await conn.execute(flush_sql("registry"))
