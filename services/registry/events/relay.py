@@ -17,10 +17,21 @@ from services.registry.events.service import event_types
 
 # The household a person is in when the relay reads the change (normally seconds after it).
 HOUSEHOLD_COLUMN = (
-    "CASE WHEN entity_type = 'household' THEN entity_id "
+    "CASE entity_type WHEN 'household' THEN entity_id "
+    "WHEN 'pairing' THEN (SELECT a.household_id FROM registry.cadre_assignments a WHERE a.id = entity_id) "
     "ELSE (SELECT p.household_id FROM registry.people p WHERE p.id = entity_id) END AS household_id"
 )
-MONITORING_WANTS = frozenset({EventType.person_health_changed.value})
+# Health: a risk signal. Pairings, and the moves and deletions of households: visit compliance.
+MONITORING_WANTS = frozenset(
+    t.value
+    for t in (
+        EventType.person_health_changed,
+        EventType.pairing_created,
+        EventType.pairing_changed,
+        EventType.household_moved,
+        EventType.household_deleted,
+    )
+)
 
 
 class RegistryEventSource:

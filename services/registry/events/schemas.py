@@ -20,6 +20,8 @@ class EventType(StrEnum):
     person_deceased = "person.deceased"
     person_moved = "person.moved"  # to another household
     person_deleted = "person.deleted"
+    pairing_created = "pairing.created"  # a cadre paired with a household (帮扶结对)
+    pairing_changed = "pairing.changed"  # its dates changed: mostly, it ended
 
 
 class RegistryEvent(BaseModel):
