@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from services.common.calendar import china_today
 from services.common.database import async_url
 from services.common.rollups.store import compact, verify
-from services.monitoring.stats.service import monitoring_stats
+from services.monitoring.stats.service import recounted_monitoring_stats
 from tests.support.monitoring import set_thresholds
 from tests.support.registry import (
     COUNTY,
@@ -119,19 +119,13 @@ class World:
             found += timedelta(days=self.rng.choice([30, 60, 150]))
 
 
-async def _no_pairings() -> list:
-    return []
-
-
 async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, days: list[date]) -> None:
     for day in days:
         for area, child_digits in AREAS.items():
             response = await admin.get(URL, params={"area": area, "as_of": day.isoformat()})
             assert response.status_code == 200, response.text
             # No cadre is paired with anyone: the visits are zeros either way.
-            recounted = await monitoring_stats(
-                session, "", area, child_digits, day, _no_pairings(), recount=True
-            )
+            recounted = await recounted_monitoring_stats(session, "", area, child_digits, day, [])
             assert response.json() == recounted.model_dump(mode="json"), (area, day)
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+from fastapi import FastAPI
 
 from services.common.calendar import CHINA, china_today
 from tests.support.database import libpq_url
+from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
     COUNTY,
@@ -112,13 +114,17 @@ async def enrol(
     return await step(admin, case, levels["county"], "approve", monitoring_type=monitoring_type)
 
 
-async def pair(admin: httpx.AsyncClient, name: str, village: str, pairs: list[tuple[dict, str]]) -> str:
+async def pair(
+    system: FastAPI, admin: httpx.AsyncClient, name: str, village: str, pairs: list[tuple[dict, str]]
+) -> str:
+    """Pairs the households with a new cadre; monitoring learns of it from the registry's events."""
     cadre = await admin.post("/api/v1/cadres", json={"area_code": village, "name": name, "unit": "镇政府"})
     assert cadre.status_code == 201, cadre.text
     for household, starts_on in pairs:
         body = {"household_id": household["id"], "starts_on": starts_on}
         paired = await admin.post(f"/api/v1/cadres/{cadre.json()['id']}/assignments", json=body)
         assert paired.status_code == 201, paired.text
+    await relay_of(system, "registry").deliver_pending()
     return cadre.json()["id"]
 
 
@@ -154,6 +160,7 @@ def assert_children_add_up(body: dict[str, Any]) -> None:
 
 
 async def test_figures_of_a_town_and_its_villages_as_they_stood(
+    system: FastAPI,
     admin: httpx.AsyncClient,
     user_headers,  # noqa: ANN001
     clean_database: Database,
@@ -167,8 +174,8 @@ async def test_figures_of_a_town_and_its_villages_as_they_stood(
     h1, h2, h5, h8 = [await make_household(admin, HUANGJIN, members=1) for _ in range(4)]
     h3, h4, h6 = [await make_household(admin, LONGQUAN, members=1) for _ in range(3)]
     h7 = await make_household(admin, SHUANGFENG, members=1)
-    li = await pair(admin, "李干部", HUANGJIN, [(h1, "2025-01-01"), (h2, "2025-01-01")])
-    wang = await pair(admin, "王干部", LONGQUAN, [(h3, "2025-01-01"), (h4, "2025-04-25")])
+    li = await pair(system, admin, "李干部", HUANGJIN, [(h1, "2025-01-01"), (h2, "2025-01-01")])
+    wang = await pair(system, admin, "王干部", LONGQUAN, [(h3, "2025-01-01"), (h4, "2025-04-25")])
 
     # h1: found poor on 3-01, enrolled (边缘易致贫) on 3-15; a clean visit on 4-15 (a child born: five
     # people now) proposes exit.
@@ -344,6 +351,7 @@ async def test_figures_of_a_town_and_its_villages_as_they_stood(
 
 
 async def test_scope_and_permission(
+    system: FastAPI,
     admin: httpx.AsyncClient,
     user_headers,  # noqa: ANN001
     clean_database: Database,
@@ -351,7 +359,7 @@ async def test_scope_and_permission(
     await make_areas(admin)
     await set_thresholds(admin, 2025)
     household = await make_household(admin, HUANGJIN, members=1)
-    li = await pair(admin, "李干部", HUANGJIN, [(household, "2025-01-01")])
+    li = await pair(system, admin, "李干部", HUANGJIN, [(household, "2025-01-01")])
     await visit(admin, household, "2025-03-01", poor=True, cadre_id=li)
     as_of = {"as_of": "2025-03-31"}
 

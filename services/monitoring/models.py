@@ -217,3 +217,20 @@ class PartnerRecord(SQLModel, table=True):
     occurred_on: date = column(Date, nullable=False)
     data: dict[str, Any] = column(JSONB, nullable=False)
     received_at: datetime = timestamp()
+
+
+class Pairing(SQLModel, table=True):
+    """A cadre's pairing with a household (帮扶结对), as the registry's events tell it: what visit
+    compliance is counted against (``visits.rollups``)."""
+
+    __tablename__ = "pairings"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()  # the registry's pairing
+    cadre_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)  # the household's village, following its moves
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date | None = column(Date)  # the last day in force
+    household_deleted: bool = Field(default=False)
+    updated_at: datetime = timestamp()

@@ -180,13 +180,18 @@ DROP FUNCTION {schema}.{name}();
 """
 
 
-def defer_sql(schema: str) -> str:
+def defer_statements(schema: str) -> tuple[str, str]:
     """Run in a transaction before a bulk write: the triggers then only note the subjects they touch,
     until ``flush_sql`` refreshes each of them once (it must run before the transaction commits)."""
     return (
-        f"CREATE TEMP TABLE IF NOT EXISTS {schema}_rollup_pending (subject_id uuid) ON COMMIT DELETE ROWS; "
-        "SELECT set_config('fangpin.rollups_deferred', 'on', true)"
+        f"CREATE TEMP TABLE IF NOT EXISTS {schema}_rollup_pending (subject_id uuid) ON COMMIT DELETE ROWS",
+        "SELECT set_config('fangpin.rollups_deferred', 'on', true)",
     )
+
+
+def defer_sql(schema: str) -> str:
+    """``defer_statements`` as one script (for a driver that runs several statements at once)."""
+    return "; ".join(defer_statements(schema))
 
 
 def flush_sql(schema: str) -> str:

@@ -1,4 +1,5 @@
-"""What monitoring does with other services' events: findings that raise or repeat alerts.
+"""What monitoring does with other services' events: findings that raise or repeat alerts, and the
+cadres' pairings that visit compliance is counted against (``visits.pairings``).
 
 Rules here are explainable like the inspection rules: each names its version and gives a reason a
 cadre can read. Code labels are the publishers' public contract, repeated here (services share no code).
@@ -16,6 +17,7 @@ from services.common.area_codes import is_village
 from services.common.events.inbox import Handler, IncomingEvent
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
+from services.monitoring.visits import pairings
 
 HEALTH_LABELS = {"healthy": "健康", "chronic": "长期慢性病", "serious": "大病", "disabled": "残疾"}
 EMPLOYMENT_LABELS = {
@@ -96,6 +98,11 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("registry", "person.health_changed"): _handler(
         AlertSource.registry, "registry_health@1", health_findings
     ),
+    # The cadres' pairings, for visit compliance.
+    ("registry", "pairing.created"): pairings.pairing_made,
+    ("registry", "pairing.changed"): pairings.pairing_changed,
+    ("registry", "household.moved"): pairings.household_moved,
+    ("registry", "household.deleted"): pairings.household_deleted,
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings
     ),

@@ -19,8 +19,8 @@ Two kinds of subject share the tables:
   child area, the rollups per village: they differ only for a household with cases in two villages of
   one town, which a household that moved could have.)
 
-The people counts (household_size at the latest visit) and visit compliance (the registry's pairings)
-are not here: the statistics count them at request time.
+Visit compliance is a third kind of subject, the cadres' pairings (``visits.rollups``). The people
+counts (household_size at the latest visit) are not here: the statistics count them at request time.
 """
 
 from __future__ import annotations

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.common.area_codes import PREFIX_LENGTH, AreaCodeError, AreaLevel, level_of, prefix_of
+from services.common.area_codes import PREFIX_LENGTH, AreaCodeError, AreaLevel, level_of
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.errors import NotFound, ValidationFailed
 from services.common.guards import requires
-from services.common.peers import call_peer
 from services.common.text import IsoDate
+from services.monitoring.names import registry_names
 from services.monitoring.stats.schemas import MonitoringStats
-from services.monitoring.stats.service import monitoring_stats
+from services.monitoring.stats.service import CadreNames, monitoring_stats
 
 router = APIRouter(prefix="/api/v1/monitoring-stats", tags=["monitoring statistics"])
 
@@ -55,27 +55,14 @@ async def get_monitoring_stats(
     """Monitored households, case states, cases and alerts past the limit, visits; by child area too."""
     level = _level_in_scope(area, principal)
     day = as_of or china_today()
-    # The pairings are the registry's, read on your behalf: only with the right to read households.
-    # They are fetched while the cases and alerts are counted here.
-    fetching: asyncio.Task[dict[str, Any]] | None = None
-    if principal.can(Permission.households_read):
-        fetching = asyncio.create_task(
-            call_peer(
-                request,
-                request.app.state.registry_peer,
-                "registry",
-                "/internal/v1/pairings",
-                {"within": prefix_of(area), "as_of": day.isoformat()},
-            )
-        )
-    try:
-        return await monitoring_stats(
-            session, principal.scope_prefix, area, CHILD_DIGITS[level], day, _pairings_of(fetching)
-        )
-    finally:
-        if fetching is not None and not fetching.done():
-            fetching.cancel()  # the counting failed first
+    # Visits are counted against the cadres' pairings, which are personal data of the registry's: only
+    # with the right to read households. The cadres' names are the registry's, asked on your behalf.
+    names = _cadre_names(request) if principal.can(Permission.households_read) else None
+    return await monitoring_stats(session, principal.scope_prefix, area, CHILD_DIGITS[level], day, names)
 
 
-async def _pairings_of(fetching: asyncio.Task[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    return None if fetching is None else (await fetching)["pairings"]
+def _cadre_names(request: Request) -> CadreNames:
+    async def names(cadres: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return (await registry_names(request, (), cadres)).cadres if cadres else {}
+
+    return names

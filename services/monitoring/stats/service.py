@@ -6,7 +6,7 @@ only counted."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from services.monitoring.stats.schemas import (
     TypeTally,
     VisitTally,
 )
+from services.monitoring.visits.rollups import VISIT_MEASURES
 from services.monitoring.visits.service import PairingCheck, check_pairings
 
 
@@ -58,6 +59,7 @@ class _Tally:
         self.past_limit = 0
         self.alerts = {r.value: [0, 0] for r in RiskCode}  # open, overdue
         self.visits = [0, 0, 0, 0] if with_visits else None  # pairings, visited, not yet due, overdue
+        self.cadres: dict[uuid.UUID, list[int]] = {}  # the same per cadre, from the rollups
 
     def add_cases(self, row: Any) -> None:
         for counts in (self.states[row.state], self.types.get(row.monitoring_type)):
@@ -85,6 +87,12 @@ class _Tally:
                 self.past_limit += n
             elif measure in (OPEN, OVERDUE):
                 self.alerts[key][measure == OVERDUE] += n
+            elif measure in VISIT_MEASURES and self.visits is not None:
+                column = 1 + VISIT_MEASURES.index(measure)
+                per_cadre = self.cadres.setdefault(uuid.UUID(hex=key), [0, 0, 0, 0])
+                for counts in (self.visits, per_cadre):
+                    counts[0] += n
+                    counts[column] += n
 
     def add_alerts(self, risk_code: str, alerts: int, overdue: bool) -> None:
         self.alerts[risk_code][0] += alerts
@@ -140,13 +148,6 @@ class _Areas:
             return [self.total]
         return [self.total, self.child(area_code)]
 
-    def without_visits(self) -> _Areas:
-        """The same tallies, saying the visits are not known (rather than that there were none)."""
-        self.with_visits = False
-        for tally in (self.total, *self.children.values()):
-            tally.visits = None
-        return self
-
     def child(self, area_code: str) -> _Tally:
         """The tally of the child area that ``area_code`` is in (below a town or county only)."""
         assert self.child_digits is not None
@@ -188,39 +189,64 @@ async def _rolled_up_cases_and_alerts(
             tally.add_people(row)
 
 
+CadreNames = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
+
+
+def _by_cadre(tallies: dict[uuid.UUID, tuple[str, list[int]]]) -> list[CadreVisitTally]:
+    """Most overdue first, then by name."""
+    return [
+        CadreVisitTally(cadre_id=cadre, cadre_name=name, **_visit_tally(counts))
+        for cadre, (name, counts) in sorted(tallies.items(), key=lambda kv: (-kv[1][1][3], kv[1][0], kv[0]))
+    ]
+
+
+def _stats(areas: _Areas, day: date, by_cadre: list[CadreVisitTally] | None) -> MonitoringStats:
+    return MonitoringStats(
+        **areas.total.figures(),
+        as_of=day,
+        visits_by_cadre=by_cadre,
+        children=[MonitoringFigures(**areas.children[code].figures()) for code in sorted(areas.children)],
+    )
+
+
 async def monitoring_stats(
     session: AsyncSession,
     scope_prefix: str,
     area: str,
     child_digits: int | None,
     day: date,
-    pairings: Awaitable[list[dict[str, Any]] | None],
-    *,
-    recount: bool = False,
+    cadre_names: CadreNames | None,
 ) -> MonitoringStats:
-    """``pairings``: the registry's cadre pairings in force on ``day`` in the area (None: not known),
-    awaited once the cases and alerts are counted (so the caller may fetch them meanwhile).
-    ``recount``: count the cases and alerts from the rows (the reference the rollups must equal).
-
-    Visit compliance stays a request-time count: it depends on the registry's pairings."""
+    """The figures from the rollups. ``cadre_names``: the registry's names of the cadres met (None: your
+    role may not read the pairings, so the visits are not given)."""
     digits = child_digits or len(prefix_of(area))
-    counted = _Areas(area, child_digits, with_visits=True)
-    counting = _raw_cases_and_alerts if recount else _rolled_up_cases_and_alerts
-    await counting(session, scope_prefix, area, digits, day, counted)
-    known = await pairings
-    areas = counted if known is not None else counted.without_visits()
+    areas = _Areas(area, child_digits, with_visits=cadre_names is not None)
+    await _rolled_up_cases_and_alerts(session, scope_prefix, area, digits, day, areas)
+    if cadre_names is None:
+        return _stats(areas, day, None)
+    names = await cadre_names(sorted(areas.total.cadres))
+    tallies = {cadre: (names.get(cadre, str(cadre)), counts) for cadre, counts in areas.total.cadres.items()}
+    return _stats(areas, day, _by_cadre(tallies))
+
+
+async def recounted_monitoring_stats(
+    session: AsyncSession,
+    scope_prefix: str,
+    area: str,
+    child_digits: int | None,
+    day: date,
+    pairings: list[dict[str, Any]] | None,
+) -> MonitoringStats:
+    """The reference the rollups must equal: cases and alerts counted from their rows, visit compliance
+    from the registry's ``pairings`` in force on ``day`` (None: not known) and the visits."""
+    digits = child_digits or len(prefix_of(area))
+    areas = _Areas(area, child_digits, with_visits=pairings is not None)
+    await _raw_cases_and_alerts(session, scope_prefix, area, digits, day, areas)
+    if pairings is None:
+        return _stats(areas, day, None)
     by_cadre: dict[uuid.UUID, tuple[str, list[int]]] = {}
-    for check in await check_pairings(session, known or [], day):
+    for check in await check_pairings(session, pairings, day):
         for tally in areas.of(check.area_code):
             tally.add_visit(check)
         _count_visit(by_cadre.setdefault(check.cadre_id, (check.cadre_name, [0, 0, 0, 0]))[1], check)
-    cadres = [
-        CadreVisitTally(cadre_id=cadre, cadre_name=name, **_visit_tally(counts))
-        for cadre, (name, counts) in sorted(by_cadre.items(), key=lambda kv: (-kv[1][1][3], kv[1][0], kv[0]))
-    ]
-    return MonitoringStats(
-        **areas.total.figures(),
-        as_of=day,
-        visits_by_cadre=cadres if known is not None else None,
-        children=[MonitoringFigures(**areas.children[code].figures()) for code in sorted(areas.children)],
-    )
+    return _stats(areas, day, _by_cadre(by_cadre))
