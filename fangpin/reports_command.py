@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fangpin.local import LocalRuntime
 from fangpin.parts import PARTS
 from services.common.database import create_engine
-from services.common.rollups.store import Difference, rebuild, verify
+from services.common.rollups.store import Difference, rebuild, stale_count, verify
 from services.common.settings import RuntimeSettings
 
 # The parts whose statistics read from rollups, and the schema they keep them in.
@@ -76,6 +76,12 @@ async def _consistent_verify(connection: AsyncConnection, schema: str) -> list[D
     # One snapshot for the recount and the totals, so writes meanwhile cannot look like a difference.
     async with connection.begin():
         await connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        if waiting := await stale_count(connection, schema):
+            print(
+                f"fangpin: {schema}: {waiting:,} subjects wait for their recount in the background "
+                "(a new threshold version); they are compared as stored",
+                file=sys.stderr,
+            )
         return await verify(connection, schema)
 
 

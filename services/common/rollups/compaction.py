@@ -1,4 +1,5 @@
-"""Folding the rollups' rows in the background, one replica at a time (an advisory lock per schema)."""
+"""Folding the rollups' rows in the background, one replica at a time (an advisory lock per schema), and
+refreshing the subjects a write marked stale (a batch per transaction)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.common.rollups.store import compact
+from services.common.rollups.store import compact, refresh_stale_batch
 
 logger = logging.getLogger("fangpin.rollups")
 DEFAULT_INTERVAL_S = 60.0
+STALE_CHECK_S = 5.0
 
 
 class Compactor:
@@ -31,10 +33,30 @@ class Compactor:
             )
             return await compact(session, self.schema) if locked else 0
 
-    async def _run(self) -> None:
+    async def refresh_stale_now(self) -> int:
+        """Subjects refreshed, until none is left (other replicas skip the batches taken here)."""
+        done = 0
         while True:
-            await asyncio.sleep(self.interval_s)
+            async with self.sessionmaker() as session, session.begin():
+                taken = await refresh_stale_batch(session, self.schema)
+            if not taken:
+                return done
+            done += taken
+
+    async def _run(self) -> None:
+        # Stale subjects are looked for more often than rows are folded: a new threshold version should
+        # show in the reports within seconds of its recount, not a minute later.
+        tick = min(STALE_CHECK_S, self.interval_s)
+        waited = 0.0
+        while True:
+            await asyncio.sleep(tick)
+            waited += tick
             try:
+                if refreshed := await self.refresh_stale_now():
+                    logger.info("%s rollups: refreshed %d stale subjects", self.schema, refreshed)
+                if waited < self.interval_s:
+                    continue
+                waited = 0.0
                 if folded := await self.compact_now():
                     logger.info("%s rollups: folded %d rows", self.schema, folded)
             except asyncio.CancelledError:

@@ -180,6 +180,38 @@ DROP FUNCTION {schema}.{name}();
 """
 
 
+STALE_DDL = """
+CREATE TABLE {s}.rollup_stale (subject_id uuid PRIMARY KEY);
+
+-- Refreshes up to ``batch`` subjects that a write marked stale rather than refreshing them itself (a
+-- change that touches every subject of a county), taking them off the list: returns how many.
+CREATE FUNCTION {s}.rollup_refresh_stale(batch integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    taken uuid[];
+BEGIN
+    WITH picked AS (
+        SELECT subject_id FROM {s}.rollup_stale ORDER BY subject_id LIMIT batch FOR UPDATE SKIP LOCKED
+    ), gone AS (
+        DELETE FROM {s}.rollup_stale AS t USING picked WHERE t.subject_id = picked.subject_id
+        RETURNING t.subject_id
+    )
+    SELECT array_agg(subject_id) INTO taken FROM gone;
+    PERFORM {s}.rollup_refresh(taken);
+    RETURN coalesce(cardinality(taken), 0);
+END
+$$;
+"""
+
+
+def stale_ddl(schema: str) -> str:
+    """A list of stale subjects, refreshed in batches in the background (``store.refresh_stale``)."""
+    return STALE_DDL.format(s=schema)
+
+
+def drop_stale_ddl(schema: str) -> str:
+    return f"DROP FUNCTION {schema}.rollup_refresh_stale(integer); DROP TABLE {schema}.rollup_stale;"
+
+
 def defer_statements(schema: str) -> tuple[str, str]:
     """Run in a transaction before a bulk write: the triggers then only note the subjects they touch,
     until ``flush_sql`` refreshes each of them once (it must run before the transaction commits)."""

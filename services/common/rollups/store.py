@@ -79,16 +79,31 @@ async def compact(connection: AsyncConnection | AsyncSession, schema: str) -> in
     return int(before - after)
 
 
-RECOUNT_SQL = """
+RECOUNT_TEMPLATE = """
 WITH recount AS (  -- summed per village first: far fewer rows to spread to every area above
     SELECT area_code, measure, key, day, sum(delta) AS delta
-    FROM {schema}.rollup_deltas_of(ARRAY(SELECT {schema}.rollup_all_subjects()))
+    FROM {deltas} AS d
     GROUP BY 1, 2, 3, 4
 )
 SELECT a.area_code, r.measure, r.key, r.day, sum(r.delta) AS delta
 FROM recount AS r CROSS JOIN LATERAL {schema}.rollup_ancestors(r.area_code) AS a
 GROUP BY 1, 2, 3, 4 HAVING sum(r.delta) <> 0
 """
+RECOUNT_SQL = RECOUNT_TEMPLATE.replace(
+    "{deltas}", "{schema}.rollup_deltas_of(ARRAY(SELECT {schema}.rollup_all_subjects()))"
+)
+# Subjects waiting for their refresh in the background count as they are stored until it comes.
+RECOUNT_FRESH_SQL = RECOUNT_TEMPLATE.replace(
+    "{deltas}",
+    """(
+        SELECT area_code, measure, key, day, delta FROM {schema}.rollup_deltas_of(ARRAY(
+            SELECT s FROM {schema}.rollup_all_subjects() AS s
+            WHERE NOT EXISTS (SELECT 1 FROM {schema}.rollup_stale AS t WHERE t.subject_id = s)))
+        UNION ALL
+        SELECT c.area_code, c.measure, c.key, c.day, c.delta FROM {schema}.rollup_contributions AS c
+        WHERE c.subject_id IN (SELECT subject_id FROM {schema}.rollup_stale)
+    )""",
+)
 TOTALS_SQL = """
 SELECT area_code, measure, key, day, sum(delta) AS delta FROM {schema}.{totals}
 GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0
@@ -108,11 +123,45 @@ class Difference:
     recount: int
 
 
+STALE_BATCH = 2000  # subjects per transaction in the background: each batch's locks are short
+
+
+async def refresh_stale_batch(
+    connection: AsyncConnection | AsyncSession, schema: str, batch: int = STALE_BATCH
+) -> int:
+    """Refresh up to ``batch`` subjects a write marked stale; how many (0 where the schema keeps no
+    such list, or none is waiting)."""
+    exists = text("SELECT to_regprocedure(:f) IS NOT NULL")
+    if not await connection.scalar(exists, {"f": f"{schema}.rollup_refresh_stale(integer)"}):
+        return 0
+    refresh = text(f"SELECT {schema}.rollup_refresh_stale(:batch)")  # noqa: S608 - our own names
+    return int(await connection.scalar(refresh, {"batch": batch}) or 0)
+
+
+async def refresh_stale(connection: AsyncConnection | AsyncSession, schema: str) -> int:
+    """Every stale subject, in the caller's transaction."""
+    done = 0
+    while taken := await refresh_stale_batch(connection, schema):
+        done += taken
+    return done
+
+
+async def stale_count(connection: AsyncConnection | AsyncSession, schema: str) -> int:
+    """Subjects a write marked stale, not refreshed yet (0 where the schema keeps no such list)."""
+    if not await connection.scalar(
+        text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"{schema}.rollup_stale"}
+    ):
+        return 0
+    return int(await connection.scalar(text(f"SELECT count(*) FROM {schema}.rollup_stale")) or 0)  # noqa: S608
+
+
 async def verify(connection: AsyncConnection | AsyncSession, schema: str) -> list[Difference]:
-    """Recount every subject from the raw rows and list where the rollups differ (empty: all equal)."""
+    """Recount every subject from the raw rows and list where the rollups differ (empty: all equal).
+    A subject waiting for its refresh in the background (``stale_count``) is taken as stored."""
+    recount_sql = RECOUNT_FRESH_SQL if await stale_count(connection, schema) else RECOUNT_SQL
     recount = {
         (r.area_code, r.measure, r.key, r.day): int(r.delta)
-        for r in await connection.execute(text(RECOUNT_SQL.format(schema=schema)))
+        for r in await connection.execute(text(recount_sql.format(schema=schema)))
     }
     totals = {
         (r.area_code, r.measure, r.key, r.day): int(r.delta)

@@ -13,7 +13,21 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, Row, and_, case, cast, func, literal_column, or_, select, true
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.calendar import china_day_end
@@ -22,6 +36,7 @@ from services.monitoring.cases.repository import past_limit
 from services.monitoring.cases.workflow import MONITORED_STATES
 from services.monitoring.codes import LIVE_ALERT_STATES
 from services.monitoring.models import Alert, Case, CaseEvent, Inspection
+from services.monitoring.visits.rollups import VISIT_MEASURES
 
 # China's calendar day of a moment (a fixed UTC+8, as services.common.calendar.CHINA).
 CHINA_OFFSET = literal_column("INTERVAL '+08:00'")
@@ -119,3 +134,20 @@ async def open_alert_counts(
         .group_by(*keys)
     )
     return (await session.execute(query)).all()
+
+
+CADRE_VISITS_SQL = text(
+    """
+SELECT p.cadre_id, c.measure, sum(c.delta)::integer AS pairings
+FROM monitoring.rollup_contributions AS c JOIN monitoring.pairings AS p ON p.id = c.subject_id
+WHERE c.measure IN :measures AND c.area_code LIKE :pattern AND c.day <= :day
+GROUP BY 1, 2 HAVING sum(c.delta) <> 0
+"""
+).bindparams(bindparam("measures", expanding=True))
+
+
+async def cadre_visit_counts(session: AsyncSession, prefix: str, day: date) -> Sequence[Row]:
+    """Pairings by cadre and visit state on ``day`` below ``prefix``: each pairing's own rollup
+    contributions (``visits.rollups``), summed."""
+    params = {"measures": list(VISIT_MEASURES), "pattern": prefix + "%", "day": day}
+    return (await session.execute(CADRE_VISITS_SQL, params)).all()

@@ -84,7 +84,9 @@ class MonitoringFigures(BaseModel):
 class MonitoringStats(MonitoringFigures):
     as_of: date
     visits_by_cadre: list[CadreVisitTally] | None = Field(
-        description="Each cadre paired with households in the area (null as for visits)"
+        description="Each cadre paired with households in the area, most overdue first: for a town or a "
+        "village (a county's thousands of cadres: ask by town, or see /api/v1/visits/compliance); null "
+        "for a county and as for visits"
     )
     children: list[MonitoringFigures] = Field(
         description="The same figures for each area one level down with anything to count (a village "

@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import CODE_LENGTH, prefix_of
+from services.common.area_codes import CODE_LENGTH, AreaLevel, level_of, prefix_of
 from services.common.rollups.store import Figures, figures_of, figures_of_children
 from services.monitoring.cases.service import decision_days
 from services.monitoring.cases.workflow import MONITORED_STATES, CaseState, MonitoringType
 from services.monitoring.codes import RiskCode
-from services.monitoring.stats.repository import case_counts, open_alert_counts
+from services.monitoring.stats.repository import cadre_visit_counts, case_counts, open_alert_counts
 from services.monitoring.stats.rollups import OPEN, OVERDUE, PAST_LIMIT, SCHEMA, STATE, TYPE
 from services.monitoring.stats.schemas import (
     AlertTally,
@@ -44,6 +44,12 @@ def _visit_tally(counts: list[int]) -> dict[str, int]:
     return {"pairings": pairings, "visited": visited, "not_yet_due": not_yet_due, "overdue": overdue}
 
 
+def _add_visits(counts: list[int], measure: str, n: int) -> None:
+    """``n`` pairings in one of the rollups' visit states (``visits.rollups``)."""
+    counts[0] += n
+    counts[1 + VISIT_MEASURES.index(measure)] += n
+
+
 def _count_visit(counts: list[int], check: PairingCheck) -> None:
     counts[0] += 1
     counts[1 if check.visited else 3 if check.late else 2] += 1
@@ -59,7 +65,6 @@ class _Tally:
         self.past_limit = 0
         self.alerts = {r.value: [0, 0] for r in RiskCode}  # open, overdue
         self.visits = [0, 0, 0, 0] if with_visits else None  # pairings, visited, not yet due, overdue
-        self.cadres: dict[uuid.UUID, list[int]] = {}  # the same per cadre, from the rollups
 
     def add_cases(self, row: Any) -> None:
         for counts in (self.states[row.state], self.types.get(row.monitoring_type)):
@@ -88,11 +93,7 @@ class _Tally:
             elif measure in (OPEN, OVERDUE):
                 self.alerts[key][measure == OVERDUE] += n
             elif measure in VISIT_MEASURES and self.visits is not None:
-                column = 1 + VISIT_MEASURES.index(measure)
-                per_cadre = self.cadres.setdefault(uuid.UUID(hex=key), [0, 0, 0, 0])
-                for counts in (self.visits, per_cadre):
-                    counts[0] += n
-                    counts[column] += n
+                _add_visits(self.visits, measure, n)
 
     def add_alerts(self, risk_code: str, alerts: int, overdue: bool) -> None:
         self.alerts[risk_code][0] += alerts
@@ -200,6 +201,11 @@ def _by_cadre(tallies: dict[uuid.UUID, tuple[str, list[int]]]) -> list[CadreVisi
     ]
 
 
+def _by_cadre_for(area: str) -> bool:
+    """A county has thousands of cadres: its figures go by town, and by cadre from a town down."""
+    return level_of(area) != AreaLevel.county
+
+
 def _stats(areas: _Areas, day: date, by_cadre: list[CadreVisitTally] | None) -> MonitoringStats:
     return MonitoringStats(
         **areas.total.figures(),
@@ -218,15 +224,17 @@ async def monitoring_stats(
     cadre_names: CadreNames | None,
 ) -> MonitoringStats:
     """The figures from the rollups. ``cadre_names``: the registry's names of the cadres met (None: your
-    role may not read the pairings, so the visits are not given)."""
+    role may not read the pairings, so the visits are not given). Visits by cadre: below a county only."""
     digits = child_digits or len(prefix_of(area))
     areas = _Areas(area, child_digits, with_visits=cadre_names is not None)
     await _rolled_up_cases_and_alerts(session, scope_prefix, area, digits, day, areas)
-    if cadre_names is None:
+    if cadre_names is None or not _by_cadre_for(area):
         return _stats(areas, day, None)
-    names = await cadre_names(sorted(areas.total.cadres))
-    tallies = {cadre: (names.get(cadre, str(cadre)), counts) for cadre, counts in areas.total.cadres.items()}
-    return _stats(areas, day, _by_cadre(tallies))
+    counts: dict[uuid.UUID, list[int]] = {}
+    for row in await cadre_visit_counts(session, prefix_of(area), day):
+        _add_visits(counts.setdefault(row.cadre_id, [0, 0, 0, 0]), row.measure, row.pairings)
+    names = await cadre_names(sorted(counts))
+    return _stats(areas, day, _by_cadre({c: (names.get(c, str(c)), n) for c, n in counts.items()}))
 
 
 async def recounted_monitoring_stats(
@@ -249,4 +257,4 @@ async def recounted_monitoring_stats(
         for tally in areas.of(check.area_code):
             tally.add_visit(check)
         _count_visit(by_cadre.setdefault(check.cadre_id, (check.cadre_name, [0, 0, 0, 0]))[1], check)
-    return _stats(areas, day, _by_cadre(by_cadre))
+    return _stats(areas, day, _by_cadre(by_cadre) if _by_cadre_for(area) else None)

@@ -1,4 +1,4 @@
-"""Visit compliance (走访) as a rollup: each cadre pairing's state on every day, per village and cadre.
+"""Visit compliance (走访) as a rollup: each cadre pairing's state on every day, per village.
 
 A third kind of subject joins the alerts and households of ``stats.rollups``: a **pairing** (帮扶结对,
 the registry's id), kept in ``monitoring.pairings`` from the registry's events (``visits.pairings``).
@@ -8,9 +8,11 @@ On a day D on which it is in force (starts_on ≤ D ≤ ends_on, its household n
 - ``visits_not_yet_due``: no visit yet, but paired at most the interval before D;
 - ``visits_overdue``: neither (the visit was due before D),
 
-with the key the cadre (its id's 32 hex digits), the area its household's village now, and the interval
-the thresholds' ``visit_interval_days`` in force for that village and D's year (default 90), exactly as
-``visits.service.check_pairings`` judges it at request time, which stays the reference recount.
+with the area its household's village now and the interval the thresholds' ``visit_interval_days`` in
+force for that village and D's year (default 90), exactly as ``visits.service.check_pairings`` judges
+it at request time, which stays the reference recount. The totals have no key: a county has thousands
+of cadres, whose rows it would sum for every report. The counts by cadre (a town's or a village's) are
+the pairings' own contributions, summed when asked.
 
 Time alone turns a pairing overdue, so its deltas are scheduled ahead: the day after each due day. Its
 timeline is cut at its start, each later visit and each 1 January up to the first year no area has set
@@ -21,11 +23,10 @@ and the interval are fixed, so the piece is on time up to the due day and overdu
 from __future__ import annotations
 
 from services.common.migrations import sql_statements
-from services.common.rollups.ddl import Feeds, drop_trigger_ddl, trigger_ddl
+from services.common.rollups.ddl import Feeds, drop_stale_ddl, drop_trigger_ddl, stale_ddl, trigger_ddl
 from services.common.rollups.store import rebuild_statements
 from services.monitoring.models import SCHEMA
-from services.monitoring.stats.rollups import CHINA_DAY, THRESHOLD_ALERTS
-from services.monitoring.stats.rollups import FEEDS as CASE_FEEDS
+from services.monitoring.stats.rollups import CHINA_DAY
 from services.monitoring.visits.service import DEFAULT_INTERVAL_DAYS
 
 VISITED, NOT_YET_DUE, LATE = "visits_visited", "visits_not_yet_due", "visits_overdue"
@@ -51,8 +52,7 @@ CREATE FUNCTION monitoring.pairing_deltas_of(ids uuid[])
 RETURNS TABLE (subject_id uuid, area_code varchar, measure varchar, key varchar, day date, delta integer)
 LANGUAGE sql STABLE AS $$
 WITH pairings AS MATERIALIZED (
-    SELECT p.id, replace(p.cadre_id::text, '-', '') AS cadre, p.cadre_id, p.household_id, p.area_code,
-           p.starts_on, p.ends_on + 1 AS stops_on
+    SELECT p.id, p.cadre_id, p.household_id, p.area_code, p.starts_on, p.ends_on + 1 AS stops_on
     FROM monitoring.pairings AS p WHERE p.id = ANY(ids) AND NOT p.household_deleted
 ),
 visits AS MATERIALIZED (  -- the paired cadre's visits of the household, by China day, before it too
@@ -63,36 +63,45 @@ visits AS MATERIALIZED (  -- the paired cadre's visits of the household, by Chin
 open_years AS (  -- from this year on no area has thresholds: the default interval holds for good
     SELECT COALESCE(max(year), 0) + 1 AS first FROM monitoring.thresholds
 ),
-points AS (
-    SELECT id, starts_on AS day FROM pairings
-    UNION
-    SELECT v.id, v.day FROM visits AS v JOIN pairings AS p ON p.id = v.id
-    WHERE v.day > p.starts_on AND (p.stops_on IS NULL OR v.day < p.stops_on)
-    UNION
-    SELECT p.id, make_date(y, 1, 1) FROM pairings AS p CROSS JOIN open_years AS o
-    CROSS JOIN generate_series(extract(year FROM p.starts_on)::int + 1, o.first) AS y
-    WHERE p.stops_on IS NULL OR make_date(y, 1, 1) < p.stops_on
+before_start AS (  -- the last visit up to the start (a visit made before the pairing counts too)
+    SELECT v.id, max(v.day) AS day FROM visits AS v JOIN pairings AS p ON p.id = v.id
+    WHERE v.day <= p.starts_on GROUP BY v.id
 ),
-pieces AS (
-    SELECT pt.id, pt.day AS starts,
-           COALESCE(lead(pt.day) OVER (PARTITION BY pt.id ORDER BY pt.day), p.stops_on) AS ends
-    FROM points AS pt JOIN pairings AS p ON p.id = pt.id
+points AS (  -- where a piece starts: the start, each later visit, each 1 January
+    SELECT id, day, bool_or(visit) AS visit FROM (
+        SELECT id, starts_on AS day, false AS visit FROM pairings
+        UNION ALL
+        SELECT v.id, v.day, true FROM visits AS v JOIN pairings AS p ON p.id = v.id
+        WHERE v.day > p.starts_on AND (p.stops_on IS NULL OR v.day < p.stops_on)
+        UNION ALL
+        SELECT p.id, make_date(y, 1, 1), false FROM pairings AS p CROSS JOIN open_years AS o
+        CROSS JOIN generate_series(extract(year FROM p.starts_on)::int + 1, o.first) AS y
+        WHERE p.stops_on IS NULL OR make_date(y, 1, 1) < p.stops_on
+    ) AS all_points GROUP BY 1, 2
 ),
-judged AS (
-    SELECT pc.id, pc.starts, pc.ends, v.last IS NOT NULL AS visited,
-           COALESCE(v.last, p.starts_on) + COALESCE(t.days, {DEFAULT_INTERVAL_DAYS}) + 1 AS late_from
-    FROM pieces AS pc JOIN pairings AS p ON p.id = pc.id
+pieces AS MATERIALIZED (  -- up to the next point (or the end): one last visit, one interval
+    SELECT pt.id, p.area_code, extract(year FROM pt.day)::int AS year, pt.day AS starts,
+           COALESCE(lead(pt.day) OVER w, p.stops_on) AS ends,
+           COALESCE(max(CASE WHEN pt.visit THEN pt.day END) OVER w, b.day) AS last_visit, p.starts_on
+    FROM points AS pt JOIN pairings AS p ON p.id = pt.id LEFT JOIN before_start AS b ON b.id = pt.id
+    WINDOW w AS (PARTITION BY pt.id ORDER BY pt.day)
+),
+intervals AS (  -- once per village and year (thresholds.repository.in_force: the most specific
+                -- area's latest version)
+    SELECT a.area_code, a.year, COALESCE(t.days, {DEFAULT_INTERVAL_DAYS}) AS days
+    FROM (SELECT DISTINCT area_code, year FROM pieces) AS a
     LEFT JOIN LATERAL (
-        SELECT max(v.day) AS last FROM visits AS v WHERE v.id = pc.id AND v.day <= pc.starts
-    ) AS v ON true
-    LEFT JOIN LATERAL (
-        -- The interval in force (thresholds.repository.in_force): the most specific area's latest version.
         SELECT t.visit_interval_days AS days FROM monitoring.thresholds AS t
-        WHERE t.year = extract(year FROM pc.starts)::int
-          AND t.area_code IN (SELECT x.area_code FROM monitoring.rollup_ancestors(p.area_code) AS x
+        WHERE t.year = a.year
+          AND t.area_code IN (SELECT x.area_code FROM monitoring.rollup_ancestors(a.area_code) AS x
                               UNION ALL SELECT '000000000000')
         ORDER BY t.area_code DESC, t.version DESC LIMIT 1
     ) AS t ON true
+),
+judged AS (
+    SELECT pc.id, pc.starts, pc.ends, pc.last_visit IS NOT NULL AS visited,
+           COALESCE(pc.last_visit, pc.starts_on) + i.days + 1 AS late_from
+    FROM pieces AS pc JOIN intervals AS i ON i.area_code = pc.area_code AND i.year = pc.year
 ),
 spans AS (
     SELECT id, CASE WHEN visited THEN '{VISITED}' ELSE '{NOT_YET_DUE}' END AS measure,
@@ -102,7 +111,7 @@ spans AS (
     SELECT id, '{LATE}', GREATEST(starts, late_from), ends
     FROM judged WHERE ends IS NULL OR GREATEST(starts, late_from) < ends
 )
-SELECT s.id, p.area_code, s.measure, p.cadre, d.day, sum(d.delta)::integer
+SELECT s.id, p.area_code, s.measure, ''::varchar, d.day, sum(d.delta)::integer
 FROM spans AS s JOIN pairings AS p ON p.id = s.id
 CROSS JOIN LATERAL (VALUES (s.starts, 1), (s.ends, -1)) AS d (day, delta)
 WHERE d.day IS NOT NULL
@@ -138,15 +147,35 @@ DROP FUNCTION monitoring.pairing_deltas_of(uuid[]);
 DROP TABLE monitoring.pairings;
 """
 
-# The pairings in force in a threshold version's year below its area (as THRESHOLD_ALERTS finds alerts).
-THRESHOLD_PAIRINGS = (
-    "SELECT p.id FROM {rows} JOIN monitoring.pairings AS p "
-    "ON p.area_code ~>=~ monitoring.rollup_area_prefix(r.area_code) "
-    "AND p.area_code ~<~ (monitoring.rollup_area_prefix(r.area_code) || ':') "
-    "AND p.starts_on <= make_date(r.year, 12, 31) "
-    "AND (p.ends_on IS NULL OR p.ends_on >= make_date(r.year, 1, 1))"
-)
-CASE_THRESHOLDS = next(f for f in CASE_FEEDS if f.table == "thresholds")
+# A new threshold version may change the interval of every pairing below its area in its year: too
+# many to recount in the request (a county's 100,000), so they are marked stale and recounted in the
+# background (services.common.rollups.compaction), within about a minute.
+STALE_ON_THRESHOLDS_SQL = """
+CREATE FUNCTION monitoring.visit_thresholds_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO monitoring.rollup_stale
+    SELECT DISTINCT p.id FROM new_rows AS r JOIN monitoring.pairings AS p
+      ON p.area_code ~>=~ monitoring.rollup_area_prefix(r.area_code)
+     AND p.area_code ~<~ (monitoring.rollup_area_prefix(r.area_code) || ':')
+     AND p.starts_on <= make_date(r.year, 12, 31)
+     AND (p.ends_on IS NULL OR p.ends_on >= make_date(r.year, 1, 1))
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER visit_thresholds_stale AFTER INSERT ON monitoring.thresholds
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION monitoring.visit_thresholds_stale();
+"""
+DROP_STALE_ON_THRESHOLDS_SQL = """
+DROP TRIGGER visit_thresholds_stale ON monitoring.thresholds;
+DROP FUNCTION monitoring.visit_thresholds_stale();
+"""
+# The statistics count visits by cadre from the pairings' own contributions (stats.repository).
+CONTRIBUTIONS_INDEX_SQL = f"""
+CREATE INDEX ix_rollup_contributions_visits ON monitoring.rollup_contributions
+    (area_code text_pattern_ops, day) INCLUDE (subject_id, measure, delta)
+    WHERE measure IN ('{VISITED}', '{NOT_YET_DUE}', '{LATE}');
+"""
 
 FEEDS = [
     Feeds(
@@ -161,23 +190,18 @@ FEEDS = [
         ("household_id", "cadre_id", "visited_at"),
     ),
 ]
-THRESHOLDS = Feeds(
-    "thresholds",
-    f"{THRESHOLD_ALERTS} UNION {THRESHOLD_PAIRINGS}",
-    (*CASE_THRESHOLDS.columns, "visit_interval_days"),
-)
 
 
 def upgrade_statements() -> list[str]:
-    """The pairings table, the functions, the triggers (the thresholds' now refresh pairings too), then
-    a refill (the pairings arrive later, by the registry's events, each counted as it comes)."""
+    """The pairings table, the functions, the triggers, then a refill (the pairings arrive later, by the
+    registry's events, each counted as it comes)."""
     triggers = "".join(trigger_ddl(SCHEMA, f) for f in FEEDS)
-    thresholds = drop_trigger_ddl(SCHEMA, "thresholds") + trigger_ddl(SCHEMA, THRESHOLDS)
-    return sql_statements(TABLE_SQL + DELTAS_SQL + triggers + thresholds) + rebuild_statements(SCHEMA)
+    script = TABLE_SQL + stale_ddl(SCHEMA) + DELTAS_SQL + triggers + STALE_ON_THRESHOLDS_SQL
+    return sql_statements(script + CONTRIBUTIONS_INDEX_SQL) + rebuild_statements(SCHEMA)
 
 
 def downgrade_statements() -> list[str]:
     triggers = "".join(drop_trigger_ddl(SCHEMA, f.table) for f in FEEDS)
-    thresholds = drop_trigger_ddl(SCHEMA, "thresholds") + trigger_ddl(SCHEMA, CASE_THRESHOLDS)
-    script = triggers + thresholds + RESTORE_SQL
+    script = "DROP INDEX monitoring.ix_rollup_contributions_visits;" + DROP_STALE_ON_THRESHOLDS_SQL
+    script += triggers + RESTORE_SQL + drop_stale_ddl(SCHEMA)
     return sql_statements(script) + rebuild_statements(SCHEMA)
