@@ -25,7 +25,8 @@ from bench.report import Row
 from services.common.area_codes import prefix_of
 from services.common.calendar import china_today
 from services.common.database import async_url
-from services.common.rollups.store import RECOUNT_SQL, compact
+from services.common.rollups.compaction import compact_exclusively
+from services.common.rollups.store import RECOUNT_SQL
 from services.registry.stats.repository import as_of_counts
 from tests.support.database import libpq_url
 
@@ -101,7 +102,7 @@ async def _compacted(env: BenchEnvironment) -> None:
     try:
         async with engine.begin() as connection:
             for schema in ("registry", "monitoring", "jobs"):
-                await compact(connection, schema)
+                await compact_exclusively(connection, schema)
     finally:
         await engine.dispose()
 
@@ -220,6 +221,7 @@ async def _with_pairings(
     today = china_today().isoformat()
     latency = p95(await _report_latencies(env, COUNTY, requests, as_of=today))
     town = p95(await _report_latencies(env, TOWN, requests // 2, as_of=today))
+    sections = await _section_latencies(env, COUNTY, today)
     refreshed = await _new_visit_interval_seconds(env)
     return [
         Row(
@@ -237,6 +239,7 @@ async def _with_pairings(
             met=lambda value, _: value <= 50,
         ),
         Row("the same, a town, with its visits by cadre", town * 1000, None, "ms"),
+        *(Row(f"  of which {path} (median, county)", ms, None, "ms") for path, ms in sections.items()),
         Row(
             "a new threshold version for the county: its pairings recounted (background)",
             refreshed,
@@ -244,6 +247,31 @@ async def _with_pairings(
             "s",
         ),  # noqa: E501
     ]
+
+
+SECTIONS = (
+    "/api/v1/registry-stats/households",
+    "/api/v1/monitoring-stats",
+    "/api/v1/employment-stats",
+    "/api/v1/welfare-post-stats",
+    "/api/v1/training-stats",
+)
+
+
+async def _section_latencies(
+    env: BenchEnvironment, area: str, as_of: str, runs: int = 15
+) -> dict[str, float]:
+    """Each statistics endpoint the area report is composed of, on its own: where its time goes."""
+    medians = {}
+    async with httpx.AsyncClient(base_url=env.gateway, headers=env.admin_headers, timeout=60) as client:
+        for path in SECTIONS:
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                (await client.get(path, params={"area": area, "as_of": as_of})).raise_for_status()
+                timings.append(time.perf_counter() - started)
+            medians[path] = statistics.median(timings) * 1000
+    return medians
 
 
 async def _new_visit_interval_seconds(env: BenchEnvironment) -> float:

@@ -9,13 +9,21 @@ import logging
 
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from services.common.rollups.store import compact, refresh_stale_batch
 
 logger = logging.getLogger("fangpin.rollups")
 DEFAULT_INTERVAL_S = 60.0
 STALE_CHECK_S = 5.0
+# Two compactions of one schema at once would fold the same rows twice (or deadlock): one at a time.
+LOCK_KEY = "hashtext('rollups:' || :k)"
+
+
+async def compact_exclusively(connection: AsyncConnection, schema: str) -> int:
+    """``compact`` in the caller's transaction, once no replica is compacting (waits for it)."""
+    await connection.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"), {"k": schema})
+    return await compact(connection, schema)
 
 
 class Compactor:
@@ -29,7 +37,7 @@ class Compactor:
         """Rows folded (0 when another replica is compacting right now)."""
         async with self.sessionmaker() as session, session.begin():
             locked = await session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"rollups:{self.schema}"}
+                text(f"SELECT pg_try_advisory_xact_lock({LOCK_KEY})"), {"k": self.schema}
             )
             return await compact(session, self.schema) if locked else 0
 
