@@ -21,19 +21,16 @@ from services.monitoring.stats.service import recounted_monitoring_stats
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
-    COUNTY,
     HUANGJIN,
     LONGQUAN,
-    OTHER_TOWN,
     SHUANGFENG,
-    TOWN,
     make_areas,
     make_household,
 )
 from tests.support.system import Database
+from tests.test_monitoring_rollups import AREAS
 
 URL = "/api/v1/monitoring-stats"
-AREAS = {COUNTY: 9, TOWN: 12, OTHER_TOWN: 12, HUANGJIN: None, LONGQUAN: None, SHUANGFENG: None}
 VILLAGES = [HUANGJIN, LONGQUAN, SHUANGFENG]
 START = date(2025, 1, 1)
 INTERVALS = (10, 20, 30, 60, 90, 120)  # every interval the test may set, and the default
