@@ -29,7 +29,8 @@ from services.monitoring.workload import record_workload
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
-start_compaction, stop_compaction = compaction_hooks(SCHEMA)  # the statistics' rollups (stats.rollups)
+# The statistics' rollups (stats.rollups); a new visit interval marks pairings stale (visits.rollups).
+start_compaction, stop_compaction = compaction_hooks(SCHEMA, stale=True)
 
 
 async def open_peers(app: FastAPI) -> None:

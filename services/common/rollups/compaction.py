@@ -27,10 +27,15 @@ async def compact_exclusively(connection: AsyncConnection, schema: str) -> int:
 
 
 class Compactor:
-    def __init__(self, sessionmaker: async_sessionmaker, schema: str, interval_s: float) -> None:
+    """``stale``: the schema keeps a list of stale subjects (``ddl.stale_ddl``) to refresh as well."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker, schema: str, interval_s: float, *, stale: bool = False
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.schema = schema
         self.interval_s = interval_s
+        self.stale = stale
         self._task: asyncio.Task[None] | None = None
 
     async def compact_now(self) -> int:
@@ -44,17 +49,18 @@ class Compactor:
     async def refresh_stale_now(self) -> int:
         """Subjects refreshed, until none is left (other replicas skip the batches taken here)."""
         done = 0
-        while True:
+        while self.stale:
             async with self.sessionmaker() as session, session.begin():
                 taken = await refresh_stale_batch(session, self.schema)
             if not taken:
-                return done
+                break
             done += taken
+        return done
 
     async def _run(self) -> None:
         # Stale subjects are looked for more often than rows are folded: a new threshold version should
         # show in the reports within seconds of its recount, not a minute later.
-        tick = min(STALE_CHECK_S, self.interval_s)
+        tick = min(STALE_CHECK_S, self.interval_s) if self.stale else self.interval_s
         waited = 0.0
         while True:
             await asyncio.sleep(tick)
@@ -82,11 +88,12 @@ class Compactor:
                 await self._task
 
 
-def compaction_hooks(schema: str, interval_s: float = DEFAULT_INTERVAL_S):  # type: ignore[no-untyped-def]
+def compaction_hooks(schema: str, interval_s: float = DEFAULT_INTERVAL_S, *, stale: bool = False):  # type: ignore[no-untyped-def]
     """Startup and shutdown hooks for ``create_part_app`` that run the compaction while the app lives."""
 
     async def start(app: FastAPI) -> None:
-        app.state.rollup_compactor = Compactor(app.state.database.sessionmaker, schema, interval_s)
+        sessionmaker = app.state.database.sessionmaker
+        app.state.rollup_compactor = Compactor(sessionmaker, schema, interval_s, stale=stale)
         app.state.rollup_compactor.start()
 
     async def stop(app: FastAPI) -> None:

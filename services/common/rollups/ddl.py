@@ -204,7 +204,7 @@ $$;
 
 
 def stale_ddl(schema: str) -> str:
-    """A list of stale subjects, refreshed in batches in the background (``store.refresh_stale``)."""
+    """A list of stale subjects, refreshed in batches in the background (``compaction.Compactor``)."""
     return STALE_DDL.format(s=schema)
 
 

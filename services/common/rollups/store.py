@@ -129,21 +129,10 @@ STALE_BATCH = 2000  # subjects per transaction in the background: each batch's l
 async def refresh_stale_batch(
     connection: AsyncConnection | AsyncSession, schema: str, batch: int = STALE_BATCH
 ) -> int:
-    """Refresh up to ``batch`` subjects a write marked stale; how many (0 where the schema keeps no
-    such list, or none is waiting)."""
-    exists = text("SELECT to_regprocedure(:f) IS NOT NULL")
-    if not await connection.scalar(exists, {"f": f"{schema}.rollup_refresh_stale(integer)"}):
-        return 0
+    """Refresh up to ``batch`` subjects a write marked stale (in a schema with ``ddl.stale_ddl``); how
+    many (0: none is waiting)."""
     refresh = text(f"SELECT {schema}.rollup_refresh_stale(:batch)")  # noqa: S608 - our own names
     return int(await connection.scalar(refresh, {"batch": batch}) or 0)
-
-
-async def refresh_stale(connection: AsyncConnection | AsyncSession, schema: str) -> int:
-    """Every stale subject, in the caller's transaction."""
-    done = 0
-    while taken := await refresh_stale_batch(connection, schema):
-        done += taken
-    return done
 
 
 async def stale_count(connection: AsyncConnection | AsyncSession, schema: str) -> int:
