@@ -2,13 +2,20 @@
 
 A load balancer or Kubernetes takes the instance out of rotation when readiness fails; only then does
 uvicorn stop accepting connections and finish the requests in flight (up to the grace period).
+
+Once started, everything built at startup (modules, routes, schemas, SQL metadata: well over a
+hundred thousand objects that live as long as the process) is frozen out of the garbage collector's
+view. Otherwise every full collection walks them all again, and a batch of 500 inspections, which
+allocates enough to set off several, spent more time in the collector than in validating its items.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
+import socket
 from collections.abc import Iterable
 from types import FrameType
 
@@ -24,6 +31,11 @@ class DrainingServer(uvicorn.Server):
         self.apps = list(apps)
         self.drain_s = drain_s
         self._draining = False
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        gc.collect()
+        gc.freeze()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and self.drain_s > 0 and not self._draining and not self.should_exit:
