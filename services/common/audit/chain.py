@@ -19,13 +19,21 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
-def record_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
-    canonical = json.dumps(
+def canonical_record(record: Mapping[str, Any]) -> str:
+    """The text a record's hash covers (after the previous hash)."""
+    return json.dumps(
         [_canonical_value(record.get(column)) for column in HASHED_COLUMNS],
         ensure_ascii=False,
         separators=(",", ":"),
     )
+
+
+def link_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def record_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
+    return link_hash(prev_hash, canonical_record(record))
 
 
 def canonical_changes(changes: Mapping[str, Any] | None) -> str | None:
