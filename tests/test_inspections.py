@@ -9,6 +9,8 @@ import uuid
 import asyncpg
 import httpx
 
+from services.monitoring.inspections.schemas import InspectionCreate
+from services.monitoring.inspections.service import legacy_content_hash
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, SHUANGFENG, make_areas, seed_households
@@ -252,3 +254,34 @@ async def test_a_households_own_declaration_raises_an_alert_once(admin: httpx.As
     assert (again.status_code, again.json()["id"], again.json()["signals"]) == (200, first.json()["id"], 1)
     detail = (await admin.get(f"/api/v1/alerts/{first.json()['id']}")).json()
     assert [h["source"] for h in detail["history"]] == ["self_declared"]
+
+
+async def test_stored_answers_and_a_retry_of_a_visit_received_before_the_digest_changed(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
+    await make_areas(admin)
+    [household] = await seed_households(clean_database.owner_url)
+    visit = inspection(household, location={"latitude": 32.5, "longitude": 108.5}, note="  门口有狗 ")
+    assert (await admin.post("/api/v1/inspections", json=visit)).status_code == 201
+    stored = (await admin.get(f"/api/v1/inspections/{visit['id']}")).json()
+    assert stored["answers"]["note"] == "门口有狗" and stored["answers"]["income"]["wages"] == 40000
+    assert not {"id", "household_id", "area_code", "visited_at", "location", "cadre_id"} & set(
+        stored["answers"]
+    )
+    assert (stored["latitude"], stored["longitude"]) == (32.5, 108.5)
+
+    # Items received before December 2026 carry the digest of their sorted-key JSON.
+    legacy = legacy_content_hash(InspectionCreate.model_validate(visit))
+    conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+    try:
+        await conn.execute(
+            "UPDATE monitoring.inspections SET content_sha256 = $1 WHERE id = $2",
+            legacy,
+            uuid.UUID(visit["id"]),
+        )
+    finally:
+        await conn.close()
+    retry = await admin.post("/api/v1/inspections/batch", json={"items": [visit]})
+    assert retry.json()["items"][0]["status"] == "duplicate"
+    changed = await admin.post("/api/v1/inspections", json=visit | {"household_size": 3})
+    assert changed.status_code == 409 and changed.json()["code"] == "inspection_id_in_use"

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import NATIONAL_ROOT, is_valid_scope
 from services.common.auth import Principal
-from services.common.batches import item_location, raw_item_id, refusal_status
+from services.common.batches import in_turns, item_location, raw_item_id, refusal_status
 from services.common.calendar import china_today
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.common.events.outbox import publish
@@ -77,7 +77,7 @@ class EmploymentIntake:
     ) -> EmploymentBatchResult:
         results: dict[int, EmploymentItemResult] = {}
         checked: dict[int, EmploymentRecordCreate] = {}
-        for index, raw in enumerate(raws):
+        async for index, raw in in_turns(enumerate(raws)):
             try:
                 checked[index] = _check(raw, index)
             except FangpinError as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import all_, any_, cast, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.scope import in_scope
@@ -30,7 +31,13 @@ INSERT_COLUMNS = {
     "ruleset_version": "varchar",
     "threshold_id": "uuid",
 }
-_SELECTED = ", ".join(f"{c}::jsonb" if c in ("answers", "findings") else c for c in INSERT_COLUMNS)
+# "answers" arrives as the whole item's JSON (the text its digest was taken of); the fields stored in
+# columns of their own are stripped here rather than serialising each item a second time.
+OWN_COLUMNS = "ARRAY['id', 'household_id', 'area_code', 'visited_at', 'location', 'cadre_id']"
+_SELECTED = ", ".join(
+    {"answers": f"answers::jsonb - {OWN_COLUMNS}", "findings": "findings::jsonb"}.get(c, c)
+    for c in INSERT_COLUMNS
+)
 INSERT_SQL = (
     f"INSERT INTO monitoring.inspections ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608 - our own names
     f"SELECT {_SELECTED} FROM unnest("
@@ -39,25 +46,30 @@ INSERT_SQL = (
 )
 
 
+def _uuids(ids: Sequence[uuid.UUID]) -> Any:
+    return cast(list(ids), ARRAY(PgUUID(as_uuid=True)))
+
+
 class InspectionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def insert_new(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        """Insert the rows whose id is new; the ids actually inserted. Rows go in id order so that
-        concurrent retries of overlapping batches wait on each other instead of deadlocking. One
-        statement over arrays: compiling a 500-row VALUES list cost more than running it."""
+        """Insert the rows whose id is new (answers and findings as JSON text); the ids actually
+        inserted. Rows go in id order so that concurrent retries of overlapping batches wait on each
+        other instead of deadlocking. One statement over arrays: compiling a 500-row VALUES list cost
+        more than running it."""
         if not rows:
             return set()
         ordered = sorted(rows, key=lambda r: r["id"])
         params = {column: [r[column] for r in ordered] for column in INSERT_COLUMNS}
-        for column in ("answers", "findings"):
-            params[column] = [json.dumps(value, ensure_ascii=False) for value in params[column]]
         return set((await self.session.execute(text(INSERT_SQL), params)).scalars())
 
+    # Lists of ids go as one array parameter (= ANY), not as an IN list of 500 parameters: the
+    # statement stays the same whatever the batch size, so it is prepared once per connection.
     async def hashes(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         rows = await self.session.execute(
-            select(Inspection.id, Inspection.content_sha256).where(Inspection.id.in_(ids))  # type: ignore[attr-defined]
+            select(Inspection.id, Inspection.content_sha256).where(Inspection.id == any_(_uuids(ids)))
         )
         return {row.id: row.content_sha256 for row in rows}
 
@@ -68,8 +80,8 @@ class InspectionRepository:
         rows = await self.session.execute(
             select(Inspection.household_id, func.max(Inspection.visited_at).label("latest"))
             .where(
-                Inspection.household_id.in_(household_ids),  # type: ignore[attr-defined]
-                Inspection.id.not_in(excluding),  # type: ignore[attr-defined]
+                Inspection.household_id == any_(_uuids(household_ids)),
+                Inspection.id != all_(_uuids(excluding)),
             )
             .group_by(Inspection.household_id)
         )
@@ -78,7 +90,7 @@ class InspectionRepository:
     async def mark_superseded(self, ids: Sequence[uuid.UUID]) -> None:
         if ids:
             await self.session.execute(
-                update(Inspection).where(Inspection.id.in_(sorted(ids))).values(superseded=True)  # type: ignore[attr-defined]
+                update(Inspection).where(Inspection.id == any_(_uuids(sorted(ids)))).values(superseded=True)
             )
 
     async def get(self, inspection_id: uuid.UUID, scope_prefix: str) -> Inspection | None:

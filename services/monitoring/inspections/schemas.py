@@ -90,13 +90,13 @@ class InspectionCreate(StrictBody):
     household_size: whole(1, 50) = Field(description="People counted for per-person income")  # type: ignore[valid-type]
     food_secure: Bool = Field(description="不愁吃")
     clothing_secure: Bool = Field(description="不愁穿")
-    children: list[ChildAnswer] = Field(default=[], max_length=20)
-    medical_insurance: list[InsuranceAnswer] = Field(default=[], max_length=50)
+    children: list[ChildAnswer] = Field(default_factory=list, max_length=20)
+    medical_insurance: list[InsuranceAnswer] = Field(default_factory=list, max_length=50)
     housing_grade: Literal["A", "B", "C", "D"] | None = Field(default=None, description="住房安全等级")
     water: WaterAnswer | None = None
     income: IncomeAnswer | None = None
     large_expenses: ExpenseAnswer = Field(default_factory=ExpenseAnswer)
-    risk_events: list[RiskEventAnswer] = Field(default=[], max_length=20)
+    risk_events: list[RiskEventAnswer] = Field(default_factory=list, max_length=20)
     note: Note | None = None
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
 from services.common.auth import Principal
-from services.common.batches import item_location, raw_item_id, refusal_status
+from services.common.batches import in_turns, item_location, raw_item_id, refusal_status
 from services.common.calendar import CHINA
 from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
 from services.monitoring.alerts.repository import AlertRepository, Signal
@@ -53,7 +53,15 @@ Households = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
 CLOCK_SKEW = timedelta(hours=12)
 
 
-def content_hash(item: InspectionCreate) -> bytes:
+def content_hash(document: str) -> bytes:
+    """The digest of an item's JSON (``model_dump_json``: the schema's field order, so the same
+    answers always give the same text)."""
+    return hashlib.sha256(document.encode()).digest()
+
+
+def legacy_content_hash(item: InspectionCreate) -> bytes:
+    """The digest of items received before December 2026 (sorted-key JSON), so that a phone retrying
+    one of them after the upgrade is still answered "duplicate"."""
     canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).digest()
 
@@ -89,6 +97,7 @@ class _Accepted:
     item: InspectionCreate
     digest: bytes
     loc: list[str | int]  # where this item's errors point
+    document: str  # the item as JSON: its digest, and its answers once stored
     findings: list[engine.Finding] = field(default_factory=list)
     threshold: Thresholds | None = None
 
@@ -100,21 +109,20 @@ class InspectionIntake:
         self.inspections = InspectionRepository(session)
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
-        self._threshold_cache: dict[tuple[str, int], Thresholds | None] = {}
 
     async def take(
         self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
     ) -> InspectionBatchResult:
         results: dict[int, InspectionItemResult] = {}
         accepted: dict[uuid.UUID, _Accepted] = {}
-        for index, raw in enumerate(raw_items):
+        async for index, raw in in_turns(enumerate(raw_items)):
             try:
                 item = self._check(raw, index, principal)
             except FangpinError as exc:
                 results[index] = _failure(index, raw_item_id(raw), exc)
                 continue
-            digest = content_hash(item)
-            this = _Accepted(index, item, digest, item_location(raw, index))
+            document = item.model_dump_json()
+            this = _Accepted(index, item, content_hash(document), item_location(raw, index), document)
             if item.id in accepted:  # the same visit twice in one batch
                 results[index] = _repeat(this, accepted[item.id].digest)
                 continue
@@ -198,24 +206,21 @@ class InspectionIntake:
             elif village != a.item.area_code:
                 a.item = a.item.model_copy(update={"area_code": village})
 
-    async def _threshold(self, area_code: str, year: int) -> Thresholds | None:
-        key = (area_code, year)
-        if key not in self._threshold_cache:
-            row = await self.thresholds.in_force(area_code, year)
-            self._threshold_cache[key] = thresholds_of(row) if row else None
-        return self._threshold_cache[key]
-
     async def _evaluate(self, accepted: Any) -> None:
+        """The rules over each item, with the thresholds in force in its village in the visit's year
+        (one query per year in the batch, not one per village)."""
+        years: dict[int, list[_Accepted]] = {}
         for a in accepted:
-            year = a.item.visited_at.astimezone(CHINA).year
-            a.threshold = await self._threshold(a.item.area_code, year)
-            a.findings = engine.evaluate(facts_of(a.item), a.threshold)
+            years.setdefault(a.item.visited_at.astimezone(CHINA).year, []).append(a)
+        for year, items in years.items():
+            in_force = await self.thresholds.in_force_for((a.item.area_code for a in items), year)
+            thresholds = {code: thresholds_of(row) if row else None for code, row in in_force.items()}
+            async for a in in_turns(items):
+                a.threshold = thresholds[a.item.area_code]
+                a.findings = engine.evaluate(facts_of(a.item), a.threshold)
 
     def _row(self, a: _Accepted, principal: Principal) -> dict[str, Any]:
         item = a.item
-        answers = item.model_dump(
-            mode="json", exclude={"id", "household_id", "area_code", "visited_at", "location", "cadre_id"}
-        )
         return {
             "id": item.id,
             "household_id": item.household_id,
@@ -226,9 +231,9 @@ class InspectionIntake:
             "visited_at": item.visited_at,
             "latitude": item.location.latitude if item.location else None,
             "longitude": item.location.longitude if item.location else None,
-            "answers": answers,
+            "answers": a.document,  # the repository strips the fields that have columns of their own
             "content_sha256": a.digest,
-            "findings": [f.as_dict() for f in a.findings],
+            "findings": json.dumps([f.as_dict() for f in a.findings], ensure_ascii=False),
             "ruleset_version": engine.RULESET_VERSION,
             "threshold_id": a.threshold.id if a.threshold else None,
         }
@@ -275,7 +280,7 @@ class InspectionIntake:
 
 def _repeat(a: _Accepted, stored_digest: bytes | None) -> InspectionItemResult:
     """An id seen before: the same content is a duplicate with no effect, other content a conflict."""
-    if stored_digest == a.digest:
+    if stored_digest == a.digest or stored_digest == legacy_content_hash(a.item):
         return InspectionItemResult(index=a.index, id=a.item.id, status="duplicate")
     return _failure(a.index, a.item.id, _conflict(a.item.id))
 
