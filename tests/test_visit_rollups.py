@@ -1,7 +1,8 @@
-"""Visit compliance from the rollups always equals the recount from the registry's pairings and the
-visits, on any date: random pairings (some ended), visits by the paired cadre and by others, households
-moved to another village or deleted, the visit interval changed for one village and set for next year,
-all through the API, the pairings reaching monitoring by the registry's events."""
+"""Visit compliance from the rollups, and the compliance list, always equal the recount from the
+registry's pairings and the visits, on any date: random pairings (some ended), visits by the paired
+cadre and by others, households moved to another village or deleted, the visit interval changed for
+one village and set for next year, all through the API, the pairings reaching monitoring by the
+registry's events."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.common.calendar import china_today
 from services.common.database import async_url
 from services.common.rollups.store import stale_count, verify
 from services.monitoring.stats.service import recounted_monitoring_stats
+from services.monitoring.visits.service import recounted_compliance
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
@@ -74,6 +76,12 @@ async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, da
             pairings = await registry_pairings(session, area, day)
             recounted = await recounted_monitoring_stats(session, "", area, child_digits, day, pairings)
             assert response.json() == recounted.model_dump(mode="json"), (area, day)
+            # The compliance list (in SQL, from monitoring's pairings) judges every pairing the same.
+            params = {"within": area.rstrip("0"), "as_of": day.isoformat(), "limit": 5000}
+            listed = await admin.get("/api/v1/visits/compliance", params=params)
+            assert listed.status_code == 200, listed.text
+            expected = await recounted_compliance(session, pairings, day, 5000)
+            assert listed.json() == expected.model_dump(mode="json"), (area, day)
 
 
 @pytest.mark.parametrize("seed", [31, 32])

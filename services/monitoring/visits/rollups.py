@@ -9,10 +9,10 @@ On a day D on which it is in force (starts_on ≤ D ≤ ends_on, its household n
 - ``visits_overdue``: neither (the visit was due before D),
 
 with the area its household's village now and the interval the thresholds' ``visit_interval_days`` in
-force for that village and D's year (default 90), exactly as ``visits.service.check_pairings`` judges
-it at request time, which stays the reference recount. The totals have no key: a county has thousands
-of cadres, whose rows it would sum for every report. The counts by cadre (a town's or a village's) are
-the pairings' own contributions, summed when asked.
+force for that village and D's year (default 90), exactly as the compliance list judges it
+(``visits.repository``) and as ``visits.service.check_pairings``, the reference recount, does. The
+totals have no key: a county has thousands of cadres, whose rows it would sum for every report. The
+counts by cadre (a town's or a village's) are the pairings' own contributions, summed when asked.
 
 Time alone turns a pairing overdue, so its deltas are scheduled ahead: the day after each due day. Its
 timeline is cut at its start, each later visit and each 1 January up to the first year no area has set
@@ -27,7 +27,7 @@ from services.common.rollups.ddl import Feeds, drop_stale_ddl, drop_trigger_ddl,
 from services.common.rollups.store import rebuild_statements
 from services.monitoring.models import SCHEMA
 from services.monitoring.stats.rollups import CHINA_DAY
-from services.monitoring.visits.service import DEFAULT_INTERVAL_DAYS
+from services.monitoring.visits.repository import interval_in_force
 
 VISITED, NOT_YET_DUE, LATE = "visits_visited", "visits_not_yet_due", "visits_overdue"
 VISIT_MEASURES = (VISITED, NOT_YET_DUE, LATE)
@@ -86,17 +86,9 @@ pieces AS MATERIALIZED (  -- up to the next point (or the end): one last visit, 
     FROM points AS pt JOIN pairings AS p ON p.id = pt.id LEFT JOIN before_start AS b ON b.id = pt.id
     WINDOW w AS (PARTITION BY pt.id ORDER BY pt.day)
 ),
-intervals AS (  -- once per village and year (thresholds.repository.in_force: the most specific
-                -- area's latest version)
-    SELECT a.area_code, a.year, COALESCE(t.days, {DEFAULT_INTERVAL_DAYS}) AS days
+intervals AS (  -- once per village and year
+    SELECT a.area_code, a.year, {interval_in_force("a.area_code", "a.year")} AS days
     FROM (SELECT DISTINCT area_code, year FROM pieces) AS a
-    LEFT JOIN LATERAL (
-        SELECT t.visit_interval_days AS days FROM monitoring.thresholds AS t
-        WHERE t.year = a.year
-          AND t.area_code IN (SELECT x.area_code FROM monitoring.rollup_ancestors(a.area_code) AS x
-                              UNION ALL SELECT '000000000000')
-        ORDER BY t.area_code DESC, t.version DESC LIMIT 1
-    ) AS t ON true
 ),
 judged AS (
     SELECT pc.id, pc.starts, pc.ends, pc.last_visit IS NOT NULL AS visited,

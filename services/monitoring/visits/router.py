@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -12,8 +13,8 @@ from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
-from services.common.peers import call_peer
 from services.common.text import IsoDate
+from services.monitoring.names import registry_names
 from services.monitoring.visits.ledger import visit_ledger
 from services.monitoring.visits.schemas import VisitCompliance
 from services.monitoring.visits.service import compliance
@@ -36,16 +37,15 @@ async def visit_compliance(
         int, Query(ge=0, le=5000, description="Overdue visits listed, most overdue first")
     ] = 500,
 ) -> VisitCompliance:
-    """Every current pairing in your area checked against the visit interval; counts and the overdue list."""
+    """Every pairing in force in your area checked against the visit interval; counts and the overdue
+    list. Pairings are monitoring's copy, kept from the registry's events (a new pairing counts once
+    its event has arrived, normally within seconds); the cadres' names come from the registry."""
+
+    async def cadre_names(cadre_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return (await registry_names(request, (), cadre_ids)).cadres
+
     day = as_of or china_today()
-    answer = await call_peer(
-        request,
-        request.app.state.registry_peer,
-        "registry",
-        "/internal/v1/pairings",
-        {"within": within, "as_of": day.isoformat()},
-    )
-    return await compliance(session, answer["pairings"], day, limit)
+    return await compliance(session, cadre_names, principal.scope_prefix, within, day, limit)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)

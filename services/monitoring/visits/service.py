@@ -1,11 +1,15 @@
 """Which paired cadres have not visited their households within the interval, counted by cadre,
-village and town. Pairings come from the registry (in the caller's scope); visits are inspections
-that name the cadre."""
+village and town. Visits are inspections that name the cadre.
+
+``compliance`` answers from monitoring's own copy of the pairings (``visits.pairings``, kept from the
+registry's events), judged in SQL (``visits.repository``). ``check_pairings`` and
+``recounted_compliance`` judge pairings as the registry answers them, in Python: the reference the
+rollups and the SQL are tested against."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.calendar import CHINA, china_day_end
 from services.monitoring.models import Inspection
 from services.monitoring.thresholds.repository import ThresholdRepository
+from services.monitoring.visits.repository import DEFAULT_INTERVAL_DAYS, Tally, VisitRepository
 from services.monitoring.visits.schemas import ComplianceCount, OverdueVisit, VisitCompliance
 
-DEFAULT_INTERVAL_DAYS = 90  # quarterly (篇1), when no thresholds apply
+Named = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]  # cadre ids → names
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,32 @@ async def check_pairings(
 
 
 async def compliance(
+    session: AsyncSession, named: Named, scope_prefix: str, within: str | None, as_of: date, limit: int
+) -> VisitCompliance:
+    visits = VisitRepository(session)
+    tallies = await visits.tallies(scope_prefix, within, as_of)
+    overdue = await visits.overdue(scope_prefix, within, as_of, limit)
+    cadres = {uuid.UUID(t.key) for t in tallies if t.kind == "cadre"}
+    names = await named(sorted(cadres))
+    total = next(t for t in tallies if t.kind == "all")
+    items = [OverdueVisit(cadre_name=names.get(o.cadre_id, str(o.cadre_id)), **vars(o)) for o in overdue]
+    return _answer(
+        as_of, total.pairings, total.overdue, tallies, {str(k): v for k, v in names.items()}, items
+    )
+
+
+async def recounted_compliance(
     session: AsyncSession, pairings: list[dict[str, Any]], as_of: date, limit: int
 ) -> VisitCompliance:
+    """``compliance`` from the registry's pairings, in Python (the reference)."""
     overdue: list[OverdueVisit] = []
-    tallies: dict[str, dict[str, list[int]]] = {"cadre": {}, "village": {}, "town": {}}
+    counts: dict[tuple[str, str], list[int]] = {}
     names: dict[str, str] = {}
     for check in await check_pairings(session, pairings, as_of):
         area, cadre = check.area_code, check.cadre_id
         names[str(cadre)] = check.cadre_name
         for kind, key in (("cadre", str(cadre)), ("village", area), ("town", area[:9] + "000")):
-            tally = tallies[kind].setdefault(key, [0, 0])
+            tally = counts.setdefault((kind, key), [0, 0])
             tally[0] += 1
             tally[1] += check.late
         if check.late:
@@ -119,22 +140,36 @@ async def compliance(
                     interval_days=check.interval_days,
                 )
             )
-    overdue.sort(key=lambda o: (-o.days_overdue, o.area_code, str(o.cadre_id)))
+    overdue.sort(key=lambda o: (-o.days_overdue, o.area_code, str(o.cadre_id), str(o.household_id)))
+    tallies = [Tally(kind, key, n, late) for (kind, key), (n, late) in counts.items()]
+    return _answer(as_of, len(pairings), len(overdue), tallies, names, overdue[:limit])
 
+
+def _answer(
+    as_of: date,
+    pairings: int,
+    overdue: int,
+    tallies: list[Tally],
+    cadre_names: dict[str, str],
+    items: list[OverdueVisit],
+) -> VisitCompliance:
     def counts(kind: str) -> list[ComplianceCount]:
         return [
             ComplianceCount(
-                key=key, name=names.get(key) if kind == "cadre" else None, pairings=n, overdue=late
+                key=t.key,
+                name=cadre_names.get(t.key, t.key) if kind == "cadre" else None,
+                pairings=t.pairings,
+                overdue=t.overdue,
             )
-            for key, (n, late) in sorted(tallies[kind].items(), key=lambda kv: (-kv[1][1], kv[0]))
+            for t in sorted((t for t in tallies if t.kind == kind), key=lambda t: (-t.overdue, t.key))
         ]
 
     return VisitCompliance(
         as_of=as_of,
-        pairings=len(pairings),
-        overdue=len(overdue),
+        pairings=pairings,
+        overdue=overdue,
         by_cadre=counts("cadre"),
         by_village=counts("village"),
         by_town=counts("town"),
-        items=overdue[:limit],
+        items=items,
     )

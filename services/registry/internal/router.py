@@ -12,7 +12,6 @@ names or ID numbers.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -22,7 +21,6 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
-from services.common.errors import ValidationFailed
 from services.common.guards import requires
 from services.common.scope import in_scope
 from services.registry.households.router import Vault
@@ -132,60 +130,6 @@ async def look_up_households(
     return HouseholdLookupResult(
         households=[HouseholdPlace.model_validate(r, from_attributes=True) for r in rows]
     )
-
-
-class PairingsRequest(BaseModel):
-    within: str | None = Field(default=None, pattern=r"^[0-9]{1,12}$", description="Area code prefix")
-    as_of: date
-
-
-class Pairing(BaseModel):
-    cadre_id: uuid.UUID
-    cadre_name: str
-    household_id: uuid.UUID
-    area_code: str
-    starts_on: date
-
-
-class PairingsResult(BaseModel):
-    pairings: list[Pairing]
-
-
-MAX_PAIRINGS = 200_000  # a county's households; beyond that ask per town
-
-
-@router.post("/pairings", response_model=PairingsResult)
-async def current_pairings(
-    body: PairingsRequest, principal: Reader, session: ReadSessionDep
-) -> PairingsResult:
-    query = (
-        select(
-            CadreAssignment.cadre_id,
-            Cadre.name.label("cadre_name"),  # type: ignore[attr-defined]
-            CadreAssignment.household_id,
-            Household.area_code,
-            CadreAssignment.starts_on,
-        )
-        .join(Cadre, Cadre.id == CadreAssignment.cadre_id)
-        .join(Household, Household.id == CadreAssignment.household_id)
-        .where(
-            Household.deleted_at.is_(None),  # type: ignore[union-attr]
-            CadreAssignment.starts_on <= body.as_of,
-            (CadreAssignment.ends_on.is_(None)) | (CadreAssignment.ends_on >= body.as_of),  # type: ignore[union-attr]
-            in_scope(Household.area_code, principal.scope_prefix),
-        )
-        .order_by(Household.area_code, CadreAssignment.cadre_id, CadreAssignment.household_id)
-        .limit(MAX_PAIRINGS + 1)
-    )
-    if body.within:
-        query = query.where(in_scope(Household.area_code, body.within))
-    rows = (await session.execute(query)).all()
-    if len(rows) > MAX_PAIRINGS:  # a count from part of them would be a wrong count, not a smaller one
-        raise ValidationFailed(
-            f"More than {MAX_PAIRINGS:,} cadre pairings are in force there; ask for one town at a time",
-            code="too_many_pairings",
-        )
-    return PairingsResult(pairings=[Pairing.model_validate(r, from_attributes=True) for r in rows])
 
 
 MAX_NAMES = 5000
