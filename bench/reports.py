@@ -222,6 +222,7 @@ async def _with_pairings(
     latency = p95(await _report_latencies(env, COUNTY, requests, as_of=today))
     town = p95(await _report_latencies(env, TOWN, requests // 2, as_of=today))
     sections = await _section_latencies(env, COUNTY, today)
+    compliance = await _compliance_latency(env, COUNTY, today)
     refreshed = await _new_visit_interval_seconds(env)
     return [
         Row(
@@ -240,6 +241,12 @@ async def _with_pairings(
         ),
         Row("the same, a town, with its visits by cadre", town * 1000, None, "ms"),
         *(Row(f"  of which {path} (median, county)", ms, None, "ms") for path, ms in sections.items()),
+        Row(
+            "visit compliance list of the county, today (every pairing judged in SQL; median)",
+            compliance,
+            None,
+            "ms",
+        ),
         Row(
             "a new threshold version for the county: its pairings recounted (background)",
             refreshed,
@@ -272,6 +279,18 @@ async def _section_latencies(
                 timings.append(time.perf_counter() - started)
             medians[path] = statistics.median(timings) * 1000
     return medians
+
+
+async def _compliance_latency(env: BenchEnvironment, area: str, as_of: str, runs: int = 5) -> float:
+    """/visits/compliance over the whole area: counts by cadre, village and town, 500 most overdue."""
+    timings = []
+    params = {"within": prefix_of(area), "as_of": as_of}
+    async with httpx.AsyncClient(base_url=env.gateway, headers=env.admin_headers, timeout=120) as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            (await client.get("/api/v1/visits/compliance", params=params)).raise_for_status()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
 
 
 async def _new_visit_interval_seconds(env: BenchEnvironment) -> float:
