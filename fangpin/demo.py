@@ -18,6 +18,7 @@ import httpx
 
 from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
+from fangpin.demo_monitoring import load_monitoring
 
 logger = logging.getLogger("fangpin.demo")
 
@@ -118,6 +119,7 @@ async def load_demo(
         created["users"] += _created(response, f"user {username}")
     created |= await load_households(client, admin_auth)
     created |= await load_jobs(client, admin_auth)
+    created |= await load_monitoring(client, admin_auth)
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -182,6 +182,27 @@ def assert_demo_figures(client: httpx.Client) -> None:
     training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
     assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
+    assert_demo_visits(client)
+
+
+def assert_demo_visits(client: httpx.Client) -> None:
+    """篇1: each 脱贫户 has a cadre who visits at least once a quarter; in the demo one pairing in seven
+    is overdue and one visit in 25 found a guarantee problem, which raised an alert."""
+    village = "610924105201"
+    escaped = client.get("/api/v1/households/count", params={"within": village, "category": "escaped"})
+    households = escaped.json()["count"]
+    assert households > 100
+    deadline = time.monotonic() + 30  # the pairings reach monitoring by the registry's events
+    while (report := client.get("/api/v1/visits/compliance", params={"within": village}).json())[
+        "pairings"
+    ] < households and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert (report["pairings"], report["overdue"]) == (households, len(range(0, households, 7)))
+    assert len(report["by_cadre"]) == 6 and all(i["days_overdue"] > 0 for i in report["items"])
+    alerts = client.get("/api/v1/alerts", params={"within": village, "state": "open"}).json()["items"]
+    assert sorted(a["risk_code"] for a in alerts) == sorted(
+        "medical_insurance" if n % 2 else "unsafe_housing" for n in range(3, households, 25)
+    )
 
 
 def test_sigterm_drains_then_stops(clean_database: Database, keys: Keys, tmp_path: Path) -> None:
