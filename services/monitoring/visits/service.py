@@ -101,9 +101,7 @@ async def check_pairings(
 async def compliance(
     session: AsyncSession, named: Named, scope_prefix: str, within: str | None, as_of: date, limit: int
 ) -> VisitCompliance:
-    visits = VisitRepository(session)
-    tallies = await visits.tallies(scope_prefix, within, as_of)
-    overdue = await visits.overdue(scope_prefix, within, as_of, limit)
+    tallies, overdue = await VisitRepository(session).compliance(scope_prefix, within, as_of, limit)
     cadres = {uuid.UUID(t.key) for t in tallies if t.kind == "cadre"}
     names = await named(sorted(cadres))
     total = next(t for t in tallies if t.kind == "all")
