@@ -28,8 +28,10 @@ from tests.support.registry import (
     HUANGJIN,
     LONGQUAN,
     SHUANGFENG,
+    delete_household,
     make_areas,
     make_household,
+    move_household,
 )
 from tests.support.system import Database
 from tests.test_monitoring_rollups import AREAS
@@ -139,17 +141,8 @@ async def test_random_pairings_and_visits_leave_the_rollups_equal_to_a_recount_o
 
     # Later: a household moves, another is deleted, one village's interval changes, next year's is set.
     moving, deleted = rng.sample(households, 2)
-    to_village = rng.choice([v for v in VILLAGES if v != moving["area_code"]])
-    moved = await admin.post(
-        f"/api/v1/households/{moving['id']}/move",
-        json={"to_area_code": to_village, "base_version": moving["version"]},
-    )
-    assert moved.status_code == 200, moved.text
-    gone = await admin.post(
-        f"/api/v1/households/{deleted['id']}/delete",
-        json={"reason": "重复登记", "base_version": deleted["version"]},
-    )
-    assert gone.status_code == 200, gone.text
+    await move_household(admin, moving, rng.choice([v for v in VILLAGES if v != moving["area_code"]]))
+    await delete_household(admin, deleted)
     await set_thresholds(admin, 2025, area_code=HUANGJIN, visit_interval_days=rng.choice([10, 60]))
     await set_thresholds(admin, 2026, visit_interval_days=rng.choice([20, 120]))
     await relay_of(system, "registry").deliver_pending()

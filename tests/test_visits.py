@@ -7,7 +7,15 @@ from fastapi import FastAPI
 
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
-from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
+from tests.support.registry import (
+    HUANGJIN,
+    LONGQUAN,
+    TOWN,
+    delete_household,
+    make_areas,
+    make_household,
+    move_household,
+)
 
 
 async def pair(
@@ -94,17 +102,8 @@ async def test_compliance_follows_ends_moves_and_deletes(system: FastAPI, admin:
     # One pairing ends, one household moves to 龙泉村, one is deleted.
     ended = await admin.post(f"/api/v1/cadres/assignments/{pairings[0]}/end", json={"ends_on": "2025-03-31"})
     assert ended.status_code == 200, ended.text
-    moving, deleted = households[1], households[2]
-    moved = await admin.post(
-        f"/api/v1/households/{moving['id']}/move",
-        json={"to_area_code": LONGQUAN, "base_version": moving["version"]},
-    )
-    assert moved.status_code == 200, moved.text
-    gone = await admin.post(
-        f"/api/v1/households/{deleted['id']}/delete",
-        json={"reason": "重复登记", "base_version": deleted["version"]},
-    )
-    assert gone.status_code == 200, gone.text
+    await move_household(admin, households[1], LONGQUAN)
+    await delete_household(admin, households[2])
     await relay_of(system, "registry").deliver_pending()
     body = (await admin.get("/api/v1/visits/compliance", params={"as_of": "2025-06-30"})).json()
     assert (body["pairings"], body["overdue"]) == (2, 2)

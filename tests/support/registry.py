@@ -68,6 +68,20 @@ async def make_household(
     return response.json()
 
 
+async def move_household(admin: httpx.AsyncClient, household: dict[str, Any], to_village: str) -> None:
+    """Move a household (as created, at its first version) to another village."""
+    body = {"to_area_code": to_village, "base_version": household["version"]}
+    moved = await admin.post(f"/api/v1/households/{household['id']}/move", json=body)
+    assert moved.status_code == 200, moved.text
+
+
+async def delete_household(admin: httpx.AsyncClient, household: dict[str, Any]) -> None:
+    """Delete a household (as created, at its first version) as registered twice."""
+    body = {"reason": "重复登记", "base_version": household["version"]}
+    gone = await admin.post(f"/api/v1/households/{household['id']}/delete", json=body)
+    assert gone.status_code == 200, gone.text
+
+
 async def seed_households(owner_url: str, village: str = HUANGJIN, count: int = 1) -> list[str]:
     """Registered households without members, written straight into the registry's table: for tests of
     what other services do with households (fast in bulk; the registry's own tests use the API)."""
