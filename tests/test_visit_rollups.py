@@ -22,6 +22,7 @@ from services.common.rollups.compaction import Compactor
 from services.common.rollups.store import stale_count, verify
 from services.monitoring.stats.service import recounted_monitoring_stats
 from services.monitoring.visits.service import recounted_compliance
+from tests.support.compaction import compactor_paused
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
@@ -90,14 +91,8 @@ async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, da
 
 @pytest.fixture
 async def compactor(system: FastAPI) -> AsyncIterator[Compactor]:
-    """Monitoring's compactor with its background run paused: the test alone refreshes and folds, so
-    what each step returns is the test's own doing (the background would fold once a minute)."""
-    compactor = system.state.local_apps["monitoring"].state.rollup_compactor
-    await compactor.stop()
-    try:
+    async with compactor_paused(system, "monitoring") as compactor:
         yield compactor
-    finally:
-        compactor.start()
 
 
 @pytest.mark.parametrize("seed", [31, 32])
