@@ -49,7 +49,8 @@ WUHAN = {"employer": "远元修脚足疗武汉门店", "place": "湖北省武汉
 CONCURRENCY = 8
 
 
-def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
+def ok_json(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The answer's body, or the demo load stops with what failed."""
     if response.status_code not in (200, 201):
         raise RuntimeError(f"demo {what}: {response.status_code} {response.text[:500]}")
     return response.json()
@@ -98,7 +99,7 @@ async def load_jobs(client: httpx.AsyncClient, auth: dict[str, str]) -> dict[str
 
 async def _load_posts(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
     figures = await client.get("/api/v1/welfare-post-stats", params={"area": TOWN}, headers=auth)
-    if _ok(figures, "post figures")["places"] >= sum(p["capacity"] for p in demo_posts()):
+    if ok_json(figures, "post figures")["places"] >= sum(p["capacity"] for p in demo_posts()):
         logger.info("demo public-welfare posts already loaded")
         return 0
     made = 0
@@ -106,7 +107,7 @@ async def _load_posts(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
         response = await client.post("/api/v1/welfare-posts", json=body, headers=auth)
         if response.status_code == 409:  # there already and changed since: left as it is
             continue
-        _ok(response, f"post {body['title']}")
+        ok_json(response, f"post {body['title']}")
         made += response.status_code == 201
     return made
 
@@ -114,7 +115,7 @@ async def _load_posts(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
 async def _load_training(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
     params = {"area": HUANGJIN, "course_id": str(COURSE_ID)}
     figures = await client.get("/api/v1/training-stats", params=params, headers=auth)
-    if _ok(figures, "training figures")["enrolled"] >= ENROLLED:
+    if ok_json(figures, "training figures")["enrolled"] >= ENROLLED:
         logger.info("demo training already loaded")
         return 0
     course = {
@@ -128,7 +129,7 @@ async def _load_training(client: httpx.AsyncClient, auth: dict[str, str]) -> int
     }
     response = await client.post("/api/v1/training-courses", json=course, headers=auth)
     if response.status_code != 409:
-        _ok(response, "training course")
+        ok_json(response, "training course")
     people = await _working_age(client, auth, ENROLLED)
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -144,7 +145,7 @@ async def _working_age(client: httpx.AsyncClient, auth: dict[str, str], count: i
     params: dict[str, str] = {"within": HUANGJIN, "include_deceased": "false", "limit": "500"}
     chosen: list[str] = []
     while len(chosen) < count:
-        page = _ok(await client.get("/api/v1/people", params=params, headers=auth), "people of 黄金村")
+        page = ok_json(await client.get("/api/v1/people", params=params, headers=auth), "people of 黄金村")
         for person in page["items"]:
             age = (date(2024, 2, 20) - date.fromisoformat(person["birth_date"])).days // 365
             if 18 <= age <= 45 and person["labour_ability"] != "none" and len(chosen) < count:
@@ -165,7 +166,7 @@ async def _enrol(client: httpx.AsyncClient, auth: dict[str, str], index: int, pe
         "enrolled_on": "2024-02-20",
     }
     response = await client.post(f"/api/v1/training-courses/{COURSE_ID}/enrolments", json=body, headers=auth)
-    enrolment = _ok(response, "enrolment")
+    enrolment = ok_json(response, "enrolment")
     if index >= PLACED:
         return int(response.status_code == 201)
     steps = {
@@ -180,5 +181,5 @@ async def _enrol(client: httpx.AsyncClient, auth: dict[str, str], index: int, pe
             continue  # taken on an earlier load
         step = {"action": action, "base_version": enrolment["version"]} | fields
         url = f"/api/v1/training-enrolments/{enrolment['id']}/actions"
-        enrolment = _ok(await client.post(url, json=step, headers=auth), f"enrolment {action}")
+        enrolment = ok_json(await client.post(url, json=step, headers=auth), f"enrolment {action}")
     return int(response.status_code == 201)

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from fangpin.demo_jobs import ok_json
 from services.common.calendar import china_today
 
 logger = logging.getLogger("fangpin.demo")
@@ -40,7 +41,7 @@ PROBLEM_EVERY = 25  # one visit in 25 finds a guarantee problem
 
 async def load_monitoring(client: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, int]:
     have = await client.get("/api/v1/inspections", params={"within": HUANGJIN, "limit": 1}, headers=auth)
-    if _ok(have, "visits of 黄金村")["items"]:
+    if ok_json(have, "visits of 黄金村")["items"]:
         logger.info("demo cadres and visits already loaded")
         return {"cadres": 0, "pairings": 0, "visits": 0}
     households = await _escaped_households(client, auth)
@@ -53,10 +54,10 @@ async def load_monitoring(client: httpx.AsyncClient, auth: dict[str, str]) -> di
         response = await client.post(
             f"/api/v1/cadres/{cadres[n % len(cadres)]}/assignments", json=body, headers=auth
         )
-        _ok(response, f"pairing of household {household['number']}")
+        ok_json(response, f"pairing of household {household['number']}")
         made += response.status_code == 201
     visits = [_visit(n, h, cadres[n % len(cadres)], members[h["id"]]) for n, h in enumerate(households)]
-    posted = _ok(
+    posted = ok_json(
         await client.post("/api/v1/inspections/batch", json={"items": visits}, headers=auth), "visits"
     )
     if posted["failed"]:
@@ -64,17 +65,11 @@ async def load_monitoring(client: httpx.AsyncClient, auth: dict[str, str]) -> di
     return {"cadres": len(cadres), "pairings": made, "visits": posted["created"]}
 
 
-def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
-    if response.status_code not in (200, 201):
-        raise RuntimeError(f"demo {what}: {response.status_code} {response.text[:500]}")
-    return response.json()
-
-
 async def _pages(client: httpx.AsyncClient, auth: dict[str, str], path: str, params: dict) -> list[dict]:
     items: list[dict] = []
     params = {**params, "limit": 500}
     while True:
-        page = _ok(await client.get(path, params=params, headers=auth), path)
+        page = ok_json(await client.get(path, params=params, headers=auth), path)
         items += page["items"]
         if page["next_cursor"] is None:
             return items
@@ -103,7 +98,7 @@ async def _cadre(client: httpx.AsyncClient, auth: dict[str, str], name: str, uni
         "name": name,
         "unit": unit,
     }
-    return _ok(await client.post("/api/v1/cadres", json=body, headers=auth), f"cadre {name}")["id"]
+    return ok_json(await client.post("/api/v1/cadres", json=body, headers=auth), f"cadre {name}")["id"]
 
 
 def _visit(n: int, household: dict, cadre: str, members: list[dict]) -> dict[str, Any]:

@@ -30,6 +30,16 @@ WRITTEN_COLUMNS = {
 }
 
 
+def _insert_sql(table: sa.Table) -> str:
+    """Rows in the order given (ids follow the chain), from one array per column."""
+    columns = ", ".join(WRITTEN_COLUMNS)
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in WRITTEN_COLUMNS.items())
+    return (
+        f"INSERT INTO {table.schema}.{table.name} ({columns}) "  # noqa: S608 - our own names
+        f"SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY AS t({columns}, n) ORDER BY n"
+    )
+
+
 class AuditFilters(BaseModel):
     """What an auditor may ask the audit log for (query parameters, the same at gateway and services)."""
 
@@ -46,6 +56,7 @@ class AuditStore:
     def __init__(self, table: sa.Table, chain: str) -> None:
         self.table = table
         self.chain = chain  # the part whose chain this is
+        self._insert_sql = _insert_sql(table)
 
     async def append(self, session: AsyncSession, trail: AuditTrail, outcome: Outcome, status: int) -> None:
         entries = trail.entries_to_write(succeeded=outcome is Outcome.success)
@@ -83,17 +94,6 @@ class AuditStore:
             row["hash"] = prev_hash = link_hash(prev_hash, content)
         await session.execute(
             text(self._insert_sql), {column: [row[column] for row in rows] for column in WRITTEN_COLUMNS}
-        )
-
-    @property
-    def _insert_sql(self) -> str:
-        """Rows in the order given (ids follow the chain), from one array per column."""
-        table = f"{self.table.schema}.{self.table.name}"
-        columns = ", ".join(WRITTEN_COLUMNS)
-        arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in WRITTEN_COLUMNS.items())
-        return (
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our own table and column names
-            f"SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY AS t({columns}, n) ORDER BY n"
         )
 
     async def verify(self, conn: AsyncConnection | AsyncSession) -> dict[str, Any]:

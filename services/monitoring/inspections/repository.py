@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import all_, any_, cast, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy import all_, any_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.scope import in_scope
+from services.common.sql_params import uuid_array
 from services.monitoring.models import Inspection
 
 INSERT_COLUMNS = {
@@ -46,10 +45,6 @@ INSERT_SQL = (
 )
 
 
-def _uuids(ids: Sequence[uuid.UUID]) -> Any:
-    return cast(list(ids), ARRAY(PgUUID(as_uuid=True)))
-
-
 class InspectionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -65,11 +60,9 @@ class InspectionRepository:
         params = {column: [r[column] for r in ordered] for column in INSERT_COLUMNS}
         return set((await self.session.execute(text(INSERT_SQL), params)).scalars())
 
-    # Lists of ids go as one array parameter (= ANY), not as an IN list of 500 parameters: the
-    # statement stays the same whatever the batch size, so it is prepared once per connection.
     async def hashes(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         rows = await self.session.execute(
-            select(Inspection.id, Inspection.content_sha256).where(Inspection.id == any_(_uuids(ids)))
+            select(Inspection.id, Inspection.content_sha256).where(Inspection.id == any_(uuid_array(ids)))
         )
         return {row.id: row.content_sha256 for row in rows}
 
@@ -80,8 +73,8 @@ class InspectionRepository:
         rows = await self.session.execute(
             select(Inspection.household_id, func.max(Inspection.visited_at).label("latest"))
             .where(
-                Inspection.household_id == any_(_uuids(household_ids)),
-                Inspection.id != all_(_uuids(excluding)),
+                Inspection.household_id == any_(uuid_array(household_ids)),
+                Inspection.id != all_(uuid_array(excluding)),
             )
             .group_by(Inspection.household_id)
         )
@@ -90,7 +83,9 @@ class InspectionRepository:
     async def mark_superseded(self, ids: Sequence[uuid.UUID]) -> None:
         if ids:
             await self.session.execute(
-                update(Inspection).where(Inspection.id == any_(_uuids(sorted(ids)))).values(superseded=True)
+                update(Inspection)
+                .where(Inspection.id == any_(uuid_array(sorted(ids))))
+                .values(superseded=True)
             )
 
     async def get(self, inspection_id: uuid.UUID, scope_prefix: str) -> Inspection | None:

@@ -17,12 +17,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import ARRAY, Select, String, bindparam, func, select
-from sqlalchemy.dialects.postgresql import UUID
 
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.scope import in_scope
+from services.common.sql_params import uuid_array
 from services.registry.households.router import Vault
 from services.registry.models import Area, Cadre, CadreAssignment, Household, Person
 from services.registry.national_id import NationalIdError, parse
@@ -168,7 +168,7 @@ async def names(body: NamesRequest, principal: Reader, session: ReadSessionDep) 
     scope = principal.scope_prefix
     households = await session.execute(
         select(Household.id.label("household_id"), Household.number).where(  # type: ignore[attr-defined]
-            Household.id == func.any(_uuids("households", body.household_ids)),
+            Household.id == func.any(uuid_array(body.household_ids)),
             Household.deleted_at.is_(None),  # type: ignore[union-attr]
             in_scope(Household.area_code, scope),
         )
@@ -178,7 +178,7 @@ async def names(body: NamesRequest, principal: Reader, session: ReadSessionDep) 
     )
     cadres = await session.execute(
         select(Cadre.id.label("cadre_id"), Cadre.name).where(  # type: ignore[attr-defined]
-            Cadre.id == func.any(_uuids("cadres", body.cadre_ids)),
+            Cadre.id == func.any(uuid_array(body.cadre_ids)),
             in_scope(Cadre.area_code, scope) | paired.exists(),
         )
     )
@@ -193,8 +193,3 @@ async def names(body: NamesRequest, principal: Reader, session: ReadSessionDep) 
         cadres=[CadreName.model_validate(r, from_attributes=True) for r in cadres],
         areas=[AreaName.model_validate(r, from_attributes=True) for r in areas],
     )
-
-
-def _uuids(name: str, ids: list[uuid.UUID]) -> Any:
-    """One array parameter: the same prepared statement however many ids."""
-    return bindparam(name, ids, type_=ARRAY(UUID(as_uuid=True)))
