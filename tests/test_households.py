@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import uuid
 
+import asyncpg
 import httpx
 
 from tests.conftest import UserFactory
+from tests.support.database import libpq_url
 from tests.support.registry import (
     HUANGJIN,
     LONGQUAN,
@@ -18,6 +22,7 @@ from tests.support.registry import (
     member,
     national_id,
 )
+from tests.support.system import Database
 
 
 async def test_register_a_household_with_members_masks_id_numbers(admin: httpx.AsyncClient) -> None:
@@ -167,6 +172,89 @@ async def test_history_keeps_every_change_with_who_and_old_to_new(admin: httpx.A
     assert all("national_id_cipher" not in (e["changes"] or {}) for e in history)
     person_history = (await admin.get(f"/api/v1/people/{child['id']}/history")).json()["items"]
     assert [e["action"] for e in person_history] == ["created", "changed"]
+
+
+# What the change log held for created rows before migration 0012: the whole row, walked as JSON.
+WHOLE_ROW_CHANGES = """(SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value))
+    FROM jsonb_each(to_jsonb(t) - ARRAY['id','national_id_cipher','national_id_index','version',
+        'created_at','updated_at','created_by','updated_by']) WHERE value <> 'null'::jsonb)"""
+UNTRACKED = {
+    "id",
+    "national_id_cipher",
+    "national_id_index",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+}
+UNTRACKED |= {"updated_by"}
+
+
+async def test_the_change_log_of_a_created_row_holds_every_field_as_before(
+    admin: httpx.AsyncClient, database: Database
+) -> None:
+    """Each table's created logger names its columns: none may be missing, and the JSON is what the whole
+    row gave (every column filled, each type once). Written in a transaction that is rolled back
+    (the household's head is checked at commit)."""
+    await make_areas(admin)
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:
+        async with conn.transaction():
+            for table in ("households", "people"):
+                definition = await conn.fetchval(
+                    "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.oid = to_regproc($1)",
+                    f"registry.{table}_log_created",
+                )
+                logged = set(re.findall(r"'(\w+)', CASE WHEN", definition))
+                columns = {
+                    r["attname"]
+                    for r in await conn.fetch(
+                        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) "
+                        "AND attnum > 0 AND NOT attisdropped",
+                        f"registry.{table}",
+                    )
+                }
+                assert columns - logged <= UNTRACKED and logged < columns, table
+            household_id, person_id = uuid.uuid4(), uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO registry.households (id, number, area_code, group_no, address, latitude, longitude,"
+                " phone, housing_type, housing_grade, drinking_water, cultivated_land_mu, forest_land_mu,"
+                " category, poverty_exit_year, registered_on, deleted_at, deleted_reason, head_person_id) VALUES"
+                " ($1, $2, $3, 4, '二组 7 号', 32.52, 108.53, '13800000000', 'brick', 'B', 'tap', 2.5, 10.25,"
+                " 'escaped', 2019, '2023-01-01', '2026-01-02T03:04:05.678+08', 'duplicate', $4)",
+                household_id,
+                fresh_number(),
+                HUANGJIN,
+                person_id,
+            )
+            await conn.execute(
+                "INSERT INTO registry.people (id, household_id, area_code, name, national_id_cipher,"
+                " national_id_index, national_id_masked, birth_date, sex, relation, health,"
+                " disability_grade, labour_ability, schooling, medical_insured, phone, registered_on,"
+                " deceased_on, deleted_at) VALUES ($1, $2, $3, '王秀英', '\\x01', '\\x02',"
+                " '610924********1234', '1975-03-12', 'female', 'head', 'disabled', 2, 'partial',"
+                " 'junior', true, '13900000000', '2023-01-01', '2025-05-05', now())",
+                person_id,
+                household_id,
+                HUANGJIN,
+            )
+            for table, entity_id in (("households", household_id), ("people", person_id)):
+                logged, whole = await conn.fetchrow(
+                    f"SELECT c.changes, {WHOLE_ROW_CHANGES} FROM registry.record_changes c"  # noqa: S608
+                    f" JOIN registry.{table} t ON t.id = c.entity_id"
+                    " WHERE c.entity_id = $1 AND c.action = 'created'",
+                    entity_id,
+                )
+                assert json.loads(logged) == json.loads(whole) and len(json.loads(logged)) >= 15, table
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        await conn.close()
+
+
+class Rollback(Exception):
+    """Leaves the transaction without a trace."""
 
 
 async def test_full_id_numbers_only_on_request_for_roles_that_may_and_audited(
