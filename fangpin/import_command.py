@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fangpin.local import LocalRuntime
@@ -18,7 +17,7 @@ from services.common.audit.store import AuditStore
 from services.common.audit.table import audit_table
 from services.common.audit.trail import AuditTrail, Outcome
 from services.common.auth import Principal, PrincipalKind, Role
-from services.common.database import create_engine
+from services.common.database import create_engine, raw_connection
 from services.common.settings import RuntimeSettings
 from services.registry.app import MIGRATIONS
 from services.registry.imports.service import ImportFileError, ImportReport, run_import
@@ -74,8 +73,7 @@ async def _import(settings, args: argparse.Namespace) -> ImportReport:  # noqa: 
             raise SystemExit(
                 "fangpin: the registry's schema is not at the latest version; run `fangpin migrate`"
             )
-        async with engine.connect() as connection:
-            conn: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+        async with raw_connection(engine) as conn:
             report = await run_import(
                 conn,
                 args.file,

@@ -217,9 +217,10 @@ async def test_the_change_log_of_a_created_row_holds_every_field_as_before(
                 assert columns - logged <= UNTRACKED and logged < columns, table
             household_id, person_id = uuid.uuid4(), uuid.uuid4()
             await conn.execute(
-                "INSERT INTO registry.households (id, number, area_code, group_no, address, latitude, longitude,"
-                " phone, housing_type, housing_grade, drinking_water, cultivated_land_mu, forest_land_mu,"
-                " category, poverty_exit_year, registered_on, deleted_at, deleted_reason, head_person_id) VALUES"
+                "INSERT INTO registry.households (id, number, area_code, group_no, address, latitude,"
+                " longitude, phone, housing_type, housing_grade, drinking_water, cultivated_land_mu,"
+                " forest_land_mu, category, poverty_exit_year, registered_on, deleted_at, deleted_reason,"
+                " head_person_id) VALUES"
                 " ($1, $2, $3, 4, '二组 7 号', 32.52, 108.53, '13800000000', 'brick', 'B', 'tap', 2.5, 10.25,"
                 " 'escaped', 2019, '2023-01-01', '2026-01-02T03:04:05.678+08', 'duplicate', $4)",
                 household_id,

@@ -4,6 +4,7 @@ are reported exactly (row, column, reason) and never stop the good ones."""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import date
 from pathlib import Path
 
@@ -37,7 +38,13 @@ async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
 
 
 async def importing(
-    database: Database, keys: Keys, path: Path, *, dry_run: bool = False, scope: str = COUNTY_SCOPE
+    database: Database,
+    keys: Keys,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    scope: str = COUNTY_SCOPE,
+    batch_rows: int = 1_000,
 ):
     conn = await asyncpg.connect(libpq_url(database.app_url))
     try:
@@ -48,7 +55,7 @@ async def importing(
             scope_prefix=scope,
             actor="system:test",
             dry_run=dry_run,
-            batch_rows=1_000,
+            batch_rows=batch_rows,
         )
     finally:
         await conn.close()
@@ -59,14 +66,17 @@ async def test_importing_the_same_file_twice_leaves_the_same_rows(
 ) -> None:
     await make_areas(admin)
     rows = synthetic_rows([HUANGJIN, LONGQUAN, SHUANGFENG], 600)
+    # Shuffled, in batches of 50: most households are spread over several batches, and some members
+    # come before their head.
+    random.Random(7).shuffle(rows)
     path = write_csv(tmp_path / "county.csv", rows)
-    first = await importing(database, keys, path)
+    first = await importing(database, keys, path, batch_rows=50)
     assert first.rows_bad == 0 and first.rows_ok == first.rows_done >= 600
     assert first.people_created == first.rows_ok and first.households_created > 100
     conn = await asyncpg.connect(libpq_url(database.owner_url))
     try:
         before = await snapshot(conn)
-        again = await importing(database, keys, path)
+        again = await importing(database, keys, path, batch_rows=50)
         changed = (
             again.households_created,
             again.households_changed,
@@ -78,10 +88,13 @@ async def test_importing_the_same_file_twice_leaves_the_same_rows(
     finally:
         await conn.close()
     # What was imported is what the API serves, ID numbers included.
-    household = (await admin.get("/api/v1/households", params={"limit": 1})).json()["items"][0]
-    detail = (await admin.get(f"/api/v1/households/{household['id']}", params={"reveal": "true"})).json()
-    head = next(m for m in detail["members"] if m["relation"] == "head")
-    assert detail["head_person_id"] == head["id"] and len(head["national_id"]) == 18
+    households = (await admin.get("/api/v1/households", params={"limit": 20})).json()["items"]
+    for household in households:
+        detail = (await admin.get(f"/api/v1/households/{household['id']}", params={"reveal": "true"})).json()
+        head = next(m for m in detail["members"] if m["relation"] == "head")
+        assert detail["head_person_id"] == head["id"] and len(head["national_id"]) == 18
+        numbers = {row[14] for row in rows if row[0] == detail["number"]}
+        assert {m["national_id"] for m in detail["members"]} == numbers
     # The import refreshes each household's rollups once per batch (deferred): they equal a recount.
     engine = create_async_engine(async_url(database.owner_url))
     try:

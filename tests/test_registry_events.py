@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
+import asyncpg
 import httpx
 
+from services.registry.events.relay import MONITORING_WANTS, RegistryEventSource
+from services.registry.events.schemas import EventType
+from services.registry.events.service import event_types
 from tests.conftest import UserFactory
-from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, make_areas, make_household
-from tests.support.system import asgi_client
+from tests.support.database import libpq_url
+from tests.support.registry import (
+    HUANGJIN,
+    LONGQUAN,
+    SHUANGFENG,
+    delete_household,
+    make_areas,
+    make_household,
+    move_household,
+)
+from tests.support.system import Database, asgi_client
 
 
 async def all_events(client: httpx.AsyncClient, cursor: str | None = None) -> tuple[list[dict], str]:
@@ -56,3 +72,64 @@ async def test_health_death_and_moves_become_typed_events(
         assert {e["area_code"] for e in own} == {SHUANGFENG}
         foreign = await cadre.get("/api/v1/registry-events", params={"cursor": cursor})
         assert foreign.status_code == 422
+
+
+async def test_the_relay_reads_every_change_each_event_type_comes_from(
+    admin: httpx.AsyncClient, database: Database
+) -> None:
+    """The relay reads only the change-log rows that can give a subscriber's types (``rows_for``): for
+    every kind of change, each row that gives a type must be among the rows its filter selects."""
+    await make_areas(admin)
+    household = await make_household(admin, HUANGJIN, members=3)
+    other = await make_household(admin, SHUANGFENG, members=2)
+    child, second = [m for m in household["members"] if m["relation"] == "child"]
+    steps = [
+        ("PATCH", f"/api/v1/people/{child['id']}", {"base_version": 1, "health": "serious"}),
+        (
+            "PATCH",
+            f"/api/v1/people/{child['id']}",
+            {"base_version": 2, "health": "disabled", "disability_grade": 2},
+        ),
+        ("PATCH", f"/api/v1/people/{child['id']}", {"base_version": 3, "deceased_on": "2026-11-01"}),
+        (
+            "POST",
+            f"/api/v1/people/{second['id']}/move",
+            {"to_household_id": other["id"], "reason": "marriage", "relation": "spouse", "base_version": 1},
+        ),
+    ]
+    for method, path, body in steps:
+        response = await admin.request(method, path, json=body)
+        assert response.status_code == 200, response.text
+    await move_household(admin, (await admin.get(f"/api/v1/households/{household['id']}")).json(), LONGQUAN)
+    cadre = await admin.post(
+        "/api/v1/cadres", json={"area_code": SHUANGFENG, "name": "李建国", "unit": "镇政府"}
+    )
+    body = {"household_id": other["id"], "starts_on": "2026-01-01"}
+    pairing = (await admin.post(f"/api/v1/cadres/{cadre.json()['id']}/assignments", json=body)).json()
+    assert (await admin.post(f"/api/v1/cadres/assignments/{pairing['id']}/end", json={})).status_code == 200
+    gone = next(m for m in other["members"] if m["relation"] == "child")
+    deleted = await admin.post(f"/api/v1/people/{gone['id']}/delete", headers={"If-Match": '"1"'})
+    assert deleted.status_code == 200, deleted.text
+    await delete_household(admin, (await admin.get(f"/api/v1/households/{other['id']}")).json())
+
+    source = RegistryEventSource()
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:
+
+        async def selected(types: frozenset[str]) -> set[int]:
+            query = f"SELECT id FROM registry.record_changes WHERE {source.rows_for(types)}"  # noqa: S608
+            return {r["id"] for r in await conn.fetch(query)}
+
+        rows = await conn.fetch("SELECT id, entity_type, action, changes FROM registry.record_changes")
+        given: dict[str, set[int]] = {}
+        for row in rows:
+            change = SimpleNamespace(**dict(row) | {"changes": json.loads(row["changes"] or "null")})
+            for kind in event_types(change):  # type: ignore[arg-type]
+                given.setdefault(kind.value, set()).add(row["id"])
+        assert set(given) == {t.value for t in EventType}  # every kind of change happened
+        for kind in EventType:
+            assert given[kind.value] <= await selected(frozenset({kind.value})), kind
+        assert await selected(MONITORING_WANTS) == set().union(*(given[t] for t in MONITORING_WANTS))
+        assert await selected(frozenset(given)) == {r["id"] for r in rows}
+    finally:
+        await conn.close()

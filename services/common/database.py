@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -65,6 +66,13 @@ def create_engine(
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_database_error)
     return engine
+
+
+@asynccontextmanager
+async def raw_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled connection as the driver's own (asyncpg), for what SQLAlchemy does not offer: COPY."""
+    async with engine.connect() as connection:
+        yield (await connection.get_raw_connection()).driver_connection
 
 
 def _connect_or_database_error(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:

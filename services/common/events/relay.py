@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from services.common.metrics import EVENT_BACKLOG_AGE, EVENT_DELIVERY_FAILURES, 
 logger = logging.getLogger("fangpin.events")
 EVENTS_PATH = "/internal/v1/events"
 MAX_BACKOFF_S = 60.0
+NAME = re.compile(r"[a-z][a-z0-9_.]*")
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,25 @@ class EventSource(Protocol):
 
     def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]: ...
 
+    def rows_for(self, event_types: frozenset[str]) -> str:
+        """SQL: the log rows that can give any of these event types (a superset is fine, ``events``
+        decides). The relay reads only those: a bulk import's thousands of created rows, say, are not
+        read and turned into events no subscriber takes."""
+        ...
+
 
 @dataclass(frozen=True)
 class Subscription:
     subscriber: str
     event_types: frozenset[str]
     client: httpx.AsyncClient | None  # None: the subscriber is not configured here
+
+
+def sql_names(names: frozenset[str]) -> str:
+    """Event type names as an SQL list of literals; they are our own constants, checked to be plain."""
+    if not all(NAME.fullmatch(name) for name in names):
+        raise ValueError(f"event types are lowercase names with dots: {sorted(names)}")
+    return ", ".join(f"'{name}'" for name in sorted(names))
 
 
 class DeliveryFailed(Exception):
@@ -81,6 +96,7 @@ class Relay:
         self.interval_s = interval_s
         self.batch = batch
         self._failures: dict[str, int] = {}
+        self._rows_filters = {s.subscriber: source.rows_for(s.event_types) for s in subscriptions}
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -135,7 +151,13 @@ class Relay:
             )
             position = Position.from_json(stored) if stored else Position(0)
             rows, after, more = await read_window(
-                session, self.source.log, "", position, self.batch, self.source.columns
+                session,
+                self.source.log,
+                "",
+                position,
+                self.batch,
+                self.source.columns,
+                self._rows_filters[subscription.subscriber],
             )
             events = [e for e in self.source.events(rows) if e.type in subscription.event_types]
             if events:

@@ -19,6 +19,7 @@ SELECT xid::text::bigint AS xid, id, {columns}
 FROM {table}
 WHERE xid >= CAST(:low AS text)::xid8 AND xid < CAST(:high AS text)::xid8
   AND ({area_filter})
+  AND ({rows_filter})
   AND (xid, id) > (CAST(:after_xid AS text)::xid8, :after_id)
 ORDER BY xid, id
 LIMIT :limit
@@ -68,13 +69,19 @@ async def read_window(
     position: Position,
     limit: int,
     columns: str,
+    rows_filter: str = "true",
 ) -> tuple[Sequence[Row], Position, bool]:
-    """The next rows touching the scope, the position after them, and whether more are ready now."""
+    """The next rows touching the scope, the position after them, and whether more are ready now.
+    ``rows_filter`` (SQL) leaves out rows the reader has no use for; the position still moves past them."""
     high = await finished_below(session)
     after_xid, after_id = position.after or (0, 0)
     rows = (
         await session.execute(
-            text(WINDOW_SQL.format(columns=columns, table=log.table, area_filter=log.area_filter)),
+            text(
+                WINDOW_SQL.format(
+                    columns=columns, table=log.table, area_filter=log.area_filter, rows_filter=rows_filter
+                )
+            ),
             {
                 "low": str(position.low),
                 "high": str(high),

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Row
 
 from services.common.events.outbox import outbox_log
-from services.common.events.relay import OutgoingEvent, Relay, Subscription
+from services.common.events.relay import OutgoingEvent, Relay, Subscription, sql_names
 from services.common.events.tokens import ServiceTokens
 from services.common.events.window import Log
 from services.common.peers import open_peer
@@ -42,6 +42,9 @@ class OutboxSource:
             )
             for row in rows
         ]
+
+    def rows_for(self, event_types: frozenset[str]) -> str:
+        return f"event_type IN ({sql_names(event_types)})"  # noqa: S608 - checked constants
 
 
 async def start_relay(

@@ -33,12 +33,30 @@ MONITORING_WANTS = frozenset(
     )
 )
 
+# The change-log rows each event type can come from (``event_types`` has the final word).
+CHANGED = "action = 'changed' AND entity_type = "
+ROWS_OF_TYPE = {
+    **{
+        f"{entity}.{action}": f"action = '{action}' AND entity_type = '{entity}'"
+        for entity in ("household", "person", "pairing")
+        for action in ("created", "changed", "deleted")
+    },
+    EventType.household_moved: CHANGED + "'household' AND changes -> 'area_code' IS NOT NULL",
+    EventType.person_health_changed: CHANGED
+    + "'person' AND (changes -> 'health' IS NOT NULL OR changes -> 'disability_grade' IS NOT NULL)",
+    EventType.person_deceased: CHANGED + "'person' AND changes -> 'deceased_on' IS NOT NULL",
+    EventType.person_moved: CHANGED + "'person' AND changes -> 'household_id' IS NOT NULL",
+}
+
 
 class RegistryEventSource:
     name = "registry"
     schema = "registry"
     log = CHANGE_LOG
     columns = f"{EVENT_COLUMNS}, {HOUSEHOLD_COLUMN}"
+
+    def rows_for(self, event_types: frozenset[str]) -> str:
+        return " OR ".join(f"({ROWS_OF_TYPE[EventType(t)]})" for t in sorted(event_types))
 
     def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]:
         return [

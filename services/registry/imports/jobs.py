@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import text, update
 
-from services.common.database import Database
+from services.common.database import Database, raw_connection
 from services.registry.imports.service import ImportFileError, ImportReport, run_import
 from services.registry.models import ImportJob
 from services.registry.national_id import IdVault
@@ -41,8 +41,7 @@ class ImportRunner:
     ) -> None:
         await self._save(job_id, status="running", started_at=datetime.now(UTC))
         try:
-            async with self.database.engine.connect() as connection:
-                conn = (await connection.get_raw_connection()).driver_connection  # asyncpg, for COPY
+            async with raw_connection(self.database.engine) as conn:
                 # Held while the job runs: another replica starting up sees the job is alive.
                 await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", str(job_id))
                 report = await run_import(

@@ -75,7 +75,7 @@ def downgrade() -> None:
     for table, entity in ENTITY.items():
         op.execute(f"DROP TRIGGER {table}_log_created ON {S}.{table}")
         op.execute(
-            f"CREATE TRIGGER {table}_log_created AFTER INSERT ON {S}.{table} REFERENCING NEW TABLE AS new_rows "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {S}.log_created('{entity}')"
+            f"CREATE TRIGGER {table}_log_created AFTER INSERT ON {S}.{table} REFERENCING NEW TABLE AS "
+            f"new_rows FOR EACH STATEMENT EXECUTE FUNCTION {S}.log_created('{entity}')"
         )
         op.execute(f"DROP FUNCTION {S}.{table}_log_created()")
