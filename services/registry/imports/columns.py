@@ -76,13 +76,9 @@ YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无", ""}
 
 
-def enum_value(enum: type[LabelledEnum], cell: str) -> str | None:
-    """The code for a cell holding the code or the Chinese label; None if it is neither."""
-    return _codes_by_cell(enum).get(cell)
-
-
 @cache
-def _codes_by_cell(enum: type[LabelledEnum]) -> dict[str, str]:
+def codes_by_cell(enum: type[LabelledEnum]) -> dict[str, str]:
+    """Each enum's codes by what a cell may hold: the code or the Chinese label."""
     # Iterating an enum per cell costs more than the rest of a row's checks; a million rows need a table.
     return {text: member.value for member in enum for text in (member.label, member.value) if text}
 

@@ -9,22 +9,21 @@ they never stop the good ones.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from services.common.calendar import china_today
 from services.common.ids import new_id
 from services.registry import national_id
 from services.registry.imports import reader, writer
-from services.registry.imports.columns import BY_HEADER, HOUSEHOLD_FIELDS
-from services.registry.imports.validate import Header, ImportRow, RowError, check_row
+from services.registry.imports.columns import BY_HEADER
+from services.registry.imports.validate import Header, ImportRow, RowChecker, RowError
 from services.registry.national_id import IdVault
 
 BATCH_ROWS = 5_000
@@ -86,9 +85,8 @@ class FileChecks:
         if digest in self.people:
             reason = "This ID number is on an earlier row of the file"
             return [RowError(row.row, name(BY_HEADER["national_id"]), reason, "id_repeated")]
-        fields = hashlib.blake2b(repr([row.household[f] for f in HOUSEHOLD_FIELDS]).encode(), digest_size=16)
         known = self.households.get(number)
-        if known is not None and known[0] != fields.digest():
+        if known is not None and known[0] != row.household_digest:
             reason = f"Household {number} has different household fields on an earlier row"
             return [RowError(row.row, name(BY_HEADER["household_number"]), reason, "household_fields_differ")]
         is_head = row.person["relation"] == "head"
@@ -96,7 +94,7 @@ class FileChecks:
             reason = f"Household {number} already has a head (户主) on an earlier row"
             return [RowError(row.row, name(BY_HEADER["relation"]), reason, "two_heads")]
         self.people.add(digest)
-        self.households[number] = (fields.digest(), is_head or (known is not None and known[1]))
+        self.households[number] = (row.household_digest, is_head or (known is not None and known[1]))
         return []
 
 
@@ -176,12 +174,12 @@ def _checked_batches(
 ) -> Iterator[CheckedBatch]:
     """The file's rows checked, indexed and encrypted, a batch at a time: all the import's work that
     needs no database, so it can run beside the writing of the batch before."""
-    batch = CheckedBatch()
+    batch, check_row = CheckedBatch(), RowChecker(header)
     for row_number, cells in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # blank lines between blocks are common in hand-kept ledgers
         batch.rows_read += 1
-        checked = check_row(cells, header, row_number)
+        checked = check_row(cells, row_number)
         if isinstance(checked, list):
             batch.errors.append(checked)
             continue
@@ -189,7 +187,7 @@ def _checked_batches(
         if problems := checks.check(checked, index):
             batch.errors.append(problems)
             continue
-        _stage_row(batch, checked, index, vault)
+        _stage_row(batch, checked, index, vault, check_row.today)
         if len(batch.rows) >= batch_rows:
             yield batch
             batch = CheckedBatch()
@@ -197,16 +195,16 @@ def _checked_batches(
         yield batch
 
 
-def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault) -> None:
+def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault, today: date) -> None:
     batch.rows.append((row, index))
     h = row.household
-    registered_on = h["registered_on"] or china_today()
+    registered_on = h["registered_on"] or today
     number = h["household_number"]
     if number not in batch.households:
-        fields = (h[f] for f in STAGED_HOUSEHOLD)
+        fields = [h[f] for f in STAGED_HOUSEHOLD]
         batch.households[number] = (row.row, new_id(), number, *fields, registered_on)
     secret = (index, vault.encrypt(row.number), national_id.mask(row.number))
-    person = (row.person[f] for f in STAGED_PERSON)
+    person = [row.person[f] for f in STAGED_PERSON]
     batch.people.append((row.row, new_id(), number, *secret, *person, row.programmes, registered_on))
 
 

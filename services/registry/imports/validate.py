@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
+from services.common.calendar import china_today
 from services.registry import national_id
 from services.registry.imports.columns import (
     BY_HEADER,
@@ -16,9 +20,13 @@ from services.registry.imports.columns import (
     PROGRAMME_FLAGS,
     YES,
     Column,
-    enum_value,
+    codes_by_cell,
 )
 
+# A column, where the file has it (None: not in the file), and its conversion.
+Step = tuple[Column, "int | None", Callable[[str], Any]]
+# The household's cells: the number and its fields.
+HOUSEHOLD_CELLS = frozenset(("household_number", *HOUSEHOLD_FIELDS))
 NUMBER_PATTERN = re.compile(r"[0-9A-Za-z-]{4,32}")
 VILLAGE_PATTERN = re.compile(r"[0-9]{12}")
 PHONE_PATTERN = re.compile(r"\+?[0-9][0-9-]{4,19}")
@@ -38,10 +46,11 @@ class RowError:
 @dataclass
 class ImportRow:
     row: int
-    household: dict[str, Any]
+    household: dict[str, Any]  # shared by the rows of one household that follow each other: read only
     person: dict[str, Any]
     number: str  # the person's ID number (never logged, never stored in clear)
     programmes: list[str] = field(default_factory=list)
+    household_digest: bytes = b""  # of the household's fields, to compare rows of one household
 
 
 class Header:
@@ -69,46 +78,80 @@ class Header:
 
 
 def check_row(cells: list[str], header: Header, row: int) -> ImportRow | list[RowError]:
-    values: dict[str, Any] = {}
-    errors: list[RowError] = []
-    width = len(cells)
-    for column, index in header.plan:
-        cell = cells[index].strip() if index is not None and index < width else ""
+    """One row on its own (a whole file goes through one ``RowChecker``)."""
+    return RowChecker(header)(cells, row)
+
+
+class RowChecker:
+    """Checks a file's rows in order. A household's fields are repeated on each member's row: when a row
+    has the same household cells as the row before, they are not converted again (the same cells give
+    the same fields), which saves a third of the work on a typical ledger."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        plan = [(column, index, converter_for(column)) for column, index in header.plan]
+        self.household_plan = [step for step in plan if step[0].field in HOUSEHOLD_CELLS]
+        self.person_plan = [step for step in plan if step[0].field not in HOUSEHOLD_CELLS]
+        self.household_indexes = [index for _, index, _ in self.household_plan]
+        self.last: tuple[list[str], dict[str, Any], bytes] | None = None  # cells, fields, their digest
+        self.today = china_today()
+
+    def __call__(self, cells: list[str], row: int) -> ImportRow | list[RowError]:
+        width = len(cells)
+        household_cells = [cells[i] if i is not None and i < width else "" for i in self.household_indexes]
+        errors: list[RowError] = []
+        if self.last is not None and self.last[0] == household_cells:
+            household, digest = self.last[1], self.last[2]
+        else:
+            household, digest = self._converted(self.household_plan, cells, row, errors), b""
+        person = self._converted(self.person_plan, cells, row, errors)
+        if errors:
+            return errors
+        if not digest:
+            household["category"] = household["category"] or "ordinary"
+            fields = repr([household[name] for name in HOUSEHOLD_FIELDS]).encode()
+            digest = hashlib.blake2b(fields, digest_size=16).digest()
+            self.last = (household_cells, household, digest)
         try:
-            values[column.field] = _convert(column, cell)
-        except ValueError as exc:
-            errors.append(RowError(row, header.name(column), str(exc), getattr(exc, "code", "invalid_value")))
-    if errors:
-        return errors
-    try:
-        parsed = national_id.parse(values["national_id"])
-    except national_id.NationalIdError as exc:
-        return [RowError(row, header.name(BY_HEADER["national_id"]), str(exc), exc.code)]
-    if (values["health"] == "disabled") != (values["disability_grade"] is not None):
-        return [
-            RowError(
-                row,
-                header.name(BY_HEADER["disability_grade"]),
-                "A disability grade (1–4) is given exactly when the person is disabled (残疾)",
-                "disability_grade_mismatch",
-            )
-        ]
-    household = {name: values[name] for name in HOUSEHOLD_FIELDS}
-    household["household_number"] = values["household_number"]
-    household["category"] = household["category"] or "ordinary"
-    person = {
-        "name": values["name"],
-        "relation": values["relation"],
-        "health": values["health"] or "healthy",
-        "disability_grade": values["disability_grade"],
-        "labour_ability": values["labour_ability"],
-        "schooling": values["schooling"],
-        "medical_insured": values["medical_insured"],
-        "birth_date": parsed.birth_date,
-        "sex": parsed.sex,
-    }
-    programmes = [flag for flag in PROGRAMME_FLAGS if values[flag]]
-    return ImportRow(row, household, person, parsed.number, programmes)
+            parsed = national_id.parse(person["national_id"], today=self.today)
+        except national_id.NationalIdError as exc:
+            return [RowError(row, self.header.name(BY_HEADER["national_id"]), str(exc), exc.code)]
+        if (person["health"] == "disabled") != (person["disability_grade"] is not None):
+            return [
+                RowError(
+                    row,
+                    self.header.name(BY_HEADER["disability_grade"]),
+                    "A disability grade (1–4) is given exactly when the person is disabled (残疾)",
+                    "disability_grade_mismatch",
+                )
+            ]
+        checked_person = {
+            "name": person["name"],
+            "relation": person["relation"],
+            "health": person["health"] or "healthy",
+            "disability_grade": person["disability_grade"],
+            "labour_ability": person["labour_ability"],
+            "schooling": person["schooling"],
+            "medical_insured": person["medical_insured"],
+            "birth_date": parsed.birth_date,
+            "sex": parsed.sex,
+        }
+        programmes = [flag for flag in PROGRAMME_FLAGS if person[flag]]
+        return ImportRow(row, household, checked_person, parsed.number, programmes, digest)
+
+    def _converted(
+        self, plan: list[Step], cells: list[str], row: int, errors: list[RowError]
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        width = len(cells)
+        for column, index, convert in plan:
+            cell = cells[index].strip() if index is not None and index < width else ""
+            try:
+                values[column.field] = convert(cell)
+            except ValueError as exc:
+                code = getattr(exc, "code", "invalid_value")
+                errors.append(RowError(row, self.header.name(column), str(exc), code))
+        return values
 
 
 class _Invalid(ValueError):
@@ -117,22 +160,37 @@ class _Invalid(ValueError):
         self.code = code
 
 
-def _convert(column: Column, cell: str) -> Any:
-    if not cell:
-        if column.required:
-            raise _Invalid("This column must not be empty", "required")
-        return False if column.field in PROGRAMME_FLAGS else None
+@cache
+def converter_for(column: Column) -> Callable[[str], Any]:
+    """The column's check and conversion of a stripped cell, worked out once per column."""
+    empty = False if column.field in PROGRAMME_FLAGS else None
     if column.enum is not None:
-        value = enum_value(column.enum, cell)
-        if value is None:
-            raise _Invalid(f"{cell!r} is not one of: {column.enum.describe()}", "unknown_code")
-        return value
-    converter = _CONVERTERS.get(column.field)
-    return converter(cell) if converter else _text(cell, 100)
+        codes, enum = codes_by_cell(column.enum), column.enum
+
+        def convert(cell: str) -> Any:
+            value = codes.get(cell)
+            if value is None:
+                raise _Invalid(f"{cell!r} is not one of: {enum.describe()}", "unknown_code")
+            return value
+
+    else:
+        convert = _CONVERTERS.get(column.field) or (lambda cell: _text(cell, 100))
+    if not column.required:
+        return lambda cell: convert(cell) if cell else empty
+
+    def required(cell: str) -> Any:
+        if not cell:
+            raise _Invalid("This column must not be empty", "required")
+        return convert(cell)
+
+    return required
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
 
 
 def _text(cell: str, limit: int) -> str:
-    if len(cell) > limit or any(ord(ch) < 32 for ch in cell):
+    if len(cell) > limit or CONTROL_CHARACTERS.search(cell):
         raise _Invalid(f"At most {limit} characters on one line")
     return cell
 
