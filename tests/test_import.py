@@ -15,11 +15,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.database import async_url
 from services.common.rollups.store import figures_of, verify
-from services.registry.imports.service import ImportFileError, run_import
+from services.registry.codes import HouseholdCategory
+from services.registry.imports.columns import header_row
+from services.registry.imports.service import FileChecks, ImportFileError, run_import
+from services.registry.imports.validate import Header, RowChecker
 from services.registry.national_id import IdVault
 from tests.support.database import libpq_url
 from tests.support.import_files import synthetic_rows, write_csv, write_xlsx
-from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, make_areas
+from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, make_areas, national_id
 from tests.support.system import Database, Keys
 
 COUNTY_SCOPE = "610924"
@@ -203,3 +206,28 @@ async def test_an_import_over_the_api_is_a_job_with_progress_and_the_refused_row
     assert refused.status_code == 403
     wrong = await admin.post("/api/v1/imports", files={"file": ("names.txt", b"x", "text/plain")})
     assert wrong.status_code == 422 and wrong.json()["code"] == "unsupported_file"
+
+
+def test_a_household_whose_rows_disagree_is_refused_on_the_row_that_differs() -> None:
+    """The household's cells, converted once while they repeat, are still compared on every row: a row
+    that changes them is refused; a row that writes the same fields differently (a label for a code)
+    is not; a bad cell on a member's row is reported on that row."""
+    head = synthetic_rows([HUANGJIN], 1)[0]
+
+    def member(**cells: str) -> list[str]:
+        row = [*head[:13], "王五", national_id(), "child", *head[16:]]
+        for index, value in cells.items():
+            row[int(index[1:])] = value
+        return row
+
+    label = HouseholdCategory(head[10]).label
+    rows = [head, member(c3="另一个地址"), member(c10=label), member(c2="x"), member()]
+    header = Header(header_row())
+    checks, check_row = FileChecks(header, {HUANGJIN}), RowChecker(header)
+    outcome = {}
+    for number, cells in enumerate(rows, start=2):
+        checked = check_row(cells, number)
+        if not isinstance(checked, list):
+            checked = checks.check(checked, number.to_bytes(16, "big")) or checked
+        outcome[number] = [e.code for e in checked] if isinstance(checked, list) else "ok"
+    assert outcome == {2: "ok", 3: ["household_fields_differ"], 4: "ok", 5: ["invalid_value"], 6: "ok"}
