@@ -20,7 +20,7 @@ from services.common.auth import Principal, PrincipalKind, Role
 from services.common.database import create_engine, raw_connection
 from services.common.settings import RuntimeSettings
 from services.registry.app import MIGRATIONS
-from services.registry.imports.service import ImportFileError, ImportReport, run_import
+from services.registry.imports.service import WRITERS, ImportFileError, ImportReport, run_import
 from services.registry.national_id import IdVault
 
 
@@ -58,7 +58,7 @@ def cmd_import(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
 async def _import(settings, args: argparse.Namespace) -> ImportReport:  # noqa: ANN001
     if not settings.national_id_key:
         raise SystemExit("fangpin: set FANGPIN_REGISTRY_NATIONAL_ID_KEY (the registry's key) to import")
-    engine = create_engine(settings.database_url, part="registry-cli", pool_size=1, max_overflow=0)
+    engine = create_engine(settings.database_url, part="registry-cli", pool_size=WRITERS, max_overflow=0)
     operator = Principal("cli", "fangpin import", PrincipalKind.system, Role.county_admin, args.area)
     started = time.monotonic()
 
@@ -84,6 +84,7 @@ async def _import(settings, args: argparse.Namespace) -> ImportReport:  # noqa: 
                 fmt=args.format,
                 dry_run=args.dry_run,
                 progress=progress,
+                more_connections=lambda: raw_connection(engine),
             )
         print(file=sys.stderr)
         await _audit(engine, operator, args, report)

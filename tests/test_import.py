@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from services.common.database import async_url
 from services.common.rollups.store import figures_of, verify
 from services.registry.codes import HouseholdCategory
 from services.registry.imports.columns import header_row
+from services.registry.imports.lanes import Lanes
 from services.registry.imports.service import FileChecks, ImportFileError, run_import
 from services.registry.imports.validate import Header, RowChecker
 from services.registry.national_id import IdVault
@@ -40,6 +43,15 @@ async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
     return state
 
 
+@asynccontextmanager
+async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def importing(
     database: Database,
     keys: Keys,
@@ -49,8 +61,9 @@ async def importing(
     scope: str = COUNTY_SCOPE,
     batch_rows: int = 1_000,
 ):
-    conn = await asyncpg.connect(libpq_url(database.app_url))
-    try:
+    """As the CLI and the jobs run it: two batches written at once, on two connections."""
+    url = libpq_url(database.app_url)
+    async with connection(url) as conn:
         return await run_import(
             conn,
             path,
@@ -59,9 +72,8 @@ async def importing(
             actor="system:test",
             dry_run=dry_run,
             batch_rows=batch_rows,
+            more_connections=lambda: connection(url),
         )
-    finally:
-        await conn.close()
 
 
 async def test_importing_the_same_file_twice_leaves_the_same_rows(
@@ -69,8 +81,8 @@ async def test_importing_the_same_file_twice_leaves_the_same_rows(
 ) -> None:
     await make_areas(admin)
     rows = synthetic_rows([HUANGJIN, LONGQUAN, SHUANGFENG], 600)
-    # Shuffled, in batches of 50: most households are spread over several batches, and some members
-    # come before their head.
+    # Shuffled, in batches of 50: most households are spread over several batches (which must wait for
+    # each other), and some members come before their head.
     random.Random(7).shuffle(rows)
     path = write_csv(tmp_path / "county.csv", rows)
     first = await importing(database, keys, path, batch_rows=50)
@@ -231,3 +243,48 @@ def test_a_household_whose_rows_disagree_is_refused_on_the_row_that_differs() ->
             checked = checks.check(checked, number.to_bytes(16, "big")) or checked
         outcome[number] = [e.code for e in checked] if isinstance(checked, list) else "ok"
     assert outcome == {2: "ok", 3: ["household_fields_differ"], 4: "ok", 5: ["invalid_value"], 6: "ok"}
+
+
+async def test_lanes_never_write_two_batches_of_one_household_at_once() -> None:
+    """Batches run two at a time, except that one sharing a household with a running batch waits for it;
+    a deadlock victim is run again; a failure stops the rest and is raised."""
+    running: dict[str, frozenset[str]] = {}
+    log: list[tuple[str, str]] = []
+    attempts: dict[str, int] = {}
+
+    def work(name: str, households: frozenset[str], *, deadlocks: int = 0, fails: bool = False, wait=0.02):
+        async def run(connection: object) -> None:
+            attempts[name] = attempts.get(name, 0) + 1
+            assert not any(households & other for other in running.values())
+            running[name] = households
+            log.append(("start", name))
+            try:
+                await asyncio.sleep(0.05 if name == "a" else wait)
+            finally:
+                del running[name]
+            log.append(("end", name))
+            if attempts[name] <= deadlocks:
+                raise asyncpg.DeadlockDetectedError("deadlock detected")
+            if fails:
+                raise ValueError(name)
+
+        return run
+
+    batches = [("a", {"h1", "h2"}, 0), ("b", {"h3"}, 1), ("c", {"h2", "h4"}, 0), ("d", {"h5"}, 0)]
+    async with Lanes([object(), object()]) as lanes:
+        for name, households, deadlocks in batches:
+            await lanes.submit(frozenset(households), work(name, frozenset(households), deadlocks=deadlocks))
+        await lanes.drain()
+    assert log.index(("start", "b")) < log.index(("end", "a"))  # two at once
+    assert log.index(("end", "a")) < log.index(("start", "c"))  # h2: c waited for a
+    assert attempts == {"a": 1, "b": 2, "c": 1, "d": 1}
+
+    log.clear()
+    with pytest.raises(ValueError, match="x"):
+        async with Lanes([object(), object()]) as lanes:
+            await lanes.submit(frozenset({"x"}), work("x", frozenset({"x"}), fails=True))
+            await lanes.submit(frozenset({"y"}), work("y", frozenset({"y"}), wait=10))
+            await lanes.submit(frozenset({"z"}), work("z", frozenset({"z"})))
+            await lanes.drain()
+    assert log == [("start", "x"), ("start", "y"), ("end", "x")]  # y stopped, z never started
+    assert not running

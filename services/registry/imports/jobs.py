@@ -54,6 +54,7 @@ class ImportRunner:
                     fmt=fmt,
                     dry_run=dry_run,
                     progress=lambda r: self._save(job_id, **_progress(r)),
+                    more_connections=lambda: raw_connection(self.database.engine),
                 )
                 await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", str(job_id))
             await self._save(job_id, status="succeeded", finished_at=datetime.now(UTC), **_progress(report))

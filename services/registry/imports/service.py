@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from services.common.ids import new_id
 from services.registry import national_id
 from services.registry.imports import reader, writer
 from services.registry.imports.columns import BY_HEADER
+from services.registry.imports.lanes import Lanes
 from services.registry.imports.validate import Header, ImportRow, RowChecker, RowError
 from services.registry.national_id import IdVault
 
 BATCH_ROWS = 5_000
+WRITERS = 2  # batches written at once, each on its own connection (see lanes)
 # In the order of writer.HOUSEHOLD_COLUMNS / PEOPLE_COLUMNS, between the leading ids and the date.
 STAGED_HOUSEHOLD = (
     "village_code", "group_no", "address", "household_phone", "housing_type", "housing_grade",
@@ -63,6 +66,7 @@ class ImportReport:
 
 
 Progress = Callable[[ImportReport], Any]
+ConnectionSource = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
 
 
 class FileChecks:
@@ -119,7 +123,11 @@ async def run_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    more_connections: ConnectionSource | None = None,
+    writers: int = WRITERS,
 ) -> ImportReport:
+    """Import the file through ``conn``; with ``more_connections``, up to ``writers`` batches are written
+    at once (see ``lanes``)."""
     try:
         fmt = reader.detect_format(path, fmt)
         report = ImportReport(rows_total=reader.count_rows(path, fmt))
@@ -130,32 +138,61 @@ async def run_import(
     if header.missing:
         raise ImportFileError(f"Required columns are missing: {', '.join(header.missing)}")
     report.ignored_columns = header.unknown
-    await writer.prepare(conn)
     checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
     batches = _checked_batches(rows, header, checks, vault, batch_rows)
-    analysed_at = 0  # rows written when the statistics were last refreshed
-    try:
-        async with aclosing(_one_ahead(batches)) as ahead:
-            async for batch in ahead:
-                report.rows_done += batch.rows_read
-                for errors in batch.errors:
-                    report.add_errors(errors)
-                if batch.rows:
-                    await _write(conn, batch, scope_prefix, actor, actor_name, dry_run, report, header)
-                written = report.people_created + report.households_created
-                if written >= 2 * analysed_at + batch_rows:  # each time the import has doubled
-                    await writer.refresh_statistics(conn)
-                    analysed_at = written
-                if progress:
-                    await _maybe_await(progress(report))
-    except reader.UnreadableFile as exc:
-        raise ImportFileError(str(exc)) from exc
+    statistics = _Statistics(batch_rows)
+    write = _Writing(scope_prefix, actor, actor_name, dry_run, header)
+
+    async def finish(connection: asyncpg.Connection, batch: CheckedBatch) -> None:
+        if batch.rows:
+            outcome = await write(connection, batch)
+            for errors in outcome.blocked.values():
+                report.add_errors(errors)
+            report.rows_ok += len(batch.rows) - len(outcome.blocked)
+            for key, value in outcome.counts.items():
+                setattr(report, key, getattr(report, key) + value)
+        report.rows_done += batch.rows_read
+        for errors in batch.errors:
+            report.add_errors(errors)
+        await statistics.refresh_if_doubled(connection, report)
+        if progress:
+            await _maybe_await(progress(report))
+
+    async with AsyncExitStack() as stack:
+        connections = [conn]
+        if more_connections is not None:
+            for _ in range(writers - 1):
+                connections.append(await stack.enter_async_context(more_connections()))
+        for connection in connections:
+            await writer.prepare(connection)
+        try:
+            async with Lanes(connections) as lanes, aclosing(_one_ahead(batches)) as ahead:
+                async for batch in ahead:
+                    await lanes.submit(frozenset(batch.households), partial(finish, batch=batch))
+                await lanes.drain()
+        except reader.UnreadableFile as exc:
+            raise ImportFileError(str(exc)) from exc
+    report.errors.sort(key=lambda error: error["row"])  # batches may finish out of order
     report.rows_total = max(report.rows_total, report.rows_done)
     if report.households_created + report.households_changed + report.people_created + report.people_changed:
         await writer.refresh_statistics(conn)
     if progress:
         await _maybe_await(progress(report))
     return report
+
+
+class _Statistics:
+    """Refreshes the planner's statistics each time the import has doubled what it wrote."""
+
+    def __init__(self, batch_rows: int) -> None:
+        self.batch_rows = batch_rows
+        self.analysed_at = 0  # rows written when the statistics were last refreshed
+
+    async def refresh_if_doubled(self, connection: asyncpg.Connection, report: ImportReport) -> None:
+        written = report.people_created + report.households_created
+        if written >= 2 * self.analysed_at + self.batch_rows:
+            self.analysed_at = written  # before the wait: another lane must not start one too
+            await writer.refresh_statistics(connection)
 
 
 @dataclass
@@ -231,43 +268,46 @@ async def _maybe_await(value: Any) -> None:
         await value
 
 
-async def _write(
-    conn: asyncpg.Connection,
-    checked: CheckedBatch,
-    scope_prefix: str,
-    actor: str,
-    actor_name: str,
-    dry_run: bool,
-    report: ImportReport,
-    header: Header,
-) -> None:
-    batch = checked.rows
-    transaction = conn.transaction()
-    await transaction.start()
-    try:
-        # One batch may take longer than the serving statement timeout; it is bounded by its size.
-        await conn.execute("SET LOCAL statement_timeout = '10min'")
-        await conn.execute(
-            "SELECT set_config('fangpin.actor', $1, true), set_config('fangpin.actor_name', $2, true)",
-            actor,
-            actor_name,
-        )
-        await writer.stage(conn, list(checked.households.values()), checked.people)
-        blocked_households, blocked_people = await writer.blocked_rows(conn, scope_prefix)
-        blocked = _blocked_errors(batch, blocked_households, blocked_people, header)
-        for errors in blocked.values():
-            report.add_errors(errors)
-        report.rows_ok += len(batch) - len(blocked)
-        if dry_run:
+@dataclass
+class BatchOutcome:
+    blocked: dict[int, list[RowError]]  # rows the database refused, by row number
+    counts: dict[str, int]  # households and people created and changed
+
+
+@dataclass
+class _Writing:
+    """One batch in one transaction: staged, checked against the database, then written (or, in a dry
+    run, rolled back). Its outcome is counted only once it has committed."""
+
+    scope_prefix: str
+    actor: str
+    actor_name: str
+    dry_run: bool
+    header: Header
+
+    async def __call__(self, conn: asyncpg.Connection, checked: CheckedBatch) -> BatchOutcome:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            # One batch may take longer than the serving statement timeout; it is bounded by its size.
+            await conn.execute("SET LOCAL statement_timeout = '10min'")
+            await conn.execute(
+                "SELECT set_config('fangpin.actor', $1, true), set_config('fangpin.actor_name', $2, true)",
+                self.actor,
+                self.actor_name,
+            )
+            await writer.stage(conn, list(checked.households.values()), checked.people)
+            blocked_households, blocked_people = await writer.blocked_rows(conn, self.scope_prefix)
+            blocked = _blocked_errors(checked.rows, blocked_households, blocked_people, self.header)
+            if self.dry_run:
+                await transaction.rollback()
+                return BatchOutcome(blocked, {})
+            counts = await writer.write(conn, self.actor)
+        except BaseException:
             await transaction.rollback()
-            return
-        counts = await writer.write(conn, actor)
-    except BaseException:
-        await transaction.rollback()
-        raise
-    await transaction.commit()
-    for key, value in counts.items():
-        setattr(report, key, getattr(report, key) + value)
+            raise
+        await transaction.commit()
+        return BatchOutcome(blocked, counts)
 
 
 def _blocked_errors(
