@@ -44,7 +44,7 @@ class OutboxSource:
         ]
 
     def rows_for(self, event_types: frozenset[str]) -> str:
-        return f"event_type IN ({sql_names(event_types)})"  # noqa: S608 - checked constants
+        return f"event_type IN ({sql_names(event_types)})" if event_types else "false"  # noqa: S608
 
 
 async def start_relay(

@@ -56,7 +56,7 @@ class RegistryEventSource:
     columns = f"{EVENT_COLUMNS}, {HOUSEHOLD_COLUMN}"
 
     def rows_for(self, event_types: frozenset[str]) -> str:
-        return " OR ".join(f"({ROWS_OF_TYPE[EventType(t)]})" for t in sorted(event_types))
+        return " OR ".join(f"({ROWS_OF_TYPE[EventType(t)]})" for t in sorted(event_types)) or "false"
 
     def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]:
         return [
