@@ -13,7 +13,7 @@ from sqlalchemy import Row
 from services.common.events.relay import OutgoingEvent
 from services.registry.changes import CHANGE_LOG, EVENT_COLUMNS
 from services.registry.events.schemas import EventType
-from services.registry.events.service import event_types
+from services.registry.events.service import TYPES_BY_FIELDS, event_types
 
 # The household a person is in when the relay reads the change (normally seconds after it).
 HOUSEHOLD_COLUMN = (
@@ -34,18 +34,15 @@ MONITORING_WANTS = frozenset(
 )
 
 # The change-log rows each event type can come from (``event_types`` has the final word).
-CHANGED = "action = 'changed' AND entity_type = "
 ROWS_OF_TYPE = {
-    **{
-        f"{entity}.{action}": f"action = '{action}' AND entity_type = '{entity}'"
-        for entity in ("household", "person", "pairing")
-        for action in ("created", "changed", "deleted")
-    },
-    EventType.household_moved: CHANGED + "'household' AND changes -> 'area_code' IS NOT NULL",
-    EventType.person_health_changed: CHANGED
-    + "'person' AND (changes -> 'health' IS NOT NULL OR changes -> 'disability_grade' IS NOT NULL)",
-    EventType.person_deceased: CHANGED + "'person' AND changes -> 'deceased_on' IS NOT NULL",
-    EventType.person_moved: CHANGED + "'person' AND changes -> 'household_id' IS NOT NULL",
+    kind: f"action = '{kind.value.split('.')[1]}' AND entity_type = '{kind.value.split('.')[0]}'"
+    for kind in EventType
+    if kind not in TYPES_BY_FIELDS
+} | {
+    kind: f"action = 'changed' AND entity_type = '{entity}' AND ("
+    + " OR ".join(f"changes -> '{name}' IS NOT NULL" for name in sorted(names))
+    + ")"
+    for kind, (entity, names) in TYPES_BY_FIELDS.items()
 }
 
 

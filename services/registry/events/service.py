@@ -13,7 +13,15 @@ from services.common.pagination import decode_cursor, encode_cursor
 from services.registry.changes import CHANGE_LOG, EVENT_COLUMNS
 from services.registry.events.schemas import EventType, RegistryEvent, RegistryEvents
 
-HEALTH_FIELDS = {"health", "disability_grade"}
+HEALTH_FIELDS = frozenset({"health", "disability_grade"})
+# The types a change of these fields of an entity gives, besides ``{entity}.changed`` (the relay's
+# filters are made from the same table).
+TYPES_BY_FIELDS: dict[EventType, tuple[str, frozenset[str]]] = {
+    EventType.household_moved: ("household", frozenset({"area_code"})),
+    EventType.person_health_changed: ("person", HEALTH_FIELDS),
+    EventType.person_deceased: ("person", frozenset({"deceased_on"})),
+    EventType.person_moved: ("person", frozenset({"household_id"})),
+}
 
 
 def event_types(row: Row) -> list[EventType]:
@@ -22,15 +30,11 @@ def event_types(row: Row) -> list[EventType]:
         return [EventType(f"{entity}.{row.action}")]
     fields = set(row.changes or {})
     types = [EventType(f"{entity}.changed")]
-    if entity == "household" and "area_code" in fields:
-        types.append(EventType.household_moved)
-    if entity == "person":
-        if fields & HEALTH_FIELDS:
-            types.append(EventType.person_health_changed)
-        if "deceased_on" in fields and (row.changes["deceased_on"][1] is not None):
-            types.append(EventType.person_deceased)
-        if "household_id" in fields:
-            types.append(EventType.person_moved)
+    for kind, (of, names) in TYPES_BY_FIELDS.items():
+        if entity == of and fields & names:
+            types.append(kind)
+    if EventType.person_deceased in types and row.changes["deceased_on"][1] is None:
+        types.remove(EventType.person_deceased)  # the date of death was taken back
     return types
 
 

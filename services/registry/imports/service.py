@@ -211,12 +211,12 @@ def _checked_batches(
 ) -> Iterator[CheckedBatch]:
     """The file's rows checked, indexed and encrypted, a batch at a time: all the import's work that
     needs no database, so it can run beside the writing of the batch before."""
-    batch, check_row = CheckedBatch(), RowChecker(header)
+    batch, check = CheckedBatch(), RowChecker(header)
     for row_number, cells in enumerate(rows, start=2):
         if not "".join(cells).strip():
             continue  # blank lines between blocks are common in hand-kept ledgers
         batch.rows_read += 1
-        checked = check_row(cells, row_number)
+        checked = check(cells, row_number)
         if isinstance(checked, list):
             batch.errors.append(checked)
             continue
@@ -224,7 +224,7 @@ def _checked_batches(
         if problems := checks.check(checked, index):
             batch.errors.append(problems)
             continue
-        _stage_row(batch, checked, index, vault, check_row.today)
+        _stage_row(batch, checked, index, vault, check.today)
         if len(batch.rows) >= batch_rows:
             yield batch
             batch = CheckedBatch()
