@@ -106,11 +106,6 @@ class SyntheticHousehold:
     members: list[SyntheticPerson] = field(default_factory=list)
 
 
-def age_on(born: date, today: date) -> int:
-    """Whole years of age on ``today``."""
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 class Generator:
     """Makes households one by one; the same seed gives the same households.
 

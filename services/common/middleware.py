@@ -14,7 +14,6 @@ from services.common.errors import PayloadTooLarge, UnsupportedMediaType, proble
 from services.common.logging import part_var, request_id_var
 from services.common.metrics import REQUEST_LATENCY, REQUESTS
 
-REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("fangpin.access")
 

@@ -147,7 +147,6 @@ CASE_COLUMNS = (
     "household_id", "area_code", "state", "monitoring_type", "risk_codes", "first_alert_at", "opened_at",
     "notice_ends_on", "decision_due_on", "decided_at", "enrolled_on", "eliminated_on",
 )  # fmt: skip
-STEP_COLUMNS = ("notice_started_at", "submitted_at", "town_approved_at", "exit_proposed_at")
 MEASURE_COLUMNS = ("kind", "description", "person_id", "cadre_id", "starts_on", "ends_on", "amount", "status")
 
 

@@ -70,10 +70,6 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def file_size(path: Path) -> int:
-    return path.stat().st_size
-
-
 def count_rows(path: Path, fmt: str) -> int:
     """Data rows (header excluded), for progress: newlines for CSV (quoted line breaks are rare in
     ledgers, so this is an estimate), the sheet's recorded size for XLSX."""

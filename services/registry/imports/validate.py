@@ -77,11 +77,6 @@ class Header:
         return self.written.get(column.field, column.label)
 
 
-def check_row(cells: list[str], header: Header, row: int) -> ImportRow | list[RowError]:
-    """One row on its own (a whole file goes through one ``RowChecker``)."""
-    return RowChecker(header)(cells, row)
-
-
 class RowChecker:
     """Checks a file's rows in order. A household's fields are repeated on each member's row: when a row
     has the same household cells as the row before, they are not converted again (the same cells give
