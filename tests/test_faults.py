@@ -88,6 +88,7 @@ async def create_all(
     await asyncio.gather(*(worker() for _ in range(workers)))
 
 
+@pytest.mark.processes
 async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_retries_never_double(
     parts: dict[str, PartProcess], tmp_path: Path
 ) -> None:
@@ -124,6 +125,7 @@ async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_ret
         assert acknowledged <= set(codes)
 
 
+@pytest.mark.processes
 async def test_sigterm_during_inspection_batches_loses_nothing_acknowledged(
     parts: dict[str, PartProcess], clean_database: Database, tmp_path: Path
 ) -> None:
