@@ -16,10 +16,10 @@ from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
 from services.jobs.employment.router import router as employment_router
 from services.jobs.employment.router import stats_router as employment_stats_router
-from services.jobs.models import SCHEMA
 from services.jobs.posts.router import router as posts_router
 from services.jobs.posts.stats import router as post_stats_router
 from services.jobs.settings import JobsSettings
+from services.jobs.shared import SCHEMA
 from services.jobs.training.router import router as training_router
 from services.jobs.training.stats import router as training_stats_router
 

@@ -15,8 +15,8 @@ from services.common.rollups.ddl import (
 )
 from services.common.rollups.install import install_statements, uninstall_statements
 from services.jobs.employment import rollups as employment
-from services.jobs.models import SCHEMA
 from services.jobs.posts import rollups as posts
+from services.jobs.shared import SCHEMA
 from services.jobs.training import rollups as training
 
 KEY_LENGTH = 160

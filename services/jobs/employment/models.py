@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import SQLModel
 
 from services.common.columns import column, timestamp, uuid_pk
-from services.jobs.models import SCHEMA
+from services.jobs.shared import SCHEMA
 
 
 class EmploymentRecord(SQLModel, table=True):

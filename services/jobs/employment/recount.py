@@ -14,7 +14,7 @@ from services.common.area_codes import prefix_of
 from services.jobs.employment.codes import AWAY
 from services.jobs.employment.repository import recount_status_counts
 from services.jobs.employment.stats import EmploymentStats, Tally, compose, year_before
-from services.jobs.figures import child_digits
+from services.jobs.shared.figures import child_digits
 
 
 def _tally(rows: Iterable[Any], with_children: bool) -> Tally:

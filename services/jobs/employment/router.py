@@ -41,7 +41,7 @@ from services.jobs.employment.schemas import (
 )
 from services.jobs.employment.service import EmploymentIntake
 from services.jobs.employment.stats import EmploymentStats, employment_stats
-from services.jobs.people import lookup_people, resolve_national_ids
+from services.jobs.shared.people import lookup_people, resolve_national_ids
 
 router = APIRouter(prefix="/api/v1/employment-records", tags=["employment"])
 stats_router = APIRouter(prefix="/api/v1/employment-stats", tags=["employment"])

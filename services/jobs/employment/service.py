@@ -37,8 +37,8 @@ from services.jobs.employment.schemas import (
     EmploymentRecordCreate,
     json_number,
 )
-from services.jobs.models import SCHEMA
-from services.jobs.people import PersonFacts
+from services.jobs.shared import SCHEMA
+from services.jobs.shared.people import PersonFacts
 
 EARLIEST = date(2000, 1, 1)  # an information date before this is a typing error, not history
 

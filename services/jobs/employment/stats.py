@@ -25,7 +25,7 @@ from services.jobs.employment.rollups import (
     AWAY_NO_DESTINATION,
     PEOPLE,
 )
-from services.jobs.figures import area_figures, children_figures, keyed
+from services.jobs.shared.figures import area_figures, children_figures, keyed
 
 
 class Figure(BaseModel):

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import prefix_of
-from services.jobs.figures import child_digits, is_village
+from services.common.area_codes import is_village, prefix_of
 from services.jobs.posts.repository import PostRepository
 from services.jobs.posts.schemas import PostStats
 from services.jobs.posts.stats import PostTally, compose
+from services.jobs.shared.figures import child_digits
 
 
 async def recounted_post_stats(session: AsyncSession, scope_prefix: str, area: str, day: date) -> PostStats:

@@ -22,7 +22,6 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.text import IsoDate
-from services.jobs.people import PersonFacts, lookup_people
 from services.jobs.posts.repository import AssignmentFilters, PostFilters, PostRepository
 from services.jobs.posts.schemas import (
     AssignmentCreate,
@@ -41,6 +40,7 @@ from services.jobs.posts.service import (
     post_not_found,
     read_posts,
 )
+from services.jobs.shared.people import PersonFacts, lookup_people
 
 router = APIRouter(prefix="/api/v1", tags=["public-welfare posts"])
 

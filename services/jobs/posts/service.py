@@ -16,8 +16,6 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
-from services.jobs.checks import check_dates, invalid, repeated_or_conflict
-from services.jobs.people import Lookup
 from services.jobs.posts.models import PostAssignment, WelfarePost
 from services.jobs.posts.periods import Period, busiest_day
 from services.jobs.posts.repository import PostRepository
@@ -29,6 +27,8 @@ from services.jobs.posts.schemas import (
     PostRead,
     PostUpdate,
 )
+from services.jobs.shared.checks import check_dates, invalid, repeated_or_conflict
+from services.jobs.shared.people import Lookup
 
 # Fields a retry of a creation must repeat exactly (else the client's UUID names another post).
 POST_FIELDS = ("area_code", "title", "funding_source", "station", "monthly_subsidy", "capacity")

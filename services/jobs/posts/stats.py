@@ -20,7 +20,6 @@ from services.common.errors import NotFound
 from services.common.guards import requires
 from services.common.rollups.store import Figures
 from services.common.text import IsoDate
-from services.jobs.figures import area_figures, children_figures, keyed
 from services.jobs.posts.rollups import BY_SOURCE, BY_TYPE, FILLED, PLACES, POSTS
 from services.jobs.posts.schemas import (
     ChildPlaceCounts,
@@ -30,6 +29,7 @@ from services.jobs.posts.schemas import (
     SourceCounts,
     TypeCounts,
 )
+from services.jobs.shared.figures import area_figures, children_figures, keyed
 
 router = APIRouter(prefix="/api/v1/welfare-post-stats", tags=["public-welfare posts"])
 

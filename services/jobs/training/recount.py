@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import prefix_of
-from services.jobs.figures import child_digits
+from services.jobs.shared.figures import child_digits
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.schemas import TrainingStats
 from services.jobs.training.stats import TrainingTally, compose

@@ -23,7 +23,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.text import NonBlankText
-from services.jobs.people import PersonFacts, lookup_people
+from services.jobs.shared.people import PersonFacts, lookup_people
 from services.jobs.training.repository import EnrolmentFilters, TrainingRepository
 from services.jobs.training.schemas import (
     CourseCreate,

@@ -16,8 +16,8 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
-from services.jobs.checks import check_dates, invalid, repeated_or_conflict
-from services.jobs.people import Lookup
+from services.jobs.shared.checks import check_dates, invalid, repeated_or_conflict
+from services.jobs.shared.people import Lookup
 from services.jobs.training.models import Enrolment, TrainingCourse
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.schemas import (

@@ -21,8 +21,8 @@ from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.rollups.store import Figures
 from services.common.text import IsoDate
-from services.jobs.figures import area_figures, children_figures, keyed
 from services.jobs.posts.stats import visible_area
+from services.jobs.shared.figures import area_figures, children_figures, keyed
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.rollups import COMPLETED, COURSE_KEY_LENGTH, DROPPED, ENROLLED, PLACED, PLACED_AT
 from services.jobs.training.schemas import (

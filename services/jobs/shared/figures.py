@@ -6,13 +6,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import LEVEL_ORDER, NATIONAL_ROOT, PREFIX_LENGTH, AreaLevel, level_of
+from services.common.area_codes import LEVEL_ORDER, NATIONAL_ROOT, PREFIX_LENGTH, is_village, level_of
 from services.common.rollups.store import Figures, figures_of, figures_of_children
-from services.jobs.models import SCHEMA
-
-
-def is_village(area: str) -> bool:
-    return area != NATIONAL_ROOT and level_of(area) == AreaLevel.village
+from services.jobs.shared import SCHEMA
 
 
 async def area_figures(session: AsyncSession, area: str, day: date) -> Figures:
