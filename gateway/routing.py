@@ -44,7 +44,8 @@ ROUTES: dict[str, str] = {
 ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "partner-feeds": ("registry",),  # records matched to households by ID number
     "inspections": ("registry",),  # the visited household must be registered in the caller's area
-    "cases": ("registry",),  # the ledger's household numbers, villages' and cadres' names
+    "alerts": ("registry",),  # a declared household must be registered in the caller's area
+    "cases": ("registry",),  # the ledger's names; a measure's member and cadre belong to the household
     "visits": ("registry",),  # the cadres' pairings with households; the ledger's names
     "monitoring-stats": ("registry",),  # the same pairings, for visit compliance
     "employment-records": ("registry",),  # the person's household and village, by id or ID number

@@ -234,9 +234,11 @@ async def test_a_visit_needs_a_household_registered_in_your_area_and_lands_in_it
     assert await count_rows(clean_database, "inspections") == 2
 
 
-async def test_a_households_own_declaration_raises_an_alert_once(admin: httpx.AsyncClient) -> None:
+async def test_a_households_own_declaration_raises_an_alert_once(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
     await make_areas(admin)
-    household = str(uuid.uuid4())
+    [household] = await seed_households(clean_database.owner_url)
     declaration = {
         "id": str(uuid.uuid4()),
         "household_id": household,
@@ -254,6 +256,12 @@ async def test_a_households_own_declaration_raises_an_alert_once(admin: httpx.As
     assert (again.status_code, again.json()["id"], again.json()["signals"]) == (200, first.json()["id"], 1)
     detail = (await admin.get(f"/api/v1/alerts/{first.json()['id']}")).json()
     assert [h["source"] for h in detail["history"]] == ["self_declared"]
+    # The same id with other words is a conflict; a household the registry does not know is refused.
+    reworded = await admin.post("/api/v1/alerts/declarations", json=declaration | {"reason": "另一件事"})
+    assert (reworded.status_code, reworded.json()["code"]) == (409, "declaration_id_in_use")
+    unknown = declaration | {"id": str(uuid.uuid4()), "household_id": str(uuid.uuid4())}
+    refused = await admin.post("/api/v1/alerts/declarations", json=unknown)
+    assert (refused.status_code, refused.json()["code"]) == (422, "household_not_found")
 
 
 async def test_stored_answers_and_a_retry_of_a_visit_received_before_the_digest_changed(

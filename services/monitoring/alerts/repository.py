@@ -32,7 +32,8 @@ class Signal:
     threshold_version: int | None = None
 
 
-# Opens the alert, or attaches to the live one. Severity only goes up while the alert is live.
+# Opens the alert, or attaches to the live one. Severity only goes up while the alert is live. A
+# signal never moves an alert to another area: only the registry's move events do (events/moves.py).
 RAISE_SQL = """
 INSERT INTO monitoring.alerts AS a (
     id, household_id, area_code, risk_code, severity, state, reason, signals,
@@ -44,7 +45,6 @@ SELECT * FROM unnest(
 ON CONFLICT (household_id, risk_code) WHERE state IN ('open', 'acknowledged') DO UPDATE SET
     signals = a.signals + 1,
     reason = EXCLUDED.reason,
-    area_code = EXCLUDED.area_code,
     severity = CASE WHEN a.severity = 'high' OR EXCLUDED.severity = 'high' THEN 'high'
                     WHEN a.severity = 'medium' OR EXCLUDED.severity = 'medium' THEN 'medium'
                     ELSE 'low' END,

@@ -16,6 +16,7 @@ from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.alerts.schemas import AlertDetail, AlertRead, AlertSignalRead, Declaration
 from services.monitoring.codes import AlertSource, AlertState, Severity
 from services.monitoring.models import Alert
+from services.monitoring.references import Asked, Lookup
 
 # Which action each state allows, and the state it leads to.
 ACTIONS: dict[str, dict[str, str]] = {
@@ -78,10 +79,25 @@ class AlertService:
         rows = await self.repository.list(principal.scope_prefix, after=after, limit=limit + 1, **filters)  # type: ignore[arg-type]
         return page_after(rows, limit, lambda a: read(a, principal))
 
-    async def declare(self, data: Declaration, principal: Principal) -> tuple[Alert, bool]:
+    async def declare(self, data: Declaration, principal: Principal, registry: Lookup) -> tuple[Alert, bool]:
+        """Raise or join the household's alert; the same declaration again is answered as the first
+        was, and an id used for anything else is a conflict that names nothing of the other record."""
         source = AlertSource.self_declared.value
+        reason = f"农户自主申报：{data.reason}"
         if (earlier := await self.repository.signal_from(source, str(data.id))) is not None:
-            return await self._get(earlier.alert_id, principal), False
+            alert = await self.repository.get(earlier.alert_id, principal.scope_prefix)
+            same = alert is not None and (alert.household_id, alert.risk_code, earlier.reason) == (
+                data.household_id,
+                data.risk_code.value,
+                reason,
+            )
+            if alert is None or not same:
+                raise Conflict(
+                    f"Declaration {data.id} was already received with other content; "
+                    "a new declaration needs a new id",
+                    code="declaration_id_in_use",
+                )
+            return alert, False
         if not is_village(data.area_code):
             raise ValidationFailed.field(
                 ["body", "area_code"], f"{data.area_code} is not a village code", "not_a_village"
@@ -90,12 +106,15 @@ class AlertService:
             raise Forbidden(
                 f"{data.area_code} is outside your area ({principal.scope})", code="outside_scope"
             )
+        known = await registry(Asked(households={data.household_id}))
+        if (problem := known.household_problem(data.household_id, ["body", "household_id"])) is not None:
+            raise problem
         signal = Signal(
             household_id=data.household_id,
-            area_code=data.area_code,
+            area_code=known.villages[data.household_id],  # the registry's village, as for a visit
             risk_code=data.risk_code.value,
             severity=Severity.medium.value,
-            reason=f"农户自主申报：{data.reason}",
+            reason=reason,
             rule_version="self_declared@1",
             source=source,
             source_id=str(data.id),

@@ -17,6 +17,7 @@ from services.common.area_codes import is_village
 from services.common.events.inbox import Handler, IncomingEvent
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
+from services.monitoring.events import moves
 from services.monitoring.visits import pairings
 
 HEALTH_LABELS = {"healthy": "健康", "chronic": "长期慢性病", "serious": "大病", "disabled": "残疾"}
@@ -101,7 +102,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     # The cadres' pairings, for visit compliance.
     ("registry", "pairing.created"): pairings.pairing_made,
     ("registry", "pairing.changed"): pairings.pairing_changed,
-    ("registry", "household.moved"): pairings.household_moved,
+    ("registry", "household.moved"): moves.household_moved,  # pairings, alerts, cases follow
     ("registry", "household.deleted"): pairings.household_deleted,
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings

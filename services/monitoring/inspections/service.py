@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from services.monitoring.inspections.schemas import (
     InspectionCreate,
     InspectionItemResult,
 )
+from services.monitoring.references import Asked, Lookup, Registered
 from services.monitoring.rules import engine
 from services.monitoring.rules.facts import (
     Child,
@@ -45,9 +45,6 @@ from services.monitoring.rules.facts import (
     Water,
 )
 from services.monitoring.thresholds.repository import ThresholdRepository
-
-# household ids → the village each is registered in now (only those in the caller's area)
-Households = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
 
 # Phones' clocks drift; a visit further in the future than this is a wrong clock, not a visit.
 CLOCK_SKEW = timedelta(hours=12)
@@ -103,9 +100,9 @@ class _Accepted:
 
 
 class InspectionIntake:
-    def __init__(self, session: AsyncSession, households: Households) -> None:
+    def __init__(self, session: AsyncSession, registry: Lookup) -> None:
         self.session = session
-        self.households = households
+        self.registry = registry
         self.inspections = InspectionRepository(session)
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
@@ -189,21 +186,22 @@ class InspectionIntake:
     async def _place(
         self, accepted: dict[uuid.UUID, _Accepted], results: dict[int, InspectionItemResult]
     ) -> None:
-        """Keep the visits of registered households, each in its household's village as of now."""
+        """Keep the visits of registered households whose members and cadre are theirs, each in its
+        household's village as of now."""
         if not accepted:
             return
-        villages = await self.households(sorted({a.item.household_id for a in accepted.values()}))
+        asked = Asked()
+        for a in accepted.values():
+            asked.households.add(a.item.household_id)
+            asked.people.update(person_id for _, person_id in _people_named(a.item))
+            if a.item.cadre_id is not None:
+                asked.cadres.add(a.item.cadre_id)
+        known = await self.registry(asked)
         for inspection_id, a in list(accepted.items()):
-            village = villages.get(a.item.household_id)
-            if village is None:
-                missing = ValidationFailed.field(
-                    [*a.loc, "household_id"],
-                    f"No household {a.item.household_id} is registered in your area",
-                    "household_not_found",
-                )
-                results[a.index] = _failure(a.index, inspection_id, missing)
+            if (problem := _reference_problem(a, known)) is not None:
+                results[a.index] = _failure(a.index, inspection_id, problem)
                 del accepted[inspection_id]
-            elif village != a.item.area_code:
+            elif (village := known.villages[a.item.household_id]) != a.item.area_code:
                 a.item = a.item.model_copy(update={"area_code": village})
 
     async def _evaluate(self, accepted: Any) -> None:
@@ -276,6 +274,30 @@ class InspectionIntake:
         await self.alerts.raise_signals(signals)
         clean = [household for household, a in current.items() if not a.findings]
         await propose_exits(self.session, sorted(clean))
+
+
+def _people_named(item: InspectionCreate) -> list[tuple[list[str | int], uuid.UUID]]:
+    """Each member an answer names, with where in the item it is named."""
+    named: list[tuple[list[str | int], uuid.UUID]] = []
+    for key, answers in (
+        ("children", item.children),
+        ("medical_insurance", item.medical_insurance),
+        ("risk_events", item.risk_events),
+    ):
+        named += [([key, i, "person_id"], x.person_id) for i, x in enumerate(answers) if x.person_id]
+    return named
+
+
+def _reference_problem(a: _Accepted, known: Registered) -> ValidationFailed | None:
+    household = a.item.household_id
+    if (problem := known.household_problem(household, [*a.loc, "household_id"])) is not None:
+        return problem
+    for where, person_id in _people_named(a.item):
+        if (problem := known.person_problem(person_id, household, [*a.loc, *where])) is not None:
+            return problem
+    if a.item.cadre_id is not None:
+        return known.cadre_problem(a.item.cadre_id, household, [*a.loc, "cadre_id"])
+    return None
 
 
 def _repeat(a: _Accepted, stored_digest: bytes | None) -> InspectionItemResult:

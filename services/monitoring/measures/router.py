@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
@@ -13,6 +13,7 @@ from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.monitoring.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
 from services.monitoring.measures.service import MeasureService
+from services.monitoring.references import registry_lookup
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 
@@ -27,10 +28,15 @@ Planner = Annotated[Principal, requires(Permission.measures_write)]
     responses={200: {"description": "The same measure again (a retry): no effect"}},
 )
 async def add_measure(
-    case_id: uuid.UUID, body: MeasureCreate, principal: Planner, session: SessionDep, response: Response
+    case_id: uuid.UUID,
+    body: MeasureCreate,
+    principal: Planner,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> MeasureRead:
     """Plan a measure for the household or one member, with the responsible cadre, dates and money."""
-    measure, created = await MeasureService(session).add(case_id, body, principal)
+    measure, created = await MeasureService(session).add(case_id, body, principal, registry_lookup(request))
     if created:
         audit_trail(session).record("measure.create", "measure", str(measure.id), area_code=measure.area_code)
     else:

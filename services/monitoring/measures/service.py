@@ -16,6 +16,7 @@ from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.workflow import CaseState
 from services.monitoring.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
 from services.monitoring.models import Measure
+from services.monitoring.references import Asked, Lookup
 
 # Help is planned once the county has enrolled the household, and continues until the risk is gone.
 PLANNABLE = {CaseState.enrolled, CaseState.exit_village, CaseState.exit_town, CaseState.exit_county}
@@ -26,15 +27,20 @@ class MeasureService:
         self.session = session
 
     async def add(
-        self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal
+        self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal, registry: Lookup
     ) -> tuple[Measure, bool]:
-        if data.id is not None and (existing := await self._get(data.id, principal, missing_ok=True)):
-            if existing.case_id != case_id:
-                raise Conflict(f"Measure {data.id} belongs to another case", code="id_in_use")
+        if data.id is not None and (existing := await self._earlier(data.id)) is not None:
+            if existing.case_id != case_id or not principal.covers(existing.area_code):
+                # Whether it is another case's or another county's, nothing of it is named.
+                raise Conflict(
+                    f"Measure id {data.id} is already in use; a new measure needs a new id",
+                    code="measure_id_in_use",
+                )
             return existing, False
         case = await CaseRepository(self.session).get(case_id, principal.scope_prefix)
         if case is None:
             raise NotFound(f"No case {case_id}", code="case_not_found")
+        await self._check_references(data, case.household_id, registry)
         if CaseState(case.state) not in PLANNABLE:
             raise Conflict(
                 f"Measures are planned for enrolled households; this case is {case.state}",
@@ -58,6 +64,30 @@ class MeasureService:
         await self.session.flush()
         await self.session.refresh(measure)
         return measure, True
+
+    async def _earlier(self, measure_id: uuid.UUID) -> Measure | None:
+        """A measure with this id, wherever it is (only to tell a retry from a reused id)."""
+        return (
+            await self.session.execute(select(Measure).where(Measure.id == measure_id))
+        ).scalar_one_or_none()
+
+    @staticmethod
+    async def _check_references(data: MeasureCreate, household_id: uuid.UUID, registry: Lookup) -> None:
+        """The member must be of the case's household; the cadre paired with it or of its area."""
+        if data.person_id is None and data.cadre_id is None:
+            return
+        asked = Asked(households={household_id})
+        asked.people.update([data.person_id] if data.person_id else [])
+        asked.cadres.update([data.cadre_id] if data.cadre_id else [])
+        known = await registry(asked)
+        problems = [
+            known.person_problem(data.person_id, household_id, ["body", "person_id"])
+            if data.person_id
+            else None,
+            known.cadre_problem(data.cadre_id, household_id, ["body", "cadre_id"]) if data.cadre_id else None,
+        ]
+        if (problem := next((p for p in problems if p is not None), None)) is not None:
+            raise problem
 
     async def update(self, measure_id: uuid.UUID, data: MeasureUpdate, principal: Principal) -> Measure:
         measure = await self._get(measure_id, principal, lock=True)

@@ -1,6 +1,7 @@
 """What other services ask the registry on their caller's behalf: which household an ID number
 belongs to (partner feeds, 人社 employment records), where a person or a household lives (employment,
-inspections), which cadre is paired with which household (visit compliance), and the household
+inspections), which cadre is paired with which household (visit compliance), what the ids in a request's
+body stand for (so each is checked against the caller's area), and the household
 numbers and cadres' and villages' names a ledger shows beside ids (monitoring's 台账).
 
 Internal: the gateway does not route /internal paths, so only a service holding the caller's token
@@ -103,8 +104,13 @@ async def look_up_people(body: LookupRequest, principal: Reader, session: ReadSe
     return LookupResult(people=[Resolved.model_validate(r, from_attributes=True) for r in rows])
 
 
-class HouseholdLookupRequest(BaseModel):
-    household_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+MAX_REFERENCES = 5000
+
+
+class ReferencesRequest(BaseModel):
+    household_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+    person_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+    cadre_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
 
 
 class HouseholdPlace(BaseModel):
@@ -112,23 +118,76 @@ class HouseholdPlace(BaseModel):
     area_code: str = Field(description="The household's village now (after any move or merge)")
 
 
-class HouseholdLookupResult(BaseModel):
+class PersonPlace(BaseModel):
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+
+
+class CadreReach(BaseModel):
+    cadre_id: uuid.UUID
+    area_code: str = Field(description="The cadre's own area")
+    paired_household_ids: list[uuid.UUID] = Field(
+        description="Of the households asked, those the cadre is paired with now"
+    )
+
+
+class ReferencesResult(BaseModel):
     households: list[HouseholdPlace] = Field(description="Those asked that are registered in scope")
+    people: list[PersonPlace] = Field(description="Those asked that are registered in scope")
+    cadres: list[CadreReach] = Field(description="Of your area, or paired now with a household in it")
 
 
-@router.post("/households/lookup", response_model=HouseholdLookupResult)
-async def look_up_households(
-    body: HouseholdLookupRequest, principal: Reader, session: ReadSessionDep
-) -> HouseholdLookupResult:
-    rows = await session.execute(
+@router.post("/references", response_model=ReferencesResult)
+async def look_up_references(
+    body: ReferencesRequest, principal: Reader, session: ReadSessionDep
+) -> ReferencesResult:
+    """What the ids in another service's request body stand for, seen from the caller's scope: where
+    each household lives, whose member each person is, and which area and households each cadre has.
+    An id outside the caller's scope is simply absent, as if it did not exist."""
+    scope = principal.scope_prefix
+    households = await session.execute(
         select(Household.id.label("household_id"), Household.area_code).where(  # type: ignore[attr-defined]
-            Household.id.in_(body.household_ids),  # type: ignore[attr-defined]
+            Household.id == func.any(uuid_array(body.household_ids)),
             Household.deleted_at.is_(None),  # type: ignore[union-attr]
-            in_scope(Household.area_code, principal.scope_prefix),
+            in_scope(Household.area_code, scope),
         )
     )
-    return HouseholdLookupResult(
-        households=[HouseholdPlace.model_validate(r, from_attributes=True) for r in rows]
+    people = await session.execute(
+        select(Person.id.label("person_id"), Person.household_id).where(  # type: ignore[attr-defined]
+            Person.id == func.any(uuid_array(body.person_ids)),
+            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+            in_scope(Person.area_code, scope),
+        )
+    )
+    current = (CadreAssignment.ends_on.is_(None)) | (CadreAssignment.ends_on >= func.current_date())  # type: ignore[union-attr, operator]
+    paired_in_scope = select(CadreAssignment.id).where(
+        CadreAssignment.cadre_id == Cadre.id, in_scope(CadreAssignment.area_code, scope), current
+    )
+    cadres = await session.execute(
+        select(Cadre.id, Cadre.area_code).where(
+            Cadre.id == func.any(uuid_array(body.cadre_ids)),
+            in_scope(Cadre.area_code, scope) | paired_in_scope.exists(),
+        )
+    )
+    reach = {
+        row.id: CadreReach(cadre_id=row.id, area_code=row.area_code, paired_household_ids=[])
+        for row in cadres
+    }
+    if reach and body.household_ids:
+        pairings = await session.execute(
+            select(CadreAssignment.cadre_id, CadreAssignment.household_id).where(
+                CadreAssignment.cadre_id == func.any(uuid_array(list(reach))),
+                CadreAssignment.household_id == func.any(uuid_array(body.household_ids)),
+                in_scope(CadreAssignment.area_code, scope),
+                current,
+            )
+        )
+        for pairing in pairings:
+            reach[pairing.cadre_id].paired_household_ids.append(pairing.household_id)
+    return ReferencesResult(
+        households=[HouseholdPlace.model_validate(r, from_attributes=True) for r in households],
+        people=[PersonPlace.model_validate(r, from_attributes=True) for r in people],
+        cadres=list(reach.values()),
     )
 
 

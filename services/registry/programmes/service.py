@@ -42,7 +42,11 @@ class MembershipService:
             )
         if data.person_id is not None:
             person = await PersonRepository(self.session).get(data.person_id, principal.scope_prefix)
-            if person is None or person.household_id != household.id:
+            if person is None:  # the same words as for monitoring's references
+                raise ValidationFailed.field(
+                    ["body", "person_id"], "No such person in your area", "person_not_found"
+                )
+            if person.household_id != household.id:
                 raise ValidationFailed.field(
                     ["body", "person_id"], "The person is not a member of this household", "person_not_member"
                 )
