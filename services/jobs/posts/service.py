@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope
+from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
@@ -171,6 +171,10 @@ class AssignmentService:
             raise invalid("person_id", f"No person {data.person_id} in your area", "person_not_found")
         if not facts.alive:
             raise invalid("person_id", f"Person {data.person_id} has died", "person_deceased")
+        if not is_within(facts.area_code, post.area_code):  # a post is for the people of its area
+            raise invalid(
+                "person_id", f"Person {data.person_id} lives outside the post's area", "person_outside_area"
+            )
         # Person first, then post: every assignment takes the locks in this order, so none deadlock.
         await self.repository.lock_person(data.person_id)
         post = await self.repository.get(post_id, principal.scope_prefix, lock=True)

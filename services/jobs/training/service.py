@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope
+from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
@@ -116,7 +116,7 @@ class EnrolmentService:
     async def enrol(
         self, course_id: uuid.UUID, data: EnrolmentCreate, principal: Principal
     ) -> tuple[Enrolment, bool]:
-        if await self.repository.course(course_id, principal) is None:
+        if (course := await self.repository.course(course_id, principal)) is None:
             raise course_not_found(course_id)
         if (retry := await self._retry(course_id, data, principal)) is not None:
             return retry, False  # answered before asking the registry anything
@@ -126,6 +126,10 @@ class EnrolmentService:
             raise invalid("person_id", f"No person {data.person_id} in your area", "person_not_found")
         if not facts.alive:
             raise invalid("person_id", f"Person {data.person_id} has died", "person_deceased")
+        if not is_within(facts.area_code, course.area_code):  # a course is for the people of its area
+            raise invalid(
+                "person_id", f"Person {data.person_id} lives outside the course's area", "person_outside_area"
+            )
         # The course row is locked while its places are counted, so two sign-ups never share the last one.
         course = await self.repository.course(course_id, principal, lock=True)
         if course is None:
