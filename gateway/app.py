@@ -7,8 +7,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from gateway import audit_api, system
 from gateway.identity import admin_router, auth_router
@@ -23,6 +22,7 @@ from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
 from services.common.audit.trail import WRITE_METHODS
 from services.common.database import record_denial
+from services.common.docs import add_docs
 from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
 from services.common.logging import request_id_var
@@ -74,7 +74,7 @@ def create_app(
             "errors are RFC 9457 problem details (application/problem+json)."
         ),
         routers=[
-            _docs_router(),
+            _openapi_router(),
             auth_router.router,
             admin_router.router,
             audit_api.router,
@@ -85,9 +85,10 @@ def create_app(
         migrations=MIGRATIONS,
         on_startup=[start, *startup_tasks],
         on_shutdown=[stop],
-        docs_url=None,
+        docs=False,
         gateway_verified=False,
     )
+    add_docs(app, f"{API_PREFIX}/openapi.json", "fangpin API")
     app.state.upstreams = upstreams
     app.state.local_apps = local_apps
     app.state.extra_readiness = {}
@@ -110,16 +111,12 @@ def _local_readiness(local: FastAPI) -> Callable[[], Awaitable[str]]:
     return check
 
 
-def _docs_router() -> APIRouter:
+def _openapi_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get(f"{API_PREFIX}/openapi.json")
     async def openapi_document(request: Request) -> JSONResponse:
         return JSONResponse(await request.app.state.merged_openapi.document())
-
-    @router.get("/docs")
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=f"{API_PREFIX}/openapi.json", title="fangpin API")
 
     return router
 

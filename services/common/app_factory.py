@@ -14,6 +14,7 @@ from services.common.audit.store import AuditStore
 from services.common.audit.table import audit_table
 from services.common.auth import InternalTokenVerifier, current_principal
 from services.common.database import Database, create_engine
+from services.common.docs import add_docs
 from services.common.errors import install_error_handlers
 from services.common.events.tokens import ServiceTokens
 from services.common.health import health_router
@@ -48,13 +49,14 @@ def create_part_app(
     on_startup: Sequence[AppHook] = (),
     on_shutdown: Sequence[AppHook] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
-    docs_url: str | None = "/docs",
+    docs: bool = True,
     gateway_verified: bool = True,
 ) -> FastAPI:
     """``gateway_verified``: every route of ``routers`` requires the gateway's internal token (services);
     the gateway itself passes False and authenticates its callers on its own. ``service_routers`` serve
     other services only (event deliveries) and check the service token themselves. ``on_scrape`` hooks
-    refresh the part's own gauges when /metrics is read."""
+    refresh the part's own gauges when /metrics is read. ``docs``: /docs and /redoc for the part's own
+    document (the gateway passes False and serves the merged one's)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +82,7 @@ def create_part_app(
         version=_version(),
         lifespan=lifespan,
         openapi_tags=openapi_tags,
-        docs_url=docs_url,
+        docs_url=None,  # FastAPI's pages load from a CDN: ours (add_docs) do not
         redoc_url=None,
         **({"telemetry": tracing.fastapi_telemetry()} if tracing is not None else {}),
     )
@@ -88,6 +90,8 @@ def create_part_app(
     app.state.part = part
     app.state.tracing = tracing
     install_error_handlers(app)
+    if docs:
+        add_docs(app, app.openapi_url or "/openapi.json", title)
     guard = [Depends(current_principal)] if gateway_verified else []
     if gateway_verified:
         if not settings.internal_token_public_key:
