@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from services.common.area_codes import AreaLevel
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
+from services.common.errors import ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.text import IsoDate
+from services.registry.areas.code_table import TableFileError, read_table
+from services.registry.areas.import_service import AreaImportService, audit_changes
 from services.registry.areas.merge import AreaMergeCreate, AreaMergeRead, AreaMergeService
-from services.registry.areas.schemas import AreaCreate, AreaRead
+from services.registry.areas.schemas import AreaCreate, AreaImportReport, AreaNameRead, AreaRead
 from services.registry.areas.service import AreaService
 from services.registry.households.router import Vault
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
 
 AreaCodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
+TABLE_FILE = (
+    "CSV of the official table: code, name and, optionally, the urban-rural class (城乡分类代码), "
+    "with or without a header row; UTF-8 or GB18030"
+)
 Reader = Annotated[Principal, requires(Permission.areas_read)]
 Writer = Annotated[Principal, requires(Permission.areas_write)]
 
@@ -37,7 +48,7 @@ async def create_area(
     result = await AreaService(session).create(body, principal)
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return AreaRead.model_validate(result.area)
+    return result.area
 
 
 @router.get("", response_model=Page[AreaRead])
@@ -68,7 +79,15 @@ async def list_areas(
 @router.get("/{code}", response_model=AreaRead)
 async def get_area(code: AreaCodePath, principal: Reader, session: SessionDep) -> AreaRead:
     """Read one area by its code (areas outside the caller's scope are not found)."""
-    return AreaRead.model_validate(await AreaService(session).get(code, principal.scope_prefix))
+    return await AreaService(session).get(code, principal.scope_prefix)
+
+
+@router.get("/{code}/names", response_model=list[AreaNameRead])
+async def list_area_names(
+    code: AreaCodePath, principal: Reader, session: ReadSessionDep
+) -> list[AreaNameRead]:
+    """The names an area has had, oldest first, each with the day it is in use from."""
+    return await AreaService(session).names(code, principal.scope_prefix)
 
 
 @router.get("/{code}/children", response_model=Page[AreaRead])
@@ -81,6 +100,32 @@ async def list_area_children(
 ) -> Page[AreaRead]:
     """List the areas directly below one area."""
     return await AreaService(session).children(code, principal.scope_prefix, limit=limit, cursor=cursor)
+
+
+@router.post("/import", response_model=AreaImportReport)
+async def import_area_codes(
+    principal: Writer,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description=TABLE_FILE)],
+    effective_on: Annotated[
+        IsoDate | None, Form(description="New names are in use from this day (default: today in China)")
+    ] = None,
+    dry_run: Annotated[bool, Form(description="Compare and report, write nothing")] = False,
+) -> AreaImportReport:
+    """Load the official division table (统计用区划代码): create and rename areas, report vanished codes."""
+    source = PurePath(file.filename or "upload").name[:255]
+    try:
+        # Parsing a province's table takes a moment of CPU: off the event loop.
+        table = await run_in_threadpool(read_table, await file.read())
+    except TableFileError as exc:
+        raise ValidationFailed.field(["body", "file"], str(exc), exc.code) from exc
+    report = await AreaImportService(session).run(
+        table, principal, effective_on or china_today(), dry_run=dry_run
+    )
+    audit_trail(session).record(
+        "area.import", "area_import", source, area_code=principal.scope, changes=audit_changes(report, source)
+    )
+    return report
 
 
 merges_router = APIRouter(prefix="/api/v1/area-merges", tags=["areas"])

@@ -48,5 +48,56 @@ class AreaRead(BaseModel):
     parent_code: str | None
     merged_into_code: str | None = Field(description="Set when this village was merged into another")
     merged_on: date | None
+    urban_rural_class: str | None = Field(
+        default=None, description="城乡分类代码 from the official table, e.g. 220 村庄, 111 主城区"
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class AreaNameRead(BaseModel):
+    name: str
+    valid_from: date | None = Field(description="The name is in use from this day; null: since before it")
+    recorded_at: datetime
+
+
+class AreaImportProblem(BaseModel):
+    line: int = Field(description="Line of the file (a header, if any, is line 1)")
+    area_code: str = Field(description="The code as written in the file")
+    code: str = Field(
+        description="Stable reason: area_code_length, area_code_digits, duplicate_code, unknown_parent, "
+        "name_missing, urban_rural_class_unknown, older_than_current_name …"
+    )
+    reason: str
+
+
+class AreaRenamed(BaseModel):
+    code: str
+    line: int
+    old_name: str
+    new_name: str
+
+
+class AreaMissing(BaseModel):
+    code: str
+    name: str
+    level: AreaLevel
+
+
+class AreaImportReport(BaseModel):
+    """What an import of the official table did; the same file again reports everything unchanged."""
+
+    effective_on: date = Field(description="New names are recorded as in use from this day")
+    dry_run: bool
+    rows: int = Field(description="Rows of codes read (a header not counted)")
+    created: int
+    renamed: int
+    reclassified: int = Field(description="Only the urban-rural class changed")
+    unchanged: int
+    missing: int = Field(description="Registered inside the file's coverage and your area, not in the file")
+    invalid: int = Field(description="Rows refused, each listed in problems")
+    outside_scope: int = Field(description="Rows for areas outside your area, left as they are")
+    changed: bool = Field(description="False when the import changed nothing")
+    problems: list[AreaImportProblem] = Field(description="The refused rows (the first 1,000)")
+    renamed_areas: list[AreaRenamed] = Field(description="The first 1,000")
+    missing_areas: list[AreaMissing] = Field(description="The first 1,000; never deleted")

@@ -19,14 +19,14 @@ from services.common.audit import audit_trail, diff
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
-from services.registry.areas.repository import AreaRepository
-from services.registry.areas.schemas import AreaCreate, AreaRead
+from services.registry.areas.repository import AreaRepository, AreaRow
+from services.registry.areas.schemas import AreaCreate, AreaNameRead, AreaRead
 from services.registry.models import Area
 
 
 @dataclass
 class CreatedArea:
-    area: Area
+    area: AreaRead
     created: bool  # False when the same area already existed (a retried request)
 
 
@@ -55,7 +55,7 @@ class AreaService:
             raise Forbidden(f"Area {data.code} lies outside your area scope", code="outside_scope")
         parent_code = await self._check_parent(data, level)
         area = Area(code=data.code, name=data.name, level=level.value, parent_code=parent_code)
-        if await self.repository.insert_if_absent(area):
+        if await self.repository.insert_if_absent(area, principal.id):
             stored = await self.repository.get_any(data.code)
             assert stored is not None
             audit_trail(self.session).record(
@@ -67,12 +67,13 @@ class AreaService:
                     {}, {"name": stored.name, "level": stored.level, "parent_code": stored.parent_code}
                 ),
             )
-            return CreatedArea(stored, created=True)
+            return CreatedArea(read_of(stored, None), created=True)
         existing = await self.repository.get_any(data.code)
         assert existing is not None
         if (existing.name, existing.level, existing.parent_code) != (area.name, area.level, area.parent_code):
             raise Conflict(f"Area {data.code} already exists as {existing.name!r}", code="area_exists")
-        return CreatedArea(existing, created=False)
+        urban_rural = await self.repository.urban_rural_class(data.code)
+        return CreatedArea(read_of(existing, urban_rural), created=False)
 
     async def _check_parent(self, data: AreaCreate, level: AreaLevel) -> str | None:
         parent_code = data.parent_code if data.parent_code is not None else structural_parent(data.code)
@@ -99,11 +100,18 @@ class AreaService:
             )
         return parent_code
 
-    async def get(self, code: str, scope_prefix: str) -> Area:
-        area = await self.repository.get(code, scope_prefix)
-        if area is None:
+    async def get(self, code: str, scope_prefix: str) -> AreaRead:
+        row = await self.repository.get(code, scope_prefix)
+        if row is None:
             raise NotFound(f"No area {code}", code="area_not_found")
-        return area
+        return read_of(*row)
+
+    async def names(self, code: str, scope_prefix: str) -> list[AreaNameRead]:
+        await self.get(code, scope_prefix)
+        return [
+            AreaNameRead(name=name, valid_from=valid_from, recorded_at=recorded_at)
+            for name, valid_from, recorded_at in await self.repository.names(code)
+        ]
 
     async def list(
         self,
@@ -135,7 +143,11 @@ class AreaService:
         return await self.list(scope_prefix, limit=limit, cursor=cursor, parent_code=code)
 
 
-def _page(rows: Sequence[Area], limit: int) -> Page[AreaRead]:
-    items = [AreaRead.model_validate(row) for row in rows[:limit]]
+def read_of(area: Area, urban_rural_class: str | None) -> AreaRead:
+    return AreaRead.model_validate(area).model_copy(update={"urban_rural_class": urban_rural_class})
+
+
+def _page(rows: Sequence[AreaRow], limit: int) -> Page[AreaRead]:
+    items = [read_of(*row) for row in rows[:limit]]
     next_cursor = encode_cursor({"code": items[-1].code}) if len(rows) > limit and items else None
     return Page[AreaRead](items=items, next_cursor=next_cursor)
