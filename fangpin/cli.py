@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fangpin import import_command, reports_command
+from fangpin import areas_command, import_command, reports_command
 from fangpin.demo import DEMO_ADMIN, DEMO_USERS, accounts_table, demo_passwords, load_demo, sign_in
 from fangpin.local import LocalRuntime, new_national_id_key
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
@@ -287,6 +287,7 @@ def parser() -> argparse.ArgumentParser:
     keys.set_defaults(handler=cmd_keys)
 
     import_command.add_parser(commands)
+    areas_command.add_parser(commands)
     reports_command.add_parser(commands)
 
     db_url = commands.add_parser("db-url", help="print the database URL in use (starts the embedded server)")
