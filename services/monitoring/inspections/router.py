@@ -22,7 +22,6 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
-from services.common.peers import call_peer
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     InspectionBatch,
@@ -31,28 +30,13 @@ from services.monitoring.inspections.schemas import (
     InspectionItemResult,
     InspectionRead,
 )
-from services.monitoring.inspections.service import Households, InspectionIntake
+from services.monitoring.inspections.service import InspectionIntake
+from services.monitoring.references import registry_lookup
 
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
 
 Reader = Annotated[Principal, requires(Permission.monitoring_read)]
 Inspector = Annotated[Principal, requires(Permission.inspections_write)]
-
-
-def _households(request: Request) -> Households:
-    """Where the registry says the households are, asked with the caller's own token and scope."""
-
-    async def villages(household_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        answer = await call_peer(
-            request,
-            request.app.state.registry_peer,
-            "registry",
-            "/internal/v1/households/lookup",
-            {"household_ids": [str(h) for h in household_ids]},
-        )
-        return {uuid.UUID(h["household_id"]): h["area_code"] for h in answer["households"]}
-
-    return villages
 
 
 def _audit(session: SessionDep, result: InspectionBatchResult, items: list[dict]) -> None:
@@ -69,7 +53,7 @@ async def post_inspection_batch(
     body: InspectionBatch, principal: Inspector, session: SessionDep, request: Request
 ) -> InspectionBatchResult:
     """Up to 1,000 visits recorded offline; each answered alone: created, duplicate, conflict or invalid."""
-    result = await InspectionIntake(session, _households(request)).take(body.items, principal)
+    result = await InspectionIntake(session, registry_lookup(request)).take(body.items, principal)
     _audit(session, result, body.items)
     return result
 
@@ -84,7 +68,7 @@ async def post_inspection(
     body: InspectionCreate, principal: Inspector, session: SessionDep, response: Response, request: Request
 ) -> InspectionItemResult:
     """One visit; the answer lists what the risk rules found."""
-    result = await InspectionIntake(session, _households(request)).take([body], principal)
+    result = await InspectionIntake(session, registry_lookup(request)).take([body], principal)
     item = result.items[0]
     answer_single(item, response)
     _audit(session, result, [{"area_code": body.area_code}])
