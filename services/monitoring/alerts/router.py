@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
@@ -21,6 +21,7 @@ from services.monitoring.alerts.schemas import (
 )
 from services.monitoring.alerts.service import AlertService, read
 from services.monitoring.codes import AlertState, RiskCode
+from services.monitoring.references import registry_lookup
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -59,10 +60,11 @@ async def list_alerts(
     responses={200: {"description": "The same declaration again (a retry): no effect"}},
 )
 async def declare_hardship(
-    body: Declaration, principal: Declarer, session: SessionDep, response: Response
+    body: Declaration, principal: Declarer, session: SessionDep, request: Request, response: Response
 ) -> AlertRead:
-    """Record a household's own request for help (农户自主申报); it raises or joins an alert."""
-    alert, created = await AlertService(session).declare(body, principal)
+    """Record a household's own request for help (农户自主申报) for a household registered in your area;
+    it raises or joins the household's alert."""
+    alert, created = await AlertService(session).declare(body, principal, registry_lookup(request))
     if created:
         audit_trail(session).record("alert.declare", "alert", str(alert.id), area_code=alert.area_code)
     else:
