@@ -13,9 +13,16 @@ from gateway.identity.repository import ApiKeyRepository, SessionRepository, Use
 from gateway.identity.schemas import ApiKeyCreate, ApiKeyUpdate, UserCreate, UserUpdate
 from gateway.models import ApiKey, User
 from services.common.audit import audit_trail, diff
-from services.common.auth import ROLE_PERMISSIONS, Principal, PrincipalKind, Role
+from services.common.auth import ROLE_PERMISSIONS, Permission, Principal, PrincipalKind, Role
 from services.common.concurrency import check_version
 from services.common.errors import Conflict, Forbidden, NotFound
+
+# Roles that manage accounts: such an account is managed only from a strictly wider scope.
+MANAGING = frozenset({Permission.users_manage, Permission.api_keys_manage})
+
+
+def _rights_beyond(admin: Principal, role: Role | str) -> frozenset[Permission]:
+    return ROLE_PERMISSIONS[Role(role)] - ROLE_PERMISSIONS[admin.role]
 
 
 def check_grant(admin: Principal, role: Role | str | None, area_code: str | None) -> None:
@@ -25,8 +32,7 @@ def check_grant(admin: Principal, role: Role | str | None, area_code: str | None
         raise _outside(admin, area_code)
     if role is None or admin.kind is PrincipalKind.system:
         return
-    extra = ROLE_PERMISSIONS[Role(role)] - ROLE_PERMISSIONS[admin.role]
-    if extra:
+    if extra := _rights_beyond(admin, role):
         raise Forbidden(
             f"You cannot grant the {Role(role).value} role: it may do what you may not "
             f"({', '.join(sorted(p.value for p in extra))}); the operator creates such accounts",
@@ -34,8 +40,62 @@ def check_grant(admin: Principal, role: Role | str | None, area_code: str | None
         )
 
 
+def check_control(admin: Principal, role: Role | str, area_code: str) -> None:
+    """An administrator account (as it is, or as a change would make it) belongs to a scope strictly
+    inside the caller's: a peer may not reset its password, change its role or area, disable it, or
+    make one, since whoever holds a peer's password holds the peer's rights."""
+    if admin.kind is PrincipalKind.system or not ROLE_PERMISSIONS[Role(role)] & MANAGING:
+        return
+    if area_code != admin.scope and admin.covers(area_code):
+        return
+    raise Forbidden(
+        f"An administrator account of {area_code} is as wide as your scope {admin.scope}; only an "
+        "administrator of a wider area may make it or set its password, role, area or state",
+        code="peer_account",
+    )
+
+
+def check_held(admin: Principal, role: Role | str) -> None:
+    """An account whose role may do more than the caller (an auditor) keeps its password, role and area
+    away from the caller: taking them would hand the caller those rights."""
+    if admin.kind is PrincipalKind.system:
+        return
+    if extra := _rights_beyond(admin, role):
+        raise Forbidden(
+            f"The account's {Role(role).value} role may do what you may not "
+            f"({', '.join(sorted(p.value for p in extra))}); only the operator sets its password, "
+            "role or area",
+            code="role_not_grantable",
+        )
+
+
 def _outside(principal: Principal, area_code: str) -> Forbidden:
     return Forbidden(f"Area {area_code} lies outside your area scope {principal.scope}", code="outside_scope")
+
+
+def _check_takeover(
+    admin: Principal, role: str, area_code: str, new_role: Role | str | None, new_area: str | None
+) -> None:
+    """A change of an account's password, role, area or state: judged on the account as it is and
+    as it would be (a peer may not be made by promotion or re-scoping either)."""
+    check_control(admin, role, area_code)
+    check_control(admin, new_role or role, new_area or area_code)
+
+
+def _check_user_change(admin: Principal, user: User, data: UserUpdate) -> None:
+    """Who may change a user's password, role, area or state (a name is any administrator's to fix)."""
+    if str(user.id) == admin.id and (data.role or data.area_code or data.disabled or data.password):
+        raise Forbidden(
+            "You cannot change your own role, area or password here, nor disable yourself "
+            "(POST /api/v1/users/me/password changes your password, with the current one)",
+            code="self_change",
+        )
+    check_grant(admin, data.role, data.area_code)
+    takes = data.password is not None or data.role is not None or data.area_code is not None
+    if takes or (data.disabled is not None and data.disabled != (user.disabled_at is not None)):
+        _check_takeover(admin, user.role, user.area_code, data.role, data.area_code)
+    if takes:
+        check_held(admin, user.role)
 
 
 def _user_state(user: User) -> dict:
@@ -56,6 +116,7 @@ class UserAdmin:
     async def create(self, data: UserCreate, admin: Principal) -> tuple[User, bool]:
         """The new user, and False if the same user already existed (a retried request)."""
         check_grant(admin, data.role, data.area_code)
+        check_control(admin, data.role, data.area_code)
         existing = await self.users.by_username(data.username)
         if existing is not None:
             same = (existing.display_name, existing.role, existing.area_code) == (
@@ -106,9 +167,7 @@ class UserAdmin:
         if user is None:
             raise NotFound(f"No user {user_id}", code="user_not_found")
         check_version(user.version, if_match, data.base_version)
-        if str(user.id) == admin.id and (data.role or data.area_code or data.disabled):
-            raise Forbidden("You cannot change your own role, area or disable yourself", code="self_change")
-        check_grant(admin, data.role, data.area_code)
+        _check_user_change(admin, user, data)
         before = _user_state(user)
         now = datetime.now(UTC)
         if data.display_name is not None:
@@ -212,6 +271,9 @@ class ApiKeyAdmin:
         key = await self.get(key_id, admin, for_update=True)
         check_version(key.version, if_match, data.base_version)
         check_grant(admin, data.role, data.area_code)
+        if data.role is not None or data.area_code is not None:
+            _check_takeover(admin, key.role, key.area_code, data.role, data.area_code)
+            check_held(admin, key.role)
         before = _key_state(key)
         key.name = data.name if data.name is not None else key.name
         key.role = data.role.value if data.role is not None else key.role
@@ -231,6 +293,7 @@ class ApiKeyAdmin:
 
     async def revoke(self, key_id: uuid.UUID, admin: Principal) -> ApiKey:
         key = await self.get(key_id, admin, for_update=True)
+        check_control(admin, key.role, key.area_code)
         if key.revoked_at is None:
             key.revoked_at = datetime.now(UTC)
             key.version += 1

@@ -103,7 +103,7 @@ async def update_user(
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> UserRead:
-    """Change a user's name, role, area, password or disable them; needs the version you read."""
+    """Change a user's name, role, area, password or state (an admin's: from a wider area only)."""
     user = await UserAdmin(session, identity_of(request).hasher).update(user_id, body, admin, if_match)
     identity_of(request).authenticator.forget(principal_id=str(user.id))
     return user_read(user)

@@ -23,7 +23,14 @@ Caller_ = Annotated[Principal, Depends(caller)]
 def sign_in_service(request: Request, session: AsyncSession) -> SignInService:
     identity = identity_of(request)
     sessionmaker = request.app.state.database.sessionmaker
-    return SignInService(session, identity.settings, identity.hasher, identity.tokens, sessionmaker)
+    return SignInService(
+        session,
+        identity.settings,
+        identity.hasher,
+        identity.tokens,
+        sessionmaker,
+        forget_session=lambda session_id: identity.authenticator.forget(session_id=session_id),
+    )
 
 
 @router.post("/auth/token", response_model=TokenResponse, openapi_extra={"security": []})
@@ -57,7 +64,6 @@ async def logout(request: Request, principal: Caller_, session: SessionDep) -> R
     if principal.session_id is None:
         raise BadRequest("API keys do not sign in; revoke the key instead", code="not_a_session")
     await sign_in_service(request, session).logout(uuid.UUID(principal.session_id))
-    identity_of(request).authenticator.forget(session_id=principal.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

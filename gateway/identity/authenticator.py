@@ -1,7 +1,9 @@
 """Turn a request's credentials (access token or API key) into a Principal, with a short cache.
 
 The cache keeps the hot path to one signature check; its lifetime bounds how long a disabled user,
-a revoked key or a logged-out session can still pass on another replica (this one forgets at once).
+a revoked key or an ended sign-in can still pass on another replica. The replica that ends it forgets
+at once, and caches nothing for it for a cache lifetime after: a look-up that read the database just
+before the change committed must not put the old answer back.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Authenticator:
         self.tokens = tokens
         self.cache_s = cache_s
         self._cache: dict[str, _Cached] = {}
+        self._ended: dict[str, float] = {}  # principal or session id -> no caching for it until then
 
     async def authenticate(self, request: Request) -> Principal:
         """The caller (401 without valid credentials), with the address and client it calls from."""
@@ -58,7 +61,7 @@ class Authenticator:
             return cached.principal
         api_key = parse_api_key(credential)
         principal = await (self._from_api_key(*api_key) if api_key else self._from_access_token(credential))
-        if self.cache_s > 0:
+        if self.cache_s > 0 and not self._ended_lately(principal, now):
             if len(self._cache) > 10_000:
                 self._cache = {k: v for k, v in self._cache.items() if v.expires > now}
             self._cache[key] = _Cached(principal, now + self.cache_s)
@@ -108,14 +111,18 @@ class Authenticator:
 
     def forget_all(self) -> None:
         self._cache.clear()
+        self._ended.clear()
 
     def forget(self, principal_id: str | None = None, session_id: str | None = None) -> None:
-        """Drop cached entries at once (after a disable, re-scope, revoke or logout)."""
+        """Drop cached entries at once (after a disable, re-scope, revoke, logout, reused refresh token
+        or password change), and keep them out of the cache until the change has surely committed."""
+        now = time.monotonic()
+        ended = {i for i in (principal_id, session_id) if i}
+        self._ended = {k: until for k, until in self._ended.items() if until > now}
+        self._ended |= dict.fromkeys(ended, now + self.cache_s)
         self._cache = {
-            k: v
-            for k, v in self._cache.items()
-            if not (
-                (principal_id and v.principal.id == principal_id)
-                or (session_id and v.principal.session_id == session_id)
-            )
+            k: v for k, v in self._cache.items() if not ended & {v.principal.id, v.principal.session_id}
         }
+
+    def _ended_lately(self, principal: Principal, now: float) -> bool:
+        return any(self._ended.get(i, 0.0) > now for i in (principal.id, principal.session_id) if i)

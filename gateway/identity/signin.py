@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -43,12 +44,14 @@ class SignInService:
         hasher: PasswordHasher,
         tokens: AccessTokens,
         sessionmaker: async_sessionmaker,
+        forget_session: Callable[[str], None] = lambda session_id: None,
     ) -> None:
         self.session = session
         self.settings = settings
         self.hasher = hasher
         self.tokens = tokens
         self.sessionmaker = sessionmaker
+        self.forget_session = forget_session  # this gateway's cached access tokens of an ended sign-in
 
     async def password_grant(self, username: str, password: str, caller: Caller) -> TokenResponse:
         username = username.strip().lower()[:64]
@@ -78,6 +81,7 @@ class SignInService:
         if stored.used_at is not None:
             # A refresh token used twice was copied: end the whole sign-in for everyone holding it.
             await self._revoke_in_own_transaction(stored.session_id)
+            self.forget_session(str(stored.session_id))
             raise InvalidGrant("The refresh token was already used; the sign-in has been ended")
         if login is None or login.revoked_at is not None or stored.expires_at <= now:
             raise InvalidGrant("The sign-in has ended; sign in again")
@@ -90,6 +94,7 @@ class SignInService:
     async def logout(self, session_id: uuid.UUID) -> None:
         audit_trail(self.session).record("auth.logout", "session", str(session_id))
         await SessionRepository(self.session).revoke(session_id, datetime.now(UTC))
+        self.forget_session(str(session_id))
 
     async def _start_session(self, user: User, caller: Caller) -> TokenResponse:
         now = datetime.now(UTC)

@@ -18,7 +18,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within, prefix_of
+from services.common.area_codes import (
+    LEVEL_ORDER,
+    NATIONAL_ROOT,
+    AreaLevel,
+    is_valid_scope,
+    is_within,
+    level_of,
+    prefix_of,
+)
 from services.common.errors import Forbidden, Unauthorized
 
 INTERNAL_ISSUER = "fangpin-gateway"
@@ -128,6 +136,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# A case step belongs to a level (村级评议, 乡镇审核, 县级审定), and an account speaks for the level of its
+# scope as well as its role: a county administrator scoped to one village acts as that village.
+STEP_LEVELS: dict[Permission, AreaLevel] = {
+    Permission.cases_village: AreaLevel.village,
+    Permission.cases_town: AreaLevel.town,
+    Permission.cases_county: AreaLevel.county,
+}
+
+
 class PrincipalKind(StrEnum):
     user = "user"
     api_key = "api_key"
@@ -156,6 +173,20 @@ class Principal:
 
     def covers(self, area_code: str) -> bool:
         return is_within(area_code, self.scope)
+
+    @property
+    def scope_level(self) -> AreaLevel | None:
+        """The level of the scope's area; None for the whole country."""
+        return None if self.scope == NATIONAL_ROOT else level_of(self.scope)
+
+    def acts_at(self, permission: Permission) -> bool:
+        """The role grants ``permission`` and, for a level's own step, the scope is that level or wider."""
+        if not self.can(permission):
+            return False
+        level, scope_level = STEP_LEVELS.get(permission), self.scope_level
+        if level is None or scope_level is None:  # not a level's step, or the whole country
+            return True
+        return LEVEL_ORDER.index(scope_level) <= LEVEL_ORDER.index(level)
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
@@ -293,6 +324,7 @@ __all__ = [
     "Permission",
     "Principal",
     "PrincipalKind",
+    "STEP_LEVELS",
     "Role",
     "current_principal",
     "generate_keypair",

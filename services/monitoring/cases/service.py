@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal
+from services.common.auth import STEP_LEVELS, Principal
 from services.common.calendar import CHINA, china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -64,7 +64,26 @@ def actions_for(case: Case, principal: Principal) -> list[str]:
     if not principal.covers(case.area_code):
         return []
     steps = TRANSITIONS.get(CaseState(case.state), {})
-    return [action.value for action, step in steps.items() if principal.can(step.permission)]
+    return [action.value for action, step in steps.items() if principal.acts_at(step.permission)]
+
+
+def check_step_allowed(case: Case, action: CaseAction, step: Step, principal: Principal) -> None:
+    """The role must hold the step's level, and the scope must reach it (see ``Principal.acts_at``)."""
+    taken_by = f"'{action.value}' on a case in {case.state} is taken by {step.who}"
+    if not principal.can(step.permission):
+        raise Forbidden(
+            f"{taken_by}; the {principal.role.value} role may not (needs {step.permission.value})",
+            code="step_not_allowed",
+            permission=step.permission.value,
+        )
+    if not principal.acts_at(step.permission):
+        level = STEP_LEVELS[step.permission].value
+        raise Forbidden(
+            f"{taken_by}; your scope {principal.scope} is a {principal.scope_level}, so you act for the "
+            f"{principal.scope_level} (needs a {level} scope or wider)",
+            code="step_above_scope",
+            permission=step.permission.value,
+        )
 
 
 def read(case: Case, principal: Principal) -> CaseRead:
@@ -150,13 +169,7 @@ class CaseService:
                 code="case_state",
                 current=read(case, principal).model_dump(mode="json"),
             )
-        if not principal.can(step.permission):
-            raise Forbidden(
-                f"'{body.action.value}' on a case in {case.state} is taken by {step.who}; the "
-                f"{principal.role.value} role may not (needs {step.permission.value})",
-                code="step_not_allowed",
-                permission=step.permission.value,
-            )
+        check_step_allowed(case, body.action, step, principal)
         if body.action == CaseAction.approve:
             await self._check_four_eyes(case, principal)
         self._check_body(case, step, body)
