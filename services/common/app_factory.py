@@ -15,7 +15,7 @@ from services.common.audit.table import audit_table
 from services.common.auth import InternalTokenVerifier, current_principal
 from services.common.database import Database, create_engine
 from services.common.docs import add_docs
-from services.common.errors import install_error_handlers
+from services.common.error_handlers import install_error_handlers
 from services.common.events.tokens import ServiceTokens
 from services.common.health import health_router
 from services.common.metrics import metrics_router

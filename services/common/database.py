@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.audit.store import AuditStore
 from services.common.audit.trail import SESSION_KEY, AuditTrail, Outcome, outcome_for_status
-from services.common.errors import FangpinError, ServiceUnavailable
+from services.common.errors import DatabaseUnavailable, FangpinError, ServiceUnavailable
 from services.common.logging import request_id_var
 from services.common.metrics import DB_POOL_CHECKED_OUT, DB_POOL_SIZE
 
@@ -154,16 +154,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 trail.principal = getattr(request.state, "principal", None)
                 await store.append(session, trail, Outcome.success, status=None)
             await session.commit()
-
-
-class DatabaseUnavailable(ServiceUnavailable):
-    code = "database_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The database is not reachable right now; nothing was changed, retry shortly",
-            headers={"Retry-After": "2"},
-        )
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:

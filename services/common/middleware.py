@@ -10,7 +10,8 @@ import uuid
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PayloadTooLarge, UnsupportedMediaType, problem_response
+from services.common.error_handlers import problem_response
+from services.common.errors import PayloadTooLarge, UnsupportedMediaType
 from services.common.logging import part_var, request_id_var
 from services.common.metrics import REQUEST_LATENCY, REQUESTS
 
