@@ -20,8 +20,8 @@ from gateway.routing import API_PREFIX, SERVICES, audiences
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
+from services.common.audit.requests import record_denial
 from services.common.audit.trail import WRITE_METHODS
-from services.common.database import record_denial
 from services.common.docs import add_docs
 from services.common.errors import Unauthorized
 from services.common.health import readiness_checks

@@ -6,25 +6,20 @@ A request's session commits once at the end or rolls back on any error; service 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Row, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.audit.requests import record_failure, trail_for
 from services.common.audit.store import AuditStore
-from services.common.audit.trail import SESSION_KEY, AuditTrail, Outcome, outcome_for_status
-from services.common.errors import DatabaseUnavailable, FangpinError, ServiceUnavailable
-from services.common.logging import request_id_var
+from services.common.audit.trail import SESSION_KEY, Outcome
+from services.common.errors import DatabaseUnavailable, ServiceUnavailable
 from services.common.metrics import DB_POOL_CHECKED_OUT, DB_POOL_SIZE
-
-logger = logging.getLogger("fangpin.database")
 
 
 def async_url(url: str) -> str:
@@ -147,7 +142,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise DatabaseUnavailable() from exc
         except BaseException as exc:
             await session.rollback()
-            await _record_failure(database, store, trail, request, exc)
+            await record_failure(database.sessionmaker, store, trail, request, exc)
             raise
         else:
             if store is not None and (trail.entries or trail.is_write):
@@ -184,55 +179,6 @@ async def read_partitions(database: Database, query: Select[Any], size: int) -> 
         result = await session.stream(query.execution_options(yield_per=size))
         async for rows in result.partitions():
             yield rows
-
-
-def trail_for(request: Request) -> AuditTrail:
-    route = request.scope.get("route")
-    return AuditTrail(
-        method=request.method,
-        route=getattr(route, "path", request.url.path),
-        request_id=request_id_var.get(),
-        address=request.client.host if request.client else None,
-        client=request.headers.get("user-agent"),
-        path_params={k: str(v) for k, v in request.path_params.items()},
-    )
-
-
-async def record_denial(request: Request, exc: BaseException) -> None:
-    """Record a refused request that never opened a unit of work (e.g. refused before routing)."""
-    database = get_database(request)
-    await _record_failure(
-        database, getattr(request.app.state, "audit_store", None), trail_for(request), request, exc
-    )
-
-
-def status_of(exc: BaseException) -> int:
-    if isinstance(exc, FangpinError):
-        return exc.status
-    if isinstance(exc, RequestValidationError):
-        return 422
-    if isinstance(exc, StarletteHTTPException):
-        return exc.status_code
-    return 500
-
-
-async def _record_failure(
-    database: Database, store: AuditStore | None, trail: AuditTrail, request: Request, exc: BaseException
-) -> None:
-    if getattr(exc, "audited", False):
-        return  # a guard already recorded this refusal
-    status = status_of(exc)
-    outcome = getattr(exc, "audit_outcome", None) or outcome_for_status(status)
-    if store is None or not (trail.is_write or outcome is Outcome.denied or trail.entries):
-        return
-    trail.principal = getattr(request.state, "principal", None)
-    try:
-        async with database.sessionmaker() as session, session.begin():
-            await store.append(session, trail, outcome, status)
-    except Exception:  # noqa: BLE001 - never hide the request's own error behind the audit's
-        logger.exception("could not record the failed request in the audit log")
-        return
-    exc.audited = True  # type: ignore[attr-defined]
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error, not a lost write.

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import Depends, Request
 
+from services.common.audit.requests import record_denial
 from services.common.auth import Permission, Principal, current_principal
-from services.common.database import record_denial
 from services.common.errors import Forbidden
 
 PrincipalDependency = Callable[..., Awaitable[Principal]]

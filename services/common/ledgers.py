@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Select, func, select
 
 from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
+from services.common.audit.requests import trail_for
 from services.common.audit.store import AuditStore
 from services.common.audit.trail import AuditEntry, Outcome
 from services.common.auth import Principal
-from services.common.database import get_database, read_partitions, trail_for
+from services.common.database import get_database, read_partitions
 from services.common.errors import NotFound
 from services.common.exports.runner import ExportRunner
 from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream

@@ -10,9 +10,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from services.common import ledgers
+from services.common.audit.requests import record_denial
 from services.common.auth import Permission, Principal
 from services.common.concurrency import IfMatch
-from services.common.database import ReadSessionDep, SessionDep, record_denial
+from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
