@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
 from services.common.auth import Principal
-from services.common.batches import in_turns, item_location, raw_item_id, refusal_status
+from services.common.batches import in_turns
 from services.common.calendar import CHINA
-from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
+from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.cases.exit import propose_exits
 from services.monitoring.codes import AlertSource
@@ -88,18 +88,20 @@ def thresholds_of(row: Any) -> Thresholds:
     return Thresholds(row.id, row.area_code, row.year, row.version, row.income_line, row.large_expense_line)
 
 
-@dataclass
-class _Accepted:
-    index: int
+@dataclass(eq=False)
+class _Visit(Entry):
     item: InspectionCreate
-    digest: bytes
-    loc: list[str | int]  # where this item's errors point
-    document: str  # the item as JSON: its digest, and its answers once stored
+    document: str = ""  # the item as JSON: its digest, and its answers once stored
     findings: list[engine.Finding] = field(default_factory=list)
     threshold: Thresholds | None = None
 
 
-class InspectionIntake:
+class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
+    model = InspectionCreate
+    result_model = InspectionItemResult
+    entry_type = _Visit
+    invalid_detail = "Item {index} is not a valid inspection"
+
     def __init__(self, session: AsyncSession, registry: Lookup) -> None:
         self.session = session
         self.registry = registry
@@ -110,169 +112,151 @@ class InspectionIntake:
     async def take(
         self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
     ) -> InspectionBatchResult:
-        results: dict[int, InspectionItemResult] = {}
-        accepted: dict[uuid.UUID, _Accepted] = {}
-        async for index, raw in in_turns(enumerate(raw_items)):
-            try:
-                item = self._check(raw, index, principal)
-            except FangpinError as exc:
-                results[index] = _failure(index, raw_item_id(raw), exc)
-                continue
-            document = item.model_dump_json()
-            this = _Accepted(index, item, content_hash(document), item_location(raw, index), document)
-            if item.id in accepted:  # the same visit twice in one batch
-                results[index] = _repeat(this, accepted[item.id].digest)
-                continue
-            accepted[item.id] = this
-        stored = await self.inspections.hashes(list(accepted))
-        for inspection_id, digest in stored.items():  # retries are answered without asking anyone
-            a = accepted.pop(inspection_id)
-            results[a.index] = _repeat(a, digest)
-        await self._place(accepted, results)
-        await self._evaluate(accepted.values())
-        inserted = await self.inspections.insert_new([self._row(a, principal) for a in accepted.values()])
-        known = await self.inspections.hashes([i for i in accepted if i not in inserted])
-        for inspection_id, a in accepted.items():
-            if inspection_id in inserted:
-                findings = [f.as_dict() for f in a.findings]
-                results[a.index] = InspectionItemResult(
-                    index=a.index, id=inspection_id, status="created", findings=findings
-                )
-            else:  # a racing retry stored it between our read and our insert
-                results[a.index] = _repeat(a, known.get(inspection_id))
-        await self._raise_alerts([a for i, a in accepted.items() if i in inserted])
-        items = [results[i] for i in sorted(results)]
-        created = sum(r.status == "created" for r in items)
-        duplicates = sum(r.status == "duplicate" for r in items)
-        return InspectionBatchResult(
-            created=created, duplicates=duplicates, failed=len(items) - created - duplicates, items=items
-        )
+        items = await self.answer_items(raw_items, principal)
+        return InspectionBatchResult(**summary(items), items=items)
 
-    def _check(self, raw: Any, index: int, principal: Principal) -> InspectionCreate:
-        if isinstance(raw, InspectionCreate):
-            item = raw  # already checked (the single-item endpoint)
-        else:
-            try:
-                item = InspectionCreate.model_validate(raw)
-            except ValidationError as exc:
-                raise ValidationFailed.of_item(
-                    exc, ["body", "items", index], f"Item {index} is not a valid inspection"
-                ) from exc
+    def check(self, item: InspectionCreate, loc: list[str | int]) -> None:
         if not is_village(item.area_code):
             raise ValidationFailed.field(
-                [*item_location(raw, index), "area_code"],
+                [*loc, "area_code"],
                 f"{item.area_code} is not a village code (a household lives in a village)",
                 "not_a_village",
             )
-        if not principal.covers(item.area_code):
+        if not self.principal.covers(item.area_code):
             raise Forbidden(
-                f"{item.area_code} is outside your area ({principal.scope})", code="outside_scope"
+                f"{item.area_code} is outside your area ({self.principal.scope})", code="outside_scope"
             )
         visited = item.visited_at.astimezone(CHINA)
         if visited.year < 2013:
             raise ValidationFailed.field(
-                [*item_location(raw, index), "visited_at"],
-                "A visit before 2013 is a wrong clock",
-                "visit_too_early",
+                [*loc, "visited_at"], "A visit before 2013 is a wrong clock", "visit_too_early"
             )
         if item.visited_at - datetime.now(UTC) > CLOCK_SKEW:
             raise ValidationFailed.field(
-                [*item_location(raw, index), "visited_at"],
+                [*loc, "visited_at"],
                 "The visit time is in the future: check the phone's clock",
                 "visit_in_future",
             )
-        return item
 
-    async def _place(
-        self, accepted: dict[uuid.UUID, _Accepted], results: dict[int, InspectionItemResult]
-    ) -> None:
+    def digest(self, entry: _Visit) -> bytes:
+        entry.document = entry.item.model_dump_json()
+        return content_hash(entry.document)
+
+    def same(self, entry: _Visit, stored: bytes | None) -> bool:
+        return stored == entry.digest or stored == legacy_content_hash(entry.item)
+
+    def conflict(self, key: uuid.UUID) -> Conflict:
+        return Conflict(
+            f"Inspection {key} was already received with other answers; a new visit needs a new id",
+            code="inspection_id_in_use",
+        )
+
+    async def stored(self, keys: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+        return await self.inspections.hashes(keys)
+
+    async def admit(self, entries: list[_Visit], refuse: Refuse) -> None:
+        await self._evaluate(await self._place(entries, refuse))
+
+    async def insert(self, entries: list[_Visit]) -> set[uuid.UUID]:
+        return await self.inspections.insert_new([self._row(v) for v in entries])
+
+    async def created(self, entries: list[_Visit]) -> None:
+        await self._raise_alerts(entries)
+
+    def created_fields(self, entry: _Visit) -> dict[str, Any]:
+        return {"findings": [f.as_dict() for f in entry.findings]}
+
+    async def _place(self, visits: list[_Visit], refuse: Refuse) -> list[_Visit]:
         """Keep the visits of registered households whose members and cadre are theirs, each in its
         household's village as of now."""
-        if not accepted:
-            return
+        if not visits:
+            return []
         asked = Asked()
-        for a in accepted.values():
-            asked.households.add(a.item.household_id)
-            asked.people.update(person_id for _, person_id in _people_named(a.item))
-            if a.item.cadre_id is not None:
-                asked.cadres.add(a.item.cadre_id)
+        for v in visits:
+            asked.households.add(v.item.household_id)
+            asked.people.update(person_id for _, person_id in _people_named(v.item))
+            if v.item.cadre_id is not None:
+                asked.cadres.add(v.item.cadre_id)
         known = await self.registry(asked)
-        for inspection_id, a in list(accepted.items()):
-            if (problem := _reference_problem(a, known)) is not None:
-                results[a.index] = _failure(a.index, inspection_id, problem)
-                del accepted[inspection_id]
-            elif (village := known.villages[a.item.household_id]) != a.item.area_code:
-                a.item = a.item.model_copy(update={"area_code": village})
+        kept = []
+        for v in visits:
+            if (problem := _reference_problem(v, known)) is not None:
+                refuse(v, problem)
+                continue
+            if (village := known.villages[v.item.household_id]) != v.item.area_code:
+                v.item = v.item.model_copy(update={"area_code": village})
+            kept.append(v)
+        return kept
 
-    async def _evaluate(self, accepted: Any) -> None:
+    async def _evaluate(self, visits: list[_Visit]) -> None:
         """The rules over each item, with the thresholds in force in its village in the visit's year
         (one query per year in the batch, not one per village)."""
-        years: dict[int, list[_Accepted]] = {}
-        for a in accepted:
-            years.setdefault(a.item.visited_at.astimezone(CHINA).year, []).append(a)
+        years: dict[int, list[_Visit]] = {}
+        for v in visits:
+            years.setdefault(v.item.visited_at.astimezone(CHINA).year, []).append(v)
         for year, items in years.items():
-            in_force = await self.thresholds.in_force_for((a.item.area_code for a in items), year)
+            in_force = await self.thresholds.in_force_for((v.item.area_code for v in items), year)
             thresholds = {code: thresholds_of(row) if row else None for code, row in in_force.items()}
-            async for a in in_turns(items):
-                a.threshold = thresholds[a.item.area_code]
-                a.findings = engine.evaluate(facts_of(a.item), a.threshold)
+            async for v in in_turns(items):
+                v.threshold = thresholds[v.item.area_code]
+                v.findings = engine.evaluate(facts_of(v.item), v.threshold)
 
-    def _row(self, a: _Accepted, principal: Principal) -> dict[str, Any]:
-        item = a.item
+    def _row(self, v: _Visit) -> dict[str, Any]:
+        item = v.item
         return {
             "id": item.id,
             "household_id": item.household_id,
             "area_code": item.area_code,
-            "inspector_id": principal.id,
-            "inspector_name": principal.name[:100],
+            "inspector_id": self.principal.id,
+            "inspector_name": self.principal.name[:100],
             "cadre_id": item.cadre_id,
             "visited_at": item.visited_at,
             "latitude": item.location.latitude if item.location else None,
             "longitude": item.location.longitude if item.location else None,
-            "answers": a.document,  # the repository strips the fields that have columns of their own
-            "content_sha256": a.digest,
-            "findings": json.dumps([f.as_dict() for f in a.findings], ensure_ascii=False),
+            "answers": v.document,  # the repository strips the fields that have columns of their own
+            "content_sha256": v.digest,
+            "findings": json.dumps([f.as_dict() for f in v.findings], ensure_ascii=False),
             "ruleset_version": engine.RULESET_VERSION,
-            "threshold_id": a.threshold.id if a.threshold else None,
+            "threshold_id": v.threshold.id if v.threshold else None,
         }
 
-    async def _raise_alerts(self, inserted: list[_Accepted]) -> None:
+    async def _raise_alerts(self, inserted: list[_Visit]) -> None:
         """Only a household's latest visit speaks for it now: an older visit that arrives late (phones
         sync out of order) is kept with its findings but raises nothing."""
         if not inserted:
             return
-        households = list({a.item.household_id for a in inserted})
-        latest = await self.inspections.latest_visits(households, [a.item.id for a in inserted])
-        current: dict[uuid.UUID, _Accepted] = {}
+        households = list({v.item.household_id for v in inserted})
+        latest = await self.inspections.latest_visits(households, [v.item.id for v in inserted])
+        current: dict[uuid.UUID, _Visit] = {}
         superseded = []
-        for a in sorted(inserted, key=lambda a: (a.item.visited_at, a.item.id)):
-            earlier = latest.get(a.item.household_id)
-            if earlier is not None and a.item.visited_at < earlier:
-                superseded.append(a.item.id)
+        for v in sorted(inserted, key=lambda v: (v.item.visited_at, v.item.id)):
+            earlier = latest.get(v.item.household_id)
+            if earlier is not None and v.item.visited_at < earlier:
+                superseded.append(v.item.id)
                 continue
-            if (previous := current.get(a.item.household_id)) is not None:
+            if (previous := current.get(v.item.household_id)) is not None:
                 superseded.append(previous.item.id)
-            current[a.item.household_id] = a
+            current[v.item.household_id] = v
         await self.inspections.mark_superseded(superseded)
         signals = [
             Signal(
-                household_id=a.item.household_id,
-                area_code=a.item.area_code,
+                household_id=v.item.household_id,
+                area_code=v.item.area_code,
                 risk_code=f.code.value,
                 severity=f.severity.value,
                 reason=f.reason,
                 rule_version=f.rule_version,
                 source=AlertSource.inspection.value,
-                source_id=str(a.item.id),
-                raised_at=a.item.visited_at,
+                source_id=str(v.item.id),
+                raised_at=v.item.visited_at,
                 threshold_id=f.threshold_id,
                 threshold_version=f.threshold_version,
             )
-            for a in current.values()
-            for f in a.findings
+            for v in current.values()
+            for f in v.findings
         ]
         await self.alerts.raise_signals(signals)
-        clean = [household for household, a in current.items() if not a.findings]
+        clean = [household for household, v in current.items() if not v.findings]
         await propose_exits(self.session, sorted(clean))
 
 
@@ -288,33 +272,13 @@ def _people_named(item: InspectionCreate) -> list[tuple[list[str | int], uuid.UU
     return named
 
 
-def _reference_problem(a: _Accepted, known: Registered) -> ValidationFailed | None:
-    household = a.item.household_id
-    if (problem := known.household_problem(household, [*a.loc, "household_id"])) is not None:
+def _reference_problem(v: _Visit, known: Registered) -> ValidationFailed | None:
+    household = v.item.household_id
+    if (problem := known.household_problem(household, [*v.loc, "household_id"])) is not None:
         return problem
-    for where, person_id in _people_named(a.item):
-        if (problem := known.person_problem(person_id, household, [*a.loc, *where])) is not None:
+    for where, person_id in _people_named(v.item):
+        if (problem := known.person_problem(person_id, household, [*v.loc, *where])) is not None:
             return problem
-    if a.item.cadre_id is not None:
-        return known.cadre_problem(a.item.cadre_id, household, [*a.loc, "cadre_id"])
+    if v.item.cadre_id is not None:
+        return known.cadre_problem(v.item.cadre_id, household, [*v.loc, "cadre_id"])
     return None
-
-
-def _repeat(a: _Accepted, stored_digest: bytes | None) -> InspectionItemResult:
-    """An id seen before: the same content is a duplicate with no effect, other content a conflict."""
-    if stored_digest == a.digest or stored_digest == legacy_content_hash(a.item):
-        return InspectionItemResult(index=a.index, id=a.item.id, status="duplicate")
-    return _failure(a.index, a.item.id, _conflict(a.item.id))
-
-
-def _conflict(inspection_id: uuid.UUID) -> Conflict:
-    return Conflict(
-        f"Inspection {inspection_id} was already received with other answers; a new visit needs a new id",
-        code="inspection_id_in_use",
-    )
-
-
-def _failure(index: int, inspection_id: uuid.UUID | None, exc: FangpinError) -> InspectionItemResult:
-    return InspectionItemResult(
-        index=index, id=inspection_id, status=refusal_status(exc), error=exc.to_problem()
-    )
