@@ -18,16 +18,15 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import NATIONAL_ROOT, is_valid_scope
 from services.common.auth import Principal
-from services.common.batches import in_turns, item_location, raw_item_id, refusal_status
 from services.common.calendar import china_today
-from services.common.errors import Conflict, FangpinError, Forbidden, ValidationFailed
+from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.common.events.outbox import publish
+from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.common.peers import PeerError
 from services.jobs.employment.codes import RETURNED_HOME, event_for
 from services.jobs.employment.repository import EmploymentRepository
@@ -55,16 +54,19 @@ def content_hash(item: EmploymentRecordCreate, person_id: uuid.UUID) -> bytes:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).digest()
 
 
-@dataclass
-class _Accepted:
-    index: int
+@dataclass(eq=False)
+class _Record(Entry):
     item: EmploymentRecordCreate
-    person: PersonFacts
-    digest: bytes
+    person: PersonFacts | None = None  # as the registry answered
     events: list[str] = field(default_factory=list)
 
 
-class EmploymentIntake:
+class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
+    model = EmploymentRecordCreate
+    result_model = EmploymentItemResult
+    entry_type = _Record
+    invalid_detail = "Item {index} is not a valid employment record"
+
     def __init__(self, session: AsyncSession, lookup: Lookup, resolve: Resolve) -> None:
         self.session = session
         self.records = EmploymentRepository(session)
@@ -75,126 +77,115 @@ class EmploymentIntake:
     async def take(
         self, raws: list[dict[str, Any]] | list[EmploymentRecordCreate], principal: Principal
     ) -> EmploymentBatchResult:
-        results: dict[int, EmploymentItemResult] = {}
-        checked: dict[int, EmploymentRecordCreate] = {}
-        async for index, raw in in_turns(enumerate(raws)):
-            try:
-                checked[index] = _check(raw, index)
-            except FangpinError as exc:
-                results[index] = _failure(index, raw_item_id(raw), exc)
-        people = await self._identify(raws, checked, results, principal)
-        accepted: dict[uuid.UUID, _Accepted] = {}
-        for index, person in people.items():
-            item = checked[index]
-            digest = content_hash(item, person.person_id)
-            if item.id in accepted:  # the same record twice in one batch
-                same = accepted[item.id].digest == digest
-                results[index] = (
-                    EmploymentItemResult(index=index, id=item.id, status="duplicate")
-                    if same
-                    else _failure(index, item.id, _conflict(item.id))
-                )
-                continue
-            accepted[item.id] = _Accepted(index, item, person, digest)
-        self.areas = {record_id: a.person.area_code for record_id, a in accepted.items()}
-        inserted = await self.records.insert_new([_row(a, principal) for a in accepted.values()])
-        known = await self.records.hashes([i for i in accepted if i not in inserted])
-        await self._publish([a for record_id, a in accepted.items() if record_id in inserted])
-        for record_id, a in accepted.items():
-            if record_id in inserted:
-                results[a.index] = EmploymentItemResult(
-                    index=a.index, id=record_id, status="created", events=a.events
-                )
-            elif known.get(record_id) == a.digest:
-                results[a.index] = EmploymentItemResult(index=a.index, id=record_id, status="duplicate")
-            else:
-                results[a.index] = _failure(a.index, record_id, _conflict(record_id))
-        items = [results[i] for i in sorted(results)]
-        created = sum(r.status == "created" for r in items)
-        duplicates = sum(r.status == "duplicate" for r in items)
-        return EmploymentBatchResult(
-            created=created, duplicates=duplicates, failed=len(items) - created - duplicates, items=items
+        items = await self.answer_items(raws, principal)
+        return EmploymentBatchResult(**summary(items), items=items)
+
+    def check(self, item: EmploymentRecordCreate, loc: list[str | int]) -> None:
+        _check(item, loc)
+
+    async def identify(self, entries: list[_Record], refuse: Refuse) -> None:
+        """Each item's person, asked of the registry in the caller's scope. Someone outside the scope
+        is answered exactly like someone unknown (as everywhere: no existence is leaked)."""
+        by_id = [r for r in entries if r.item.person_id is not None]
+        by_number = [r for r in entries if r.item.national_id is not None]
+        role = self.principal.role.value
+        may_not_read = Forbidden(
+            f"The {role} role may not read where people live: name them by national_id",
+            code="name_by_national_id",
+        )
+        ids = [r.item.person_id for r in by_id]
+        facts = await _ask(by_id, lambda: self.lookup(ids), may_not_read, refuse)  # type: ignore[arg-type]
+        if facts is not None:
+            for r in by_id:
+                _found(r, facts.get(r.item.person_id), "person_id", refuse)
+        may_not_resolve = Forbidden(
+            f"The {role} role may not look people up by ID number: name them by person_id",
+            code="name_by_person_id",
+        )
+        numbers = [r.item.national_id for r in by_number]
+        matches = await _ask(by_number, lambda: self.resolve(numbers), may_not_resolve, refuse)  # type: ignore[arg-type]
+        if matches is not None:
+            for r, match in zip(by_number, matches, strict=True):
+                _found(r, match, "national_id", refuse)
+
+    def digest(self, entry: _Record) -> bytes:
+        assert entry.person is not None  # identified
+        return content_hash(entry.item, entry.person.person_id)
+
+    def conflict(self, key: uuid.UUID) -> Conflict:
+        return Conflict(
+            f"Employment record {key} was already received with other content; "
+            "a change or a correction is a new record with a new id",
+            code="employment_record_id_in_use",
         )
 
-    async def _identify(
-        self,
-        raws: list[Any],
-        checked: dict[int, EmploymentRecordCreate],
-        results: dict[int, EmploymentItemResult],
-        principal: Principal,
-    ) -> dict[int, PersonFacts]:
-        """Each checked item's person, asked of the registry in the caller's scope. Someone outside the
-        scope is answered exactly like someone unknown (as everywhere: no existence is leaked)."""
-        by_id = {i: item.person_id for i, item in checked.items() if item.person_id is not None}
-        by_number = {i: item.national_id for i, item in checked.items() if item.national_id is not None}
-        found: dict[int, PersonFacts | None] = {}
-        try:
-            if by_id:
-                facts = await self.lookup(list(by_id.values()))
-                found |= {i: facts.get(person_id) for i, person_id in by_id.items()}
-        except PeerError as exc:
-            if exc.status != 403:
-                raise
-            refusal = Forbidden(
-                f"The {principal.role.value} role may not read where people live: name them by national_id",
-                code="name_by_national_id",
-            )
-            results |= {i: _failure(i, checked[i].id, refusal) for i in by_id}
-        try:
-            if by_number:
-                matches = await self.resolve(list(by_number.values()))
-                found |= dict(zip(by_number, matches, strict=True))
-        except PeerError as exc:
-            if exc.status != 403:
-                raise
-            refusal = Forbidden(
-                f"The {principal.role.value} role may not look people up by ID number: "
-                "name them by person_id",
-                code="name_by_person_id",
-            )
-            results |= {i: _failure(i, checked[i].id, refusal) for i in by_number}
-        people: dict[int, PersonFacts] = {}
-        for index, person in sorted(found.items()):
-            item = checked[index]
-            where = [*item_location(raws[index], index), "person_id" if item.person_id else "national_id"]
-            if person is None:
-                error = ValidationFailed.field(
-                    where, "No such person is registered in your area", "person_not_found"
-                )
-            elif not person.alive:
-                error = ValidationFailed.field(where, "The person is recorded as deceased", "person_deceased")
-            else:
-                people[index] = person
-                continue
-            results[index] = _failure(index, item.id, error)
-        return people
+    async def stored(self, keys: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+        return await self.records.hashes(keys)
 
-    async def _publish(self, inserted: list[_Accepted]) -> None:
+    async def insert(self, entries: list[_Record]) -> set[uuid.UUID]:
+        self.areas = {r.key: r.person.area_code for r in entries}  # type: ignore[misc, union-attr]
+        return await self.records.insert_new([_row(r, self.principal) for r in entries])
+
+    async def created(self, entries: list[_Record]) -> None:
+        await self._publish(entries)
+
+    def created_fields(self, entry: _Record) -> dict[str, Any]:
+        return {"events": entry.events}
+
+    async def _publish(self, inserted: list[_Record]) -> None:
         """Only records that extend a person's history publish: a record older than one already kept
         (a phone syncing late) is stored but changes nothing now. Each such record is compared with the
         one before it, so two changes in one batch (away, then home) are both seen."""
         if not inserted:
             return
-        new = {a.item.id: a for a in inserted}
-        histories = await self.records.histories([a.person.person_id for a in inserted])
-        for _, rows in groupby(histories, key=lambda r: r.person_id):
+        new = {r.item.id: r for r in inserted}
+        histories = await self.records.histories([r.person.person_id for r in inserted])  # type: ignore[union-attr]
+        for _, rows in groupby(histories, key=lambda row: row.person_id):
             history = list(rows)
-            last_old = max((i for i, r in enumerate(history) if r.id not in new), default=-1)
+            last_old = max((i for i, row in enumerate(history) if row.id not in new), default=-1)
             for i in range(max(last_old + 1, 1), len(history)):
                 previous, record = history[i - 1], history[i]
                 event = event_for(previous.status, record.status)
                 if event is None:
                     continue
-                a = new[record.id]
+                r = new[record.id]
+                assert r.person is not None
                 await publish(
                     self.session,
                     SCHEMA,
                     event,
-                    area_code=a.person.area_code,
-                    subject_id=a.person.household_id,
-                    payload=event_payload(event, previous, record, a.person, a.item),
+                    area_code=r.person.area_code,
+                    subject_id=r.person.household_id,
+                    payload=event_payload(event, previous, record, r.person, r.item),
                 )
-                a.events.append(event)
+                r.events.append(event)
+
+
+async def _ask(
+    records: list[_Record], ask: Callable[[], Awaitable[Any]], refusal: Forbidden, refuse: Refuse
+) -> Any:
+    """The registry's answer about these records; None, each refused, if the caller's role may not ask."""
+    if not records:
+        return None
+    try:
+        return await ask()
+    except PeerError as exc:
+        if exc.status != 403:
+            raise
+        for r in records:
+            refuse(r, refusal)
+        return None
+
+
+def _found(record: _Record, person: PersonFacts | None, named_by: str, refuse: Refuse) -> None:
+    where = [*record.loc, named_by]
+    if person is None:
+        missing = "No such person is registered in your area"
+        refuse(record, ValidationFailed.field(where, missing, "person_not_found"))
+    elif not person.alive:
+        refuse(record, ValidationFailed.field(where, "The person is recorded as deceased", "person_deceased"))
+    else:
+        record.person = person
 
 
 def event_payload(
@@ -219,17 +210,7 @@ def event_payload(
     }
 
 
-def _check(raw: Any, index: int) -> EmploymentRecordCreate:
-    if isinstance(raw, EmploymentRecordCreate):
-        item = raw  # already checked (the single-item endpoint)
-    else:
-        try:
-            item = EmploymentRecordCreate.model_validate(raw)
-        except ValidationError as exc:
-            raise ValidationFailed.of_item(
-                exc, ["body", "items", index], f"Item {index} is not a valid employment record"
-            ) from exc
-    where = item_location(raw, index)
+def _check(item: EmploymentRecordCreate, where: list[str | int]) -> None:
     if item.person_id is None and item.national_id is None:
         raise ValidationFailed.field(
             [*where, "person_id"], "Name the person by person_id or national_id", "person_required"
@@ -258,11 +239,11 @@ def _check(raw: Any, index: int) -> EmploymentRecordCreate:
         raise ValidationFailed.field(
             [*where, "place_code"], f"{item.place_code} is not a division code", "place_code_invalid"
         )
-    return item
 
 
-def _row(a: _Accepted, principal: Principal) -> dict[str, Any]:
-    item, person = a.item, a.person
+def _row(r: _Record, principal: Principal) -> dict[str, Any]:
+    item, person = r.item, r.person
+    assert person is not None  # identified
     return item.model_dump(
         include={
             "id",
@@ -285,19 +266,7 @@ def _row(a: _Accepted, principal: Principal) -> dict[str, Any]:
         "household_category": person.household_category,
         "status": item.status.value,
         "source": item.source.value,
-        "content_sha256": a.digest,
+        "content_sha256": r.digest,
         "recorded_by": principal.id[:64],
         "recorded_by_name": principal.name[:100],
     }
-
-
-def _conflict(record_id: uuid.UUID) -> Conflict:
-    return Conflict(
-        f"Employment record {record_id} was already received with other content; "
-        "a change or a correction is a new record with a new id",
-        code="employment_record_id_in_use",
-    )
-
-
-def _failure(index: int, record_id: uuid.UUID | None, exc: FangpinError) -> EmploymentItemResult:
-    return EmploymentItemResult(index=index, id=record_id, status=refusal_status(exc), error=exc.to_problem())
