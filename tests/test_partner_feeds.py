@@ -133,3 +133,40 @@ async def test_school_dropout_and_disability_raise_their_risks(
         "compulsory_education": "教育部门：义务教育阶段辍学（2025-09-10，蒿坪镇中心小学）",
         "disability": "残联：家庭成员办理残疾证（2级，2025-07-01）",
     }
+
+
+async def test_a_record_id_twice_in_one_push_is_kept_once(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+) -> None:
+    await make_areas(admin)
+    patient = member(name="赵六")
+    created = await admin.post(
+        "/api/v1/households", json={"number": "D0001", "area_code": HUANGJIN, "members": [patient]}
+    )
+    assert created.status_code == 201, created.text
+    partner = await user_headers("yibao", "bureau_partner", "610924000000")
+    records = [
+        bill("YB-9", patient["national_id"], 300),
+        bill("YB-9", patient["national_id"], 300),  # sent twice: kept once
+        bill("YB-9", patient["national_id"], 1),  # the same id with other content
+        bill("YB-10", patient["national_id"], 300) | {"record_id": 10},  # not a string: no id to name
+    ]
+    url = "/api/v1/partner-feeds/medical/batch"
+    answer = await admin.post(url, json={"records": records}, headers=partner)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(i["status"], i["record_id"]) for i in body["items"]] == [
+        ("created", "YB-9"),
+        ("duplicate", "YB-9"),
+        ("conflict", "YB-9"),
+        ("invalid", None),
+    ]
+    assert body["items"][2]["error"]["code"] == "record_id_in_use"
+    assert body | {"items": None} == {
+        "created": 1,
+        "duplicates": 1,
+        "unknown_ids": 0,
+        "failed": 2,
+        "items": None,
+    }

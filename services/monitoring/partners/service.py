@@ -7,21 +7,23 @@ import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.errors import Conflict, FangpinError, ValidationFailed
+from services.common.batches import in_turns
+from services.common.errors import Conflict, ValidationFailed
 from services.common.ids import new_id
+from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
-from services.monitoring.models import PartnerRecord
+from services.monitoring.models import PartnerRecord, ThresholdVersion
 from services.monitoring.partners.schemas import (
     ALLOWED_STATUS,
     REQUIRED,
@@ -46,28 +48,30 @@ def _digest(kind: FeedKind, record: PartnerRecordIn, person_id: str) -> bytes:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).digest()
 
 
-def _check(kind: FeedKind, raw: dict[str, Any], index: int) -> PartnerRecordIn:
-    try:
-        record = PartnerRecordIn.model_validate(raw)
-    except ValidationError as exc:
-        raise ValidationFailed.of_item(
-            exc, ["body", "records", index], f"Record {index} is not valid"
-        ) from exc
-    for name in REQUIRED[kind]:
-        if getattr(record, name) is None:
-            raise ValidationFailed.field(
-                ["body", "records", index, name], f"A {kind.value} record needs {name}", "field_required"
-            )
-    if record.status is not None and record.status not in ALLOWED_STATUS.get(kind, set()):
-        raise ValidationFailed.field(
-            ["body", "records", index, "status"],
-            f"{record.status} is not a {kind.value} status",
-            "status_invalid",
-        )
-    return record
+@dataclass
+class _Spending:
+    """What a batch of medical bills is judged by."""
+
+    lines: dict[tuple[str, int], ThresholdVersion | None]  # by village and year
+    spent: dict[tuple[uuid.UUID, int], Decimal]  # out of pocket, by household and year
 
 
-class PartnerIntake:
+@dataclass(eq=False)
+class _Record(Entry):
+    item: PartnerRecordIn
+    match: dict[str, Any] | None = None  # the registry's person, household and village
+    row: dict[str, Any] = field(default_factory=dict)  # as inserted
+    raised: list[str] = field(default_factory=list)
+
+
+class PartnerIntake(BatchIntake[_Record, PartnerItemResult]):
+    model = PartnerRecordIn
+    result_model = PartnerItemResult
+    entry_type = _Record
+    key_field = "record_id"  # the bureau's own id, unique per partner and feed
+    items_field = "records"
+    invalid_detail = "Record {index} is not valid"
+
     def __init__(self, session: AsyncSession, resolve: Resolver) -> None:
         self.session = session
         self.resolve = resolve
@@ -75,117 +79,123 @@ class PartnerIntake:
     async def take(
         self, kind: FeedKind, raws: list[dict[str, Any]], principal: Principal
     ) -> PartnerBatchResult:
-        results: dict[int, PartnerItemResult] = {}
-        checked: dict[int, PartnerRecordIn] = {}
-        for index, raw in enumerate(raws):
-            try:
-                checked[index] = _check(kind, raw, index)
-            except FangpinError as exc:
-                results[index] = _failed(index, raw.get("record_id"), "invalid", exc)
-        matches = await self.resolve([r.national_id for r in checked.values()]) if checked else []
-        rows: dict[int, dict[str, Any]] = {}
-        for (index, record), match in zip(checked.items(), matches, strict=True):
+        self.kind = kind
+        items = await self.answer_items(raws, principal)
+        return PartnerBatchResult(**summary(items, unknown_ids="unknown_id"), items=items)
+
+    def check(self, item: PartnerRecordIn, loc: list[str | int]) -> None:
+        kind = self.kind
+        for name in REQUIRED[kind]:
+            if getattr(item, name) is None:
+                raise ValidationFailed.field(
+                    [*loc, name], f"A {kind.value} record needs {name}", "field_required"
+                )
+        if item.status is not None and item.status not in ALLOWED_STATUS.get(kind, set()):
+            raise ValidationFailed.field(
+                [*loc, "status"], f"{item.status} is not a {kind.value} status", "status_invalid"
+            )
+
+    def raw_key(self, raw: Any) -> str | None:
+        record_id = raw.get("record_id") if isinstance(raw, dict) else None
+        return record_id if isinstance(record_id, str) and len(record_id) <= 64 else None
+
+    async def identify(self, entries: list[_Record], refuse: Refuse) -> None:
+        """Each record's person, by ID number in the partner's own scope: unknown_id if none."""
+        if not entries:
+            return
+        matches = await self.resolve([r.item.national_id for r in entries])
+        for r, match in zip(entries, matches, strict=True):
             if match is None:
-                results[index] = PartnerItemResult(
-                    index=index, record_id=record.record_id, status="unknown_id"
-                )
-                continue
-            rows[index] = {
-                "id": new_id(),
-                "partner_id": principal.id,
-                "kind": kind.value,
-                "record_id": record.record_id,
-                "content_sha256": _digest(kind, record, match["person_id"]),
-                "person_id": uuid.UUID(match["person_id"]),
-                "household_id": uuid.UUID(match["household_id"]),
-                "area_code": match["area_code"],
-                "occurred_on": record.occurred_on,
-                "data": record.model_dump(mode="json", exclude={"national_id", "record_id", "occurred_on"}),
-            }
-        inserted = await self._insert(list(rows.values()))
-        known = await self._known(
-            principal.id, kind, [r["record_id"] for r in rows.values() if r["id"] not in inserted]
-        )
-        signals: dict[tuple[uuid.UUID, str], tuple[int, Signal]] = {}
-        for index, row in rows.items():
-            if row["id"] in inserted:
-                signal = await self._signal(kind, checked[index], row)
-                if signal is not None:  # one signal per household and risk per batch: the latest record's
-                    signals[(signal.household_id, signal.risk_code)] = (index, signal)
-                results[index] = PartnerItemResult(index=index, record_id=row["record_id"], status="created")
-            elif known.get(row["record_id"]) == row["content_sha256"]:
-                results[index] = PartnerItemResult(
-                    index=index, record_id=row["record_id"], status="duplicate"
-                )
-            else:
-                conflict = Conflict(
-                    f"Record {row['record_id']} was already received with other content",
-                    code="record_id_in_use",
-                )
-                results[index] = _failed(index, row["record_id"], "conflict", conflict)
-        await AlertRepository(self.session).raise_signals([s for _, s in signals.values()])
-        for index, signal in signals.values():
-            results[index].raised.append(signal.risk_code)
-        items = [results[i] for i in sorted(results)]
-        count = lambda status: sum(r.status == status for r in items)  # noqa: E731
-        return PartnerBatchResult(
-            created=count("created"),
-            duplicates=count("duplicate"),
-            unknown_ids=count("unknown_id"),
-            failed=count("invalid") + count("conflict"),
-            items=items,
-        )
+                refuse(r, "unknown_id")
+            r.match = match
 
-    async def _insert(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        if not rows:
-            return set()
-        statement = (
-            insert(PartnerRecord)
-            .values(sorted(rows, key=lambda r: r["record_id"]))
-            .on_conflict_do_nothing(index_elements=["partner_id", "kind", "record_id"])
-            .returning(PartnerRecord.id)
-        )
-        return set((await self.session.execute(statement)).scalars())
+    def digest(self, entry: _Record) -> bytes:
+        assert entry.match is not None  # identified
+        return _digest(self.kind, entry.item, entry.match["person_id"])
 
-    async def _known(self, partner_id: str, kind: FeedKind, record_ids: list[str]) -> dict[str, bytes]:
-        if not record_ids:
-            return {}
+    def conflict(self, key: str) -> Conflict:
+        return Conflict(f"Record {key} was already received with other content", code="record_id_in_use")
+
+    async def stored(self, keys: list[str]) -> dict[str, bytes]:
         rows = await self.session.execute(
             select(PartnerRecord.record_id, PartnerRecord.content_sha256).where(
-                PartnerRecord.partner_id == partner_id,
-                PartnerRecord.kind == kind.value,
-                PartnerRecord.record_id.in_(record_ids),  # type: ignore[attr-defined]
+                PartnerRecord.partner_id == self.principal.id,
+                PartnerRecord.kind == self.kind.value,
+                PartnerRecord.record_id.in_(keys),  # type: ignore[attr-defined]
             )
         )
         return {r.record_id: r.content_sha256 for r in rows}
 
-    async def _signal(self, kind: FeedKind, record: PartnerRecordIn, row: dict[str, Any]) -> Signal | None:
-        finding = await self._finding(kind, record, row)
+    async def insert(self, entries: list[_Record]) -> set[str]:
+        rows = [self._row(r) for r in sorted(entries, key=lambda r: r.key)]  # type: ignore[arg-type, return-value]
+        statement = (
+            insert(PartnerRecord)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["partner_id", "kind", "record_id"])
+            .returning(PartnerRecord.record_id)
+        )
+        return set((await self.session.execute(statement)).scalars())
+
+    async def created(self, entries: list[_Record]) -> None:
+        """One signal per household and risk per batch: the latest record's."""
+        if not entries:
+            return
+        spending = await self._medical_spending(entries) if self.kind == FeedKind.medical else None
+        signals: dict[tuple[uuid.UUID, str], tuple[_Record, Signal]] = {}
+        async for r in in_turns(entries):
+            if (signal := self._signal(r, spending)) is not None:
+                signals[(signal.household_id, signal.risk_code)] = (r, signal)
+        await AlertRepository(self.session).raise_signals([s for _, s in signals.values()])
+        for r, signal in signals.values():
+            r.raised.append(signal.risk_code)
+
+    def created_fields(self, entry: _Record) -> dict[str, Any]:
+        return {"raised": entry.raised}
+
+    def _row(self, r: _Record) -> dict[str, Any]:
+        assert r.match is not None  # identified
+        r.row = {
+            "id": new_id(),
+            "partner_id": self.principal.id,
+            "kind": self.kind.value,
+            "record_id": r.key,
+            "content_sha256": r.digest,
+            "person_id": uuid.UUID(r.match["person_id"]),
+            "household_id": uuid.UUID(r.match["household_id"]),
+            "area_code": r.match["area_code"],
+            "occurred_on": r.item.occurred_on,
+            "data": r.item.model_dump(mode="json", exclude={"national_id", "record_id", "occurred_on"}),
+        }
+        return r.row
+
+    def _signal(self, r: _Record, spending: _Spending | None) -> Signal | None:
+        finding = self._finding(r.item, r.row, spending)
         if finding is None:
             return None
         code, severity, reason, threshold = finding
         return Signal(
-            household_id=row["household_id"],
-            area_code=row["area_code"],
+            household_id=r.row["household_id"],
+            area_code=r.row["area_code"],
             risk_code=code.value,
             severity=severity.value,
             reason=reason,
-            rule_version=f"partner_{kind.value}@1",
+            rule_version=f"partner_{self.kind.value}@1",
             source=AlertSource.partner.value,
-            source_id=str(row["id"]),
+            source_id=str(r.row["id"]),
             raised_at=datetime.now(UTC),
             threshold_id=threshold.id if threshold else None,
             threshold_version=threshold.version if threshold else None,
         )
 
-    async def _finding(self, kind: FeedKind, record: PartnerRecordIn, row: dict[str, Any]):  # noqa: ANN202
-        day = record.occurred_on.isoformat()
+    def _finding(self, record: PartnerRecordIn, row: dict[str, Any], spending: _Spending | None):  # noqa: ANN202
+        kind, day = self.kind, record.occurred_on.isoformat()
         if kind == FeedKind.medical:
+            assert spending is not None
             year = record.occurred_on.year
-            thresholds = await ThresholdRepository(self.session).in_force(row["area_code"], year)
+            thresholds = spending.lines[(row["area_code"], year)]
             if thresholds is None:
                 return None
-            spent = await self._medical_spending(row["household_id"], year)
+            spent = spending.spent.get((row["household_id"], year), Decimal("0.00"))
             if spent <= thresholds.large_expense_line:
                 return None
             source = f"（{thresholds.area_code} {year}年标准第{thresholds.version}版）"
@@ -214,17 +224,30 @@ class PartnerIntake:
             return RiskCode.low_income, Severity.medium, f"民政：{label}于{day}停止发放，需核实收入", None
         return None  # enrolments, starts and deaths are kept; the registry records deaths itself
 
-    async def _medical_spending(self, household_id: uuid.UUID, year: int) -> Decimal:
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(PartnerRecord.data["out_of_pocket"].as_float()), 0)).where(
-                PartnerRecord.household_id == household_id,
+    async def _medical_spending(self, entries: list[_Record]) -> _Spending:
+        """Each household's out-of-pocket total in each year of the batch (this batch's bills
+        included), and the large-expense line in force in its village: one query a year for the
+        lines, one for the totals."""
+        years: dict[int, set[str]] = {}
+        for r in entries:
+            years.setdefault(r.item.occurred_on.year, set()).add(r.row["area_code"])
+        thresholds = ThresholdRepository(self.session)
+        lines = {}
+        for year, areas in years.items():
+            lines |= {(area, year): t for area, t in (await thresholds.in_force_for(areas, year)).items()}
+        year_of = func.extract("year", PartnerRecord.occurred_on)
+        total = func.coalesce(func.sum(PartnerRecord.data["out_of_pocket"].as_float()), 0)
+        rows = await self.session.execute(
+            select(PartnerRecord.household_id, year_of.label("year"), total.label("total"))
+            .where(
+                PartnerRecord.household_id.in_({r.row["household_id"] for r in entries}),  # type: ignore[attr-defined]
                 PartnerRecord.kind == FeedKind.medical.value,
-                func.extract("year", PartnerRecord.occurred_on) == year,
+                year_of.in_(list(years)),
             )
+            .group_by(PartnerRecord.household_id, year_of)
         )
-        return Decimal(str(total)).quantize(Decimal("0.01"))
-
-
-def _failed(index: int, record_id: object, status: str, exc: FangpinError) -> PartnerItemResult:
-    rid = record_id if isinstance(record_id, str) and len(record_id) <= 64 else None
-    return PartnerItemResult(index=index, record_id=rid, status=status, error=exc.to_problem())  # type: ignore[arg-type]
+        spent = {
+            (row.household_id, int(row.year)): Decimal(str(row.total)).quantize(Decimal("0.01"))
+            for row in rows
+        }
+        return _Spending(lines, spent)
