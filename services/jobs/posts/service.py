@@ -16,6 +16,7 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
+from services.common.retries import earlier_request
 from services.jobs.posts.models import PostAssignment, WelfarePost
 from services.jobs.posts.periods import Period, busiest_day
 from services.jobs.posts.repository import PostRepository
@@ -27,7 +28,7 @@ from services.jobs.posts.schemas import (
     PostRead,
     PostUpdate,
 )
-from services.jobs.shared.checks import check_dates, invalid, repeated_or_conflict
+from services.jobs.shared.checks import check_dates, invalid
 from services.jobs.shared.people import Lookup
 
 # Fields a retry of a creation must repeat exactly (else the client's UUID names another post).
@@ -69,12 +70,16 @@ class PostService:
         self.repository = PostRepository(session)
 
     async def create(self, data: PostCreate, principal: Principal) -> tuple[WelfarePost, bool]:
-        if data.id is not None:
-            existing = await self.repository.get(data.id, principal.scope_prefix)
-            if existing is not None and self._same(existing, data):
-                return existing, False
-            if existing is not None or await self.repository.exists(data.id):
-                raise Conflict(f"Post {data.id} exists with other details", code="id_in_use")
+        earlier = await earlier_request(
+            data.id,
+            lambda post_id: self.repository.get(post_id, principal.scope_prefix),
+            lambda post: self._same(post, data),
+            principal,
+            "Post",
+            taken=self.repository.exists,
+        )
+        if earlier is not None:
+            return earlier, False
         if data.area_code == NATIONAL_ROOT or not is_valid_scope(data.area_code):
             raise invalid("area_code", f"{data.area_code} is not an area code", "area_code_invalid")
         if not principal.covers(data.area_code):
@@ -232,12 +237,10 @@ class AssignmentService:
     async def _retry(
         self, post_id: uuid.UUID, data: AssignmentCreate, principal: Principal
     ) -> PostAssignment | None:
-        if data.id is None or (existing := await self.repository.any_assignment(data.id)) is None:
-            return None
-        stored = (existing.post_id, existing.person_id, existing.starts_on)
-        return repeated_or_conflict(
-            existing, stored, (post_id, data.person_id, data.starts_on), principal, "Assignment"
-        )
+        def same(a: PostAssignment) -> bool:
+            return (a.post_id, a.person_id, a.starts_on) == (post_id, data.person_id, data.starts_on)
+
+        return await earlier_request(data.id, self.repository.any_assignment, same, principal, "Assignment")
 
     @staticmethod
     def _window(post: WelfarePost, data: AssignmentCreate) -> Period:

@@ -16,7 +16,8 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.ids import new_id
-from services.jobs.shared.checks import check_dates, invalid, repeated_or_conflict
+from services.common.retries import earlier_request
+from services.jobs.shared.checks import check_dates, invalid
 from services.jobs.shared.people import Lookup
 from services.jobs.training.models import Enrolment, TrainingCourse
 from services.jobs.training.repository import TrainingRepository
@@ -58,12 +59,16 @@ class CourseService:
         self.repository = TrainingRepository(session)
 
     async def create(self, data: CourseCreate, principal: Principal) -> tuple[TrainingCourse, bool]:
-        if data.id is not None:
-            existing = await self.repository.course(data.id, principal, manage=True)
-            if existing is not None and all(getattr(existing, f) == getattr(data, f) for f in COURSE_FIELDS):
-                return existing, False
-            if existing is not None or await self.repository.course_exists(data.id):
-                raise Conflict(f"Course {data.id} exists with other details", code="id_in_use")
+        earlier = await earlier_request(
+            data.id,
+            lambda course_id: self.repository.course(course_id, principal, manage=True),
+            lambda course: all(getattr(course, f) == getattr(data, f) for f in COURSE_FIELDS),
+            principal,
+            "Course",
+            taken=self.repository.course_exists,
+        )
+        if earlier is not None:
+            return earlier, False
         if data.area_code == NATIONAL_ROOT or not is_valid_scope(data.area_code):
             raise invalid("area_code", f"{data.area_code} is not an area code", "area_code_invalid")
         if not principal.covers(data.area_code):
@@ -232,8 +237,7 @@ class EnrolmentService:
     async def _retry(
         self, course_id: uuid.UUID, data: EnrolmentCreate, principal: Principal
     ) -> Enrolment | None:
-        if data.id is None or (existing := await self.repository.any_enrolment(data.id)) is None:
-            return None
-        stored = (existing.course_id, existing.person_id, existing.enrolled_on)
-        sent = (course_id, data.person_id, data.enrolled_on)
-        return repeated_or_conflict(existing, stored, sent, principal, "Enrolment")
+        def same(e: Enrolment) -> bool:
+            return (e.course_id, e.person_id, e.enrolled_on) == (course_id, data.person_id, data.enrolled_on)
+
+        return await earlier_request(data.id, self.repository.any_enrolment, same, principal, "Enrolment")
