@@ -1,6 +1,6 @@
-"""What the batch endpoints (inspections, employment records) share about one item: where its errors
-point, its id before it is known to be valid, which answer a refusal is, and how the single-item
-endpoint answers an item the batch intake judged."""
+"""What the batch endpoints share about one item, below the intake (services/common/intake): turns for
+the other requests while a batch is worked through, an item's id before it is known to be valid, which
+answer a refusal is, and how the single-item endpoint answers an item the batch intake judged."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ async def in_turns(items: Iterable[T], every: int = TURN_EVERY) -> AsyncIterator
         yield item
         if count % every == 0:
             await asyncio.sleep(0)
-
-
-def item_location(raw: Any, index: int) -> list[str | int]:
-    """Into the batch, or (an item the single-item endpoint already checked) the body itself."""
-    return ["body"] if isinstance(raw, BaseModel) else ["body", "items", index]
 
 
 def raw_item_id(raw: Any) -> uuid.UUID | None:
