@@ -283,9 +283,12 @@ async def test_the_household_ledger_keeps_to_the_callers_area(
     cadre = await user_headers("lq-cadre", "village_cadre", LONGQUAN)
     own = csv_rows(await admin.get(HOUSEHOLDS, params={"format": "csv"}, headers=cadre))
     assert [r[0] for r in own[1:]] == ["LQ-001"]  # default: the caller's village only
-    for within in (TOWN, HUANGJIN, SHUANGFENG, "610924", "6109241052"):
+    for within in (HUANGJIN, SHUANGFENG, "610924108", "610925"):
         outside = await admin.get(HOUSEHOLDS, params={"within": within}, headers=cadre)
         assert (outside.status_code, outside.json()["code"]) == (404, "area_not_found"), within
+    for wider in (TOWN, "610924", "6109241052"):  # an area that holds the village narrows to it
+        held = await admin.get(HOUSEHOLDS, params={"within": wider, "format": "csv"}, headers=cadre)
+        assert [r[0] for r in csv_rows(held)[1:]] == ["LQ-001"], wider
     prefix = csv_rows(await admin.get(HOUSEHOLDS, params={"within": "610924105", "format": "csv"}))
     assert [r[0] for r in prefix[1:]] == ["HJ-001"] * 4 + ["HJ-002", "LQ-001"]  # a prefix works too
     partner = await user_headers("partner", "bureau_partner", TOWN)
@@ -452,9 +455,10 @@ async def test_the_case_ledger_has_a_row_per_measure_and_one_for_a_case_without(
     assert own[0] == CASE_HEADERS
     assert [(r[0], r[17]) for r in own[1:]] == [(poor["number"], "就业帮扶"), (poor["number"], "教育帮扶")]
     assert own[1][6] == "2025-03-01" and own[1][23] == "1200.50"
-    for within in (TOWN, LONGQUAN):
-        outside = await admin.get(CASES, params={"within": within}, headers=village)
-        assert (outside.status_code, outside.json()["code"]) == (404, "area_not_found")
+    outside = await admin.get(CASES, params={"within": LONGQUAN}, headers=village)
+    assert (outside.status_code, outside.json()["code"]) == (404, "area_not_found")
+    wider = await admin.get(CASES, params={"within": TOWN, "format": "csv"}, headers=village)
+    assert csv_rows(wider) == own  # the town holds the village: narrowed to it
     partner = await user_headers("partner", "bureau_partner", TOWN)
     refused = await admin.get(CASES, headers=partner)
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")

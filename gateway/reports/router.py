@@ -14,6 +14,7 @@ from gateway.reports.compose import gather_sections
 from gateway.reports.workbook import summary_workbook
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
+from services.common.scope import AreaQuery, area_in_scope
 from services.common.text import IsoDate
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -60,7 +61,7 @@ class AreaSummary(BaseModel):
 async def area_summary(
     request: Request,
     principal: Reader,
-    area: Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")],
+    area: AreaQuery,
     as_of: Annotated[
         IsoDate | None, Query(description="As things stood on this date (default today)")
     ] = None,
@@ -69,6 +70,7 @@ async def area_summary(
     ] = "json",
 ) -> Any:
     """An area's figures on a date from every service, each with its child areas; partial if one is down."""
+    area_in_scope(area, principal)  # outside your scope: 404 here, before any service is asked
     day = as_of or china_today()
     timeout_s = request.app.state.settings.upstream_timeout_s
     gathered = await gather_sections(request, principal, area, day, timeout_s)

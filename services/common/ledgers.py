@@ -1,5 +1,6 @@
-"""What every ledger endpoint (台账 export) shares: the format and area parameters, the area check, and
-the streamed answer with its file name. The writing itself is services/common/spreadsheets."""
+"""What every ledger endpoint (台账 export) shares: the format parameter and the streamed answer with its
+file name. Its area is a filter like a list's (services/common/scope: WithinQuery); the writing itself is
+services/common/spreadsheets."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Select, func, select
 
-from services.common.area_codes import CODE_LENGTH, AreaCodeError, prefix_of
 from services.common.audit.requests import trail_for
 from services.common.audit.store import AuditStore
 from services.common.audit.trail import AuditEntry, Outcome
 from services.common.auth import Principal
 from services.common.database import get_database, read_partitions
-from services.common.errors import NotFound
 from services.common.exports.runner import ExportRunner
 from services.common.spreadsheets import Column, Partitions, Sheet, csv_stream, xlsx_stream
 
@@ -33,30 +32,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 Format = Literal["xlsx", "csv"]
 FormatQuery = Annotated[Format, Query(description="xlsx (default) or csv")]
-WithinQuery = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[0-9]{1,12}$",
-        description="The area: a 12-digit code (county, town or village) or a code prefix; "
-        "default: your area",
-    ),
-]
-
-
-def ledger_prefix(within: str | None, principal: Principal) -> str:
-    """The code prefix a ledger covers: ``within`` (an area code, or a prefix as list filters take it),
-    if it lies inside your scope; else 404, as if there were no such area."""
-    if within is None:
-        return principal.scope_prefix
-    prefix: str | None = within
-    if len(within) == CODE_LENGTH:
-        try:
-            prefix = prefix_of(within)
-        except AreaCodeError:
-            prefix = None
-    if prefix is None or not prefix.startswith(principal.scope_prefix):
-        raise NotFound(f"No area {within}", code="area_not_found")
-    return prefix
 
 
 def ledger_file(

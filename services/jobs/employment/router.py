@@ -10,13 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.common import ledgers
-from services.common.area_codes import NATIONAL_ROOT, AreaCodeError, prefix_of
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
-from services.common.errors import NotFound, ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -28,6 +26,7 @@ from services.common.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from services.common.scope import AreaQuery, AreaWithinQuery, area_in_scope, area_label
 from services.common.text import IsoDate
 from services.jobs.employment.codes import EmploymentStatus
 from services.jobs.employment.ledger import COLUMNS, SHEET_NAME
@@ -49,7 +48,6 @@ stats_router = APIRouter(prefix="/api/v1/employment-stats", tags=["employment"])
 Reader = Annotated[Principal, requires(Permission.employment_read)]
 Counter = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only: bureaus too
 Writer = Annotated[Principal, requires(Permission.employment_write)]
-AreaCode = Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")]
 AsOf = Annotated[IsoDate | None, Query(description="As things stood on this date")]
 
 
@@ -104,22 +102,13 @@ async def post_employment_record(
     return item
 
 
-def _within(area: str | None) -> str | None:
-    if area is None:
-        return None
-    try:
-        return prefix_of(area)
-    except AreaCodeError as exc:
-        raise ValidationFailed.field(["query", "area"], str(exc), exc.code) from exc
-
-
 @router.get("", response_model=Page[EmploymentRecordRead])
 async def list_employment_records(
     principal: Reader,
     session: ReadSessionDep,
+    area: AreaWithinQuery,
     person_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
-    area: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Only inside this area")] = None,
     status: Annotated[EmploymentStatus | None, Query(description=EmploymentStatus.describe())] = None,
     as_of: Annotated[
         IsoDate | None, Query(description="Only each person's record in force on this date")
@@ -134,7 +123,7 @@ async def list_employment_records(
         principal.scope_prefix,
         person_id=person_id,
         household_id=household_id,
-        within=_within(area),
+        within=area,
         status=status.value if status else None,
         as_of=as_of,
         after=after,
@@ -159,26 +148,14 @@ def _after(cursor: dict[str, Any] | None) -> tuple[date, int] | None:
         raise bad_cursor() from exc
 
 
-def _area_in_scope(area: str, principal: Principal) -> str:
-    """The area's prefix, if it is an area inside your scope (else 404, as if it did not exist)."""
-    try:
-        prefix = "" if area == NATIONAL_ROOT else prefix_of(area)
-    except AreaCodeError:
-        prefix = None
-    if prefix is None or not prefix.startswith(principal.scope_prefix):
-        raise NotFound(f"No area {area}", code="area_not_found")
-    return prefix
-
-
 @stats_router.get("", response_model=EmploymentStats)
 async def get_employment_stats(
-    principal: Counter, session: ReadSessionDep, area: AreaCode, as_of: AsOf = None
+    principal: Counter, session: ReadSessionDep, area: AreaQuery, as_of: AsOf = None
 ) -> EmploymentStats:
     """People by status, those working away by household category and destination, and each child
     area, on a date and on the same date a year earlier (year on year)."""
-    _area_in_scope(area, principal)
     day = as_of or china_today()
-    return await employment_stats(session, area, day)
+    return await employment_stats(session, area_in_scope(area, principal), day)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
@@ -186,24 +163,22 @@ async def export_employment_ledger(
     principal: Reader,
     session: ReadSessionDep,
     request: Request,
-    area: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="Default: your area")] = None,
+    area: AreaWithinQuery,
     as_of: Annotated[
         IsoDate | None, Query(description="One row per person as of this date (default: every record)")
     ] = None,
     format: ledgers.FormatQuery = "xlsx",
 ) -> StreamingResponse:
     """The employment ledger (就业台账) as a spreadsheet, streamed, with Chinese column headers."""
-    area = area or principal.scope
-    within = _area_in_scope(area, principal)
     audit_trail(session).record(
         "employment_record.export",
         "employment_record",
         None,
-        area_code=area,
+        area_code=area_label(area),
         changes={"as_of": as_of.isoformat() if as_of else None, "format": format},
     )
-    query = ledger_query(principal.scope_prefix, within, as_of)
-    name = f"employment-{area}-{as_of.isoformat() if as_of else 'all'}"
+    query = ledger_query(principal.scope_prefix, area, as_of)
+    name = f"employment-{area_label(area)}-{as_of.isoformat() if as_of else 'all'}"
     return await ledgers.ledger_answer(
         request,
         principal,

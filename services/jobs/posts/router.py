@@ -21,6 +21,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.common.scope import WithinQuery
 from services.common.text import IsoDate
 from services.jobs.posts.repository import AssignmentFilters, PostFilters, PostRepository
 from services.jobs.posts.schemas import (
@@ -47,7 +48,6 @@ router = APIRouter(prefix="/api/v1", tags=["public-welfare posts"])
 Reader = Annotated[Principal, requires(Permission.employment_read)]
 Manager = Annotated[Principal, requires(Permission.posts_manage)]
 Assigner = Annotated[Principal, requires(Permission.employment_write)]
-Within = Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")]
 RETRY = {200: {"description": "The same request again (a retry): no effect"}}
 
 
@@ -78,7 +78,7 @@ async def create_post(
 async def list_posts(
     principal: Reader,
     session: ReadSessionDep,
-    within: Within = None,
+    within: WithinQuery,
     funding_source: Annotated[FundingSource | None, Query(description=FundingSource.describe())] = None,
     type: Annotated[PostType | None, Query(description=PostType.describe())] = None,  # noqa: A002
     in_force_on: Annotated[IsoDate | None, Query(description="Only posts in force on this date")] = None,
@@ -153,10 +153,10 @@ async def assign_post(
 async def list_assignments(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     post_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
-    within: Within = None,
     held_on: Annotated[IsoDate | None, Query(description="Only places held on this date")] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,

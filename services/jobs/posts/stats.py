@@ -12,13 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import is_valid_scope
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
-from services.common.errors import NotFound
 from services.common.guards import requires
 from services.common.rollups.store import Figures
+from services.common.scope import OptionalAreaQuery, area_in_scope
 from services.common.text import IsoDate
 from services.jobs.posts.rollups import BY_SOURCE, BY_TYPE, FILLED, PLACES, POSTS
 from services.jobs.posts.schemas import (
@@ -35,14 +34,6 @@ router = APIRouter(prefix="/api/v1/welfare-post-stats", tags=["public-welfare po
 
 Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 WHAT = (POSTS, PLACES, FILLED)
-
-
-def visible_area(principal: Principal, area: str | None) -> str:
-    """The area asked for, which must lie in the caller's scope (else 404, like a missing one)."""
-    code = area or principal.scope
-    if not is_valid_scope(code) or not principal.covers(code):
-        raise NotFound(f"No area {code}", code="area_not_found")
-    return code
 
 
 def _counts() -> list[int]:
@@ -114,13 +105,11 @@ def compose(area: str, day: date, tally: PostTally) -> PostStats:
 async def welfare_post_stats(
     principal: Reader,
     session: ReadSessionDep,
-    area: Annotated[
-        str | None, Query(pattern=r"^[0-9]{12}$", description="County, town or village (default: your area)")
-    ] = None,
+    area: OptionalAreaQuery = None,
     as_of: Annotated[
         IsoDate | None, Query(description="Count as things stood on this date (default today)")
     ] = None,
 ) -> PostStats:
     """Posts in force in an area on a date, their places and the places held, by funding source, type
     and child area."""
-    return await post_stats(session, visible_area(principal, area), as_of or china_today())
+    return await post_stats(session, area_in_scope(area, principal), as_of or china_today())

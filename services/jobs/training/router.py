@@ -22,6 +22,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.common.scope import WithinAsAskedQuery, WithinQuery
 from services.common.text import NonBlankText
 from services.jobs.shared.people import PersonFacts, lookup_people
 from services.jobs.training.repository import EnrolmentFilters, TrainingRepository
@@ -48,7 +49,6 @@ router = APIRouter(prefix="/api/v1", tags=["training"])
 Reader = Annotated[Principal, requires(Permission.employment_read)]
 Manager = Annotated[Principal, requires(Permission.posts_manage)]
 Enroller = Annotated[Principal, requires(Permission.employment_write)]
-Within = Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")]
 RETRY = {200: {"description": "The same request again (a retry): no effect"}}
 
 
@@ -71,7 +71,7 @@ async def create_course(
 async def list_courses(
     principal: Reader,
     session: ReadSessionDep,
-    within: Within = None,
+    within: WithinAsAskedQuery,
     skill: Annotated[NonBlankText | None, Query(max_length=50)] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
@@ -148,10 +148,10 @@ async def enrol(
 async def list_enrolments(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     course_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     state: Annotated[EnrolmentState | None, Query(description=EnrolmentState.describe())] = None,
-    within: Within = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[EnrolmentRead]:

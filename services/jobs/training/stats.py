@@ -20,8 +20,8 @@ from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.rollups.store import Figures
+from services.common.scope import OptionalAreaQuery, area_in_scope
 from services.common.text import IsoDate
-from services.jobs.posts.stats import visible_area
 from services.jobs.shared.figures import area_figures, children_figures, keyed
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.rollups import COMPLETED, COURSE_KEY_LENGTH, DROPPED, ENROLLED, PLACED, PLACED_AT
@@ -123,9 +123,7 @@ def compose(area: str, day: date, tally: TrainingTally, courses: Courses) -> Tra
 async def get_training_stats(
     principal: Reader,
     session: ReadSessionDep,
-    area: Annotated[
-        str | None, Query(pattern=r"^[0-9]{12}$", description="County, town or village (default: your area)")
-    ] = None,
+    area: OptionalAreaQuery = None,
     as_of: Annotated[
         IsoDate | None, Query(description="Count as things stood on this date (default today)")
     ] = None,
@@ -133,4 +131,4 @@ async def get_training_stats(
 ) -> TrainingStats:
     """Enrolled, completed, dropped and placed people of an area by a date, with the placement rate, by
     course, place and child area."""
-    return await training_stats(session, visible_area(principal, area), as_of or china_today(), course_id)
+    return await training_stats(session, area_in_scope(area, principal), as_of or china_today(), course_id)

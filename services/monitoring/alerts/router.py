@@ -12,6 +12,7 @@ from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.scope import WithinQuery
 from services.monitoring.alerts.schemas import (
     AlertAcknowledge,
     AlertDetail,
@@ -34,10 +35,10 @@ Declarer = Annotated[Principal, requires(Permission.inspections_write)]
 async def list_alerts(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     state: Annotated[AlertState | None, Query(description=AlertState.describe())] = None,
     risk_code: Annotated[RiskCode | None, Query(description=RiskCode.describe())] = None,
     household_id: uuid.UUID | None = None,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[AlertRead]:

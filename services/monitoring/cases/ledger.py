@@ -16,7 +16,7 @@ from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
-from services.common.scope import in_scope
+from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.cases.workflow import CaseAction, CaseState, MonitoringType
 from services.monitoring.codes import RiskCode
@@ -151,12 +151,11 @@ MEASURE_COLUMNS = ("kind", "description", "person_id", "cadre_id", "starts_on", 
 
 
 async def case_ledger(
-    request: Request, session: AsyncSession, principal: Principal, within: str | None, format: ledgers.Format
+    request: Request, session: AsyncSession, principal: Principal, prefix: str, format: ledgers.Format
 ) -> StreamingResponse:
-    prefix = ledgers.ledger_prefix(within, principal)
-    audit_trail(session).record(
-        "case.export", "case", None, area_code=within or principal.scope, changes={"format": format}
-    )
+    """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope)."""
+    area = area_label(prefix)
+    audit_trail(session).record("case.export", "case", None, area_code=area, changes={"format": format})
     c, m = Case.__table__.c, Measure.__table__.c  # type: ignore[attr-defined]
     households, villages = (
         await session.execute(
@@ -180,7 +179,7 @@ async def case_ledger(
         principal,
         "cases",
         query,
-        name=f"cases-{within or principal.scope}",
+        name=f"cases-{area}",
         format=format,
         sheet=SHEET_NAME,
         columns=columns(names),

@@ -23,6 +23,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.common.scope import WithinQuery
 from services.monitoring.cases.ledger import case_ledger
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.schemas import CaseDetail, CaseOpen, CaseRead, CaseStep
@@ -71,7 +72,7 @@ async def export_cases(
     principal: Reader,
     session: ReadSessionDep,
     request: Request,
-    within: ledgers.WithinQuery = None,
+    within: WithinQuery,
     format: ledgers.FormatQuery = "xlsx",
 ) -> StreamingResponse:
     """The ledger of monitored households (监测对象台账): a row per measure of each case, streamed."""
@@ -88,9 +89,9 @@ async def get_case(case_id: uuid.UUID, principal: Reader, session: ReadSessionDe
 async def list_cases(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     state: Annotated[CaseState | None, Query(description=CaseState.describe())] = None,
     household_id: uuid.UUID | None = None,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
     overdue: Annotated[bool, Query(description="Only undecided cases past their decision date")] = False,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,

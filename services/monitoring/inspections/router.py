@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
@@ -22,6 +22,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.common.scope import WithinQuery
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     InspectionBatch,
@@ -90,8 +91,8 @@ async def get_inspection(
 async def list_inspections(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     household_id: uuid.UUID | None = None,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[InspectionRead]:

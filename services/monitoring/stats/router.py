@@ -11,8 +11,9 @@ from services.common.area_codes import PREFIX_LENGTH, AreaCodeError, AreaLevel, 
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
-from services.common.errors import NotFound, ValidationFailed
+from services.common.errors import ValidationFailed
 from services.common.guards import requires
+from services.common.scope import AreaQuery, area_in_scope, no_area
 from services.common.text import IsoDate
 from services.monitoring.names import registry_names
 from services.monitoring.stats.schemas import MonitoringStats
@@ -21,7 +22,6 @@ from services.monitoring.stats.service import CadreNames, monitoring_stats
 router = APIRouter(prefix="/api/v1/monitoring-stats", tags=["monitoring statistics"])
 
 Counter = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
-AreaCode = Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")]
 AsOf = Annotated[
     IsoDate | None, Query(description="As things stood at the end of this day (default today, China time)")
 ]
@@ -35,12 +35,11 @@ CHILD_DIGITS: dict[AreaLevel, int | None] = {
 
 def _level_in_scope(area: str, principal: Principal) -> AreaLevel:
     """The area's level, if it is an area inside your scope (else 404, as if it did not exist)."""
+    area_in_scope(area, principal)
     try:
         level = level_of(area)
-    except AreaCodeError:
-        level = None
-    if level is None or not principal.covers(area):
-        raise NotFound(f"No area {area}", code="area_not_found")
+    except AreaCodeError as exc:  # the whole country: no level, no such area to count by
+        raise no_area(area) from exc
     if level not in CHILD_DIGITS:  # a province or city at once would be a scan of everything below
         raise ValidationFailed.field(
             ["query", "area"], f"{area} is a {level.value}: ask by county, town or village", "area_level"
@@ -50,7 +49,7 @@ def _level_in_scope(area: str, principal: Principal) -> AreaLevel:
 
 @router.get("", response_model=MonitoringStats)
 async def get_monitoring_stats(
-    principal: Counter, session: ReadSessionDep, request: Request, area: AreaCode, as_of: AsOf = None
+    principal: Counter, session: ReadSessionDep, request: Request, area: AreaQuery, as_of: AsOf = None
 ) -> MonitoringStats:
     """Monitored households, case states, cases and alerts past the limit, visits; by child area too."""
     level = _level_in_scope(area, principal)

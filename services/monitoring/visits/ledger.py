@@ -16,7 +16,7 @@ from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
-from services.common.scope import in_scope
+from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.codes import RiskCode
 from services.monitoring.models import Inspection
@@ -88,14 +88,14 @@ async def visit_ledger(
     request: Request,
     session: AsyncSession,
     principal: Principal,
-    within: str | None,
+    prefix: str,
     since: date | None,
     until: date | None,
     format: ledgers.Format,
 ) -> StreamingResponse:
-    prefix = ledgers.ledger_prefix(within, principal)
+    """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope)."""
     period = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
-    area = within or principal.scope
+    area = area_label(prefix)
     trail = audit_trail(session)
     trail.record("visit.export", "inspection", None, area_code=area, changes={"format": format} | period)
     conditions = _visits(principal.scope_prefix, prefix, since, until)

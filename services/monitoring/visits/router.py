@@ -13,6 +13,7 @@ from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
 from services.common.guards import requires
+from services.common.scope import WithinQuery
 from services.common.text import IsoDate
 from services.monitoring.names import registry_names
 from services.monitoring.visits.ledger import visit_ledger
@@ -29,7 +30,7 @@ async def visit_compliance(
     principal: Reader,
     session: ReadSessionDep,
     request: Request,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
+    within: WithinQuery,
     as_of: Annotated[
         IsoDate | None, Query(description="The day to judge on (default: today, China time)")
     ] = None,
@@ -53,7 +54,7 @@ async def export_visits(
     principal: Reader,
     session: ReadSessionDep,
     request: Request,
-    within: ledgers.WithinQuery = None,
+    within: WithinQuery,
     since: Annotated[IsoDate | None, Query(description="Visited on or after this day (China time)")] = None,
     until: Annotated[IsoDate | None, Query(description="Visited on or before this day (China time)")] = None,
     format: ledgers.FormatQuery = "xlsx",

@@ -16,6 +16,7 @@ from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import ValidationFailed
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.scope import WithinAsAskedQuery
 from services.common.text import IsoDate
 from services.registry.areas.code_table import TableFileError, read_table
 from services.registry.areas.import_service import AreaImportService, audit_changes
@@ -55,6 +56,7 @@ async def create_area(
 async def list_areas(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinAsAskedQuery,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
     parent: Annotated[
@@ -62,7 +64,6 @@ async def list_areas(
     ] = None,
     level: AreaLevel | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name contains")] = None,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Code starts with")] = None,
 ) -> Page[AreaRead]:
     """List areas in code order, filtered by parent, level, name or code prefix."""
     return await AreaService(session).list(

@@ -12,6 +12,7 @@ from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.scope import WithinQuery
 from services.common.text import CleanText
 from services.registry.cadres.schemas import (
     AssignmentCreate,
@@ -47,7 +48,7 @@ async def create_cadre(
 async def list_cadres(
     principal: Reader,
     session: ReadSessionDep,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
+    within: WithinQuery,
     name: Annotated[
         CleanText | None, Query(min_length=1, max_length=50, description="Name starts with")
     ] = None,

@@ -22,7 +22,7 @@ from services.common.audit.trail import AuditEntry
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.labels import LabelledEnum
-from services.common.scope import in_scope
+from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Cell, Column
 from services.registry.codes import (
     DrinkingWater,
@@ -198,18 +198,18 @@ async def household_ledger(
     request: Request,
     session: AsyncSession,
     principal: Principal,
-    within: str | None,
+    prefix: str,
     format: ledgers.Format,
     vault: IdVault | None,
 ) -> StreamingResponse:
-    """The ledger of the area ``within`` (default: the caller's); ``vault`` given: ID numbers in full
-    (the caller's role is checked for that first, with check_reveal)."""
-    prefix = ledgers.ledger_prefix(within, principal)
+    """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope); ``vault``
+    given: ID numbers in full (the caller's role is checked for that first, with check_reveal)."""
+    area = area_label(prefix)
     audit_trail(session).record(
         "household.export",
         "household",
         None,
-        area_code=within or principal.scope,
+        area_code=area,
         changes={"format": format, "reveal": vault is not None},
     )
     query = ledger_query(principal.scope_prefix, prefix, china_today(), reveal=vault is not None)
@@ -218,7 +218,7 @@ async def household_ledger(
         principal,
         "households",
         query,
-        name=f"households-{within or principal.scope}",
+        name=f"households-{area}",
         format=format,
         sheet=SHEET_NAME,
         columns=columns(vault),

@@ -17,6 +17,7 @@ from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.scope import WithinQuery
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
 from services.registry.households.batch import create_households
@@ -51,9 +52,6 @@ Reveal = Annotated[
     bool,
     Query(description="Show full ID numbers (needs national_ids:read; every such read is audited)"),
 ]
-Within = Annotated[
-    str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix (county/town/village)")
-]
 
 
 def id_vault(request: Request) -> IdVault:
@@ -75,7 +73,7 @@ class NationalIdLookup(BaseModel):
 
 
 def household_filters(
-    within: Within = None,
+    within: WithinQuery,
     number: Annotated[
         str | None, Query(pattern=r"^[0-9A-Za-z-]{1,32}$", description="Exact household number")
     ] = None,
@@ -99,7 +97,7 @@ def household_filters(
 
 
 def person_filters(
-    within: Within = None,
+    within: WithinQuery,
     name: Annotated[
         CleanText | None, Query(min_length=1, max_length=50, description="Name starts with")
     ] = None,
@@ -171,7 +169,7 @@ async def export_households(
     principal: Reader,
     session: ReadSessionDep,
     request: Request,
-    within: ledgers.WithinQuery = None,
+    within: WithinQuery,
     format: ledgers.FormatQuery = "xlsx",
     reveal: Reveal = False,
 ) -> StreamingResponse:

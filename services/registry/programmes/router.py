@@ -12,6 +12,7 @@ from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from services.common.scope import WithinQuery
 from services.common.text import IsoDate
 from services.registry.codes import Programme
 from services.registry.programmes.schemas import MembershipCreate, MembershipEnd, MembershipRead
@@ -59,9 +60,9 @@ async def end_programme_period(
 async def list_programme_periods(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     household_id: uuid.UUID | None = None,
     programme: Programme | None = None,
-    within: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code prefix")] = None,
     as_of: Annotated[IsoDate | None, Query(description="Only periods in force on this date")] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,

@@ -14,9 +14,9 @@ from services.common.area_codes import AreaLevel
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
-from services.common.errors import NotFound
 from services.common.guards import requires
 from services.common.rollups.store import figures_of, figures_of_children
+from services.common.scope import AreaQuery, area_in_scope, no_area
 from services.common.text import IsoDate
 from services.registry.codes import Programme
 from services.registry.models import Area
@@ -54,15 +54,16 @@ class AreaCounts(Counts):
 async def household_counts(
     principal: Reader,
     session: ReadSessionDep,
-    area: Annotated[str, Query(pattern=r"^[0-9]{12}$", description="County, town or village code")],
+    area: AreaQuery,
     as_of: Annotated[
         IsoDate | None, Query(description="Count as things stood on this date (default today)")
     ] = None,
 ) -> AreaCounts:
     """Households and people in an area on a date, by child area and by programme."""
+    area_in_scope(area, principal)
     record = (await session.execute(select(Area).where(Area.code == area))).scalar_one_or_none()
-    if record is None or not principal.covers(area):
-        raise NotFound(f"No area {area}", code="area_not_found")
+    if record is None:
+        raise no_area(area)
     day = as_of or china_today()
     figures = await figures_of(session, SCHEMA, area, day)
     if AreaLevel(record.level) == AreaLevel.village:
