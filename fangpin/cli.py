@@ -136,7 +136,9 @@ def cmd_migrate(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
             part = PARTS[name]
             assert part.migrations is not None
             asyncio.run(migrate(name, local.settings_for(part), part.migrations))
-            print(f"fangpin: {name} migrated to {', '.join(part.migrations.heads)}", file=sys.stderr)
+            # The functions, triggers and views (sql/) are applied with it: name which files are in force.
+            layer = f", sql layer {part.migrations.sql_hash[:12]}" if part.migrations.sql_hash else ""
+            print(f"fangpin: {name} migrated to {', '.join(part.migrations.heads)}{layer}", file=sys.stderr)
         return 0
     finally:
         local.close()
@@ -252,7 +254,9 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    migrate_cmd = commands.add_parser("migrate", help="upgrade every part's schema to the latest version")
+    migrate_cmd = commands.add_parser(
+        "migrate", help="upgrade every part's schema to the latest version, then its functions (sql/)"
+    )
     migrate_cmd.add_argument(
         "parts", nargs="*", metavar="PART", help=f"{', '.join(PARTS)} (default: every part)"
     )

@@ -1,7 +1,9 @@
 """Alembic per part: each part's tables live in its own PostgreSQL schema with its own version table.
 
 Migrations run in code (``fangpin migrate`` and at start), on a connection we hand to alembic, under an
-advisory lock so that two replicas starting together do not race.
+advisory lock so that two replicas starting together do not race. A part whose migrations directory has
+a ``sql/`` folder beside it keeps its functions, triggers and views there (``sql_layer``): once the schema
+is at head they are brought to those files in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.common import sql_layer
 from services.common.audit.table import TABLE_NAME as AUDIT_TABLE
 
 VERSION_TABLE = "alembic_version"
@@ -30,10 +33,15 @@ class Migrations:
 
     schema: str
     directory: Path
+    sql_directory: Path | None = None  # default: ``sql/`` beside ``directory``, when there is one
     heads: tuple[str, ...] = field(init=False)
+    sql_hash: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.heads = tuple(ScriptDirectory.from_config(self.config()).get_heads())
+        if self.sql_directory is None and (self.directory.parent / "sql").is_dir():
+            self.sql_directory = self.directory.parent / "sql"
+        self.sql_hash = sql_layer.source_hash(self.sql_directory) if self.sql_directory else None
 
     def config(self) -> Config:
         cfg = Config()
@@ -42,31 +50,53 @@ class Migrations:
         return cfg
 
     async def upgrade(self, engine: AsyncEngine, revision: str = "head", app_role: str | None = None) -> None:
-        """Upgrade the schema; with ``app_role``, grant that (serving) role what it may do, no more."""
+        """Upgrade the schema, then (at head) its sql layer; with ``app_role``, grant that (serving) role
+        what it may do, no more."""
         cfg = self.config()
         async with engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"migrate:{self.schema}"}
             )
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            before = await _versions(conn, self.schema)
             await conn.run_sync(_run_upgrade, cfg, revision)
+            after = await _versions(conn, self.schema)
+            # Below head the files may name tables that do not exist yet. A revision that ran may have
+            # dropped or rebuilt a table with its triggers: the layer is applied again after any.
+            if self.sql_directory is not None and after == tuple(sorted(self.heads)):
+                await sql_layer.apply(conn, self.schema, self.sql_directory, force=before != after)
             if app_role:
                 await grant_app_role(conn, self.schema, app_role)
 
     async def current(self, engine: AsyncEngine) -> tuple[str, ...]:
         async with engine.connect() as conn:
-            exists = await conn.scalar(
-                text("SELECT to_regclass(:table) IS NOT NULL"), {"table": f'"{self.schema}".{VERSION_TABLE}'}
-            )
-            if not exists:
-                return ()
-            # The schema name is our own constant, never input.
-            query = f'SELECT version_num FROM "{self.schema}".{VERSION_TABLE}'  # noqa: S608
-            rows = await conn.execute(text(query))
-            return tuple(sorted(r[0] for r in rows))
+            return await _versions(conn, self.schema)
+
+    async def status(self, engine: AsyncEngine) -> str:
+        """ "ok" when the tables are at head and the functions are the files' (by their stored hash)."""
+        async with engine.connect() as conn:
+            if await _versions(conn, self.schema) != tuple(sorted(self.heads)):
+                return "behind head"
+            if (
+                self.sql_directory is not None
+                and await sql_layer.stored_hash(conn, self.schema) != self.sql_hash
+            ):
+                return "sql layer not applied"
+        return "ok"
 
     async def at_head(self, engine: AsyncEngine) -> bool:
-        return await self.current(engine) == tuple(sorted(self.heads))
+        return await self.status(engine) == "ok"
+
+
+async def _versions(conn: AsyncConnection, schema: str) -> tuple[str, ...]:
+    exists = await conn.scalar(
+        text("SELECT to_regclass(:table) IS NOT NULL"), {"table": f'"{schema}".{VERSION_TABLE}'}
+    )
+    if not exists:
+        return ()
+    # The schema name is our own constant, never input.
+    rows = await conn.execute(text(f'SELECT version_num FROM "{schema}".{VERSION_TABLE}'))  # noqa: S608
+    return tuple(sorted(r[0] for r in rows))
 
 
 async def grant_app_role(conn: AsyncConnection, schema: str, role: str) -> None:
@@ -84,6 +114,10 @@ async def grant_app_role(conn: AsyncConnection, schema: str, role: str) -> None:
     )
     if has_audit:
         await conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {schema_q}.{AUDIT_TABLE} FROM {role_q}"))
+    # The serving role may read which sql layer is applied (readiness), not change it.
+    layer = f"{schema_q}.{sql_layer.TABLE}"
+    if await conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": layer}):
+        await conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {layer} FROM {role_q}"))
 
 
 def _run_upgrade(connection: Connection, cfg: Config, revision: str) -> None:

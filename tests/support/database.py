@@ -87,7 +87,7 @@ async def migrate_all(owner_url: str, app_url: str) -> None:
 async def table_names(conn: asyncpg.Connection, schemas: Iterable[str] = OUR_SCHEMAS) -> list[str]:
     rows = await conn.fetch(
         "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY($1::text[]) "
-        "AND tablename <> 'alembic_version'",
+        "AND tablename NOT IN ('alembic_version', 'sql_layer')",  # what the schema is at, not data
         list(schemas),
     )
     return [f'"{r["schemaname"]}"."{r["tablename"]}"' for r in rows]
