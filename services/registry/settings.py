@@ -17,6 +17,16 @@ class RegistrySettings(ServiceSettings):
         description="Base64 of 32 random bytes: encrypts national ID numbers at rest and keys their "
         "lookup index. Keep it secret and never change it on a populated database.",
     )
+    disclosure_limit: int = Field(
+        default=30,
+        ge=1,
+        description="Answers one caller may get in a window saying that an ID number or a household "
+        "number is registered outside its area (each audited); past it, every registration that could "
+        "say so is 429 until the window lets one go, so the answers cannot enumerate who lives where",
+    )
+    disclosure_window_s: int = Field(
+        default=3600, ge=60, description="The window over which those answers are counted, in seconds"
+    )
     monitoring_url: str | None = Field(
         default=None,
         description="Base URL of monitoring, to which the registry delivers the events it subscribes to "

@@ -1,4 +1,5 @@
-"""The export job resource of a ledger: its progress, and its file once written (for its requester)."""
+"""The export job resource of a ledger: its progress, and its file once written (for its requester),
+opened chunk by chunk as it is sent, whole or from a byte range (a download cut off resumes)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from sqlalchemy import text
 
 from services.common.auth import Permission, Principal
 from services.common.database import SessionDep, get_database
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, FangpinError, NotFound
+from services.common.exports.runner import CHUNK_BYTES, EXPIRED, ExportRunner, kept_s
+from services.common.exports.sealing import ExportSeal, SealBroken
 from services.common.exports.tables import CHUNKS, JOBS
 from services.common.guards import requires
+
+
+class ExportGone(FangpinError):
+    status, code, title = 410, "export_expired", "Gone"
+
+
+class RangeNotSatisfiable(FangpinError):
+    status, code, title = 416, "range_not_satisfiable", "Range not satisfiable"
 
 
 class ExportJob(BaseModel):
@@ -40,12 +51,17 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
     async def find(session: Any, job_id: uuid.UUID, principal: Principal) -> Any:
         row = (
             await session.execute(
-                text(f"SELECT * FROM {schema}.{JOBS} WHERE id = :id AND resource = :resource"),  # noqa: S608
-                {"id": job_id, "resource": resource},
+                text(
+                    f"SELECT *, {EXPIRED} AS expired FROM {schema}.{JOBS} "  # noqa: S608
+                    "WHERE id = :id AND resource = :resource"
+                ),
+                {"id": job_id, "resource": resource} | kept_s(),
             )
         ).one_or_none()
         if row is None or row.requested_by != principal.id:  # another account's export is not there
             raise NotFound(f"No export {job_id}", code="export_not_found")
+        if row.expired:  # the sweeper may not have come round yet: it is gone all the same
+            raise ExportGone(f"Export {job_id} was kept 24 hours and is gone; ask for the ledger again")
         return row
 
     @router.get("/{job_id:uuid}", response_model=ExportJob)
@@ -68,32 +84,85 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
     @router.get(
         "/{job_id:uuid}/file",
         response_class=StreamingResponse,
-        responses={200: {"content": {"application/octet-stream": {}}, "description": "The ledger file"}},
+        responses={
+            200: {"content": {"application/octet-stream": {}}, "description": "The ledger file"},
+            206: {"description": "The part of the file a `Range: bytes=…` header asked for"},
+        },
     )
     async def download_export(
         job_id: uuid.UUID, session: SessionDep, request: Request, principal: Principal = allowed
     ) -> StreamingResponse:
-        """The written ledger file (409 while it is still being written)."""
+        """The written ledger file (409 while it is still being written); `Range` resumes a download."""
         row = await find(session, job_id, principal)
         if row.status != "done":
             raise Conflict(f"The export is {row.status}, not ready to download", code="export_not_ready")
+        runner: ExportRunner = request.app.state.export_runner
+        etag = f'"{job_id}"'  # a written file never changes
+        wanted = None
+        if request.headers.get("if-range", etag) == etag:
+            wanted = byte_range(request.headers.get("range"), row.bytes)
+        first, last = wanted or (0, row.bytes - 1)
+        chunks = _opened(request, schema, runner.seal, job_id, first, last)
+        # The first chunk is opened before the answer starts: a file no key here opens is a clear 410.
+        try:
+            head = await anext(chunks, b"")
+        except SealBroken as exc:
+            raise ExportGone(
+                f"Export {job_id} cannot be read here any more; ask for the ledger again",
+                code="export_unreadable",
+            ) from exc
+        headers = {
+            "Content-Disposition": f'attachment; filename="{row.file_name}"',
+            "Content-Length": str(last - first + 1),
+            "Accept-Ranges": "bytes",
+            "ETag": etag,
+        }
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {first}-{last}/{row.bytes}"
         return StreamingResponse(
-            _chunks(request, schema, job_id),
+            _then(head, chunks),
+            status_code=206 if wanted is not None else 200,
             media_type=row.media_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{row.file_name}"',
-                "Content-Length": str(row.bytes),
-            },
+            headers=headers,
         )
 
     return router
 
 
-async def _chunks(request: Request, schema: str, job_id: uuid.UUID) -> AsyncIterator[bytes]:
-    """One chunk at a time, each read on its own, so a large file never sits in memory whole."""
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The first and last byte of one ``bytes=`` range (RFC 9110 §14.1.2), or None for the whole file
+    (no header, another unit, several ranges, or one that does not parse); 416 when none of it exists."""
+    unit, _, spec = (header or "").partition("=")
+    first_text, dash, last_text = spec.strip().partition("-")
+    numbers = [t for t in (first_text, last_text) if t]
+    if unit.strip().lower() != "bytes" or "," in spec or not dash or not numbers:
+        return None
+    if not all(t.isascii() and t.isdigit() for t in numbers):
+        return None
+    if not first_text:  # the last N bytes (none of them: nothing to send)
+        length = int(last_text)
+        first, last = (max(size - length, 0) if length else size), size - 1
+    else:
+        first = int(first_text)
+        if last_text and int(last_text) < first:
+            return None
+        last = min(int(last_text), size - 1) if last_text else size - 1
+    if first >= size:
+        raise RangeNotSatisfiable(
+            f"The file has {size} bytes", headers={"Content-Range": f"bytes */{size}"}, size=size
+        )
+    return first, last
+
+
+async def _opened(
+    request: Request, schema: str, seal: ExportSeal, job_id: uuid.UUID, first: int, last: int
+) -> AsyncIterator[bytes]:
+    """Bytes ``first``..``last`` of the file, a chunk at a time, each read on its own and opened, so a
+    large file never sits in memory whole. Every chunk but the last holds CHUNK_BYTES of the file."""
     database = get_database(request)
-    seq = 0
-    while True:
+    seq, skip = divmod(first, CHUNK_BYTES)
+    left = last - first + 1
+    while left > 0:
         async with database.sessionmaker() as session:
             data = await session.scalar(
                 text(f"SELECT data FROM {schema}.{CHUNKS} WHERE job_id = :id AND seq = :seq"),  # noqa: S608
@@ -101,5 +170,15 @@ async def _chunks(request: Request, schema: str, job_id: uuid.UUID) -> AsyncIter
             )
         if data is None:
             return
-        yield bytes(data)
+        piece = seal.open(job_id, seq, bytes(data))[skip : skip + left]
+        left -= len(piece)
+        skip = 0
         seq += 1
+        yield piece
+
+
+async def _then(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if head:
+        yield head
+    async for piece in rest:
+        yield piece

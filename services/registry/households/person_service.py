@@ -17,6 +17,7 @@ from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry import national_id
 from services.registry.codes import Health
+from services.registry.disclosures import Disclosing, Disclosure
 from services.registry.households.repository import (
     HouseholdRepository,
     PersonFilters,
@@ -114,8 +115,9 @@ class PersonService:
                 household_id=str(holder.household_id),
                 person_id=str(holder.id),
             )
-        raise Conflict(
+        raise Disclosing(
             "This ID number is already registered to a living person in a household outside your area",
+            Disclosure.person(holder.id, holder.area_code),
             code="national_id_registered",
         )
 

@@ -20,6 +20,7 @@ from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, Page
 from services.common.scope import WithinQuery
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
+from services.registry.disclosures import DisclosureGate
 from services.registry.households.batch import create_households
 from services.registry.households.history import HistoryPage, read_history
 from services.registry.households.ledger import household_ledger
@@ -121,26 +122,47 @@ def person_filters(
 HouseholdQuery = Annotated[HouseholdFilters, Depends(household_filters)]
 PersonQuery = Annotated[PersonFilters, Depends(person_filters)]
 CREATED_OR_REPLAYED = {200: {"description": "The same request was already applied (a retry)"}}
+DISCLOSURE_LIMITED = {
+    429: {
+        "description": "`disclosure_rate_limited`: past your limit of answers saying that an ID number or "
+        "household number is registered outside your area; nothing is registered until `Retry-After`"
+    }
+}
 
 
-@router.post("/households", response_model=HouseholdRead, status_code=201, responses=CREATED_OR_REPLAYED)
+@router.post(
+    "/households",
+    response_model=HouseholdRead,
+    status_code=201,
+    responses=CREATED_OR_REPLAYED | DISCLOSURE_LIMITED,
+)
 async def create_household(
-    body: HouseholdCreate, principal: Writer, session: SessionDep, vault: Vault, response: Response
+    body: HouseholdCreate,
+    principal: Writer,
+    session: SessionDep,
+    vault: Vault,
+    response: Response,
+    request: Request,
 ) -> HouseholdRead:
     """Register a household with its members; retrying with the same `id` returns the first result."""
     service = HouseholdService(session, vault)
-    household, created = await service.create(body, principal)
+    gate = DisclosureGate.of(request, principal)
+    await gate.check()
+    async with gate.answering(session):
+        household, created = await service.create(body, principal)
     if not created:
         response.status_code = status.HTTP_200_OK
     return await service.present(household, Presenter(session, vault, principal, False))
 
 
-@router.post("/households/batch", response_model=BatchResult)
+@router.post("/households/batch", response_model=BatchResult, responses=DISCLOSURE_LIMITED)
 async def create_households_batch(
-    body: HouseholdBatch, principal: Writer, session: SessionDep, vault: Vault
+    body: HouseholdBatch, principal: Writer, session: SessionDep, vault: Vault, request: Request
 ) -> BatchResult:
     """Register up to 500 households at once; each item answers created, duplicate, conflict or invalid."""
-    return await create_households(session, vault, body, principal)
+    gate = DisclosureGate.of(request, principal)
+    await gate.check()
+    return await create_households(session, vault, body, principal, gate)
 
 
 @router.get("/households", response_model=Page[HouseholdSummary])
@@ -254,7 +276,7 @@ async def household_history(
     "/households/{household_id:uuid}/members",
     response_model=PersonRead,
     status_code=201,
-    responses=CREATED_OR_REPLAYED,
+    responses=CREATED_OR_REPLAYED | DISCLOSURE_LIMITED,
 )
 async def add_member(
     household_id: uuid.UUID,
@@ -263,9 +285,13 @@ async def add_member(
     session: SessionDep,
     vault: Vault,
     response: Response,
+    request: Request,
 ) -> PersonRead:
     """Register a person in a household; an ID number held by a living person is refused (409)."""
-    person, created = await PersonService(session, vault).create(household_id, body, principal)
+    gate = DisclosureGate.of(request, principal)
+    await gate.check()
+    async with gate.answering(session):
+        person, created = await PersonService(session, vault).create(household_id, body, principal)
     if not created:
         response.status_code = status.HTTP_200_OK
     return Presenter(session, vault, principal, False).person(person)
@@ -316,17 +342,22 @@ async def get_person(
     return Presenter(session, vault, principal, reveal).person(person)
 
 
-@router.patch("/people/{person_id:uuid}", response_model=PersonRead)
+@router.patch("/people/{person_id:uuid}", response_model=PersonRead, responses=DISCLOSURE_LIMITED)
 async def update_person(
     person_id: uuid.UUID,
     body: PersonUpdate,
     principal: Writer,
     session: SessionDep,
     vault: Vault,
+    request: Request,
     if_match: IfMatch = None,
 ) -> PersonRead:
     """Change a person (health, schooling, death …); a stale version is refused with 409."""
-    person = await PersonService(session, vault).update(person_id, body, principal, if_match)
+    gate = DisclosureGate.of(request, principal)
+    if body.national_id is not None:  # only a new ID number can meet one registered elsewhere
+        await gate.check()
+    async with gate.answering(session):
+        person = await PersonService(session, vault).update(person_id, body, principal, if_match)
     return Presenter(session, vault, principal, False).person(person)
 
 

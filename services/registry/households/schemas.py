@@ -173,7 +173,10 @@ class HouseholdBatch(StrictBody):
 
 class BatchItemResult(BaseModel):
     index: int
-    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
+    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden", "rate_limited"] = Field(
+        description="rate_limited: not tried, the caller is past its limit of answers about numbers "
+        "registered outside its area (send it again after the error's Retry-After seconds)"
+    )
     id: uuid.UUID | None = None
     error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
 

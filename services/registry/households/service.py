@@ -15,6 +15,7 @@ from services.common.errors import Conflict, Forbidden, NotFound, ValidationFail
 from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
 from services.registry.codes import CATEGORY_PROGRAMMES, HouseholdCategory, Relation
+from services.registry.disclosures import Disclosing, Disclosure
 from services.registry.households.person_service import PersonService
 from services.registry.households.repository import HouseholdFilters, HouseholdRepository, stamp_actor
 from services.registry.households.schemas import (
@@ -53,7 +54,11 @@ class HouseholdService:
             detail = f"Household number {data.number} is already registered"
             if principal.covers(same_number.area_code):
                 raise Conflict(detail, code="household_number_exists", household_id=str(same_number.id))
-            raise Conflict(detail + " outside your area", code="household_number_exists")
+            raise Disclosing(
+                detail + " outside your area",
+                Disclosure.household(same_number.id, same_number.area_code),
+                code="household_number_exists",
+            )
         await self.village(data.area_code, principal, [*loc, "area_code"])
         heads = [i for i, m in enumerate(data.members) if m.relation == Relation.head]
         if len(heads) > 1:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import text, update
 
 from services.common.database import Database, raw_connection
+from services.registry.disclosures import DisclosureGate
 from services.registry.imports.service import ImportFileError, ImportReport, run_import
 from services.registry.models import ImportJob
 from services.registry.national_id import IdVault
@@ -31,13 +32,31 @@ class ImportRunner:
         self.vault = vault
         self.tasks: set[asyncio.Task] = set()
 
-    def start(self, job: ImportJob, path: Path, scope_prefix: str, actor_name: str) -> None:
-        task = asyncio.create_task(self._run(job.id, path, job.format, job.dry_run, scope_prefix, actor_name))
+    def start(
+        self,
+        job: ImportJob,
+        path: Path,
+        scope_prefix: str,
+        actor_name: str,
+        gate: DisclosureGate | None = None,
+    ) -> None:
+        """``gate``: the caller's allowance of answers about numbers registered outside its area."""
+        if gate is not None:
+            gate.context = {"import_job": str(job.id), "dry_run": job.dry_run}
+        run = self._run(job.id, path, job.format, job.dry_run, scope_prefix, actor_name, gate)
+        task = asyncio.create_task(run)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _run(
-        self, job_id: uuid.UUID, path: Path, fmt: str, dry_run: bool, scope_prefix: str, actor_name: str
+        self,
+        job_id: uuid.UUID,
+        path: Path,
+        fmt: str,
+        dry_run: bool,
+        scope_prefix: str,
+        actor_name: str,
+        gate: DisclosureGate | None,
     ) -> None:
         await self._save(job_id, status="running", started_at=datetime.now(UTC))
         try:
@@ -55,9 +74,14 @@ class ImportRunner:
                     dry_run=dry_run,
                     progress=lambda r: self._save(job_id, **_progress(r)),
                     more_connections=lambda: raw_connection(self.database.engine),
+                    gate=gate,
                 )
                 await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", str(job_id))
-            await self._save(job_id, status="succeeded", finished_at=datetime.now(UTC), **_progress(report))
+            # Stopped for want of disclosures: failed, saying why and when to run the file again.
+            status = (
+                {"status": "failed", "failure": report.stopped} if report.stopped else {"status": "succeeded"}
+            )
+            await self._save(job_id, **status, finished_at=datetime.now(UTC), **_progress(report))
         except ImportFileError as exc:
             await self._save(job_id, status="failed", failure=str(exc), finished_at=datetime.now(UTC))
         except asyncio.CancelledError:

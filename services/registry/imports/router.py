@@ -19,6 +19,7 @@ from services.common.errors import NotFound, ServiceUnavailable, ValidationFaile
 from services.common.guards import requires
 from services.common.ids import new_id
 from services.common.scope import in_scope
+from services.registry.disclosures import DisclosureGate
 from services.registry.imports import reader
 from services.registry.imports.jobs import ImportRunner
 from services.registry.imports.schemas import ImportJobRead
@@ -48,7 +49,17 @@ def job_read(job: ImportJob) -> ImportJobRead:
     return ImportJobRead.model_validate(job).model_copy(update={"progress": round(progress, 4)})
 
 
-@router.post("", response_model=ImportJobRead, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "",
+    response_model=ImportJobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        429: {
+            "description": "`disclosure_rate_limited`: past your limit of answers saying that a number "
+            "is registered outside your area (an import says so of refused rows); try after `Retry-After`"
+        }
+    },
+)
 async def start_import(
     request: Request,
     principal: Importer,
@@ -58,6 +69,8 @@ async def start_import(
 ) -> ImportJobRead:
     """Import households and people of your area from a file, as a job; follow it at its URL."""
     runner = runner_of(request)
+    gate = DisclosureGate.of(request, principal)
+    await gate.check()  # an import (a dry run above all) could otherwise ask about any number
     filename = Path(file.filename or "upload").name[:255]
     try:
         fmt = reader.detect_format(Path(filename))
@@ -83,7 +96,7 @@ async def start_import(
     await session.flush()
     audit_trail(session).record("import.start", "import_job", str(job.id), area_code=principal.scope)
     await session.commit()  # the job must exist before its task reports progress on it
-    runner.start(job, path, principal.scope_prefix, principal.name)
+    runner.start(job, path, principal.scope_prefix, principal.name, gate)
     return job_read(job)
 
 

@@ -22,7 +22,9 @@ import asyncpg
 
 from services.common.ids import new_id
 from services.registry import national_id
+from services.registry.disclosures import DisclosureGate
 from services.registry.imports import reader, writer
+from services.registry.imports.blocked import blocked_rows
 from services.registry.imports.columns import BY_HEADER
 from services.registry.imports.lanes import Lanes
 from services.registry.imports.validate import Header, ImportRow, RowChecker, RowError
@@ -58,6 +60,7 @@ class ImportReport:
     people_changed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the import stopped before the end of the file
 
     def add_errors(self, errors: list[RowError]) -> None:
         self.rows_bad += 1
@@ -125,9 +128,12 @@ async def run_import(
     batch_rows: int = BATCH_ROWS,
     more_connections: ConnectionSource | None = None,
     writers: int = WRITERS,
+    gate: DisclosureGate | None = None,
 ) -> ImportReport:
     """Import the file through ``conn``; with ``more_connections``, up to ``writers`` batches are written
-    at once (see ``lanes``)."""
+    at once (see ``lanes``). With a ``gate``, a row refused because its number is registered outside
+    the area says so only while the caller has such answers left; when they run out, the import
+    stops (the rows before are done; the same file run again later does the rest)."""
     try:
         fmt = reader.detect_format(path, fmt)
         report = ImportReport(rows_total=reader.count_rows(path, fmt))
@@ -141,13 +147,16 @@ async def run_import(
     checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
     batches = _checked_batches(rows, header, checks, vault, batch_rows)
     statistics = _Statistics(batch_rows)
-    write = _Writing(scope_prefix, actor, actor_name, dry_run, header)
+    write = _Writing(scope_prefix, actor, actor_name, dry_run, header, gate)
 
     async def finish(connection: asyncpg.Connection, batch: CheckedBatch) -> None:
         if batch.rows:
             outcome = await write(connection, batch)
             for errors in outcome.blocked.values():
                 report.add_errors(errors)
+            if outcome.halted:  # nothing else of this batch is told, nor done
+                write.halt.at(batch.first_row())
+                return
             report.rows_ok += len(batch.rows) - len(outcome.blocked)
             for key, value in outcome.counts.items():
                 setattr(report, key, getattr(report, key) + value)
@@ -168,11 +177,19 @@ async def run_import(
         try:
             async with Lanes(connections) as lanes, aclosing(_one_ahead(batches)) as ahead:
                 async for batch in ahead:
+                    if write.halt.pending:
+                        break
                     await lanes.submit(frozenset(batch.households), partial(finish, batch=batch))
                 await lanes.drain()
         except reader.UnreadableFile as exc:
             raise ImportFileError(str(exc)) from exc
     report.errors.sort(key=lambda error: error["row"])  # batches may finish out of order
+    if write.halt.row is not None and gate is not None:
+        done = "checked" if dry_run else "imported"
+        report.stopped = (
+            f"Stopped at row {write.halt.row}: {gate.limited().detail}. The rows before it were {done}; "
+            "run the same file again then (it is idempotent)"
+        )
     report.rows_total = max(report.rows_total, report.rows_done)
     if report.households_created + report.households_changed + report.people_created + report.people_changed:
         await writer.refresh_statistics(conn)
@@ -204,6 +221,9 @@ class CheckedBatch:
     people: list[tuple] = field(default_factory=list)  # staged
     rows_read: int = 0
     errors: list[list[RowError]] = field(default_factory=list)
+
+    def first_row(self) -> int:
+        return min([row.row for row, _ in self.rows] + [errors[0].row for errors in self.errors])
 
 
 def _checked_batches(
@@ -272,6 +292,18 @@ async def _maybe_await(value: Any) -> None:
 class BatchOutcome:
     blocked: dict[int, list[RowError]]  # rows the database refused, by row number
     counts: dict[str, int]  # households and people created and changed
+    halted: bool = False  # not written: the caller's disclosures ran out
+
+
+class _Halt:
+    """Shared by the lanes: the first row of the earliest batch not done for want of disclosures."""
+
+    def __init__(self) -> None:
+        self.row: int | None = None
+        self.pending = False  # a lane found the allowance spent; its batch is being wound up
+
+    def at(self, row: int) -> None:
+        self.row = row if self.row is None else min(self.row, row)
 
 
 @dataclass
@@ -284,8 +316,12 @@ class _Writing:
     actor_name: str
     dry_run: bool
     header: Header
+    gate: DisclosureGate | None = None
+    halt: _Halt = field(default_factory=_Halt)
 
     async def __call__(self, conn: asyncpg.Connection, checked: CheckedBatch) -> BatchOutcome:
+        if self.halt.pending:  # past the allowance nothing is looked at: what it found would tell
+            return BatchOutcome({}, {}, halted=True)
         transaction = conn.transaction()
         await transaction.start()
         try:
@@ -297,8 +333,20 @@ class _Writing:
                 self.actor_name,
             )
             await writer.stage(conn, list(checked.households.values()), checked.people)
-            blocked_households, blocked_people = await writer.blocked_rows(conn, self.scope_prefix)
-            blocked = _blocked_errors(checked.rows, blocked_households, blocked_people, self.header)
+            households, people = await writer.blocked_rows(conn, self.scope_prefix)
+            found = blocked_rows(checked.rows, households, people, self.header, self.scope_prefix)
+            blocked = found.errors
+            if self.gate is not None and found.disclosures:
+                granted = await self.gate.take(found.disclosures)
+                if granted < len(found.disclosures):
+                    self.halt.pending = True
+                    await transaction.rollback()
+                    return BatchOutcome(found.answered(granted), {}, halted=True)
+                if self.gate.left == 0:  # this batch told all; what the next ones would meet must not show
+                    self.halt.pending = True
+            elif self.halt.pending:  # the other lane ran out meanwhile
+                await transaction.rollback()
+                return BatchOutcome(blocked, {}, halted=True)
             if self.dry_run:
                 await transaction.rollback()
                 return BatchOutcome(blocked, {})
@@ -308,31 +356,3 @@ class _Writing:
             raise
         await transaction.commit()
         return BatchOutcome(blocked, counts)
-
-
-def _blocked_errors(
-    batch: list[tuple[ImportRow, bytes]], households: list, people: list[int], header: Header
-) -> dict[int, list[RowError]]:
-    """Rows refused by what the database holds: a household or person of another area, or deleted."""
-    by_row = {row.row: row for row, _ in batch}
-    errors: dict[int, list[RowError]] = {}
-    numbers = {}
-    for record in households:
-        number = by_row[record["row"]].household["household_number"]
-        numbers[number] = record["why"]
-    for row, _ in batch:
-        why = numbers.get(row.household["household_number"])
-        if why is not None:
-            reason = (
-                "This household number belongs to a household that was deleted"
-                if why == "deleted"
-                else "This household number is registered outside your area"
-            )
-            column = header.name(BY_HEADER["household_number"])
-            errors[row.row] = [RowError(row.row, column, reason, f"household_{why}")]
-    for row_number in people:
-        if row_number not in errors:
-            reason = "This ID number belongs to a living person registered outside your area"
-            column = header.name(BY_HEADER["national_id"])
-            errors[row_number] = [RowError(row_number, column, reason, "national_id_registered")]
-    return errors

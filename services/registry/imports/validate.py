@@ -30,6 +30,8 @@ HOUSEHOLD_CELLS = frozenset(("household_number", *HOUSEHOLD_FIELDS))
 NUMBER_PATTERN = re.compile(r"[0-9A-Za-z-]{4,32}")
 VILLAGE_PATTERN = re.compile(r"[0-9]{12}")
 PHONE_PATTERN = re.compile(r"\+?[0-9][0-9-]{4,19}")
+# What could be an ID number (18 characters, or the old 15 digits) inside a reason that quotes a cell.
+ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{5}|[0-9]{8})([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
 @dataclass
@@ -40,7 +42,10 @@ class RowError:
     code: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason, "code": self.code}
+        """As kept with the job: a reason quoting a cell that holds an ID number (a shifted cell in a
+        hand-kept ledger) shows it masked, or the job would keep the number in clear."""
+        reason = ID_LIKE.sub(lambda m: m[1] + "*" * len(m[2]) + m[3], self.reason)
+        return {"row": self.row, "column": self.column, "reason": reason, "code": self.code}
 
 
 @dataclass

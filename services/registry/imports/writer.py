@@ -42,12 +42,13 @@ HOUSEHOLD = """SELECT h.id, h.area_code, h.category, h.deleted_at, h.head_person
     WHERE h.number = s.{number} LIMIT 1"""
 # Rows that may not be written: the number or the person belongs to another area, or was deleted.
 BLOCKED_HOUSEHOLDS = f"""
-SELECT s.row, CASE WHEN h.deleted_at IS NOT NULL THEN 'deleted' ELSE 'outside' END AS why
+SELECT s.row, CASE WHEN h.deleted_at IS NOT NULL THEN 'deleted' ELSE 'outside' END AS why,
+       h.id, h.area_code
 FROM import_households s CROSS JOIN LATERAL ({HOUSEHOLD.format(number="number")}) h
 WHERE h.deleted_at IS NOT NULL OR NOT (h.area_code LIKE $1)
 """  # noqa: S608 - our own constants
 BLOCKED_PEOPLE = f"""
-SELECT s.row FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
+SELECT s.row, p.id, p.area_code FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
 WHERE NOT (p.area_code LIKE $1)
 """  # noqa: S608 - our own constants
 # A new household gets its head as it is written (the head's row is in the same batch: its person id is
@@ -161,11 +162,12 @@ async def refresh_statistics(conn: asyncpg.Connection) -> None:
     await conn.execute("SELECT registry.analyze_tables()")
 
 
-async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[list, list[int]]:
-    """Staged rows that may not be written, removed from the staging tables and returned."""
+async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[list, list]:
+    """Staged rows that may not be written, removed from the staging tables and returned, each with
+    the household or person in the way (its id and area)."""
     pattern = scope_prefix + "%"
     households = await conn.fetch(BLOCKED_HOUSEHOLDS, pattern)
-    people = [r["row"] for r in await conn.fetch(BLOCKED_PEOPLE, pattern)]
+    people = await conn.fetch(BLOCKED_PEOPLE, pattern)
     if households:
         numbers = await conn.fetch(
             "DELETE FROM import_households WHERE row = ANY($1::int[]) RETURNING number",
@@ -176,8 +178,8 @@ async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[lis
             [r["number"] for r in numbers],
         )
     if people:
-        await conn.execute("DELETE FROM import_people WHERE row = ANY($1::int[])", people)
-    return list(households), people
+        await conn.execute("DELETE FROM import_people WHERE row = ANY($1::int[])", [r["row"] for r in people])
+    return list(households), list(people)
 
 
 async def write(conn: asyncpg.Connection, actor: str) -> dict[str, int]:
