@@ -168,19 +168,3 @@ async def _run_standalone(run: Any) -> None:
             await conn.run_sync(run)
     finally:
         await engine.dispose()
-
-
-def sql_statements(script: str) -> list[str]:
-    """Split a script on semicolons outside $$-quoted bodies (asyncpg runs one statement at a time)."""
-    parts, current, quoted = [], [], False
-    for piece in script.split("$$"):
-        if quoted:
-            current.append(f"$${piece}$$")
-        else:
-            *complete, rest = piece.split(";")
-            for chunk in complete:
-                parts.append("".join(current) + chunk)
-                current = []
-            current.append(rest)
-        quoted = not quoted
-    return [p.strip() for p in parts if p.strip()]

@@ -27,7 +27,7 @@ async def compact_exclusively(connection: AsyncConnection, schema: str) -> int:
 
 
 class Compactor:
-    """``stale``: the schema keeps a list of stale subjects (``ddl.stale_ddl``) to refresh as well."""
+    """``stale``: the schema keeps a list of stale subjects (``rollup_stale``) to refresh as well."""
 
     def __init__(
         self, sessionmaker: async_sessionmaker, schema: str, interval_s: float, *, stale: bool = False

@@ -129,7 +129,7 @@ STALE_BATCH = 2000  # subjects per transaction in the background: each batch's l
 async def refresh_stale_batch(
     connection: AsyncConnection | AsyncSession, schema: str, batch: int = STALE_BATCH
 ) -> int:
-    """Refresh up to ``batch`` subjects a write marked stale (in a schema with ``ddl.stale_ddl``); how
+    """Refresh up to ``batch`` subjects a write marked stale (in a schema with ``rollup_stale``); how
     many (0: none is waiting)."""
     refresh = text(f"SELECT {schema}.rollup_refresh_stale(:batch)")  # noqa: S608 - our own names
     return int(await connection.scalar(refresh, {"batch": batch}) or 0)

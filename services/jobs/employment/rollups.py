@@ -1,4 +1,5 @@
-"""What each person contributes to the employment figures (the rollups' raw-row definition).
+"""What each person contributes to the employment figures: ``employment_deltas_of`` in
+``services/jobs/sql/040_employment_deltas.sql`` (the rollups' raw-row definition).
 
 A person's status in force on day D is their record with the latest ``reported_on`` on or before D, and
 among records of that day the one that arrived last (``seq``), exactly as ``repository.in_force``
@@ -13,63 +14,7 @@ code, else the place in words), or ``away_no_destination`` (key '') when neither
 
 from __future__ import annotations
 
-from services.common.rollups.ddl import Feeds
-from services.jobs.employment.codes import AWAY
-
 PEOPLE = "people"
 AWAY_BY_CATEGORY = "away_by_category"
 AWAY_BY_DESTINATION = "away_by_destination"
 AWAY_NO_DESTINATION = "away_no_destination"
-
-_AWAY = ", ".join(f"'{status}'" for status in sorted(AWAY))
-
-DELTAS_SQL = f"""
-CREATE FUNCTION jobs.employment_deltas_of(ids uuid[])
-RETURNS TABLE (subject_id uuid, area_code varchar, measure varchar, key varchar, day date, delta integer)
-LANGUAGE sql STABLE AS $$
-WITH last_of_day AS (
-    SELECT DISTINCT ON (r.person_id, r.reported_on)
-           r.person_id, r.reported_on, r.area_code, r.status, r.household_category,
-           COALESCE(rpad(left(r.place_code, 2), 12, '0'), r.place_name) AS destination
-    FROM jobs.employment_records AS r WHERE r.person_id = ANY(ids)
-    ORDER BY r.person_id, r.reported_on, r.seq DESC
-),
-states AS MATERIALIZED (
-    SELECT person_id, area_code, reported_on AS day,
-           lead(reported_on) OVER (PARTITION BY person_id ORDER BY reported_on) AS next_day,
-           status, household_category, destination, status IN ({_AWAY}) AS away
-    FROM last_of_day
-),
-figures AS (
-    SELECT person_id, area_code, day, next_day, '{PEOPLE}' AS measure, status AS key FROM states
-    UNION ALL
-    SELECT person_id, area_code, day, next_day, '{AWAY_BY_CATEGORY}', household_category
-    FROM states WHERE away
-    UNION ALL
-    SELECT person_id, area_code, day, next_day,
-           CASE WHEN destination IS NULL THEN '{AWAY_NO_DESTINATION}' ELSE '{AWAY_BY_DESTINATION}' END,
-           COALESCE(destination, '')
-    FROM states WHERE away
-)
-SELECT person_id, area_code, measure, key, day, sum(delta)::integer
-FROM (
-    SELECT person_id, area_code, measure, key, day, 1 AS delta FROM figures
-    UNION ALL
-    SELECT person_id, area_code, measure, key, next_day, -1 FROM figures WHERE next_day IS NOT NULL
-) AS d
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0
-$$;
-"""  # noqa: S608 - our own constants
-
-DROP_DELTAS_SQL = "DROP FUNCTION jobs.employment_deltas_of(uuid[]);"
-
-SUBJECTS_SQL = "SELECT person_id FROM jobs.employment_records"
-
-FEEDS = [
-    Feeds(
-        "employment_records",
-        "SELECT r.person_id FROM {rows}",
-        ("person_id", "area_code", "household_category", "status", "place_code", "place_name",
-         "reported_on", "seq"),
-    ),
-]  # fmt: skip

@@ -7,18 +7,39 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.events.outbox import deliveries_ddl, outbox_ddl
-from services.common.migrations import sql_statements
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+S = "jobs"
+UPGRADE = f"""
+CREATE TABLE {S}.outbox_events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    occurred_at timestamptz NOT NULL DEFAULT now(),
+    event_type varchar(64) NOT NULL,
+    area_code varchar(12) NOT NULL,
+    subject_id uuid,
+    payload jsonb NOT NULL
+);
+CREATE INDEX ix_outbox_events_xid ON {S}.outbox_events (xid, id);
+
+CREATE TABLE {S}.event_deliveries (
+    subscriber varchar(32) PRIMARY KEY,
+    position jsonb NOT NULL,
+    delivered integer NOT NULL DEFAULT 0,
+    attempts integer NOT NULL DEFAULT 0,
+    last_error text,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
 
 def upgrade() -> None:
-    for statement in sql_statements(outbox_ddl("jobs") + deliveries_ddl("jobs")):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -7,8 +7,6 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.migrations import sql_statements
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -53,8 +51,9 @@ CREATE INDEX ix_employment_records_area
 
 
 def upgrade() -> None:
-    for statement in sql_statements(UPGRADE):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

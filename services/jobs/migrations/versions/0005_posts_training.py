@@ -8,8 +8,6 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.migrations import sql_statements
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -109,8 +107,9 @@ CREATE INDEX ix_training_enrolments_area
 
 
 def upgrade() -> None:
-    for statement in sql_statements(UPGRADE):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -7,20 +7,45 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.exports.tables import drop_exports_ddl, exports_ddl
-from services.common.migrations import sql_statements
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+S = "jobs"
+UPGRADE = f"""
+CREATE TABLE {S}.export_jobs (
+    id uuid PRIMARY KEY,
+    resource varchar(32) NOT NULL,
+    file_name varchar(120) NOT NULL,
+    media_type varchar(100) NOT NULL,
+    requested_by text NOT NULL,
+    status varchar(16) NOT NULL,
+    rows_total bigint NOT NULL,
+    rows_done bigint NOT NULL DEFAULT 0,
+    bytes bigint NOT NULL DEFAULT 0,
+    error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz
+);
+CREATE INDEX ix_export_jobs_created ON {S}.export_jobs (created_at);
+CREATE TABLE {S}.export_chunks (
+    job_id uuid NOT NULL REFERENCES {S}.export_jobs (id) ON DELETE CASCADE,
+    seq integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+"""
+DOWNGRADE = f"DROP TABLE {S}.export_chunks; DROP TABLE {S}.export_jobs;"
+
 
 def upgrade() -> None:
-    for statement in sql_statements(exports_ddl("jobs")):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in sql_statements(drop_exports_ddl("jobs")):
-        op.execute(statement)
+    for statement in DOWNGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)

@@ -1,14 +1,12 @@
 """rollup_flush: a bulk writer may refresh each touched subject once, before it commits
 
+It made functions only; functions live in the sql layer now (sql/030_rollup_refresh.sql), which makes them
+once the schema is at head: this revision is kept, empty, so that the revision chain stays whole.
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-29
 """
-
-from alembic import op
-
-from services.common.migrations import sql_statements
-from services.common.rollups.ddl import refresh_functions_ddl
 
 revision = "0008"
 down_revision = "0007"
@@ -17,11 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in sql_statements(refresh_functions_ddl("jobs")):
-        op.execute(statement)
+    pass
 
 
 def downgrade() -> None:
-    # rollup_refresh stays as renewed: it counts exactly as before (it defers only when a bulk writer
-    # asks it to).
-    op.execute("DROP FUNCTION jobs.rollup_flush()")
+    pass

@@ -7,8 +7,6 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.migrations import sql_statements
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -94,8 +92,9 @@ CREATE TABLE {S}.alert_signals (
 
 
 def upgrade() -> None:
-    for statement in sql_statements(UPGRADE):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

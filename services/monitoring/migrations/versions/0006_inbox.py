@@ -7,18 +7,27 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.events.outbox import inbox_ddl
-from services.common.migrations import sql_statements
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+S = "monitoring"
+UPGRADE = f"""
+CREATE TABLE {S}.inbox_events (
+    source varchar(32) NOT NULL,
+    event_id varchar(64) NOT NULL,
+    event_type varchar(64) NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, event_id)
+);
+"""
+
 
 def upgrade() -> None:
-    for statement in sql_statements(inbox_ddl("monitoring")):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

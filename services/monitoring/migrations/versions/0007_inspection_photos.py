@@ -7,8 +7,6 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.migrations import sql_statements
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -33,8 +31,9 @@ ALTER TABLE monitoring.inspection_photos ALTER COLUMN data SET STORAGE EXTERNAL;
 
 
 def upgrade() -> None:
-    for statement in sql_statements(UPGRADE):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Every insert or update of a household or person is logged by a statement-level trigger into
 ``record_changes`` (who, when, old -> new). That one log is the readable history, the phones' sync feed
 and the event feed other services read, so no write path (API, import, merge) can forget any of them.
+The triggers and their functions are the sql layer's (sql/020_change_log.sql), made once at head.
 
 Revision ID: 0003
 Revises: 0002
@@ -11,20 +12,12 @@ Create Date: 2026-11-28
 
 from alembic import op
 
-from services.common.migrations import sql_statements as statements
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 S = "registry"
-
-# Columns the change log leaves out: secrets (the masked number stands in for them) and bookkeeping.
-UNTRACKED = (
-    "ARRAY['id','national_id_cipher','national_id_index','version','created_at','updated_at',"
-    "'created_by','updated_by']"
-)
 
 TABLES = f"""
 ALTER TABLE {S}.areas
@@ -196,69 +189,11 @@ CREATE INDEX ix_record_changes_entity ON {S}.record_changes (entity_id, id);
 CREATE INDEX ix_record_changes_xid ON {S}.record_changes (xid, id);
 """
 
-# Actor and reason come from transaction-local settings the service stamps before it writes.
-TRIGGERS = f"""
-CREATE FUNCTION {S}.log_created() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO {S}.record_changes
-        (entity_type, entity_id, action, area_code, version, changes, actor, actor_name, reason)
-    SELECT TG_ARGV[0], n.id, 'created', n.area_code, n.version,
-           (SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value))
-              FROM jsonb_each(to_jsonb(n) - {UNTRACKED}) WHERE value <> 'null'::jsonb),
-           current_setting('fangpin.actor', true), current_setting('fangpin.actor_name', true),
-           nullif(current_setting('fangpin.reason', true), '')
-    FROM new_rows n;
-    RETURN NULL;
-END $$;
-
--- Transition tables have no statistics: without this a bulk update's old/new join ran as a nested
--- loop, O(n²) in the rows one statement changed (an import batch of 1,500 households: 0.9 s).
-CREATE FUNCTION {S}.log_changed() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$
-BEGIN
-    INSERT INTO {S}.record_changes
-        (entity_type, entity_id, action, area_code, old_area_code, version, changes, actor, actor_name,
-         reason)
-    SELECT TG_ARGV[0], d.id,
-           CASE WHEN d.deleted THEN 'deleted' ELSE 'changed' END,
-           d.area_code, d.old_area_code, d.version, d.changes,
-           current_setting('fangpin.actor', true), current_setting('fangpin.actor_name', true),
-           nullif(current_setting('fangpin.reason', true), '')
-    FROM (
-        SELECT n.id, n.area_code, n.version,
-               (n.deleted_at IS NOT NULL AND o.deleted_at IS NULL) AS deleted,
-               CASE WHEN o.area_code <> n.area_code THEN o.area_code END AS old_area_code,
-               (SELECT jsonb_object_agg(nk.key, jsonb_build_array(ok.value, nk.value))
-                  FROM jsonb_each(to_jsonb(n) - {UNTRACKED}) nk
-                  JOIN jsonb_each(to_jsonb(o) - {UNTRACKED}) ok USING (key)
-                 WHERE nk.value IS DISTINCT FROM ok.value) AS changes
-        FROM new_rows n JOIN old_rows o USING (id)
-    ) d
-    WHERE d.changes IS NOT NULL;
-    RETURN NULL;
-END $$;
-"""  # noqa: S608 - our own constants, no input
-
-
-def _trigger_sql(table: str, entity: str) -> str:
-    return f"""
-CREATE TRIGGER {table}_log_created AFTER INSERT ON {S}.{table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {S}.log_created('{entity}');
-CREATE TRIGGER {table}_log_changed AFTER UPDATE ON {S}.{table}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION {S}.log_changed('{entity}');
-CREATE FUNCTION {S}.{table}_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '{table} rows are never deleted; set deleted_at instead' USING ERRCODE = '55000';
-END $$;
-CREATE TRIGGER {table}_no_delete BEFORE DELETE OR TRUNCATE ON {S}.{table}
-    FOR EACH STATEMENT EXECUTE FUNCTION {S}.{table}_no_delete();
-"""  # noqa: S608 - our own constants, no input
-
 
 def upgrade() -> None:
-    script = TABLES + TRIGGERS + _trigger_sql("households", "household") + _trigger_sql("people", "person")
-    for statement in statements(script):
-        op.execute(statement)
+    for statement in TABLES.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:
@@ -273,7 +208,5 @@ def downgrade() -> None:
     ):
         op.execute(f"DROP TABLE {S}.{table}")
     op.execute(f"ALTER TABLE {S}.households DROP CONSTRAINT households_head_fk")
-    op.execute(f"DROP TABLE {S}.people, {S}.households")
-    for function in ("log_created", "log_changed", "households_no_delete", "people_no_delete"):
-        op.execute(f"DROP FUNCTION {S}.{function}()")
+    op.execute(f"DROP TABLE {S}.people, {S}.households")  # their triggers go with them
     op.execute(f"ALTER TABLE {S}.areas DROP COLUMN merged_into_code, DROP COLUMN merged_on")

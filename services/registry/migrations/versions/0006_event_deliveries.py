@@ -7,18 +7,28 @@ Create Date: 2026-11-29
 
 from alembic import op
 
-from services.common.events.outbox import deliveries_ddl
-from services.common.migrations import sql_statements
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+S = "registry"
+UPGRADE = f"""
+CREATE TABLE {S}.event_deliveries (
+    subscriber varchar(32) PRIMARY KEY,
+    position jsonb NOT NULL,
+    delivered integer NOT NULL DEFAULT 0,
+    attempts integer NOT NULL DEFAULT 0,
+    last_error text,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
 
 def upgrade() -> None:
-    for statement in sql_statements(deliveries_ddl("registry")):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -4,12 +4,13 @@ ANALYZE needs the table's owner (the migration role); the bulk import runs as th
 ANALYZE was skipped with only a warning. Without fresh statistics mid-import, the planner took a
 county's people for a handful of rows and hashed all of them for every batch.
 
+It made functions only; functions live in the sql layer now (sql/060_analyze_tables.sql), which makes them
+once the schema is at head: this revision is kept, empty, so that the revision chain stays whole.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-29
 """
-
-from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -18,17 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(
-        """
-CREATE FUNCTION registry.analyze_tables() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    ANALYZE registry.households, registry.people, registry.programme_memberships;
-END
-$$
-"""
-    )
+    pass
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION registry.analyze_tables()")
+    pass

@@ -12,8 +12,6 @@ Create Date: 2026-12-05
 
 from alembic import op
 
-from services.common.migrations import sql_statements
-
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -41,8 +39,9 @@ INSERT INTO {S}.area_names (code, name, recorded_at, recorded_by)
 
 
 def upgrade() -> None:
-    for statement in sql_statements(UPGRADE):
-        op.execute(statement)
+    for statement in UPGRADE.split(";"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:
