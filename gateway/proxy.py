@@ -36,6 +36,8 @@ FORWARDED_REQUEST_HEADERS = (
     "if-match",
     "if-none-match",
     "idempotency-key",
+    "range",  # a download that broke off resumes (export files)
+    "if-range",
     "user-agent",
     # W3C trace context: a traced caller's trace goes on into the service (a traced gateway replaces
     # traceparent with its own client span's).

@@ -5,6 +5,7 @@ leaked); lists never hold foreign rows. Expectations come from a small rule, its
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -81,6 +82,9 @@ TARGETED = {
     "area_get": Endpoint("GET", "/api/v1/areas/{area}", Permission.areas_read, "area", 200, "area_not_found"),
     "area_children": Endpoint(
         "GET", "/api/v1/areas/{area}/children", Permission.areas_read, "area", 200, "area_not_found"
+    ),
+    "area_names": Endpoint(
+        "GET", "/api/v1/areas/{area}/names", Permission.areas_read, "area", 200, "area_not_found"
     ),
     # The targets exist, so posting the same area again is the idempotent 200.
     "area_create": Endpoint("POST", "/api/v1/areas", Permission.areas_write, "create", 200),
@@ -477,7 +481,7 @@ TARGETED = {
                 "GET",
                 "/api/v1/employment-records/export?area={area}&format=csv",
                 Permission.employment_read,
-                "object",
+                "area",
                 200,
                 "area_not_found",
                 None,
@@ -487,7 +491,7 @@ TARGETED = {
                 "GET",
                 "/api/v1/households/export?within={area}&format=csv",
                 Permission.households_read,
-                "object",
+                "area",
                 200,
                 "area_not_found",
                 None,
@@ -496,7 +500,7 @@ TARGETED = {
                 "GET",
                 "/api/v1/cases/export?within={area}&format=csv",
                 Permission.monitoring_read,
-                "object",
+                "area",
                 200,
                 "area_not_found",
                 None,
@@ -505,7 +509,7 @@ TARGETED = {
                 "GET",
                 "/api/v1/visits/export?within={area}&format=csv",
                 Permission.monitoring_read,
-                "object",
+                "area",
                 200,
                 "area_not_found",
                 None,
@@ -687,6 +691,10 @@ UNTARGETED = {
     "import_start": Endpoint(
         "POST", "/api/v1/imports", Permission.imports_run, "list", ok=422, ok_code="validation_failed"
     ),
+    # Without a file: allowed callers get as far as the missing file.
+    "area_import": Endpoint(
+        "POST", "/api/v1/areas/import", Permission.areas_write, "list", ok=422, ok_code="validation_failed"
+    ),
     "threshold_list": Endpoint("GET", "/api/v1/thresholds", Permission.monitoring_read, "list"),
     "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),
     "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
@@ -767,6 +775,100 @@ SELF_SERVICE = {
 }
 
 
+@dataclass(frozen=True)
+class Reference:
+    """An id a request body names, besides the call's own target."""
+
+    record: str  # the key of World.records whose id it names
+    relation: str  # what it must be to the call's household in the caller's own village:
+    # "scope": anything in the caller's area; "member": a member of that household; "cadre": paired
+    # with it or of an area covering its village; "local": living in the area of the post or course;
+    # "head": a member of that household, any other person refused alike
+    ok: tuple[int, ...] = (201,)
+    asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
+
+
+# Each id field of each request body, varied across the targets while the call itself stays in the
+# caller's own village. Fields of "reference" endpoints are varied by the main matrix itself.
+BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
+    ("alert_declare", ("household_id",)): Reference("household", "scope"),
+    ("inspection_create", ("household_id",)): Reference("household", "scope"),
+    ("inspection_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    ("inspection_create", ("children", 0, "person_id")): Reference("person", "member"),
+    ("inspection_create", ("medical_insurance", 0, "person_id")): Reference("person", "member"),
+    ("inspection_create", ("risk_events", 0, "person_id")): Reference("person", "member"),
+    ("measure_add", ("person_id",)): Reference("person", "member"),
+    ("measure_add", ("cadre_id",)): Reference("cadre", "cadre"),
+    ("programme_add", ("person_id",)): Reference("person", "member"),
+    ("household_patch", ("head_person_id",)): Reference("person", "head", ok=(200,)),
+    ("cadre_pair", ("household_id",)): Reference("household", "scope", ok=(200, 201)),
+    ("person_move", ("to_household_id",)): Reference("household", "scope", ok=(200,)),
+    # 人社 systems give posts and courses no one by registry id: they may not read the registry.
+    ("post_assign", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
+    ("course_enrol", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
+}
+# Fields that name the body's own record or another part of the same request, not a stored one.
+OWN_IDS = {"id", "HouseholdProgramme.person_id"}
+REFUSED_AS = {
+    "household": "household_not_found",
+    "second_household": "household_not_found",
+    "person": "person_not_found",
+    "second_person": "person_not_found",
+    "cadre": "cadre_not_found",
+}
+
+
+def expected_reference(role: Role, name: str, reference: Reference, label: str) -> tuple[int, ...] | tuple:
+    """The answers allowed for a body naming the label's record: the reference's ok, or one refusal."""
+    for permission in (TARGETED[name].permission, reference.asks):
+        if permission is not None and permission not in ROLE_PERMISSIONS[role]:
+            return ((403, "permission_denied"),)
+    own = label == "own-village"
+    if reference.relation == "head":
+        return tuple((status, None) for status in reference.ok) if own else ((422, "head_not_member"),)
+    scope = SCOPE_OF[role]
+    lives = RECORD_AREAS[label]
+    # A cadre is visible from its own area, or from the area of a household it is paired with.
+    visible = inside(lives, scope) or (reference.relation == "cadre" and inside(TARGETS[label], scope))
+    if not visible:
+        return ((422, REFUSED_AS[reference.record]),)
+    if reference.relation == "member" and not own:
+        return ((422, "person_not_member"),)
+    if reference.relation == "local" and not own:
+        return ((422, "person_outside_area"),)
+    if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):
+        return ((422, "cadre_not_responsible"),)
+    return tuple((status, None) for status in reference.ok)
+
+
+def with_reference(body: dict, path: tuple[str | int, ...], value: str) -> dict:
+    """The body with the id at ``path`` set (lists made long enough, the rest of an entry filled in)."""
+    body = json_copy(body)
+    node: dict | list = body
+    for step, following in zip(path, path[1:], strict=False):
+        if isinstance(step, int):
+            assert isinstance(node, list)
+            while len(node) <= step:
+                node.append(LIST_ENTRIES[path[0]])  # type: ignore[index]
+            node = node[step]
+        else:
+            assert isinstance(node, dict)
+            node = node.setdefault(step, [] if isinstance(following, int) else {})
+    node[path[-1]] = value  # type: ignore[index]
+    return body
+
+
+def json_copy(body: dict) -> dict:
+    return json.loads(json.dumps(body))
+
+
+LIST_ENTRIES = {
+    "children": {"name": "小明", "age": 10, "schooling": "in_school"},
+    "medical_insurance": {"name": "张三", "insured": True},
+    "risk_events": {"kind": "illness", "happened_on": "2025-05-01"},
+}
+
+
 def expected(role: Role, name: str, target: str | None = None) -> tuple[int, str | None]:
     """The rule: permission first (403), then where the target lies (404 to read, 403 to create)."""
     endpoint = TARGETED.get(name) or UNTARGETED[name]
@@ -823,8 +925,8 @@ HAND_WRITTEN = [
     (Role.auditor, "employment_create", "own-village", 403, "permission_denied"),
     (Role.bureau_partner, "employment_stats", "own-village", 200, None),  # counts only
     (Role.ops, "employment_stats", "own-village", 403, "permission_denied"),
-    (Role.village_cadre, "employment_export", "parent-town", 404, "area_not_found"),
-    (Role.village_cadre, "household_export", "parent-town", 404, "area_not_found"),
+    (Role.village_cadre, "employment_export", "parent-town", 200, None),
+    (Role.village_cadre, "household_export", "parent-town", 200, None),
     (Role.bureau_partner, "household_export", "own-village", 403, "permission_denied"),
     (Role.auditor, "case_export", "sibling-village", 200, None),
     (Role.bureau_partner, "case_export", "own-village", 403, "permission_denied"),
@@ -1073,7 +1175,7 @@ async def test_the_matrix_covers_every_endpoint_that_exists(client: httpx.AsyncC
 
 @pytest.mark.parametrize("role", list(Role))
 async def test_each_role_gets_exactly_what_the_rule_allows(
-    client: httpx.AsyncClient, world: World, role: Role
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, world: World, role: Role
 ) -> None:
     headers, wrong = world.principals[role], []
     for name in TARGETED:
@@ -1095,7 +1197,86 @@ async def test_each_role_gets_exactly_what_the_rule_allows(
         got = outcome(await client.request(endpoint.method, path, json=endpoint.body, headers=headers))
         if got != expected(role, name):
             wrong.append(f"{endpoint.method} {endpoint.path}: expected {expected(role, name)}, got {got}")
+    wrong += await reference_mismatches(client, admin, world, role)
     assert not wrong, f"{role.value} in {SCOPE_OF[role]}:\n" + "\n".join(wrong)
+
+
+async def reference_mismatches(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, world: World, role: Role
+) -> list[str]:
+    """Every id field of every request body, naming each target's record in turn (BODY_REFERENCES)."""
+    headers, wrong, own = world.principals[role], [], world.records["own-village"]
+    for (name, path), reference in BODY_REFERENCES.items():
+        for label in TARGETS:
+            method, url, body = request_for(world, role, name, "own-village")
+            assert body is not None
+            if name == "person_move":  # a member of its own, which an allowed call moves away
+                joined = await admin.post(
+                    f"/api/v1/households/{own['household']}/members", json=member("child")
+                )
+                assert joined.status_code == 201, joined.text
+                url, body = f"/api/v1/people/{joined.json()['id']}/move", body | {"relation": "child"}
+            elif name == "household_patch":  # based on the version the main matrix left
+                current = await admin.get(f"/api/v1/households/{own['household']}")
+                body = body | {"base_version": current.json()["version"]}
+            elif name in ("post_assign", "course_enrol"):
+                body = body | {"id": str(uuid.uuid4())}  # a new place, not a retry of the world's
+            sent = with_reference(body, path, world.records[label][reference.record])
+            got = outcome(await client.request(method, url, json=sent, headers=headers))
+            allowed = expected_reference(role, name, reference, label)
+            if got not in allowed:
+                where = ".".join(map(str, path))
+                wrong.append(f"{method} {url} {where} [{label}]: expected {allowed}, got {got}")
+    return wrong
+
+
+def body_id_fields(document: dict, schema: dict, path: tuple = (), owner: str = "") -> set[tuple[str, tuple]]:
+    """(schema.field, path) of every UUID field a request body can carry, lists as index 0."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return body_id_fields(document, document["components"]["schemas"][name], path, name)
+    found: set[tuple[str, tuple]] = set()
+    for option in schema.get("anyOf", []) + schema.get("allOf", []) + schema.get("oneOf", []):
+        found |= body_id_fields(document, option, path, owner)
+    if schema.get("format") == "uuid":
+        found.add((f"{owner}.{next(p for p in reversed(path) if isinstance(p, str))}", path))
+    if "items" in schema:
+        found |= body_id_fields(document, schema["items"], (*path, 0), owner)
+    for field, inner in schema.get("properties", {}).items():
+        found |= body_id_fields(document, inner, (*path, field), owner)
+    return found
+
+
+# Batches carry the single endpoint's items; their references are checked by the same code.
+BATCH_OF = {"inspection_batch": "inspection_create", "employment_batch": "employment_create"}
+VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
+    ("programme_add", ("household_id",)),
+    ("case_open", ("alert_ids", 0)),
+    ("employment_create", ("person_id",)),
+}
+
+
+async def test_every_id_in_a_request_body_is_varied(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+    named = {
+        (e.method, re.sub(r"{[^}]+}", "{}", e.path.split("?")[0])): n
+        for n, e in (TARGETED | UNTARGETED).items()
+    }
+    varied = set(BODY_REFERENCES) | VARIED_BY_THE_MATRIX
+    unvaried = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            name = named.get((method.upper(), re.sub(r"{[^}]+}", "{}", path)))
+            if content is None or name is None:
+                continue
+            for field, where in body_id_fields(document, content["schema"]):
+                if field.rsplit(".", 1)[-1] in OWN_IDS or field in OWN_IDS:
+                    continue
+                single, inner = (BATCH_OF[name], where[2:]) if name in BATCH_OF else (name, where)
+                if (single, inner) not in varied:
+                    unvaried.append(f"{method.upper()} {path}: {field} at {where}")
+    assert unvaried == []
 
 
 async def test_foreign_objects_answer_exactly_like_missing_ones(
@@ -1126,6 +1307,13 @@ async def listed(client: httpx.AsyncClient, path: str, headers: dict, **params: 
     return response.json()["items"]
 
 
+async def foreign_within(
+    client: httpx.AsyncClient, path: str, headers: dict, name: str = "within"
+) -> tuple[int, str | None]:
+    """A list filtered by another county's code: 404, as for an area that does not exist."""
+    return outcome(await client.get(path, params={name: COUNTY_B[:6]}, headers=headers))
+
+
 @pytest.mark.parametrize("role", list(Role))
 async def test_lists_hold_exactly_the_rows_in_scope(
     client: httpx.AsyncClient, world: World, role: Role
@@ -1137,8 +1325,9 @@ async def test_lists_hold_exactly_the_rows_in_scope(
         children = {a["code"] for a in await listed(client, f"/api/v1/areas/{T}/children", headers)}
         assert children == {c for c in (V, S, X) if inside(c, scope)}
         # Filters narrow the visible set; they never open another county.
-        for params in ({"within": "610925"}, {"parent": COUNTY_B}, {"q": "岚皋"}, {"q": "肖家坝"}):
+        for params in ({"parent": COUNTY_B}, {"q": "岚皋"}, {"q": "肖家坝"}):
             assert await listed(client, "/api/v1/areas", headers, **params) == [], params
+        assert await foreign_within(client, "/api/v1/areas", headers) == (404, "area_not_found")
     if Permission.households_read in ROLE_PERMISSIONS[role]:
         households = {h["id"] for h in await listed(client, "/api/v1/households", headers)}
         records = world.records.items()
@@ -1155,7 +1344,7 @@ async def test_lists_hold_exactly_the_rows_in_scope(
             for key in ("person", "second_person")
             if inside(RECORD_AREAS[label], scope)
         }
-        assert await listed(client, "/api/v1/households", headers, within="610925") == []
+        assert await foreign_within(client, "/api/v1/households", headers) == (404, "area_not_found")
     if Permission.monitoring_read in ROLE_PERMISSIONS[role]:
         for path, keys in (
             ("/api/v1/inspections", ("inspection", "second_inspection")),
@@ -1167,7 +1356,7 @@ async def test_lists_hold_exactly_the_rows_in_scope(
                 r[k] for label, r in world.records.items() for k in keys if inside(RECORD_AREAS[label], scope)
             }
             assert seen == visible, path
-            assert await listed(client, path, headers, within="610925") == [] or scope == "000000000000", path
+            assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
     if Permission.employment_read in ROLE_PERMISSIONS[role]:
         for path, key in (
             ("/api/v1/welfare-posts", "post"),
@@ -1179,22 +1368,21 @@ async def test_lists_hold_exactly_the_rows_in_scope(
             assert seen == {
                 r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
             }
-            assert await listed(client, path, headers, within="610925") == [] or scope == "000000000000", path
+            assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
     if Permission.employment_read in ROLE_PERMISSIONS[role]:
         seen = {row["id"] for row in await listed(client, "/api/v1/employment-records", headers)}
         assert seen == {
             r["employment_record"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
         }
-        assert await listed(client, "/api/v1/employment-records", headers, area=COUNTY_B) == [] or (
-            scope == "000000000000"
-        )
+        foreign = await foreign_within(client, "/api/v1/employment-records", headers, name="area")
+        assert foreign == (404, "area_not_found")
     if Permission.users_manage in ROLE_PERMISSIONS[role]:
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}
         made |= {f"as-{r.value}": SCOPE_OF[r] for r in Role} | {"root": "000000000000"}
         made |= {f"importer-{label}": code for label, code in RECORD_AREAS.items()}
         assert names == {name for name, code in made.items() if inside(code, scope)}
-        assert await listed(client, "/api/v1/users", headers, within="610925") == []
+        assert await foreign_within(client, "/api/v1/users", headers) == (404, "area_not_found")
     if Permission.api_keys_manage in ROLE_PERMISSIONS[role]:
         keys = {k["id"] for k in await listed(client, "/api/v1/api-keys", headers)}
         assert keys == {world.keys[label] for label, code in TARGETS.items() if inside(code, scope)}

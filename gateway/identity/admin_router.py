@@ -36,6 +36,7 @@ from services.common.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from services.common.scope import WITHIN_DESCRIPTION, WITHIN_PATTERN, within_prefix
 
 router = APIRouter(prefix="/api/v1")
 UserManager = Annotated[Principal, allowed(Permission.users_manage)]
@@ -66,9 +67,7 @@ async def list_users(
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
     role: Role | None = None,
-    within: Annotated[
-        str | None, Query(pattern=r"^[0-9]{1,12}$", description="Area code starts with")
-    ] = None,
+    within: Annotated[str | None, Query(pattern=WITHIN_PATTERN, description=WITHIN_DESCRIPTION)] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=64, description="Username or name contains")
     ] = None,
@@ -78,7 +77,7 @@ async def list_users(
     rows = await UserRepository(session).list(
         admin.scope_prefix,
         role=role.value if role else None,
-        area_prefix=within,
+        area_prefix=within_prefix(within, admin),  # an area outside yours is 404, as everywhere
         q=q,
         after_username=after,
         limit=limit + 1,
