@@ -47,11 +47,11 @@ CREATE INDEX ix_rollup_contributions_visits ON monitoring.rollup_contributions
 DOWNGRADE = (
     "DROP INDEX monitoring.ix_rollup_contributions_visits",
     "DROP TRIGGER IF EXISTS visit_thresholds_stale ON monitoring.thresholds",
-    "DROP FUNCTION IF EXISTS monitoring.visit_thresholds_stale()",
     "DROP TRIGGER IF EXISTS rollup_inspections_insert ON monitoring.inspections",
     "DROP TRIGGER IF EXISTS rollup_inspections_update ON monitoring.inspections",
     "DROP TRIGGER IF EXISTS rollup_inspections_delete ON monitoring.inspections",
-    "DROP FUNCTION IF EXISTS monitoring.rollup_inspections(), monitoring.rollup_pairings()",
+    "DROP TABLE monitoring.rollup_stale",
+    "DROP TABLE monitoring.pairings",  # with its triggers
     """
 CREATE OR REPLACE FUNCTION monitoring.rollup_deltas_of(ids uuid[])
 RETURNS TABLE (subject_id uuid, area_code varchar, measure varchar, key varchar, day date, delta integer)
@@ -65,9 +65,9 @@ CREATE OR REPLACE FUNCTION monitoring.rollup_all_subjects() RETURNS SETOF uuid L
     SELECT id FROM monitoring.alerts UNION SELECT household_id FROM monitoring.cases
 $$
 """,
-    "DROP FUNCTION IF EXISTS monitoring.pairing_deltas_of(uuid[]), monitoring.rollup_refresh_stale(integer)",
-    "DROP TABLE monitoring.rollup_stale",
-    "DROP TABLE monitoring.pairings",
+    "DROP FUNCTION IF EXISTS monitoring.visit_thresholds_stale(), monitoring.rollup_inspections(), "
+    "monitoring.rollup_pairings(), monitoring.pairing_deltas_of(uuid[]), "
+    "monitoring.rollup_refresh_stale(integer)",
     # The pairings' contributions go with them.
     "DELETE FROM monitoring.rollup_contributions WHERE measure IN "
     "('visits_visited', 'visits_not_yet_due', 'visits_overdue')",
