@@ -8,6 +8,8 @@ checked against, and what a report would cost without them.
 Where something was on the day is where its first move *after* the day took it from, or where it is
 now if it has not moved since: two disjoint branches (no move since / moved since), each a plain
 scan or join, rather than a lookup of the moves per household and per person.
+
+The statistics also look up here the area asked for and the names of the areas below it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.models import Area
 
 AS_OF_SQL = """
 WITH household_moved_since AS MATERIALIZED (
@@ -97,3 +101,14 @@ async def as_of_counts(session: AsyncSession, prefix: str, child_length: int, da
     for r in rows:
         grouped[r.grouping].append((r.key, r.households, r.people))
     return AsOfCounts(grouped["child"], grouped["programme"])
+
+
+async def area_named(session: AsyncSession, code: str) -> Area | None:
+    """The area ``code`` (the caller's scope is checked before: a statistic's area is in it)."""
+    return (await session.execute(select(Area).where(Area.code == code))).scalar_one_or_none()
+
+
+async def names_of(session: AsyncSession, codes: list[str]) -> dict[str, str]:
+    """The names of the areas ``codes`` (the children of an area in scope)."""
+    query = select(Area.code, Area.name).where(Area.code.in_(codes))  # type: ignore[attr-defined, call-overload]
+    return dict((await session.execute(query)).all())
