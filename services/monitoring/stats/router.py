@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.common.area_codes import PREFIX_LENGTH, AreaCodeError, AreaLevel, level_of
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
-from services.common.errors import ValidationFailed
 from services.common.guards import requires
-from services.common.scope import AreaQuery, area_in_scope, no_area
+from services.common.scope import AreaQuery, area_in_scope
 from services.common.text import IsoDate
 from services.monitoring.names import registry_names
 from services.monitoring.stats.schemas import MonitoringStats
@@ -25,26 +23,6 @@ Counter = Annotated[Principal, requires(Permission.aggregates_read)]  # counts o
 AsOf = Annotated[
     IsoDate | None, Query(description="As things stood at the end of this day (default today, China time)")
 ]
-# The digits of the areas one level down; a village has none below it.
-CHILD_DIGITS: dict[AreaLevel, int | None] = {
-    AreaLevel.county: PREFIX_LENGTH[AreaLevel.town],
-    AreaLevel.town: PREFIX_LENGTH[AreaLevel.village],
-    AreaLevel.village: None,
-}
-
-
-def _level_in_scope(area: str, principal: Principal) -> AreaLevel:
-    """The area's level, if it is an area inside your scope (else 404, as if it did not exist)."""
-    area_in_scope(area, principal)
-    try:
-        level = level_of(area)
-    except AreaCodeError as exc:  # the whole country: no level, no such area to count by
-        raise no_area(area) from exc
-    if level not in CHILD_DIGITS:  # a province or city at once would be a scan of everything below
-        raise ValidationFailed.field(
-            ["query", "area"], f"{area} is a {level.value}: ask by county, town or village", "area_level"
-        )
-    return level
 
 
 @router.get("", response_model=MonitoringStats)
@@ -52,12 +30,11 @@ async def get_monitoring_stats(
     principal: Counter, session: ReadSessionDep, request: Request, area: AreaQuery, as_of: AsOf = None
 ) -> MonitoringStats:
     """Monitored households, case states, cases and alerts past the limit, visits; by child area too."""
-    level = _level_in_scope(area, principal)
-    day = as_of or china_today()
+    area = area_in_scope(area, principal)
     # Visits are counted against the cadres' pairings, which are personal data of the registry's: only
     # with the right to read households. The cadres' names are the registry's, asked on your behalf.
     names = _cadre_names(request) if principal.can(Permission.households_read) else None
-    return await monitoring_stats(session, principal.scope_prefix, area, CHILD_DIGITS[level], day, names)
+    return await monitoring_stats(session, principal.scope_prefix, area, as_of or china_today(), names)
 
 
 def _cadre_names(request: Request) -> CadreNames:

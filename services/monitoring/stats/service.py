@@ -12,8 +12,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import CODE_LENGTH, AreaLevel, level_of, prefix_of
+from services.common.area_codes import (
+    CODE_LENGTH,
+    PREFIX_LENGTH,
+    AreaCodeError,
+    AreaLevel,
+    level_of,
+    prefix_of,
+)
+from services.common.errors import ValidationFailed
 from services.common.rollups.store import Figures, figures_of, figures_of_children
+from services.common.scope import no_area
 from services.monitoring.cases.service import decision_days
 from services.monitoring.cases.workflow import MONITORED_STATES, CaseState, MonitoringType
 from services.monitoring.codes import RiskCode
@@ -32,6 +41,26 @@ from services.monitoring.stats.schemas import (
 )
 from services.monitoring.visits.rollups import VISIT_MEASURES
 from services.monitoring.visits.service import PairingCheck, check_pairings
+
+# The digits of the areas one level down; a village has none below it.
+CHILD_DIGITS: dict[AreaLevel, int | None] = {
+    AreaLevel.county: PREFIX_LENGTH[AreaLevel.town],
+    AreaLevel.town: PREFIX_LENGTH[AreaLevel.village],
+    AreaLevel.village: None,
+}
+
+
+def child_digits_of(area: str) -> int | None:
+    """The digits of the areas below ``area`` (one in the caller's scope) the figures go by."""
+    try:
+        level = level_of(area)
+    except AreaCodeError as exc:  # the whole country: no level, no such area to count by
+        raise no_area(area) from exc
+    if level not in CHILD_DIGITS:  # a province or city at once would be a scan of everything below
+        raise ValidationFailed.field(
+            ["query", "area"], f"{area} is a {level.value}: ask by county, town or village", "area_level"
+        )
+    return CHILD_DIGITS[level]
 
 
 def _household_tally(counts: list[int]) -> dict[str, int]:
@@ -216,15 +245,12 @@ def _stats(areas: _Areas, day: date, by_cadre: list[CadreVisitTally] | None) -> 
 
 
 async def monitoring_stats(
-    session: AsyncSession,
-    scope_prefix: str,
-    area: str,
-    child_digits: int | None,
-    day: date,
-    cadre_names: CadreNames | None,
+    session: AsyncSession, scope_prefix: str, area: str, day: date, cadre_names: CadreNames | None
 ) -> MonitoringStats:
-    """The figures from the rollups. ``cadre_names``: the registry's names of the cadres met (None: your
-    role may not read the pairings, so the visits are not given). Visits by cadre: below a county only."""
+    """The figures from the rollups, of a county, town or village (``child_digits_of``). ``cadre_names``:
+    the registry's names of the cadres met (None: your role may not read the pairings, so the visits are
+    not given). Visits by cadre: below a county only."""
+    child_digits = child_digits_of(area)
     digits = child_digits or len(prefix_of(area))
     areas = _Areas(area, child_digits, with_visits=cadre_names is not None)
     await _rolled_up_cases_and_alerts(session, scope_prefix, area, digits, day, areas)
