@@ -15,13 +15,13 @@ from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
 from services.jobs.employment.router import router as employment_router
-from services.jobs.employment.router import stats_router as employment_stats_router
+from services.jobs.employment.stats.router import router as employment_stats_router
 from services.jobs.posts.router import router as posts_router
-from services.jobs.posts.stats import router as post_stats_router
+from services.jobs.posts.stats.router import router as post_stats_router
 from services.jobs.settings import JobsSettings
 from services.jobs.shared import SCHEMA
 from services.jobs.training.router import router as training_router
-from services.jobs.training.stats import router as training_stats_router
+from services.jobs.training.stats.router import router as training_stats_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request

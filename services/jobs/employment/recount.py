@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.area_codes import prefix_of
 from services.jobs.employment.codes import AWAY
 from services.jobs.employment.repository import recount_status_counts
-from services.jobs.employment.stats import EmploymentStats, Tally, compose, year_before
+from services.jobs.employment.stats.schemas import EmploymentStats
+from services.jobs.employment.stats.service import Tally, compose, year_before
 from services.jobs.shared.figures import child_digits
 
 

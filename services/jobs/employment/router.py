@@ -13,7 +13,6 @@ from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
-from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import (
@@ -26,7 +25,7 @@ from services.common.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from services.common.scope import AreaQuery, AreaWithinQuery, area_in_scope, area_label
+from services.common.scope import AreaWithinQuery, area_label
 from services.common.text import IsoDate
 from services.jobs.employment.codes import EmploymentStatus
 from services.jobs.employment.ledger import COLUMNS, SHEET_NAME
@@ -39,16 +38,12 @@ from services.jobs.employment.schemas import (
     EmploymentRecordRead,
 )
 from services.jobs.employment.service import EmploymentIntake
-from services.jobs.employment.stats import EmploymentStats, employment_stats
 from services.jobs.shared.people import lookup_people, resolve_national_ids
 
 router = APIRouter(prefix="/api/v1/employment-records", tags=["employment"])
-stats_router = APIRouter(prefix="/api/v1/employment-stats", tags=["employment"])
 
 Reader = Annotated[Principal, requires(Permission.employment_read)]
-Counter = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only: bureaus too
 Writer = Annotated[Principal, requires(Permission.employment_write)]
-AsOf = Annotated[IsoDate | None, Query(description="As things stood on this date")]
 
 
 def _intake(session: SessionDep, request: Request) -> EmploymentIntake:
@@ -146,16 +141,6 @@ def _after(cursor: dict[str, Any] | None) -> tuple[date, int] | None:
         return date.fromisoformat(day), seq
     except ValueError as exc:
         raise bad_cursor() from exc
-
-
-@stats_router.get("", response_model=EmploymentStats)
-async def get_employment_stats(
-    principal: Counter, session: ReadSessionDep, area: AreaQuery, as_of: AsOf = None
-) -> EmploymentStats:
-    """People by status, those working away by household category and destination, and each child
-    area, on a date and on the same date a year earlier (year on year)."""
-    day = as_of or china_today()
-    return await employment_stats(session, area_in_scope(area, principal), day)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village, prefix_of
 from services.jobs.posts.repository import PostRepository
-from services.jobs.posts.schemas import PostStats
-from services.jobs.posts.stats import PostTally, compose
+from services.jobs.posts.stats.schemas import PostStats
+from services.jobs.posts.stats.service import PostTally, compose
 from services.jobs.shared.figures import child_digits
 
 

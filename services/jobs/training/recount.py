@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.area_codes import prefix_of
 from services.jobs.shared.figures import child_digits
 from services.jobs.training.repository import TrainingRepository
-from services.jobs.training.schemas import TrainingStats
-from services.jobs.training.stats import TrainingTally, compose
+from services.jobs.training.stats.schemas import TrainingStats
+from services.jobs.training.stats.service import TrainingTally, compose
 
 
 async def recounted_training_stats(

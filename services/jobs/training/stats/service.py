@@ -10,31 +10,20 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Permission, Principal
-from services.common.calendar import china_today
-from services.common.database import ReadSessionDep
-from services.common.guards import requires
 from services.common.rollups.store import Figures
-from services.common.scope import OptionalAreaQuery, area_in_scope
-from services.common.text import IsoDate
 from services.jobs.shared.figures import area_figures, children_figures, keyed
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.rollups import COMPLETED, COURSE_KEY_LENGTH, DROPPED, ENROLLED, PLACED, PLACED_AT
-from services.jobs.training.schemas import (
+from services.jobs.training.stats.schemas import (
     ChildTrainingCounts,
     CourseCounts,
     PlaceCount,
     TrainingStats,
 )
 
-router = APIRouter(prefix="/api/v1/training-stats", tags=["training"])
-
-Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 STEPS = (ENROLLED, COMPLETED, DROPPED, PLACED)
 Courses = list[tuple[uuid.UUID, str, str]]  # (id, title, skill) in the order they are listed
 
@@ -117,18 +106,3 @@ def compose(area: str, day: date, tally: TrainingTally, courses: Courses) -> Tra
             for code, (e, done, out, p) in sorted(tally.children.items())
         ],  # fmt: skip
     )
-
-
-@router.get("", response_model=TrainingStats)
-async def get_training_stats(
-    principal: Reader,
-    session: ReadSessionDep,
-    area: OptionalAreaQuery = None,
-    as_of: Annotated[
-        IsoDate | None, Query(description="Count as things stood on this date (default today)")
-    ] = None,
-    course_id: Annotated[uuid.UUID | None, Query(description="Only this course")] = None,
-) -> TrainingStats:
-    """Enrolled, completed, dropped and placed people of an area by a date, with the placement rate, by
-    course, place and child area."""
-    return await training_stats(session, area_in_scope(area, principal), as_of or china_today(), course_id)

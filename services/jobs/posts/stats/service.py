@@ -7,32 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Permission, Principal
-from services.common.calendar import china_today
-from services.common.database import ReadSessionDep
-from services.common.guards import requires
 from services.common.rollups.store import Figures
-from services.common.scope import OptionalAreaQuery, area_in_scope
-from services.common.text import IsoDate
 from services.jobs.posts.rollups import BY_SOURCE, BY_TYPE, FILLED, PLACES, POSTS
-from services.jobs.posts.schemas import (
-    ChildPlaceCounts,
-    FundingSource,
-    PostStats,
-    PostType,
-    SourceCounts,
-    TypeCounts,
-)
+from services.jobs.posts.schemas import FundingSource, PostType
+from services.jobs.posts.stats.schemas import ChildPlaceCounts, PostStats, SourceCounts, TypeCounts
 from services.jobs.shared.figures import area_figures, children_figures, keyed
 
-router = APIRouter(prefix="/api/v1/welfare-post-stats", tags=["public-welfare posts"])
-
-Reader = Annotated[Principal, requires(Permission.aggregates_read)]  # counts only
 WHAT = (POSTS, PLACES, FILLED)
 
 
@@ -99,17 +82,3 @@ def compose(area: str, day: date, tally: PostTally) -> PostStats:
             for code, c in sorted(tally.children.items())
         ],
     )
-
-
-@router.get("", response_model=PostStats)
-async def welfare_post_stats(
-    principal: Reader,
-    session: ReadSessionDep,
-    area: OptionalAreaQuery = None,
-    as_of: Annotated[
-        IsoDate | None, Query(description="Count as things stood on this date (default today)")
-    ] = None,
-) -> PostStats:
-    """Posts in force in an area on a date, their places and the places held, by funding source, type
-    and child area."""
-    return await post_stats(session, area_in_scope(area, principal), as_of or china_today())

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import MINYEAR, date
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.rollups.store import Figures
@@ -25,48 +24,15 @@ from services.jobs.employment.rollups import (
     AWAY_NO_DESTINATION,
     PEOPLE,
 )
+from services.jobs.employment.stats.schemas import (
+    CategoryFigure,
+    ChildFigures,
+    DestinationFigure,
+    EmploymentStats,
+    Figure,
+    StatusFigure,
+)
 from services.jobs.shared.figures import area_figures, children_figures, keyed
-
-
-class Figure(BaseModel):
-    current: int = Field(description="On as_of")
-    previous: int = Field(description="On the same date a year earlier")
-    change: int = Field(description="current − previous")
-
-
-class StatusFigure(Figure):
-    status: EmploymentStatus
-    label: str
-
-
-class CategoryFigure(Figure):
-    household_category: str = Field(description="escaped 脱贫户, monitored 监测户, ordinary 一般农户")
-    label: str
-
-
-class DestinationFigure(Figure):
-    destination: str | None = Field(
-        description="The province's division code (e.g. 420000000000), else the place in words "
-        "(abroad); null: not recorded"
-    )
-
-
-class ChildFigures(BaseModel):
-    area_code: str
-    people: Figure
-    away: Figure
-
-
-class EmploymentStats(BaseModel):
-    area_code: str
-    as_of: date
-    previous_as_of: date = Field(description="The same date a year earlier (29 February: the 28th)")
-    people: Figure = Field(description="People with a known status")
-    by_status: list[StatusFigure]
-    away: Figure = Field(description="Working away (外出务工): the three away_* statuses")
-    away_by_household_category: list[CategoryFigure]
-    away_by_destination: list[DestinationFigure]
-    children: list[ChildFigures] = Field(description="People and those away, for each area one level down")
 
 
 def year_before(day: date) -> date:
