@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from gateway import audit_api, system
 from gateway.identity import admin_router, auth_router
@@ -125,7 +125,7 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.api_route(f"{API_PREFIX}/{{path:path}}", methods=PROXIED_METHODS)
-    async def proxy(request: Request):  # noqa: ANN202 - a streamed response
+    async def proxy(request: Request) -> Response:  # a streamed response
         service_for(request)  # an unknown resource is 404 whoever asks
         try:
             principal = await caller(request)

@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 SCHEMA = "gateway"
 
 
-def _ts(nullable: bool = True, default_now: bool = False) -> Column:
+def _ts(nullable: bool = True, default_now: bool = False) -> Column[datetime]:
     return Column(
         DateTime(timezone=True), nullable=nullable, server_default=func.now() if default_now else None
     )

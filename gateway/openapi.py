@@ -66,8 +66,8 @@ def _canonical(value: Any) -> str:
 
 async def fetch_documents(
     upstreams: dict[str, Upstream], timeout_s: float
-) -> tuple[dict[str, dict], list[str]]:
-    documents: dict[str, dict] = {}
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    documents: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
     for name, upstream in upstreams.items():
         try:

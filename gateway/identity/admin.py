@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,7 +99,7 @@ def _check_user_change(admin: Principal, user: User, data: UserUpdate) -> None:
         check_held(admin, user.role)
 
 
-def _user_state(user: User) -> dict:
+def _user_state(user: User) -> dict[str, Any]:
     return {
         "display_name": user.display_name,
         "role": user.role,
@@ -215,7 +216,7 @@ def _key_name_taken(name: str, area_code: str) -> Conflict:
     )
 
 
-def _key_state(key: ApiKey) -> dict:
+def _key_state(key: ApiKey) -> dict[str, Any]:
     return {
         "name": key.name,
         "role": key.role,

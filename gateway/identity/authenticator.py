@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.identity.credentials import AccessTokens, parse_api_key, same_digest, sha256_hex
 from gateway.identity.repository import ApiKeyRepository, SessionRepository
@@ -32,7 +32,9 @@ class _Cached:
 
 
 class Authenticator:
-    def __init__(self, sessionmaker: async_sessionmaker, tokens: AccessTokens, cache_s: float) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], tokens: AccessTokens, cache_s: float
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.tokens = tokens
         self.cache_s = cache_s

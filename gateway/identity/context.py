@@ -44,7 +44,8 @@ def build_identity(app: FastAPI, settings: GatewaySettings) -> Identity:
 
 
 def identity_of(request: Request) -> Identity:
-    return request.app.state.identity
+    identity: Identity = request.app.state.identity
+    return identity
 
 
 def client_address(request: Request) -> str:
@@ -53,7 +54,7 @@ def client_address(request: Request) -> str:
 
 async def caller(request: Request) -> Principal:
     """The authenticated, rate-limited caller of a gateway route or of a forwarded call."""
-    cached = getattr(request.state, "principal", None)
+    cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     identity = identity_of(request)

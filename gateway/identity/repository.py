@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from gateway.models import ApiKey, LoginFailure, LoginSession, RefreshToken, User
 
@@ -22,7 +23,7 @@ class UserRepository:
         ).scalar_one_or_none()
 
     async def by_id(self, user_id: uuid.UUID, scope_prefix: str, *, for_update: bool = False) -> User | None:
-        query = select(User).where(User.id == user_id, User.area_code.startswith(scope_prefix))  # type: ignore[attr-defined]
+        query = select(User).where(User.id == user_id, col(User.area_code).startswith(scope_prefix))
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -37,15 +38,15 @@ class UserRepository:
         after_username: str | None,
         limit: int,
     ) -> Sequence[User]:
-        query = select(User).where(User.area_code.startswith(scope_prefix))  # type: ignore[attr-defined]
+        query = select(User).where(col(User.area_code).startswith(scope_prefix))
         if role:
             query = query.where(User.role == role)
         if area_prefix:
-            query = query.where(User.area_code.startswith(area_prefix, autoescape=True))  # type: ignore[attr-defined]
+            query = query.where(col(User.area_code).startswith(area_prefix, autoescape=True))
         if q:
             query = query.where(
-                (User.username.contains(q, autoescape=True))
-                | (User.display_name.contains(q, autoescape=True))  # type: ignore[attr-defined]
+                (col(User.username).contains(q, autoescape=True))
+                | (col(User.display_name).contains(q, autoescape=True))
             )
         if after_username:
             query = query.where(User.username > after_username)
@@ -64,7 +65,7 @@ class SessionRepository:
     ) -> tuple[User, LoginSession] | None:
         query = (
             select(User, LoginSession)
-            .join(LoginSession, LoginSession.user_id == User.id)
+            .join(LoginSession, col(LoginSession.user_id) == User.id)
             .where(User.id == user_id, LoginSession.id == session_id)
         )
         row = (await self.session.execute(query)).first()
@@ -80,14 +81,14 @@ class SessionRepository:
     async def revoke(self, session_id: uuid.UUID, at: datetime) -> None:
         await self.session.execute(
             update(LoginSession)
-            .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(LoginSession.id) == session_id, col(LoginSession.revoked_at).is_(None))
             .values(revoked_at=at)
         )
 
     async def revoke_all_of(self, user_id: uuid.UUID, at: datetime) -> None:
         await self.session.execute(
             update(LoginSession)
-            .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
             .values(revoked_at=at)
         )
 
@@ -105,7 +106,7 @@ class ApiKeyRepository:
         ).scalar_one_or_none()
 
     async def by_id(self, key_id: uuid.UUID, scope_prefix: str, *, for_update: bool = False) -> ApiKey | None:
-        query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.area_code.startswith(scope_prefix))  # type: ignore[attr-defined]
+        query = select(ApiKey).where(ApiKey.id == key_id, col(ApiKey.area_code).startswith(scope_prefix))
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -114,21 +115,21 @@ class ApiKeyRepository:
         query = select(ApiKey).where(
             ApiKey.name == name,
             ApiKey.area_code == area_code,
-            ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(ApiKey.revoked_at).is_(None),
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def list(
         self, scope_prefix: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int
     ) -> Sequence[ApiKey]:
-        query = select(ApiKey).where(ApiKey.area_code.startswith(scope_prefix))  # type: ignore[attr-defined]
+        query = select(ApiKey).where(col(ApiKey.area_code).startswith(scope_prefix))
         if after is not None:
             query = query.where(func.row(ApiKey.created_at, ApiKey.id) > func.row(*after))
-        query = query.order_by(ApiKey.created_at, ApiKey.id).limit(limit)
+        query = query.order_by(col(ApiKey.created_at), col(ApiKey.id)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def touch(self, key_id: uuid.UUID, at: datetime) -> None:
-        await self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+        await self.session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=at))
 
     def add(self, key: ApiKey) -> None:
         self.session.add(key)
@@ -154,9 +155,9 @@ class LoginFailureRepository:
         self.session.add(LoginFailure(username=username, address=address, at=at))
 
     async def forget(self, username: str) -> None:
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        await self.session.execute(delete(LoginFailure).where(col(LoginFailure.username) == username))
 
     async def prune(self, before: datetime) -> None:
         await self.session.execute(
-            delete(LoginFailure).where(LoginFailure.at < before - timedelta(seconds=1))
+            delete(LoginFailure).where(col(LoginFailure.at) < before - timedelta(seconds=1))
         )

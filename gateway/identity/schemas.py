@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -148,7 +149,7 @@ def user_read(user: User) -> UserRead:
     )
 
 
-def key_fields(key: ApiKey) -> dict:
+def key_fields(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,
         "name": key.name,

@@ -43,7 +43,7 @@ class SignInService:
         settings: GatewaySettings,
         hasher: PasswordHasher,
         tokens: AccessTokens,
-        sessionmaker: async_sessionmaker,
+        sessionmaker: async_sessionmaker[AsyncSession],
         forget_session: Callable[[str], None] = lambda session_id: None,
     ) -> None:
         self.session = session

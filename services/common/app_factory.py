@@ -76,6 +76,7 @@ def create_part_app(
                 await tracing.shutdown()
 
     tracing = start_tracing(part, _version())  # None unless an OTLP endpoint is configured
+    telemetry: dict[str, Any] = {"telemetry": tracing.fastapi_telemetry()} if tracing is not None else {}
     app = FastAPI(
         title=title,
         description=description,
@@ -84,7 +85,7 @@ def create_part_app(
         openapi_tags=openapi_tags,
         docs_url=None,  # FastAPI's pages load from a CDN: ours (add_docs) do not
         redoc_url=None,
-        **({"telemetry": tracing.fastapi_telemetry()} if tracing is not None else {}),
+        **telemetry,
     )
     app.state.settings = settings
     app.state.part = part

@@ -301,7 +301,7 @@ def bearer_token(request: Request) -> str | None:
 
 async def current_principal(request: Request) -> Principal:
     """Dependency for every service route: the verified caller (401 without a valid internal token)."""
-    cached = getattr(request.state, "principal", None)
+    cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     verifier: InternalTokenVerifier = request.app.state.token_verifier

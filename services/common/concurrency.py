@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Header
 
 from services.common.errors import Conflict, FangpinError
 
-# Typed str (not Optional) so the schema does not invite a literal "null"; absent means None.
-IfMatch = Annotated[
-    str, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description='The version you read, e.g. "3"')
-]
+# Typed str (not Optional) so the schema does not invite a literal "null"; absent means None (the routes
+# give it the default None, so for the type checker it is Optional).
+if TYPE_CHECKING:
+    IfMatch = str | None
+else:
+    IfMatch = Annotated[
+        str, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description='The version you read, e.g. "3"')
+    ]
 
 
 class PreconditionRequired(FangpinError):

@@ -58,7 +58,7 @@ def problem_response(error: FangpinError, request: Request | None = None) -> JSO
     )
 
 
-def validation_problem(exc: RequestValidationError) -> ValidationFailed:
+def validation_problem(exc: RequestValidationError) -> BadRequest | ValidationFailed:
     errors = [
         {
             "loc": json_safe_loc(e.get("loc", ())),

@@ -68,7 +68,7 @@ async def ledger_answer(
     starts); ``through`` sees each partition before it is written (e.g. ``audited``)."""
     limit = request.app.state.settings.export_inline_max_rows
     database = get_database(request)
-    rows = read_partitions(database, query, PARTITION)
+    rows: Partitions = read_partitions(database, query, PARTITION)
     if through is not None:
         rows = through(rows)
     async with database.read_sessionmaker() as session:
@@ -108,5 +108,5 @@ async def audited(
         trail.entries = entries(rows)
         if store is not None and trail.entries:
             async with database.sessionmaker() as session, session.begin():
-                await store.append(session, trail, Outcome.success, status=None)  # type: ignore[arg-type]
+                await store.append(session, trail, Outcome.success, status=None)
         yield rows

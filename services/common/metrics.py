@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -36,7 +37,7 @@ UPSTREAM_ERRORS = Counter(
 )
 
 
-def metrics_router(on_scrape: list | None = None) -> APIRouter:
+def metrics_router(on_scrape: Sequence[Callable[[], object]] | None = None) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/metrics")

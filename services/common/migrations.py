@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
@@ -125,8 +125,9 @@ def _run_upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
-    """The body of every part's ``migrations/env.py``."""
+def run_env(context: ModuleType, target_metadata: MetaData) -> None:
+    """The body of every part's ``migrations/env.py``: ``context`` is alembic's context module (the run's
+    EnvironmentContext behind module functions)."""
     schema: str = context.config.attributes["schema"]
 
     def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

@@ -67,4 +67,5 @@ async def call_peer(
         if response.status_code >= 500:
             raise ServiceUnavailable(f"The {name} service failed; try again", code="peer_unavailable")
         raise PeerError(response.status_code, problem if isinstance(problem, dict) else {})
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer

@@ -10,7 +10,7 @@ holds the scope (a county administrator asking for 61) narrows to the scope.
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
 
 from services.common.area_codes import (
     CODE_LENGTH,
@@ -35,8 +35,8 @@ AREA_DESCRIPTION = (
 )
 
 
-def in_scope(column: ColumnElement[str], scope_prefix: str) -> ColumnElement[bool]:
-    return column.startswith(scope_prefix, autoescape=True)  # type: ignore[attr-defined]
+def in_scope(column: SQLColumnExpression[str], scope_prefix: str) -> ColumnElement[bool]:
+    return column.startswith(scope_prefix, autoescape=True)
 
 
 def no_area(code: str) -> NotFound:

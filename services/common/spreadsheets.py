@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Sequence
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -184,7 +184,7 @@ def _row_writer(columns: Sequence[Column]) -> Callable[[int, Any], str]:
         n = str(number)
         parts = [f'<row r="{n}">']
         for letter, value, kind in cells:
-            cell = value(row)
+            cell: Any = value(row)  # the column's kind says which of its types it is
             if cell is None:
                 continue
             if kind == "text":
@@ -290,7 +290,7 @@ async def _write_sheet(
     try:
         async with _partitions(sheet.rows) as source:
             async for rows in source:
-                parts = []
+                parts: list[str] = []
                 for row in rows:
                     if number == limit:
                         part.write(("".join(parts) + SHEET_END).encode())
@@ -330,13 +330,13 @@ def _workbook(names: list[str]) -> tuple[str, str]:
 # --- rows -------------------------------------------------------------------------------------------
 
 
-def _partitions(rows: Partitions | Sequence[Any]) -> aclosing[AsyncIterator[Sequence[Any]]]:
+def _partitions(rows: Partitions | Sequence[Any]) -> aclosing[AsyncGenerator[Sequence[Any], None]]:
     """The partitions, closed when the file is done or abandoned (a client gone mid-download releases
     the database session reading the rows at once, not when the garbage collector comes by)."""
     return aclosing(_each_partition(rows))
 
 
-async def _each_partition(rows: Partitions | Sequence[Any]) -> AsyncIterator[Sequence[Any]]:
+async def _each_partition(rows: Partitions | Sequence[Any]) -> AsyncGenerator[Sequence[Any], None]:
     if isinstance(rows, AsyncIterable):
         iterator = aiter(rows)
         try:

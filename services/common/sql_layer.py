@@ -71,7 +71,8 @@ async def stored_hash(conn: AsyncConnection, schema: str) -> str | None:
     """The hash of the files last applied (None: never, or the schema has no layer table yet)."""
     if not await conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": _table(schema)}):
         return None
-    return await conn.scalar(text(f"SELECT hash FROM {_table(schema)}"))  # noqa: S608 - our own name
+    stored: str | None = await conn.scalar(text(f"SELECT hash FROM {_table(schema)}"))  # noqa: S608 - our own name
+    return stored
 
 
 async def apply(conn: AsyncConnection, schema: str, directory: Path, *, force: bool = False) -> bool:

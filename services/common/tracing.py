@@ -95,7 +95,7 @@ class Tracing:
 
         tracer = self.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", instrumentation_version)
         usage = self._meters.get_meter("fangpin").create_up_down_counter("db.client.connections.usage")
-        EngineTracer(tracer, engine.sync_engine, usage)
+        EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]  # opentelemetry-instrumentation-sqlalchemy: EngineTracer.__init__ has no annotations
 
     async def shutdown(self) -> None:
         """Send what is still buffered, then stop the exporter (in a thread: it blocks)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ def canonical_changes(changes: Mapping[str, Any] | None) -> str | None:
     return json.dumps(changes, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def first_broken_link(rows: list[Mapping[str, Any]], prev_hash: str) -> tuple[dict[str, Any] | None, str]:
+def first_broken_link(rows: Sequence[Mapping[str, Any]], prev_hash: str) -> tuple[dict[str, Any] | None, str]:
     """Check consecutive rows (in id order) after ``prev_hash``; the first bad one, and the last hash."""
     for row in rows:
         if row["prev_hash"] != prev_hash:

@@ -18,7 +18,7 @@ Auditor = Annotated[Principal, requires(Permission.audit_read)]
 
 
 def _store(request: Request) -> AuditStore:
-    store = getattr(request.app.state, "audit_store", None)
+    store: AuditStore | None = getattr(request.app.state, "audit_store", None)
     if store is None:
         raise ServiceUnavailable("This part keeps no audit log")
     return store

@@ -58,7 +58,9 @@ class AuditStore:
         self.chain = chain  # the part whose chain this is
         self._insert_sql = _insert_sql(table)
 
-    async def append(self, session: AsyncSession, trail: AuditTrail, outcome: Outcome, status: int) -> None:
+    async def append(
+        self, session: AsyncSession, trail: AuditTrail, outcome: Outcome, status: int | None
+    ) -> None:
         entries = trail.entries_to_write(succeeded=outcome is Outcome.success)
         if not entries:
             return

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import sqlalchemy as sa
 
 TABLE_NAME = "audit_log"
@@ -27,7 +30,7 @@ HASHED_COLUMNS = (
 )
 
 
-def audit_columns() -> list[sa.Column]:
+def audit_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
@@ -55,7 +58,7 @@ def audit_table(schema: str, metadata: sa.MetaData | None = None) -> sa.Table:
     return sa.Table(TABLE_NAME, metadata or sa.MetaData(), *audit_columns(), schema=schema)
 
 
-def create_audit_log(op, schema: str) -> None:  # noqa: ANN001 - alembic's op module
+def create_audit_log(op: ModuleType, schema: str) -> None:  # alembic's op module
     """For a part's migration: the table, its indexes, and the guards that make it append-only."""
     op.create_table(TABLE_NAME, *audit_columns(), schema=schema)
     op.create_index("ix_audit_log_occurred_at", TABLE_NAME, ["occurred_at"], schema=schema)
@@ -84,6 +87,6 @@ def create_audit_log(op, schema: str) -> None:  # noqa: ANN001 - alembic's op mo
     op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.{TABLE_NAME} FROM PUBLIC")
 
 
-def drop_audit_log(op, schema: str) -> None:  # noqa: ANN001
+def drop_audit_log(op: ModuleType, schema: str) -> None:
     op.drop_table(TABLE_NAME, schema=schema)
     op.execute(f"DROP FUNCTION IF EXISTS {schema}.audit_log_append_only()")

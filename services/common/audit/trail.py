@@ -107,7 +107,7 @@ def _resource_of(route: str) -> str | None:
 
 def audit_trail(session: AsyncSession) -> AuditTrail:
     """The trail of the request this session serves (service code records its changes here)."""
-    trail = session.info.get(SESSION_KEY)
+    trail: AuditTrail | None = session.info.get(SESSION_KEY)
     if trail is None:
         raise RuntimeError("this session does not belong to a request; use the request's session")
     return trail

@@ -89,4 +89,4 @@ async def publish(
             "payload": json.dumps(payload, ensure_ascii=False, default=str),
         },
     )
-    return int(event_id)  # type: ignore[arg-type]
+    return int(event_id)

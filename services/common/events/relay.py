@@ -46,12 +46,16 @@ class OutgoingEvent:
 class EventSource(Protocol):
     """What a publishing service tells the relay: its name, where it keeps positions, its log."""
 
-    name: str
-    schema: str
-    log: Log
-    columns: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def schema(self) -> str: ...
+    @property
+    def log(self) -> Log: ...
+    @property
+    def columns(self) -> str: ...
 
-    def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]: ...
+    def events(self, rows: Sequence[Row[Any]]) -> list[OutgoingEvent]: ...
 
     def rows_for(self, event_types: frozenset[str]) -> str:
         """SQL: the log rows that can give any of these event types (a superset is fine, ``events``
@@ -218,7 +222,7 @@ class Relay:
             logger.debug("could not record the delivery failure", exc_info=True)
 
     def _record_metrics(
-        self, subscription: Subscription, events: list[OutgoingEvent], rows: Sequence[Row], more: bool
+        self, subscription: Subscription, events: list[OutgoingEvent], rows: Sequence[Row[Any]], more: bool
     ) -> None:
         labels = (self.source.name, subscription.subscriber)
         if events:

@@ -45,7 +45,7 @@ class Position:
             isinstance(after, list) and len(after) == 2 and all(isinstance(v, int) for v in after)
         ):
             raise ValueError("bad position")
-        return cls(low, tuple(after) if after else None)  # type: ignore[arg-type]
+        return cls(low, tuple(after) if after else None)
 
 
 async def finished_below(session: AsyncSession) -> int:
@@ -70,7 +70,7 @@ async def read_window(
     limit: int,
     columns: str,
     rows_filter: str = "true",
-) -> tuple[Sequence[Row], Position, bool]:
+) -> tuple[Sequence[Row[Any]], Position, bool]:
     """The next rows touching the scope, the position after them, and whether more are ready now.
     ``rows_filter`` (SQL) leaves out rows the reader has no use for; the position still moves past them."""
     high = await finished_below(session)

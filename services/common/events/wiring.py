@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Row
 
 from services.common.events.outbox import outbox_log
-from services.common.events.relay import OutgoingEvent, Relay, Subscription, sql_names
+from services.common.events.relay import EventSource, OutgoingEvent, Relay, Subscription, sql_names
 from services.common.events.tokens import ServiceTokens
 from services.common.events.window import Log
 from services.common.peers import open_peer
@@ -30,7 +31,7 @@ class OutboxSource:
     def log(self) -> Log:
         return outbox_log(self.schema)
 
-    def events(self, rows: Sequence[Row]) -> list[OutgoingEvent]:
+    def events(self, rows: Sequence[Row[Any]]) -> list[OutgoingEvent]:
         return [
             OutgoingEvent(
                 id=str(row.id),
@@ -49,7 +50,7 @@ class OutboxSource:
 
 async def start_relay(
     app: FastAPI,
-    source: object,
+    source: EventSource,
     wanted: Mapping[str, frozenset[str]],
     urls: Mapping[str, str | None],
 ) -> None:
@@ -63,7 +64,7 @@ async def start_relay(
         logger.warning("%s: no service token secret, so its events are not delivered", app.state.part)
         return
     relay = Relay(
-        source,  # type: ignore[arg-type]
+        source,
         [Subscription(name, types, clients[name]) for name, types in wanted.items()],
         app.state.database.sessionmaker,
         ServiceTokens(settings.service_token_secret, app.state.part),

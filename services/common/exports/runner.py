@@ -7,13 +7,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.exports.sealing import ExportSeal, SealBroken
 from services.common.exports.tables import CHUNKS, JOBS
@@ -24,7 +24,7 @@ EXPORT_KEPT_FOR = timedelta(hours=24)
 SWEEP_INTERVAL_S = 600.0
 # A job is past its time by the database's clock, the same for every replica and for the download.
 EXPIRED = "created_at < now() - make_interval(secs => :kept_s)"
-Partitions = AsyncIterator[Sequence[Any]]
+Partitions = AsyncIterable[Sequence[Any]]
 
 
 def kept_s() -> dict[str, float]:
@@ -37,7 +37,7 @@ class ExportRunner:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker,
+        sessionmaker: async_sessionmaker[AsyncSession],
         schema: str,
         seal: ExportSeal | None = None,
         sweep_interval_s: float = SWEEP_INTERVAL_S,

@@ -9,7 +9,7 @@ import logging
 
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from services.common.rollups.store import compact, refresh_stale_batch
 
@@ -30,7 +30,12 @@ class Compactor:
     """``stale``: the schema keeps a list of stale subjects (``rollup_stale``) to refresh as well."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker, schema: str, interval_s: float, *, stale: bool = False
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        schema: str,
+        interval_s: float,
+        *,
+        stale: bool = False,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.schema = schema
