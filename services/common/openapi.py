@@ -71,7 +71,7 @@ def _problem_components() -> dict[str, Any]:
 
 
 def use_problem_openapi(app: FastAPI) -> None:
-    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]  # FastAPI: replacing app.openapi is its documented way to extend the schema
 
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -75,4 +75,4 @@ async def record_failure(
     except Exception:  # noqa: BLE001 - never hide the request's own error behind the audit's
         logger.exception("could not record the failed request in the audit log")
         return
-    exc.audited = True  # type: ignore[attr-defined]
+    vars(exc)["audited"] = True  # any exception: its own attribute, read back above

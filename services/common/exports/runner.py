@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.exports.sealing import ExportSeal, SealBroken
 from services.common.exports.tables import CHUNKS, JOBS
+
+if TYPE_CHECKING:
+    from services.common.app_factory import AppHook
 
 logger = logging.getLogger("fangpin.exports")
 CHUNK_BYTES = 1024 * 1024  # of the file; every chunk but the last holds exactly this many (ranges)
@@ -230,7 +233,7 @@ class _Progress:
             yield rows
 
 
-def export_hooks(schema: str):  # type: ignore[no-untyped-def]
+def export_hooks(schema: str) -> tuple[AppHook, AppHook]:
     """Startup and shutdown hooks for ``create_part_app``: the service's export runner, as
     ``app.state.export_runner``, sealing with the part's key and sweeping expired files."""
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from services.common.rollups.store import compact, refresh_stale_batch
+
+if TYPE_CHECKING:
+    from services.common.app_factory import AppHook
 
 logger = logging.getLogger("fangpin.rollups")
 DEFAULT_INTERVAL_S = 60.0
@@ -93,7 +97,9 @@ class Compactor:
                 await self._task
 
 
-def compaction_hooks(schema: str, interval_s: float = DEFAULT_INTERVAL_S, *, stale: bool = False):  # type: ignore[no-untyped-def]
+def compaction_hooks(
+    schema: str, interval_s: float = DEFAULT_INTERVAL_S, *, stale: bool = False
+) -> tuple[AppHook, AppHook]:
     """Startup and shutdown hooks for ``create_part_app`` that run the compaction while the app lives."""
 
     async def start(app: FastAPI) -> None:
