@@ -89,21 +89,21 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
         by_id = [r for r in entries if r.item.person_id is not None]
         by_number = [r for r in entries if r.item.national_id is not None]
         role = self.principal.role.value
-        may_not_read = Forbidden(
-            f"The {role} role may not read where people live: name them by national_id",
-            code="name_by_national_id",
-        )
+
+        def may_not(what: str, instead: str) -> Forbidden:
+            return Forbidden(
+                f"The {role} role may not {what}: name them by {instead}", code=f"name_by_{instead}"
+            )
+
         ids = [r.item.person_id for r in by_id]
-        facts = await _ask(by_id, lambda: self.lookup(ids), may_not_read, refuse)  # type: ignore[arg-type]
+        refusal = may_not("read where people live", "national_id")
+        facts = await _ask(by_id, lambda: self.lookup(ids), refusal, refuse)  # type: ignore[arg-type]
         if facts is not None:
             for r in by_id:
                 _found(r, facts.get(r.item.person_id), "person_id", refuse)
-        may_not_resolve = Forbidden(
-            f"The {role} role may not look people up by ID number: name them by person_id",
-            code="name_by_person_id",
-        )
         numbers = [r.item.national_id for r in by_number]
-        matches = await _ask(by_number, lambda: self.resolve(numbers), may_not_resolve, refuse)  # type: ignore[arg-type]
+        refusal = may_not("look people up by ID number", "person_id")
+        matches = await _ask(by_number, lambda: self.resolve(numbers), refusal, refuse)  # type: ignore[arg-type]
         if matches is not None:
             for r, match in zip(by_number, matches, strict=True):
                 _found(r, match, "national_id", refuse)
