@@ -93,14 +93,15 @@ class BatchIntake(ABC, Generic[E, R]):
         """The stored digests of these ids (never called with none)."""
 
     async def admit(self, entries: list[E], refuse: Refuse) -> None:  # noqa: B027 - optional
-        """Per-batch checks of the items that will be inserted unless refused here."""
+        """Per-batch checks of the items that will be inserted unless refused here (never called with
+        none)."""
 
     @abstractmethod
     async def insert(self, entries: list[E]) -> set[Any]:
         """Insert the rows, ON CONFLICT DO NOTHING; the ids actually inserted (never called with none)."""
 
     async def created(self, entries: list[E]) -> None:  # noqa: B027 - optional
-        """The effects of the rows actually inserted."""
+        """The effects of the rows actually inserted (never called with none)."""
 
     def created_fields(self, entry: E) -> dict[str, Any]:
         """What the answer to a created item says besides its status."""
@@ -122,15 +123,17 @@ class BatchIntake(ABC, Generic[E, R]):
             for key, digest in (await self.stored(list(fresh))).items():
                 entry = fresh.pop(key)
                 answers[entry.index] = self._repeat(entry, digest)
-        await self.admit(list(fresh.values()), refuse)
-        fresh = {key: e for key, e in fresh.items() if e.index not in answers}
+        if fresh:
+            await self.admit(list(fresh.values()), refuse)
+            fresh = {key: e for key, e in fresh.items() if e.index not in answers}
         inserted = await self.insert(list(fresh.values())) if fresh else set()
         raced = [key for key in fresh if key not in inserted]
         known = await self.stored(raced) if raced else {}
         for key in raced:  # a concurrent request stored it between our read and our insert
             answers[fresh[key].index] = self._repeat(fresh[key], known.get(key))
         new = [e for key, e in fresh.items() if key in inserted]
-        await self.created(new)
+        if new:
+            await self.created(new)
         for e in new:
             answers[e.index] = self.answer(e.index, e.key, "created", **self.created_fields(e))
         for e, first in repeats:

@@ -138,8 +138,6 @@ class PartnerIntake(BatchIntake[_Record, PartnerItemResult]):
 
     async def created(self, entries: list[_Record]) -> None:
         """One signal per household and risk per batch: the latest record's."""
-        if not entries:
-            return
         spending = await self._medical_spending(entries) if self.kind == FeedKind.medical else None
         signals: dict[tuple[uuid.UUID, str], tuple[_Record, Signal]] = {}
         async for r in in_turns(entries):
