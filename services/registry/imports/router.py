@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
-from sqlalchemy import select
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
@@ -18,10 +17,10 @@ from services.common.database import SessionDep
 from services.common.errors import NotFound, ServiceUnavailable, ValidationFailed
 from services.common.guards import requires
 from services.common.ids import new_id
-from services.common.scope import in_scope
 from services.registry.disclosures import DisclosureGate
 from services.registry.imports import reader
 from services.registry.imports.jobs import ImportRunner
+from services.registry.imports.repository import ImportJobRepository
 from services.registry.imports.schemas import ImportJobRead
 from services.registry.models import ImportJob
 
@@ -92,8 +91,7 @@ async def start_import(
         rows_ok=0,
         rows_bad=0,
     )
-    session.add(job)
-    await session.flush()
+    await ImportJobRepository(session).add(job)
     audit_trail(session).record("import.start", "import_job", str(job.id), area_code=principal.scope)
     await session.commit()  # the job must exist before its task reports progress on it
     runner.start(job, path, principal.scope_prefix, principal.name, gate)
@@ -115,10 +113,7 @@ async def _store(file: UploadFile, fmt: str) -> tuple[Path, int, str]:
 @router.get("/{job_id:uuid}", response_model=ImportJobRead)
 async def get_import(job_id: uuid.UUID, principal: Importer, session: SessionDep) -> ImportJobRead:
     """An import job's status, progress, counts and refused rows."""
-    query = select(ImportJob).where(
-        ImportJob.id == job_id, in_scope(ImportJob.area_code, principal.scope_prefix)
-    )
-    job = (await session.execute(query)).scalar_one_or_none()
+    job = await ImportJobRepository(session).get(job_id, principal.scope_prefix)
     if job is None:
         raise NotFound(f"No import job {job_id}", code="import_not_found")
     return job_read(job)
