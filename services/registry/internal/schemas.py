@@ -1,0 +1,92 @@
+"""What other services ask the registry on their caller's behalf, and its answers: ids, codes, household
+numbers and the names of cadres and villages only, never residents' names or ID numbers."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+MAX_REFERENCES = 5000
+MAX_NAMES = 5000
+
+
+class ResolveRequest(BaseModel):
+    national_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class Resolved(BaseModel):
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+    area_code: str
+    household_category: str
+    alive: bool
+
+
+class ResolveResult(BaseModel):
+    matches: list[Resolved | None] = Field(description="In the order asked; null: no living person in scope")
+
+
+class LookupRequest(BaseModel):
+    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class LookupResult(BaseModel):
+    people: list[Resolved] = Field(description="Those of the ids asked that are registered in scope")
+
+
+class ReferencesRequest(BaseModel):
+    household_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+    person_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+    cadre_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+
+
+class HouseholdPlace(BaseModel):
+    household_id: uuid.UUID
+    area_code: str = Field(description="The household's village now (after any move or merge)")
+
+
+class PersonPlace(BaseModel):
+    person_id: uuid.UUID
+    household_id: uuid.UUID
+
+
+class CadreReach(BaseModel):
+    cadre_id: uuid.UUID
+    area_code: str = Field(description="The cadre's own area")
+    paired_household_ids: list[uuid.UUID] = Field(
+        description="Of the households asked, those the cadre is paired with now"
+    )
+
+
+class ReferencesResult(BaseModel):
+    households: list[HouseholdPlace] = Field(description="Those asked that are registered in scope")
+    people: list[PersonPlace] = Field(description="Those asked that are registered in scope")
+    cadres: list[CadreReach] = Field(description="Of your area, or paired now with a household in it")
+
+
+class NamesRequest(BaseModel):
+    household_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_NAMES)
+    cadre_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_NAMES)
+    area_codes: list[str] = Field(default=[], max_length=MAX_NAMES)
+
+
+class HouseholdNumber(BaseModel):
+    household_id: uuid.UUID
+    number: str
+
+
+class CadreName(BaseModel):
+    cadre_id: uuid.UUID
+    name: str
+
+
+class AreaName(BaseModel):
+    code: str
+    name: str
+
+
+class NamesResult(BaseModel):
+    households: list[HouseholdNumber] = Field(description="Registered (not deleted) in scope")
+    cadres: list[CadreName] = Field(description="Of your area, or ever paired with a household in it")
+    areas: list[AreaName] = Field(description="In scope")
