@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import text
 
 from services.common.database import SessionDep
 from services.common.errors import Forbidden
-from services.common.events.inbox import DeliveryReceipt, EventDelivery, take_in
+from services.common.events.inbox import DeliveryReceipt, EventDelivery
 from services.common.events.tokens import calling_service
-from services.common.rollups.ddl import defer_statements, flush_sql
-from services.monitoring.events.service import HANDLERS
-from services.monitoring.models import SCHEMA
+from services.monitoring.events.service import take_delivery
 
 router = APIRouter(prefix="/internal/v1", include_in_schema=False)
 
@@ -24,9 +21,4 @@ async def receive_events(
 ) -> DeliveryReceipt:
     if caller != body.source:
         raise Forbidden(f"The {caller} service delivers only its own events", code="not_your_events")
-    # A batch's rollup subjects (pairings, alerts) are counted once at its end, not once per event.
-    for statement in defer_statements(SCHEMA):
-        await session.execute(text(statement))
-    receipt = await take_in(session, SCHEMA, body, HANDLERS)
-    await session.execute(text(flush_sql(SCHEMA)))
-    return receipt
+    return await take_delivery(session, body)

@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
-from services.common.events.inbox import Handler, IncomingEvent
+from services.common.events.inbox import DeliveryReceipt, EventDelivery, Handler, IncomingEvent, take_in
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
 from services.monitoring.events import moves
+from services.monitoring.events.repository import defer_rollups, flush_rollups
+from services.monitoring.models import SCHEMA
 from services.monitoring.visits import pairings
 
 HEALTH_LABELS = {"healthy": "健康", "chronic": "长期慢性病", "serious": "大病", "disabled": "残疾"}
@@ -111,3 +113,12 @@ HANDLERS: dict[tuple[str, str], Handler] = {
         AlertSource.employment, "employment_income@1", employment_findings
     ),
 }
+
+
+async def take_delivery(session: AsyncSession, delivery: EventDelivery) -> DeliveryReceipt:
+    """A relay's batch, each event taken in once (the inbox). A batch's rollup subjects (pairings,
+    alerts) are counted once at its end, not once per event."""
+    await defer_rollups(session)
+    receipt = await take_in(session, SCHEMA, delivery, HANDLERS)
+    await flush_rollups(session)
+    return receipt
