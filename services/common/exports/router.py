@@ -11,14 +11,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from services.common.auth import Permission, Principal
 from services.common.database import SessionDep, get_database
 from services.common.errors import Conflict, FangpinError, NotFound
-from services.common.exports.runner import CHUNK_BYTES, EXPIRED, ExportRunner, kept_s
+from services.common.exports.repository import export_job, sealed_chunk
+from services.common.exports.runner import CHUNK_BYTES, ExportRunner
 from services.common.exports.sealing import ExportSeal, SealBroken
-from services.common.exports.tables import CHUNKS, JOBS
 from services.common.guards import requires
 
 
@@ -49,15 +48,7 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
     base = f"/api/v1/{resource}/exports"
 
     async def find(session: Any, job_id: uuid.UUID, principal: Principal) -> Any:
-        row = (
-            await session.execute(
-                text(
-                    f"SELECT *, {EXPIRED} AS expired FROM {schema}.{JOBS} "  # noqa: S608
-                    "WHERE id = :id AND resource = :resource"
-                ),
-                {"id": job_id, "resource": resource} | kept_s(),
-            )
-        ).one_or_none()
+        row = await export_job(session, schema, resource, job_id)
         if row is None or row.requested_by != principal.id:  # another account's export is not there
             raise NotFound(f"No export {job_id}", code="export_not_found")
         if row.expired:  # the sweeper may not have come round yet: it is gone all the same
@@ -164,13 +155,10 @@ async def _opened(
     left = last - first + 1
     while left > 0:
         async with database.sessionmaker() as session:
-            data = await session.scalar(
-                text(f"SELECT data FROM {schema}.{CHUNKS} WHERE job_id = :id AND seq = :seq"),  # noqa: S608
-                {"id": job_id, "seq": seq},
-            )
+            data = await sealed_chunk(session, schema, job_id, seq)
         if data is None:
             return
-        piece = seal.open(job_id, seq, bytes(data))[skip : skip + left]
+        piece = seal.open(job_id, seq, data)[skip : skip + left]
         left -= len(piece)
         skip = 0
         seq += 1
