@@ -140,7 +140,9 @@ class BatchIntake(ABC, Generic[E, R]):
             answers[e.index] = self._again(e, first, answers[first.index])
         return [answers[i] for i in sorted(answers)]
 
-    def answer(self, index: int, key: Any, status: str, error: dict | None = None, **extra: Any) -> R:
+    def answer(
+        self, index: int, key: Any, status: str, error: dict[str, Any] | None = None, **extra: Any
+    ) -> R:
         return self.result_model(index=index, **{self.key_field: key}, status=status, error=error, **extra)
 
     def refusal(self, index: int, key: Any, why: Refusal) -> R:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,9 +30,12 @@ from services.monitoring.cases.exit import propose_exits
 from services.monitoring.codes import AlertSource
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
+    ChildAnswer,
     InspectionBatchResult,
     InspectionCreate,
     InspectionItemResult,
+    InsuranceAnswer,
+    RiskEventAnswer,
 )
 from services.monitoring.references import Asked, Lookup, Registered
 from services.monitoring.rules import engine
@@ -263,11 +267,12 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
 def _people_named(item: InspectionCreate) -> list[tuple[list[str | int], uuid.UUID]]:
     """Each member an answer names, with where in the item it is named."""
     named: list[tuple[list[str | int], uuid.UUID]] = []
-    for key, answers in (
+    answered: tuple[tuple[str, Sequence[ChildAnswer | InsuranceAnswer | RiskEventAnswer]], ...] = (
         ("children", item.children),
         ("medical_insurance", item.medical_insurance),
         ("risk_events", item.risk_events),
-    ):
+    )
+    for key, answers in answered:
         named += [([key, i, "person_id"], x.person_id) for i, x in enumerate(answers) if x.person_id]
     return named
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common.auth import Principal
 from services.common.batches import in_turns
@@ -118,21 +119,21 @@ class PartnerIntake(BatchIntake[_Record, PartnerItemResult]):
 
     async def stored(self, keys: list[str]) -> dict[str, bytes]:
         rows = await self.session.execute(
-            select(PartnerRecord.record_id, PartnerRecord.content_sha256).where(
-                PartnerRecord.partner_id == self.principal.id,
-                PartnerRecord.kind == self.kind.value,
-                PartnerRecord.record_id.in_(keys),  # type: ignore[attr-defined]
+            select(col(PartnerRecord.record_id), col(PartnerRecord.content_sha256)).where(
+                col(PartnerRecord.partner_id) == self.principal.id,
+                col(PartnerRecord.kind) == self.kind.value,
+                col(PartnerRecord.record_id).in_(keys),
             )
         )
         return {r.record_id: r.content_sha256 for r in rows}
 
     async def insert(self, entries: list[_Record]) -> set[str]:
-        rows = [self._row(r) for r in sorted(entries, key=lambda r: r.key)]  # type: ignore[arg-type, return-value]
+        rows = [self._row(r) for r in sorted(entries, key=lambda r: str(r.key))]
         statement = (
             insert(PartnerRecord)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["partner_id", "kind", "record_id"])
-            .returning(PartnerRecord.record_id)
+            .returning(col(PartnerRecord.record_id))
         )
         return set((await self.session.execute(statement)).scalars())
 
@@ -230,19 +231,20 @@ class PartnerIntake(BatchIntake[_Record, PartnerItemResult]):
         for r in entries:
             years.setdefault(r.item.occurred_on.year, set()).add(r.row["area_code"])
         thresholds = ThresholdRepository(self.session)
-        lines = {}
+        lines: dict[tuple[str, int], ThresholdVersion | None] = {}
         for year, areas in years.items():
             lines |= {(area, year): t for area, t in (await thresholds.in_force_for(areas, year)).items()}
-        year_of = func.extract("year", PartnerRecord.occurred_on)
+        household = col(PartnerRecord.household_id)
+        year_of = func.extract("year", col(PartnerRecord.occurred_on))
         total = func.coalesce(func.sum(PartnerRecord.data["out_of_pocket"].as_float()), 0)
         rows = await self.session.execute(
-            select(PartnerRecord.household_id, year_of.label("year"), total.label("total"))
+            select(household, year_of.label("year"), total.label("total"))
             .where(
-                PartnerRecord.household_id.in_({r.row["household_id"] for r in entries}),  # type: ignore[attr-defined]
-                PartnerRecord.kind == FeedKind.medical.value,
+                household.in_({r.row["household_id"] for r in entries}),
+                col(PartnerRecord.kind) == FeedKind.medical.value,
                 year_of.in_(list(years)),
             )
-            .group_by(PartnerRecord.household_id, year_of)
+            .group_by(household, year_of)
         )
         spent = {
             (row.household_id, int(row.year)): Decimal(str(row.total)).quantize(Decimal("0.01"))
