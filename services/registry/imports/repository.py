@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.registry.models import ImportJob
@@ -21,5 +21,6 @@ class ImportJobRepository:
 
     async def get(self, job_id: uuid.UUID, scope_prefix: str) -> ImportJob | None:
         """The job, if it was started in the caller's scope."""
-        query = select(ImportJob).where(ImportJob.id == job_id, in_scope(ImportJob.area_code, scope_prefix))
+        in_area = in_scope(col(ImportJob.area_code), scope_prefix)
+        query = select(ImportJob).where(ImportJob.id == job_id, in_area)
         return (await self.session.execute(query)).scalar_one_or_none()

@@ -7,8 +7,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func, select
+from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func
+
+# Labelled and variable columns: sqlmodel's select has no overload for them, and mypy reads a label of
+# col() as Label[Never], so the queries with one say their row type.
+from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.common.sql_params import uuid_array
@@ -17,18 +22,18 @@ from services.registry.models import Area, Cadre, CadreAssignment, Household, Pe
 
 def _facts(*extra: Any) -> Select[Any]:
     """A person's household, village, household category and whether they are alive."""
-    return select(
+    return select_columns(
         *extra,
-        Person.id.label("person_id"),  # type: ignore[attr-defined]
-        Person.household_id,
-        Person.area_code,
-        Household.category.label("household_category"),  # type: ignore[attr-defined]
-        Person.deceased_on.is_(None).label("alive"),  # type: ignore[union-attr]
-    ).join(Household, Household.id == Person.household_id)
+        col(Person.id).label("person_id"),
+        col(Person.household_id),
+        col(Person.area_code),
+        col(Household.category).label("household_category"),
+        col(Person.deceased_on).is_(None).label("alive"),
+    ).join(Household, col(Household.id) == col(Person.household_id))
 
 
 def _paired_now() -> ColumnElement[bool]:
-    return (CadreAssignment.ends_on.is_(None)) | (CadreAssignment.ends_on >= func.current_date())  # type: ignore[union-attr]
+    return (col(CadreAssignment.ends_on).is_(None)) | (col(CadreAssignment.ends_on) >= func.current_date())
 
 
 class InternalRepository:
@@ -38,82 +43,98 @@ class InternalRepository:
     async def living_by_index(self, indexes: list[bytes], scope: str) -> Sequence[Row[Any]]:
         """The living people of these ID number blind indexes, with their ``national_id_index``."""
         query = _facts(Person.national_id_index).where(
-            Person.national_id_index.in_(indexes),  # type: ignore[attr-defined]
-            Person.deleted_at.is_(None),  # type: ignore[union-attr]
-            Person.deceased_on.is_(None),  # type: ignore[union-attr]
-            in_scope(Person.area_code, scope),
+            col(Person.national_id_index).in_(indexes),
+            col(Person.deleted_at).is_(None),
+            col(Person.deceased_on).is_(None),
+            in_scope(col(Person.area_code), scope),
         )
         return (await self.session.execute(query)).all()
 
     async def people(self, person_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
         query = _facts().where(
-            Person.id.in_(person_ids),  # type: ignore[attr-defined]
-            Person.deleted_at.is_(None),  # type: ignore[union-attr]
-            in_scope(Person.area_code, scope),
+            col(Person.id).in_(person_ids),
+            col(Person.deleted_at).is_(None),
+            in_scope(col(Person.area_code), scope),
         )
         return (await self.session.execute(query)).all()
 
-    async def household_places(self, household_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
-        query = select(Household.id.label("household_id"), Household.area_code).where(  # type: ignore[attr-defined]
-            Household.id == func.any(uuid_array(household_ids)),
-            Household.deleted_at.is_(None),  # type: ignore[union-attr]
-            in_scope(Household.area_code, scope),
+    async def household_places(
+        self, household_ids: list[uuid.UUID], scope: str
+    ) -> Sequence[Row[uuid.UUID, str]]:
+        query: Select[uuid.UUID, str] = select_columns(
+            col(Household.id).label("household_id"), col(Household.area_code)
+        ).where(
+            col(Household.id) == func.any(uuid_array(household_ids)),
+            col(Household.deleted_at).is_(None),
+            in_scope(col(Household.area_code), scope),
         )
         return (await self.session.execute(query)).all()
 
-    async def person_places(self, person_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
-        query = select(Person.id.label("person_id"), Person.household_id).where(  # type: ignore[attr-defined]
-            Person.id == func.any(uuid_array(person_ids)),
-            Person.deleted_at.is_(None),  # type: ignore[union-attr]
-            in_scope(Person.area_code, scope),
+    async def person_places(
+        self, person_ids: list[uuid.UUID], scope: str
+    ) -> Sequence[Row[uuid.UUID, uuid.UUID]]:
+        query: Select[uuid.UUID, uuid.UUID] = select_columns(
+            col(Person.id).label("person_id"), col(Person.household_id)
+        ).where(
+            col(Person.id) == func.any(uuid_array(person_ids)),
+            col(Person.deleted_at).is_(None),
+            in_scope(col(Person.area_code), scope),
         )
         return (await self.session.execute(query)).all()
 
-    async def cadres_in_reach(self, cadre_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
+    async def cadres_in_reach(self, cadre_ids: list[uuid.UUID], scope: str) -> Sequence[Row[uuid.UUID, str]]:
         """Of these cadres, those of the scope or paired now with a household in it: id, area_code."""
         paired_in_scope = select(CadreAssignment.id).where(
-            CadreAssignment.cadre_id == Cadre.id, in_scope(CadreAssignment.area_code, scope), _paired_now()
+            CadreAssignment.cadre_id == Cadre.id,
+            in_scope(col(CadreAssignment.area_code), scope),
+            _paired_now(),
         )
         query = select(Cadre.id, Cadre.area_code).where(
-            Cadre.id == func.any(uuid_array(cadre_ids)),
-            in_scope(Cadre.area_code, scope) | paired_in_scope.exists(),
+            col(Cadre.id) == func.any(uuid_array(cadre_ids)),
+            in_scope(col(Cadre.area_code), scope) | paired_in_scope.exists(),
         )
         return (await self.session.execute(query)).all()
 
     async def pairings_now(
         self, cadre_ids: list[uuid.UUID], household_ids: list[uuid.UUID], scope: str
-    ) -> Sequence[Row[Any]]:
+    ) -> Sequence[Row[uuid.UUID, uuid.UUID]]:
         """Which of these cadres is paired now with which of these households: cadre_id, household_id."""
         query = select(CadreAssignment.cadre_id, CadreAssignment.household_id).where(
-            CadreAssignment.cadre_id == func.any(uuid_array(cadre_ids)),
-            CadreAssignment.household_id == func.any(uuid_array(household_ids)),
-            in_scope(CadreAssignment.area_code, scope),
+            col(CadreAssignment.cadre_id) == func.any(uuid_array(cadre_ids)),
+            col(CadreAssignment.household_id) == func.any(uuid_array(household_ids)),
+            in_scope(col(CadreAssignment.area_code), scope),
             _paired_now(),
         )
         return (await self.session.execute(query)).all()
 
-    async def household_numbers(self, household_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
-        query = select(Household.id.label("household_id"), Household.number).where(  # type: ignore[attr-defined]
-            Household.id == func.any(uuid_array(household_ids)),
-            Household.deleted_at.is_(None),  # type: ignore[union-attr]
-            in_scope(Household.area_code, scope),
+    async def household_numbers(
+        self, household_ids: list[uuid.UUID], scope: str
+    ) -> Sequence[Row[uuid.UUID, str]]:
+        query: Select[uuid.UUID, str] = select_columns(
+            col(Household.id).label("household_id"), col(Household.number)
+        ).where(
+            col(Household.id) == func.any(uuid_array(household_ids)),
+            col(Household.deleted_at).is_(None),
+            in_scope(col(Household.area_code), scope),
         )
         return (await self.session.execute(query)).all()
 
-    async def cadre_names(self, cadre_ids: list[uuid.UUID], scope: str) -> Sequence[Row[Any]]:
+    async def cadre_names(self, cadre_ids: list[uuid.UUID], scope: str) -> Sequence[Row[uuid.UUID, str]]:
         """Of these cadres, those of the scope or ever paired with a household in it: cadre_id, name."""
         paired = select(CadreAssignment.id).where(
-            CadreAssignment.cadre_id == Cadre.id, in_scope(CadreAssignment.area_code, scope)
+            CadreAssignment.cadre_id == Cadre.id, in_scope(col(CadreAssignment.area_code), scope)
         )
-        query = select(Cadre.id.label("cadre_id"), Cadre.name).where(  # type: ignore[attr-defined]
-            Cadre.id == func.any(uuid_array(cadre_ids)),
-            in_scope(Cadre.area_code, scope) | paired.exists(),
+        query: Select[uuid.UUID, str] = select_columns(
+            col(Cadre.id).label("cadre_id"), col(Cadre.name)
+        ).where(
+            col(Cadre.id) == func.any(uuid_array(cadre_ids)),
+            in_scope(col(Cadre.area_code), scope) | paired.exists(),
         )
         return (await self.session.execute(query)).all()
 
-    async def area_names(self, codes: list[str], scope: str) -> Sequence[Row[Any]]:
+    async def area_names(self, codes: list[str], scope: str) -> Sequence[Row[str, str]]:
         query = select(Area.code, Area.name).where(
-            Area.code == func.any(bindparam("areas", codes, type_=ARRAY(String))),
-            in_scope(Area.code, scope),  # type: ignore[arg-type]
+            col(Area.code) == func.any(bindparam("areas", codes, type_=ARRAY(String))),
+            in_scope(col(Area.code), scope),
         )
         return (await self.session.execute(query)).all()

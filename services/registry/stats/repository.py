@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.registry.models import Area
 
@@ -105,10 +106,10 @@ async def as_of_counts(session: AsyncSession, prefix: str, child_length: int, da
 
 async def area_named(session: AsyncSession, code: str) -> Area | None:
     """The area ``code`` (the caller's scope is checked before: a statistic's area is in it)."""
-    return (await session.execute(select(Area).where(Area.code == code))).scalar_one_or_none()
+    return (await session.execute(select(Area).where(col(Area.code) == code))).scalar_one_or_none()
 
 
 async def names_of(session: AsyncSession, codes: list[str]) -> dict[str, str]:
     """The names of the areas ``codes`` (the children of an area in scope)."""
-    query = select(Area.code, Area.name).where(Area.code.in_(codes))  # type: ignore[attr-defined, call-overload]
+    query = select(col(Area.code), col(Area.name)).where(col(Area.code).in_(codes))
     return dict((await session.execute(query)).all())
