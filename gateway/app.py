@@ -8,14 +8,17 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.middleware import Middleware
 
 from gateway import audit_api, system
+from gateway.compression import CompressionMiddleware
 from gateway.identity import admin_router, auth_router
 from gateway.identity.context import build_identity, caller, identity_of
 from gateway.models import SCHEMA
 from gateway.openapi import MergedOpenAPI, with_security
 from gateway.proxy import forward, service_for
 from gateway.reports.router import router as reports_router
+from gateway.request_decoding import RequestDecodingMiddleware
 from gateway.routing import API_PREFIX, SERVICES, audiences
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
@@ -26,6 +29,7 @@ from services.common.docs import add_docs
 from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
 from services.common.logging import request_id_var
+from services.common.middleware import RequestContextMiddleware
 from services.common.migrations import Migrations
 from services.common.tracing import trace_client
 
@@ -89,12 +93,28 @@ def create_app(
         gateway_verified=False,
     )
     add_docs(app, f"{API_PREFIX}/openapi.json", "fangpin API")
+    install_compression(app, settings)
     app.state.upstreams = upstreams
     app.state.local_apps = local_apps
     app.state.extra_readiness = {}
     own_document = lambda: with_security(app.openapi())  # noqa: E731
     app.state.merged_openapi = MergedOpenAPI(upstreams, own_document, settings.upstream_timeout_s)
     return app
+
+
+def install_compression(app: FastAPI, settings: GatewaySettings) -> None:
+    """Just inside the request context (refusals carry the request id and are logged), outside the body
+    limit and the type check, which then see the decoded body."""
+    classes: list[object] = [m.cls for m in app.user_middleware]
+    inner = classes.index(RequestContextMiddleware) + 1
+    app.user_middleware[inner:inner] = [
+        Middleware(
+            CompressionMiddleware,
+            encodings=settings.content_codings,
+            min_bytes=settings.compress_min_bytes,
+        ),
+        Middleware(RequestDecodingMiddleware, max_bytes=settings.max_body_bytes),
+    ]
 
 
 async def record_gateway_denial(request: Request) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
+
+CONTENT_CODINGS = ("br", "gzip")
 
 
 class GatewaySettings(ServiceSettings):
@@ -63,3 +65,24 @@ class GatewaySettings(ServiceSettings):
     password_hash_memory_kib: int = Field(
         default=65_536, ge=1024, description="argon2id memory per hash (KiB)"
     )
+    compress_encodings: str = Field(
+        default="br,gzip",
+        description="Content codings the gateway answers in when the caller accepts them, most preferred "
+        f"first (of {', '.join(CONTENT_CODINGS)}); empty = never compress",
+    )
+    compress_min_bytes: int = Field(
+        default=1024, ge=0, description="Answers smaller than this go out uncompressed (a packet either way)"
+    )
+
+    @field_validator("compress_encodings")
+    @classmethod
+    def _known_codings(cls, value: str) -> str:
+        codings = [c.strip().lower() for c in value.split(",") if c.strip()]
+        unknown = [c for c in codings if c not in CONTENT_CODINGS]
+        if unknown:
+            raise ValueError(f"unknown content coding {unknown[0]!r}; use {', '.join(CONTENT_CODINGS)}")
+        return ",".join(dict.fromkeys(codings))
+
+    @property
+    def content_codings(self) -> tuple[str, ...]:
+        return tuple(c for c in self.compress_encodings.split(",") if c)
