@@ -16,11 +16,13 @@ it rolls back and compares what PostgreSQL reports before and after.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+logger = logging.getLogger("fangpin.sql_layer")
 TABLE = "sql_layer"
 SUFFIX = ".sql"
 
@@ -90,6 +92,7 @@ async def apply(conn: AsyncConnection, schema: str, directory: Path, *, force: b
         text(f"INSERT INTO {_table(schema)} (hash, applied_at) VALUES (:hash, now())"),  # noqa: S608
         {"hash": digest},
     )
+    logger.info("%s: sql layer %s applied (%d files)", schema, digest[:12], len(source_files(directory)))
     return True
 
 
