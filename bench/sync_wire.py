@@ -3,8 +3,8 @@
 篇5's merged 黄金村 (456 households, 1,763 people, loaded as the demo loads it: the county's ledger
 through the import, then 龙泉村 merged in) is synced from the start by its village cadre, page after
 page, as a phone does. Every byte the gateway sends back is counted on a plain socket: status line,
-headers, chunk framing and body. Baseline: the same pages asked for without Accept-Encoding. Each
-encoded page must decode to exactly the raw one.
+headers, chunk framing and body. Baseline: the same pages asked for without Accept-Encoding. The
+encoded pages must decode to the raw pages' records. Times are medians of rounds taken in turn.
 
     python -m bench.sync_wire [--limit 500]      (FANGPIN_DATABASE_URL: a server to use; else embedded)
 """
