@@ -32,23 +32,24 @@ def _json_number(value: object) -> object:
     return value
 
 
-def whole(low: int, high: int) -> Any:
-    """A JSON integer within bounds (the bounds before the validator, so the schema publishes them)."""
-    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_json_integer)]
+def whole(low: int, high: int) -> tuple[Any, ...]:
+    """A JSON integer within bounds, as ``Annotated[int, *whole(low, high)]`` (the bounds before the
+    validator, so the schema publishes them)."""
+    return Field(ge=low, le=high), BeforeValidator(_json_integer)
 
 
 def _as_json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def money(high: int = 100_000_000) -> Any:
-    """Yuan as a JSON number, at most two decimals, from 0 to ``high``; written back as a JSON number."""
-    return Annotated[
-        Decimal,
+def money(high: int = 100_000_000) -> tuple[Any, ...]:
+    """Yuan as a JSON number, at most two decimals, from 0 to ``high``; written back as a JSON number:
+    ``Annotated[Decimal, *money(high)]``."""
+    return (
         Field(ge=0, le=high, decimal_places=2, allow_inf_nan=False),
         BeforeValidator(_json_number),
         PlainSerializer(_as_json_number, return_type=int | float, when_used="json"),
-    ]
+    )
 
 
 Version = Annotated[

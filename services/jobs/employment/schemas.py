@@ -13,7 +13,7 @@ from services.common.fields import AREA_CODE_PATTERN, StrictBody, money
 from services.common.text import CleanText, IsoDate
 from services.jobs.employment.codes import EmploymentStatus, InformationSource
 
-MonthlyIncome = money(1_000_000)
+MonthlyIncome = Annotated[Decimal, *money(1_000_000)]
 Text50 = Annotated[CleanText, Field(max_length=50)]
 Text100 = Annotated[CleanText, Field(max_length=100)]
 Text200 = Annotated[CleanText, Field(max_length=200)]
@@ -45,7 +45,7 @@ class EmploymentRecordCreate(StrictBody):
     industry: Text50 | None = Field(default=None, description="行业")
     started_on: IsoDate | None = Field(default=None, description="When this work began")
     ended_on: IsoDate | None = Field(default=None, description="When this work ended, if known")
-    monthly_income: MonthlyIncome | None = Field(default=None, description="Yuan a month")  # type: ignore[valid-type]
+    monthly_income: MonthlyIncome | None = Field(default=None, description="Yuan a month")
     source: InformationSource = Field(description=InformationSource.describe())
     reported_on: IsoDate = Field(description="The date of the information (信息日期)")
     job_intention: Text200 | None = Field(default=None, description="务工就业意愿")
@@ -110,7 +110,7 @@ class EmploymentRecordRead(BaseModel):
     industry: str | None
     started_on: date | None
     ended_on: date | None
-    monthly_income: MonthlyIncome | None  # type: ignore[valid-type]
+    monthly_income: MonthlyIncome | None
     source: InformationSource
     reported_on: date
     job_intention: str | None

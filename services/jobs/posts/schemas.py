@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,8 +40,8 @@ class FundingSource(LabelledEnum):
 Title = Annotated[NonBlankText, Field(max_length=100)]
 Station = Annotated[NonBlankText, Field(max_length=100)]
 Note = Annotated[CleanText, Field(max_length=500)]
-Places = whole(1, 100_000)
-Subsidy = money(100_000)  # yuan a month, written as a JSON number
+Places = Annotated[int, *whole(1, 100_000)]
+Subsidy = Annotated[Decimal, *money(100_000)]  # yuan a month, written as a JSON number
 STATION_RULE = "The photovoltaic station (光伏电站) whose revenue pays: required for photovoltaic posts only"
 
 
@@ -51,8 +52,8 @@ class PostCreate(StrictBody):
     type: PostType = Field(description=PostType.describe())
     funding_source: FundingSource = Field(description=FundingSource.describe())
     station: Station | None = Field(default=None, description=STATION_RULE)
-    monthly_subsidy: Subsidy = Field(description="Yuan per month per place")  # type: ignore[valid-type]
-    capacity: Places = Field(description="Places: how many people may hold the post at once")  # type: ignore[valid-type]
+    monthly_subsidy: Subsidy = Field(description="Yuan per month per place")
+    capacity: Places = Field(description="Places: how many people may hold the post at once")
     starts_on: IsoDate
     ends_on: IsoDate | None = Field(default=None, description="Last day of the post; none: open-ended")
     note: Note | None = None
@@ -64,8 +65,8 @@ class PostUpdate(StrictBody):
     type: PostType | None = None
     funding_source: FundingSource | None = None
     station: Station | None = Field(default=None, description=STATION_RULE + "; null removes it")
-    monthly_subsidy: Subsidy | None = None  # type: ignore[valid-type]
-    capacity: Places | None = Field(default=None, description="Not below the places filled")  # type: ignore[valid-type]
+    monthly_subsidy: Subsidy | None = None
+    capacity: Places | None = Field(default=None, description="Not below the places filled")
     starts_on: IsoDate | None = None
     ends_on: IsoDate | None = Field(default=None, description="null: open-ended")
     note: Note | None = None
@@ -80,7 +81,7 @@ class PostRead(BaseModel):
     type: str = Field(validation_alias="post_type")
     funding_source: str
     station: str | None
-    monthly_subsidy: Subsidy  # type: ignore[valid-type]
+    monthly_subsidy: Subsidy
     capacity: int
     filled: int = Field(default=0, description="Places held today")
     starts_on: date

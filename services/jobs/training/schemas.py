@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,8 +16,8 @@ from services.jobs.training.workflow import EnrolmentAction
 Name = Annotated[NonBlankText, Field(max_length=100)]
 Skill = Annotated[NonBlankText, Field(max_length=50)]
 Note = Annotated[CleanText, Field(max_length=500)]
-Places = whole(1, 100_000)
-Income = money(1_000_000)  # yuan a month, written as a JSON number
+Places = Annotated[int, *whole(1, 100_000)]
+Income = Annotated[Decimal, *money(1_000_000)]  # yuan a month, written as a JSON number
 
 
 class CourseCreate(StrictBody):
@@ -29,7 +30,7 @@ class CourseCreate(StrictBody):
     skill: Skill = Field(description="The skill taught, e.g. 修脚足疗, 电工, 家政")
     starts_on: IsoDate
     ends_on: IsoDate | None = Field(default=None, description="none: open (rolling intake)")
-    capacity: Places | None = Field(default=None, description="Places; none: as many as sign up")  # type: ignore[valid-type]
+    capacity: Places | None = Field(default=None, description="Places; none: as many as sign up")
     note: Note | None = None
 
 
@@ -40,7 +41,7 @@ class CourseUpdate(StrictBody):
     skill: Skill | None = None
     starts_on: IsoDate | None = None
     ends_on: IsoDate | None = Field(default=None, description="null: open")
-    capacity: Places | None = Field(default=None, description="null: unlimited; not below those enrolled")  # type: ignore[valid-type]
+    capacity: Places | None = Field(default=None, description="null: unlimited; not below those enrolled")
     note: Note | None = None
 
 
@@ -76,7 +77,7 @@ class Placement(StrictBody):
         default=None, pattern=AREA_CODE_PATTERN, description="The place's division code, when known"
     )
     started_on: IsoDate
-    monthly_income: Income | None = Field(default=None, description="Yuan per month")  # type: ignore[valid-type]
+    monthly_income: Income | None = Field(default=None, description="Yuan per month")
 
 
 class EnrolmentStep(StrictBody):
@@ -110,7 +111,7 @@ class EnrolmentRead(BaseModel):
     place: str | None
     place_code: str | None
     placed_on: date | None = Field(description="The day the job started")
-    monthly_income: Income | None  # type: ignore[valid-type]
+    monthly_income: Income | None
     created_by: str
     created_at: datetime
     updated_at: datetime

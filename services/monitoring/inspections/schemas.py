@@ -15,7 +15,7 @@ from services.monitoring.codes import RiskEventKind, Schooling
 
 Name = Annotated[NonBlankText, Field(max_length=50)]
 Note = Annotated[CleanText, Field(max_length=500)]
-Money = money()
+Money = Annotated[Decimal, *money()]
 
 
 class ChildAnswer(StrictBody):
@@ -23,7 +23,7 @@ class ChildAnswer(StrictBody):
 
     person_id: uuid.UUID | None = None
     name: Name
-    age: whole(0, 25)  # type: ignore[valid-type]
+    age: Annotated[int, *whole(0, 25)]
     schooling: Schooling = Field(description=Schooling.describe())
     school: Annotated[CleanText, Field(max_length=100)] | None = None
 
@@ -48,18 +48,18 @@ class WaterAnswer(StrictBody):
 class IncomeAnswer(StrictBody):
     """The past 12 months, yuan."""
 
-    wages: Money = Decimal(0)  # type: ignore[valid-type]
-    business: Money = Decimal(0)  # type: ignore[valid-type]
-    property: Money = Decimal(0)  # type: ignore[valid-type]
-    transfer: Money = Decimal(0)  # type: ignore[valid-type]
-    business_costs: Money = Decimal(0)  # type: ignore[valid-type]
+    wages: Money = Decimal(0)
+    business: Money = Decimal(0)
+    property: Money = Decimal(0)
+    transfer: Money = Decimal(0)
+    business_costs: Money = Decimal(0)
 
 
 class ExpenseAnswer(StrictBody):
     """Large rigid spending in the past 12 months, yuan (after reimbursement)."""
 
-    medical: Money = Decimal(0)  # type: ignore[valid-type]
-    schooling: Money = Decimal(0)  # type: ignore[valid-type]
+    medical: Money = Decimal(0)
+    schooling: Money = Decimal(0)
 
 
 class RiskEventAnswer(StrictBody):
@@ -87,7 +87,7 @@ class InspectionCreate(StrictBody):
         description="The paired cadre (帮扶责任人) who made the visit; counts for visit compliance",
     )
     location: Location | None = None
-    household_size: whole(1, 50) = Field(description="People counted for per-person income")  # type: ignore[valid-type]
+    household_size: Annotated[int, *whole(1, 50)] = Field(description="People counted for per-person income")
     food_secure: Bool = Field(description="不愁吃")
     clothing_secure: Bool = Field(description="不愁穿")
     children: list[ChildAnswer] = Field(default_factory=list, max_length=20)

@@ -40,14 +40,14 @@ class MeasureCreate(StrictBody):
     cadre_id: uuid.UUID | None = Field(default=None, description="The responsible cadre (帮扶责任人)")
     starts_on: IsoDate
     ends_on: IsoDate | None = None
-    amount: money() | None = Field(default=None, description="Money involved, yuan")  # type: ignore[valid-type]
+    amount: Annotated[Decimal, *money()] | None = Field(default=None, description="Money involved, yuan")
 
 
 class MeasureUpdate(StrictBody):
     base_version: Version
     status: MeasureStatus | None = None
     ends_on: IsoDate | None = None
-    amount: money() | None = None  # type: ignore[valid-type]
+    amount: Annotated[Decimal, *money()] | None = None
     description: Annotated[NonBlankText, Field(max_length=1000)] | None = None
 
 

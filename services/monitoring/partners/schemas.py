@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
@@ -27,10 +28,12 @@ class PartnerRecordIn(StrictBody):
         min_length=1, max_length=32, description="The person's ID number (never stored here)"
     )
     occurred_on: IsoDate = Field(description="Settled, issued, changed, enrolled/dropped out, died on")
-    out_of_pocket: money() | None = Field(  # type: ignore[valid-type]
+    out_of_pocket: Annotated[Decimal, *money()] | None = Field(
         default=None, description="medical: what the person paid after reimbursement, yuan"
     )
-    disability_grade: whole(1, 4) | None = Field(default=None, description="disability: grade 1–4")  # type: ignore[valid-type]
+    disability_grade: Annotated[int, *whole(1, 4)] | None = Field(
+        default=None, description="disability: grade 1–4"
+    )
     programme: Literal["dibao", "tekun"] | None = Field(
         default=None, description="social_assistance: 低保 or 特困"
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.common.fields import AREA_CODE_PATTERN, StrictBody, money, whole
 from services.common.text import CleanText
 
-Year = whole(2000, 2100)
+Year = Annotated[int, *whole(2000, 2100)]
 
 
 class ThresholdCreate(StrictBody):
@@ -22,19 +22,19 @@ class ThresholdCreate(StrictBody):
         "the most specific area with a version for the year wins",
     )
     year: Year
-    income_line: money(1_000_000) = Field(  # type: ignore[valid-type]
+    income_line: Annotated[Decimal, *money(1_000_000)] = Field(
         gt=0, description="监测标准: net income per person per year, yuan (e.g. 7000)"
     )
-    large_expense_line: money(10_000_000) = Field(  # type: ignore[valid-type]
+    large_expense_line: Annotated[Decimal, *money(10_000_000)] = Field(
         gt=0, description="刚性支出 line: medical plus schooling spending per household per year, yuan"
     )
-    visit_interval_days: whole(1, 366) = Field(  # type: ignore[valid-type]
+    visit_interval_days: Annotated[int, *whole(1, 366)] = Field(
         default=90, description="A paired cadre visits each household at least this often (篇1: quarterly)"
     )
-    exit_waiting_days: whole(0, 1000) = Field(  # type: ignore[valid-type]
+    exit_waiting_days: Annotated[int, *whole(0, 1000)] = Field(
         default=180, description="风险消除: how long the exit criteria must hold before exit is proposed"
     )
-    alert_decision_days: whole(1, 366) = Field(  # type: ignore[valid-type]
+    alert_decision_days: Annotated[int, *whole(1, 366)] = Field(
         default=30, description="Days from the first alert to the county's decision before a case is overdue"
     )
     note: Annotated[CleanText, Field(max_length=500)] | None = Field(

@@ -36,9 +36,9 @@ VILLAGE_CODE_PATTERN = r"^[0-9]{12}$"
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9-]{4,19}$", max_length=20, examples=["13912345678"])]
 
 
-Grade = whole(1, 4)
-GroupNo = whole(1, 999)
-Year = whole(2013, 2100)
+Grade = Annotated[int, *whole(1, 4)]
+GroupNo = Annotated[int, *whole(1, 999)]
+Year = Annotated[int, *whole(2013, 2100)]
 Mu = Annotated[float, Strict(), Field(ge=0, le=100_000, description="亩, to two decimals")]
 
 
