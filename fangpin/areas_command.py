@@ -58,7 +58,9 @@ def cmd_import(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
         return 2
     local = LocalRuntime(runtime)
     try:
-        report = asyncio.run(_import(local.settings_for(PARTS["registry"]).database_url, table, args))
+        url = local.settings_for(PARTS["registry"]).database_url
+        assert url is not None  # settings_for sets it for a part with a schema
+        report = asyncio.run(_import(url, table, args))
     finally:
         local.close()
     _summary(report)

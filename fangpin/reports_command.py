@@ -45,9 +45,9 @@ def cmd_verify(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     try:
         differing = 0
         for name in args.parts or list(ROLLUP_SCHEMAS):
-            differences = asyncio.run(
-                _verify(local.settings_for(PARTS[name]).database_url, name, args.repair)
-            )
+            url = local.settings_for(PARTS[name]).database_url
+            assert url is not None  # settings_for sets it for a part with a schema
+            differences = asyncio.run(_verify(url, name, args.repair))
             differing += len(differences)
         return 1 if differing else 0
     finally:

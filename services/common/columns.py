@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, DateTime, func
+from sqlalchemy import Column, DateTime, Table, func, inspect
 from sqlalchemy.dialects.postgresql import UUID
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 def uuid_pk() -> Any:
@@ -22,3 +22,11 @@ def timestamp() -> Any:
 
 def column(type_: Any, *args: Any, default: Any = None, nullable: bool = True, **kw: Any) -> Any:
     return Field(default=default, sa_column=Column(type_, *args, nullable=nullable, **kw))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Table (``model.__table__``, which SQLModel sets but does not declare)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

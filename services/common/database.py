@@ -173,7 +173,7 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def read_partitions(
     database: Database, query: Select[Any], size: int
-) -> AsyncIterator[Sequence[Row[Any]]]:
+) -> AsyncIterator[Sequence[Row[*tuple[Any, ...]]]]:
     """The rows of a query, ``size`` at a time, for a file streamed after the request's own session is
     gone: on a read session of its own, in one snapshot (one statement), through a server-side cursor
     (rows are fetched as they are written, so memory stays flat)."""

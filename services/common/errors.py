@@ -9,6 +9,7 @@ render these errors (and the framework's and the database's) live in ``error_han
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -96,7 +97,7 @@ class ValidationFailed(FangpinError):
         super().__init__(detail, errors=errors or [], **kw)
 
     @classmethod
-    def field(cls, loc: list[str | int], msg: str, code: str) -> ValidationFailed:
+    def field(cls, loc: Sequence[str | int], msg: str, code: str) -> ValidationFailed:
         return cls(msg, errors=[{"loc": loc, "msg": msg, "code": code}], code=code)
 
     @classmethod

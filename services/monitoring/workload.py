@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from services.common.calendar import china_today
 from services.monitoring.cases.repository import overdue_on_day

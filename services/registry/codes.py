@@ -88,5 +88,5 @@ CATEGORY_PROGRAMMES = {
 
 class PersonMoveReason(LabelledEnum):
     marriage = "marriage", "婚嫁"
-    split = "split", "分户"
+    split = "split", "分户"  # type: ignore[assignment]  # the API's value; the member hides str.split
     other = "other", "其他"

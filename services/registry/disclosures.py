@@ -136,7 +136,7 @@ class DisclosureGate:
             if granted:
                 entries = [d.entry(self.context) for d in disclosures[:granted]]
                 trail = replace(self.trail, principal=self.principal, entries=entries)
-                await self.store.append(session, trail, Outcome.success, status)  # type: ignore[arg-type]
+                await self.store.append(session, trail, Outcome.success, status)
                 await self._used(session)  # when the next one is free, counting these
         return granted
 

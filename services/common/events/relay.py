@@ -55,7 +55,7 @@ class EventSource(Protocol):
     @property
     def columns(self) -> str: ...
 
-    def events(self, rows: Sequence[Row[Any]]) -> list[OutgoingEvent]: ...
+    def events(self, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[OutgoingEvent]: ...
 
     def rows_for(self, event_types: frozenset[str]) -> str:
         """SQL: the log rows that can give any of these event types (a superset is fine, ``events``
@@ -222,7 +222,11 @@ class Relay:
             logger.debug("could not record the delivery failure", exc_info=True)
 
     def _record_metrics(
-        self, subscription: Subscription, events: list[OutgoingEvent], rows: Sequence[Row[Any]], more: bool
+        self,
+        subscription: Subscription,
+        events: list[OutgoingEvent],
+        rows: Sequence[Row[*tuple[Any, ...]]],
+        more: bool,
     ) -> None:
         labels = (self.source.name, subscription.subscriber)
         if events:

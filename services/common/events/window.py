@@ -70,7 +70,7 @@ async def read_window(
     limit: int,
     columns: str,
     rows_filter: str = "true",
-) -> tuple[Sequence[Row[Any]], Position, bool]:
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], Position, bool]:
     """The next rows touching the scope, the position after them, and whether more are ready now.
     ``rows_filter`` (SQL) leaves out rows the reader has no use for; the position still moves past them."""
     high = await finished_below(session)

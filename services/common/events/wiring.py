@@ -31,7 +31,7 @@ class OutboxSource:
     def log(self) -> Log:
         return outbox_log(self.schema)
 
-    def events(self, rows: Sequence[Row[Any]]) -> list[OutgoingEvent]:
+    def events(self, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[OutgoingEvent]:
         return [
             OutgoingEvent(
                 id=str(row.id),

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from services.common.columns import table_of
 from services.common.scope import in_scope
 from services.jobs.employment.models import EmploymentRecord
 
@@ -69,15 +71,23 @@ class EmploymentRepository:
     async def hashes(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         if not ids:
             return {}
-        rows = await self.session.execute(select(R.id, R.content_sha256).where(R.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self.session.execute(select(col(R.id), col(R.content_sha256)).where(col(R.id).in_(ids)))
         return {row.id: row.content_sha256 for row in rows}
 
     async def histories(self, person_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
         """Every record of these people, each person's in order (what the events are decided from)."""
         query = (
-            select(R.id, R.person_id, R.status, R.reported_on, R.started_on, R.ended_on, R.monthly_income)
-            .where(R.person_id.in_(sorted(set(person_ids))))  # type: ignore[attr-defined]
-            .order_by(R.person_id, R.reported_on, R.seq)
+            select(
+                col(R.id),
+                col(R.person_id),
+                col(R.status),
+                col(R.reported_on),
+                col(R.started_on),
+                col(R.ended_on),
+                col(R.monthly_income),
+            )
+            .where(col(R.person_id).in_(sorted(set(person_ids))))
+            .order_by(col(R.person_id), col(R.reported_on), col(R.seq))
         )
         return (await self.session.execute(query)).all()
 
@@ -128,7 +138,7 @@ def _filters(
 
 
 def _records(scope_prefix: str, within: str | None, **ids: uuid.UUID | None) -> Any:
-    table = R.__table__  # type: ignore[attr-defined]
+    table = table_of(R)
     return table.select().where(*_filters(table.c, scope_prefix, within, **ids)).subquery("records")
 
 
@@ -143,16 +153,17 @@ def in_force(
     """Each person's record in force on ``day``, for the people whose record then lies in the scope
     (and ``within``). A person's latest record decides where they are counted: someone whose household
     moved away, and who was recorded there, no longer counts here."""
-    table = R.__table__.c  # type: ignore[attr-defined]
+    table = table_of(R).c
     ids = {"person_id": person_id, "household_id": household_id}
-    candidates = select(R.person_id).where(
-        *_filters(table, scope_prefix, within, **ids), R.reported_on <= day
+    candidates = select(col(R.person_id)).where(
+        *_filters(table, scope_prefix, within, **ids), col(R.reported_on) <= day
     )
     latest = (
-        R.__table__.select()  # type: ignore[attr-defined]
-        .where(R.person_id.in_(candidates), R.reported_on <= day)  # type: ignore[attr-defined]
-        .ext(distinct_on(R.person_id))
-        .order_by(R.person_id, R.reported_on.desc(), R.seq.desc())  # type: ignore[attr-defined]
+        table_of(R)
+        .select()
+        .where(col(R.person_id).in_(candidates), col(R.reported_on) <= day)
+        .ext(distinct_on(col(R.person_id)))
+        .order_by(col(R.person_id), col(R.reported_on).desc(), col(R.seq).desc())
         .subquery("in_force")
     )
     # Where the latest record lies decides (a household may have moved since its older records).

@@ -153,7 +153,7 @@ async def export_employment_ledger(
         IsoDate | None, Query(description="One row per person as of this date (default: every record)")
     ] = None,
     format: ledgers.FormatQuery = "xlsx",
-) -> StreamingResponse:
+) -> Response:
     """The employment ledger (就业台账) as a spreadsheet, streamed, with Chinese column headers."""
     audit_trail(session).record(
         "employment_record.export",

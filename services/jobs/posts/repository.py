@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, or_, text
+from sqlalchemy import select as select_columns  # sqlmodel's select takes at most four
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.jobs.posts.models import PostAssignment, WelfarePost
@@ -18,15 +21,15 @@ from services.jobs.posts.models import PostAssignment, WelfarePost
 def held_on(day: date) -> ColumnElement[bool]:
     """The assignment is held on ``day`` (its end is inclusive)."""
     return and_(
-        PostAssignment.starts_on <= day,
-        or_(PostAssignment.ends_on.is_(None), PostAssignment.ends_on >= day),  # type: ignore[union-attr]
+        col(PostAssignment.starts_on) <= day,
+        or_(col(PostAssignment.ends_on).is_(None), col(PostAssignment.ends_on) >= day),
     )
 
 
 def in_force_on(day: date) -> ColumnElement[bool]:
     return and_(
-        WelfarePost.starts_on <= day,
-        or_(WelfarePost.ends_on.is_(None), WelfarePost.ends_on >= day),  # type: ignore[union-attr]
+        col(WelfarePost.starts_on) <= day,
+        or_(col(WelfarePost.ends_on).is_(None), col(WelfarePost.ends_on) >= day),
     )
 
 
@@ -53,7 +56,7 @@ class PostRepository:
 
     async def get(self, post_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> WelfarePost | None:
         query = select(WelfarePost).where(
-            WelfarePost.id == post_id, in_scope(WelfarePost.area_code, scope_prefix)
+            WelfarePost.id == post_id, in_scope(col(WelfarePost.area_code), scope_prefix)
         )
         if lock:  # and read it afresh: the session may hold a copy read before the lock
             query = query.with_for_update().execution_options(populate_existing=True)
@@ -67,9 +70,9 @@ class PostRepository:
     async def list(
         self, scope_prefix: str, filters: PostFilters, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[WelfarePost]:
-        query = select(WelfarePost).where(in_scope(WelfarePost.area_code, scope_prefix))
+        query = select(WelfarePost).where(in_scope(col(WelfarePost.area_code), scope_prefix))
         if filters.within:
-            query = query.where(in_scope(WelfarePost.area_code, filters.within))
+            query = query.where(in_scope(col(WelfarePost.area_code), filters.within))
         if filters.funding_source:
             query = query.where(WelfarePost.funding_source == filters.funding_source)
         if filters.post_type:
@@ -78,15 +81,15 @@ class PostRepository:
             query = query.where(in_force_on(filters.in_force_on))
         if after is not None:
             query = query.where(WelfarePost.id > after)
-        return (await self.session.execute(query.order_by(WelfarePost.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(WelfarePost.id)).limit(limit))).scalars().all()
 
     async def filled(self, post_ids: Sequence[uuid.UUID], day: date) -> dict[uuid.UUID, int]:
         if not post_ids:
             return {}
         query = (
             select(PostAssignment.post_id, func.count())
-            .where(PostAssignment.post_id.in_(post_ids), held_on(day))  # type: ignore[attr-defined]
-            .group_by(PostAssignment.post_id)
+            .where(col(PostAssignment.post_id).in_(post_ids), held_on(day))
+            .group_by(col(PostAssignment.post_id))
         )
         return {post_id: count for post_id, count in (await self.session.execute(query)).all()}
 
@@ -96,7 +99,7 @@ class PostRepository:
         self, assignment_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> PostAssignment | None:
         query = select(PostAssignment).where(
-            PostAssignment.id == assignment_id, in_scope(PostAssignment.area_code, scope_prefix)
+            PostAssignment.id == assignment_id, in_scope(col(PostAssignment.area_code), scope_prefix)
         )
         if lock:  # and read it afresh: the session may hold a copy read before the lock
             query = query.with_for_update().execution_options(populate_existing=True)
@@ -114,10 +117,10 @@ class PostRepository:
 
     async def assignments_of_person(self, person_id: uuid.UUID) -> Sequence[PostAssignment]:
         query = select(PostAssignment).where(PostAssignment.person_id == person_id)
-        return (await self.session.execute(query.order_by(PostAssignment.starts_on))).scalars().all()
+        return (await self.session.execute(query.order_by(col(PostAssignment.starts_on)))).scalars().all()
 
     async def titles(self, post_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-        query = select(WelfarePost.id, WelfarePost.title).where(WelfarePost.id.in_(post_ids))  # type: ignore[attr-defined]
+        query = select(WelfarePost.id, WelfarePost.title).where(col(WelfarePost.id).in_(post_ids))
         return {key: value for key, value in (await self.session.execute(query)).all()}
 
     async def lock_person(self, person_id: uuid.UUID) -> None:
@@ -130,7 +133,7 @@ class PostRepository:
     async def list_assignments(
         self, scope_prefix: str, filters: AssignmentFilters, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[PostAssignment]:
-        query = select(PostAssignment).where(in_scope(PostAssignment.area_code, scope_prefix))
+        query = select(PostAssignment).where(in_scope(col(PostAssignment.area_code), scope_prefix))
         conditions: list[Any] = []
         if filters.post_id is not None:
             conditions.append(PostAssignment.post_id == filters.post_id)
@@ -139,53 +142,53 @@ class PostRepository:
         if filters.household_id is not None:
             conditions.append(PostAssignment.household_id == filters.household_id)
         if filters.within:
-            conditions.append(in_scope(PostAssignment.area_code, filters.within))
+            conditions.append(in_scope(col(PostAssignment.area_code), filters.within))
         if filters.held_on is not None:
             conditions.append(held_on(filters.held_on))
         if after is not None:
             conditions.append(PostAssignment.id > after)
-        query = query.where(*conditions).order_by(PostAssignment.id).limit(limit)
+        query = query.where(*conditions).order_by(col(PostAssignment.id)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
     # The reference recount of the figures (``posts.recount``): the statistics read the rollups.
 
     async def recount_places_by_kind(
         self, prefix: str, scope_prefix: str, day: date, child_digits: int
-    ) -> list[tuple[str, str, str, int, int]]:
+    ) -> builtins.list[tuple[str, str, str, int, int]]:
         """(child area, funding source, type, posts, places) of the posts in force on ``day`` in the area."""
         child = func.left(WelfarePost.area_code, child_digits)
         query = (
-            select(
+            select_columns(
                 child,
-                WelfarePost.funding_source,
-                WelfarePost.post_type,
+                col(WelfarePost.funding_source),
+                col(WelfarePost.post_type),
                 func.count(),
-                func.coalesce(func.sum(WelfarePost.capacity), 0),
+                func.coalesce(func.sum(col(WelfarePost.capacity)), 0),
             )
             .where(
-                in_scope(WelfarePost.area_code, prefix),
-                in_scope(WelfarePost.area_code, scope_prefix),
+                in_scope(col(WelfarePost.area_code), prefix),
+                in_scope(col(WelfarePost.area_code), scope_prefix),
                 in_force_on(day),
             )
             .group_by(child, WelfarePost.funding_source, WelfarePost.post_type)
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
 
     async def recount_filled_by_kind(
         self, prefix: str, scope_prefix: str, day: date, child_digits: int
-    ) -> list[tuple[str, str, str, int]]:
+    ) -> builtins.list[tuple[str, str, str, int]]:
         """(child area, funding source, type, places held) on ``day`` of the posts in force in the area."""
         child = func.left(WelfarePost.area_code, child_digits)
         query = (
             select(child, WelfarePost.funding_source, WelfarePost.post_type, func.count())
             .select_from(PostAssignment)
-            .join(WelfarePost, WelfarePost.id == PostAssignment.post_id)
+            .join(WelfarePost, col(WelfarePost.id) == PostAssignment.post_id)
             .where(
-                in_scope(WelfarePost.area_code, prefix),
-                in_scope(WelfarePost.area_code, scope_prefix),
+                in_scope(col(WelfarePost.area_code), prefix),
+                in_scope(col(WelfarePost.area_code), scope_prefix),
                 in_force_on(day),
                 held_on(day),
             )
             .group_by(child, WelfarePost.funding_source, WelfarePost.post_type)
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self.session.execute(query)).all()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -48,7 +48,7 @@ router = APIRouter(prefix="/api/v1", tags=["public-welfare posts"])
 Reader = Annotated[Principal, requires(Permission.employment_read)]
 Manager = Annotated[Principal, requires(Permission.posts_manage)]
 Assigner = Annotated[Principal, requires(Permission.employment_write)]
-RETRY = {200: {"description": "The same request again (a retry): no effect"}}
+RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request again (a retry): no effect"}}
 
 
 def assignments(request: Request, session: SessionDep) -> AssignmentService:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import select as select_columns  # sqlmodel's select takes at most four
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.area_codes import NATIONAL_ROOT, structural_parent
 from services.common.auth import Principal
@@ -32,8 +34,8 @@ def areas_above(scope: str) -> list[str]:
 
 def course_visible(principal: Principal) -> ColumnElement[bool]:
     return or_(
-        in_scope(TrainingCourse.area_code, principal.scope_prefix),
-        TrainingCourse.area_code.in_(areas_above(principal.scope)),  # type: ignore[attr-defined]
+        in_scope(col(TrainingCourse.area_code), principal.scope_prefix),
+        col(TrainingCourse.area_code).in_(areas_above(principal.scope)),
     )
 
 
@@ -59,7 +61,7 @@ class TrainingRepository:
     ) -> TrainingCourse | None:
         """Visible (own area or above); with ``manage``, only within the caller's own area."""
         where = (
-            in_scope(TrainingCourse.area_code, principal.scope_prefix)
+            in_scope(col(TrainingCourse.area_code), principal.scope_prefix)
             if manage
             else course_visible(principal)
         )
@@ -83,12 +85,14 @@ class TrainingRepository:
     ) -> Sequence[TrainingCourse]:
         query = select(TrainingCourse).where(course_visible(principal))
         if within:
-            query = query.where(in_scope(TrainingCourse.area_code, within))
+            query = query.where(in_scope(col(TrainingCourse.area_code), within))
         if skill:
             query = query.where(TrainingCourse.skill == skill)
         if after is not None:
             query = query.where(TrainingCourse.id > after)
-        return (await self.session.execute(query.order_by(TrainingCourse.id).limit(limit))).scalars().all()
+        return (
+            (await self.session.execute(query.order_by(col(TrainingCourse.id)).limit(limit))).scalars().all()
+        )
 
     async def places_taken(self, course_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not course_ids:
@@ -96,10 +100,10 @@ class TrainingRepository:
         query = (
             select(Enrolment.course_id, func.count())
             .where(
-                Enrolment.course_id.in_(course_ids),  # type: ignore[attr-defined]
-                Enrolment.state.in_([s.value for s in HOLDS_PLACE]),  # type: ignore[attr-defined]
+                col(Enrolment.course_id).in_(course_ids),
+                col(Enrolment.state).in_([s.value for s in HOLDS_PLACE]),
             )
-            .group_by(Enrolment.course_id)
+            .group_by(col(Enrolment.course_id))
         )
         return {key: value for key, value in (await self.session.execute(query)).all()}
 
@@ -107,7 +111,7 @@ class TrainingRepository:
         self, enrolment_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> Enrolment | None:
         query = select(Enrolment).where(
-            Enrolment.id == enrolment_id, in_scope(Enrolment.area_code, scope_prefix)
+            Enrolment.id == enrolment_id, in_scope(col(Enrolment.area_code), scope_prefix)
         )
         if lock:
             query = query.with_for_update().execution_options(populate_existing=True)
@@ -126,7 +130,7 @@ class TrainingRepository:
     async def enrolments(
         self, scope_prefix: str, filters: EnrolmentFilters, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[Enrolment]:
-        query = select(Enrolment).where(in_scope(Enrolment.area_code, scope_prefix))
+        query = select(Enrolment).where(in_scope(col(Enrolment.area_code), scope_prefix))
         if filters.course_id is not None:
             query = query.where(Enrolment.course_id == filters.course_id)
         if filters.person_id is not None:
@@ -134,17 +138,17 @@ class TrainingRepository:
         if filters.state is not None:
             query = query.where(Enrolment.state == filters.state)
         if filters.within:
-            query = query.where(in_scope(Enrolment.area_code, filters.within))
+            query = query.where(in_scope(col(Enrolment.area_code), filters.within))
         if after is not None:
             query = query.where(Enrolment.id > after)
-        return (await self.session.execute(query.order_by(Enrolment.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(Enrolment.id)).limit(limit))).scalars().all()
 
     # Figures: enrolments of people in the area, each counted by the dates of what happened.
 
     def _of_area(self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None) -> list[Any]:
         conditions = [
-            in_scope(Enrolment.area_code, prefix),
-            in_scope(Enrolment.area_code, scope_prefix),
+            in_scope(col(Enrolment.area_code), prefix),
+            in_scope(col(Enrolment.area_code), scope_prefix),
             Enrolment.enrolled_on <= day,
         ]
         if course_id is not None:
@@ -155,10 +159,10 @@ class TrainingRepository:
         """(id, title, skill) of these courses, in the order the figures list them."""
         query = (
             select(TrainingCourse.id, TrainingCourse.title, TrainingCourse.skill)
-            .where(TrainingCourse.id.in_(course_ids))  # type: ignore[attr-defined]
-            .order_by(TrainingCourse.starts_on, TrainingCourse.id)
+            .where(col(TrainingCourse.id).in_(course_ids))
+            .order_by(col(TrainingCourse.starts_on), col(TrainingCourse.id))
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [(id_, title, skill) for id_, title, skill in (await self.session.execute(query)).all()]
 
     # The reference recount of the figures (``training.recount``): the statistics read the rollups.
 
@@ -167,22 +171,22 @@ class TrainingRepository:
     ) -> list[tuple[uuid.UUID, str, str, int, int, int, int]]:
         """(course, title, skill, enrolled, completed, dropped, placed) as of ``day``."""
         query = (
-            select(
-                TrainingCourse.id,
-                TrainingCourse.title,
-                TrainingCourse.skill,
+            select_columns(
+                col(TrainingCourse.id),
+                col(TrainingCourse.title),
+                col(TrainingCourse.skill),
                 func.count(),
-                by(day, Enrolment.completed_on),
-                by(day, Enrolment.dropped_on),
-                by(day, Enrolment.placed_on),
+                by(day, col(Enrolment.completed_on)),
+                by(day, col(Enrolment.dropped_on)),
+                by(day, col(Enrolment.placed_on)),
             )
             .select_from(Enrolment)
-            .join(TrainingCourse, TrainingCourse.id == Enrolment.course_id)
+            .join(TrainingCourse, col(TrainingCourse.id) == Enrolment.course_id)
             .where(*self._of_area(prefix, scope_prefix, day, course_id))
-            .group_by(TrainingCourse.id, TrainingCourse.title, TrainingCourse.skill)
-            .order_by(TrainingCourse.starts_on, TrainingCourse.id)
+            .group_by(col(TrainingCourse.id), TrainingCourse.title, TrainingCourse.skill)
+            .order_by(col(TrainingCourse.starts_on), col(TrainingCourse.id))
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
 
     async def recount_placed_by_place(
         self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
@@ -191,13 +195,13 @@ class TrainingRepository:
             select(Enrolment.place, func.count())
             .where(
                 *self._of_area(prefix, scope_prefix, day, course_id),
-                Enrolment.placed_on.is_not(None),  # type: ignore[union-attr]
-                Enrolment.placed_on <= day,  # type: ignore[operator]
+                col(Enrolment.placed_on).is_not(None),
+                col(Enrolment.placed_on) <= day,
             )
             .group_by(Enrolment.place)
-            .order_by(func.count().desc(), Enrolment.place)
+            .order_by(func.count().desc(), col(Enrolment.place))
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
 
     async def recount_by_child(
         self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None, child_digits: int
@@ -205,7 +209,7 @@ class TrainingRepository:
         """(child area, enrolled, completed, dropped, placed) as of ``day``."""
         child = func.left(Enrolment.area_code, child_digits)
         query = (
-            select(
+            select_columns(
                 child,
                 func.count(),
                 by(day, Enrolment.completed_on),
@@ -215,4 +219,4 @@ class TrainingRepository:
             .where(*self._of_area(prefix, scope_prefix, day, course_id))
             .group_by(child)
         )
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self.session.execute(query)).all()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -49,7 +49,7 @@ router = APIRouter(prefix="/api/v1", tags=["training"])
 Reader = Annotated[Principal, requires(Permission.employment_read)]
 Manager = Annotated[Principal, requires(Permission.posts_manage)]
 Enroller = Annotated[Principal, requires(Permission.employment_write)]
-RETRY = {200: {"description": "The same request again (a retry): no effect"}}
+RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request again (a retry): no effect"}}
 
 
 @router.post("/training-courses", response_model=CourseRead, status_code=201, responses=RETRY)

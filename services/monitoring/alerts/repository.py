@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.ids import new_id
 from services.common.scope import in_scope
@@ -110,13 +111,13 @@ class AlertRepository:
         return (await self.session.execute(query.limit(1))).scalars().first()
 
     async def get(self, alert_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Alert | None:
-        query = select(Alert).where(Alert.id == alert_id, in_scope(Alert.area_code, scope_prefix))
+        query = select(Alert).where(Alert.id == alert_id, in_scope(col(Alert.area_code), scope_prefix))
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def signals_of(self, alert_id: uuid.UUID) -> Sequence[AlertSignal]:
-        query = select(AlertSignal).where(AlertSignal.alert_id == alert_id).order_by(AlertSignal.id)  # type: ignore[arg-type]
+        query = select(AlertSignal).where(AlertSignal.alert_id == alert_id).order_by(col(AlertSignal.id))
         return (await self.session.execute(query.limit(1000))).scalars().all()
 
     async def list(
@@ -130,7 +131,7 @@ class AlertRepository:
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[Alert]:
-        query = select(Alert).where(in_scope(Alert.area_code, scope_prefix))
+        query = select(Alert).where(in_scope(col(Alert.area_code), scope_prefix))
         if state is not None:
             query = query.where(Alert.state == state)
         if risk_code is not None:
@@ -138,7 +139,7 @@ class AlertRepository:
         if household_id is not None:
             query = query.where(Alert.household_id == household_id)
         if within:
-            query = query.where(in_scope(Alert.area_code, within))
+            query = query.where(in_scope(col(Alert.area_code), within))
         if after is not None:
             query = query.where(Alert.id > after)
-        return (await self.session.execute(query.order_by(Alert.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(Alert.id)).limit(limit))).scalars().all()

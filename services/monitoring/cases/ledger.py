@@ -8,14 +8,16 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
+from services.common.columns import table_of
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.cases.workflow import CaseAction, CaseState, MonitoringType
@@ -96,7 +98,7 @@ HEADERS = [column.header for column in columns(Names())]
 
 
 def _cases(scope_prefix: str, within: str) -> Any:
-    return (in_scope(Case.area_code, scope_prefix), in_scope(Case.area_code, within))
+    return (in_scope(col(Case.area_code), scope_prefix), in_scope(col(Case.area_code), within))
 
 
 def _last(e: Any, action: CaseAction, to: CaseState) -> Any:
@@ -109,7 +111,7 @@ def ledger_query(scope_prefix: str, within: str) -> Select[Any]:
 
     Steps and measures are looked up by the case's own id in lateral subqueries, so the plan stays
     linear whatever the planner's statistics (see the household ledger)."""
-    c, m, e = (t.__table__ for t in (Case, Measure, CaseEvent))  # type: ignore[attr-defined]
+    c, m, e = (table_of(t) for t in (Case, Measure, CaseEvent))
     cases = select(c).where(*_cases(scope_prefix, within)).offset(0).subquery("case")
     steps = (
         select(
@@ -152,11 +154,11 @@ MEASURE_COLUMNS = ("kind", "description", "person_id", "cadre_id", "starts_on", 
 
 async def case_ledger(
     request: Request, session: AsyncSession, principal: Principal, prefix: str, format: ledgers.Format
-) -> StreamingResponse:
+) -> Response:
     """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope)."""
     area = area_label(prefix)
     audit_trail(session).record("case.export", "case", None, area_code=area, changes={"format": format})
-    c, m = Case.__table__.c, Measure.__table__.c  # type: ignore[attr-defined]
+    c, m = table_of(Case).c, table_of(Measure).c
     households, villages = (
         await session.execute(
             select(func.array_agg(c.household_id.distinct()), func.array_agg(c.area_code.distinct())).where(

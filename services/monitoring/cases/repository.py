@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.monitoring.cases.workflow import OPEN_STATES, UNDECIDED_STATES, CaseState
@@ -20,7 +20,7 @@ class CaseRepository:
         self.session = session
 
     async def get(self, case_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Case | None:
-        query = select(Case).where(Case.id == case_id, in_scope(Case.area_code, scope_prefix))
+        query = select(Case).where(Case.id == case_id, in_scope(col(Case.area_code), scope_prefix))
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -28,7 +28,7 @@ class CaseRepository:
     async def open_case_of(self, household_id: uuid.UUID, *, lock: bool = False) -> Case | None:
         query = select(Case).where(
             Case.household_id == household_id,
-            Case.state.in_([s.value for s in OPEN_STATES]),  # type: ignore[attr-defined]
+            col(Case.state).in_([s.value for s in OPEN_STATES]),
         )
         if lock:
             query = query.with_for_update()
@@ -38,7 +38,7 @@ class CaseRepository:
         if not household_ids:
             return []
         query = select(Case.household_id).where(
-            Case.household_id.in_(household_ids),  # type: ignore[attr-defined]
+            col(Case.household_id).in_(household_ids),
             Case.state == CaseState.enrolled.value,
         )
         return sorted((await self.session.execute(query)).scalars())
@@ -46,18 +46,20 @@ class CaseRepository:
     async def alerts(self, ids: Sequence[uuid.UUID], scope_prefix: str) -> Sequence[Alert]:
         query = (
             select(Alert)
-            .where(Alert.id.in_(ids), in_scope(Alert.area_code, scope_prefix))  # type: ignore[attr-defined]
-            .order_by(Alert.id)
+            .where(col(Alert.id).in_(ids), in_scope(col(Alert.area_code), scope_prefix))
+            .order_by(col(Alert.id))
             .with_for_update()
         )
         return (await self.session.execute(query)).scalars().all()
 
     async def alert_ids_of(self, case_id: uuid.UUID) -> list[uuid.UUID]:
-        rows = await self.session.execute(select(Alert.id).where(Alert.case_id == case_id).order_by(Alert.id))
+        rows = await self.session.execute(
+            select(Alert.id).where(Alert.case_id == case_id).order_by(col(Alert.id))
+        )
         return list(rows.scalars())
 
     async def events(self, case_id: uuid.UUID) -> Sequence[CaseEvent]:
-        query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)  # type: ignore[arg-type]
+        query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.id))
         return (await self.session.execute(query.limit(1000))).scalars().all()
 
     async def list(
@@ -71,23 +73,23 @@ class CaseRepository:
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[Case]:
-        query = select(Case).where(in_scope(Case.area_code, scope_prefix))
+        query = select(Case).where(in_scope(col(Case.area_code), scope_prefix))
         if state is not None:
             query = query.where(Case.state == state)
         if household_id is not None:
             query = query.where(Case.household_id == household_id)
         if within:
-            query = query.where(in_scope(Case.area_code, within))
+            query = query.where(in_scope(col(Case.area_code), within))
         if overdue_on is not None:
             query = query.where(*overdue_on_day(overdue_on))
         if after is not None:
             query = query.where(Case.id > after)
-        return (await self.session.execute(query.order_by(Case.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(Case.id)).limit(limit))).scalars().all()
 
 
 def overdue_on_day(day: date) -> tuple[Any, ...]:
     """Past the time limit on ``day`` and still undecided."""
-    undecided = Case.decided_at.is_(None)  # type: ignore[union-attr]
+    undecided = col(Case.decided_at).is_(None)
     return (undecided, *past_limit(Case.state, Case.decision_due_on, day))
 
 

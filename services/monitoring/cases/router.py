@@ -74,7 +74,7 @@ async def export_cases(
     request: Request,
     within: WithinQuery,
     format: ledgers.FormatQuery = "xlsx",
-) -> StreamingResponse:
+) -> Response:
     """The ledger of monitored households (监测对象台账): a row per measure of each case, streamed."""
     return await case_ledger(request, session, principal, within, format)
 

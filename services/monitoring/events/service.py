@@ -55,7 +55,8 @@ def health_findings(event: IncomingEvent) -> list[tuple[RiskCode, Severity, str]
 def employment_findings(event: IncomingEvent) -> list[tuple[RiskCode, Severity, str]]:
     """Coming home or losing work is a risk only without income: a return to a local job is not."""
     payload = event.payload
-    new, previous = payload.get("new_status"), payload.get("previous_status")
+    new: Any = payload.get("new_status")  # JSON: a status name, or absent
+    previous = payload.get("previous_status")
     income = _money(payload.get("monthly_income"))
     if new not in NOT_WORKING and (income is None or income > 0):
         return []

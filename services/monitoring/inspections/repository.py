@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import all_, any_, func, select, text, update
+from sqlalchemy import all_, any_, func, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.common.sql_params import uuid_array
@@ -76,7 +77,7 @@ class InspectionRepository:
                 Inspection.household_id == any_(uuid_array(household_ids)),
                 Inspection.id != all_(uuid_array(excluding)),
             )
-            .group_by(Inspection.household_id)
+            .group_by(col(Inspection.household_id))
         )
         return {row.household_id: row.latest for row in rows}
 
@@ -84,7 +85,7 @@ class InspectionRepository:
         if ids:
             await self.session.execute(
                 update(Inspection)
-                .where(Inspection.id == any_(uuid_array(sorted(ids))))
+                .where(col(Inspection.id) == any_(uuid_array(sorted(ids))))
                 .values(superseded=True)
             )
 
@@ -92,7 +93,7 @@ class InspectionRepository:
         return (
             await self.session.execute(
                 select(Inspection).where(
-                    Inspection.id == inspection_id, in_scope(Inspection.area_code, scope_prefix)
+                    Inspection.id == inspection_id, in_scope(col(Inspection.area_code), scope_prefix)
                 )
             )
         ).scalar_one_or_none()
@@ -106,11 +107,11 @@ class InspectionRepository:
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[Inspection]:
-        query = select(Inspection).where(in_scope(Inspection.area_code, scope_prefix))
+        query = select(Inspection).where(in_scope(col(Inspection.area_code), scope_prefix))
         if household_id is not None:
             query = query.where(Inspection.household_id == household_id)
         if within:
-            query = query.where(in_scope(Inspection.area_code, within))
+            query = query.where(in_scope(col(Inspection.area_code), within))
         if after is not None:
             query = query.where(Inspection.id > after)
-        return (await self.session.execute(query.order_by(Inspection.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(Inspection.id)).limit(limit))).scalars().all()

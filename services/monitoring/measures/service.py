@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal, overload
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.auth import Principal
 from services.common.concurrency import check_base_version
@@ -116,17 +117,30 @@ class MeasureService:
             raise NotFound(f"No case {case_id}", code="case_not_found")
         query = (
             select(Measure)
-            .where(Measure.case_id == case_id, in_scope(Measure.area_code, principal.scope_prefix))
-            .order_by(Measure.starts_on, Measure.id)
+            .where(Measure.case_id == case_id, in_scope(col(Measure.area_code), principal.scope_prefix))
+            .order_by(col(Measure.starts_on), col(Measure.id))
             .limit(1000)
         )
         return list((await self.session.execute(query)).scalars())
 
+    @overload
+    async def _get(
+        self,
+        measure_id: uuid.UUID,
+        principal: Principal,
+        *,
+        lock: bool = ...,
+        missing_ok: Literal[False] = ...,
+    ) -> Measure: ...
+    @overload
+    async def _get(
+        self, measure_id: uuid.UUID, principal: Principal, *, lock: bool = ..., missing_ok: bool
+    ) -> Measure | None: ...
     async def _get(
         self, measure_id: uuid.UUID, principal: Principal, *, lock: bool = False, missing_ok: bool = False
     ) -> Measure | None:
         query = select(Measure).where(
-            Measure.id == measure_id, in_scope(Measure.area_code, principal.scope_prefix)
+            Measure.id == measure_id, in_scope(col(Measure.area_code), principal.scope_prefix)
         )
         if lock:
             query = query.with_for_update()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.auth import Principal
 from services.common.errors import (
@@ -88,7 +89,10 @@ class PhotoService:
             "uploaded_by": principal.id,
         }
         statement = (
-            insert(InspectionPhoto).values(**values).on_conflict_do_nothing().returning(InspectionPhoto.id)
+            insert(InspectionPhoto)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(col(InspectionPhoto.id))
         )
         if (await self.session.execute(statement)).scalar() is None:  # a racing retry stored it first
             earlier = await self.session.get(InspectionPhoto, photo_id, populate_existing=True)
@@ -103,7 +107,7 @@ class PhotoService:
         query = (
             select(InspectionPhoto)
             .where(InspectionPhoto.inspection_id == inspection_id)
-            .order_by(InspectionPhoto.uploaded_at, InspectionPhoto.id)  # type: ignore[arg-type]
+            .order_by(col(InspectionPhoto.uploaded_at), col(InspectionPhoto.id))
         )
         return list((await self.session.execute(query)).scalars())
 
@@ -146,7 +150,7 @@ class PhotoService:
         self, inspection_id: uuid.UUID, principal: Principal, *, lock: bool = False
     ) -> Inspection:
         query = select(Inspection).where(
-            Inspection.id == inspection_id, in_scope(Inspection.area_code, principal.scope_prefix)
+            Inspection.id == inspection_id, in_scope(col(Inspection.area_code), principal.scope_prefix)
         )
         if lock:  # uploads to one visit take turns, so the photo limit holds under racing uploads
             query = query.with_for_update()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, structural_parent
 from services.common.scope import in_scope
@@ -57,8 +58,8 @@ class ThresholdRepository:
             (
                 await self.session.execute(
                     select(ThresholdVersion)
-                    .where(ThresholdVersion.year == year, ThresholdVersion.area_code.in_(wanted))  # type: ignore[attr-defined]
-                    .order_by(ThresholdVersion.version.desc())  # type: ignore[attr-defined]
+                    .where(ThresholdVersion.year == year, col(ThresholdVersion.area_code).in_(wanted))
+                    .order_by(col(ThresholdVersion.version).desc())
                 )
             )
             .scalars()
@@ -80,12 +81,16 @@ class ThresholdRepository:
     ) -> Sequence[ThresholdVersion]:
         """Versions set inside the caller's scope and those set above it (which apply to it too)."""
         query = select(ThresholdVersion).where(
-            in_scope(ThresholdVersion.area_code, scope_prefix)
-            | ThresholdVersion.area_code.in_(lineage(scope_code) if scope_code != NATIONAL_ROOT else [])  # type: ignore[attr-defined]
+            in_scope(col(ThresholdVersion.area_code), scope_prefix)
+            | col(ThresholdVersion.area_code).in_(lineage(scope_code) if scope_code != NATIONAL_ROOT else [])
         )
         if year is not None:
             query = query.where(ThresholdVersion.year == year)
         if area_code is not None:
             query = query.where(ThresholdVersion.area_code == area_code)
-        order = (ThresholdVersion.year.desc(), ThresholdVersion.area_code, ThresholdVersion.version.desc())  # type: ignore[attr-defined]
+        order = (
+            col(ThresholdVersion.year).desc(),
+            ThresholdVersion.area_code,
+            col(ThresholdVersion.version).desc(),
+        )
         return (await self.session.execute(query.order_by(*order).limit(1000))).scalars().all()

@@ -4,18 +4,21 @@ numbers and names come from the registry first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common import ledgers
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
+from services.common.columns import table_of
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.codes import RiskCode
@@ -62,12 +65,15 @@ def _visits(
     scope_prefix: str, within: str, since: date | None, until: date | None
 ) -> list[ColumnElement[bool]]:
     """In the area, visited from ``since`` through ``until`` (China's calendar days)."""
-    conditions = [in_scope(Inspection.area_code, scope_prefix), in_scope(Inspection.area_code, within)]
+    conditions = [
+        in_scope(col(Inspection.area_code), scope_prefix),
+        in_scope(col(Inspection.area_code), within),
+    ]
     # The calendar's first and last days bound nothing (and China's first midnight is before year 1 in UTC).
     if since is not None and since > date.min:
-        conditions.append(Inspection.visited_at >= _day_starts(since))
+        conditions.append(col(Inspection.visited_at) >= _day_starts(since))
     if until is not None and until < date.max:
-        conditions.append(Inspection.visited_at < _day_starts(until + timedelta(days=1)))
+        conditions.append(col(Inspection.visited_at) < _day_starts(until + timedelta(days=1)))
     return conditions
 
 
@@ -76,7 +82,7 @@ def _day_starts(day: date) -> datetime:
 
 
 def ledger_query(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    i = Inspection.__table__  # type: ignore[attr-defined]
+    i = table_of(Inspection)
     return (
         select(*(i.c[name] for name in LEDGER_COLUMNS))
         .where(*conditions)
@@ -92,19 +98,21 @@ async def visit_ledger(
     since: date | None,
     until: date | None,
     format: ledgers.Format,
-) -> StreamingResponse:
+) -> Response:
     """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope)."""
     period = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
     area = area_label(prefix)
     trail = audit_trail(session)
     trail.record("visit.export", "inspection", None, area_code=area, changes={"format": format} | period)
     conditions = _visits(principal.scope_prefix, prefix, since, until)
-    wanted = (
+    wanted: Sequence[Any] = (
         await session.execute(
             select(
-                func.array_agg(Inspection.household_id.distinct()),  # type: ignore[attr-defined]
-                func.array_agg(Inspection.cadre_id.distinct()).filter(Inspection.cadre_id.is_not(None)),  # type: ignore[union-attr]
-                func.array_agg(Inspection.area_code.distinct()),  # type: ignore[attr-defined]
+                func.array_agg(col(Inspection.household_id).distinct()),
+                func.array_agg(col(Inspection.cadre_id).distinct()).filter(
+                    col(Inspection.cadre_id).is_not(None)
+                ),
+                func.array_agg(col(Inspection.area_code).distinct()),
             ).where(*conditions)
         )
     ).one()

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common.events.inbox import IncomingEvent
 from services.monitoring.models import Pairing
@@ -40,16 +41,14 @@ async def pairing_made(session: AsyncSession, event: IncomingEvent) -> None:
     values["updated_at"] = func.now()
     pairing_id = uuid.UUID(event.payload["entity_id"])
     statement = insert(Pairing).values(id=pairing_id, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[Pairing.id], set_=values)  # type: ignore[list-item]
-    )
+    await session.execute(statement.on_conflict_do_update(index_elements=[col(Pairing.id)], set_=values))
 
 
 async def pairing_changed(session: AsyncSession, event: IncomingEvent) -> None:
     values = _new_values(event.payload.get("changes") or {}) | {"area_code": event.area_code}
     values["updated_at"] = func.now()
     await session.execute(
-        update(Pairing).where(Pairing.id == uuid.UUID(event.payload["entity_id"])).values(**values)  # type: ignore[arg-type]
+        update(Pairing).where(col(Pairing.id) == uuid.UUID(event.payload["entity_id"])).values(**values)
     )
 
 
@@ -57,7 +56,7 @@ async def household_moved(session: AsyncSession, event: IncomingEvent) -> None:
     household = uuid.UUID(event.payload["entity_id"])
     await session.execute(
         update(Pairing)
-        .where(Pairing.household_id == household, Pairing.area_code != event.area_code)  # type: ignore[arg-type]
+        .where(col(Pairing.household_id) == household, col(Pairing.area_code) != event.area_code)
         .values(area_code=event.area_code, updated_at=func.now())
     )
 
@@ -66,6 +65,6 @@ async def household_deleted(session: AsyncSession, event: IncomingEvent) -> None
     household = uuid.UUID(event.payload["entity_id"])
     await session.execute(
         update(Pairing)
-        .where(Pairing.household_id == household, Pairing.household_deleted.is_(False))  # type: ignore[arg-type,attr-defined]
+        .where(col(Pairing.household_id) == household, col(Pairing.household_deleted).is_(False))
         .values(household_deleted=True, updated_at=func.now())
     )

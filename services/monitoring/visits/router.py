@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.common import ledgers
@@ -58,6 +58,6 @@ async def export_visits(
     since: Annotated[IsoDate | None, Query(description="Visited on or after this day (China time)")] = None,
     until: Annotated[IsoDate | None, Query(description="Visited on or before this day (China time)")] = None,
     format: ledgers.FormatQuery = "xlsx",
-) -> StreamingResponse:
+) -> Response:
     """The visit ledger (走访台账): a row per door-to-door visit, with who visited and what was found."""
     return await visit_ledger(request, session, principal, within, since, until, format)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.calendar import CHINA, china_day_end
 from services.monitoring.models import Inspection
@@ -57,11 +58,11 @@ async def last_visits(
                 Inspection.household_id, Inspection.cadre_id, func.max(Inspection.visited_at).label("last")
             )
             .where(
-                Inspection.household_id.in_(households[start : start + 5000]),  # type: ignore[attr-defined]
-                Inspection.cadre_id.is_not(None),  # type: ignore[union-attr]
+                col(Inspection.household_id).in_(households[start : start + 5000]),
+                col(Inspection.cadre_id).is_not(None),
                 Inspection.visited_at < end,
             )
-            .group_by(Inspection.household_id, Inspection.cadre_id)
+            .group_by(col(Inspection.household_id), col(Inspection.cadre_id))
         )
         found.update({(r.household_id, r.cadre_id): r.last for r in rows})
     return found

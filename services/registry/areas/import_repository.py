@@ -165,4 +165,4 @@ class AreaImportRepository:
 
     async def missing(self, prefix: str, levels: list[str]) -> list[tuple[str, str, str]]:
         rows = await self.session.execute(text(MISSING), {"pattern": prefix + "%", "levels": levels})
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]

@@ -144,7 +144,7 @@ class AreaImportService:
         room = LISTED - len(report.missing_areas)
         report.missing_areas += [
             AreaMissing(code=code, name=name, level=level) for code, name, level in missing[:room]
-        ]  # type: ignore[arg-type]
+        ]
 
 
 def _roots(codes: Iterable[str]) -> dict[str, bool]:

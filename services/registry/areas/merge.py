@@ -11,8 +11,9 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, ValidationFailed
@@ -86,8 +87,8 @@ class AreaMergeService:
         for code in sources:
             rows = await self.session.execute(
                 select(Household)
-                .where(Household.area_code == code, Household.deleted_at.is_(None))
-                .with_for_update()  # type: ignore[union-attr]
+                .where(Household.area_code == code, col(Household.deleted_at).is_(None))
+                .with_for_update()
             )
             for household in rows.scalars().all():
                 await self.households.relocate(
@@ -95,11 +96,11 @@ class AreaMergeService:
                 )
                 moved += 1
             await self.session.execute(
-                update(Cadre).where(Cadre.area_code == code).values(area_code=target.code)
+                update(Cadre).where(col(Cadre.area_code) == code).values(area_code=target.code)
             )
             await self.session.execute(
                 update(Area)
-                .where(Area.code == code)
+                .where(col(Area.code) == code)
                 .values(merged_into_code=target.code, merged_on=data.effective_on)
             )
         merge.households_moved = moved
@@ -107,7 +108,7 @@ class AreaMergeService:
         return merge, True
 
     async def _lock_villages(self, codes: list[str]) -> dict[str, Area]:
-        rows = await self.session.execute(select(Area).where(Area.code.in_(codes)).with_for_update())  # type: ignore[attr-defined]
+        rows = await self.session.execute(select(Area).where(col(Area.code).in_(codes)).with_for_update())
         villages = {area.code: area for area in rows.scalars().all()}
         for index, code in enumerate(codes):
             area = villages.get(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1", tags=["cadres"])
 
 Reader = Annotated[Principal, requires(Permission.households_read)]
 Manager = Annotated[Principal, requires(Permission.cadres_manage)]
-REPLAYED = {200: {"description": "Already there (a retry)"}}
+REPLAYED: dict[int | str, dict[str, Any]] = {200: {"description": "Already there (a retry)"}}
 
 
 @router.post("/cadres", response_model=CadreRead, status_code=201, responses=REPLAYED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,7 +120,9 @@ class CadreService:
             await self.session.flush()
         return assignment
 
-    async def of_household(self, household_id: uuid.UUID, principal: Principal) -> list[HouseholdCadre]:
+    async def of_household(
+        self, household_id: uuid.UUID, principal: Principal
+    ) -> builtins.list[HouseholdCadre]:
         household = await HouseholdRepository(self.session).get(household_id, principal.scope_prefix)
         if household is None:
             raise NotFound(f"No household {household_id}", code="household_not_found")

@@ -30,9 +30,9 @@ async def create_households(
             continue
         try:
             async with session.begin_nested():  # a savepoint: a failed item rolls back alone
-                household, created = await service.create(item, principal, loc=("body", "items", index))
+                household, is_new = await service.create(item, principal, loc=("body", "items", index))
             results.append(
-                BatchItemResult(index=index, status="created" if created else "duplicate", id=household.id)
+                BatchItemResult(index=index, status="created" if is_new else "duplicate", id=household.id)
             )
         except Disclosing as exc:
             if await gate.take([exc.disclosure], status=exc.status):
@@ -59,4 +59,4 @@ async def create_households(
 
 
 def _refused(index: int, item_id: object, status: str, exc: FangpinError) -> BatchItemResult:
-    return BatchItemResult(index=index, status=status, id=item_id, error=exc.to_problem())  # type: ignore[arg-type]
+    return BatchItemResult(index=index, status=status, id=item_id, error=exc.to_problem())

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 from sqlalchemy import Select, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from services.common.audit import audit_trail
 from services.common.audit.trail import AuditEntry
 from services.common.auth import Principal
 from services.common.calendar import china_today
+from services.common.columns import table_of
 from services.common.labels import LabelledEnum
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Cell, Column
@@ -127,7 +128,7 @@ def ledger_query(scope_prefix: str, within: str, day: date, *, reveal: bool) -> 
     takes ``deleted_at IS NULL`` to keep one row in 200): what belongs to a household is looked up by
     its own id or code, in subqueries that run once per household, and its members in a lateral one,
     which the planner cannot turn into a rescan of all people for every household."""
-    h, p, a, m = (t.__table__ for t in (Household, Person, Area, ProgrammeMembership))  # type: ignore[attr-defined]
+    h, p, a, m = (table_of(t) for t in (Household, Person, Area, ProgrammeMembership))
     head = p.alias("head")
     programmes = select(func.array_agg(func.distinct(m.c.programme))).where(
         m.c.household_id == h.c.id, m.c.starts_on <= day, or_(m.c.ends_on.is_(None), m.c.ends_on >= day)
@@ -201,7 +202,7 @@ async def household_ledger(
     prefix: str,
     format: ledgers.Format,
     vault: IdVault | None,
-) -> StreamingResponse:
+) -> Response:
     """The ledger of the area ``prefix`` (scope.WithinQuery: already in the caller's scope); ``vault``
     given: ID numbers in full (the caller's role is checked for that first, with check_reveal)."""
     area = area_label(prefix)

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common.auth import Principal
 from services.common.calendar import china_today
@@ -219,7 +220,7 @@ class PersonService:
     async def _leave_headship(self, person: Person) -> None:
         await self.session.execute(
             update(Household)
-            .where(Household.head_person_id == person.id)
+            .where(col(Household.head_person_id) == person.id)
             .values(head_person_id=None, version=Household.version + 1, updated_at=func.now())
         )
 
@@ -233,7 +234,7 @@ class PersonService:
     async def delete_all_of(self, household_id: uuid.UUID, principal: Principal) -> None:
         await self.session.execute(
             update(Person)
-            .where(Person.household_id == household_id, Person.deleted_at.is_(None))  # type: ignore[union-attr]
+            .where(col(Person.household_id) == household_id, col(Person.deleted_at).is_(None))
             .values(
                 deleted_at=func.now(),
                 version=Person.version + 1,

@@ -11,17 +11,18 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     LargeBinary,
+    SQLColumnExpression,
     String,
     and_,
     bindparam,
     func,
     or_,
-    select,
     text,
     update,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.auth import Principal
 from services.common.calendar import china_today
@@ -74,7 +75,9 @@ class PersonFilters:
     include_deleted: bool = False
 
 
-def _programme_held(programme: str, household_id: ColumnElement, as_of: date | None) -> ColumnElement[bool]:
+def _programme_held(
+    programme: str, household_id: SQLColumnExpression[uuid.UUID], as_of: date | None
+) -> ColumnElement[bool]:
     day = as_of or china_today()
     held = (
         select(ProgrammeMembership.id)
@@ -82,7 +85,7 @@ def _programme_held(programme: str, household_id: ColumnElement, as_of: date | N
             ProgrammeMembership.household_id == household_id,
             ProgrammeMembership.programme == programme,
             ProgrammeMembership.starts_on <= day,
-            or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= day),  # type: ignore[union-attr]
+            or_(col(ProgrammeMembership.ends_on).is_(None), col(ProgrammeMembership.ends_on) >= day),
         )
         .exists()
     )
@@ -93,14 +96,14 @@ class HouseholdRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         # Ids and numbers a batch has checked in one query and found free (this transaction only).
-        self.known_absent: set[object] = set()
+        self.known_absent: set[uuid.UUID | str] = set()
 
     async def check_free(self, ids: list[uuid.UUID], numbers: list[str]) -> None:
         """Look up a whole batch's ids and numbers at once; remember those that are free."""
         query = select(Household.id, Household.number).where(
             or_(
-                Household.id == func.any(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)))),
-                Household.number == func.any(bindparam("numbers", numbers, type_=ARRAY(String))),
+                col(Household.id) == func.any(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)))),
+                col(Household.number) == func.any(bindparam("numbers", numbers, type_=ARRAY(String))),
             )
         )
         taken = {value for row in (await self.session.execute(query)).all() for value in row}
@@ -110,7 +113,7 @@ class HouseholdRepository:
         self, household_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> Household | None:
         query = select(Household).where(
-            Household.id == household_id, in_scope(Household.area_code, scope_prefix)
+            Household.id == household_id, in_scope(col(Household.area_code), scope_prefix)
         )
         if lock:
             query = query.with_for_update()
@@ -129,10 +132,10 @@ class HouseholdRepository:
     ) -> list[Person]:
         if not household_ids:
             return []
-        query = select(Person).where(Person.household_id.in_(household_ids))  # type: ignore[attr-defined]
+        query = select(Person).where(col(Person.household_id).in_(household_ids))
         if not include_deleted:
-            query = query.where(Person.deleted_at.is_(None))  # type: ignore[union-attr]
-        query = query.order_by(Person.household_id, Person.birth_date, Person.id)
+            query = query.where(col(Person.deleted_at).is_(None))
+        query = query.order_by(col(Person.household_id), col(Person.birth_date), col(Person.id))
         return list((await self.session.execute(query)).scalars().all())
 
     async def search(
@@ -150,24 +153,24 @@ class HouseholdRepository:
 
     @staticmethod
     def _conditions(scope_prefix: str, f: HouseholdFilters) -> list[ColumnElement[bool]]:
-        conditions = [in_scope(Household.area_code, scope_prefix)]
+        conditions = [in_scope(col(Household.area_code), scope_prefix)]
         if not f.include_deleted:
-            conditions.append(Household.deleted_at.is_(None))  # type: ignore[union-attr]
+            conditions.append(col(Household.deleted_at).is_(None))
         if f.within:
-            conditions.append(in_scope(Household.area_code, f.within))
+            conditions.append(in_scope(col(Household.area_code), f.within))
         if f.number:
-            conditions.append(Household.number == f.number)
+            conditions.append(col(Household.number) == f.number)
         if f.category:
-            conditions.append(Household.category == f.category)
+            conditions.append(col(Household.category) == f.category)
         if f.programme:
-            conditions.append(_programme_held(f.programme, Household.id, f.as_of))
+            conditions.append(_programme_held(f.programme, col(Household.id), f.as_of))
         if f.cadre_id:
             conditions.append(
                 select(CadreAssignment.id)
                 .where(
                     CadreAssignment.household_id == Household.id,
                     CadreAssignment.cadre_id == f.cadre_id,
-                    CadreAssignment.ends_on.is_(None),  # type: ignore[union-attr]
+                    col(CadreAssignment.ends_on).is_(None),
                 )
                 .exists()
             )
@@ -181,19 +184,21 @@ class HouseholdRepository:
             "updated_at": func.now(),
             "updated_by": principal.id,
         }
-        await self.session.execute(update(Household).where(Household.id == household.id).values(**values))
+        await self.session.execute(
+            update(Household).where(col(Household.id) == household.id).values(**values)
+        )
         await self.session.refresh(household)
 
     async def set_area_of_dependants(self, household_id: uuid.UUID, area_code: str) -> None:
         """Members, programme periods and cadre pairings follow their household to its new village."""
         await self.session.execute(
             update(Person)
-            .where(Person.household_id == household_id, Person.area_code != area_code)
+            .where(col(Person.household_id) == household_id, col(Person.area_code) != area_code)
             .values(area_code=area_code, version=Person.version + 1, updated_at=func.now())
         )
         for table in (ProgrammeMembership, CadreAssignment):
             await self.session.execute(
-                update(table).where(table.household_id == household_id).values(area_code=area_code)
+                update(table).where(col(table.household_id) == household_id).values(area_code=area_code)
             )
 
     async def end_periods(self, household_id: uuid.UUID, programme: str, day: date, actor: str) -> None:
@@ -201,9 +206,9 @@ class HouseholdRepository:
         await self.session.execute(
             update(ProgrammeMembership)
             .where(
-                ProgrammeMembership.household_id == household_id,
-                ProgrammeMembership.programme == programme,
-                ProgrammeMembership.ends_on.is_(None),  # type: ignore[union-attr]
+                col(ProgrammeMembership.household_id) == household_id,
+                col(ProgrammeMembership.programme) == programme,
+                col(ProgrammeMembership.ends_on).is_(None),
             )
             .values(
                 ends_on=func.greatest(ProgrammeMembership.starts_on, day - timedelta(days=1)), ended_by=actor
@@ -214,7 +219,10 @@ class HouseholdRepository:
         """Everyone who is or was a member (people who moved away keep their time here in history)."""
         current = select(Person.id).where(Person.household_id == household_id)
         moved = select(PersonMove.person_id).where(
-            or_(PersonMove.from_household_id == household_id, PersonMove.to_household_id == household_id)
+            or_(
+                col(PersonMove.from_household_id) == household_id,
+                col(PersonMove.to_household_id) == household_id,
+            )
         )
         rows = await self.session.execute(current.union(moved))
         return [row[0] for row in rows]
@@ -222,10 +230,10 @@ class HouseholdRepository:
     async def history(
         self, entity_ids: Sequence[uuid.UUID], *, after_id: int | None, limit: int
     ) -> Sequence[RecordChange]:
-        query = select(RecordChange).where(RecordChange.entity_id.in_(entity_ids))  # type: ignore[attr-defined]
+        query = select(RecordChange).where(col(RecordChange.entity_id).in_(entity_ids))
         if after_id is not None:
             query = query.where(RecordChange.id > after_id)
-        return (await self.session.execute(query.order_by(RecordChange.id).limit(limit))).scalars().all()
+        return (await self.session.execute(query.order_by(col(RecordChange.id)).limit(limit))).scalars().all()
 
 
 class PersonRepository:
@@ -233,7 +241,7 @@ class PersonRepository:
         self.session = session
 
     async def get(self, person_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Person | None:
-        query = select(Person).where(Person.id == person_id, in_scope(Person.area_code, scope_prefix))
+        query = select(Person).where(Person.id == person_id, in_scope(col(Person.area_code), scope_prefix))
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -245,8 +253,8 @@ class PersonRepository:
         """The living, registered person holding an ID number (unscoped: the rule is national)."""
         query = select(Person).where(
             Person.national_id_index == index,
-            Person.deceased_on.is_(None),  # type: ignore[union-attr]
-            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(Person.deceased_on).is_(None),
+            col(Person.deleted_at).is_(None),
         )
         if except_id is not None:
             query = query.where(Person.id != except_id)
@@ -259,8 +267,8 @@ class PersonRepository:
         # One array parameter: the same prepared statement whatever the number of members.
         query = select(Person.national_id_index).where(
             Person.national_id_index == func.any(bindparam("indexes", indexes, type_=ARRAY(LargeBinary))),
-            Person.deceased_on.is_(None),  # type: ignore[union-attr]
-            Person.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(Person.deceased_on).is_(None),
+            col(Person.deleted_at).is_(None),
         )
         return list((await self.session.execute(query)).scalars().all())
 
@@ -270,7 +278,7 @@ class PersonRepository:
         query = select(Person).where(*self._conditions(scope_prefix, filters))
         if after is not None:
             query = query.where(and_(func.row(Person.name, Person.id) > func.row(after[0], after[1])))
-        query = query.order_by(Person.name, Person.id).limit(limit)
+        query = query.order_by(Person.name, col(Person.id)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def count(self, scope_prefix: str, filters: PersonFilters) -> int:
@@ -279,23 +287,23 @@ class PersonRepository:
 
     @staticmethod
     def _conditions(scope_prefix: str, f: PersonFilters) -> list[ColumnElement[bool]]:
-        conditions = [in_scope(Person.area_code, scope_prefix)]
+        conditions = [in_scope(col(Person.area_code), scope_prefix)]
         if not f.include_deleted:
-            conditions.append(Person.deleted_at.is_(None))  # type: ignore[union-attr]
+            conditions.append(col(Person.deleted_at).is_(None))
         if not f.include_deceased:
-            conditions.append(Person.deceased_on.is_(None))  # type: ignore[union-attr]
+            conditions.append(col(Person.deceased_on).is_(None))
         if f.within:
-            conditions.append(in_scope(Person.area_code, f.within))
+            conditions.append(in_scope(col(Person.area_code), f.within))
         if f.name:
-            conditions.append(Person.name.startswith(f.name, autoescape=True))  # type: ignore[attr-defined]
+            conditions.append(col(Person.name).startswith(f.name, autoescape=True))
         if f.national_id_index is not None:
-            conditions.append(Person.national_id_index == f.national_id_index)
+            conditions.append(col(Person.national_id_index) == f.national_id_index)
         if f.household_id:
-            conditions.append(Person.household_id == f.household_id)
+            conditions.append(col(Person.household_id) == f.household_id)
         if f.health:
-            conditions.append(Person.health == f.health)
+            conditions.append(col(Person.health) == f.health)
         if f.programme:
-            conditions.append(_programme_held(f.programme, Person.household_id, None))
+            conditions.append(_programme_held(f.programme, col(Person.household_id), None))
         return conditions
 
     async def bump(self, person: Person, values: dict, principal: Principal) -> None:
@@ -305,5 +313,5 @@ class PersonRepository:
             "updated_at": func.now(),
             "updated_by": principal.id,
         }
-        await self.session.execute(update(Person).where(Person.id == person.id).values(**values))
+        await self.session.execute(update(Person).where(col(Person.id) == person.id).values(**values))
         await self.session.refresh(person)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -121,8 +121,10 @@ def person_filters(
 
 HouseholdQuery = Annotated[HouseholdFilters, Depends(household_filters)]
 PersonQuery = Annotated[PersonFilters, Depends(person_filters)]
-CREATED_OR_REPLAYED = {200: {"description": "The same request was already applied (a retry)"}}
-DISCLOSURE_LIMITED = {
+CREATED_OR_REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The same request was already applied (a retry)"}
+}
+DISCLOSURE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "`disclosure_rate_limited`: past your limit of answers saying that an ID number or "
         "household number is registered outside your area; nothing is registered until `Retry-After`"
@@ -194,7 +196,7 @@ async def export_households(
     within: WithinQuery,
     format: ledgers.FormatQuery = "xlsx",
     reveal: Reveal = False,
-) -> StreamingResponse:
+) -> Response:
     """The household ledger (户籍台账): one row per person with the household's columns, streamed."""
     try:
         check_reveal(principal, reveal)

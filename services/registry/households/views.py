@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import audit_trail
@@ -64,5 +66,5 @@ def summary(household: Household) -> HouseholdSummary:
     )
 
 
-def _fields(row: object, model: type, exclude: set[str]) -> dict:
+def _fields(row: object, model: type[BaseModel], exclude: set[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in model.model_fields if name not in exclude}

@@ -24,7 +24,9 @@ class Blocked:
         """The errors of the rows whose disclosure is among the first ``granted``; no other row's."""
         return {row: errors for row, errors in self.errors.items() if self.told.get(row, granted) < granted}
 
-    def tell(self, row: int, key: tuple[str, str], disclosure: Disclosure, seen: dict) -> None:
+    def tell(
+        self, row: int, key: tuple[str, str], disclosure: Disclosure, seen: dict[tuple[str, str], int]
+    ) -> None:
         if key not in seen:
             seen[key] = len(self.disclosures)
             self.disclosures.append(disclosure)
@@ -40,7 +42,7 @@ def blocked_rows(
 ) -> Blocked:
     """What the database refused of ``batch``: a household refuses all its rows; a person its own."""
     by_row = {row.row: row for row, _ in batch}
-    blocked, seen = Blocked(), {}
+    blocked, seen = Blocked(), dict[tuple[str, str], int]()
     in_the_way = {by_row[r["row"]].household["household_number"]: r for r in households}
     column = header.name(BY_HEADER["household_number"])
     for row, _ in batch:

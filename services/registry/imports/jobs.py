@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text, update
+from sqlmodel import col
 
 from services.common.database import Database, raw_connection
 from services.registry.disclosures import DisclosureGate
@@ -101,7 +102,7 @@ class ImportRunner:
 
     async def _save(self, job_id: uuid.UUID, **values: object) -> None:
         async with self.database.sessionmaker() as session, session.begin():
-            await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+            await session.execute(update(ImportJob).where(col(ImportJob.id) == job_id).values(**values))
 
     async def stop(self) -> None:
         for task in list(self.tasks):

@@ -66,7 +66,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 3.0 typed as 3; ID numbers must be text cells anyway
     if hasattr(value, "date") and callable(value.date):  # a datetime cell
-        return value.date().isoformat()  # type: ignore[union-attr]
+        return value.date().isoformat()
     return str(value).strip()
 
 

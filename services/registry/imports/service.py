@@ -9,14 +9,14 @@ they never stop the good ones.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -268,7 +268,7 @@ def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault
 _END = object()
 
 
-async def _one_ahead(items: Iterator[CheckedBatch]) -> AsyncIterator[CheckedBatch]:
+async def _one_ahead(items: Iterator[CheckedBatch]) -> AsyncGenerator[CheckedBatch, None]:
     """The batches, each worked out in a thread while the one before is written (the checks and the
     encryption are Python, the writing is the database's: on two cores they overlap)."""
     loop = asyncio.get_running_loop()
@@ -277,7 +277,7 @@ async def _one_ahead(items: Iterator[CheckedBatch]) -> AsyncIterator[CheckedBatc
             upcoming = loop.run_in_executor(pool, next, items, _END)
             while (item := await upcoming) is not _END:
                 upcoming = loop.run_in_executor(pool, next, items, _END)
-                yield item  # type: ignore[misc]
+                yield cast(CheckedBatch, item)  # not _END: a batch
     finally:  # the thread is done (the pool waited for it): the file can be closed now
         if isinstance(items, Generator):
             items.close()

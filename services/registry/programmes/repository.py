@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.registry.models import ProgrammeMembership
@@ -21,7 +22,8 @@ class MembershipRepository:
         self, membership_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> ProgrammeMembership | None:
         query = select(ProgrammeMembership).where(
-            ProgrammeMembership.id == membership_id, in_scope(ProgrammeMembership.area_code, scope_prefix)
+            ProgrammeMembership.id == membership_id,
+            in_scope(col(ProgrammeMembership.area_code), scope_prefix),
         )
         if lock:
             query = query.with_for_update()
@@ -35,8 +37,10 @@ class MembershipRepository:
             ProgrammeMembership.id != data.id,
             (ProgrammeMembership.person_id == data.person_id)
             if data.person_id
-            else ProgrammeMembership.person_id.is_(None),  # type: ignore[union-attr]
-            or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= data.starts_on),  # type: ignore[union-attr]
+            else col(ProgrammeMembership.person_id).is_(None),
+            or_(
+                col(ProgrammeMembership.ends_on).is_(None), col(ProgrammeMembership.ends_on) >= data.starts_on
+            ),
         )
         if data.ends_on is not None:
             query = query.where(ProgrammeMembership.starts_on <= data.ends_on)
@@ -53,20 +57,22 @@ class MembershipRepository:
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[ProgrammeMembership]:
-        query = select(ProgrammeMembership).where(in_scope(ProgrammeMembership.area_code, scope_prefix))
+        query = select(ProgrammeMembership).where(in_scope(col(ProgrammeMembership.area_code), scope_prefix))
         if household_id:
             query = query.where(ProgrammeMembership.household_id == household_id)
         if programme:
             query = query.where(ProgrammeMembership.programme == programme)
         if within:
-            query = query.where(in_scope(ProgrammeMembership.area_code, within))
+            query = query.where(in_scope(col(ProgrammeMembership.area_code), within))
         if as_of:
             query = query.where(
                 ProgrammeMembership.starts_on <= as_of,
-                or_(ProgrammeMembership.ends_on.is_(None), ProgrammeMembership.ends_on >= as_of),  # type: ignore[union-attr]
+                or_(col(ProgrammeMembership.ends_on).is_(None), col(ProgrammeMembership.ends_on) >= as_of),
             )
         if after:
             query = query.where(ProgrammeMembership.id > after)
         return (
-            (await self.session.execute(query.order_by(ProgrammeMembership.id).limit(limit))).scalars().all()
+            (await self.session.execute(query.order_by(col(ProgrammeMembership.id)).limit(limit)))
+            .scalars()
+            .all()
         )

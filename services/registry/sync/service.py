@@ -111,7 +111,9 @@ class SyncService:
         person_ids = list(dict.fromkeys(r.entity_id for r in rows if r.entity_type == "person"))
         households = await sql.households_by_id(self.session, household_ids)
         people = await sql.people_by_id(self.session, person_ids)
-        live_households, live_people, tombstones = [], [], []
+        live_households: list[Household | Person] = []  # one loop fills both
+        live_people: list[Household | Person] = []
+        tombstones: list[Tombstone] = []
         for entity_type, records, live in (
             ("household", households, live_households),
             ("person", people, live_people),
