@@ -5,9 +5,10 @@ Our own small ASGI middleware rather than Starlette's GZipMiddleware, which igno
 chunks would hardly shrink), knows gzip only and would compress an XLSX file.
 
 What is compressed: text, JSON, CSV and XML answers of at least ``min_bytes``, and streamed ones
-whatever their size (chunk by chunk as they come, never held whole). Never compressed: a 206 or anything carrying Content-Range or
-Accept-Ranges (a resumed download's byte offsets are those of the plain file), an answer already
-encoded or marked no-transform, and every other type (XLSX, ZIP, images are compressed already).
+whatever their size (chunk by chunk as they come, never held whole). Never compressed: a 206 or
+anything carrying Content-Range or Accept-Ranges (a resumed download's byte offsets are those of the
+plain file), an answer already encoded or marked no-transform, and every other type (XLSX, ZIP and
+images are compressed already).
 """
 
 from __future__ import annotations

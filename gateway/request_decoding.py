@@ -1,14 +1,14 @@
 """gzip request bodies: a phone may send a batch with ``Content-Encoding: gzip``.
 
 Only JSON bodies are taken encoded (batches shrink five to ten times; uploads are files that are
-compressed already or travel as they are). The body is inflated here, before anything else reads it,
-chunk by chunk with a cap: the decompressed size counts against the body limit (413), and so does
-the compressed size, so neither a zip bomb nor an endless stream of empty gzip members gets further
-than the limit. What follows sees an ordinary body with its true Content-Length. Any other coding is
-415 with ``Accept-Encoding`` saying what would do (RFC 9110 §15.5.16).
+compressed already or travel as they are); any other coding is 415 with ``Accept-Encoding`` saying
+what would do (RFC 9110 §15.5.16). The body is inflated as it is read, chunk by chunk, and never past
+the body limit: what it inflates to is counted by the body limit further in (413), what is sent is
+counted here against the same limit (so an endless run of empty gzip members is 413 too), and each
+step of the decompressor stops one byte past what is left, so a zip bomb costs no more than the limit.
 
-The whole decoded body is held (at most the limit): the gateway's proxy holds a body of that size
-anyway before forwarding it.
+Inflating waits until a route reads the body: the proxy reads it only after the caller is
+authenticated and within its rate, so nobody who is not let in makes the gateway inflate anything.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.error_handlers import problem_response
-from services.common.errors import BadRequest, FangpinError, PayloadTooLarge, UnsupportedMediaType
+from services.common.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from services.common.middleware import header
 
 GZIP = ("gzip", "x-gzip")
-JSON_TYPES = ("application/json",)
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer, not a raw or zlib stream
 
 
@@ -37,18 +36,17 @@ class RequestDecodingMiddleware:
         if not codings:
             await self.app(scope, receive, send)
             return
-        try:
-            _check(scope, codings)
-            body = await _inflate(scope, receive, self.max_bytes)
-        except FangpinError as error:
-            response = problem_response(error, Request(scope))
-            if isinstance(error, PayloadTooLarge):
-                response.headers["connection"] = "close"  # the rest of the body is not read
+        refusal = _refusal(scope, codings, self.max_bytes)
+        if refusal is not None:
+            response = problem_response(refusal, Request(scope))
+            if isinstance(refusal, PayloadTooLarge):
+                response.headers["connection"] = "close"  # the body is not read
             await response(scope, receive, send)
             return
+        # What follows sees a plain body of unknown length (the sent length is not the body's).
         headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
-        headers.append((b"content-length", str(len(body)).encode("latin-1")))
-        await self.app({**scope, "headers": headers}, _replay(body, receive), send)
+        headers.append((b"transfer-encoding", b"chunked"))
+        await self.app({**scope, "headers": headers}, _inflating(receive, self.max_bytes), send)
 
 
 def _codings(value: str | None) -> list[str]:
@@ -58,45 +56,61 @@ def _codings(value: str | None) -> list[str]:
     return [c for c in (part.strip().lower() for part in value.split(",")) if c and c != "identity"]
 
 
-def _check(scope: Scope, codings: list[str]) -> None:
+def _refusal(scope: Scope, codings: list[str], limit: int) -> UnsupportedMediaType | PayloadTooLarge | None:
     if len(codings) != 1 or codings[0] not in GZIP:
-        raise UnsupportedMediaType(
+        return UnsupportedMediaType(
             f"Content-Encoding {', '.join(codings)} is not accepted; send the body as it is or gzip",
             code="unsupported_content_encoding",
             headers={"Accept-Encoding": "gzip"},
         )
     media_type = (header(scope, b"content-type") or "").partition(";")[0].strip().lower()
-    if media_type not in JSON_TYPES and not media_type.endswith("+json"):
-        raise UnsupportedMediaType(
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return UnsupportedMediaType(
             f"Only JSON bodies may be sent gzip-encoded (got {media_type or 'no Content-Type'})",
             code="unsupported_content_encoding",
             headers={"Accept-Encoding": "identity"},
         )
+    declared = header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return too_large(limit)
+    return None
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
-    error = PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes once decompressed")
+def too_large(limit: int) -> PayloadTooLarge:
+    error = PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes (sent or decompressed)")
     error.extra["max_bytes"] = limit
     return error
 
 
-async def _inflate(scope: Scope, receive: Receive, limit: int) -> bytes:
-    declared = header(scope, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+def malformed() -> BadRequest:
+    return BadRequest("The body is not valid gzip (or it was cut short)", code="malformed_gzip")
+
+
+def _inflating(receive: Receive, limit: int) -> Receive:
+    """``receive`` with each chunk inflated; errors are raised to whoever reads the body."""
     inflater = _Inflater(limit)
-    received, more = 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away
-            raise BadRequest("The request body broke off", code="body_incomplete")
-        chunk: bytes = message.get("body", b"")
-        more = bool(message.get("more_body", False))
-        received += len(chunk)
-        if received > limit:
-            raise _too_large(limit)
-        inflater.feed(chunk)
-    return inflater.result(empty=received == 0)
+    received, ended = 0, False
+
+    async def inflating_receive() -> Message:
+        nonlocal received, ended
+        while not ended:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return message
+            chunk: bytes = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                raise too_large(limit)
+            out = inflater.feed(chunk)
+            if not message.get("more_body", False):
+                ended = True
+                inflater.check_ended(nothing_sent=received == 0)
+                return {"type": "http.request", "body": out, "more_body": False}
+            if out:
+                return {"type": "http.request", "body": out, "more_body": True}
+        return await receive()  # after the body: the disconnect, when it comes
+
+    return inflating_receive
 
 
 class _Inflater:
@@ -104,16 +118,19 @@ class _Inflater:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.out = bytearray()
+        self.total = 0
         self._member = zlib.decompressobj(GZIP_WBITS)
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> bytes:
+        pieces: list[bytes] = []
         try:
             while data:
-                # max_length bounds each step's output, so a bomb stops one byte past the limit.
-                self.out += self._member.decompress(data, self.limit - len(self.out) + 1)
-                if len(self.out) > self.limit:
-                    raise _too_large(self.limit)
+                # max_length bounds each step's output: a bomb stops one byte past the limit.
+                piece = self._member.decompress(data, self.limit - self.total + 1)
+                self.total += len(piece)
+                if self.total > self.limit:
+                    raise too_large(self.limit)
+                pieces.append(piece)
                 if self._member.eof:
                     data = self._member.unused_data
                     if data:
@@ -121,27 +138,9 @@ class _Inflater:
                 else:
                     data = self._member.unconsumed_tail
         except zlib.error as exc:
-            raise _malformed() from exc
+            raise malformed() from exc
+        return b"".join(pieces)
 
-    def result(self, empty: bool) -> bytes:
-        if not empty and not self._member.eof:
-            raise _malformed()
-        return bytes(self.out)
-
-
-def _malformed() -> BadRequest:
-    return BadRequest("The body is not valid gzip (or it was cut short)", code="malformed_gzip")
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The decoded body as one message; after it, the connection's own messages (a disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+    def check_ended(self, nothing_sent: bool) -> None:
+        if not nothing_sent and not self._member.eof:
+            raise malformed()

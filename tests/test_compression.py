@@ -191,6 +191,26 @@ async def test_a_gzip_bomb_is_413_and_memory_stays_bounded(admin: httpx.AsyncCli
     assert_problem(chunked, 413, "payload_too_large")
 
 
+async def test_nothing_is_inflated_for_a_caller_who_is_not_let_in(client: httpx.AsyncClient) -> None:
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/api/v1/households/batch", content=zeros_bomb(64), headers=headers)
+    assert_problem(response, 401, "not_authenticated")  # refused before its body was read
+
+
+async def test_the_gateways_own_json_routes_take_gzip_too(admin: httpx.AsyncClient) -> None:
+    user = {
+        "username": "gzip-user",
+        "display_name": "gz",
+        "password": "a long enough password 1",
+        "role": "ops",
+    }
+    body = gzip_json(user | {"area_code": "000000000000"})
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    response = await admin.post("/api/v1/users", content=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["username"] == "gzip-user"
+
+
 async def test_what_is_sent_counts_too_not_only_what_it_inflates_to(admin: httpx.AsyncClient) -> None:
     empty_members = gzip.compress(b"") * (LIMIT // 20 + 1)  # inflates to nothing at all
     headers = {"content-type": "application/json", "content-encoding": "gzip"}
