@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,10 +74,10 @@ class AlertService:
         return alert
 
     async def list(
-        self, principal: Principal, *, limit: int, cursor: str | None, **filters: object
+        self, principal: Principal, *, limit: int, cursor: str | None, **filters: Any
     ) -> Page[AlertRead]:
         after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
-        rows = await self.repository.list(principal.scope_prefix, after=after, limit=limit + 1, **filters)  # type: ignore[arg-type]
+        rows = await self.repository.list(principal.scope_prefix, after=after, limit=limit + 1, **filters)
         return page_after(rows, limit, lambda a: read(a, principal))
 
     async def declare(self, data: Declaration, principal: Principal, registry: Lookup) -> tuple[Alert, bool]:

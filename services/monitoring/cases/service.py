@@ -220,7 +220,8 @@ class CaseService:
         if body.action == CaseAction.start_notice:
             case.notice_ends_on = body.notice_ends_on
         if step.to == CaseState.enrolled:
-            case.monitoring_type = body.monitoring_type.value  # type: ignore[union-attr]
+            assert body.monitoring_type is not None  # _check_body refused a step to enrolled without one
+            case.monitoring_type = body.monitoring_type.value
             if body.risk_codes:
                 case.risk_codes = sorted({c.value for c in body.risk_codes})
             case.enrolled_on, case.decided_at = china_today(), now

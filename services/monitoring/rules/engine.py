@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from services.monitoring.codes import RiskCode, RiskEventKind, Schooling, Severity
 from services.monitoring.rules.facts import HouseholdFacts, Thresholds
@@ -175,6 +176,7 @@ def evaluate(facts: HouseholdFacts, thresholds: Thresholds | None) -> list[Findi
     for rule in RULES:
         if thresholds is None and rule in THRESHOLD_RULES:
             continue
-        if (finding := rule(facts, thresholds)) is not None:  # type: ignore[arg-type]
+        # Rules that need thresholds were skipped above when there are none; the others ignore them.
+        if (finding := rule(facts, cast(Thresholds, thresholds))) is not None:
             findings.append(finding)
     return findings
