@@ -399,3 +399,19 @@ async def test_a_batch_from_a_phone_keeps_good_items_when_one_is_bad_and_retries
     assert [(p["programme"], p["person_id"]) for p in periods] == [("dibao", head_id)]
     too_many = await admin.post("/api/v1/households/batch", json={"items": [other] * 501})
     assert too_many.status_code == 422
+
+
+async def test_cadres_of_one_name_are_all_listed_page_by_page(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    made = set()
+    for unit in ("镇政府", "县局", "村委"):
+        body = {"area_code": HUANGJIN, "name": "王干部", "unit": unit}
+        made.add((await admin.post("/api/v1/cadres", json=body)).json()["id"])
+    seen, cursor = [], None
+    while True:  # one per page: the id breaks the tie between equal names
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = (await admin.get("/api/v1/cadres", params=params)).json()
+        seen += [c["id"] for c in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(seen) == sorted(made)

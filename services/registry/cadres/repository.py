@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -38,7 +39,7 @@ class CadreRepository:
         if name:
             query = query.where(col(Cadre.name).startswith(name, autoescape=True))
         if after:
-            query = query.where((Cadre.name, Cadre.id) > after)
+            query = query.where(tuple_(col(Cadre.name), col(Cadre.id)) > tuple_(*after))  # row comparison
         return (
             (await self.session.execute(query.order_by(Cadre.name, col(Cadre.id)).limit(limit)))
             .scalars()
