@@ -11,6 +11,7 @@ GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "
 # Resources are added here as each service grows them; an unknown resource is a 404 at the gateway.
 ROUTES: dict[str, str] = {
     "areas": "registry",
+    "area-imports": "registry",
     "households": "registry",
     "people": "registry",
     "sync": "registry",

@@ -70,7 +70,7 @@ async def upload(
 ) -> dict:
     data = {"dry_run": str(dry_run).lower()} | ({"effective_on": effective_on} if effective_on else {})
     response = await client.post(
-        "/api/v1/areas/import", files={"file": ("areas.csv", content, "text/csv")}, data=data
+        "/api/v1/area-imports", files={"file": ("areas.csv", content, "text/csv")}, data=data
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -206,7 +206,7 @@ async def test_bad_rows_are_refused_one_by_one_with_their_line_numbers(admin: ht
 
 async def test_a_file_that_is_not_a_table_is_a_422_problem(admin: httpx.AsyncClient) -> None:
     response = await admin.post(
-        "/api/v1/areas/import", files={"file": ("x.csv", b"id,label\n1,2\n", "text/csv")}
+        "/api/v1/area-imports", files={"file": ("x.csv", b"id,label\n1,2\n", "text/csv")}
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

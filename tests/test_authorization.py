@@ -693,7 +693,7 @@ UNTARGETED = {
     ),
     # Without a file: allowed callers get as far as the missing file.
     "area_import": Endpoint(
-        "POST", "/api/v1/areas/import", Permission.areas_write, "list", ok=422, ok_code="validation_failed"
+        "POST", "/api/v1/area-imports", Permission.areas_write, "list", ok=422, ok_code="validation_failed"
     ),
     "threshold_list": Endpoint("GET", "/api/v1/thresholds", Permission.monitoring_read, "list"),
     "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),

@@ -13,6 +13,7 @@ from services.common.exports.router import export_job_router
 from services.common.exports.runner import export_hooks
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
+from services.registry.areas.router import imports_router as area_imports_router
 from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
@@ -65,6 +66,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="Areas, households, people, programmes, cadres, history and the phones' sync feed.",
         routers=[
             areas_router,
+            area_imports_router,
             merges_router,
             households_router,
             programmes_router,

@@ -26,6 +26,8 @@ from services.registry.areas.service import AreaService
 from services.registry.households.router import Vault
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
+# Loading the official table is a resource of its own: under /areas, "import" would read as an area code.
+imports_router = APIRouter(prefix="/api/v1/area-imports", tags=["areas"])
 
 AreaCodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
 TABLE_FILE = (
@@ -103,7 +105,7 @@ async def list_area_children(
     return await AreaService(session).children(code, principal.scope_prefix, limit=limit, cursor=cursor)
 
 
-@router.post("/import", response_model=AreaImportReport)
+@imports_router.post("", response_model=AreaImportReport)
 async def import_area_codes(
     principal: Writer,
     session: SessionDep,
