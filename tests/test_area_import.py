@@ -286,3 +286,8 @@ async def test_the_command_line_loads_the_table_and_a_county_admin_it_makes_can_
     ) as county:
         household = await make_household(county, village=VILLAGE)
         assert household["area_code"] == VILLAGE
+
+
+async def test_a_file_not_named_as_a_table_is_refused_before_it_is_read(admin: httpx.AsyncClient) -> None:
+    response = await admin.post("/api/v1/area-imports", files={"file": ("file", b"2059440", "text/plain")})
+    assert (response.status_code, response.json()["code"]) == (422, "file_type")

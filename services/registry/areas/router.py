@@ -117,6 +117,10 @@ async def import_area_codes(
 ) -> AreaImportReport:
     """Load the official division table (统计用区划代码): create and rename areas, report vanished codes."""
     source = PurePath(file.filename or "upload").name[:255]
+    if PurePath(source).suffix.lower() not in (".csv", ".txt"):  # as the ledger import: say what it is
+        raise ValidationFailed.field(
+            ["body", "file"], f"Give the table as a .csv file (not {source!r})", "file_type"
+        )
     try:
         # Parsing a province's table takes a moment of CPU: off the event loop.
         table = await run_in_threadpool(read_table, await file.read())
