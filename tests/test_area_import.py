@@ -264,6 +264,7 @@ def run_fangpin(
     )
 
 
+@pytest.mark.once  # the command's SQL is the API's, which runs on both servers
 async def test_the_command_line_loads_the_table_and_a_county_admin_it_makes_can_work(
     client: httpx.AsyncClient, system: FastAPI, database: Database, keys: Keys, tmp_path: Path
 ) -> None:

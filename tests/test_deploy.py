@@ -160,6 +160,7 @@ def local_compose(clean_database: Database, keys: Keys, tmp_path: Path) -> Itera
     yield LocalCompose(filled_in_env_file(tmp_path, keys), clean_database, tmp_path)
 
 
+@pytest.mark.once
 def test_compose_runs_as_written_migrate_then_parts_then_a_smoke_flow(local_compose: LocalCompose) -> None:
     services = local_compose.services
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"

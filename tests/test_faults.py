@@ -89,6 +89,7 @@ async def create_all(
 
 
 @pytest.mark.processes
+@pytest.mark.once
 async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_retries_never_double(
     parts: dict[str, PartProcess], tmp_path: Path
 ) -> None:
@@ -126,6 +127,7 @@ async def test_killing_the_registry_mid_batch_loses_nothing_acknowledged_and_ret
 
 
 @pytest.mark.processes
+@pytest.mark.once
 async def test_sigterm_during_inspection_batches_loses_nothing_acknowledged(
     parts: dict[str, PartProcess], clean_database: Database, tmp_path: Path
 ) -> None:

@@ -224,6 +224,7 @@ def test_without_an_endpoint_no_sdk_is_even_imported() -> None:
 
 
 @pytest.mark.processes
+@pytest.mark.once
 def test_one_trace_across_processes(
     clean_database: Database, keys: Keys, receiver: Receiver, tmp_path: Path
 ) -> None:
