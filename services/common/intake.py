@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,8 +48,20 @@ class Entry:
     digest: bytes = b""
 
 
+class ItemAnswer(Protocol):
+    """What the intake needs of a domain's answer to an item (a pydantic model with index, the key
+    field, status and error, and the domain's extras): to make one, read its status and copy it."""
+
+    def __init__(self, **fields: Any) -> None: ...
+
+    @property
+    def status(self) -> str: ...
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
 E = TypeVar("E", bound=Entry)
-R = TypeVar("R", bound=BaseModel)
+R = TypeVar("R", bound=ItemAnswer)
 Refuse = Callable[[Entry, Refusal], None]
 
 
@@ -199,7 +211,7 @@ class BatchIntake(ABC, Generic[E, R]):
         first was (a duplicate of what the first stored or found stored, else the first's refusal)."""
         if entry.digest != first.digest:
             return self.refusal(entry.index, entry.key, self.conflict(entry.key))
-        if first_answer.status in ("created", "duplicate"):  # type: ignore[attr-defined]
+        if first_answer.status in ("created", "duplicate"):
             return self.answer(entry.index, entry.key, "duplicate")
         return first_answer.model_copy(update={"index": entry.index})
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ EARLIEST = date(2000, 1, 1)  # an information date before this is a typing error
 
 Lookup = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, PersonFacts]]]
 Resolve = Callable[[list[str]], Awaitable[list[PersonFacts | None]]]
+T = TypeVar("T")
 
 
 def content_hash(item: EmploymentRecordCreate, person_id: uuid.UUID) -> bytes:
@@ -57,8 +58,15 @@ def content_hash(item: EmploymentRecordCreate, person_id: uuid.UUID) -> bytes:
 @dataclass(eq=False)
 class _Record(Entry):
     item: EmploymentRecordCreate
+    key: uuid.UUID  # the record's id
     person: PersonFacts | None = None  # as the registry answered
     events: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> PersonFacts:
+        """The person, once identified (every record past ``identify`` that was not refused)."""
+        assert self.person is not None
+        return self.person
 
 
 class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
@@ -86,8 +94,8 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
     async def identify(self, entries: list[_Record], refuse: Refuse) -> None:
         """Each item's person, asked of the registry in the caller's scope. Someone outside the scope
         is answered exactly like someone unknown (as everywhere: no existence is leaked)."""
-        by_id = [r for r in entries if r.item.person_id is not None]
-        by_number = [r for r in entries if r.item.national_id is not None]
+        by_id = {r: r.item.person_id for r in entries if r.item.person_id is not None}
+        by_number = {r: r.item.national_id for r in entries if r.item.national_id is not None}
         role = self.principal.role.value
 
         def may_not(what: str, instead: str) -> Forbidden:
@@ -95,22 +103,21 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
                 f"The {role} role may not {what}: name them by {instead}", code=f"name_by_{instead}"
             )
 
-        ids = [r.item.person_id for r in by_id]
+        ids = list(by_id.values())
         refusal = may_not("read where people live", "national_id")
-        facts = await _ask(by_id, lambda: self.lookup(ids), refusal, refuse)  # type: ignore[arg-type]
+        facts = await _ask(list(by_id), lambda: self.lookup(ids), refusal, refuse)
         if facts is not None:
-            for r in by_id:
-                _found(r, facts.get(r.item.person_id), "person_id", refuse)
-        numbers = [r.item.national_id for r in by_number]
+            for r, person_id in by_id.items():
+                _found(r, facts.get(person_id), "person_id", refuse)
+        numbers = list(by_number.values())
         refusal = may_not("look people up by ID number", "person_id")
-        matches = await _ask(by_number, lambda: self.resolve(numbers), refusal, refuse)  # type: ignore[arg-type]
+        matches = await _ask(list(by_number), lambda: self.resolve(numbers), refusal, refuse)
         if matches is not None:
             for r, match in zip(by_number, matches, strict=True):
                 _found(r, match, "national_id", refuse)
 
     def digest(self, entry: _Record) -> bytes:
-        assert entry.person is not None  # identified
-        return content_hash(entry.item, entry.person.person_id)
+        return content_hash(entry.item, entry.found.person_id)
 
     def conflict(self, key: uuid.UUID) -> Conflict:
         return Conflict(
@@ -123,7 +130,7 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
         return await self.records.hashes(keys)
 
     async def insert(self, entries: list[_Record]) -> set[uuid.UUID]:
-        self.areas = {r.key: r.person.area_code for r in entries}  # type: ignore[misc, union-attr]
+        self.areas = {r.key: r.found.area_code for r in entries}
         return await self.records.insert_new([_row(r, self.principal) for r in entries])
 
     async def created(self, entries: list[_Record]) -> None:
@@ -139,7 +146,7 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
         if not inserted:
             return
         new = {r.item.id: r for r in inserted}
-        histories = await self.records.histories([r.person.person_id for r in inserted])  # type: ignore[union-attr]
+        histories = await self.records.histories([r.found.person_id for r in inserted])
         for _, rows in groupby(histories, key=lambda row: row.person_id):
             history = list(rows)
             last_old = max((i for i, row in enumerate(history) if row.id not in new), default=-1)
@@ -149,21 +156,20 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
                 if event is None:
                     continue
                 r = new[record.id]
-                assert r.person is not None
                 await publish(
                     self.session,
                     SCHEMA,
                     event,
-                    area_code=r.person.area_code,
-                    subject_id=r.person.household_id,
-                    payload=event_payload(event, previous, record, r.person, r.item),
+                    area_code=r.found.area_code,
+                    subject_id=r.found.household_id,
+                    payload=event_payload(event, previous, record, r.found, r.item),
                 )
                 r.events.append(event)
 
 
 async def _ask(
-    records: list[_Record], ask: Callable[[], Awaitable[Any]], refusal: Forbidden, refuse: Refuse
-) -> Any:
+    records: list[_Record], ask: Callable[[], Awaitable[T]], refusal: Forbidden, refuse: Refuse
+) -> T | None:
     """The registry's answer about these records; None, each refused, if the caller's role may not ask."""
     if not records:
         return None
@@ -242,8 +248,7 @@ def _check(item: EmploymentRecordCreate, where: list[str | int]) -> None:
 
 
 def _row(r: _Record, principal: Principal) -> dict[str, Any]:
-    item, person = r.item, r.person
-    assert person is not None  # identified
+    item, person = r.item, r.found
     return item.model_dump(
         include={
             "id",

@@ -32,8 +32,8 @@ from services.jobs.shared.checks import check_dates, invalid
 from services.jobs.shared.people import Lookup
 
 # Fields a retry of a creation must repeat exactly (else the client's UUID names another post).
-POST_FIELDS = ("area_code", "title", "funding_source", "station", "monthly_subsidy", "capacity")
-POST_FIELDS += ("starts_on", "ends_on", "note")
+POST_FIELDS: tuple[str, ...] = ("area_code", "title", "funding_source", "station", "monthly_subsidy")
+POST_FIELDS += ("capacity", "starts_on", "ends_on", "note")
 
 
 def post_not_found(post_id: uuid.UUID) -> NotFound:
@@ -248,7 +248,10 @@ class AssignmentService:
         if data.starts_on < post.starts_on:
             raise invalid("starts_on", f"The post starts on {post.starts_on}", "before_post_starts")
         ends_on = data.ends_on if data.ends_on is not None else post.ends_on
-        if post.ends_on is not None and (data.starts_on > post.ends_on or ends_on > post.ends_on):  # type: ignore[operator]
+        # An assignment that names no end ends with the post: only an end it names can be after the post's.
+        if post.ends_on is not None and (
+            data.starts_on > post.ends_on or (data.ends_on is not None and data.ends_on > post.ends_on)
+        ):
             raise invalid("ends_on", f"The post ends on {post.ends_on}", "after_post_ends")
         return Period(data.starts_on, ends_on)
 

@@ -14,9 +14,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
     Date,
     Integer,
     Row,
+    SQLColumnExpression,
     and_,
     bindparam,
     case,
@@ -29,6 +32,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.common.calendar import china_day_end
 from services.common.scope import in_scope
@@ -39,10 +43,12 @@ from services.monitoring.models import Alert, Case, CaseEvent, Inspection
 from services.monitoring.visits.rollups import VISIT_MEASURES
 
 # China's calendar day of a moment (a fixed UTC+8, as services.common.calendar.CHINA).
-CHINA_OFFSET = literal_column("INTERVAL '+08:00'")
+CHINA_OFFSET: ColumnClause[Any] = literal_column("INTERVAL '+08:00'")
 
 
-def _in_area(column: Any, scope_prefix: str, prefix: str) -> tuple[Any, ...]:
+def _in_area(
+    column: SQLColumnExpression[str], scope_prefix: str, prefix: str
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return in_scope(column, scope_prefix), in_scope(column, prefix)
 
 
@@ -55,16 +61,16 @@ async def case_counts(
     # The last step recorded by the end of the day (steps are numbered in the order they were taken);
     # a case with none by then was opened later. Lateral, so that each is looked up once per case.
     last_step = (
-        select(CaseEvent.to_state.label("state"))
-        .where(CaseEvent.case_id == Case.id, CaseEvent.at < end)
-        .order_by(CaseEvent.id.desc())  # type: ignore[union-attr]
+        select(col(CaseEvent.to_state).label("state"))
+        .where(col(CaseEvent.case_id) == Case.id, col(CaseEvent.at) < end)
+        .order_by(col(CaseEvent.id).desc())
         .limit(1)
         .lateral("last_step")
     )
     last_visit = (
-        select(Inspection.answers["household_size"].astext.cast(Integer).label("size"))  # type: ignore[index]
-        .where(Inspection.household_id == Case.household_id, Inspection.visited_at < end)
-        .order_by(Inspection.visited_at.desc())  # type: ignore[attr-defined]
+        select(col(Inspection.answers)["household_size"].astext.cast(Integer).label("size"))
+        .where(col(Inspection.household_id) == Case.household_id, col(Inspection.visited_at) < end)
+        .order_by(col(Inspection.visited_at).desc())
         .limit(1)
         .lateral("last_visit")
     )
@@ -72,15 +78,15 @@ async def case_counts(
         select(
             func.left(Case.area_code, child_digits).label("child"),
             last_step.c.state,
-            Case.household_id,
-            Case.monitoring_type,
-            Case.decision_due_on,
+            col(Case.household_id),
+            col(Case.monitoring_type),
+            col(Case.decision_due_on),
             last_visit.c.size,
         )
         .select_from(Case)
         .join(last_step, true())
         .join(last_visit, true(), isouter=True)
-        .where(*_in_area(Case.area_code, scope_prefix, prefix), Case.opened_at < end)
+        .where(*_in_area(col(Case.area_code), scope_prefix, prefix), col(Case.opened_at) < end)
         .subquery("cases_then")
     )
     # The type is the county's at enrolment: before that day the case had none yet.
@@ -119,17 +125,17 @@ async def open_alert_counts(
     raised_on = cast(func.timezone(CHINA_OFFSET, Alert.first_raised_at), Date)
     keys = (
         func.left(Alert.area_code, child_digits).label("child"),
-        Alert.area_code,
-        Alert.risk_code,
+        col(Alert.area_code),
+        col(Alert.risk_code),
         raised_on.label("raised_on"),
     )
     query = (
         select(*keys, func.count().label("alerts"))
         .where(
-            *_in_area(Alert.area_code, scope_prefix, prefix),
-            Alert.first_raised_at < end,
+            *_in_area(col(Alert.area_code), scope_prefix, prefix),
+            col(Alert.first_raised_at) < end,
             # Closed since (a case took it, or it was dismissed): handled_at is when it closed.
-            or_(Alert.state.in_(LIVE_ALERT_STATES), Alert.handled_at >= end),  # type: ignore[attr-defined,operator]
+            or_(col(Alert.state).in_(LIVE_ALERT_STATES), col(Alert.handled_at) >= end),
         )
         .group_by(*keys)
     )
