@@ -177,3 +177,7 @@ async def test_only_the_registrys_move_takes_a_live_alert_to_another_village(
             break
         await asyncio.sleep(0.1)
     assert (moved["area_code"], moved["signals"]) == (LONGQUAN, 2)
+    # The figures follow it (the rollups' triggers see the move like any write).
+    for village, live in ((HUANGJIN, 0), (LONGQUAN, 1)):
+        figures = (await admin.get("/api/v1/monitoring-stats", params={"area": village})).json()
+        assert figures["alerts"]["open"] == live, village
