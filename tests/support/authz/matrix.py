@@ -1,0 +1,788 @@
+"""The authorisation matrix's rule: the areas and targets, every endpoint with the permission it needs
+and how a target outside the caller's area is answered, and the rule that predicts each answer."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.common.auth import ROLE_PERMISSIONS, Permission, Role
+from tests.support.monitoring import inspection
+from tests.support.registry import national_id
+
+_days = itertools.count()
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def next_day() -> str:
+    """A distinct start date per call, so programme periods made by the matrix never overlap."""
+    return (date(2000, 1, 1) + timedelta(days=next(_days))).isoformat()
+
+
+COUNTY_A, COUNTY_B = "610924000000", "610925000000"
+V, S, T, B = "610924105201", "610924105202", "610924105000", "610925101201"
+X = "610924105203"  # a third village of the town: where the "parent-town" label keeps its household
+AREAS = {  # parents first
+    "610000000000": "陕西省",
+    "610900000000": "安康市",
+    COUNTY_A: "紫阳县",
+    T: "蒿坪镇",
+    V: "黄金村",
+    S: "龙泉村",
+    X: "双河村",
+    COUNTY_B: "岚皋县",
+    "610925101000": "城关镇",
+    B: "肖家坝村",
+}
+TARGETS = {"own-village": V, "sibling-village": S, "parent-town": T, "other-county": B}
+# Households live in villages, so records "at" the parent town sit in another of its villages.
+RECORD_AREAS = TARGETS | {"parent-town": X}
+SCOPE_OF = {role: COUNTY_A for role in Role} | {Role.village_cadre: V, Role.town_reviewer: T}
+
+
+def prefix(code: str) -> str:
+    """Significant digits, written out here rather than imported so a bug there cannot hide."""
+    if code == "000000000000":
+        return ""
+    return next(code[:n] for n in (2, 4, 6, 9, 12) if set(code[n:]) <= {"0"})
+
+
+def inside(code: str, scope: str) -> bool:
+    return code.startswith(prefix(scope))
+
+
+def above(code: str, scope: str) -> bool:
+    return prefix(scope).startswith(prefix(code)) and prefix(code) != prefix(scope)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # {area} becomes the target's code; {user} / {key} the id of the user / key made there
+    permission: Permission | None  # None: any signed-in caller
+    kind: str  # "area": scope or above, else 404; "object": scope, else 404; "create": 403 outside_scope;
+    # "record"/"record_create": the same, for rows in a village; "reference": a body names a foreign row, 422
+    ok: int = 200
+    not_found: str | None = None
+    ok_code: str | None = None  # an allowed call that is refused on its merits (e.g. a stale version)
+    body: dict | None = None  # for untargeted calls that need one
+
+
+TARGETED = {
+    "area_get": Endpoint("GET", "/api/v1/areas/{area}", Permission.areas_read, "area", 200, "area_not_found"),
+    "area_children": Endpoint(
+        "GET", "/api/v1/areas/{area}/children", Permission.areas_read, "area", 200, "area_not_found"
+    ),
+    "area_names": Endpoint(
+        "GET", "/api/v1/areas/{area}/names", Permission.areas_read, "area", 200, "area_not_found"
+    ),
+    # The targets exist, so posting the same area again is the idempotent 200.
+    "area_create": Endpoint("POST", "/api/v1/areas", Permission.areas_write, "create", 200),
+    "user_create": Endpoint("POST", "/api/v1/users", Permission.users_manage, "create", 201),
+    "user_get": Endpoint(
+        "GET", "/api/v1/users/{user}", Permission.users_manage, "object", 200, "user_not_found"
+    ),
+    "user_patch": Endpoint(
+        "PATCH", "/api/v1/users/{user}", Permission.users_manage, "object", 200, "user_not_found"
+    ),
+    "key_create": Endpoint("POST", "/api/v1/api-keys", Permission.api_keys_manage, "create", 201),
+    "key_get": Endpoint(
+        "GET", "/api/v1/api-keys/{key}", Permission.api_keys_manage, "object", 200, "api_key_not_found"
+    ),
+    "key_patch": Endpoint(
+        "PATCH", "/api/v1/api-keys/{key}", Permission.api_keys_manage, "object", 200, "api_key_not_found"
+    ),
+    "key_revoke": Endpoint(  # last: a revoked key is still readable, but keep the others plain
+        "POST",
+        "/api/v1/api-keys/{key}/revoke",
+        Permission.api_keys_manage,
+        "object",
+        200,
+        "api_key_not_found",
+    ),
+    **{
+        name: Endpoint(method, path, permission, kind, ok, not_found, ok_code)
+        for name, (method, path, permission, kind, ok, not_found, ok_code) in {
+            "household_create": (
+                "POST",
+                "/api/v1/households",
+                Permission.households_write,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "household_get": (
+                "GET",
+                "/api/v1/households/{household}",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_patch": (
+                "PATCH",
+                "/api/v1/households/{household}",
+                Permission.households_write,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_move": (
+                "POST",
+                "/api/v1/households/{household}/move",
+                Permission.households_write,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_delete": (
+                "POST",
+                "/api/v1/households/{household}/delete",
+                Permission.households_write,
+                "record",
+                409,
+                "household_not_found",
+                "stale_version",
+            ),
+            "household_history": (
+                "GET",
+                "/api/v1/households/{household}/history",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "household_cadres": (
+                "GET",
+                "/api/v1/households/{household}/cadres",
+                Permission.households_read,
+                "record",
+                200,
+                "household_not_found",
+                None,
+            ),
+            "member_add": (
+                "POST",
+                "/api/v1/households/{household}/members",
+                Permission.households_write,
+                "record",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "person_get": (
+                "GET",
+                "/api/v1/people/{person}",
+                Permission.households_read,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_patch": (
+                "PATCH",
+                "/api/v1/people/{person}",
+                Permission.households_write,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_move": (
+                "POST",
+                "/api/v1/people/{person}/move",
+                Permission.households_write,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "person_delete": (
+                "POST",
+                "/api/v1/people/{person}/delete",
+                Permission.households_write,
+                "record",
+                409,
+                "person_not_found",
+                "stale_version",
+            ),
+            "person_history": (
+                "GET",
+                "/api/v1/people/{person}/history",
+                Permission.households_read,
+                "record",
+                200,
+                "person_not_found",
+                None,
+            ),
+            "programme_add": (
+                "POST",
+                "/api/v1/programmes",
+                Permission.households_write,
+                "reference",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "programme_end": (
+                "POST",
+                "/api/v1/programmes/{period}/end",
+                Permission.households_write,
+                "record",
+                200,
+                "membership_not_found",
+                None,
+            ),
+            "cadre_create": ("POST", "/api/v1/cadres", Permission.cadres_manage, "create", 201, None, None),
+            "cadre_get": (
+                "GET",
+                "/api/v1/cadres/{cadre}",
+                Permission.households_read,
+                "object",
+                200,
+                "cadre_not_found",
+                None,
+            ),
+            "cadre_pair": (
+                "POST",
+                "/api/v1/cadres/{cadre}/assignments",
+                Permission.cadres_manage,
+                "object",
+                200,
+                "cadre_not_found",
+                None,
+            ),
+            "cadre_unpair": (
+                "POST",
+                "/api/v1/cadres/assignments/{assignment}/end",
+                Permission.cadres_manage,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "area_merge": (
+                "POST",
+                "/api/v1/area-merges",
+                Permission.areas_merge,
+                "create",
+                422,
+                None,
+                "nothing_to_merge",
+            ),
+            "import_get": (
+                "GET",
+                "/api/v1/imports/{job}",
+                Permission.imports_run,
+                "record",
+                200,
+                "import_not_found",
+                None,
+            ),
+            "inspection_create": (
+                "POST",
+                "/api/v1/inspections",
+                Permission.inspections_write,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "inspection_get": (
+                "GET",
+                "/api/v1/inspections/{inspection}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "inspection_not_found",
+                None,
+            ),
+            "photo_put": (
+                "PUT",
+                "/api/v1/inspections/{inspection}/photos/{new_photo}",
+                Permission.inspections_write,
+                "record",
+                201,
+                "inspection_not_found",
+                None,
+            ),
+            "photo_list": (
+                "GET",
+                "/api/v1/inspections/{inspection}/photos",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "inspection_not_found",
+                None,
+            ),
+            "photo_get": (
+                "GET",
+                "/api/v1/inspections/{inspection}/photos/{photo}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "photo_not_found",
+                None,
+            ),
+            "alert_get": (
+                "GET",
+                "/api/v1/alerts/{alert}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "alert_not_found",
+                None,
+            ),
+            "alert_acknowledge": (
+                "POST",
+                "/api/v1/alerts/{alert}/acknowledge",
+                Permission.alerts_handle,
+                "record",
+                409,
+                "alert_not_found",
+                "stale_version",
+            ),
+            "alert_dismiss": (
+                "POST",
+                "/api/v1/alerts/{alert}/dismiss",
+                Permission.alerts_handle,
+                "record",
+                409,
+                "alert_not_found",
+                "stale_version",
+            ),
+            "case_open": (
+                "POST",
+                "/api/v1/cases",
+                Permission.cases_village,
+                "reference",
+                200,
+                "alert_not_found",
+                None,
+            ),
+            "case_get": (
+                "GET",
+                "/api/v1/cases/{case}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "case_not_found",
+                None,
+            ),
+            "case_step": (
+                "POST",
+                "/api/v1/cases/{case}/actions",
+                Permission.monitoring_read,
+                "record",
+                409,
+                "case_not_found",
+                "stale_version",
+            ),
+            "measure_add": (
+                "POST",
+                "/api/v1/cases/{case}/measures",
+                Permission.measures_write,
+                "record",
+                201,
+                "case_not_found",
+                None,
+            ),
+            "measure_list": (
+                "GET",
+                "/api/v1/cases/{case}/measures",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "case_not_found",
+                None,
+            ),
+            "measure_patch": (
+                "PATCH",
+                "/api/v1/measures/{measure}",
+                Permission.measures_write,
+                "record",
+                409,
+                "measure_not_found",
+                "stale_version",
+            ),
+            "alert_declare": (
+                "POST",
+                "/api/v1/alerts/declarations",
+                Permission.inspections_write,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "threshold_set": (
+                "POST",
+                "/api/v1/thresholds",
+                Permission.thresholds_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "threshold_in_force": (
+                "GET",
+                "/api/v1/thresholds/in-force?area_code={area}&year=2025",
+                Permission.monitoring_read,
+                "object",
+                200,
+                "thresholds_not_set",
+                None,
+            ),
+            # Counts only: bureaus read them too (without visit compliance, counted from pairings).
+            "monitoring_stats": (
+                "GET",
+                "/api/v1/monitoring-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # Employment records (jobs): the body names a person in the target; outside the caller's
+            # area the registry knows no such person (422), as for any reference.
+            "employment_create": (
+                "POST",
+                "/api/v1/employment-records",
+                Permission.employment_write,
+                "reference",
+                201,
+                "person_not_found",
+                None,
+            ),
+            "employment_stats": (
+                "GET",
+                "/api/v1/employment-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "employment_export": (
+                "GET",
+                "/api/v1/employment-records/export?area={area}&format=csv",
+                Permission.employment_read,
+                "area",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # The other ledgers (台账): as their lists, for an area in the caller's scope (else 404).
+            "household_export": (
+                "GET",
+                "/api/v1/households/export?within={area}&format=csv",
+                Permission.households_read,
+                "area",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "case_export": (
+                "GET",
+                "/api/v1/cases/export?within={area}&format=csv",
+                Permission.monitoring_read,
+                "area",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "visit_export": (
+                "GET",
+                "/api/v1/visits/export?within={area}&format=csv",
+                Permission.monitoring_read,
+                "area",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "registry_stats": (
+                "GET",
+                "/api/v1/registry-stats/households?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # The area report: composed by the gateway from the statistics above, with the same rule.
+            "area_report": (
+                "GET",
+                "/api/v1/reports/area-summary?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # Public-welfare posts and training (jobs). Assigning and enrolling repeat the record's own
+            # request (a retry: 200), ending repeats its own end; steps name a stale version (409).
+            "post_create": (
+                "POST",
+                "/api/v1/welfare-posts",
+                Permission.posts_manage,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "post_get": (
+                "GET",
+                "/api/v1/welfare-posts/{post}",
+                Permission.employment_read,
+                "record",
+                200,
+                "post_not_found",
+                None,
+            ),
+            "post_patch": (
+                "PATCH",
+                "/api/v1/welfare-posts/{post}",
+                Permission.posts_manage,
+                "record",
+                409,
+                "post_not_found",
+                "stale_version",
+            ),
+            "post_assign": (
+                "POST",
+                "/api/v1/welfare-posts/{post}/assignments",
+                Permission.employment_write,
+                "record",
+                200,
+                "post_not_found",
+                None,
+            ),
+            "post_assignment_get": (
+                "GET",
+                "/api/v1/post-assignments/{post_assignment}",
+                Permission.employment_read,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "post_assignment_end": (
+                "POST",
+                "/api/v1/post-assignments/{post_assignment}/end",
+                Permission.employment_write,
+                "record",
+                200,
+                "assignment_not_found",
+                None,
+            ),
+            "welfare_post_stats": (
+                "GET",
+                "/api/v1/welfare-post-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "course_create": (
+                "POST",
+                "/api/v1/training-courses",
+                Permission.posts_manage,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "course_get": (
+                "GET",
+                "/api/v1/training-courses/{course}",
+                Permission.employment_read,
+                "record",
+                200,
+                "course_not_found",
+                None,
+            ),
+            "course_patch": (
+                "PATCH",
+                "/api/v1/training-courses/{course}",
+                Permission.posts_manage,
+                "record",
+                409,
+                "course_not_found",
+                "stale_version",
+            ),
+            "course_enrol": (
+                "POST",
+                "/api/v1/training-courses/{course}/enrolments",
+                Permission.employment_write,
+                "record",
+                200,
+                "course_not_found",
+                None,
+            ),
+            "enrolment_get": (
+                "GET",
+                "/api/v1/training-enrolments/{enrolment}",
+                Permission.employment_read,
+                "record",
+                200,
+                "enrolment_not_found",
+                None,
+            ),
+            "enrolment_step": (
+                "POST",
+                "/api/v1/training-enrolments/{enrolment}/actions",
+                Permission.employment_write,
+                "record",
+                409,
+                "enrolment_not_found",
+                "stale_version",
+            ),
+            "training_stats": (
+                "GET",
+                "/api/v1/training-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+        }.items()
+    },
+}
+UNTARGETED = {
+    "area_list": Endpoint("GET", "/api/v1/areas", Permission.areas_read, "list"),
+    "user_list": Endpoint("GET", "/api/v1/users", Permission.users_manage, "list"),
+    "key_list": Endpoint("GET", "/api/v1/api-keys", Permission.api_keys_manage, "list"),
+    "audit_verify": Endpoint("GET", "/api/v1/audit/verify", Permission.audit_read, "list"),
+    "audit_events": Endpoint("GET", "/api/v1/audit/events", Permission.audit_read, "list"),
+    "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
+    "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
+    "household_list": Endpoint("GET", "/api/v1/households", Permission.households_read, "list"),
+    "household_count": Endpoint("GET", "/api/v1/households/count", Permission.households_read, "list"),
+    "person_list": Endpoint("GET", "/api/v1/people", Permission.households_read, "list"),
+    "person_count": Endpoint("GET", "/api/v1/people/count", Permission.households_read, "list"),
+    "person_lookup": Endpoint(
+        "POST",
+        "/api/v1/people/lookup",
+        Permission.households_read,
+        "list",
+        body={"national_id": national_id()},
+    ),
+    "programme_list": Endpoint("GET", "/api/v1/programmes", Permission.households_read, "list"),
+    "cadre_list": Endpoint("GET", "/api/v1/cadres", Permission.households_read, "list"),
+    "sync_changes": Endpoint("GET", "/api/v1/sync/changes", Permission.households_read, "list"),
+    "registry_events": Endpoint("GET", "/api/v1/registry-events", Permission.households_read, "list"),
+    # Without a file: allowed callers get as far as the missing file.
+    "import_start": Endpoint(
+        "POST", "/api/v1/imports", Permission.imports_run, "list", ok=422, ok_code="validation_failed"
+    ),
+    # Without a file: allowed callers get as far as the missing file.
+    "area_import": Endpoint(
+        "POST", "/api/v1/area-imports", Permission.areas_write, "list", ok=422, ok_code="validation_failed"
+    ),
+    "threshold_list": Endpoint("GET", "/api/v1/thresholds", Permission.monitoring_read, "list"),
+    "inspection_list": Endpoint("GET", "/api/v1/inspections", Permission.monitoring_read, "list"),
+    "alert_list": Endpoint("GET", "/api/v1/alerts", Permission.monitoring_read, "list"),
+    "case_list": Endpoint("GET", "/api/v1/cases", Permission.monitoring_read, "list"),
+    "visit_compliance": Endpoint("GET", "/api/v1/visits/compliance", Permission.monitoring_read, "list"),
+    "post_list": Endpoint("GET", "/api/v1/welfare-posts", Permission.employment_read, "list"),
+    "post_assignment_list": Endpoint("GET", "/api/v1/post-assignments", Permission.employment_read, "list"),
+    "course_list": Endpoint("GET", "/api/v1/training-courses", Permission.employment_read, "list"),
+    "enrolment_list": Endpoint("GET", "/api/v1/training-enrolments", Permission.employment_read, "list"),
+    "employment_list": Endpoint("GET", "/api/v1/employment-records", Permission.employment_read, "list"),
+    # Items naming someone unknown (or, for a 人社 system, by person_id) fail one by one; the batch is 200.
+    "employment_batch": Endpoint(
+        "POST",
+        "/api/v1/employment-records/batch",
+        Permission.employment_write,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "person_id": str(uuid.uuid4()),
+                    "status": "local",
+                    "source": "door_to_door",
+                    "reported_on": "2025-01-01",
+                }
+            ]
+        },
+    ),
+    # Matched in the caller's own area (the registry answers for it); an unknown number is answered per item.
+    "partner_feed": Endpoint(
+        "POST",
+        "/api/v1/partner-feeds/{kind}/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={
+            "records": [
+                {"record_id": "D-1", "national_id": "610924198001010011", "occurred_on": "2025-01-01"}
+            ]
+        },
+    ),
+    "inspection_batch": Endpoint(
+        "POST",
+        "/api/v1/inspections/batch",
+        Permission.inspections_write,
+        "list",
+        body={"items": [inspection(area_code=V)]},
+    ),
+    # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
+    "household_batch": Endpoint(
+        "POST",
+        "/api/v1/households/batch",
+        Permission.households_write,
+        "list",
+        body={"items": [{"number": "B0000001", "area_code": V}]},
+    ),
+}
+# Export jobs belong to the account that asked: anyone else, allowed or not to export, finds none there.
+for _resource, _permission in (
+    ("households", Permission.households_read),
+    ("cases", Permission.monitoring_read),
+    ("visits", Permission.monitoring_read),
+    ("employment-records", Permission.employment_read),
+):
+    for _suffix in ("", "/file"):
+        UNTARGETED[f"{_resource}_export_job{_suffix}"] = Endpoint(
+            "GET",
+            f"/api/v1/{_resource}/exports/{{job}}{_suffix}",
+            _permission,
+            "list",
+            ok=404,
+            ok_code="export_not_found",
+        )
+# About the caller's own sign-in, not about anything in an area.
+SELF_SERVICE = {
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/users/me/password"),
+}
+
+
+def expected(role: Role, name: str, target: str | None = None) -> tuple[int, str | None]:
+    """The rule: permission first (403), then where the target lies (404 to read, 403 to create)."""
+    endpoint = TARGETED.get(name) or UNTARGETED[name]
+    if endpoint.permission is not None and endpoint.permission not in ROLE_PERMISSIONS[role]:
+        return 403, "permission_denied"
+    scope = SCOPE_OF[role]
+    if target is not None and not inside(target, scope):
+        if endpoint.kind in ("create", "record_create"):
+            return 403, "outside_scope"  # decided from the codes alone
+        if endpoint.kind == "reference":
+            return 422, endpoint.not_found
+        if endpoint.kind in ("object", "record") or not above(target, scope):
+            return 404, endpoint.not_found
+    return endpoint.ok, endpoint.ok_code
+
+
+def target_of(name: str, label: str) -> str:
+    endpoint = TARGETED[name]
+    return (RECORD_AREAS if endpoint.kind in ("record", "record_create", "reference") else TARGETS)[label]

@@ -1,0 +1,130 @@
+"""Ids inside request bodies: which field names which record, how it must relate to the call's own
+household, and what the matrix expects when it names each target's record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from services.common.auth import ROLE_PERMISSIONS, Permission, Role
+from tests.support.authz.matrix import RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, V, inside
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An id a request body names, besides the call's own target."""
+
+    record: str  # the key of World.records whose id it names
+    relation: str  # what it must be to the call's household in the caller's own village:
+    # "scope": anything in the caller's area; "member": a member of that household; "cadre": paired
+    # with it or of an area covering its village; "local": living in the area of the post or course;
+    # "head": a member of that household, any other person refused alike
+    ok: tuple[int, ...] = (201,)
+    asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
+
+
+# Each id field of each request body, varied across the targets while the call itself stays in the
+# caller's own village. Fields of "reference" endpoints are varied by the main matrix itself.
+BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
+    ("alert_declare", ("household_id",)): Reference("household", "scope"),
+    ("inspection_create", ("household_id",)): Reference("household", "scope"),
+    ("inspection_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    ("inspection_create", ("children", 0, "person_id")): Reference("person", "member"),
+    ("inspection_create", ("medical_insurance", 0, "person_id")): Reference("person", "member"),
+    ("inspection_create", ("risk_events", 0, "person_id")): Reference("person", "member"),
+    ("measure_add", ("person_id",)): Reference("person", "member"),
+    ("measure_add", ("cadre_id",)): Reference("cadre", "cadre"),
+    ("programme_add", ("person_id",)): Reference("person", "member"),
+    ("household_patch", ("head_person_id",)): Reference("person", "head", ok=(200,)),
+    ("cadre_pair", ("household_id",)): Reference("household", "scope", ok=(200, 201)),
+    ("person_move", ("to_household_id",)): Reference("household", "scope", ok=(200,)),
+    # 人社 systems give posts and courses no one by registry id: they may not read the registry.
+    ("post_assign", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
+    ("course_enrol", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
+}
+# Fields that name the body's own record or another part of the same request, not a stored one.
+OWN_IDS = {"id", "HouseholdProgramme.person_id"}
+REFUSED_AS = {
+    "household": "household_not_found",
+    "second_household": "household_not_found",
+    "person": "person_not_found",
+    "second_person": "person_not_found",
+    "cadre": "cadre_not_found",
+}
+
+
+def expected_reference(role: Role, name: str, reference: Reference, label: str) -> tuple[int, ...] | tuple:
+    """The answers allowed for a body naming the label's record: the reference's ok, or one refusal."""
+    for permission in (TARGETED[name].permission, reference.asks):
+        if permission is not None and permission not in ROLE_PERMISSIONS[role]:
+            return ((403, "permission_denied"),)
+    own = label == "own-village"
+    if reference.relation == "head":
+        return tuple((status, None) for status in reference.ok) if own else ((422, "head_not_member"),)
+    scope = SCOPE_OF[role]
+    lives = RECORD_AREAS[label]
+    # A cadre is visible from its own area, or from the area of a household it is paired with.
+    visible = inside(lives, scope) or (reference.relation == "cadre" and inside(TARGETS[label], scope))
+    if not visible:
+        return ((422, REFUSED_AS[reference.record]),)
+    if reference.relation == "member" and not own:
+        return ((422, "person_not_member"),)
+    if reference.relation == "local" and not own:
+        return ((422, "person_outside_area"),)
+    if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):
+        return ((422, "cadre_not_responsible"),)
+    return tuple((status, None) for status in reference.ok)
+
+
+def with_reference(body: dict, path: tuple[str | int, ...], value: str) -> dict:
+    """The body with the id at ``path`` set (lists made long enough, the rest of an entry filled in)."""
+    body = json_copy(body)
+    node: dict | list = body
+    for step, following in zip(path, path[1:], strict=False):
+        if isinstance(step, int):
+            assert isinstance(node, list)
+            while len(node) <= step:
+                node.append(LIST_ENTRIES[path[0]])  # type: ignore[index]
+            node = node[step]
+        else:
+            assert isinstance(node, dict)
+            node = node.setdefault(step, [] if isinstance(following, int) else {})
+    node[path[-1]] = value  # type: ignore[index]
+    return body
+
+
+def json_copy(body: dict) -> dict:
+    return json.loads(json.dumps(body))
+
+
+LIST_ENTRIES = {
+    "children": {"name": "小明", "age": 10, "schooling": "in_school"},
+    "medical_insurance": {"name": "张三", "insured": True},
+    "risk_events": {"kind": "illness", "happened_on": "2025-05-01"},
+}
+
+
+def body_id_fields(document: dict, schema: dict, path: tuple = (), owner: str = "") -> set[tuple[str, tuple]]:
+    """(schema.field, path) of every UUID field a request body can carry, lists as index 0."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return body_id_fields(document, document["components"]["schemas"][name], path, name)
+    found: set[tuple[str, tuple]] = set()
+    for option in schema.get("anyOf", []) + schema.get("allOf", []) + schema.get("oneOf", []):
+        found |= body_id_fields(document, option, path, owner)
+    if schema.get("format") == "uuid":
+        found.add((f"{owner}.{next(p for p in reversed(path) if isinstance(p, str))}", path))
+    if "items" in schema:
+        found |= body_id_fields(document, schema["items"], (*path, 0), owner)
+    for field, inner in schema.get("properties", {}).items():
+        found |= body_id_fields(document, inner, (*path, field), owner)
+    return found
+
+
+# Batches carry the single endpoint's items; their references are checked by the same code.
+BATCH_OF = {"inspection_batch": "inspection_create", "employment_batch": "employment_create"}
+VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
+    ("programme_add", ("household_id",)),
+    ("case_open", ("alert_ids", 0)),
+    ("employment_create", ("person_id",)),
+}

@@ -1,0 +1,223 @@
+"""The matrix's world: areas, users, keys and records in each target, and each call's request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from services.common.auth import Role
+from tests.support.auth import PASSWORD
+from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
+from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
+from tests.support.registry import fresh_number, make_household, member
+
+
+@dataclass
+class World:
+    principals: dict[Role, dict[str, str]]  # sign-in headers of one user per role
+    users: dict[str, str]  # target label -> id of a user the national admin made there
+    keys: dict[str, str]  # target label -> id of an API key the national admin made there
+    records: dict[str, dict[str, str]]  # target label -> ids of a household, person, cadre … there
+
+
+async def build_world(admin: httpx.AsyncClient, user_headers, owner_url: str) -> World:  # noqa: ANN001
+    for code, name in AREAS.items():
+        assert (await admin.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+    users, keys = {}, {}
+    for label, code in TARGETS.items():
+        body = {"username": f"target-{label}", "display_name": label, "password": PASSWORD}
+        user = await admin.post("/api/v1/users", json=body | {"role": "village_cadre", "area_code": code})
+        key = await admin.post(
+            "/api/v1/api-keys", json={"name": label, "role": "bureau_partner", "area_code": code}
+        )
+        assert (user.status_code, key.status_code) == (201, 201), (user.text, key.text)
+        users[label], keys[label] = user.json()["id"], key.json()["id"]
+    # Lines for everywhere, so every area has thresholds in force and a poor household raises an alert.
+    await set_thresholds(admin, 2025, area_code="000000000000")
+    principals = {role: await user_headers(f"as-{role.value}", role.value, SCOPE_OF[role]) for role in Role}
+    records = {label: await make_records(admin, label, user_headers, owner_url) for label in TARGETS}
+    return World(principals, users, keys, records)
+
+
+WELFARE_POST = {
+    "title": "村道保洁员",
+    "type": "cleaning",
+    "funding_source": "hrss",
+    "monthly_subsidy": 500,
+    "capacity": 5,
+    "starts_on": "2025-01-01",
+}
+COURSE = {"title": "修脚足疗培训班", "provider": "县职教中心", "skill": "修脚足疗", "starts_on": "2025-03-01"}
+
+
+async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner_url: str) -> dict[str, str]:  # noqa: ANN001
+    village, area = RECORD_AREAS[label], TARGETS[label]
+    # An import job belongs to the scope of who started it: an administrator of that village.
+    importer = await user_headers(f"importer-{label}", "county_admin", village)
+    upload = {"file": ("empty.csv", "户编号,村代码,姓名,身份证号,与户主关系\n".encode(), "text/csv")}
+    job = await admin.post("/api/v1/imports", files=upload, data={"dry_run": "true"}, headers=importer)
+    assert job.status_code == 202, job.text
+    household = await make_household(admin, village, members=1)
+    period = {"household_id": household["id"], "programme": "dibao", "starts_on": "2024-01-01"}
+    cadre = await admin.post("/api/v1/cadres", json={"area_code": area, "name": "李干部", "unit": "镇政府"})
+    pairing = await admin.post(
+        f"/api/v1/cadres/{cadre.json()['id']}/assignments", json={"household_id": household["id"]}
+    )
+    assert pairing.status_code == 201, pairing.text
+    visit = inspection(household["id"], area_code=village, wages=1000)
+    assert (await admin.post("/api/v1/inspections", json=visit)).status_code == 201
+    photo = str(uuid.uuid4())
+    uploaded = await admin.put(
+        f"/api/v1/inspections/{visit['id']}/photos/{photo}",
+        content=JPEG,
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    alert = (await admin.get("/api/v1/alerts", params={"household_id": household["id"]})).json()["items"][0]
+    # Another household's alert for opening cases; an enrolled case (seeded) for its measures and steps.
+    second = await make_household(admin, village, members=1)
+    poor = inspection(second["id"], area_code=village, wages=1000)
+    assert (await admin.post("/api/v1/inspections", json=poor)).status_code == 201
+    fresh = (await admin.get("/api/v1/alerts", params={"household_id": second["id"]})).json()["items"][0]
+    opened = {"id": str(uuid.uuid4()), "alert_ids": [fresh["id"]]}  # posted again below: a retry, 200
+    assert (await admin.post("/api/v1/cases", json=opened)).status_code == 201
+    case = await seed_enrolled_case(owner_url, household["id"], village)
+    plan = {"kind": "health", "description": "家庭医生签约", "starts_on": "2025-01-01"}
+    measure = await admin.post(f"/api/v1/cases/{case}/measures", json=plan)
+    assert measure.status_code == 201, measure.text
+    post = (await admin.post("/api/v1/welfare-posts", json=WELFARE_POST | {"area_code": village})).json()
+    holder = {"id": str(uuid.uuid4()), "person_id": household["head_person_id"], "starts_on": "2025-01-01"}
+    held = await admin.post(f"/api/v1/welfare-posts/{post['id']}/assignments", json=holder)
+    assert held.status_code == 201, held.text
+    course = (await admin.post("/api/v1/training-courses", json=COURSE | {"area_code": village})).json()
+    signup = {"id": str(uuid.uuid4()), "person_id": household["head_person_id"], "enrolled_on": "2025-03-01"}
+    enrolled = await admin.post(f"/api/v1/training-courses/{course['id']}/enrolments", json=signup)
+    assert enrolled.status_code == 201, enrolled.text
+    return {
+        "post": post["id"],
+        "post_assignment": holder["id"],
+        "course": course["id"],
+        "enrolment": signup["id"],
+        "case": case,
+        "measure": measure.json()["id"],
+        "opened_case": opened["id"],
+        "second_household": second["id"],
+        "second_inspection": poor["id"],
+        "second_person": second["head_person_id"],
+        "fresh_alert": fresh["id"],
+        "inspection": visit["id"],
+        "photo": photo,
+        "alert": alert["id"],
+        "household": household["id"],
+        "person": household["head_person_id"],
+        "national_id": (
+            await admin.get(f"/api/v1/people/{household['head_person_id']}", params={"reveal": "true"})
+        ).json()["national_id"],
+        "employment_record": await employment_record(admin, household["head_person_id"]),
+        "period": (await admin.post("/api/v1/programmes", json=period)).json()["id"],
+        "cadre": cadre.json()["id"],
+        "assignment": pairing.json()["id"],
+        "job": job.json()["id"],
+        "village": village,
+    }
+
+
+async def employment_record(admin: httpx.AsyncClient, person_id: str) -> str:
+    body = {"id": str(uuid.uuid4()), "person_id": person_id, "status": "local", "source": "door_to_door"}
+    response = await admin.post("/api/v1/employment-records", json=body | {"reported_on": "2025-01-01"})
+    assert response.status_code == 201, response.text
+    return body["id"]
+
+
+def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, str, dict | None]:
+    endpoint, code = TARGETED[name], TARGETS[label]
+    records = world.records[label]
+    url = endpoint.path.format(
+        area=code, user=world.users[label], key=world.keys[label], new_photo=uuid.uuid4(), **records
+    )
+    village = records["village"]
+    bodies = {
+        "area_create": {"code": code, "name": AREAS[code]},
+        "user_create": {
+            "username": f"new-{role.value}-{label}",
+            "display_name": "新用户",
+            "password": PASSWORD,
+            "role": "village_cadre",
+            "area_code": code,
+        },
+        "key_create": {"name": f"new key of {role.value}", "role": "bureau_partner", "area_code": code},
+        "user_patch": {"display_name": "改名", "base_version": 1},
+        "key_patch": {"name": f"renamed {label}", "base_version": 1},
+        "household_create": {"number": fresh_number(village), "area_code": village},
+        "household_patch": {"base_version": 1},  # changes nothing, so every allowed role gets 200
+        "household_move": {"base_version": 1, "to_area_code": village},
+        "household_delete": {"base_version": 99, "reason": "权限测试"},
+        "member_add": member("child"),
+        "person_patch": {"base_version": 1},
+        "person_move": {
+            "base_version": 1,
+            "to_household_id": records["household"],
+            "reason": "other",
+            "relation": "head",
+        },
+        "programme_add": {
+            "household_id": records["household"],
+            "programme": "tekun",
+            "starts_on": next_day(),
+        },
+        "programme_end": {"ends_on": "2030-01-01"},
+        "cadre_create": {"area_code": code, "name": "新干部", "unit": "县局"},
+        "cadre_pair": {"household_id": records["household"]},
+        "cadre_unpair": {},
+        "area_merge": {"target_code": code, "source_codes": [code], "effective_on": "2026-01-01"},
+        "inspection_create": inspection(records["household"], area_code=village),
+        "alert_declare": {
+            "id": str(uuid.uuid4()),
+            "household_id": records["household"],
+            "area_code": village,
+            "risk_code": "illness",
+            "reason": "户主住院",
+        },
+        "alert_acknowledge": {"base_version": 99},
+        "alert_dismiss": {"base_version": 99, "reason": "权限测试"},
+        "case_open": {"id": records["opened_case"], "alert_ids": [records["fresh_alert"]]},
+        "case_step": {"action": "propose_exit", "base_version": 99},
+        "measure_add": {"kind": "education", "description": "雨露计划", "starts_on": "2025-09-01"},
+        "measure_patch": {"base_version": 99, "status": "done"},
+        "threshold_set": {"area_code": code, "year": 2026, "income_line": 7000, "large_expense_line": 20000},
+        # A new record each time; 人社 systems cannot read where people live, so they give the ID number.
+        "employment_create": {
+            "id": str(uuid.uuid4()),
+            "status": "local",
+            "source": "door_to_door",
+            "reported_on": "2025-06-01",
+        }
+        | (
+            {"national_id": records["national_id"]}
+            if role is Role.bureau_partner
+            else {"person_id": records["person"]}
+        ),
+        "post_create": WELFARE_POST | {"area_code": village},
+        "post_patch": {"base_version": 99},
+        "post_assign": {
+            "id": records["post_assignment"],
+            "person_id": records["person"],
+            "starts_on": "2025-01-01",
+        },
+        "post_assignment_end": {"ends_on": "2025-12-31", "reason": "权限测试"},
+        "course_create": COURSE | {"area_code": village},
+        "course_patch": {"base_version": 99},
+        "course_enrol": {
+            "id": records["enrolment"],
+            "person_id": records["person"],
+            "enrolled_on": "2025-03-01",
+        },
+        "enrolment_step": {"action": "complete", "base_version": 99},
+    }
+    return endpoint.method, url, bodies.get(name)
+
+
+def outcome(response: httpx.Response) -> tuple[int, str | None]:
+    return response.status_code, response.json().get("code") if response.status_code >= 400 else None
