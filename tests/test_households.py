@@ -187,7 +187,7 @@ UNTRACKED = {
     "updated_at",
     "created_by",
 }
-UNTRACKED |= {"updated_by"}
+UNTRACKED |= {"updated_by", "request_sha256"}
 
 
 async def test_the_change_log_of_a_created_row_holds_every_field_as_before(

@@ -9,7 +9,9 @@ the insert. The order is fixed here, for every batch:
 3. digests; an id twice in one batch is answered against its first item;
 4. the digests already stored: a retry is answered without asking anyone anything;
 5. ``admit``: per-batch checks of the rest (references to other services), which may refuse items;
-6. one ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the key decides, not the read in 4;
+6. one ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the key decides, not the read in 4 (or, where
+   each item is created by a service of its own, one savepoint an item: a key violation means not
+   inserted, and the insert may refuse an item as a single request would be refused);
 7. an id that a concurrent request stored between 4 and 6 is a duplicate if its digest is the same,
    else a conflict (however many retries race, one of them creates);
 8. ``created``: the effects of the rows actually inserted (alerts, events), so no retry repeats them.
@@ -76,6 +78,7 @@ class BatchIntake(ABC, Generic[E, R]):
     invalid_detail: ClassVar[str]  # "Item {index} is not a valid …"
 
     principal: Principal
+    refuse: Refuse  # answers an item with a refusal (during one ``answer_items``)
 
     # The domain's parts.
 
@@ -110,7 +113,9 @@ class BatchIntake(ABC, Generic[E, R]):
 
     @abstractmethod
     async def insert(self, entries: list[E]) -> set[Any]:
-        """Insert the rows, ON CONFLICT DO NOTHING; the ids actually inserted (never called with none)."""
+        """Insert the rows, ON CONFLICT DO NOTHING; the ids actually inserted (never called with none).
+        An insert item by item (each in a savepoint) may refuse items with ``self.refuse``: they are
+        answered so, not as an id a concurrent request stored."""
 
     async def created(self, entries: list[E]) -> None:  # noqa: B027 - optional
         """The effects of the rows actually inserted (never called with none)."""
@@ -128,6 +133,7 @@ class BatchIntake(ABC, Generic[E, R]):
         def refuse(entry: Entry, why: Refusal) -> None:
             answers[entry.index] = self.refusal(entry.index, entry.key, why)
 
+        self.refuse = refuse
         entries = await self._checked(raws, answers)
         await self.identify(entries, refuse)
         fresh, repeats = await self._first_of_each(e for e in entries if e.index not in answers)
@@ -139,6 +145,7 @@ class BatchIntake(ABC, Generic[E, R]):
             await self.admit(list(fresh.values()), refuse)
             fresh = {key: e for key, e in fresh.items() if e.index not in answers}
         inserted = await self.insert(list(fresh.values())) if fresh else set()
+        fresh = {key: e for key, e in fresh.items() if e.index not in answers}  # refused by the insert
         raced = [key for key in fresh if key not in inserted]
         known = await self.stored(raced) if raced else {}
         for key in raced:  # a concurrent request stored it between our read and our insert

@@ -78,6 +78,9 @@ class Household(SQLModel, table=True):
     updated_at: datetime = timestamp()
     created_by: str | None = column(Text)
     updated_by: str | None = column(Text)
+    # sha256 of the create request as first received (its HouseholdCreate as JSON): a retry is the same
+    # request only if its digest is this one. NULL for households registered before it was kept.
+    request_sha256: bytes | None = column(LargeBinary)
 
 
 class Person(SQLModel, table=True):

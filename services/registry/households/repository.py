@@ -109,6 +109,14 @@ class HouseholdRepository:
         taken = {value for row in (await self.session.execute(query)).all() for value in row}
         self.known_absent = (set(ids) | set(numbers)) - taken
 
+    async def request_digests(self, ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, bytes | None, str, str]]:
+        """Unscoped, for retries: each stored id's request digest (NULL before it was kept), village and
+        number; never returned as such."""
+        query = select(
+            Household.id, col(Household.request_sha256), Household.area_code, Household.number
+        ).where(col(Household.id) == func.any(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)))))
+        return [(row[0], row[1], row[2], row[3]) for row in (await self.session.execute(query)).all()]
+
     async def get(
         self, household_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> Household | None:

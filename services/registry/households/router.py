@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.common import ledgers
 from services.common.audit.requests import record_denial
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.concurrency import IfMatch
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import Forbidden, ServiceUnavailable
@@ -21,7 +22,7 @@ from services.common.scope import WithinQuery
 from services.common.text import CleanText, IsoDate
 from services.registry.codes import Health, HouseholdCategory, Programme
 from services.registry.disclosures import DisclosureGate
-from services.registry.households.batch import create_households
+from services.registry.households.batch import HouseholdIntake, create_households
 from services.registry.households.history import HistoryPage, read_history
 from services.registry.households.ledger import household_ledger
 from services.registry.households.person_service import PersonService
@@ -147,14 +148,15 @@ async def create_household(
     request: Request,
 ) -> HouseholdRead:
     """Register a household with its members; retrying with the same `id` returns the first result."""
-    service = HouseholdService(session, vault)
+    intake = HouseholdIntake(session, vault)
     gate = DisclosureGate.of(request, principal)
     await gate.check()
     async with gate.answering(session):
-        household, created = await service.create(body, principal)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return await service.present(household, Presenter(session, vault, principal, False))
+        item = (await intake.answer_items([body], principal))[0]
+    answer_single(item, response)  # 200 for a retry; 409 for the id of another request
+    assert item.id is not None
+    household = await intake.registered(item.id)
+    return await intake.service.present(household, Presenter(session, vault, principal, False))
 
 
 @router.post("/households/batch", response_model=BatchResult, responses=DISCLOSURE_LIMITED)

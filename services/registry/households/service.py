@@ -40,9 +40,14 @@ class HouseholdService:
         self.people = PersonService(session, vault)
 
     async def create(
-        self, data: HouseholdCreate, principal: Principal, loc: tuple = ("body",)
+        self,
+        data: HouseholdCreate,
+        principal: Principal,
+        loc: tuple = ("body",),
+        request_sha256: bytes | None = None,
     ) -> tuple[Household, bool]:
-        """Register a household with its members; the same request again returns the first result."""
+        """Register a household with its members; the same request again returns the first result.
+        ``request_sha256`` (the request's digest) is kept with it, for retries (see the intake)."""
         known = self.repository.known_absent
         if (
             data.id is not None
@@ -72,6 +77,7 @@ class HouseholdService:
             registered_on=data.registered_on or china_today(),
             created_by=principal.id,
             updated_by=principal.id,
+            request_sha256=request_sha256,
         )
         members = [
             (
