@@ -154,3 +154,21 @@ async def test_items_without_an_id_get_one_and_their_number_stays_unique(admin: 
     assert Counter(h["id"] for h in await households_numbered(admin, body["number"])) == Counter(
         [batch["items"][0]["id"]]
     )
+
+
+async def test_a_retry_after_a_move_out_of_your_area_says_nothing_of_where_it_went(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+) -> None:
+    await make_areas(admin)
+    cadre = await user_headers("cadre-retry", "village_cadre", HUANGJIN)
+    body = registration()
+    assert (await admin.post("/api/v1/households", json=body, headers=cadre)).status_code == 201
+    household = (await admin.get(f"/api/v1/households/{body['id']}")).json()
+    await move_household(admin, household, LONGQUAN)  # by the town: out of the cadre's village
+
+    batch = (await admin.post("/api/v1/households/batch", json={"items": [body]}, headers=cadre)).json()
+    assert batch["items"][0]["status"] == "duplicate"  # stored once, and no more is said
+    single = await admin.post("/api/v1/households", json=body, headers=cadre)
+    assert (single.status_code, single.json()["code"]) == (404, "household_not_found")
+    assert LONGQUAN not in single.text

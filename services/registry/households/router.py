@@ -15,7 +15,7 @@ from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
 from services.common.concurrency import IfMatch
 from services.common.database import ReadSessionDep, SessionDep
-from services.common.errors import Forbidden, ServiceUnavailable
+from services.common.errors import Forbidden, NotFound, ServiceUnavailable
 from services.common.guards import requires
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.scope import WithinQuery
@@ -156,6 +156,10 @@ async def create_household(
     answer_single(item, response)  # 200 for a retry; 409 for the id of another request
     assert item.id is not None
     household = await intake.registered(item.id)
+    if not principal.covers(household.area_code):
+        # A retry of a registration since moved out of your area: it is stored, but where it went is
+        # not yours to see (as a read of it answers).
+        raise NotFound(f"No household {item.id} in your area", code="household_not_found")
     return await intake.service.present(household, Presenter(session, vault, principal, False))
 
 
