@@ -31,11 +31,13 @@ async def earlier_request(
     what: str,
     *,
     taken: Callable[[uuid.UUID], Awaitable[bool]] | None = None,
+    code: str = "id_in_use",
 ) -> T | None:
     """The record this request repeats, or None when its id is new.
 
     ``find`` looks the id up in any area; or only in the caller's, when ``taken`` tells whether the id
-    is used anywhere. ``same`` says whether the request repeats the stored record. A conflict otherwise.
+    is used anywhere. ``same`` says whether the request repeats the stored record. A conflict otherwise
+    (``code``: the resource's own, where its API names one).
     """
     if client_id is None:
         return None
@@ -44,4 +46,4 @@ async def earlier_request(
         return earlier
     if earlier is None and (taken is None or not await taken(client_id)):
         return None
-    raise Conflict(f"{what} {client_id} exists with other details", code="id_in_use")
+    raise Conflict(f"{what} {client_id} exists with other details", code=code)

@@ -13,11 +13,14 @@ from services.common.auth import Permission, Principal
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Page, cursor_field, decode_cursor, page_after
+from services.common.retries import earlier_request
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.alerts.schemas import AlertDetail, AlertRead, AlertSignalRead, Declaration
 from services.monitoring.codes import AlertSource, AlertState, Severity
 from services.monitoring.models import Alert
 from services.monitoring.references import Asked, Lookup
+
+DECLARATION_ID_IN_USE = "declaration_id_in_use"
 
 # Which action each state allows, and the state it leads to.
 ACTIONS: dict[str, dict[str, str]] = {
@@ -85,20 +88,33 @@ class AlertService:
         was, and an id used for anything else is a conflict that names nothing of the other record."""
         source = AlertSource.self_declared.value
         reason = f"农户自主申报：{data.reason}"
-        if (earlier := await self.repository.signal_from(source, str(data.id))) is not None:
-            alert = await self.repository.get(earlier.alert_id, principal.scope_prefix)
-            same = alert is not None and (alert.household_id, alert.risk_code, earlier.reason) == (
+        received = await self.repository.signal_from(source, str(data.id))
+
+        async def alert_of_signal(_: uuid.UUID) -> Alert | None:  # in the caller's area only
+            return await self.repository.get(received.alert_id, principal.scope_prefix) if received else None
+
+        async def taken(_: uuid.UUID) -> bool:
+            return received is not None
+
+        def same(alert: Alert) -> bool:
+            assert received is not None
+            return (alert.household_id, alert.risk_code, received.reason) == (
                 data.household_id,
                 data.risk_code.value,
                 reason,
             )
-            if alert is None or not same:
-                raise Conflict(
-                    f"Declaration {data.id} was already received with other content; "
-                    "a new declaration needs a new id",
-                    code="declaration_id_in_use",
-                )
-            return alert, False
+
+        earlier = await earlier_request(
+            data.id,
+            alert_of_signal,
+            same,
+            principal,
+            "Declaration",
+            taken=taken,
+            code="declaration_id_in_use",
+        )
+        if earlier is not None:
+            return earlier, False
         if not is_village(data.area_code):
             raise ValidationFailed.field(
                 ["body", "area_code"], f"{data.area_code} is not a village code", "not_a_village"

@@ -12,6 +12,7 @@ from services.common.auth import Principal
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
+from services.common.retries import earlier_request
 from services.common.scope import in_scope
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.workflow import CaseState
@@ -30,14 +31,16 @@ class MeasureService:
     async def add(
         self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal, registry: Lookup
     ) -> tuple[Measure, bool]:
-        if data.id is not None and (existing := await self._earlier(data.id)) is not None:
-            if existing.case_id != case_id or not principal.covers(existing.area_code):
-                # Whether it is another case's or another county's, nothing of it is named.
-                raise Conflict(
-                    f"Measure id {data.id} is already in use; a new measure needs a new id",
-                    code="measure_id_in_use",
-                )
-            return existing, False
+        earlier = await earlier_request(
+            data.id,
+            self._earlier,
+            lambda measure: measure.case_id == case_id,
+            principal,
+            "Measure",
+            code="measure_id_in_use",
+        )
+        if earlier is not None:
+            return earlier, False
         case = await CaseRepository(self.session).get(case_id, principal.scope_prefix)
         if case is None:
             raise NotFound(f"No case {case_id}", code="case_not_found")
