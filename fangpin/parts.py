@@ -18,6 +18,9 @@ from services.jobs.settings import JobsSettings
 from services.monitoring.app import MIGRATIONS as MONITORING_MIGRATIONS
 from services.monitoring.app import create_app as create_monitoring
 from services.monitoring.settings import MonitoringSettings
+from services.projects.app import MIGRATIONS as PROJECTS_MIGRATIONS
+from services.projects.app import create_app as create_projects
+from services.projects.settings import ProjectsSettings
 from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.registry.app import create_app as create_registry
 from services.registry.settings import RegistrySettings
@@ -36,6 +39,7 @@ SERVICE_PARTS: dict[str, Part] = {
     "registry": Part("registry", RegistrySettings, create_registry, REGISTRY_MIGRATIONS, 8101),
     "monitoring": Part("monitoring", MonitoringSettings, create_monitoring, MONITORING_MIGRATIONS, 8102),
     "jobs": Part("jobs", JobsSettings, create_jobs, JOBS_MIGRATIONS, 8103),
+    "projects": Part("projects", ProjectsSettings, create_projects, PROJECTS_MIGRATIONS, 8104),
 }
 GATEWAY = Part("gateway", GatewaySettings, create_gateway, GATEWAY_MIGRATIONS, 8000)
 PARTS: dict[str, Part] = {**SERVICE_PARTS, "gateway": GATEWAY}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 API_PREFIX = "/api/v1"
-SERVICES = ("registry", "monitoring", "jobs")
+SERVICES = ("registry", "monitoring", "jobs", "projects")
 
 # Served by the gateway itself (identity, audit, system status).
 GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "reports", "openapi.json"})
@@ -37,6 +37,8 @@ ROUTES: dict[str, str] = {
     "training-courses": "jobs",
     "training-enrolments": "jobs",
     "training-stats": "jobs",
+    "projects": "projects",
+    "project-stats": "projects",
 }
 
 

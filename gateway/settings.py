@@ -19,6 +19,7 @@ class GatewaySettings(ServiceSettings):
         default=None, description="Monitoring base URL; unset = in this process"
     )
     jobs_url: str | None = Field(default=None, description="Jobs base URL; unset = in this process")
+    projects_url: str | None = Field(default=None, description="Projects base URL; unset = in this process")
     upstream_connect_timeout_s: float = Field(
         default=1.0, gt=0, le=30, description="Give up connecting to a service after this long (then 503)"
     )

@@ -65,6 +65,9 @@ class Permission(StrEnum):
     employment_read = "employment:read"  # employment records, posts, training
     employment_write = "employment:write"  # record work status; assign posts; enrol in training
     posts_manage = "posts:manage"  # set up public-welfare posts and training courses
+    projects_read = "projects:read"  # the project library, funds and their money trail
+    projects_report = "projects:report"  # report a project started or completed (town supervision)
+    projects_manage = "projects:manage"  # enter, approve, accept, hand over, adjust, cancel; money
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
@@ -82,13 +85,20 @@ _FIELD_WORK = {
     Permission.measures_write,
     Permission.employment_read,
     Permission.employment_write,
+    Permission.projects_read,
     Permission.aggregates_read,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
     Role.village_cadre: frozenset(_FIELD_WORK | {Permission.cases_village}),
     Role.town_reviewer: frozenset(
-        _FIELD_WORK | {Permission.national_ids_read, Permission.cadres_manage, Permission.cases_town}
+        _FIELD_WORK
+        | {
+            Permission.national_ids_read,
+            Permission.cadres_manage,
+            Permission.cases_town,
+            Permission.projects_report,
+        }
     ),
     Role.county_admin: frozenset(
         _FIELD_WORK
@@ -100,6 +110,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.imports_run,
             Permission.thresholds_manage,
             Permission.posts_manage,
+            Permission.projects_report,
+            Permission.projects_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,
@@ -127,6 +139,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.households_read,
             Permission.monitoring_read,
             Permission.employment_read,
+            Permission.projects_read,
             Permission.aggregates_read,
             Permission.audit_read,
             Permission.system_status,

@@ -64,7 +64,7 @@ def start_part(
     return PartProcess(name, port, process, log_path, env)
 
 
-SERVICES = ("registry", "monitoring", "jobs")
+SERVICES = ("registry", "monitoring", "jobs", "projects")
 
 
 def wiring(ports: dict[str, int]) -> dict[str, str]:

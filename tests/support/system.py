@@ -70,6 +70,7 @@ def gateway_settings(database: Database, keys: Keys, **overrides: Any) -> Gatewa
         "registry_url": None,
         "monitoring_url": None,
         "jobs_url": None,
+        "projects_url": None,
         "internal_token_public_key": keys.internal_public,
         "internal_token_private_key": keys.internal_private,
         "token_secret": keys.token_secret,
@@ -105,7 +106,7 @@ async def gateway_with(
     """A gateway of its own (own settings) in front of stand-in services, and an administrator's headers."""
     from tests.support.auth import ROOT_ADMIN, bootstrap_admin, sign_in
 
-    stand_ins = {"registry": FastAPI(), "monitoring": FastAPI(), "jobs": FastAPI()} | (local_apps or {})
+    stand_ins = {name: FastAPI() for name in SERVICE_PARTS} | (local_apps or {})
     gateway = GATEWAY.create_app(gateway_settings(database, keys, **settings), local_apps=stand_ins)
     async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
         await bootstrap_admin(gateway)

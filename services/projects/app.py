@@ -1,0 +1,31 @@
+"""The projects service: the project library, funds by source and their figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app_factory import create_part_app
+from services.common.migrations import Migrations
+from services.common.rollups.compaction import compaction_hooks
+from services.projects import SCHEMA
+from services.projects.router import router as projects_router
+from services.projects.settings import ProjectsSettings
+from services.projects.stats.router import router as stats_router
+
+MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_compaction, stop_compaction = compaction_hooks(SCHEMA)
+
+
+def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
+    return create_part_app(
+        part="projects",
+        settings=settings or ProjectsSettings(),
+        title="fangpin projects",
+        description="The project library (项目库), funds by source (budget, received, paid), their figures.",
+        routers=[projects_router, stats_router],
+        migrations=MIGRATIONS,
+        on_startup=[start_compaction],
+        on_shutdown=[stop_compaction],
+    )
