@@ -100,6 +100,16 @@ HAND_WRITTEN = [
     (Role.village_cadre, "monitoring_stats", "parent-town", 404, "area_not_found"),
     (Role.town_reviewer, "monitoring_stats", "other-county", 404, "area_not_found"),
     (Role.ops, "monitoring_stats", "own-village", 403, "permission_denied"),
+    (Role.village_cadre, "project_get", "own-village", 200, None),
+    (Role.village_cadre, "project_get", "sibling-village", 404, "project_not_found"),
+    (Role.village_cadre, "project_step", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "project_step", "parent-town", 409, "stale_version"),
+    (Role.town_reviewer, "project_movement", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "project_create", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "project_movement", "sibling-village", 200, None),
+    (Role.bureau_partner, "project_get", "own-village", 403, "permission_denied"),
+    (Role.bureau_partner, "project_stats", "own-village", 200, None),
+    (Role.auditor, "project_movements", "sibling-village", 200, None),
 ]
 
 

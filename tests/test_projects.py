@@ -11,28 +11,11 @@ from typing import Any
 import httpx
 
 from tests.conftest import UserFactory
+from tests.support.projects import WAN, project_body
 from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG, TOWN
 
 PROJECTS = "/api/v1/projects"
-WAN = 10_000 * 100  # 1万元 in fen
 YI = 10_000 * WAN  # 1亿元 in fen
-
-
-def project_body(area_code: str = SHUANGFENG, **fields: Any) -> dict[str, Any]:
-    """篇1: the 150万元 central-fund greenhouse project in 双丰村."""
-    body = {
-        "id": str(uuid.uuid4()),
-        "year": 2023,
-        "name": "双丰村温室大棚建设项目",
-        "area_code": area_code,
-        "sector": "industry",
-        "implementing_unit": "双丰村股份经济合作社",
-        "entered_on": "2023-01-10",
-        "planned_start_on": "2023-03-01",
-        "planned_end_on": "2023-08-05",
-        "budget": [{"source": "central", "budget_fen": 150 * WAN}],
-    }
-    return body | fields
 
 
 async def create(client: httpx.AsyncClient, headers: dict | None = None, **fields: Any) -> dict[str, Any]:
@@ -191,7 +174,7 @@ async def test_scope_holds_for_projects(client: httpx.AsyncClient, user_headers:
     listed = (await client.get(PROJECTS, headers=other_town)).json()["items"]
     assert listed == []
     outside = await client.post(PROJECTS, json=project_body(area_code="610925000000"), headers=county)
-    assert outside.status_code == 404
+    assert outside.status_code == 403 and outside.json()["code"] == "outside_scope"
     assert (await client.get(PROJECTS, params={"within": HUANGJIN}, headers=county)).json()["items"] == []
 
 

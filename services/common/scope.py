@@ -17,10 +17,11 @@ from services.common.area_codes import (
     NATIONAL_ROOT,
     PREFIX_LENGTH,
     AreaCodeError,
+    is_valid_scope,
     prefix_of,
 )
 from services.common.auth import CurrentPrincipal, Principal
-from services.common.errors import NotFound
+from services.common.errors import Forbidden, NotFound, ValidationFailed
 
 WITHIN_PATTERN = r"^[0-9]{1,12}$"
 WITHIN_DESCRIPTION = (
@@ -78,6 +79,16 @@ def area_in_scope(area: str | None, principal: Principal) -> str:
     code = area or principal.scope
     if _prefix(code) is None or not principal.covers(code):
         raise no_area(code)
+    return code
+
+
+def area_to_create_in(code: str, principal: Principal, field: str = "area_code") -> str:
+    """The area a new record is made in: a real area code (else 422) inside the caller's scope (else
+    403 outside_scope, decided from the codes alone)."""
+    if code == NATIONAL_ROOT or not is_valid_scope(code):
+        raise ValidationFailed.field(["body", field], f"{code} is not an area code", "area_code_invalid")
+    if not principal.covers(code):
+        raise Forbidden(f"Area {code} lies outside your area scope", code="outside_scope")
     return code
 
 

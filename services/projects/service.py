@@ -20,7 +20,7 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
-from services.common.scope import area_in_scope
+from services.common.scope import area_to_create_in
 from services.projects.codes import LIVELIHOOD_SECTORS, ProjectAction, ProjectState
 from services.projects.models import FundMovement, Project, ProjectStep
 from services.projects.repository import ProjectRepository
@@ -62,7 +62,7 @@ class ProjectService:
 
     async def create(self, body: ProjectCreate, principal: Principal) -> tuple[Project, bool]:
         """The project, and whether this request made it (False: a retry of the one that did)."""
-        area_in_scope(body.area_code, principal)
+        area_to_create_in(body.area_code, principal)
         not_in_future(body.entered_on, "entered_on")
         project_id, digest = body.id or new_id(), request_digest(body)
         values = {

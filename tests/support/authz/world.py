@@ -11,6 +11,7 @@ from services.common.auth import Role
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
+from tests.support.projects import project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
 
 
@@ -95,7 +96,16 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     signup = {"id": str(uuid.uuid4()), "person_id": household["head_person_id"], "enrolled_on": "2025-03-01"}
     enrolled = await admin.post(f"/api/v1/training-courses/{course['id']}/enrolments", json=signup)
     assert enrolled.status_code == 201, enrolled.text
+    project = await admin.post("/api/v1/projects", json=project_body(village))
+    assert project.status_code == 201, project.text
+    movement = str(uuid.uuid4())
+    money = await admin.post(
+        f"/api/v1/projects/{project.json()['id']}/fund-movements", json=receipt(movement)
+    )
+    assert money.status_code in (200, 201), money.text
     return {
+        "project": project.json()["id"],
+        "project_movement_id": movement,
         "post": post["id"],
         "post_assignment": holder["id"],
         "course": course["id"],
@@ -215,6 +225,10 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
             "enrolled_on": "2025-03-01",
         },
         "enrolment_step": {"action": "complete", "base_version": 99},
+        "project_create": project_body(code),
+        "project_patch": {"base_version": 99},
+        "project_step": {"action": "start", "on": "2024-01-01", "base_version": 99},
+        "project_movement": receipt(records["project_movement_id"]),
     }
     return endpoint.method, url, bodies.get(name)
 
