@@ -21,12 +21,19 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    checks = {"database": "ok", "migrations": "ok", "registry": "ok", "monitoring": "ok", "jobs": "ok"}
+    checks = {
+        "database": "ok",
+        "migrations": "ok",
+        "registry": "ok",
+        "monitoring": "ok",
+        "jobs": "ok",
+        "projects": "ok",
+    }
     assert ready.json()["checks"] == checks
 
 
 async def test_each_service_has_health_and_metrics(system: FastAPI, clean_database: Database) -> None:
-    for name in ("registry", "monitoring", "jobs"):
+    for name in ("registry", "monitoring", "jobs", "projects"):
         upstream = system.state.upstreams[name]
         ready = await upstream.client.get("/readyz")
         assert ready.status_code == 200, (name, ready.text)
@@ -95,5 +102,5 @@ async def test_migrations_use_their_own_schema_and_version_table(database: Datab
             )
     finally:
         await engine.dispose()
-    assert schemas == ["gateway", "jobs", "monitoring", "registry"]
+    assert schemas == ["gateway", "jobs", "monitoring", "projects", "registry"]
     assert public_tables == 0

@@ -164,7 +164,7 @@ async def stepwise(server_url: str) -> AsyncIterator[AsyncEngine]:
                 s.revision for s in ScriptDirectory.from_config(migrations.config()).walk_revisions()
             ]
             for number, revision in enumerate(reversed(revisions)):
-                if number == len(revisions) - 1:
+                if number == len(revisions) - 1 and number > 0:  # one revision: no older release
                     await _plant_leftovers(engine, name)
                 await migrations.upgrade(engine, revision)
                 layer_applied = await migrations.status(engine) == "ok"
