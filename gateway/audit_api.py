@@ -38,7 +38,9 @@ class BrokenLink(BaseModel):
 
 
 class ChainReport(BaseModel):
-    chain: str = Field(description="The part whose chain this is: gateway, registry, monitoring, jobs or projects")
+    chain: str = Field(
+        description="The part whose chain this is: gateway, registry, monitoring, jobs or projects"
+    )
     ok: bool
     records_checked: int
     first_broken: BrokenLink | None = None

@@ -112,7 +112,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
     env = {"FANGPIN_DATA_DIR": str(data_dir)}
     first = start_part("all", env, tmp_path, "--demo")
     try:
-        wait_ready(first)
+        wait_ready(first, timeout_s=180)  # the whole demo loads before ready; slow on a busy machine
         assert f"data in {data_dir / 'pgdata'}" in first.log()
         passwords = json.loads((data_dir / "demo-passwords.json").read_text())
         assert "demo accounts" in first.log()
@@ -134,7 +134,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
 
     second = start_part("all", env, tmp_path, "--demo")
     try:
-        wait_ready(second)
+        wait_ready(second, timeout_s=180)
         with httpx.Client(base_url=second.url, timeout=10) as client:
             client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"
@@ -182,6 +182,14 @@ def assert_demo_figures(client: httpx.Client) -> None:
     training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
     assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
+    # 篇1: the 150万元 central-fund greenhouse in 双丰村, started (the demo has paid 60万 of it).
+    projects = town["projects"]
+    assert (projects["projects"], projects["budget_fen"], projects["paid_fen"]) == (
+        1,
+        150 * 10**6,
+        60 * 10**6,
+    )
+    assert {s["state"]: s["projects"] for s in projects["by_state"]}["started"] == 1
     assert_demo_visits(client)
 
 

@@ -37,6 +37,7 @@ SECTIONS = (
     Section("employment", "务工就业", "jobs", "/employment-stats"),
     Section("welfare_posts", "公益岗位", "jobs", "/welfare-post-stats"),
     Section("training", "技能培训", "jobs", "/training-stats"),
+    Section("projects", "项目资金", "projects", "/project-stats"),
 )
 
 

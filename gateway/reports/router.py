@@ -51,6 +51,10 @@ class AreaSummary(BaseModel):
     training: dict[str, Any] | None = Field(
         description="Training and placement (as GET /api/v1/training-stats answers)"
     )
+    projects: dict[str, Any] | None = Field(
+        description="Projects and their money (fen) by sector, source and state, and the counterpart-support "
+        "share (as GET /api/v1/project-stats answers)"
+    )
 
 
 @router.get(
