@@ -9,6 +9,7 @@ headings are in the table.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import uuid
@@ -21,9 +22,10 @@ from fastapi import FastAPI
 
 from gateway.reports import workbook
 from services.common.calendar import china_today
-from tests.support.events import relay_of
-from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_household
-from tests.support.system import Database
+from services.common.division_names import UNREGISTERED, name_of, official_name
+from tests.support.events import relay_of, unreachable
+from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
+from tests.support.system import Database, asgi_client
 from tests.test_ledgers import monitoring_world
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -199,7 +201,6 @@ async def jobs_world(admin: httpx.AsyncClient, system: FastAPI, people: list[str
     escaped = await make_household(admin, LONGQUAN, members=2, category="escaped")  # 享受政策 has a row
     items.append({"id": str(uuid.uuid4()), "source": "door_to_door", "reported_on": "2025-05-01",
                   "person_id": escaped["members"][0]["id"], "status": "public_welfare_post"})  # fmt: skip
-    await relay_of(system, "registry").deliver_pending()  # monitoring learns the cadre's pairing
     saved = await admin.post("/api/v1/employment-records/batch", json={"items": items})
     assert saved.status_code == 200 and saved.json()["failed"] == 0, saved.text
     post = await admin.post(
@@ -234,6 +235,18 @@ async def jobs_world(admin: httpx.AsyncClient, system: FastAPI, people: list[str
         stepped = await admin.post(f"/api/v1/training-enrolments/{enrolment['id']}/actions", json=payload)
         assert stepped.status_code == 200, stepped.text
         enrolment = stepped.json()
+
+
+async def pairings_known(admin: httpx.AsyncClient, system: FastAPI) -> None:
+    """Monitoring has learnt the cadre's pairing from the registry's events (a delivery may wait for
+    other transactions on a shared server to end: asked again until it is there)."""
+    for _ in range(100):
+        await relay_of(system, "registry").deliver_pending()
+        stats = await admin.get("/api/v1/monitoring-stats", params={"area": TOWN, "as_of": AS_OF})
+        if stats.json()["visits_by_cadre"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("monitoring never learnt of the pairing")
 
 
 async def served_workbooks(admin: httpx.AsyncClient) -> set[str]:
@@ -280,6 +293,7 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     world = await monitoring_world(admin, user_headers, clean_database)
     people = [m["id"] for h in world["households"].values() for m in h["members"]]
     await jobs_world(admin, system, people)
+    await pairings_known(admin, system)
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))
@@ -296,3 +310,57 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     monitoring = renamed[REPORT]["监测帮扶"]
     assert monitoring != HEADINGS[REPORT]["监测帮扶"]
     assert ("预警", "空岗", "其中超时限") in monitoring
+
+
+async def test_a_bureau_reads_the_names_too_and_without_the_registry_the_names_say_they_are_missing(
+    admin: httpx.AsyncClient,
+    system: FastAPI,
+    user_headers,  # noqa: ANN001
+) -> None:
+    await make_areas(admin)
+    await make_household(admin, HUANGJIN, members=2)
+    params = {"area": TOWN, "format": "xlsx"}
+    async with asgi_client(system, headers=await user_headers("bureau", "bureau_partner", TOWN)) as bureau:
+        response = await bureau.get(REPORT, params=params)
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert list(book["说明"].iter_rows(values_only=True))[1][:2] == (TOWN, "蒿坪镇")
+    children = list(book["户籍人口"].iter_rows(values_only=True))
+    assert (HUANGJIN, "黄金村", 1, 2) in children
+    assert ("区域", f"蒿坪镇（{TOWN}）") in [row[:2] for row in children]
+
+    registry = system.state.upstreams["registry"]
+    live = registry.client
+    registry.client = unreachable()
+    try:
+        response = await admin.get(REPORT, params=params)
+    finally:
+        await registry.client.aclose()
+        registry.client = live
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cover = list(book["说明"].iter_rows(values_only=True))
+    assert cover[1][:2] == (TOWN, workbook.NAMES_MISSING)
+    assert all(not bare_codes(sheet) for sheet in book.worksheets)
+
+
+def test_a_code_is_named_by_the_registry_else_officially_else_said_to_be_unregistered() -> None:
+    registered = {HUANGJIN: "黄金村"}
+    assert name_of(HUANGJIN, registered) == "黄金村"
+    assert name_of("420000000000", registered) == "湖北省"
+    assert name_of("420100000000") == "武汉市"
+    assert name_of("420105000000") == "（未登记，属湖北省）"  # a district the table does not list
+    assert name_of("990000000000") == UNREGISTERED
+    assert official_name("110000000000") == "北京市" and official_name("4201") is None
+
+
+def test_a_code_in_a_column_that_is_not_an_area_column_carries_its_name_in_the_cell() -> None:
+    """A figure a service adds later (say, placements grouped by place code) is still named."""
+    summary = {
+        "area_code": TOWN, "as_of": "2025-01-01", "complete": True, "missing": [],
+        "training": {"area_code": TOWN, "by_place": [{"place": "420100000000", "placed": 3}]},
+    }  # fmt: skip
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build_workbook(summary, {TOWN: "蒿坪镇"})))
+    rows = list(book["技能培训"].iter_rows(values_only=True))
+    assert ("武汉市（420100000000）", 3) in [row[:2] for row in rows]
+    assert all(not bare_codes(sheet) for sheet in book.worksheets)
