@@ -69,6 +69,7 @@ LABELS = {
     "not_yet_due": "未到走访期户数",
     "cadre_id": "帮扶责任人ID",
     "cadre_name": "帮扶责任人",
+    "label": "名称",  # a label whose code has no heading of its own in CODES
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -203,8 +204,8 @@ def table_columns(items: list[dict[str, Any]], section: str, parent: str, names:
     about: list[Column] = []
     figures: list[Column] = []
     for key, value in sample.items():
-        if key in ("label", "name") or isinstance(value, list):
-            continue  # a label goes beside its code; a list inside a row is in the JSON report
+        if key == "name" or (key == "label" and CODES.keys() & sample.keys()) or isinstance(value, list):
+            continue  # a name or label goes beside its code; a list inside a row is in the JSON report
         if key == "area_code":
             about += [("区域代码", lambda item: Code(item["area_code"])), ("区域名称", _area_name(names))]
         elif key == "destination":
