@@ -90,7 +90,7 @@ async def test_a_service_that_is_down_leaves_its_sections_missing_not_the_report
         "项目资金",
     ]
     cover = [row for row in workbook["说明"].iter_rows(values_only=True)]
-    assert cover[1] == (HUANGJIN, "2024-01-01", "否（见缺失板块）")
+    assert cover[1] == (HUANGJIN, "黄金村", "2024-01-01", "否（见缺失板块）")
     assert ("务工就业", "jobs", "the jobs service is not reachable") in cover
     households = [row for row in workbook["户籍人口"].iter_rows(values_only=True)]
     assert ("户数", 1) in households and ("人数", 2) in households

@@ -447,11 +447,12 @@ async def test_the_ledger_exports_as_csv_and_xlsx(admin: httpx.AsyncClient, user
     assert response.content.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0] == HEADERS
-    assert [(row[0], row[4]) for row in lines[1:]] == sorted(
+    assert [(row[0], row[5]) for row in lines[1:]] == sorted(
         [(p["id"], "省外务工"), (p["id"], "本地务工"), (q["id"], "公益岗")], key=lambda r: r[0] != p["id"]
     )
     first_of_p = lines[1]
-    assert first_of_p[3] == "脱贫户" and first_of_p[7] == "'=HYPERLINK(1)"  # no formula runs
+    assert first_of_p[4] == "脱贫户" and first_of_p[9] == "'=HYPERLINK(1)"  # no formula runs
+    assert (first_of_p[2], first_of_p[3]) == (HUANGJIN, "黄金村")  # each code with its name
 
     response = await admin.get(f"{URL}/export", params={"as_of": "2025-01-15"})
     assert (
@@ -462,13 +463,13 @@ async def test_the_ledger_exports_as_csv_and_xlsx(admin: httpx.AsyncClient, user
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     as_of = {row[0]: row for row in rows[1:]}
-    assert as_of[p["id"]][4] == "省外务工" and as_of[q["id"]][7] == "保洁 & 巡河 <公益岗>"
-    assert as_of[q["id"]][13].date() == date(2025, 1, 1)  # a real date cell
+    assert as_of[p["id"]][5] == "省外务工" and as_of[q["id"]][9] == "保洁 & 巡河 <公益岗>"
+    assert as_of[q["id"]][15].date() == date(2025, 1, 1)  # a real date cell
     latest = openpyxl.load_workbook(
         io.BytesIO((await admin.get(f"{URL}/export", params={"as_of": "2025-03-01"})).content)
     )
     values = {row[0]: row for row in latest.active.iter_rows(min_row=2, values_only=True)}
-    assert (values[p["id"]][4], values[p["id"]][11]) == ("本地务工", 2400.5)
+    assert (values[p["id"]][5], values[p["id"]][13]) == ("本地务工", 2400.5)
 
     outside = await admin.get(
         f"{URL}/export",
@@ -552,8 +553,9 @@ async def test_an_xlsx_ledger_of_100_000_records_streams_in_flat_memory(
     )
     jobs = system.state.local_apps["jobs"]
     small, large = tmp_path / "small.xlsx", tmp_path / "large.xlsx"
-    growth_small = await stream_export(jobs, signer.sign(county, "jobs"), f"area={HUANGJIN}", small)
-    growth_large = await stream_export(jobs, signer.sign(county, "jobs"), f"area={COUNTY}", large)
+    token = signer.sign(county, ["jobs", "registry"])  # as the gateway signs it: the registry names areas
+    growth_small = await stream_export(jobs, token, f"area={HUANGJIN}", small)
+    growth_large = await stream_export(jobs, token, f"area={COUNTY}", large)
     # Ten times the rows, no more memory: nothing is held per row (a held row costs over 1 KB, so
     # 90,000 more would show as 100 MB or more).
     assert growth_large < growth_small + 16 * 2**20, (growth_small, growth_large)

@@ -408,7 +408,7 @@ async def test_the_case_ledger_has_a_row_per_measure_and_one_for_a_case_without(
         "村名称": "黄金村",
         "监测类型": "边缘易致贫户",
         "风险类型": "人均纯收入低于监测标准",
-        "状态": "已纳入监测",
+        "认定环节": "已纳入监测",
         "首次预警日期": datetime(2025, 3, 1),
         "村级评议日期": today,
         "公示开始日期": today,
@@ -437,7 +437,7 @@ async def test_the_case_ledger_has_a_row_per_measure_and_one_for_a_case_without(
         None,
     )
     assert first["监测对象ID"] == second["监测对象ID"] == case["id"] and first["户ID"] == poor["id"]
-    assert (opened["村名称"], opened["状态"], opened["监测类型"], opened["措施ID"]) == (
+    assert (opened["村名称"], opened["认定环节"], opened["监测类型"], opened["措施ID"]) == (
         "龙泉村",
         "村级评议",
         None,

@@ -65,23 +65,34 @@ async def gather_sections(
 async def _ask(
     request: Request, principal: Principal, section: Section, area: str, day: date, timeout_s: float
 ) -> tuple[dict[str, Any] | None, str]:
-    upstream = request.app.state.upstreams[section.service]
-    path = API_PREFIX + section.path
-    token = identity_of(request).signer.sign(
-        principal, audiences(path, section.service), request_id_var.get()
-    )
-    headers = upstream_headers(request, {"authorization": f"Bearer {token}", "accept": "application/json"})
-    try:
-        async with asyncio.timeout(timeout_s):
-            response = await upstream.client.get(
-                path, params={"area": area, "as_of": day.isoformat()}, headers=headers
-            )
-    except (TimeoutError, httpx.TimeoutException):
-        return None, f"the {section.service} service did not answer within {timeout_s:g} s"
-    except (httpx.HTTPError, AttributeError):  # AttributeError: httpcore meeting a closed socket
-        return None, f"the {section.service} service is not reachable"
+    params = {"area": area, "as_of": day.isoformat()}
+    response, reason = await ask_service(request, principal, section.service, section.path, params, timeout_s)
+    if response is None:
+        return None, reason
     if response.status_code == 404 and section.service == "registry":
         raise NotFound(f"No area {area}", code="area_not_found")
     if response.status_code != 200:
         return None, f"the {section.service} service answered {response.status_code}"
     return response.json(), ""
+
+
+async def ask_service(
+    request: Request,
+    principal: Principal,
+    service: str,
+    path: str,
+    params: dict[str, Any],
+    timeout_s: float,
+) -> tuple[httpx.Response | None, str]:
+    """A GET of ``path`` (under /api/v1) from ``service`` as the caller; None and why, if no answer."""
+    upstream = request.app.state.upstreams[service]
+    path = API_PREFIX + path
+    token = identity_of(request).signer.sign(principal, audiences(path, service), request_id_var.get())
+    headers = upstream_headers(request, {"authorization": f"Bearer {token}", "accept": "application/json"})
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await upstream.client.get(path, params=params, headers=headers), ""
+    except (TimeoutError, httpx.TimeoutException):
+        return None, f"the {service} service did not answer within {timeout_s:g} s"
+    except (httpx.HTTPError, AttributeError):  # AttributeError: httpcore meeting a closed socket
+        return None, f"the {service} service is not reachable"

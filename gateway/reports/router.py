@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from gateway.identity.context import allowed
 from gateway.reports.compose import gather_sections
+from gateway.reports.names import area_names
 from gateway.reports.workbook import summary_workbook
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
@@ -87,9 +88,10 @@ async def area_summary(
     )
     if format == "json":
         return summary
+    names = await area_names(request, principal, area, timeout_s)  # every code shows its name
     filename = f"area-summary-{area}-{day.isoformat()}.xlsx"
     return StreamingResponse(
-        summary_workbook(summary.model_dump(mode="json")),
+        summary_workbook(summary.model_dump(mode="json"), names),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

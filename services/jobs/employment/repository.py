@@ -180,6 +180,20 @@ def ledger_query(scope_prefix: str, within: str | None, as_of: date | None) -> S
     return select(source).order_by(source.c.area_code, source.c.person_id, source.c.reported_on, source.c.seq)
 
 
+async def ledger_codes(
+    session: AsyncSession, scope_prefix: str, within: str | None, as_of: date | None
+) -> tuple[list[str], list[str]]:
+    """The village codes and the place codes a ledger's rows hold (their names are asked for before
+    the file streams)."""
+    rows = ledger_query(scope_prefix, within, as_of).order_by(None).subquery("ledger")
+    query = select(
+        func.array_agg(rows.c.area_code.distinct()),
+        func.array_agg(rows.c.place_code.distinct()).filter(rows.c.place_code.is_not(None)),
+    )
+    villages, places = (await session.execute(query)).one()
+    return list(villages or ()), list(places or ())
+
+
 def _destination(source: Any) -> Any:
     """Province of a place code (e.g. 420000000000), else the place in words, else null."""
     return func.coalesce(

@@ -28,8 +28,8 @@ from services.common.pagination import (
 from services.common.scope import AreaWithinQuery, area_label
 from services.common.text import IsoDate
 from services.jobs.employment.codes import EmploymentStatus
-from services.jobs.employment.ledger import COLUMNS, SHEET_NAME
-from services.jobs.employment.repository import EmploymentRepository, ledger_query
+from services.jobs.employment.ledger import SHEET_NAME, columns
+from services.jobs.employment.repository import EmploymentRepository, ledger_codes, ledger_query
 from services.jobs.employment.schemas import (
     EmploymentBatch,
     EmploymentBatchResult,
@@ -38,6 +38,7 @@ from services.jobs.employment.schemas import (
     EmploymentRecordRead,
 )
 from services.jobs.employment.service import EmploymentIntake
+from services.jobs.shared.names import area_names
 from services.jobs.shared.people import lookup_people, resolve_national_ids
 
 router = APIRouter(prefix="/api/v1/employment-records", tags=["employment"])
@@ -162,6 +163,8 @@ async def export_employment_ledger(
         area_code=area_label(area),
         changes={"as_of": as_of.isoformat() if as_of else None, "format": format},
     )
+    villages, places = await ledger_codes(session, principal.scope_prefix, area, as_of)
+    names = await area_names(request, [*villages, *places])
     query = ledger_query(principal.scope_prefix, area, as_of)
     name = f"employment-{area_label(area)}-{as_of.isoformat() if as_of else 'all'}"
     return await ledgers.ledger_answer(
@@ -172,5 +175,5 @@ async def export_employment_ledger(
         name=name,
         format=format,
         sheet=SHEET_NAME,
-        columns=COLUMNS,
+        columns=columns(names),
     )

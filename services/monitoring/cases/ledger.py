@@ -18,6 +18,7 @@ from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
 from services.common.columns import table_of
+from services.common.division_names import name_of
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.cases.workflow import CaseAction, CaseState, MonitoringType
@@ -64,10 +65,10 @@ def columns(names: Names) -> list[Column]:
     return [
         Column("户编号", lambda r: households.get(r.household_id), 20),
         Column("村代码", lambda r: r.area_code, 14),
-        Column("村名称", lambda r: areas.get(r.area_code), 12),
+        Column("村名称", lambda r: name_of(r.area_code, areas), 12),
         Column("监测类型", lambda r: TYPES.get(r.monitoring_type, r.monitoring_type), 14),
         Column("风险类型", lambda r: _risks(r.risk_codes), 24),
-        Column("状态", lambda r: STATES.get(r.state, r.state), 16),
+        Column("认定环节", lambda r: STATES.get(r.state, r.state), 16),
         Column("首次预警日期", lambda r: china_day(r.first_alert_at), 12, "date"),
         Column("村级评议日期", lambda r: china_day(r.opened_at), 12, "date"),
         Column("公示开始日期", lambda r: china_day(r.notice_started_at), 12, "date"),

@@ -19,6 +19,7 @@ from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import CHINA
 from services.common.columns import table_of
+from services.common.division_names import name_of
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
 from services.monitoring.codes import RiskCode
@@ -42,7 +43,7 @@ def columns(names: Names) -> list[Column]:
     return [
         Column("户编号", lambda r: households.get(r.household_id), 20),
         Column("村代码", lambda r: r.area_code, 14),
-        Column("村名称", lambda r: areas.get(r.area_code), 12),
+        Column("村名称", lambda r: name_of(r.area_code, areas), 12),
         Column("走访时间", lambda r: r.visited_at, 17, "datetime"),
         Column("走访人", lambda r: r.inspector_name, 10),
         Column("帮扶干部", lambda r: cadres.get(r.cadre_id, str(r.cadre_id)) if r.cadre_id else None, 10),

@@ -22,6 +22,7 @@ from services.common.audit.trail import AuditEntry
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.columns import table_of
+from services.common.division_names import name_of
 from services.common.labels import LabelledEnum
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Cell, Column
@@ -91,7 +92,7 @@ def columns(vault: IdVault | None) -> list[Column]:
     return [
         Column("户编号", lambda r: r.number, 20),
         Column("村代码", lambda r: r.area_code, 14),
-        Column("村名称", lambda r: r.village_name, 12),
+        Column("村名称", lambda r: r.village_name or name_of(r.area_code), 12),
         Column("村民小组", lambda r: r.group_no, 9, "number"),
         Column("住址", lambda r: r.address, 24),
         Column("户类别", lambda r: _label(CATEGORY, r.category), 10),
