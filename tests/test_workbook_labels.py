@@ -24,6 +24,7 @@ from gateway.reports import workbook
 from services.common.calendar import china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
 from tests.support.events import relay_of, unreachable
+from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 from tests.support.security import downloaded
 from tests.support.system import Database, asgi_client
@@ -138,6 +139,19 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("下级区域",),
             ("区域代码", "区域名称", "报名人数", "在训人数", "结业人数", "退出人数", "就业人数"),
         ],
+        "项目资金": [
+            ("指标", "数值"),
+            ("对口支援（援疆）资金投向", "到位资金（分）", "投向基层（分）", "投向民生（分）", "基层占比",
+             "民生占比", "要求占比（每项）", "是否达标"),
+            ("按项目类别",),
+            ("项目类别代码", "项目类别", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
+            ("按资金来源",),
+            ("资金来源代码", "资金来源", "预算（分）", "到位资金（分）", "已支付（分）"),
+            ("按项目进度",),
+            ("项目进度代码", "项目进度", "项目数"),
+            ("下级区域",),
+            ("区域代码", "区域名称", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
+        ],
     },
 }
 # The report's single figures, by sheet (the rows under 指标/数值).
@@ -148,6 +162,7 @@ FIGURES = {
     "公益岗位": ("岗位数", "岗位名额", "在岗人数", "区域", "统计日期", "空岗（未占名额）"),
     "技能培训": ("区域", "统计日期", "报名人数", "在训人数", "结业人数", "退出人数", "就业人数",
              "就业率（占报名人数）", "就业率（占结业人数）"),
+    "项目资金": ("区域", "统计日期", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
 }
 # fmt: on
 
@@ -299,6 +314,9 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     people = [m["id"] for h in world["households"].values() for m in h["members"]]
     await jobs_world(admin, system, people)
     await pairings_known(admin, system)
+    project = (await admin.post("/api/v1/projects", json=project_body(HUANGJIN))).json()
+    money = receipt(str(uuid.uuid4()), on=project["entered_on"])
+    assert (await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)).status_code == 201
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))
