@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 from starlette.routing import compile_path
 
 from services.common.errors import PROBLEM_CONTENT_TYPE
@@ -28,6 +30,27 @@ class Problem(BaseModel):
     code: str = Field(description="Stable machine-readable error code")
     instance: str | None = None
     errors: list[FieldError] | None = None
+
+
+@dataclass(frozen=True)
+class CheckedAlone:
+    """A batch item: any object at run time, documented as ``model`` (what the single-item endpoint takes).
+
+    ``Annotated[dict[str, Any], CheckedAlone(InspectionCreate)]``: the intake parses each item on its
+    own, so one bad item is answered invalid in the result instead of failing the whole batch, while a
+    client generated from the document still gets typed items.
+    """
+
+    model: type[BaseModel]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _unchanged, handler(source), json_schema_input_schema=handler.generate_schema(self.model)
+        )
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
