@@ -41,6 +41,7 @@ def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> d
     paths = merged.setdefault("paths", {})
     schemas = merged.setdefault("components", {}).setdefault("schemas", {})
     tags = {t["name"]: t for t in merged.get("tags", [])}
+    operation_ids = {op.get("operationId") for item in paths.values() for op in item.values()}
     for service, document in parts.items():
         their_schemas = document.get("components", {}).get("schemas", {})
         renames = _renames(service, schemas, their_schemas)
@@ -52,12 +53,23 @@ def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> d
         for path, item in document.get("paths", {}).items():
             if path.startswith(API_PREFIX + "/"):
                 paths[path] = _rename_refs(item, renames)
+                _unique_operation_ids(service, paths[path], operation_ids)
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
     if tags:
         merged["tags"] = list(tags.values())
     merged["paths"] = dict(sorted(paths.items()))
     return merged
+
+
+def _unique_operation_ids(service: str, path_item: dict[str, Any], taken: set[Any]) -> None:
+    """An operationId (what a generated client names the function) that another service already has
+    gets the service's name in front: ``jobs_take_step`` beside monitoring's ``take_step``."""
+    for operation in path_item.values():
+        if isinstance(operation, dict) and "operationId" in operation:
+            if operation["operationId"] in taken:
+                operation["operationId"] = f"{service}_{operation['operationId']}"
+            taken.add(operation["operationId"])
 
 
 def _renames(service: str, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, str]:

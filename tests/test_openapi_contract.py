@@ -132,3 +132,14 @@ async def test_a_read_sends_the_etag_and_a_stale_if_match_gets_the_current_state
     assert problem["current_version"] == changed.json()["version"]
     assert problem["current"]["phone"] == "13800000001"
     assert (await admin.patch(url, json={"phone": "13800000003"})).status_code == 428
+
+
+def test_operation_ids_are_the_routes_names_and_unique(document: dict[str, Any]) -> None:
+    ids = Counter(operation["operationId"] for _, _, operation in operations(document))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert ids["issue_token"] == ids["sync_changes"] == ids["post_inspection_batch"] == 1
+
+
+def test_no_service_has_two_operations_of_one_id(recwarn: pytest.WarningsRecorder) -> None:
+    merged_document()
+    assert not [w for w in recwarn if "Duplicate Operation ID" in str(w.message)]

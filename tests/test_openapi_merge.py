@@ -80,3 +80,14 @@ def test_identical_schemas_share_one_name_and_renames_never_collide() -> None:
     assert schemas["JobsItem2"] == {"type": "boolean", "title": "JobsItem2"}
     titles = [s["title"] for s in schemas.values() if "title" in s]
     assert len(titles) == len(set(titles))
+
+
+def test_an_operation_id_another_service_has_gets_the_service_name() -> None:
+    def with_operation(path: str) -> dict[str, Any]:
+        return {"paths": {path: {"post": {"operationId": "take_step", "responses": {}}}}}
+
+    merged = merge_documents(
+        {"paths": {}}, {"monitoring": with_operation("/api/v1/cases/x"), "jobs": with_operation("/api/v1/y")}
+    )
+    assert merged["paths"]["/api/v1/cases/x"]["post"]["operationId"] == "take_step"
+    assert merged["paths"]["/api/v1/y"]["post"]["operationId"] == "jobs_take_step"

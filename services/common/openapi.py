@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, GetCoreSchemaHandler, create_model
 from pydantic_core import CoreSchema, core_schema
 from starlette.routing import compile_path
@@ -142,6 +143,10 @@ def _problem_components() -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = problem.pop("$defs", {})
     return {"Problem": problem, **defs}
+
+
+def operation_id(route: APIRoute) -> str:
+    return route.name
 
 
 def use_problem_openapi(app: FastAPI) -> None:
