@@ -107,13 +107,16 @@ RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}, "required": True}
 }
 WRITES = frozenset({"post", "put", "patch", "delete"})
+# ``openapi_extra=`` of a write that never answers 409 (signing in, a read sent as POST); not published.
+NEVER_CONFLICTS_KEY = "x-fangpin-never-conflicts"
+NEVER_CONFLICTS: dict[str, Any] = {NEVER_CONFLICTS_KEY: True}
 
 
 def _document_problems(method: str, operation: dict[str, Any]) -> None:
-    """Every status an operation can answer, with its problem schema, beside the ``default``: 404 where
-    a path names something, 409 on writes, 428 where a change may name its version in If-Match, 429
-    everywhere (the gateway's rate limit). An error a route declares with a model is moved to
-    problem+json, the type every error has."""
+    """Every status an operation can answer, with its problem schema, beside the ``default``: 404
+    where a path names something, 409 on writes (unless ``NEVER_CONFLICTS``), 428 where a change may
+    name its version in If-Match, 429 everywhere (the gateway's rate limit). An error a route declares
+    with a model is moved to problem+json, the type every error has."""
     responses = operation["responses"]
     for status, response in responses.items():
         if status.startswith(("4", "5")):
@@ -126,7 +129,7 @@ def _document_problems(method: str, operation: dict[str, Any]) -> None:
     parameters = operation.get("parameters", [])
     if any(p["in"] == "path" and "enum" not in p.get("schema", {}) for p in parameters):
         responses.setdefault("404", _problem_response(NOT_FOUND))
-    if method in WRITES:
+    if method in WRITES and not operation.pop(NEVER_CONFLICTS_KEY, False):
         responses.setdefault("409", _problem_response(CONFLICT))
     if any(p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters):
         responses.setdefault("428", _problem_response(VERSION_REQUIRED))

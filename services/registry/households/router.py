@@ -17,7 +17,7 @@ from services.common.concurrency import VERSION_ETAG, IfMatch, send_version
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import Forbidden, NotFound, ServiceUnavailable
 from services.common.guards import requires
-from services.common.openapi import conflict_with_current
+from services.common.openapi import NEVER_CONFLICTS, conflict_with_current
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.scope import WithinQuery
 from services.common.text import CleanText, IsoDate
@@ -350,7 +350,7 @@ async def count_people(
     return Count(count=await PersonService(session, vault).repository.count(principal.scope_prefix, filters))
 
 
-@router.post("/people/lookup", response_model=Page[PersonRead])
+@router.post("/people/lookup", response_model=Page[PersonRead], openapi_extra=NEVER_CONFLICTS)
 async def lookup_person(
     body: NationalIdLookup, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
 ) -> Page[PersonRead]:
