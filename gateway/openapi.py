@@ -33,31 +33,74 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
 def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Add each service's /api/v1 paths and schemas to the gateway's document.
 
-    Schemas with the same name and the same content are shared; a clash of different content is
-    resolved by prefixing the service's name, and that service's references are rewritten.
+    Schemas with the same name and the same content (their references included) are shared; a clash
+    of different content is resolved by prefixing the service's name, and that service's references
+    are rewritten. A renamed schema's ``title`` is its new name: generators name their classes by it.
     """
     merged = copy.deepcopy(base)
     paths = merged.setdefault("paths", {})
     schemas = merged.setdefault("components", {}).setdefault("schemas", {})
     tags = {t["name"]: t for t in merged.get("tags", [])}
+    operation_ids = {op.get("operationId") for item in paths.values() for op in item.values()}
     for service, document in parts.items():
         their_schemas = document.get("components", {}).get("schemas", {})
-        renames = {
-            name: f"{service.capitalize()}{name}"
-            for name, schema in their_schemas.items()
-            if name in schemas and _canonical(schemas[name]) != _canonical(schema)
-        }
+        renames = _renames(service, schemas, their_schemas)
         for name, schema in their_schemas.items():
-            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
+            new_name = renames.get(name, name)
+            schemas[new_name] = _rename_refs(schema, renames)
+            if new_name != name and "title" in schemas[new_name]:
+                schemas[new_name]["title"] = new_name
         for path, item in document.get("paths", {}).items():
             if path.startswith(API_PREFIX + "/"):
                 paths[path] = _rename_refs(item, renames)
+                _unique_operation_ids(service, paths[path], operation_ids)
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
     if tags:
         merged["tags"] = list(tags.values())
     merged["paths"] = dict(sorted(paths.items()))
     return merged
+
+
+def _unique_operation_ids(service: str, path_item: dict[str, Any], taken: set[Any]) -> None:
+    """An operationId (what a generated client names the function) that another service already has
+    gets the service's name in front: ``jobs_take_step`` beside monitoring's ``take_step``."""
+    for operation in path_item.values():
+        if isinstance(operation, dict) and "operationId" in operation:
+            if operation["operationId"] in taken:
+                operation["operationId"] = f"{service}_{operation['operationId']}"
+            taken.add(operation["operationId"])
+
+
+def _renames(service: str, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, str]:
+    """Which of a service's schemas need a name of their own.
+
+    Decided on content with references already rewritten: a wrapper that looks the same as ours
+    (``Page[AssignmentRead]``) but refers to a schema that had to be renamed is itself different, so it
+    is renamed too, until nothing changes (a fixed point: each round only adds names).
+    """
+    clashing: set[str] = set()
+    while True:
+        renames = {name: _free_name(service, name, ours, theirs) for name in sorted(clashing)}
+        more = {
+            name
+            for name, schema in theirs.items()
+            if name in ours
+            and name not in clashing
+            and _canonical(ours[name]) != _canonical(_rename_refs(schema, renames))
+        }
+        if not more:
+            return renames
+        clashing |= more
+
+
+def _free_name(service: str, name: str, ours: dict[str, Any], theirs: dict[str, Any]) -> str:
+    """``Jobs`` + name, numbered if even that is taken (by us, or by another of the service's own)."""
+    candidate, number = f"{service.capitalize()}{name}", 1
+    while candidate in ours or candidate in theirs:
+        number += 1
+        candidate = f"{service.capitalize()}{name}{number}"
+    return candidate
 
 
 def _canonical(value: Any) -> str:

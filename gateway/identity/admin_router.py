@@ -24,7 +24,7 @@ from gateway.identity.schemas import (
     user_read,
 )
 from services.common.auth import Permission, Principal, Role
-from services.common.concurrency import IfMatch
+from services.common.concurrency import VERSION_ETAG, IfMatch, send_version
 from services.common.database import SessionDep
 from services.common.errors import ValidationFailed
 from services.common.pagination import (
@@ -87,10 +87,14 @@ async def list_users(
     return Page[UserRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/users/{user_id:uuid}", response_model=UserRead, tags=["users"])
-async def get_user(request: Request, user_id: uuid.UUID, admin: UserManager, session: SessionDep) -> UserRead:
+@router.get("/users/{user_id:uuid}", response_model=UserRead, tags=["users"], responses=VERSION_ETAG)
+async def get_user(
+    request: Request, response: Response, user_id: uuid.UUID, admin: UserManager, session: SessionDep
+) -> UserRead:
     """Read one user of your area."""
-    return user_read(await UserAdmin(session, identity_of(request).hasher).get(user_id, admin))
+    user = user_read(await UserAdmin(session, identity_of(request).hasher).get(user_id, admin))
+    send_version(response, user.version)
+    return user
 
 
 @router.patch("/users/{user_id:uuid}", response_model=UserRead, tags=["users"])
@@ -144,10 +148,14 @@ def _key_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         ) from exc
 
 
-@router.get("/api-keys/{key_id:uuid}", response_model=ApiKeyRead, tags=["api-keys"])
-async def get_api_key(key_id: uuid.UUID, admin: KeyManager, session: SessionDep) -> ApiKeyRead:
+@router.get("/api-keys/{key_id:uuid}", response_model=ApiKeyRead, tags=["api-keys"], responses=VERSION_ETAG)
+async def get_api_key(
+    key_id: uuid.UUID, admin: KeyManager, session: SessionDep, response: Response
+) -> ApiKeyRead:
     """Read one API key (never the key itself)."""
-    return key_read(await ApiKeyAdmin(session).get(key_id, admin))
+    key = key_read(await ApiKeyAdmin(session).get(key_id, admin))
+    send_version(response, key.version)
+    return key
 
 
 @router.patch("/api-keys/{key_id:uuid}", response_model=ApiKeyRead, tags=["api-keys"])

@@ -15,6 +15,7 @@ from gateway.identity.signin import Caller, SignInService
 from services.common.auth import ROLE_PERMISSIONS, Principal, PrincipalKind
 from services.common.database import SessionDep
 from services.common.errors import BadRequest, Forbidden
+from services.common.openapi import NEVER_CONFLICTS
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 Caller_ = Annotated[Principal, Depends(caller)]
@@ -33,7 +34,7 @@ def sign_in_service(request: Request, session: AsyncSession) -> SignInService:
     )
 
 
-@router.post("/auth/token", response_model=TokenResponse, openapi_extra={"security": []})
+@router.post("/auth/token", response_model=TokenResponse, openapi_extra={"security": []} | NEVER_CONFLICTS)
 async def issue_token(
     request: Request,
     session: SessionDep,
@@ -58,7 +59,7 @@ async def issue_token(
     return await service.refresh_grant(refresh_token)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=NEVER_CONFLICTS)
 async def logout(request: Request, principal: Caller_, session: SessionDep) -> Response:
     """End this sign-in: its access and refresh tokens stop working."""
     if principal.session_id is None:
@@ -80,7 +81,12 @@ async def who_am_i(principal: Caller_) -> Me:
     )
 
 
-@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT, tags=["users"])
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["users"],
+    openapi_extra=NEVER_CONFLICTS,
+)
 async def change_password(
     request: Request, body: PasswordChange, principal: Caller_, session: SessionDep
 ) -> Response:

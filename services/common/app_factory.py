@@ -25,7 +25,7 @@ from services.common.middleware import (
     RequestContextMiddleware,
 )
 from services.common.migrations import Migrations
-from services.common.openapi import use_problem_openapi
+from services.common.openapi import operation_id, use_problem_openapi
 from services.common.settings import ServiceSettings
 from services.common.tracing import start_tracing, trace_engine
 
@@ -85,6 +85,9 @@ def create_part_app(
         openapi_tags=openapi_tags,
         docs_url=None,  # FastAPI's pages load from a CDN: ours (add_docs) do not
         redoc_url=None,
+        # operationId is the route's name (issue_token, not issue_token_api_v1_auth_token_post): what
+        # generated clients call their functions; the gateway's merge keeps them unique across services.
+        generate_unique_id_function=operation_id,
         **telemetry,
     )
     app.state.settings = settings

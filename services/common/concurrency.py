@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Response
 
 from services.common.errors import Conflict, FangpinError
 
@@ -51,3 +51,22 @@ def check_base_version(current: int, base_version: int, current_state: Callable[
     except StaleVersion as exc:
         exc.extra["current"] = current_state()
         raise
+
+
+def send_version(response: Response, version: int) -> None:
+    """A read's ETag is its version: what If-Match takes back to change it."""
+    response.headers["ETag"] = f'"{version}"'
+
+
+# ``responses=`` of such a read (the ETag header documented on its 200).
+VERSION_ETAG: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "ETag": {
+                "description": 'The version, e.g. "3": send it back in If-Match to change this',
+                "schema": {"type": "string"},
+                "required": True,
+            }
+        }
+    }
+}

@@ -46,6 +46,7 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
     router = APIRouter(prefix=f"/api/v1/{resource}/exports", tags=["ledger exports"])
     allowed = requires(permission)  # a default, not an annotation: annotations here are strings
     base = f"/api/v1/{resource}/exports"
+    noun = resource.replace("-", "_")  # route names (operationIds), one of each per resource
 
     async def find(session: Any, job_id: uuid.UUID, principal: Principal) -> Any:
         row = await export_job(session, schema, resource, job_id)
@@ -55,7 +56,7 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
             raise ExportGone(f"Export {job_id} was kept 24 hours and is gone; ask for the ledger again")
         return row
 
-    @router.get("/{job_id:uuid}", response_model=ExportJob)
+    @router.get("/{job_id:uuid}", response_model=ExportJob, name=f"get_{noun}_export")
     async def get_export(job_id: uuid.UUID, session: SessionDep, principal: Principal = allowed) -> ExportJob:
         """A ledger export's progress, and its download link once it is written."""
         row = await find(session, job_id, principal)
@@ -74,6 +75,7 @@ def export_job_router(resource: str, permission: Permission, schema: str) -> API
 
     @router.get(
         "/{job_id:uuid}/file",
+        name=f"download_{noun}_export",
         response_class=StreamingResponse,
         responses={
             200: {"content": {"application/octet-stream": {}}, "description": "The ledger file"},

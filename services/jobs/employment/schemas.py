@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.fields import AREA_CODE_PATTERN, StrictBody, money
+from services.common.openapi import CheckedAlone
 from services.common.text import CleanText, IsoDate
 from services.jobs.employment.codes import EmploymentStatus, InformationSource
 
@@ -55,18 +56,9 @@ class EmploymentRecordCreate(StrictBody):
 
 MAX_BATCH = 1000
 
-# Items are checked one by one (a bad item is answered in the result, never fatal to the batch), so
-# the body takes any objects; each is an EmploymentRecordCreate, as the single-item endpoint documents.
-BatchItem = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "A record as for POST /api/v1/employment-records (EmploymentRecordCreate), "
-            "checked on its own: a bad item is answered as invalid in the result",
-        }
-    ),
-]
+# Each item is checked alone (a bad one is answered invalid, never fatal to the batch), so the body
+# takes any objects; documented as the EmploymentRecordCreate each must be.
+BatchItem = Annotated[dict[str, Any], CheckedAlone(EmploymentRecordCreate)]
 
 
 class EmploymentBatch(StrictBody):

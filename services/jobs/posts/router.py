@@ -12,6 +12,7 @@ from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
+from services.common.openapi import conflict_with_current
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -107,7 +108,9 @@ async def get_post(post_id: uuid.UUID, principal: Reader, session: ReadSessionDe
     return (await read_posts(session, [post]))[0]
 
 
-@router.patch("/welfare-posts/{post_id:uuid}", response_model=PostRead)
+@router.patch(
+    "/welfare-posts/{post_id:uuid}", response_model=PostRead, responses=conflict_with_current(PostRead)
+)
 async def update_post(
     post_id: uuid.UUID, body: PostUpdate, principal: Manager, session: SessionDep
 ) -> PostRead:

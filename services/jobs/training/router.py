@@ -13,6 +13,7 @@ from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
+from services.common.openapi import conflict_with_current
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -94,7 +95,11 @@ async def get_course(course_id: uuid.UUID, principal: Reader, session: ReadSessi
     return (await read_courses(session, [course]))[0]
 
 
-@router.patch("/training-courses/{course_id:uuid}", response_model=CourseRead)
+@router.patch(
+    "/training-courses/{course_id:uuid}",
+    response_model=CourseRead,
+    responses=conflict_with_current(CourseRead),
+)
 async def update_course(
     course_id: uuid.UUID, body: CourseUpdate, principal: Manager, session: SessionDep
 ) -> CourseRead:
@@ -173,7 +178,11 @@ async def get_enrolment(enrolment_id: uuid.UUID, principal: Reader, session: Rea
     return read_enrolment(enrolment, principal)
 
 
-@router.post("/training-enrolments/{enrolment_id:uuid}/actions", response_model=EnrolmentRead)
+@router.post(
+    "/training-enrolments/{enrolment_id:uuid}/actions",
+    response_model=EnrolmentRead,
+    responses=conflict_with_current(EnrolmentRead),
+)
 async def take_step(
     enrolment_id: uuid.UUID, body: EnrolmentStep, principal: Enroller, session: SessionDep
 ) -> EnrolmentRead:

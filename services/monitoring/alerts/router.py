@@ -11,6 +11,7 @@ from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
+from services.common.openapi import conflict_with_current
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.scope import WithinQuery
 from services.monitoring.alerts.schemas import (
@@ -79,7 +80,9 @@ async def get_alert(alert_id: uuid.UUID, principal: Reader, session: ReadSession
     return await AlertService(session).detail(alert_id, principal)
 
 
-@router.post("/{alert_id:uuid}/acknowledge", response_model=AlertRead)
+@router.post(
+    "/{alert_id:uuid}/acknowledge", response_model=AlertRead, responses=conflict_with_current(AlertRead)
+)
 async def acknowledge_alert(
     alert_id: uuid.UUID, body: AlertAcknowledge, principal: Handler, session: SessionDep
 ) -> AlertRead:
@@ -89,7 +92,7 @@ async def acknowledge_alert(
     return read(alert, principal)
 
 
-@router.post("/{alert_id:uuid}/dismiss", response_model=AlertRead)
+@router.post("/{alert_id:uuid}/dismiss", response_model=AlertRead, responses=conflict_with_current(AlertRead))
 async def dismiss_alert(
     alert_id: uuid.UUID, body: AlertDismiss, principal: Handler, session: SessionDep
 ) -> AlertRead:

@@ -14,6 +14,7 @@ from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
+from services.common.openapi import conflict_with_current
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
     Page,
@@ -53,7 +54,7 @@ async def open_case(body: CaseOpen, principal: Village, session: SessionDep, res
     return read(case, principal)
 
 
-@router.post("/{case_id:uuid}/actions", response_model=CaseRead)
+@router.post("/{case_id:uuid}/actions", response_model=CaseRead, responses=conflict_with_current(CaseRead))
 async def take_step(case_id: uuid.UUID, body: CaseStep, principal: Stepper, session: SessionDep) -> CaseRead:
     """Take the next step (see the case's `actions`); returning or rejecting needs a reason."""
     case = await CaseService(session).act(case_id, body, principal)

@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.common.fields import AREA_CODE_PATTERN, Bool, Float, StrictBody, money, whole
+from services.common.openapi import CheckedAlone
 from services.common.text import CleanText, IsoDate, NonBlankText
 from services.monitoring.codes import RiskEventKind, Schooling
 
@@ -102,18 +103,9 @@ class InspectionCreate(StrictBody):
 
 MAX_BATCH = 1000
 
-# Items are checked one by one (a bad item is answered in the result, never fatal to the batch), so
-# the body takes any objects; each is an InspectionCreate, as the single-item endpoint documents.
-BatchItem = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "An inspection as for POST /api/v1/inspections (InspectionCreate), "
-            "checked on its own: a bad item is answered as invalid in the result",
-        }
-    ),
-]
+# Each item is checked alone (a bad one is answered invalid, never fatal to the batch), so the body
+# takes any objects; documented as the InspectionCreate each must be.
+BatchItem = Annotated[dict[str, Any], CheckedAlone(InspectionCreate)]
 
 
 class InspectionBatch(StrictBody):

@@ -11,6 +11,7 @@ from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
+from services.common.openapi import conflict_with_current
 from services.monitoring.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
 from services.monitoring.measures.service import MeasureService
 from services.monitoring.references import registry_lookup
@@ -50,7 +51,9 @@ async def list_measures(case_id: uuid.UUID, principal: Reader, session: ReadSess
     return [MeasureRead.model_validate(m) for m in await MeasureService(session).of_case(case_id, principal)]
 
 
-@router.patch("/measures/{measure_id:uuid}", response_model=MeasureRead)
+@router.patch(
+    "/measures/{measure_id:uuid}", response_model=MeasureRead, responses=conflict_with_current(MeasureRead)
+)
 async def update_measure(
     measure_id: uuid.UUID, body: MeasureUpdate, principal: Planner, session: SessionDep
 ) -> MeasureRead:

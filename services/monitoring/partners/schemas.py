@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
 from services.common.fields import StrictBody, money, whole
 from services.common.labels import LabelledEnum
+from services.common.openapi import CheckedAlone
 from services.common.text import IsoDate, NonBlankText
 
 
@@ -55,15 +56,9 @@ ALLOWED_STATUS = {
     FeedKind.school: {"enrolled", "dropped_out"},
 }
 
-FeedItem = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "A PartnerRecordIn, checked on its own: a bad record is answered as invalid",
-        }
-    ),
-]
+# Each item is checked alone (a bad one is answered invalid, never fatal to the batch), so the body
+# takes any objects; documented as the PartnerRecordIn each must be.
+FeedItem = Annotated[dict[str, Any], CheckedAlone(PartnerRecordIn)]
 
 
 class PartnerBatch(StrictBody):

@@ -13,10 +13,11 @@ from services.common import ledgers
 from services.common.audit.requests import record_denial
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
-from services.common.concurrency import IfMatch
+from services.common.concurrency import VERSION_ETAG, IfMatch, send_version
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import Forbidden, NotFound, ServiceUnavailable
 from services.common.guards import requires
+from services.common.openapi import NEVER_CONFLICTS, conflict_with_current
 from services.common.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from services.common.scope import WithinQuery
 from services.common.text import CleanText, IsoDate
@@ -213,15 +214,26 @@ async def export_households(
     return await household_ledger(request, session, principal, within, format, vault)
 
 
-@router.get("/households/{household_id:uuid}", response_model=HouseholdRead)
+@router.get("/households/{household_id:uuid}", response_model=HouseholdRead, responses=VERSION_ETAG)
 async def get_household(
-    household_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
+    household_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    vault: Vault,
+    response: Response,
+    reveal: Reveal = False,
 ) -> HouseholdRead:
     """Read a household with its members; ID numbers masked unless `reveal` (audited)."""
-    return await HouseholdService(session, vault).read(household_id, principal, reveal)
+    household = await HouseholdService(session, vault).read(household_id, principal, reveal)
+    send_version(response, household.version)
+    return household
 
 
-@router.patch("/households/{household_id:uuid}", response_model=HouseholdRead)
+@router.patch(
+    "/households/{household_id:uuid}",
+    response_model=HouseholdRead,
+    responses=conflict_with_current(HouseholdRead),
+)
 async def update_household(
     household_id: uuid.UUID,
     body: HouseholdUpdate,
@@ -236,7 +248,11 @@ async def update_household(
     return await service.present(household, Presenter(session, vault, principal, False))
 
 
-@router.post("/households/{household_id:uuid}/move", response_model=HouseholdRead)
+@router.post(
+    "/households/{household_id:uuid}/move",
+    response_model=HouseholdRead,
+    responses=conflict_with_current(HouseholdRead),
+)
 async def move_household(
     household_id: uuid.UUID,
     body: HouseholdMove,
@@ -251,7 +267,11 @@ async def move_household(
     return await service.present(household, Presenter(session, vault, principal, False))
 
 
-@router.post("/households/{household_id:uuid}/delete", response_model=HouseholdSummary)
+@router.post(
+    "/households/{household_id:uuid}/delete",
+    response_model=HouseholdSummary,
+    responses=conflict_with_current(HouseholdRead),
+)
 async def delete_household(
     household_id: uuid.UUID,
     body: HouseholdDelete,
@@ -330,7 +350,7 @@ async def count_people(
     return Count(count=await PersonService(session, vault).repository.count(principal.scope_prefix, filters))
 
 
-@router.post("/people/lookup", response_model=Page[PersonRead])
+@router.post("/people/lookup", response_model=Page[PersonRead], openapi_extra=NEVER_CONFLICTS)
 async def lookup_person(
     body: NationalIdLookup, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
 ) -> Page[PersonRead]:
@@ -341,16 +361,26 @@ async def lookup_person(
     return await service.search(principal, filters, presenter, limit=50, cursor=None)
 
 
-@router.get("/people/{person_id:uuid}", response_model=PersonRead)
+@router.get("/people/{person_id:uuid}", response_model=PersonRead, responses=VERSION_ETAG)
 async def get_person(
-    person_id: uuid.UUID, principal: Reader, session: SessionDep, vault: Vault, reveal: Reveal = False
+    person_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    vault: Vault,
+    response: Response,
+    reveal: Reveal = False,
 ) -> PersonRead:
     """Read a person; the ID number is masked unless `reveal` (audited)."""
     person = await PersonService(session, vault).get(person_id, principal)
+    send_version(response, person.version)
     return Presenter(session, vault, principal, reveal).person(person)
 
 
-@router.patch("/people/{person_id:uuid}", response_model=PersonRead, responses=DISCLOSURE_LIMITED)
+@router.patch(
+    "/people/{person_id:uuid}",
+    response_model=PersonRead,
+    responses=DISCLOSURE_LIMITED | conflict_with_current(PersonRead),
+)
 async def update_person(
     person_id: uuid.UUID,
     body: PersonUpdate,
@@ -369,7 +399,9 @@ async def update_person(
     return Presenter(session, vault, principal, False).person(person)
 
 
-@router.post("/people/{person_id:uuid}/move", response_model=PersonRead)
+@router.post(
+    "/people/{person_id:uuid}/move", response_model=PersonRead, responses=conflict_with_current(PersonRead)
+)
 async def move_person(
     person_id: uuid.UUID,
     body: PersonMove,
@@ -383,7 +415,9 @@ async def move_person(
     return Presenter(session, vault, principal, False).person(person)
 
 
-@router.post("/people/{person_id:uuid}/delete", response_model=PersonRead)
+@router.post(
+    "/people/{person_id:uuid}/delete", response_model=PersonRead, responses=conflict_with_current(PersonRead)
+)
 async def delete_person(
     person_id: uuid.UUID, principal: Writer, session: SessionDep, vault: Vault, if_match: IfMatch = None
 ) -> PersonRead:
