@@ -76,8 +76,10 @@ class IdempotencyKeys:
         await self._sweep_now_and_then()
         async with self.sessionmaker() as session:
             keys = IdempotencyRepository(session)
-            if not await keys.claim(call, self.ttl_s):  # waits while a copy runs
-                return _replay(await keys.stored(call), call)
+            while not await keys.claim(call, self.ttl_s):  # waits while a copy runs
+                if (stored := await keys.stored(call)) is not None:
+                    return _replay(stored, call)
+                # Swept between the two statements, as it expired: the key is new again.
             response = await send()
             if not final(response.status_code):
                 await session.rollback()  # the key is free again: the next copy does it
@@ -117,8 +119,8 @@ async def _call(request: Request, principal: Principal, key: str) -> Call:
     return Call(f"{principal.kind}:{principal.id}", key, request.method, path, digest.digest())
 
 
-def _replay(stored: IdempotencyKey | None, call: Call) -> Response:
-    assert stored is not None and stored.status is not None  # committed only with its answer
+def _replay(stored: IdempotencyKey, call: Call) -> Response:
+    assert stored.status is not None  # committed only with its answer
     if (stored.method, stored.path, stored.request_sha256) != (call.method, call.path, call.digest):
         raise IdempotencyKeyReused(
             f"Idempotency-Key {call.key} was used for another request; use a new key for a new request"
