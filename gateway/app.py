@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 
 from gateway import audit_api, system
 from gateway.compression import CompressionMiddleware
+from gateway.idempotency.service import IdempotencyKeys
 from gateway.identity import admin_router, auth_router
 from gateway.identity.context import build_identity, caller, identity_of
 from gateway.models import SCHEMA
@@ -52,6 +53,7 @@ def create_app(
 
     async def start(app: FastAPI) -> None:
         app.state.identity = build_identity(app, settings)
+        app.state.idempotency = IdempotencyKeys(app.state.database.sessionmaker, settings.idempotency_ttl_s)
         for name in SERVICES:
             url = getattr(settings, f"{name}_url")
             local = local_apps.get(name)
@@ -153,12 +155,17 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
             if request.method in WRITE_METHODS:
                 await record_gateway_denial(request)
             raise
-        return await forward(
+        keys: IdempotencyKeys = request.app.state.idempotency
+        return await keys.answer(
             request,
-            request.app.state.upstreams,
-            settings.upstream_timeout_s,
-            sign=lambda service: identity_of(request).signer.sign(
-                principal, audiences(request.url.path, service), request_id_var.get()
+            principal,
+            lambda: forward(
+                request,
+                request.app.state.upstreams,
+                settings.upstream_timeout_s,
+                sign=lambda service: identity_of(request).signer.sign(
+                    principal, audiences(request.url.path, service), request_id_var.get()
+                ),
             ),
         )
 

@@ -1,12 +1,12 @@
-"""The gateway's own tables (schema ``gateway``): identity and sign-in bookkeeping."""
+"""The gateway's own tables (schema ``gateway``): identity and sign-in bookkeeping, idempotency keys."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, SmallInteger, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "gateway"
@@ -95,3 +95,20 @@ class LoginFailure(SQLModel, table=True):
     username: str = Field(sa_column=Column(String(64), nullable=False))
     address: str = Field(sa_column=Column(String(64), nullable=False))
     at: datetime = Field(sa_column=_ts(False, True))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A caller's write sent with an Idempotency-Key, and the answer its first copy got."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = {"schema": SCHEMA}
+
+    caller_id: str = Field(sa_column=Column(Text, primary_key=True))
+    key: str = Field(sa_column=Column(String(255), primary_key=True))
+    method: str = Field(sa_column=Column(String(8), nullable=False))
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    request_sha256: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: int | None = Field(default=None, sa_column=Column(SmallInteger))
+    headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSONB))
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: datetime = Field(sa_column=_ts(False, True))

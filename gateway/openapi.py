@@ -52,14 +52,43 @@ def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> d
                 schemas[new_name]["title"] = new_name
         for path, item in document.get("paths", {}).items():
             if path.startswith(API_PREFIX + "/"):
-                paths[path] = _rename_refs(item, renames)
+                paths[path] = with_idempotency_key(_rename_refs(item, renames))
                 _unique_operation_ids(service, paths[path], operation_ids)
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
     if tags:
         merged["tags"] = list(tags.values())
     merged["paths"] = dict(sorted(paths.items()))
+    merged["components"].setdefault("parameters", {})[IDEMPOTENCY_KEY] = IDEMPOTENCY_KEY_PARAMETER
     return merged
+
+
+# The gateway honours it on every write it forwards (gateway/idempotency): PATCH, actions, creates.
+IDEMPOTENCY_KEY = "IdempotencyKey"
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Your unique key for this request (a UUID): sent again with a retry, the answer is what "
+    "the first copy got (status, body, ETag; `Idempotent-Replayed: true`) and nothing is done twice. "
+    "A copy sent while the first runs waits for it. The same key with another method, path or body is "
+    "422 `idempotency_key_reused`. Keys are yours alone and kept 24 hours (a setting); 5xx and 429 "
+    "answers are not kept. Not kept for bodies over 256 KiB.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def with_idempotency_key(item: dict[str, Any]) -> dict[str, Any]:
+    """A path item whose write operations take the optional Idempotency-Key header."""
+    reference = {"$ref": f"#/components/parameters/{IDEMPOTENCY_KEY}"}
+    for method in WRITE_METHODS:
+        operation = item.get(method)
+        if isinstance(operation, dict):
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
+                parameters.append(reference)
+    return item
 
 
 def _unique_operation_ids(service: str, path_item: dict[str, Any], taken: set[Any]) -> None:

@@ -74,6 +74,12 @@ class GatewaySettings(ServiceSettings):
     compress_min_bytes: int = Field(
         default=1024, ge=0, description="Answers smaller than this go out uncompressed (a packet either way)"
     )
+    idempotency_ttl_s: int = Field(
+        default=86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="How long a write's answer is kept for retries sent with its Idempotency-Key",
+    )
 
     @field_validator("compress_encodings")
     @classmethod

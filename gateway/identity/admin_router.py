@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from gateway.idempotency.route import IdempotentRoute
 from gateway.identity.admin import ApiKeyAdmin, UserAdmin
 from gateway.identity.context import allowed, identity_of
 from gateway.identity.repository import ApiKeyRepository, UserRepository
@@ -38,7 +39,7 @@ from services.common.pagination import (
 )
 from services.common.scope import WITHIN_DESCRIPTION, WITHIN_PATTERN, within_prefix
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=IdempotentRoute)
 UserManager = Annotated[Principal, allowed(Permission.users_manage)]
 KeyManager = Annotated[Principal, allowed(Permission.api_keys_manage)]
 

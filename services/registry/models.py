@@ -115,6 +115,9 @@ class Person(SQLModel, table=True):
     updated_at: datetime = timestamp()
     created_by: str | None = column(Text)
     updated_by: str | None = column(Text)
+    # sha256 of the request that added the person alone (services.common.retries.ExactCreate); NULL for
+    # members registered with their household, and before it was kept.
+    request_sha256: bytes | None = column(LargeBinary)
 
 
 class ProgrammeMembership(SQLModel, table=True):
@@ -134,6 +137,7 @@ class ProgrammeMembership(SQLModel, table=True):
     created_at: datetime = timestamp()
     created_by: str | None = column(Text)
     ended_by: str | None = column(Text)
+    request_sha256: bytes | None = column(LargeBinary)  # of its create request (ExactCreate)
 
 
 class Cadre(SQLModel, table=True):
@@ -151,6 +155,7 @@ class Cadre(SQLModel, table=True):
     version: int = column(Integer, nullable=False, default=1)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    request_sha256: bytes | None = column(LargeBinary)  # of its create request (ExactCreate)
 
 
 class CadreAssignment(SQLModel, table=True):
@@ -165,6 +170,7 @@ class CadreAssignment(SQLModel, table=True):
     ends_on: date | None = column(Date)
     created_at: datetime = timestamp()
     created_by: str | None = column(Text)
+    request_sha256: bytes | None = column(LargeBinary)  # of its create request, when it has an id
 
 
 class AreaMerge(SQLModel, table=True):

@@ -56,6 +56,10 @@ class CadreRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def assignment_any(self, assignment_id: uuid.UUID) -> CadreAssignment | None:
+        """Unscoped, for retries (services.common.retries.ExactCreate); never returned as such."""
+        return await self.session.get(CadreAssignment, assignment_id)
+
     async def assignment(self, assignment_id: uuid.UUID, scope_prefix: str) -> CadreAssignment | None:
         query = (
             select(CadreAssignment)

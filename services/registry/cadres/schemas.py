@@ -36,6 +36,10 @@ class CadreRead(BaseModel):
 class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="Client UUID; a retry returns the first result, even after the pairing ended",
+    )
     household_id: uuid.UUID
     starts_on: IsoDate | None = Field(default=None, description="Defaults to today")
 

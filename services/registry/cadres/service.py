@@ -12,6 +12,7 @@ from services.common.calendar import china_today
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
+from services.common.retries import ExactCreate, request_digest
 from services.registry.cadres.repository import CadreRepository
 from services.registry.cadres.schemas import (
     AssignmentCreate,
@@ -40,18 +41,31 @@ class CadreService:
         self.repository = CadreRepository(session)
 
     async def create(self, data: CadreCreate, principal: Principal) -> tuple[Cadre, bool]:
-        if not principal.covers(data.area_code):
-            raise Forbidden(f"Area {data.area_code} lies outside your area scope", code="outside_scope")
-        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
-            if (existing.name, existing.area_code) != (data.name, data.area_code):
-                raise Conflict(f"Cadre id {data.id} is already in use", code="cadre_id_in_use")
-            return existing, False
-        if await self.session.get(Area, data.area_code) is None:
-            raise ValidationFailed.field(["body", "area_code"], f"No area {data.area_code}", "unknown_area")
-        cadre = Cadre(id=data.id or new_id(), **data.model_dump(exclude={"id"}))
-        self.session.add(cadre)
-        await self.session.flush()
-        return cadre, True
+        once = ExactCreate(
+            self.session,
+            data.id,
+            digest := request_digest(data),
+            self.repository.get_any,
+            principal,
+            "Cadre",
+            code="cadre_id_in_use",
+            missing="cadre_not_found",
+            legacy=lambda c: (c.name, c.area_code) == (data.name, data.area_code),  # as before digests
+        )
+
+        async def register() -> tuple[Cadre, bool]:
+            if not principal.covers(data.area_code):
+                raise Forbidden(f"Area {data.area_code} lies outside your area scope", code="outside_scope")
+            if await self.session.get(Area, data.area_code) is None:
+                raise ValidationFailed.field(
+                    ["body", "area_code"], f"No area {data.area_code}", "unknown_area"
+                )
+            cadre = Cadre(id=data.id or new_id(), **data.model_dump(exclude={"id"}), request_sha256=digest)
+            self.session.add(cadre)
+            await self.session.flush()  # a copy inserting the same id waits here for ours to end
+            return cadre, True
+
+        return await once.run(register)
 
     async def get(self, cadre_id: uuid.UUID, principal: Principal) -> Cadre:
         cadre = await self.repository.get(cadre_id, principal.scope_prefix)
@@ -80,29 +94,46 @@ class CadreService:
     async def assign(
         self, cadre_id: uuid.UUID, data: AssignmentCreate, principal: Principal
     ) -> tuple[CadreAssignment, bool]:
-        cadre = await self.get(cadre_id, principal)
-        household = await HouseholdRepository(self.session).get(
-            data.household_id, principal.scope_prefix, lock=True
+        once = ExactCreate(
+            self.session,
+            data.id,
+            digest := request_digest(data, cadre_id),
+            self.repository.assignment_any,
+            principal,
+            "Pairing",
+            code="assignment_id_in_use",
+            missing="assignment_not_found",
         )
-        if household is None or household.deleted_at is not None:
-            raise ValidationFailed.field(
-                ["body", "household_id"], "No such household in your area", "household_not_found"
+
+        async def pair() -> tuple[CadreAssignment, bool]:
+            cadre = await self.get(cadre_id, principal)
+            household = await HouseholdRepository(self.session).get(
+                data.household_id, principal.scope_prefix, lock=True
             )
-        if not cadre.active:
-            raise Conflict("This cadre is no longer active", code="cadre_inactive")
-        if (current := await self.repository.current_assignment(cadre.id, household.id)) is not None:
-            return current, False  # already paired: a retry, or a second tap on the phone
-        assignment = CadreAssignment(
-            id=new_id(),
-            cadre_id=cadre.id,
-            household_id=household.id,
-            area_code=household.area_code,
-            starts_on=data.starts_on or china_today(),
-            created_by=principal.id,
-        )
-        self.session.add(assignment)
-        await self.session.flush()
-        return assignment, True
+            if household is None or household.deleted_at is not None:
+                raise ValidationFailed.field(
+                    ["body", "household_id"], "No such household in your area", "household_not_found"
+                )
+            if (stored := await once.waited()) is not None:  # a copy held the household before us
+                return stored, False
+            if not cadre.active:
+                raise Conflict("This cadre is no longer active", code="cadre_inactive")
+            if (current := await self.repository.current_assignment(cadre.id, household.id)) is not None:
+                return current, False  # already paired: a second tap on the phone
+            assignment = CadreAssignment(
+                id=data.id or new_id(),
+                cadre_id=cadre.id,
+                household_id=household.id,
+                area_code=household.area_code,
+                starts_on=data.starts_on or china_today(),
+                created_by=principal.id,
+                request_sha256=digest if data.id is not None else None,
+            )
+            self.session.add(assignment)
+            await self.session.flush()
+            return assignment, True
+
+        return await once.run(pair)
 
     async def end(
         self, assignment_id: uuid.UUID, data: AssignmentEnd, principal: Principal

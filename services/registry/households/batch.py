@@ -16,7 +16,6 @@ caller's disclosure gate: once its allowance is gone, later items are answered `
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from services.common.auth import Principal
 from services.common.errors import Conflict, FangpinError
 from services.common.ids import new_id
 from services.common.intake import BatchIntake, Entry, Refusal, Refuse, summary
+from services.common.retries import request_digest
 from services.registry.disclosures import Disclosing, DisclosureGate, DisclosureLimited
 from services.registry.households.person_service import _race_lost
 from services.registry.households.repository import stamp_actor
@@ -39,11 +39,6 @@ from services.registry.national_id import IdVault
 
 # What ``stored`` says of a household registered before request digests were kept (never a sha256).
 LEGACY = b""
-
-
-def request_digest(item: HouseholdCreate) -> bytes:
-    """The digest of a create request as received (``model_dump_json``: the schema's field order)."""
-    return hashlib.sha256(item.model_dump_json().encode()).digest()
 
 
 @dataclass(eq=False)

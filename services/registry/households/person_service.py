@@ -16,6 +16,7 @@ from services.common.concurrency import StaleVersion, check_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.pagination import Page, cursor_field, decode_cursor, encode_cursor
+from services.common.retries import ExactCreate, request_digest
 from services.registry import national_id
 from services.registry.codes import Health
 from services.registry.disclosures import Disclosing, Disclosure
@@ -45,18 +46,6 @@ class PersonService:
         except national_id.NationalIdError as exc:
             raise ValidationFailed.field([*loc, "national_id"], str(exc), exc.code) from exc
 
-    async def add_to(
-        self, household: Household, data: PersonCreate, principal: Principal, loc: list
-    ) -> Person:
-        """Register one person in a household (the caller has already checked the household's scope)."""
-        if data.id is not None and (existing := await self.repository.get_any(data.id)) is not None:
-            if existing.household_id != household.id or not principal.covers(existing.area_code):
-                raise Conflict(f"Person id {data.id} is already in use", code="person_id_in_use")
-            return existing
-        person = self.build(household, data, principal, loc)
-        await self.register([(person, loc)], principal)
-        return person
-
     def build(
         self,
         household: Household,
@@ -64,8 +53,9 @@ class PersonService:
         principal: Principal,
         loc: list,
         registered_on: date | None = None,
+        request_sha256: bytes | None = None,
     ) -> Person:
-        """A checked, encrypted person row, not yet stored."""
+        """A checked, encrypted person row, not yet stored (``request_sha256``: see ``create``)."""
         _check_disability(data.health, data.disability_grade, loc)
         parsed = self.parse_number(data.national_id, loc, data.birth_date, data.sex)
         return Person(
@@ -83,6 +73,7 @@ class PersonService:
             registered_on=data.registered_on or registered_on or china_today(),
             created_by=principal.id,
             updated_by=principal.id,
+            request_sha256=request_sha256,
         )
 
     async def register(self, people: list[tuple[Person, list]], principal: Principal) -> None:
@@ -125,12 +116,40 @@ class PersonService:
     async def create(
         self, household_id: uuid.UUID, data: PersonCreate, principal: Principal
     ) -> tuple[Person, bool]:
-        household = await self.households.get(household_id, principal.scope_prefix, lock=True)
-        if household is None or household.deleted_at is not None:
-            raise NotFound(f"No household {household_id}", code="household_not_found")
-        replay = data.id is not None and await self.repository.get_any(data.id) is not None
-        await stamp_actor(self.session, principal)
-        return await self.add_to(household, data, principal, ["body"]), not replay
+        """Register one person in a household; the same request again answers the first result (see
+        services.common.retries.ExactCreate), whatever became of the person since."""
+        digest = self.request_digest(household_id, data)
+        once = ExactCreate(
+            self.session,
+            data.id,
+            digest,
+            self.repository.get_any,
+            principal,
+            "Person",
+            code="person_id_in_use",
+            missing="person_not_found",
+            # Members registered with their household keep no digest of their own: as before.
+            legacy=lambda p: p.household_id == household_id and principal.covers(p.area_code),
+        )
+
+        async def register() -> tuple[Person, bool]:
+            household = await self.households.get(household_id, principal.scope_prefix, lock=True)
+            if household is None or household.deleted_at is not None:
+                raise NotFound(f"No household {household_id}", code="household_not_found")
+            if (stored := await once.waited()) is not None:  # a copy held the household before us
+                return stored, False
+            await stamp_actor(self.session, principal)
+            person = self.build(household, data, principal, ["body"], request_sha256=digest)
+            await self.register([(person, ["body"])], principal)
+            return person, True
+
+        return await once.run(register)
+
+    def request_digest(self, household_id: uuid.UUID, data: PersonCreate) -> bytes:
+        """The request's digest, with the ID number as its keyed index: a bare sha256 of a number could
+        be reversed by trying them all."""
+        keyed = data.model_copy(update={"national_id": self.vault.blind_index(data.national_id).hex()})
+        return request_digest(keyed, household_id)
 
     async def get(self, person_id: uuid.UUID, principal: Principal, *, lock: bool = False) -> Person:
         person = await self.repository.get(person_id, principal.scope_prefix, lock=lock)

@@ -18,6 +18,10 @@ class MembershipRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get_any(self, membership_id: uuid.UUID) -> ProgrammeMembership | None:
+        """Unscoped, for retries (services.common.retries.ExactCreate); never returned as such."""
+        return await self.session.get(ProgrammeMembership, membership_id)
+
     async def get(
         self, membership_id: uuid.UUID, scope_prefix: str, *, lock: bool = False
     ) -> ProgrammeMembership | None:
