@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from gateway.idempotency.service import IDEMPOTENCY_KEY_PARAMETER
 from gateway.routing import API_PREFIX
 from gateway.upstreams import Upstream
 
@@ -59,35 +60,22 @@ def merge_documents(base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> d
     if tags:
         merged["tags"] = list(tags.values())
     merged["paths"] = dict(sorted(paths.items()))
-    merged["components"].setdefault("parameters", {})[IDEMPOTENCY_KEY] = IDEMPOTENCY_KEY_PARAMETER
     return merged
 
 
-# The gateway honours it on every write it forwards (gateway/idempotency): PATCH, actions, creates.
-IDEMPOTENCY_KEY = "IdempotencyKey"
-IDEMPOTENCY_KEY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": "Your unique key for this request (a UUID): sent again with a retry, the answer is what "
-    "the first copy got (status, body, ETag; `Idempotent-Replayed: true`) and nothing is done twice. "
-    "A copy sent while the first runs waits for it. The same key with another method, path or body is "
-    "422 `idempotency_key_reused`. Keys are yours alone and kept 24 hours (a setting); 5xx and 429 "
-    "answers are not kept. Not kept for bodies over 256 KiB.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
-}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
 def with_idempotency_key(item: dict[str, Any]) -> dict[str, Any]:
-    """A path item whose write operations take the optional Idempotency-Key header."""
-    reference = {"$ref": f"#/components/parameters/{IDEMPOTENCY_KEY}"}
+    """A copy of a path item whose write operations take the optional Idempotency-Key header (written
+    out in each, not as a reference: the services' own documents stay as they are)."""
+    item = copy.deepcopy(item)
     for method in WRITE_METHODS:
         operation = item.get(method)
         if isinstance(operation, dict):
             parameters = operation.setdefault("parameters", [])
             if not any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
-                parameters.append(reference)
+                parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
     return item
 
 

@@ -316,7 +316,8 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     await pairings_known(admin, system)
     project = (await admin.post("/api/v1/projects", json=project_body(HUANGJIN))).json()
     money = receipt(str(uuid.uuid4()), on=project["entered_on"])
-    assert (await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)).status_code == 201
+    received = await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)
+    assert received.status_code == 201, received.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))

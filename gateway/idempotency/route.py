@@ -8,10 +8,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from gateway.idempotency.service import HEADER, SAFE_METHODS, IdempotencyKeys
+from gateway.idempotency.service import HEADER, IDEMPOTENCY_KEY_PARAMETER, SAFE_METHODS, IdempotencyKeys
 from gateway.identity.context import caller
-
-PARAMETER_REFERENCE = {"$ref": "#/components/parameters/IdempotencyKey"}  # gateway/openapi.py adds it
 
 
 class IdempotentRoute(APIRoute):
@@ -19,7 +17,7 @@ class IdempotentRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if (self.methods or set()) - SAFE_METHODS:
             extra = dict(self.openapi_extra or {})
-            extra["parameters"] = [*extra.get("parameters", []), PARAMETER_REFERENCE]
+            extra["parameters"] = [*extra.get("parameters", []), dict(IDEMPOTENCY_KEY_PARAMETER)]
             self.openapi_extra = extra
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -44,6 +44,20 @@ UNKEPT_HEADERS = frozenset({"content-length", "content-encoding", "transfer-enco
 SWEEP_EVERY_S = 60.0
 
 
+# The gateway honours it on every write it forwards (gateway/idempotency): PATCH, actions, creates.
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Your unique key for this request (a UUID): sent again with a retry, the answer is what "
+    "the first copy got (status, body, ETag; `Idempotent-Replayed: true`) and nothing is done twice. "
+    "A copy sent while the first runs waits for it. The same key with another method, path or body is "
+    "422 `idempotency_key_reused`. Keys are yours alone and kept 24 hours (a setting); 5xx and 429 "
+    "answers are not kept. Not kept for bodies over 256 KiB.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
+
+
 class IdempotencyKeyReused(FangpinError):
     status, code, title = 422, "idempotency_key_reused", "Idempotency key reused"
 

@@ -127,7 +127,7 @@ def _document_problems(method: str, operation: dict[str, Any]) -> None:
     if "422" in responses:
         responses["422"] = _problem_response("Invalid input")
     parameters = operation.get("parameters", [])
-    if any(p["in"] == "path" and "enum" not in p.get("schema", {}) for p in parameters):
+    if any(p.get("in") == "path" and "enum" not in p.get("schema", {}) for p in parameters):
         responses.setdefault("404", _problem_response(NOT_FOUND))
     if method in WRITES and not operation.pop(NEVER_CONFLICTS_KEY, False):
         responses.setdefault("409", _problem_response(CONFLICT))
