@@ -59,7 +59,7 @@ def split(total: int, parts: int) -> list[int]:
 
 def prefecture_projects() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """篇4's 72 projects, each with the receipt of its whole budget; every fourth is counterpart support."""
-    projects = []
+    projects: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for sector, (count, wan, title) in SECTORS.items():
         for i, fen in enumerate(split(wan * WAN, count)):
             source = "counterpart" if i % 4 == 0 else "central"

@@ -43,7 +43,7 @@ class ProjectRepository:
         """For a retry's check only: whether the id is taken, and by what request."""
         return await self.session.get(Project, project_id)
 
-    async def list(
+    async def page(
         self, scope_prefix: str, filters: ProjectFilters, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[Project]:
         query = select(Project).where(

@@ -89,7 +89,7 @@ async def list_projects(
         sector=sector.value if sector else None,
         state=state.value if state else None,
     )
-    rows = await ProjectRepository(session).list(
+    rows = await ProjectRepository(session).page(
         principal.scope_prefix, filters, after=after, limit=limit + 1
     )
     page = page_after(rows, limit, lambda p: p)
