@@ -15,6 +15,7 @@ from bench.gateway_hop import gateway_hop
 from bench.imports import county_import
 from bench.ingest import inspection_ingest
 from bench.ledgers import ledger_export
+from bench.projects import project_figures
 from bench.report import Row, print_table
 from bench.reports import area_reports
 from bench.writes import area_writes
@@ -23,7 +24,7 @@ from tests.support.database import embedded_server_url
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects")
 
 
 async def main(size: str, server: str, workdir: Path, import_people: int | None, only: set[str]) -> list[Row]:
@@ -44,6 +45,8 @@ async def main(size: str, server: str, workdir: Path, import_people: int | None,
             rows += await area_reports(env, people)  # on the county just imported
         if "ledger" in only and import_people != 0:
             rows += await ledger_export(env, workdir)
+        if "projects" in only:
+            rows += await project_figures(env, projects=20_000 * scale)
     return rows
 
 
