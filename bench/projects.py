@@ -30,13 +30,15 @@ WITH made AS (
     SELECT gen_random_uuid(), 2023, '项目' || n,
            '6523' || lpad((n % 8 + 1)::text, 2, '0') || lpad((n / 8 % 10 + 1)::text, 3, '0')
                   || lpad((n / 80 % 25 + 1)::text, 3, '0'),
-           (ARRAY['housing_facilities','agriculture','social','settlement_housing','industry','roads','education'])[n % 7 + 1], '实施单位', true, n % 7 <> 4, 'approved',
+           (ARRAY['housing_facilities', 'agriculture', 'social', 'settlement_housing', 'industry',
+                  'roads', 'education'])[n % 7 + 1], '实施单位', true, n % 7 <> 4, 'approved',
            DATE '2023-01-01' + (n % 90), DATE '2023-04-01' + (n % 30), 'bench'
     FROM generate_series(0, $1 - 1) AS n
     RETURNING id, area_code, entered_on
 ), lines AS (
     INSERT INTO projects.project_funds (project_id, source, budget_fen, received_fen)
-    SELECT id, (ARRAY['central','province','integrated','counterpart'])[abs(hashtext(id::text)) % 4 + 1], 1000000 + abs(hashtext(id::text)) % 9000000,
+    SELECT id, (ARRAY['central', 'province', 'integrated', 'counterpart'])[abs(hashtext(id::text)) % 4 + 1],
+           1000000 + abs(hashtext(id::text)) % 9000000,
            1000000
     FROM made RETURNING project_id, source
 )
