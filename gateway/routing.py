@@ -39,6 +39,7 @@ ROUTES: dict[str, str] = {
     "training-stats": "jobs",
     "projects": "projects",
     "project-stats": "projects",
+    "project-warnings": "projects",
 }
 
 

@@ -240,3 +240,37 @@ async def test_the_prefectures_figures_come_out_of_data(admin: httpx.AsyncClient
         and entered["received_fen"] == 0
         and entered["budget_fen"] == 441 * YI // 100
     )
+
+
+async def test_warnings_list_the_projects_behind_plan_on_a_date_and_not_the_others(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    late = await create(client, county, name="迟迟未开工")  # planned start 2023-03-01, never started
+    on_time = await create(client, county, name="按期开工")
+    cancelled = await create(client, county, name="已取消")
+    slow = await create(client, county, name="完工逾期")  # started, planned end 2023-08-05 passed
+    for project in (on_time, slow):
+        await step(client, project, "approve", "2023-02-01", county)
+        assert (await step(client, project, "start", "2023-02-28", county)).status_code == 200
+    await step(
+        client, cancelled, "cancel", "2023-02-20", county, reason="资金调整", document="县发改〔2023〕3号"
+    )
+
+    async def warned(kind: str, as_of: str) -> dict[str, int]:
+        params = {"kind": kind, "as_of": as_of}
+        response = await client.get("/api/v1/project-warnings", params=params, headers=county)
+        assert response.status_code == 200, response.text
+        return {w["name"]: w["days_overdue"] for w in response.json()["items"]}
+
+    assert await warned("start", "2023-03-01") == {}  # due that day: not yet late
+    assert await warned("start", "2023-03-11") == {late["name"]: 10}
+    assert await warned("completion", "2023-08-05") == {}
+    assert await warned("completion", "2023-08-15") == {slow["name"]: 10, on_time["name"]: 10}
+    await step(client, slow, "complete", "2023-08-20", county)
+    assert await warned("completion", "2023-08-25") == {on_time["name"]: 20}
+    assert await warned("completion", "2023-08-15") == {slow["name"]: 10, on_time["name"]: 10}  # as it stood
+    town = await user_headers("zhen", "town_reviewer", TOWN)  # 黄金村's town: none of these
+    assert (await client.get("/api/v1/project-warnings", params={"kind": "start"}, headers=town)).json()[
+        "items"
+    ] == []

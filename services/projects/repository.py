@@ -7,9 +7,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -75,6 +76,30 @@ class ProjectRepository:
             [{"project_id": values["id"], "source": s, "budget_fen": fen} for s, fen in budget.items()],
         )
         return True
+
+    async def behind_plan(
+        self, scope_prefix: str, within: str, day: date, kind: str, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[Project]:
+        """Projects whose planned start (``start``) or end (``completion``) had passed on ``day`` without
+        it happening by then, and not cancelled by then."""
+        planned, happened = (
+            (col(Project.planned_start_on), col(Project.started_on))
+            if kind == "start"
+            else (col(Project.planned_end_on), col(Project.completed_on))
+        )
+        query = select(Project).where(
+            in_scope(col(Project.area_code), scope_prefix),
+            in_scope(col(Project.area_code), within),
+            col(Project.entered_on) <= day,
+            planned < day,
+            or_(happened.is_(None), happened > day),
+            or_(col(Project.cancelled_on).is_(None), col(Project.cancelled_on) > day),
+        )
+        if kind == "completion":  # a project not yet started is late to start, not to complete
+            query = query.where(and_(col(Project.started_on).is_not(None), col(Project.started_on) <= day))
+        if after is not None:
+            query = query.where(col(Project.id) > after)
+        return (await self.session.execute(query.order_by(col(Project.id)).limit(limit))).scalars().all()
 
     async def funds_of(self, project_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ProjectFund]]:
         rows = await self.session.execute(

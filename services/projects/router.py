@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
+from services.common.calendar import china_today
 from services.common.concurrency import IfMatch
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
@@ -22,6 +23,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.scope import WithinQuery
+from services.common.text import IsoDate
 from services.projects.codes import ProjectState, Sector
 from services.projects.repository import ProjectFilters, ProjectRepository
 from services.projects.schemas import (
@@ -32,6 +34,7 @@ from services.projects.schemas import (
     ProjectDetail,
     ProjectRead,
     ProjectUpdate,
+    ProjectWarning,
     StepRead,
 )
 from services.projects.service import ProjectService, project_not_found
@@ -204,3 +207,46 @@ async def list_movements(
     after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
     rows = await repository.movements_of(project_id, after=after, limit=limit + 1)
     return page_after(rows, limit, MovementRead.model_validate)
+
+
+WARNINGS = {"start": ("start_overdue", "开工滞后"), "completion": ("completion_overdue", "完工逾期")}
+
+
+@router.get("/project-warnings", response_model=Page[ProjectWarning])
+async def list_warnings(
+    principal: Reader,
+    session: ReadSessionDep,
+    within: WithinQuery,
+    kind: Annotated[
+        Literal["start", "completion"],
+        Query(description="A late start (开工滞后) or a late completion (完工逾期)"),
+    ],
+    as_of: Annotated[
+        IsoDate | None, Query(description="As things stood on this date (default today)")
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[ProjectWarning]:
+    """Projects in your area behind their plan on a date: a planned start passed without a start, or a
+    planned end passed without completion (cancelled ones are not warned of)."""
+    day = as_of or china_today()
+    after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
+    rows = await ProjectRepository(session).behind_plan(
+        principal.scope_prefix, within, day, kind, after=after, limit=limit + 1
+    )
+    code, label = WARNINGS[kind]
+
+    def warning(project: Any) -> ProjectWarning:
+        due = project.planned_start_on if kind == "start" else project.planned_end_on
+        return ProjectWarning(
+            project_id=project.id,
+            name=project.name,
+            area_code=project.area_code,
+            sector=project.sector,
+            kind=code,
+            label=label,
+            due_on=due,
+            days_overdue=(day - due).days,
+        )
+
+    return page_after(rows, limit, warning)

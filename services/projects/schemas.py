@@ -173,3 +173,16 @@ class MovementRead(BaseModel):
     voucher: str
     created_by: str
     created_at: datetime
+
+
+class ProjectWarning(BaseModel):
+    """A project behind its plan on a date: its start or its completion is overdue."""
+
+    project_id: uuid.UUID
+    name: str
+    area_code: str
+    sector: str
+    kind: str = Field(description="`start_overdue` (开工滞后) or `completion_overdue` (完工逾期)")
+    label: str
+    due_on: date = Field(description="The planned start or end it has passed")
+    days_overdue: int

@@ -762,6 +762,9 @@ UNTARGETED = {
     "enrolment_list": Endpoint("GET", "/api/v1/training-enrolments", Permission.employment_read, "list"),
     "employment_list": Endpoint("GET", "/api/v1/employment-records", Permission.employment_read, "list"),
     "project_list": Endpoint("GET", "/api/v1/projects", Permission.projects_read, "list"),
+    "project_warnings": Endpoint(
+        "GET", "/api/v1/project-warnings?kind=start", Permission.projects_read, "list"
+    ),
     # Items naming someone unknown (or, for a 人社 system, by person_id) fail one by one; the batch is 200.
     "employment_batch": Endpoint(
         "POST",
