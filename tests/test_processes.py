@@ -181,7 +181,7 @@ def assert_demo_figures(client: httpx.Client) -> None:
     assert len(stations - {None}) == 10
     training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
-    assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
+    assert training["by_place"] == [{"place_code": "420100000000", "name": "湖北省武汉市", "placed": 16}]
     assert_demo_visits(client)
 
 
