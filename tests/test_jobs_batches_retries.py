@@ -244,3 +244,48 @@ async def test_a_placement_is_the_persons_employment_once_and_leaving_the_job_en
     assert (await admin.get("/api/v1/training-stats", params={"area": HUANGJIN})).json()["by_place"] == [
         {"place_code": "420100000000", "name": "湖北省武汉市", "placed": 1}
     ]
+
+
+async def test_an_employment_record_retried_after_the_person_moved_away_is_a_duplicate(
+    admin: httpx.AsyncClient, user_headers: Any
+) -> None:
+    await make_areas(admin)
+    cadre = await user_headers("cadre-hj", "village_cadre", HUANGJIN)
+    household = await make_household(admin, HUANGJIN)
+    record = {
+        "id": str(uuid.uuid4()),
+        "person_id": household["members"][0]["id"],
+        "status": "away_out_of_province",
+        "place_code": "420100000000",
+        "source": "door_to_door",
+        "reported_on": "2025-01-01",
+    }
+    url = "/api/v1/employment-records"
+    assert (await admin.post(url, json=record, headers=cadre)).status_code == 201
+    await move_household(admin, household, "610924105202")  # out of the cadre's village
+    retry = await admin.post(url, json=record, headers=cadre)
+    assert retry.status_code == 200 and retry.json()["status"] == "duplicate", retry.text
+    changed = await admin.post(url, json=record | {"status": "local"}, headers=cadre)
+    assert changed.status_code in (409, 422), changed.text  # no longer the same request
+
+
+async def test_identical_employment_records_sent_at_once_are_stored_once(admin: httpx.AsyncClient) -> None:
+    await make_areas(admin)
+    people = await make_people(admin, PAIRS)
+    bodies = [
+        {
+            "id": str(uuid.uuid4()),
+            "person_id": p,
+            "status": "local",
+            "source": "door_to_door",
+            "reported_on": "2025-01-01",
+        }
+        for p in people
+    ]
+    answers = await asyncio.gather(
+        *(admin.post("/api/v1/employment-records", json=b) for b in bodies for _ in range(2))
+    )
+    for pair in zip(answers[::2], answers[1::2], strict=True):
+        assert sorted(a.status_code for a in pair) == [200, 201], [a.text for a in pair]
+    for p in people:
+        assert len(await employment_of(admin, p)) == 1
