@@ -142,7 +142,8 @@ class AssignmentIntake(JobsIntake[_Assignment, AssignmentItemResult]):
             else:
                 e.area_code = post.area_code
                 placed.append(e)
-        people = await self.lookup([e.item.person_id for e in placed]) if placed else {}
+        if (people := await self.people(self.lookup, placed, refuse)) is None:
+            return
         for e in placed:
             facts = people.get(e.item.person_id)
             person_id = e.item.person_id

@@ -63,11 +63,6 @@ class PostRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def exists(self, post_id: uuid.UUID) -> bool:
-        """Whether the id is taken at all (in any area), so a foreign id is not reused."""
-        query = select(WelfarePost.id).where(WelfarePost.id == post_id)
-        return (await self.session.execute(query)).first() is not None
-
     async def get_any(self, post_id: uuid.UUID) -> WelfarePost | None:
         return (await self.session.execute(select(WelfarePost).where(WelfarePost.id == post_id))).scalar()
 

@@ -22,9 +22,11 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.errors import Conflict
+from services.common.errors import Conflict, Forbidden
 from services.common.ids import new_id
-from services.common.intake import BatchIntake, Entry, ItemAnswer
+from services.common.intake import BatchIntake, Entry, ItemAnswer, Refuse
+from services.common.peers import PeerError
+from services.jobs.shared.people import Lookup, PersonFacts
 
 LEGACY = b""  # what ``stored`` says of a row created before digests were kept (never a sha256)
 OUTSIDE = b"\x00"  # a row outside the caller's area: its id belongs to another request
@@ -107,6 +109,22 @@ class JobsIntake(BatchIntake[E, R]):
             else:
                 found[key] = digest
         return found
+
+    async def people(
+        self, lookup: Lookup, entries: Sequence[Entry], refuse: Refuse
+    ) -> dict[uuid.UUID, PersonFacts] | None:
+        """The items' people as the registry answers in the caller's scope; None, each item refused
+        (forbidden) as a single request would be, for a role that may not ask where people live."""
+        if not entries:
+            return {}
+        try:
+            return await lookup([e.item.person_id for e in entries])
+        except PeerError as exc:
+            if exc.status != 403:
+                raise
+            for e in entries:
+                refuse(e, Forbidden(str(exc.detail), code=exc.code))
+            return None
 
     def answer(
         self, index: int, key: Any, status: str, error: dict[str, Any] | None = None, **extra: Any

@@ -124,7 +124,8 @@ class EnrolmentIntake(JobsIntake[_Enrolment, EnrolmentItemResult]):
                 known.append(e)
             else:
                 refuse(e, course_not_found(e.item.course_id))
-        people = await self.lookup([e.item.person_id for e in known]) if known else {}
+        if (people := await self.people(self.lookup, known, refuse)) is None:
+            return
         for e in known:
             facts, person_id = people.get(e.item.person_id), e.item.person_id
             course = courses[e.item.course_id]

@@ -76,10 +76,6 @@ class TrainingRepository:
             await self.session.execute(select(TrainingCourse).where(TrainingCourse.id == course_id))
         ).scalar()
 
-    async def course_exists(self, course_id: uuid.UUID) -> bool:
-        query = select(TrainingCourse.id).where(TrainingCourse.id == course_id)
-        return (await self.session.execute(query)).first() is not None
-
     async def course_digests(
         self, ids: Sequence[uuid.UUID]
     ) -> list[tuple[uuid.UUID, bytes | None, str, Any]]:
