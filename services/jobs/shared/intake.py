@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +45,7 @@ class ItemResult(BaseModel):
     id: uuid.UUID | None = Field(
         default=None, description="The item's id (null: an item sent without one and not created)"
     )
-    status: str = Field(description="created, duplicate, conflict, invalid or forbidden")
+    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
     error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
 
 

@@ -1,5 +1,6 @@
-"""Training rules: courses set up within the caller's area, people enrolled once per course and within
-its places, and each enrolment's steps (complete, drop, place) in order, on plausible dates."""
+"""Training rules: courses changed within the caller's area, and each enrolment's steps (complete, drop,
+place, leave) in order, on plausible dates; placing and leaving write the person's employment record in
+the same transaction (``placements``). Creating courses and enrolments: ``intake``."""
 
 from __future__ import annotations
 
