@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from services.jobs.training.placements import status_for
 from tests.support.registry import HUANGJIN, TOWN, make_areas, make_household, move_household
 from tests.test_posts_training import POSTS, WUHAN, make_people, post_body, step
 
@@ -300,3 +301,38 @@ async def test_a_role_that_may_not_read_where_people_live_has_each_item_refused_
     answer = await admin.post("/api/v1/post-assignments/batch", json={"items": [item]}, headers=hrss)
     assert answer.status_code == 200, answer.text
     assert answer.json()["items"][0]["status"] == "forbidden"
+
+
+async def test_placements_are_grouped_by_place_code_whatever_the_place_is_called(
+    admin: httpx.AsyncClient,
+) -> None:
+    await make_areas(admin)
+    course = await make_course(admin)
+    people = await make_people(admin, 3)
+    places = [
+        (WUHAN, "2024-04-01"),
+        (WUHAN | {"place": "武汉"}, "2024-04-02"),  # the same city written otherwise
+        (WUHAN | {"place": "安康市", "place_code": "610900000000"}, "2024-04-03"),  # in the province
+    ]
+    for person, (job, start) in zip(people, places, strict=True):
+        body = {"person_id": person, "enrolled_on": "2024-02-27"}
+        enrolment = (await admin.post(f"{COURSES}/{course['id']}/enrolments", json=body)).json()
+        done = (await step(admin, enrolment, "complete", on="2024-03-20")).json()
+        placed = await step(admin, done, "place", placement=job | {"started_on": start})
+        assert placed.status_code == 200, placed.text
+    figures = (await admin.get("/api/v1/training-stats", params={"area": HUANGJIN})).json()
+    assert figures["by_place"] == [
+        {"place_code": "420100000000", "name": "武汉", "placed": 2},  # named as the latest placement
+        {"place_code": "610900000000", "name": "安康市", "placed": 1},
+    ]
+    statuses = [(await employment_of(admin, p))[0]["status"] for p in people]
+    assert statuses == ["away_out_of_province", "away_out_of_province", "away_in_province"]
+
+
+def test_a_placements_status_follows_from_where_the_job_is_seen_from_home() -> None:
+    home = "610924105201"  # 黄金村
+    assert status_for(home, "420100000000") == "away_out_of_province"
+    assert status_for(home, "610900000000") == "away_in_province"  # 安康市: the city, not this county
+    assert status_for(home, "610924108000") == "away_in_county"  # another town of the county
+    assert status_for(home, "610924105000") == "local"  # the village's own town
+    assert status_for(home, "610924105202") == "local"  # a neighbouring village

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as select_columns  # sqlmodel's select takes at most four
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -205,7 +205,7 @@ class TrainingRepository:
         query = (
             select_columns(col(Enrolment.place_code), col(Enrolment.place))
             .where(col(Enrolment.place_code).in_(sorted(set(codes))), col(Enrolment.place).is_not(None))
-            .distinct(col(Enrolment.place_code))
+            .ext(distinct_on(col(Enrolment.place_code)))
             .order_by(col(Enrolment.place_code), col(Enrolment.placed_on).desc(), col(Enrolment.id).desc())
         )
         return {code: place for code, place in (await self.session.execute(query)).all() if code and place}
