@@ -339,7 +339,7 @@ async def test_training_to_placement_and_the_placement_rate(admin: httpx.AsyncCl
         "placed",
         "湖北省武汉市",
         5000,
-        [],
+        ["leave"],
     )
     wrong = await step(admin, placed[0], "complete")
     assert wrong.status_code == 409 and wrong.json()["code"] == "step_not_allowed"
@@ -359,7 +359,7 @@ async def test_training_to_placement_and_the_placement_rate(admin: httpx.AsyncCl
         "placed": 2,
     }
     assert (figures["placement_rate"], figures["placement_rate_of_completed"]) == (0.4, 0.6667)
-    assert figures["by_place"] == [{"place": "湖北省武汉市", "placed": 2}]
+    assert figures["by_place"] == [{"place_code": "420100000000", "name": "湖北省武汉市", "placed": 2}]
     assert figures["by_course"][0]["title"] == "修脚足疗技能培训班"
     march = (await admin.get("/api/v1/training-stats", params={"area": TOWN, "as_of": "2024-03-10"})).json()
     assert (march["enrolled"], march["completed"], march["dropped"], march["placed"]) == (5, 0, 1, 0)

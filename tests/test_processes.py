@@ -181,7 +181,13 @@ def assert_demo_figures(client: httpx.Client) -> None:
     assert len(stations - {None}) == 10
     training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
-    assert training["by_place"] == [{"place": "湖北省武汉市", "placed": 16}]
+    assert training["by_place"] == [{"place_code": "420100000000", "name": "湖北省武汉市", "placed": 16}]
+    # A placement is employment: 黄金村's people working away, before the placements and after.
+    before_wuhan = area_report(client, "610924105201", "2024-03-31")["employment"]
+    after_wuhan = area_report(client, "610924105201", "2024-06-30")["employment"]
+    assert (before_wuhan["away"]["current"], after_wuhan["away"]["current"]) == (0, 16)
+    destinations = {d["destination"]: d["current"] for d in after_wuhan["away_by_destination"]}
+    assert destinations == {"420000000000": 16}
     # 篇1: the 150万元 central-fund greenhouse in 双丰村, started (the demo has paid 60万 of it).
     projects = town["projects"]
     assert (projects["projects"], projects["budget_fen"], projects["paid_fen"]) == (

@@ -42,6 +42,7 @@ class InformationSource(LabelledEnum):
     hrss_system = "hrss_system", "人社系统"
     self_report = "self_report", "本人申报"
     employer = "employer", "用人单位"
+    training = "training", "培训就业安置"  # made by a training placement (and its end)
     other = "other", "其他"
 
 

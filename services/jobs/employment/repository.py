@@ -74,6 +74,13 @@ class EmploymentRepository:
         rows = await self.session.execute(select(col(R.id), col(R.content_sha256)).where(col(R.id).in_(ids)))
         return {row.id: row.content_sha256 for row in rows}
 
+    async def hashes_in_scope(self, ids: Sequence[uuid.UUID], scope_prefix: str) -> dict[uuid.UUID, bytes]:
+        """The digests of these records where they lie in the caller's scope."""
+        query = select(col(R.id), col(R.content_sha256)).where(
+            col(R.id).in_(ids), in_scope(col(R.area_code), scope_prefix)
+        )
+        return {row.id: row.content_sha256 for row in await self.session.execute(query)}
+
     async def histories(self, person_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
         """Every record of these people, each person's in order (what the events are decided from)."""
         query = (

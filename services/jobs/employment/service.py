@@ -61,6 +61,7 @@ class _Record(Entry):
     key: uuid.UUID  # the record's id
     person: PersonFacts | None = None  # as the registry answered
     events: list[str] = field(default_factory=list)
+    retry: bool = False  # the same request as a record already stored: answered without the registry
 
     @property
     def found(self) -> PersonFacts:
@@ -93,8 +94,11 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
 
     async def identify(self, entries: list[_Record], refuse: Refuse) -> None:
         """Each item's person, asked of the registry in the caller's scope. Someone outside the scope
-        is answered exactly like someone unknown (as everywhere: no existence is leaked)."""
-        by_id = {r: r.item.person_id for r in entries if r.item.person_id is not None}
+        is answered exactly like someone unknown (as everywhere: no existence is leaked). A retry of a
+        record named by person_id is recognised first, by its digest, so that it is a duplicate even
+        when the person has since moved out of the caller's area."""
+        await self._retries(entries)
+        by_id = {r: r.item.person_id for r in entries if r.item.person_id is not None and not r.retry}
         by_number = {r: r.item.national_id for r in entries if r.item.national_id is not None}
         role = self.principal.role.value
 
@@ -116,8 +120,18 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
             for r, match in zip(by_number, matches, strict=True):
                 _found(r, match, "national_id", refuse)
 
+    async def _retries(self, entries: list[_Record]) -> None:
+        named = {r.key: r for r in entries if r.item.person_id is not None}
+        if not named:
+            return
+        for key, stored in (
+            await self.records.hashes_in_scope(list(named), self.principal.scope_prefix)
+        ).items():
+            r = named[key]
+            r.retry = stored == content_hash(r.item, r.item.person_id)  # type: ignore[arg-type]
+
     def digest(self, entry: _Record) -> bytes:
-        return content_hash(entry.item, entry.found.person_id)
+        return content_hash(entry.item, entry.item.person_id or entry.found.person_id)
 
     def conflict(self, key: uuid.UUID) -> Conflict:
         return Conflict(

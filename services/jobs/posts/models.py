@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import SQLModel
 
@@ -31,6 +31,7 @@ class WelfarePost(SQLModel, table=True):
     starts_on: date = column(Date, nullable=False)
     ends_on: date | None = column(Date)
     note: str | None = column(String(500))
+    request_sha256: bytes | None = column(LargeBinary)  # the create request's digest (for its retries)
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
@@ -53,5 +54,6 @@ class PostAssignment(SQLModel, table=True):
     end_reason: str | None = column(String(200))
     ended_by: str | None = column(String(64))
     ended_at: datetime | None = column(DateTime(timezone=True))
+    request_sha256: bytes | None = column(LargeBinary)  # the create request's digest (for its retries)
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()

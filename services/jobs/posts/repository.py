@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, text
 from sqlalchemy import select as select_columns  # sqlmodel's select takes at most four
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -62,10 +63,41 @@ class PostRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def exists(self, post_id: uuid.UUID) -> bool:
-        """Whether the id is taken at all (in any area), so a foreign id is not reused."""
-        query = select(WelfarePost.id).where(WelfarePost.id == post_id)
-        return (await self.session.execute(query)).first() is not None
+    async def get_any(self, post_id: uuid.UUID) -> WelfarePost | None:
+        return (await self.session.execute(select(WelfarePost).where(WelfarePost.id == post_id))).scalar()
+
+    async def post_digests(
+        self, ids: Sequence[uuid.UUID]
+    ) -> Sequence[tuple[uuid.UUID, bytes | None, str, Any]]:
+        """(id, request digest, area, the post) of these ids, in any area (a retry's first request)."""
+        rows = (await self.session.execute(select(WelfarePost).where(col(WelfarePost.id).in_(ids)))).scalars()
+        return [(p.id, p.request_sha256, p.area_code, p) for p in rows]
+
+    async def insert_posts(self, rows: builtins.list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Insert the posts whose id is new (a concurrent copy waits on the key, then is not inserted)."""
+        query = insert(WelfarePost).values(rows).on_conflict_do_nothing(index_elements=["id"])
+        return set((await self.session.execute(query.returning(col(WelfarePost.id)))).scalars())
+
+    async def posts_locked(self, ids: Sequence[uuid.UUID], scope_prefix: str) -> dict[uuid.UUID, WelfarePost]:
+        """These posts in the caller's area, locked in id order (so concurrent batches never deadlock)."""
+        query = (
+            select(WelfarePost)
+            .where(
+                col(WelfarePost.id).in_(sorted(set(ids))), in_scope(col(WelfarePost.area_code), scope_prefix)
+            )
+            .order_by(col(WelfarePost.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {p.id: p for p in (await self.session.execute(query)).scalars()}
+
+    async def posts_in_scope(
+        self, ids: Sequence[uuid.UUID], scope_prefix: str
+    ) -> dict[uuid.UUID, WelfarePost]:
+        query = select(WelfarePost).where(
+            col(WelfarePost.id).in_(set(ids)), in_scope(col(WelfarePost.area_code), scope_prefix)
+        )
+        return {p.id: p for p in (await self.session.execute(query)).scalars()}
 
     async def list(
         self, scope_prefix: str, filters: PostFilters, *, after: uuid.UUID | None, limit: int
@@ -110,6 +142,20 @@ class PostRepository:
         query = select(PostAssignment).where(PostAssignment.id == assignment_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def assignment_digests(
+        self, ids: Sequence[uuid.UUID]
+    ) -> Sequence[tuple[uuid.UUID, bytes | None, str, Any]]:
+        """(id, request digest, area, the assignment) of these ids, in any area."""
+        query = select(PostAssignment).where(col(PostAssignment.id).in_(ids))
+        return [
+            (a.id, a.request_sha256, a.area_code, a) for a in (await self.session.execute(query)).scalars()
+        ]
+
+    async def insert_assignment(self, row: dict[str, Any]) -> bool:
+        """Insert the assignment unless its id is stored (a concurrent copy waits on the key)."""
+        query = insert(PostAssignment).values(row).on_conflict_do_nothing(index_elements=["id"])
+        return (await self.session.execute(query.returning(col(PostAssignment.id)))).first() is not None
+
     async def assignments_of_post(self, post_id: uuid.UUID) -> Sequence[PostAssignment]:
         """Every assignment of the post (all areas: capacity counts them all); the post row is locked."""
         query = select(PostAssignment).where(PostAssignment.post_id == post_id)
@@ -125,10 +171,15 @@ class PostRepository:
 
     async def lock_person(self, person_id: uuid.UUID) -> None:
         """Serialise assignments of one person (to any post) until the transaction ends."""
-        await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"jobs.post_assignment.person:{person_id}"},
-        )
+        await self.lock_people([person_id])
+
+    async def lock_people(self, person_ids: Sequence[uuid.UUID]) -> None:
+        """Serialise assignments of these people, taken in id order (so batches never deadlock)."""
+        for person_id in sorted(set(person_ids)):
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"jobs.post_assignment.person:{person_id}"},
+            )
 
     async def list_assignments(
         self, scope_prefix: str, filters: AssignmentFilters, *, after: uuid.UUID | None, limit: int

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.openapi import conflict_with_current
@@ -24,12 +25,18 @@ from services.common.pagination import (
 )
 from services.common.scope import WithinQuery
 from services.common.text import IsoDate
+from services.jobs.posts.intake import AssignmentIntake, PostIntake
 from services.jobs.posts.repository import AssignmentFilters, PostFilters, PostRepository
 from services.jobs.posts.schemas import (
+    AssignmentBatch,
+    AssignmentBatchResult,
     AssignmentCreate,
     AssignmentEnd,
+    AssignmentItem,
     AssignmentRead,
     FundingSource,
+    PostBatch,
+    PostBatchResult,
     PostCreate,
     PostRead,
     PostType,
@@ -42,7 +49,7 @@ from services.jobs.posts.service import (
     post_not_found,
     read_posts,
 )
-from services.jobs.shared.people import PersonFacts, lookup_people
+from services.jobs.shared.people import Lookup, PersonFacts, lookup_people
 
 router = APIRouter(prefix="/api/v1", tags=["public-welfare posts"])
 
@@ -52,27 +59,37 @@ Assigner = Annotated[Principal, requires(Permission.employment_write)]
 RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request again (a retry): no effect"}}
 
 
-def assignments(request: Request, session: SessionDep) -> AssignmentService:
+def _lookup(request: Request) -> Lookup:
     async def lookup(person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
         return await lookup_people(request, person_ids)
 
+    return lookup
+
+
+def _assignments(request: Request, session: SessionDep) -> AssignmentIntake:
     limit = request.app.state.settings.max_active_posts_per_person
-    return AssignmentService(session, lookup, limit)
+    return AssignmentIntake(session, _lookup(request), limit)
 
 
 @router.post("/welfare-posts", response_model=PostRead, status_code=201, responses=RETRY)
 async def create_post(
     body: PostCreate, principal: Manager, session: SessionDep, response: Response
 ) -> PostRead:
-    """Set up a post: type, funding source (a photovoltaic one names its station), subsidy, places, period."""
-    post, created = await PostService(session).create(body, principal)
-    if created:
-        audit_trail(session).record(
-            "welfare_post.create", "welfare_post", str(post.id), area_code=post.area_code
-        )
-    else:
-        response.status_code = 200
+    """Set up a post: type, funding source (a photovoltaic one names its station), subsidy, places, period;
+    retrying with the same `id` answers the post it created."""
+    intake = PostIntake(session)
+    item = (await intake.answer_items([body], principal))[0]
+    answer_single(item, response)  # 200 for a retry; 409 for the id of another request
+    assert item.id is not None
+    post = await PostRepository(session).get_any(item.id)
+    assert post is not None  # created or found by its digest in the caller's area
     return (await read_posts(session, [post]))[0]
+
+
+@router.post("/welfare-posts/batch", response_model=PostBatchResult)
+async def create_posts_batch(body: PostBatch, principal: Manager, session: SessionDep) -> PostBatchResult:
+    """Up to 1,000 posts; each answered alone: created, duplicate, conflict, invalid or forbidden."""
+    return await PostIntake(session).take(body.items, principal)
 
 
 @router.get("/welfare-posts", response_model=Page[PostRead])
@@ -137,19 +154,27 @@ async def assign_post(
     session: SessionDep,
     response: Response,
 ) -> AssignmentRead:
-    """Give a person in your area a place on the post (409 when it is full or they hold a post already)."""
-    assignment, created = await assignments(request, session).assign(post_id, body, principal)
-    if created:
-        audit_trail(session).record(
-            "post_assignment.create",
-            "post_assignment",
-            str(assignment.id),
-            area_code=assignment.area_code,
-            changes={"post_id": str(post_id), "person_id": str(assignment.person_id)},
-        )
-    else:
-        response.status_code = 200
+    """Give a person in your area a place on the post (409 when it is full or they hold a post already);
+    retrying with the same `id` answers the assignment it made, even if it has ended since."""
+    repository = PostRepository(session)
+    if await repository.get(post_id, principal.scope_prefix) is None:
+        raise post_not_found(post_id)
+    item = AssignmentItem(**body.model_dump(), post_id=post_id)
+    answer = (await _assignments(request, session).answer_items([item], principal))[0]
+    answer_single(answer, response)
+    assert answer.id is not None
+    assignment = await repository.any_assignment(answer.id)
+    assert assignment is not None
     return AssignmentRead.model_validate(assignment)
+
+
+@router.post("/post-assignments/batch", response_model=AssignmentBatchResult)
+async def assign_posts_batch(
+    body: AssignmentBatch, principal: Assigner, request: Request, session: SessionDep
+) -> AssignmentBatchResult:
+    """Up to 1,000 assignments, each naming its `post_id`; each answered alone: created, duplicate,
+    conflict, invalid or forbidden (a full post or a person holding a post already: conflict)."""
+    return await _assignments(request, session).take(body.items, principal)
 
 
 @router.get("/post-assignments", response_model=Page[AssignmentRead])
@@ -189,7 +214,7 @@ async def end_assignment(
     assignment_id: uuid.UUID, body: AssignmentEnd, principal: Assigner, request: Request, session: SessionDep
 ) -> AssignmentRead:
     """End a person's place on the post on a date, with the reason (the same end again: no effect)."""
-    assignment, ended = await assignments(request, session).end(assignment_id, body, principal)
+    assignment, ended = await AssignmentService(session).end(assignment_id, body, principal)
     if ended:
         audit_trail(session).record(
             "post_assignment.end",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from services.common.fields import AREA_CODE_PATTERN, StrictBody, Version, money, whole
 from services.common.labels import LabelledEnum
 from services.common.text import CleanText, IsoDate, NonBlankText
+from services.jobs.shared.intake import ItemResult, item_schema
 
 
 class PostType(LabelledEnum):
@@ -100,6 +101,60 @@ class AssignmentCreate(StrictBody):
     ends_on: IsoDate | None = Field(
         default=None, description="Last day held, if known; none: until ended (or the post's last day)"
     )
+
+
+class AssignmentItem(AssignmentCreate):
+    """An assignment in a batch: as for POST /welfare-posts/{post_id}/assignments, with the post."""
+
+    post_id: uuid.UUID = Field(description="The post (in your area)")
+
+
+MAX_BATCH = 1000
+
+
+PostBatchItem = Annotated[
+    dict[str, Any], WithJsonSchema(item_schema("A post", "/api/v1/welfare-posts", "PostCreate"))
+]
+AssignmentBatchItem = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        item_schema(
+            "An assignment with its post_id",
+            "/api/v1/welfare-posts/{post_id}/assignments",
+            "AssignmentCreate",
+        )
+    ),
+]
+
+
+class PostBatch(StrictBody):
+    items: list[PostBatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class AssignmentBatch(StrictBody):
+    items: list[AssignmentBatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PostItemResult(ItemResult):
+    pass
+
+
+class AssignmentItemResult(ItemResult):
+    pass
+
+
+class PostBatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[PostItemResult]
+
+
+class AssignmentBatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[AssignmentItemResult]
 
 
 class AssignmentEnd(StrictBody):

@@ -10,13 +10,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
-from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.ids import new_id
-from services.common.retries import earlier_request
+from services.common.errors import Conflict, NotFound
 from services.jobs.posts.models import PostAssignment, WelfarePost
 from services.jobs.posts.periods import Period, busiest_day
 from services.jobs.posts.repository import PostRepository
@@ -24,12 +21,10 @@ from services.jobs.posts.schemas import (
     AssignmentCreate,
     AssignmentEnd,
     FundingSource,
-    PostCreate,
     PostRead,
     PostUpdate,
 )
-from services.jobs.shared.checks import check_dates, invalid
-from services.jobs.shared.people import Lookup
+from services.jobs.shared.checks import BODY, check_dates, invalid
 
 # Fields a retry of a creation must repeat exactly (else the client's UUID names another post).
 POST_FIELDS: tuple[str, ...] = ("area_code", "title", "funding_source", "station", "monthly_subsidy")
@@ -44,18 +39,20 @@ def assignment_not_found(assignment_id: uuid.UUID) -> NotFound:
     return NotFound(f"No post assignment {assignment_id}", code="assignment_not_found")
 
 
-def check_station(funding_source: str, station: str | None) -> None:
+def check_station(funding_source: str, station: str | None, at: Sequence[str | int] = BODY) -> None:
     if funding_source == FundingSource.photovoltaic and station is None:
         raise invalid(
             "station",
             "A post paid from photovoltaic revenue (光伏收益) must name its station (光伏电站)",
             "station_required",
+            at,
         )
     if funding_source != FundingSource.photovoltaic and station is not None:
         raise invalid(
             "station",
             f"Only photovoltaic posts name a station; this one is funded by {funding_source}",
             "station_not_applicable",
+            at,
         )
 
 
@@ -68,36 +65,6 @@ class PostService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repository = PostRepository(session)
-
-    async def create(self, data: PostCreate, principal: Principal) -> tuple[WelfarePost, bool]:
-        earlier = await earlier_request(
-            data.id,
-            lambda post_id: self.repository.get(post_id, principal.scope_prefix),
-            lambda post: self._same(post, data),
-            principal,
-            "Post",
-            taken=self.repository.exists,
-        )
-        if earlier is not None:
-            return earlier, False
-        if data.area_code == NATIONAL_ROOT or not is_valid_scope(data.area_code):
-            raise invalid("area_code", f"{data.area_code} is not an area code", "area_code_invalid")
-        if not principal.covers(data.area_code):
-            raise Forbidden(f"Area {data.area_code} lies outside your area scope", code="outside_scope")
-        check_station(data.funding_source, data.station)
-        check_dates(data.starts_on, data.ends_on)
-        post = WelfarePost(
-            id=data.id or new_id(),
-            **data.model_dump(exclude={"id", "type", "funding_source"}),
-            post_type=data.type.value,
-            funding_source=data.funding_source.value,
-            created_by=principal.id,
-            version=1,
-        )
-        self.session.add(post)
-        await self.session.flush()
-        await self.session.refresh(post)
-        return post, True
 
     async def update(
         self, post_id: uuid.UUID, data: PostUpdate, principal: Principal
@@ -150,60 +117,11 @@ class PostService:
                 filled=count,
             )
 
-    @staticmethod
-    def _same(post: WelfarePost, data: PostCreate) -> bool:
-        return post.post_type == data.type and all(getattr(post, f) == getattr(data, f) for f in POST_FIELDS)
-
 
 class AssignmentService:
-    def __init__(self, session: AsyncSession, lookup: Lookup, max_posts_per_person: int) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repository = PostRepository(session)
-        self.lookup = lookup
-        self.max_posts = max_posts_per_person
-
-    async def assign(
-        self, post_id: uuid.UUID, data: AssignmentCreate, principal: Principal
-    ) -> tuple[PostAssignment, bool]:
-        post = await self.repository.get(post_id, principal.scope_prefix)
-        if post is None:
-            raise post_not_found(post_id)
-        # A retry is answered before asking the registry anything: the phone may be on a poor line.
-        if (retry := await self._retry(post_id, data, principal)) is not None:
-            return retry, False
-        facts = (await self.lookup([data.person_id])).get(data.person_id)
-        if facts is None:
-            raise invalid("person_id", f"No person {data.person_id} in your area", "person_not_found")
-        if not facts.alive:
-            raise invalid("person_id", f"Person {data.person_id} has died", "person_deceased")
-        if not is_within(facts.area_code, post.area_code):  # a post is for the people of its area
-            raise invalid(
-                "person_id", f"Person {data.person_id} lives outside the post's area", "person_outside_area"
-            )
-        # Person first, then post: every assignment takes the locks in this order, so none deadlock.
-        await self.repository.lock_person(data.person_id)
-        post = await self.repository.get(post_id, principal.scope_prefix, lock=True)
-        if post is None:  # deleted meanwhile cannot happen today, but never assume
-            raise post_not_found(post_id)
-        if (retry := await self._retry(post_id, data, principal)) is not None:
-            return retry, False  # the same request, sent twice at once
-        window = self._window(post, data)  # from the locked row: its period may just have changed
-        await self._check_person_free(data.person_id, post, window)
-        self._check_place_free(post, await self.repository.assignments_of_post(post.id), window)
-        assignment = PostAssignment(
-            id=data.id or new_id(),
-            post_id=post.id,
-            person_id=facts.person_id,
-            household_id=facts.household_id,
-            area_code=facts.area_code,
-            starts_on=window.starts_on,
-            ends_on=window.ends_on,
-            created_by=principal.id,
-        )
-        self.session.add(assignment)
-        await self.session.flush()
-        await self.session.refresh(assignment)
-        return assignment, True
 
     async def end(
         self, assignment_id: uuid.UUID, data: AssignmentEnd, principal: Principal
@@ -234,28 +152,28 @@ class AssignmentService:
         await self.session.refresh(assignment)
         return assignment, True
 
-    async def _retry(
-        self, post_id: uuid.UUID, data: AssignmentCreate, principal: Principal
-    ) -> PostAssignment | None:
-        def same(a: PostAssignment) -> bool:
-            return (a.post_id, a.person_id, a.starts_on) == (post_id, data.person_id, data.starts_on)
 
-        return await earlier_request(data.id, self.repository.any_assignment, same, principal, "Assignment")
+class AssignmentRules:
+    """What an assignment must respect, checked with the person and the post locked."""
+
+    def __init__(self, repository: PostRepository, max_posts_per_person: int) -> None:
+        self.repository = repository
+        self.max_posts = max_posts_per_person
 
     @staticmethod
-    def _window(post: WelfarePost, data: AssignmentCreate) -> Period:
-        check_dates(data.starts_on, data.ends_on)
+    def window(post: WelfarePost, data: AssignmentCreate, at: Sequence[str | int]) -> Period:
+        check_dates(data.starts_on, data.ends_on, at)
         if data.starts_on < post.starts_on:
-            raise invalid("starts_on", f"The post starts on {post.starts_on}", "before_post_starts")
+            raise invalid("starts_on", f"The post starts on {post.starts_on}", "before_post_starts", at)
         ends_on = data.ends_on if data.ends_on is not None else post.ends_on
         # An assignment that names no end ends with the post: only an end it names can be after the post's.
         if post.ends_on is not None and (
             data.starts_on > post.ends_on or (data.ends_on is not None and data.ends_on > post.ends_on)
         ):
-            raise invalid("ends_on", f"The post ends on {post.ends_on}", "after_post_ends")
+            raise invalid("ends_on", f"The post ends on {post.ends_on}", "after_post_ends", at)
         return Period(data.starts_on, ends_on)
 
-    async def _check_person_free(self, person_id: uuid.UUID, post: WelfarePost, window: Period) -> None:
+    async def check_person_free(self, person_id: uuid.UUID, post: WelfarePost, window: Period) -> None:
         held = await self.repository.assignments_of_person(person_id)
         periods = [Period(a.starts_on, a.ends_on) for a in held]
         same_post = [
@@ -283,8 +201,8 @@ class AssignmentService:
             on=day.isoformat(),
         )
 
-    @staticmethod
-    def _check_place_free(post: WelfarePost, assignments: Sequence[PostAssignment], window: Period) -> None:
+    async def check_place_free(self, post: WelfarePost, window: Period) -> None:
+        assignments = await self.repository.assignments_of_post(post.id)
         day, filled = busiest_day(window, [Period(a.starts_on, a.ends_on) for a in assignments])
         if filled >= post.capacity:
             raise Conflict(

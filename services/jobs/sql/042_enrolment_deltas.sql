@@ -3,7 +3,8 @@
 -- An enrolment counts at the person's village (its area_code) from the day of enrolment; it counts as
 -- completed, dropped or placed from that step's date (never before the enrolment, as the recount asks
 -- for both), and nothing ever stops counting. Measures (key: the course id): enrolled, completed,
--- dropped, placed; and placed_at (key: the course id, a space, and the place of the job), so the
+-- dropped, placed; and placed_at (key: the course id, a space, and the division code of the job's
+-- place, empty for a placement recorded before the code was required), so the
 -- figures of one course and the places of its placed come from the rollups too.
 CREATE OR REPLACE FUNCTION jobs.enrolment_deltas_of(ids uuid[])
 RETURNS TABLE (subject_id uuid, area_code varchar, measure varchar, key varchar, day date, delta integer)
@@ -15,7 +16,7 @@ WITH e AS MATERIALIZED (
                AS completed_on,
            CASE WHEN en.dropped_on IS NOT NULL THEN greatest(en.dropped_on, en.enrolled_on) END AS dropped_on,
            CASE WHEN en.placed_on IS NOT NULL THEN greatest(en.placed_on, en.enrolled_on) END AS placed_on,
-           COALESCE(en.place, '') AS place
+           COALESCE(en.place_code, '') AS place
     FROM jobs.training_enrolments AS en WHERE en.id = ANY(ids)
 )
 SELECT id, area_code, 'enrolled', course, enrolled_on, 1 FROM e

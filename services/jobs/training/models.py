@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, String
+from sqlalchemy import Date, Integer, LargeBinary, Numeric, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import SQLModel
 
@@ -29,6 +29,7 @@ class TrainingCourse(SQLModel, table=True):
     ends_on: date | None = column(Date)
     capacity: int | None = column(Integer)  # none: as many as sign up
     note: str | None = column(String(500))
+    request_sha256: bytes | None = column(LargeBinary)  # the create request's digest (for its retries)
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
@@ -58,6 +59,10 @@ class Enrolment(SQLModel, table=True):
     place_code: str | None = column(String(12))
     placed_on: date | None = column(Date)
     monthly_income: Decimal | None = column(Numeric(12, 2))
+    # The person left that job (its employment record is then followed by one of not working).
+    left_on: date | None = column(Date)
+    leave_reason: str | None = column(String(200))
+    request_sha256: bytes | None = column(LargeBinary)  # the create request's digest (for its retries)
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

@@ -30,4 +30,5 @@ async def recounted_training_stats(
         places=Counter({place or "": n for place, n in places}),
         children={code.ljust(12, "0"): list(counts) for code, *counts in children},
     )
-    return compose(area, day, tally, [(c, t, s) for c, t, s, *_ in rows])
+    names = await repository.place_names([code for code in tally.places if code])
+    return compose(area, day, tally, [(c, t, s) for c, t, s, *_ in rows], names)

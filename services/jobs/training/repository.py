@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as select_columns  # sqlmodel's select takes at most four
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -70,9 +71,50 @@ class TrainingRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def course_exists(self, course_id: uuid.UUID) -> bool:
-        query = select(TrainingCourse.id).where(TrainingCourse.id == course_id)
-        return (await self.session.execute(query)).first() is not None
+    async def course_by_id(self, course_id: uuid.UUID) -> TrainingCourse | None:
+        return (
+            await self.session.execute(select(TrainingCourse).where(TrainingCourse.id == course_id))
+        ).scalar()
+
+    async def course_digests(
+        self, ids: Sequence[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, bytes | None, str, Any]]:
+        """(id, request digest, area, the course) of these ids, in any area (a retry's first request)."""
+        query = select(TrainingCourse).where(col(TrainingCourse.id).in_(ids))
+        return [
+            (c.id, c.request_sha256, c.area_code, c) for c in (await self.session.execute(query)).scalars()
+        ]
+
+    async def insert_courses(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Insert the courses whose id is new (a concurrent copy waits on the key, then is not inserted)."""
+        query = insert(TrainingCourse).values(rows).on_conflict_do_nothing(index_elements=["id"])
+        return set((await self.session.execute(query.returning(col(TrainingCourse.id)))).scalars())
+
+    async def visible_courses(
+        self, ids: Sequence[uuid.UUID], principal: Principal, *, lock: bool = False
+    ) -> dict[uuid.UUID, TrainingCourse]:
+        """These courses as the caller sees them; with ``lock``, locked in id order (no deadlocks)."""
+        query = select(TrainingCourse).where(
+            col(TrainingCourse.id).in_(sorted(set(ids))), course_visible(principal)
+        )
+        if lock:
+            query = query.order_by(col(TrainingCourse.id)).with_for_update()
+            query = query.execution_options(populate_existing=True)
+        return {c.id: c for c in (await self.session.execute(query)).scalars()}
+
+    async def enrolment_digests(
+        self, ids: Sequence[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, bytes | None, str, Any]]:
+        """(id, request digest, area, the enrolment) of these ids, in any area."""
+        query = select(Enrolment).where(col(Enrolment.id).in_(ids))
+        return [
+            (e.id, e.request_sha256, e.area_code, e) for e in (await self.session.execute(query)).scalars()
+        ]
+
+    async def insert_enrolment(self, row: dict[str, Any]) -> bool:
+        """Insert the enrolment unless its id is stored (a concurrent copy waits on the key)."""
+        query = insert(Enrolment).values(row).on_conflict_do_nothing(index_elements=["id"])
+        return (await self.session.execute(query.returning(col(Enrolment.id)))).first() is not None
 
     async def courses(
         self,
@@ -155,6 +197,19 @@ class TrainingRepository:
             conditions.append(Enrolment.course_id == course_id)
         return conditions
 
+    async def place_names(self, codes: Sequence[str]) -> dict[str, str]:
+        """The name each place code goes by: as its latest placement gives it (a place far away, such
+        as 武汉, is no area of ours to name)."""
+        if not codes:
+            return {}
+        query = (
+            select_columns(col(Enrolment.place_code), col(Enrolment.place))
+            .where(col(Enrolment.place_code).in_(sorted(set(codes))), col(Enrolment.place).is_not(None))
+            .ext(distinct_on(col(Enrolment.place_code)))
+            .order_by(col(Enrolment.place_code), col(Enrolment.placed_on).desc(), col(Enrolment.id).desc())
+        )
+        return {code: place for code, place in (await self.session.execute(query)).all() if code and place}
+
     async def courses_in_order(self, course_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:
         """(id, title, skill) of these courses, in the order the figures list them."""
         query = (
@@ -192,14 +247,14 @@ class TrainingRepository:
         self, prefix: str, scope_prefix: str, day: date, course_id: uuid.UUID | None
     ) -> list[tuple[str, int]]:
         query = (
-            select(Enrolment.place, func.count())
+            select(Enrolment.place_code, func.count())
             .where(
                 *self._of_area(prefix, scope_prefix, day, course_id),
                 col(Enrolment.placed_on).is_not(None),
                 col(Enrolment.placed_on) <= day,
             )
-            .group_by(Enrolment.place)
-            .order_by(func.count().desc(), col(Enrolment.place))
+            .group_by(Enrolment.place_code)
+            .order_by(func.count().desc(), col(Enrolment.place_code))
         )
         return [tuple(row) for row in (await self.session.execute(query)).all()]
 

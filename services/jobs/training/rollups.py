@@ -4,8 +4,9 @@
 An enrolment counts at the person's village (its ``area_code``) from the day of enrolment; it counts as
 completed, dropped or placed from that step's date (never before the enrolment, as the recount asks for
 both), and nothing ever stops counting. Measures (key: the course id): ``enrolled``, ``completed``,
-``dropped``, ``placed``; and ``placed_at`` (key: the course id, a space, and the place of the job), so
-the figures of one course and the places of its placed come from the rollups too.
+``dropped``, ``placed``; and ``placed_at`` (key: the course id, a space, and the division code of the
+job's place, empty for a placement recorded before the code was required), so the figures of one course
+and the places of its placed come from the rollups too.
 """
 
 from __future__ import annotations

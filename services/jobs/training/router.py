@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.openapi import conflict_with_current
@@ -25,13 +26,18 @@ from services.common.pagination import (
 )
 from services.common.scope import WithinAsAskedQuery, WithinQuery
 from services.common.text import NonBlankText
-from services.jobs.shared.people import PersonFacts, lookup_people
+from services.jobs.shared.people import Lookup, PersonFacts, lookup_people, resolve_national_ids
+from services.jobs.training.intake import CourseIntake, EnrolmentIntake
+from services.jobs.training.placements import Placements
 from services.jobs.training.repository import EnrolmentFilters, TrainingRepository
 from services.jobs.training.schemas import (
     CourseCreate,
     CourseRead,
     CourseUpdate,
+    EnrolmentBatch,
+    EnrolmentBatchResult,
     EnrolmentCreate,
+    EnrolmentItem,
     EnrolmentRead,
     EnrolmentStep,
 )
@@ -57,14 +63,13 @@ RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request
 async def create_course(
     body: CourseCreate, principal: Manager, session: SessionDep, response: Response
 ) -> CourseRead:
-    """Set up a course: provider, skill, where it is organised, dates, places."""
-    course, created = await CourseService(session).create(body, principal)
-    if created:
-        audit_trail(session).record(
-            "training_course.create", "training_course", str(course.id), area_code=course.area_code
-        )
-    else:
-        response.status_code = 200
+    """Set up a course: provider, skill, where it is organised, dates, places; retrying with the same
+    `id` answers the course it created."""
+    item = (await CourseIntake(session).answer_items([body], principal))[0]
+    answer_single(item, response)  # 200 for a retry; 409 for the id of another request
+    assert item.id is not None
+    course = await TrainingRepository(session).course_by_id(item.id)
+    assert course is not None
     return (await read_courses(session, [course]))[0]
 
 
@@ -116,6 +121,13 @@ async def update_course(
     return read
 
 
+def _lookup(request: Request) -> Lookup:
+    async def lookup(person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
+        return await lookup_people(request, person_ids)
+
+    return lookup
+
+
 @router.post(
     "/training-courses/{course_id:uuid}/enrolments",
     response_model=EnrolmentRead,
@@ -130,23 +142,27 @@ async def enrol(
     session: SessionDep,
     response: Response,
 ) -> EnrolmentRead:
-    """Sign a person of your area up for the course (once per course, within its places)."""
-
-    async def lookup(person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
-        return await lookup_people(request, person_ids)
-
-    enrolment, created = await EnrolmentService(session, lookup).enrol(course_id, body, principal)
-    if created:
-        audit_trail(session).record(
-            "training_enrolment.create",
-            "training_enrolment",
-            str(enrolment.id),
-            area_code=enrolment.area_code,
-            changes={"course_id": str(course_id), "person_id": str(enrolment.person_id)},
-        )
-    else:
-        response.status_code = 200
+    """Sign a person of your area up for the course (once per course, within its places); retrying with
+    the same `id` answers the enrolment it made, whatever steps it has taken since."""
+    repository = TrainingRepository(session)
+    if await repository.course(course_id, principal) is None:
+        raise course_not_found(course_id)
+    item = EnrolmentItem(**body.model_dump(), course_id=course_id)
+    answer = (await EnrolmentIntake(session, _lookup(request)).answer_items([item], principal))[0]
+    answer_single(answer, response)
+    assert answer.id is not None
+    enrolment = await repository.any_enrolment(answer.id)
+    assert enrolment is not None
     return read_enrolment(enrolment, principal)
+
+
+@router.post("/training-enrolments/batch", response_model=EnrolmentBatchResult)
+async def enrol_batch(
+    body: EnrolmentBatch, principal: Enroller, request: Request, session: SessionDep
+) -> EnrolmentBatchResult:
+    """Up to 1,000 enrolments, each naming its `course_id`; each answered alone: created, duplicate,
+    conflict, invalid or forbidden (a full course or a person already on it: conflict)."""
+    return await EnrolmentIntake(session, _lookup(request)).take(body.items, principal)
 
 
 @router.get("/training-enrolments", response_model=Page[EnrolmentRead])
@@ -184,16 +200,24 @@ async def get_enrolment(enrolment_id: uuid.UUID, principal: Reader, session: Rea
     responses=conflict_with_current(EnrolmentRead),
 )
 async def take_step(
-    enrolment_id: uuid.UUID, body: EnrolmentStep, principal: Enroller, session: SessionDep
+    enrolment_id: uuid.UUID, body: EnrolmentStep, principal: Enroller, request: Request, session: SessionDep
 ) -> EnrolmentRead:
-    """Complete (with the certificate), drop (with the reason) or place into a job (employer, place,
-    start, income), as the enrolment's `actions` allow; carries `base_version`."""
-    enrolment = await EnrolmentService(session).act(enrolment_id, body, principal)
-    audit_trail(session).record(
-        f"training_enrolment.{body.action.value}",
-        "training_enrolment",
-        str(enrolment.id),
-        area_code=enrolment.area_code,
-        changes=body.model_dump(mode="json", exclude={"base_version"}, exclude_none=True),
-    )
+    """Complete (with the certificate), drop (with the reason), place into a job (employer, place and its
+    code, start, income: the person's employment record is made with it) or leave that job (the day and
+    reason: a record of not working follows), as the enrolment's `actions` allow; carries
+    `base_version`. The same step again (a retry) answers the enrolment as it stands: no effect."""
+
+    async def resolve(numbers: list[str]) -> Any:
+        return await resolve_national_ids(request, numbers)
+
+    placements = Placements(session, _lookup(request), resolve)
+    enrolment, changed = await EnrolmentService(session, placements).act(enrolment_id, body, principal)
+    if changed:
+        audit_trail(session).record(
+            f"training_enrolment.{body.action.value}",
+            "training_enrolment",
+            str(enrolment.id),
+            area_code=enrolment.area_code,
+            changes=body.model_dump(mode="json", exclude={"base_version"}, exclude_none=True),
+        )
     return read_enrolment(enrolment, principal)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from services.common.fields import AREA_CODE_PATTERN, StrictBody, Version, money, whole
 from services.common.text import CleanText, IsoDate, NonBlankText
+from services.jobs.shared.intake import ItemResult, item_schema
 from services.jobs.training.workflow import EnrolmentAction
 
 Name = Annotated[NonBlankText, Field(max_length=100)]
@@ -70,11 +71,51 @@ class EnrolmentCreate(StrictBody):
     enrolled_on: IsoDate = Field(description="The day the person signed up (报名)")
 
 
+class EnrolmentItem(EnrolmentCreate):
+    """An enrolment in a batch: as for POST /training-courses/{course_id}/enrolments, with the course."""
+
+    course_id: uuid.UUID = Field(description="The course (yours, or one of an area above yours)")
+
+
+MAX_BATCH = 1000
+EnrolmentBatchItem = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        item_schema(
+            "An enrolment with its course_id",
+            "/api/v1/training-courses/{course_id}/enrolments",
+            "EnrolmentCreate",
+        )
+    ),
+]
+
+
+class EnrolmentBatch(StrictBody):
+    items: list[EnrolmentBatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EnrolmentItemResult(ItemResult):
+    pass
+
+
+class CourseItemResult(ItemResult):
+    pass
+
+
+class EnrolmentBatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[EnrolmentItemResult]
+
+
 class Placement(StrictBody):
     employer: Name = Field(description="e.g. 远元集团武汉某门店")
     place: Name = Field(description="Where the work is, as people say it, e.g. 湖北省武汉市")
-    place_code: str | None = Field(
-        default=None, pattern=AREA_CODE_PATTERN, description="The place's division code, when known"
+    place_code: str = Field(
+        pattern=AREA_CODE_PATTERN,
+        description="The place's division code (e.g. 420100000000 武汉市): the figures group placements "
+        "by it, and the person's employment status (省外/省内县外/县内乡外/本地务工) follows from it",
     )
     started_on: IsoDate
     monthly_income: Income | None = Field(default=None, description="Yuan per month")
@@ -83,12 +124,14 @@ class Placement(StrictBody):
 class EnrolmentStep(StrictBody):
     action: EnrolmentAction = Field(description=EnrolmentAction.describe())
     base_version: Version
-    on: IsoDate | None = Field(default=None, description="complete, drop: the day (default today)")
+    on: IsoDate | None = Field(
+        default=None, description="complete, drop, leave: the day (default today; leave: the last day worked)"
+    )
     certificate_no: Annotated[NonBlankText, Field(max_length=64)] | None = Field(
         default=None, description="complete: the certificate's number (结业证书), if any"
     )
     reason: Annotated[NonBlankText, Field(max_length=200)] | None = Field(
-        default=None, description="drop: why (required)"
+        default=None, description="drop, leave: why (required)"
     )
     placement: Placement | None = Field(default=None, description="place: the job (required)")
 
@@ -112,6 +155,11 @@ class EnrolmentRead(BaseModel):
     place_code: str | None
     placed_on: date | None = Field(description="The day the job started")
     monthly_income: Income | None
+    left_on: date | None = Field(description="The last day the person worked in that job")
+    leave_reason: str | None
+    employment_record_id: uuid.UUID | None = Field(
+        default=None, description="The employment record the placement made (就业台账), once placed"
+    )
     created_by: str
     created_at: datetime
     updated_at: datetime

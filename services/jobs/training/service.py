@@ -1,5 +1,6 @@
-"""Training rules: courses set up within the caller's area, people enrolled once per course and within
-its places, and each enrolment's steps (complete, drop, place) in order, on plausible dates."""
+"""Training rules: courses changed within the caller's area, and each enrolment's steps (complete, drop,
+place, leave) in order, on plausible dates; placing and leaving write the person's employment record in
+the same transaction (``placements``). Creating courses and enrolments: ``intake``."""
 
 from __future__ import annotations
 
@@ -10,26 +11,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.concurrency import check_base_version
-from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.ids import new_id
-from services.common.retries import earlier_request
+from services.common.errors import Conflict, NotFound
 from services.jobs.shared.checks import check_dates, invalid
-from services.jobs.shared.people import Lookup
 from services.jobs.training.models import Enrolment, TrainingCourse
+from services.jobs.training.placements import Placements, placement_record_id
 from services.jobs.training.repository import TrainingRepository
 from services.jobs.training.schemas import (
-    CourseCreate,
     CourseRead,
     CourseUpdate,
-    EnrolmentCreate,
     EnrolmentRead,
     EnrolmentStep,
 )
-from services.jobs.training.workflow import EnrolmentAction, EnrolmentState, allowed_actions, next_state
+from services.jobs.training.workflow import EnrolmentAction, allowed_actions, next_state, reached_by
 
 COURSE_FIELDS = ("area_code", "title", "provider", "skill", "starts_on", "ends_on", "capacity", "note")
 
@@ -50,37 +46,16 @@ async def read_courses(session: AsyncSession, courses: Sequence[TrainingCourse])
 def read_enrolment(enrolment: Enrolment, principal: Principal) -> EnrolmentRead:
     may = principal.can(Permission.employment_write) and principal.covers(enrolment.area_code)
     actions = allowed_actions(enrolment.state) if may else []
-    return EnrolmentRead.model_validate(enrolment).model_copy(update={"actions": actions})
+    record = placement_record_id(enrolment.id) if enrolment.placed_on is not None else None
+    return EnrolmentRead.model_validate(enrolment).model_copy(
+        update={"actions": actions, "employment_record_id": record}
+    )
 
 
 class CourseService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repository = TrainingRepository(session)
-
-    async def create(self, data: CourseCreate, principal: Principal) -> tuple[TrainingCourse, bool]:
-        earlier = await earlier_request(
-            data.id,
-            lambda course_id: self.repository.course(course_id, principal, manage=True),
-            lambda course: all(getattr(course, f) == getattr(data, f) for f in COURSE_FIELDS),
-            principal,
-            "Course",
-            taken=self.repository.course_exists,
-        )
-        if earlier is not None:
-            return earlier, False
-        if data.area_code == NATIONAL_ROOT or not is_valid_scope(data.area_code):
-            raise invalid("area_code", f"{data.area_code} is not an area code", "area_code_invalid")
-        if not principal.covers(data.area_code):
-            raise Forbidden(f"Area {data.area_code} lies outside your area scope", code="outside_scope")
-        check_dates(data.starts_on, data.ends_on)
-        course = TrainingCourse(
-            id=data.id or new_id(), **data.model_dump(exclude={"id"}), created_by=principal.id, version=1
-        )
-        self.session.add(course)
-        await self.session.flush()
-        await self.session.refresh(course)
-        return course, True
 
     async def update(
         self, course_id: uuid.UUID, data: CourseUpdate, principal: Principal
@@ -113,70 +88,21 @@ class CourseService:
 
 
 class EnrolmentService:
-    def __init__(self, session: AsyncSession, lookup: Lookup | None = None) -> None:
+    def __init__(self, session: AsyncSession, placements: Placements | None = None) -> None:
         self.session = session
         self.repository = TrainingRepository(session)
-        self.lookup = lookup
+        self.placements = placements
 
-    async def enrol(
-        self, course_id: uuid.UUID, data: EnrolmentCreate, principal: Principal
+    async def act(
+        self, enrolment_id: uuid.UUID, step: EnrolmentStep, principal: Principal
     ) -> tuple[Enrolment, bool]:
-        if (course := await self.repository.course(course_id, principal)) is None:
-            raise course_not_found(course_id)
-        if (retry := await self._retry(course_id, data, principal)) is not None:
-            return retry, False  # answered before asking the registry anything
-        assert self.lookup is not None
-        facts = (await self.lookup([data.person_id])).get(data.person_id)
-        if facts is None:
-            raise invalid("person_id", f"No person {data.person_id} in your area", "person_not_found")
-        if not facts.alive:
-            raise invalid("person_id", f"Person {data.person_id} has died", "person_deceased")
-        if not is_within(facts.area_code, course.area_code):  # a course is for the people of its area
-            raise invalid(
-                "person_id", f"Person {data.person_id} lives outside the course's area", "person_outside_area"
-            )
-        # The course row is locked while its places are counted, so two sign-ups never share the last one.
-        course = await self.repository.course(course_id, principal, lock=True)
-        if course is None:
-            raise course_not_found(course_id)
-        if (retry := await self._retry(course_id, data, principal)) is not None:
-            return retry, False
-        if course.ends_on is not None and data.enrolled_on > course.ends_on:
-            raise invalid("enrolled_on", f"The course ended on {course.ends_on}", "after_course_ends")
-        if (held := await self.repository.enrolment_of(course.id, data.person_id)) is not None:
-            raise Conflict(
-                f"The person is already on this course (since {held.enrolled_on}, {held.state})",
-                code="already_enrolled",
-                enrolment_id=str(held.id),
-            )
-        taken = (await self.repository.places_taken([course.id])).get(course.id, 0)
-        if course.capacity is not None and taken >= course.capacity:
-            raise Conflict(
-                f"Course {course.title} is full: it has {course.capacity} places and {taken} are taken",
-                code="course_full",
-                capacity=course.capacity,
-                enrolled=taken,
-            )
-        enrolment = Enrolment(
-            id=data.id or new_id(),
-            course_id=course.id,
-            person_id=facts.person_id,
-            household_id=facts.household_id,
-            area_code=facts.area_code,
-            enrolled_on=data.enrolled_on,
-            state=EnrolmentState.enrolled.value,
-            created_by=principal.id,
-            version=1,
-        )
-        self.session.add(enrolment)
-        await self.session.flush()
-        await self.session.refresh(enrolment)
-        return enrolment, True
-
-    async def act(self, enrolment_id: uuid.UUID, step: EnrolmentStep, principal: Principal) -> Enrolment:
+        """The enrolment after the step, and whether the step changed it (the same step again, sent
+        by a phone that lost the answer, is answered with the enrolment as it is: no effect)."""
         enrolment = await self.repository.enrolment(enrolment_id, principal.scope_prefix, lock=True)
         if enrolment is None:
             raise enrolment_not_found(enrolment_id)
+        if _already_taken(enrolment, step):
+            return enrolment, False
         check_base_version(
             enrolment.version,
             step.base_version,
@@ -193,13 +119,25 @@ class EnrolmentService:
             EnrolmentAction.complete: self._complete,
             EnrolmentAction.drop: self._drop,
             EnrolmentAction.place: self._place,
+            EnrolmentAction.leave: self._leave,
         }[step.action](enrolment, step)
         enrolment.state = to.value
         enrolment.version += 1
         enrolment.updated_at = datetime.now(UTC)
         await self.session.flush()
+        if step.action in (EnrolmentAction.place, EnrolmentAction.leave):
+            await self._employment(enrolment, step.action, principal)
         await self.session.refresh(enrolment)
-        return enrolment
+        return enrolment, True
+
+    async def _employment(self, enrolment: Enrolment, action: EnrolmentAction, principal: Principal) -> None:
+        """The placement's employment record, or its end, in this transaction."""
+        assert self.placements is not None
+        if action == EnrolmentAction.place:
+            course = await self.repository.course_by_id(enrolment.course_id)
+            await self.placements.placed(enrolment, course.title if course else "", principal)
+        else:
+            await self.placements.left(enrolment, principal)
 
     @staticmethod
     def _day(enrolment: Enrolment, step: EnrolmentStep) -> date:
@@ -218,6 +156,15 @@ class EnrolmentService:
         enrolment.dropped_on = self._day(enrolment, step)
         enrolment.drop_reason = step.reason
 
+    def _leave(self, enrolment: Enrolment, step: EnrolmentStep) -> None:
+        if step.reason is None:
+            raise invalid("reason", "Say why the person left the job", "reason_required")
+        day = step.on or china_today()
+        assert enrolment.placed_on is not None
+        if day < enrolment.placed_on:
+            raise invalid("on", f"The job started on {enrolment.placed_on}", "before_placement")
+        enrolment.left_on, enrolment.leave_reason = day, step.reason
+
     @staticmethod
     def _place(enrolment: Enrolment, step: EnrolmentStep) -> None:
         job = step.placement
@@ -234,10 +181,31 @@ class EnrolmentService:
         enrolment.employer, enrolment.place, enrolment.place_code = job.employer, job.place, job.place_code
         enrolment.placed_on, enrolment.monthly_income = job.started_on, job.monthly_income
 
-    async def _retry(
-        self, course_id: uuid.UUID, data: EnrolmentCreate, principal: Principal
-    ) -> Enrolment | None:
-        def same(e: Enrolment) -> bool:
-            return (e.course_id, e.person_id, e.enrolled_on) == (course_id, data.person_id, data.enrolled_on)
 
-        return await earlier_request(data.id, self.repository.any_enrolment, same, principal, "Enrolment")
+def _already_taken(enrolment: Enrolment, step: EnrolmentStep) -> bool:
+    """Whether the enrolment already stands where this very step left it (a retry of the step)."""
+    if enrolment.state != reached_by(step.action):
+        return False
+    on = step.on
+    if step.action == EnrolmentAction.complete:
+        return (
+            on is None or on == enrolment.completed_on
+        ) and step.certificate_no == enrolment.certificate_no
+    if step.action == EnrolmentAction.drop:
+        return (on is None or on == enrolment.dropped_on) and step.reason == enrolment.drop_reason
+    if step.action == EnrolmentAction.leave:
+        return (on is None or on == enrolment.left_on) and step.reason == enrolment.leave_reason
+    job = step.placement
+    return job is not None and (
+        job.employer,
+        job.place,
+        job.place_code,
+        job.started_on,
+        job.monthly_income,
+    ) == (
+        enrolment.employer,
+        enrolment.place,
+        enrolment.place_code,
+        enrolment.placed_on,
+        enrolment.monthly_income,
+    )

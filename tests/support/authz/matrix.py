@@ -802,6 +802,60 @@ UNTARGETED = {
         "list",
         body={"items": [inspection(area_code=V)]},
     ),
+    # A post outside the caller's area fails alone (forbidden); the batch itself answers 200.
+    "post_batch": Endpoint(
+        "POST",
+        "/api/v1/welfare-posts/batch",
+        Permission.posts_manage,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "area_code": V,
+                    "title": "村道保洁员",
+                    "type": "cleaning",
+                    "funding_source": "hrss",
+                    "monthly_subsidy": 500,
+                    "capacity": 1,
+                    "starts_on": "2025-01-01",
+                }
+            ]
+        },
+    ),
+    # Items naming a post or course the caller cannot see fail one by one; the batch is 200.
+    "post_assignment_batch": Endpoint(
+        "POST",
+        "/api/v1/post-assignments/batch",
+        Permission.employment_write,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "post_id": str(uuid.uuid4()),
+                    "person_id": str(uuid.uuid4()),
+                    "starts_on": "2025-02-01",
+                }
+            ]
+        },
+    ),
+    "enrolment_batch": Endpoint(
+        "POST",
+        "/api/v1/training-enrolments/batch",
+        Permission.employment_write,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "course_id": str(uuid.uuid4()),
+                    "person_id": str(uuid.uuid4()),
+                    "enrolled_on": "2025-03-01",
+                }
+            ]
+        },
+    ),
     # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
     "household_batch": Endpoint(
         "POST",

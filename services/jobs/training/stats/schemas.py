@@ -9,7 +9,10 @@ from pydantic import BaseModel, Field
 
 
 class PlaceCount(BaseModel):
-    place: str
+    place_code: str | None = Field(
+        description="The division code of where the job is (null: a placement recorded without one)"
+    )
+    name: str | None = Field(description="The place's name, as the placements give it")
     placed: int
 
 
@@ -41,7 +44,7 @@ class TrainingStats(BaseModel):
     placed: int = Field(description="In a job found after the course, started by the date")
     placement_rate: float | None = Field(description="placed / enrolled (null when none enrolled)")
     placement_rate_of_completed: float | None = Field(description="placed / completed")
-    by_place: list[PlaceCount] = Field(description="Where the placed work, most first")
+    by_place: list[PlaceCount] = Field(description="Where the placed work, by place code, most first")
     by_course: list[CourseCounts]
     children: list[ChildTrainingCounts] = Field(
         description="The same counts for each area one level down with anyone enrolled (a village: itself)"

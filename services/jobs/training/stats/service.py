@@ -71,11 +71,15 @@ async def training_stats(
     figures = await area_figures(session, area, day)
     children = await children_figures(session, area, day, figures, village_itself=True)
     tally = _tally(figures, children, course_id)
-    courses = await TrainingRepository(session).courses_in_order(list(tally.courses))
-    return compose(area, day, tally, courses)
+    repository = TrainingRepository(session)
+    courses = await repository.courses_in_order(list(tally.courses))
+    names = await repository.place_names([code for code in tally.places if code])
+    return compose(area, day, tally, courses, names)
 
 
-def compose(area: str, day: date, tally: TrainingTally, courses: Courses) -> TrainingStats:
+def compose(
+    area: str, day: date, tally: TrainingTally, courses: Courses, names: dict[str, str]
+) -> TrainingStats:
     """The answer from a tally and its courses in order (however they were counted)."""
     enrolled, completed, dropped, placed = (sum(c[i] for c in tally.courses.values()) for i in range(4))
     return TrainingStats(
@@ -90,8 +94,8 @@ def compose(area: str, day: date, tally: TrainingTally, courses: Courses) -> Tra
         placement_rate=rate(placed, enrolled),
         placement_rate_of_completed=rate(placed, completed),
         by_place=[
-            PlaceCount(place=place, placed=n)
-            for place, n in sorted(tally.places.items(), key=lambda item: (-item[1], item[0]))
+            PlaceCount(place_code=code or None, name=names.get(code), placed=n)
+            for code, n in sorted(tally.places.items(), key=lambda item: (-item[1], item[0]))
             if n
         ],
         by_course=[
