@@ -226,6 +226,8 @@ def table_columns(items: list[dict[str, Any]], section: str, parent: str, names:
             continue  # a name or label goes beside its code; a list inside a row is in the JSON report
         if key == "area_code":
             about += [("区域代码", lambda item: Code(item["area_code"])), ("区域名称", _area_name(names))]
+        elif key == "place_code":  # a placement's place: its code, and the name the placement gave it
+            about += [("就业地点代码", _place_code), ("就业地点", _place_name(names))]
         elif key == "destination":
             about += [("务工地代码", _destination_code), ("务工地", _destination(names))]
         elif key in CODES:
@@ -252,6 +254,16 @@ def _get(key: str, inner: str | None = None) -> Callable[[dict[str, Any]], Any]:
 
 def _area_name(names: Names) -> Callable[[dict[str, Any]], Any]:
     return lambda item: item.get("name") or names(item["area_code"])
+
+
+def _place_code(item: dict[str, Any]) -> Code | None:
+    return Code(item["place_code"]) if item.get("place_code") else None
+
+
+def _place_name(names: Names) -> Callable[[dict[str, Any]], Any]:
+    return lambda item: (
+        item.get("name") or (names(item["place_code"]) if item.get("place_code") else NOT_RECORDED)
+    )
 
 
 def _destination_code(item: dict[str, Any]) -> Code | None:
