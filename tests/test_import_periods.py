@@ -91,7 +91,6 @@ async def test_a_re_import_that_switches_dibao_off_ends_the_period_and_counts_it
     rows = synthetic_rows([HUANGJIN], 20)
     for index in (0, 1, 2):
         rows[index][DIBAO] = "是"
-    rows[2].extend([""] * (DIBAO_STARTS + 1 - len(rows[2])))
     rows[2][DIBAO_STARTS] = "2024-03-01"
     categories = {row[0] for row in rows if row[10] in ("escaped", "monitored")}
     job = uuid.uuid4()
@@ -137,7 +136,6 @@ async def test_a_re_import_that_switches_dibao_off_ends_the_period_and_counts_it
     # row 3's person leaves it on the same file, whose 低保开始日期 for a 否 is not read.
     rows[0][DIBAO] = "是"
     rows[1][DIBAO] = "否"
-    rows[1].extend([""] * (DIBAO_STARTS + 1 - len(rows[1])))
     rows[1][DIBAO_STARTS] = "2020-01-01"
     third = await importing(database, keys, write_csv(tmp_path / "third.csv", rows), as_of=date(2026, 1, 1))
     assert (third.periods_started, third.periods_ended, third.people_changed) == (1, 1, 0)
@@ -152,8 +150,6 @@ async def test_a_given_start_is_kept_but_never_overlaps_an_earlier_period(
 ) -> None:
     await make_areas(admin)
     rows = synthetic_rows([HUANGJIN], 3)
-    for row in rows:
-        row.extend([""] * (DIBAO_STARTS + 1 - len(row)))
     rows[0][DIBAO], rows[0][DIBAO_STARTS] = "是", "2023-05-01"
     rows[1][DIBAO_STARTS] = "2099-01-01"  # not read: 低保 is 否 on this row
     job = uuid.uuid4()
