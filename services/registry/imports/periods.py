@@ -18,17 +18,18 @@ LATEST = """SELECT true AS found, m.ends_on FROM registry.programme_memberships 
 STARTS_ON = """CASE WHEN last.found IS NULL THEN COALESCE({given}, {registered_on})
     ELSE greatest(COALESCE({given}, $2::date), last.ends_on + 1) END"""
 
+# Looked up person by person and ended by id (OFFSET 0 keeps the lookup from being planned as a join,
+# = ANY an array keeps the update from one): as hash joins, a re-import would read every period per batch.
 END_PERSON_PERIODS = """
 UPDATE registry.programme_memberships m
 SET ends_on = greatest(m.starts_on, $2::date - 1), ended_by = $1
-FROM (
+WHERE m.id = ANY(ARRAY(
     SELECT o.id FROM import_resolved r CROSS JOIN LATERAL (
         SELECT m.id FROM registry.programme_memberships m
         WHERE m.person_id = r.person_id AND m.ends_on IS NULL
-          AND m.programme = ANY($3::text[]) AND m.programme <> ALL(r.programmes)) o
-    WHERE NOT r.created
-) ended
-WHERE m.id = ended.id
+          AND m.programme = ANY($3::text[]) AND m.programme <> ALL(r.programmes)
+        OFFSET 0) o
+    WHERE NOT r.created))
 """
 START_PERSON_PERIODS = f"""
 INSERT INTO registry.programme_memberships

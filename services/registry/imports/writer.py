@@ -131,7 +131,7 @@ SELECT s.row, p.id, p.household_id, p.area_code, s.programmes, s.programme_start
        p.id = s.id
 FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
 """  # noqa: S608 - our own constants
-# Which household and person each row wrote or matched, kept with the job (services/registry/imports/rows).
+# Which household and person each row wrote or matched, kept with the job (read: repository.JOB_ROWS).
 LIST_ROWS = """
 INSERT INTO registry.import_rows (job_id, row, household_id, person_id)
 SELECT $1, r.row, r.household_id, r.person_id FROM import_resolved r
