@@ -129,7 +129,7 @@ def _summary(report: ImportReport, args: argparse.Namespace) -> None:
         f"fangpin: {report.rows_ok:,} rows {what}, {report.rows_bad:,} refused; households "
         f"{report.households_created:,} new, {report.households_changed:,} changed; people "
         f"{report.people_created:,} new, {report.people_changed:,} changed; programme periods "
-        f"{report.periods_started:,} started, {report.periods_ended:,} ended",
+        f"{report.periods_started:,} started, {report.periods_ended:,} ended, {report.periods_moved:,} moved",
         file=sys.stderr,
     )
     for error in report.errors[: args.errors]:

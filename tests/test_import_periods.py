@@ -165,6 +165,22 @@ async def test_a_given_start_is_kept_but_never_overlaps_an_earlier_period(
         (date(2023, 5, 1), date(2023, 12, 31)),
         (date(2024, 1, 1), None),
     ]
+    # A later ledger gives another start for the open period: it moves, and the same file again is still.
+    rows[0][DIBAO_STARTS] = "2024-02-01"
+    moved_file = write_csv(tmp_path / "moved.csv", rows)
+    moved = await importing(database, keys, moved_file, as_of=date(2024, 6, 1))
+    assert counts(moved) == dict.fromkeys(COUNTS, 0) | {"periods_moved": 1}
+    assert (await dibao_periods(database, job))[2][1] == (date(2024, 2, 1), None)
+    assert await dibao_people(admin, "2024-01-15") == 0  # the statistics follow the moved start
+    assert counts(await importing(database, keys, moved_file, as_of=date(2024, 6, 1))) == dict.fromkeys(
+        COUNTS, 0
+    )
+    # Never back into the period before: a start of 2023-02-01 is the day after that one ended.
+    rows[0][DIBAO_STARTS] = "2023-02-01"
+    back = await importing(database, keys, write_csv(tmp_path / "back.csv", rows), as_of=date(2024, 6, 1))
+    assert back.periods_moved == 1
+    assert (await dibao_periods(database, job))[2][1] == (date(2024, 1, 1), None)
+    assert await dibao_people(admin, "2024-01-15") == 1
     # A start after today is refused on its row.
     rows[1][DIBAO], rows[1][DIBAO_STARTS] = "是", "2099-01-01"
     refused = await importing(database, keys, write_csv(tmp_path / "d.csv", rows))

@@ -5,8 +5,9 @@ A file speaks of a programme only where it has its column. There a person's 是 
 row's start date, by default its 登记日期) and a 否 ends the open one: its last day is the day before
 the file's date (``as_of``), so "as of" that date the person is no longer in it. A category (脱贫户,
 监测户) the household no longer has ends the same way. A period that starts again after one that ended
-starts on the file's date, unless the row gives its start, and never overlaps the one before. Whatever
-already agrees with the file is left alone: the same file again changes nothing.
+starts on the file's date, unless the row gives its start, and never overlaps the one before. A start
+date the row gives for a period already open moves its start. Whatever already agrees with the file is
+left alone: the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ LEFT JOIN LATERAL ({LATEST.format(owner="m.person_id = r.person_id", programme="
 WHERE last.found IS NULL OR last.ends_on IS NOT NULL
 """  # noqa: S608 - our own constants
 HOUSEHOLD_ITSELF = "m.household_id = h.id AND m.person_id IS NULL"
+# Open periods of people already registered whose start the row gives otherwise (a ledger that now has
+# the start-date column): each with its new start, never before the day after an earlier period ended.
+MOVED_STARTS = """
+SELECT open.id, greatest(f.starts_on, before.ends_on + 1) AS starts_on
+FROM import_resolved r
+CROSS JOIN LATERAL unnest(r.programmes, r.programme_starts) AS f(flag, starts_on)
+CROSS JOIN LATERAL (
+    SELECT m.id, m.starts_on FROM registry.programme_memberships m
+    WHERE m.person_id = r.person_id AND m.programme = f.flag AND m.ends_on IS NULL LIMIT 1) open
+LEFT JOIN LATERAL (
+    SELECT max(m.ends_on) AS ends_on FROM registry.programme_memberships m
+    WHERE m.person_id = r.person_id AND m.programme = f.flag AND m.ends_on IS NOT NULL) before ON true
+WHERE NOT r.created AND f.starts_on IS NOT NULL
+  AND open.starts_on <> greatest(f.starts_on, before.ends_on + 1)
+"""
+MOVE_STARTS = """
+UPDATE registry.programme_memberships m SET starts_on = x.starts_on
+FROM unnest($1::uuid[], $2::date[]) AS x(id, starts_on)
+WHERE m.id = x.id
+"""
 # Category periods (脱贫户, 监测户) follow the household's category.
 END_CATEGORY_PERIODS = """
 UPDATE registry.programme_memberships m

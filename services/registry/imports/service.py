@@ -46,7 +46,7 @@ STAGED_PERSON = (
 MAX_REPORTED_ERRORS = 1_000
 COUNTS = (
     "households_created", "households_changed", "people_created", "people_changed", "periods_started",
-    "periods_ended",
+    "periods_ended", "periods_moved",
 )  # fmt: skip
 
 
@@ -66,6 +66,7 @@ class ImportReport:
     people_changed: int = 0
     periods_started: int = 0  # programme and category periods the file opened
     periods_ended: int = 0  # and those it ended (a 否 where the period was open, a category changed)
+    periods_moved: int = 0  # open periods whose start the file gives otherwise
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the import stopped before the end of the file

@@ -184,7 +184,7 @@ async def write(
     programmes_read: list[str],
     job_id: uuid.UUID | None = None,
 ) -> dict[str, int]:
-    """Upsert what is staged; counts of rows inserted and changed, and of periods started and ended
+    """Upsert what is staged; counts of rows inserted and changed, and of periods started, ended and moved
     (see ``periods``: ``as_of`` is the file's date, ``programmes_read`` the flags it has columns for).
     With ``job_id``, each row's household and person are kept with the job."""
     # A household's counts are touched by its own row, its people and its programme periods: refreshed
@@ -197,6 +197,9 @@ async def write(
     await conn.execute("ANALYZE import_resolved")  # else joined to the periods as if it were empty
     ended = affected(await conn.execute(periods.END_CATEGORY_PERIODS, actor, as_of))
     ended += affected(await conn.execute(periods.END_PERSON_PERIODS, actor, as_of, programmes_read))
+    moved = await conn.fetch(periods.MOVED_STARTS)
+    if moved:
+        await conn.execute(periods.MOVE_STARTS, [r["id"] for r in moved], [r["starts_on"] for r in moved])
     started = affected(await conn.execute(periods.START_CATEGORY_PERIODS, actor, as_of))
     started += affected(await conn.execute(periods.START_PERSON_PERIODS, actor, as_of))
     if job_id is not None:
@@ -209,4 +212,5 @@ async def write(
         "people_changed": sum(not r["inserted"] for r in people),
         "periods_started": started,
         "periods_ended": ended,
+        "periods_moved": len(moved),
     }
