@@ -36,7 +36,7 @@ class ImportJobRead(BaseModel):
     rows_bad: int
     progress: float = Field(default=0.0, description="0 to 1")
     counts: dict[str, Any] = Field(
-        description="households/people created and changed; programme periods started and ended"
+        description="households/people created and changed; programme periods started, ended and moved"
     )
     errors: list[RowProblem] = Field(description="The refused rows (the first 1,000)")
     failure: str | None = Field(description="Why the job as a whole failed")
