@@ -21,6 +21,7 @@ from tests.support.registry import HUANGJIN, make_areas
 from tests.support.system import Database, Keys
 
 DIBAO, DIBAO_STARTS = header_row().index("低保"), header_row().index("低保开始日期")
+CATEGORY = header_row().index("户类别")
 REGISTERED = "2023-01-01"  # synthetic_rows' 登记日期
 
 
@@ -92,7 +93,11 @@ async def test_a_re_import_that_switches_dibao_off_ends_the_period_and_counts_it
     for index in (0, 1, 2):
         rows[index][DIBAO] = "是"
     rows[2][DIBAO_STARTS] = "2024-03-01"
-    categories = {row[0] for row in rows if row[10] in ("escaped", "monitored")}
+    rows[0][CATEGORY] = "escaped"  # and so the whole household
+    for row in rows[1:]:
+        if row[0] == rows[0][0]:
+            row[CATEGORY] = "escaped"
+    categories = {row[0] for row in rows if row[CATEGORY] in ("escaped", "monitored")}
     job = uuid.uuid4()
     first = await importing(database, keys, write_csv(tmp_path / "first.csv", rows), job_id=job)
     assert first.rows_bad == 0 and first.people_created == len(rows)
@@ -124,13 +129,14 @@ async def test_a_re_import_that_switches_dibao_off_ends_the_period_and_counts_it
     assert await dibao_people(admin, "2024-02-29") == 2
     assert await dibao_people(admin, "2022-12-31") == 0
 
-    # A file without the 低保 column says nothing of it: nothing ends.
-    header = header_row()
-    without = [[cell for i, cell in enumerate(row) if i != DIBAO] for row in rows]
-    silent = write_csv(tmp_path / "silent.csv", without, header=header[:DIBAO] + header[DIBAO + 1 :])
-    quiet = await importing(database, keys, silent)
-    assert counts(quiet) == dict.fromkeys(COUNTS, 0)
-    assert await state(database) == before
+    # A file without the 低保 column, or without 户类别, says nothing of them: nothing ends.
+    for column in (DIBAO, CATEGORY):
+        header = header_row()
+        without = [[cell for i, cell in enumerate(row) if i != column] for row in rows]
+        silent = write_csv(tmp_path / "silent.csv", without, header=header[:column] + header[column + 1 :])
+        quiet = await importing(database, keys, silent)
+        assert counts(quiet) == dict.fromkeys(COUNTS, 0)
+        assert await state(database) == before
 
     # 低保 again from 2026-01-01 (the file's date: a start of 登记日期 would overlap the period before);
     # row 3's person leaves it on the same file, whose 低保开始日期 for a 否 is not read.

@@ -371,6 +371,7 @@ class _Writing:
                 self.actor,
                 as_of=self.as_of,
                 programmes_read=self.header.programmes_read,
+                category_read="category" in self.header.position,
                 job_id=self.job_id,
             )
         except BaseException:

@@ -59,6 +59,9 @@ BLOCKED_PEOPLE = f"""
 SELECT s.row, p.id, p.area_code FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
 WHERE NOT (p.area_code LIKE $1)
 """  # noqa: S608 - our own constants
+# A file without the 户类别 column says nothing of a registered household's category ($2: it has one),
+# so neither it nor its 脱贫户/监测户 period changes; a new household is 一般农户.
+CATEGORY = "CASE WHEN $2::boolean THEN EXCLUDED.category ELSE h.category END"
 # A new household gets its head as it is written (the head's row is in the same batch: its person id is
 # the staged one, or the living person's with that ID number); the foreign key is checked at commit.
 # Updating every new household again afterwards cost as much as writing it, and logged a change.
@@ -80,7 +83,7 @@ ON CONFLICT (number) DO UPDATE SET
     area_code = EXCLUDED.area_code, group_no = EXCLUDED.group_no, address = EXCLUDED.address,
     phone = EXCLUDED.phone, housing_type = EXCLUDED.housing_type, housing_grade = EXCLUDED.housing_grade,
     drinking_water = EXCLUDED.drinking_water, cultivated_land_mu = EXCLUDED.cultivated_land_mu,
-    forest_land_mu = EXCLUDED.forest_land_mu, category = EXCLUDED.category,
+    forest_land_mu = EXCLUDED.forest_land_mu, category = {CATEGORY},
     poverty_exit_year = EXCLUDED.poverty_exit_year, version = h.version + 1, updated_at = now(),
     updated_by = EXCLUDED.updated_by
 WHERE (h.area_code, h.group_no, h.address, h.phone, h.housing_type, h.housing_grade, h.drinking_water,
@@ -88,7 +91,7 @@ WHERE (h.area_code, h.group_no, h.address, h.phone, h.housing_type, h.housing_gr
    IS DISTINCT FROM
       (EXCLUDED.area_code, EXCLUDED.group_no, EXCLUDED.address, EXCLUDED.phone, EXCLUDED.housing_type,
        EXCLUDED.housing_grade, EXCLUDED.drinking_water, EXCLUDED.cultivated_land_mu,
-       EXCLUDED.forest_land_mu, EXCLUDED.category, EXCLUDED.poverty_exit_year)
+       EXCLUDED.forest_land_mu, {CATEGORY}, EXCLUDED.poverty_exit_year)
 RETURNING (xmax = 0) AS inserted
 """  # noqa: S608 - our own constants
 UPSERT_PEOPLE = f"""
@@ -182,15 +185,17 @@ async def write(
     *,
     as_of: date,
     programmes_read: list[str],
+    category_read: bool = True,
     job_id: uuid.UUID | None = None,
 ) -> dict[str, int]:
     """Upsert what is staged; counts of rows inserted and changed, and of periods started, ended and moved
-    (see ``periods``: ``as_of`` is the file's date, ``programmes_read`` the flags it has columns for).
+    (see ``periods``: ``as_of`` is the file's date, ``programmes_read`` the flags it has columns for,
+    ``category_read`` whether it has 户类别).
     With ``job_id``, each row's household and person are kept with the job."""
     # A household's counts are touched by its own row, its people and its programme periods: refreshed
     # once at the end of the batch rather than after each of those statements.
     await conn.execute(defer_sql("registry"))
-    households = await conn.fetch(UPSERT_HOUSEHOLDS, actor)
+    households = await conn.fetch(UPSERT_HOUSEHOLDS, actor, category_read)
     people = await conn.fetch(UPSERT_PEOPLE, actor)
     await conn.execute(SET_HEADS)
     await conn.execute(RESOLVE)
