@@ -71,6 +71,17 @@ async def dibao_periods(database: Database, job_id: uuid.UUID) -> dict[int, list
     return periods
 
 
+async def person_of(database: Database, job_id: uuid.UUID, row: int) -> dict:
+    async with connection(libpq_url(database.owner_url)) as conn:
+        found = await conn.fetchrow(
+            "SELECT household_id::text, person_id::text FROM registry.import_rows "
+            "WHERE job_id = $1 AND row = $2",
+            job_id,
+            row,
+        )
+    return dict(found)
+
+
 async def dibao_people(admin: httpx.AsyncClient, as_of: str) -> int:
     response = await admin.get("/api/v1/registry-stats/households", params={"area": HUANGJIN, "as_of": as_of})
     assert response.status_code == 200, response.text
@@ -187,6 +198,14 @@ async def test_a_given_start_is_kept_but_never_overlaps_an_earlier_period(
     assert back.periods_moved == 1
     assert (await dibao_periods(database, job))[2][1] == (date(2024, 1, 1), None)
     assert await dibao_people(admin, "2024-01-15") == 1
+    # An older ledger's 否 leaves a period that started after its date (here, one entered over the API).
+    person = await person_of(database, job, 3)
+    newer = {"household_id": person["household_id"], "person_id": person["person_id"], "programme": "dibao"}
+    entered = await admin.post("/api/v1/programmes", json=newer | {"starts_on": "2025-03-01"})
+    assert entered.status_code == 201, entered.text
+    older = await importing(database, keys, write_csv(tmp_path / "older.csv", rows), as_of=date(2025, 1, 1))
+    assert older.periods_ended == 0
+    assert (await dibao_periods(database, job))[3] == [(date(2025, 3, 1), None)]
     # A start after today is refused on its row.
     rows[1][DIBAO], rows[1][DIBAO_STARTS] = "是", "2099-01-01"
     refused = await importing(database, keys, write_csv(tmp_path / "d.csv", rows))

@@ -3,7 +3,8 @@ each staged row with the living person it wrote or matched) and households (``im
 
 A file speaks of a programme only where it has its column. There a person's 是 opens a period (from the
 row's start date, by default its 登记日期) and a 否 ends the open one: its last day is the day before
-the file's date (``as_of``), so "as of" that date the person is no longer in it. A category (脱贫户,
+the file's date (``as_of``), so "as of" that date the person is no longer in it (a period that starts
+on or after that date is newer than the file and stays). A category (脱贫户,
 监测户) the household no longer has ends the same way. A period that starts again after one that ended
 starts on the file's date, unless the row gives its start, and never overlaps the one before. A start
 date the row gives for a period already open moves its start. Whatever already agrees with the file is
@@ -19,15 +20,16 @@ LATEST = """SELECT true AS found, m.ends_on FROM registry.programme_memberships 
 STARTS_ON = """CASE WHEN last.found IS NULL THEN COALESCE({given}, {registered_on})
     ELSE greatest(COALESCE({given}, $2::date), last.ends_on + 1) END"""
 
-# Looked up person by person and ended by id (OFFSET 0 keeps the lookup from being planned as a join,
-# = ANY an array keeps the update from one): as hash joins, a re-import would read every period per batch.
+# $3: the programmes the file has columns for. Looked up person by person and ended by id (OFFSET 0
+# keeps the lookup from being planned as a join, = ANY an array keeps the update from one): as hash
+# joins, a re-import would read every period of the county per batch.
 END_PERSON_PERIODS = """
 UPDATE registry.programme_memberships m
 SET ends_on = greatest(m.starts_on, $2::date - 1), ended_by = $1
 WHERE m.id = ANY(ARRAY(
     SELECT o.id FROM import_resolved r CROSS JOIN LATERAL (
         SELECT m.id FROM registry.programme_memberships m
-        WHERE m.person_id = r.person_id AND m.ends_on IS NULL
+        WHERE m.person_id = r.person_id AND m.ends_on IS NULL AND m.starts_on < $2::date
           AND m.programme = ANY($3::text[]) AND m.programme <> ALL(r.programmes)
         OFFSET 0) o
     WHERE NOT r.created))
