@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,6 +18,7 @@ from services.common.audit.store import AuditStore
 from services.common.audit.table import audit_table
 from services.common.audit.trail import AuditTrail, Outcome
 from services.common.auth import Principal, PrincipalKind, Role
+from services.common.calendar import china_today
 from services.common.database import create_engine, raw_connection
 from services.common.settings import RuntimeSettings
 from services.registry.app import MIGRATIONS
@@ -32,6 +34,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     command.add_argument("--area", default="000000000000", help="only rows inside this area (default: all)")
     command.add_argument("--format", choices=["csv", "xlsx"], help="default: from the file's extension")
+    command.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the date the file describes (default: today): a programme it says a person no longer has "
+        "ends the day before",
+    )
     command.add_argument("--errors", type=int, default=20, help="refused rows to print (default 20)")
     command.set_defaults(handler=cmd_import)
 
@@ -39,6 +47,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     if not args.file.is_file():
         print(f"fangpin: no file {args.file}", file=sys.stderr)
+        return 2
+    if args.as_of is not None and args.as_of > china_today():
+        print(f"fangpin: --as-of {args.as_of} is after today", file=sys.stderr)
         return 2
     if not is_valid_scope(args.area):
         print(f"fangpin: {args.area} is not a 12-digit area code", file=sys.stderr)
@@ -83,6 +94,7 @@ async def _import(settings, args: argparse.Namespace) -> ImportReport:  # noqa: 
                 actor_name="fangpin import",
                 fmt=args.format,
                 dry_run=args.dry_run,
+                as_of=args.as_of,
                 progress=progress,
                 more_connections=lambda: raw_connection(engine),
             )
@@ -101,6 +113,7 @@ async def _audit(engine, operator: Principal, args: argparse.Namespace, report: 
     changes = {
         "file": [None, args.file.name],
         "dry_run": [None, args.dry_run],
+        "as_of": [None, str(args.as_of or china_today())],
         "rows_ok": [None, report.rows_ok],
         "rows_bad": [None, report.rows_bad],
     }
@@ -115,7 +128,8 @@ def _summary(report: ImportReport, args: argparse.Namespace) -> None:
     print(
         f"fangpin: {report.rows_ok:,} rows {what}, {report.rows_bad:,} refused; households "
         f"{report.households_created:,} new, {report.households_changed:,} changed; people "
-        f"{report.people_created:,} new, {report.people_changed:,} changed",
+        f"{report.people_created:,} new, {report.people_changed:,} changed; programme periods "
+        f"{report.periods_started:,} started, {report.periods_ended:,} ended, {report.periods_moved:,} moved",
         file=sys.stderr,
     )
     for error in report.errors[: args.errors]:

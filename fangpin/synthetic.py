@@ -349,6 +349,7 @@ def import_rows(
                 h.category, str(h.poverty_exit_year or ""), registered_on.isoformat(), p.name, p.national_id,
                 p.relation, p.health, str(p.disability_grade or ""), p.labour_ability, p.schooling,
                 YES_NO[p.medical_insured], *(YES_NO[code in held] for code in PROGRAMME_COLUMNS),
+                *("" for _ in PROGRAMME_COLUMNS),  # their start dates: 登记日期
             ]
         )  # fmt: skip
     return rows

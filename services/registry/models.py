@@ -246,6 +246,7 @@ class ImportJob(SQLModel, table=True):
     size_bytes: int = column(BigInteger, nullable=False)
     file_sha256: str = column(String(64), nullable=False)
     dry_run: bool = column(Boolean, nullable=False)
+    as_of: date | None = column(Date)  # the date the file describes (periods it no longer lists end)
     status: str = column(String(16), nullable=False)
     rows_total: int = column(Integer, nullable=False, default=0)
     rows_done: int = column(Integer, nullable=False, default=0)

@@ -55,6 +55,10 @@ COLUMNS = [
     Column("dibao", "低保"),
     Column("tekun", "特困"),
     Column("disability_subsidy", "残疾补贴"),
+    # Last, so that ledgers without them keep their columns' places. Read only where the flag is 是.
+    Column("dibao_starts_on", "低保开始日期"),
+    Column("tekun_starts_on", "特困开始日期"),
+    Column("disability_subsidy_starts_on", "残疾补贴开始日期"),
 ]
 BY_HEADER = {name: column for column in COLUMNS for name in (column.field, column.label)}
 HOUSEHOLD_FIELDS = (
@@ -72,6 +76,8 @@ HOUSEHOLD_FIELDS = (
     "registered_on",
 )
 PROGRAMME_FLAGS = ("dibao", "tekun", "disability_subsidy")
+# Each flag's optional start date (default: the row's 登记日期).
+PROGRAMME_STARTS = {flag: f"{flag}_starts_on" for flag in PROGRAMME_FLAGS}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无", ""}
 

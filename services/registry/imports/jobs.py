@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import text, update
@@ -19,12 +19,18 @@ from sqlmodel import col
 
 from services.common.database import Database, raw_connection
 from services.registry.disclosures import DisclosureGate
-from services.registry.imports.service import ImportFileError, ImportReport, run_import
+from services.registry.imports.service import COUNTS, ImportFileError, ImportReport, run_import
 from services.registry.models import ImportJob
 from services.registry.national_id import IdVault
 
 logger = logging.getLogger("fangpin.registry.imports")
-COUNTS = ("households_created", "households_changed", "people_created", "people_changed")
+
+
+@dataclass(frozen=True)
+class _Options:
+    format: str
+    dry_run: bool
+    as_of: date | None
 
 
 class ImportRunner:
@@ -44,7 +50,8 @@ class ImportRunner:
         """``gate``: the caller's allowance of answers about numbers registered outside its area."""
         if gate is not None:
             gate.context = {"import_job": str(job.id), "dry_run": job.dry_run}
-        run = self._run(job.id, path, job.format, job.dry_run, scope_prefix, actor_name, gate)
+        options = _Options(job.format, job.dry_run, job.as_of)
+        run = self._run(job.id, path, options, scope_prefix, actor_name, gate)
         task = asyncio.create_task(run)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -53,8 +60,7 @@ class ImportRunner:
         self,
         job_id: uuid.UUID,
         path: Path,
-        fmt: str,
-        dry_run: bool,
+        options: _Options,
         scope_prefix: str,
         actor_name: str,
         gate: DisclosureGate | None,
@@ -71,11 +77,13 @@ class ImportRunner:
                     scope_prefix=scope_prefix,
                     actor=f"import:{job_id}",
                     actor_name=actor_name,
-                    fmt=fmt,
-                    dry_run=dry_run,
+                    fmt=options.format,
+                    dry_run=options.dry_run,
                     progress=lambda r: self._save(job_id, **_progress(r)),
                     more_connections=lambda: raw_connection(self.database.engine),
                     gate=gate,
+                    as_of=options.as_of,
+                    job_id=job_id,
                 )
                 await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", str(job_id))
             # Stopped for want of disclosures: failed, saying why and when to run the file again.

@@ -13,15 +13,26 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, status
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
-from services.common.database import SessionDep
+from services.common.calendar import china_today
+from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import NotFound, ServiceUnavailable, ValidationFailed
 from services.common.guards import requires
 from services.common.ids import new_id
+from services.common.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    PageCursor,
+    PageLimit,
+    cursor_field,
+    decode_cursor,
+    encode_cursor,
+)
+from services.common.text import IsoDate
 from services.registry.disclosures import DisclosureGate
 from services.registry.imports import reader
 from services.registry.imports.jobs import ImportRunner
 from services.registry.imports.repository import ImportJobRepository
-from services.registry.imports.schemas import ImportJobRead
+from services.registry.imports.schemas import ImportJobRead, ImportRowRead
 from services.registry.models import ImportJob
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -65,8 +76,17 @@ async def start_import(
     session: SessionDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX: one row per person (see the README)")],
     dry_run: Annotated[bool, Form(description="Check every row and write nothing")] = False,
+    as_of: Annotated[
+        IsoDate | None,
+        Form(
+            description="The date the file describes (default: today in China): a programme it says a "
+            "person no longer has (否) ends the day before; not after today"
+        ),
+    ] = None,
 ) -> ImportJobRead:
     """Import households and people of your area from a file, as a job; follow it at its URL."""
+    if as_of is not None and as_of > china_today():
+        raise ValidationFailed.field(["body", "as_of"], "The file's date is after today", "date_in_future")
     runner = runner_of(request)
     gate = DisclosureGate.of(request, principal)
     await gate.check()  # an import (a dry run above all) could otherwise ask about any number
@@ -84,6 +104,7 @@ async def start_import(
         size_bytes=size,
         file_sha256=digest,
         dry_run=dry_run,
+        as_of=as_of or china_today(),
         status="queued",
         created_by=principal.id,
         rows_total=0,
@@ -117,3 +138,24 @@ async def get_import(job_id: uuid.UUID, principal: Importer, session: SessionDep
     if job is None:
         raise NotFound(f"No import job {job_id}", code="import_not_found")
     return job_read(job)
+
+
+@router.get("/{job_id:uuid}/rows", response_model=Page[ImportRowRead])
+async def list_import_rows(
+    job_id: uuid.UUID,
+    principal: Importer,
+    session: ReadSessionDep,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[ImportRowRead]:
+    """The household and person each written row of an import created or matched, in file order (a
+    dry run's job has none; a running job's, the batches done so far)."""
+    repository = ImportJobRepository(session)
+    job = await repository.get(job_id, principal.scope_prefix)
+    if job is None:
+        raise NotFound(f"No import job {job_id}", code="import_not_found")
+    after = cursor_field(decode_cursor(cursor), "row", int) if cursor else 0
+    rows = await repository.rows(job, principal.scope_prefix, after=after, limit=limit + 1)
+    items = [ImportRowRead.model_validate(row) for row in rows[:limit]]
+    following = encode_cursor({"row": items[-1].row}) if len(rows) > limit and items else None
+    return Page[ImportRowRead](items=items, next_cursor=following)

@@ -9,6 +9,7 @@ they never stop the good ones.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
@@ -20,6 +21,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from services.common.calendar import china_today
 from services.common.ids import new_id
 from services.registry import national_id
 from services.registry.disclosures import DisclosureGate
@@ -42,6 +44,10 @@ STAGED_PERSON = (
     "medical_insured",
 )  # fmt: skip
 MAX_REPORTED_ERRORS = 1_000
+COUNTS = (
+    "households_created", "households_changed", "people_created", "people_changed", "periods_started",
+    "periods_ended", "periods_moved",
+)  # fmt: skip
 
 
 class ImportFileError(ValueError):
@@ -58,6 +64,9 @@ class ImportReport:
     households_changed: int = 0
     people_created: int = 0
     people_changed: int = 0
+    periods_started: int = 0  # programme and category periods the file opened
+    periods_ended: int = 0  # and those it ended (a 否 where the period was open, a category changed)
+    periods_moved: int = 0  # open periods whose start the file gives otherwise
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the import stopped before the end of the file
@@ -129,11 +138,15 @@ async def run_import(
     more_connections: ConnectionSource | None = None,
     writers: int = WRITERS,
     gate: DisclosureGate | None = None,
+    as_of: date | None = None,
+    job_id: uuid.UUID | None = None,
 ) -> ImportReport:
     """Import the file through ``conn``; with ``more_connections``, up to ``writers`` batches are written
-    at once (see ``lanes``). With a ``gate``, a row refused because its number is registered outside
-    the area says so only while the caller has such answers left; when they run out, the import
-    stops (the rows before are done; the same file run again later does the rest)."""
+    at once (see ``lanes``). ``as_of`` is the date the file describes (default: today): the periods it
+    no longer lists end the day before (see ``periods``). With ``job_id``, the household and person
+    each row wrote or matched are kept with that job. With a ``gate``, a row refused because its number
+    is registered outside the area says so only while the caller has such answers left; when they run
+    out, the import stops (the rows before are done; the same file run again later does the rest)."""
     try:
         fmt = reader.detect_format(path, fmt)
         report = ImportReport(rows_total=reader.count_rows(path, fmt))
@@ -147,7 +160,7 @@ async def run_import(
     checks = FileChecks(header, await villages_in_scope(conn, scope_prefix))
     batches = _checked_batches(rows, header, checks, vault, batch_rows)
     statistics = _Statistics(batch_rows)
-    write = _Writing(scope_prefix, actor, actor_name, dry_run, header, gate)
+    write = _Writing(scope_prefix, actor, actor_name, dry_run, header, as_of or china_today(), job_id, gate)
 
     async def finish(connection: asyncpg.Connection, batch: CheckedBatch) -> None:
         if batch.rows:
@@ -191,7 +204,7 @@ async def run_import(
             "run the same file again then (it is idempotent)"
         )
     report.rows_total = max(report.rows_total, report.rows_done)
-    if report.households_created + report.households_changed + report.people_created + report.people_changed:
+    if any(getattr(report, count) for count in COUNTS):
         await writer.refresh_statistics(conn)
     if progress:
         await _maybe_await(progress(report))
@@ -262,7 +275,8 @@ def _stage_row(batch: CheckedBatch, row: ImportRow, index: bytes, vault: IdVault
         batch.households[number] = (row.row, new_id(), number, *fields, registered_on)
     secret = (index, vault.encrypt(row.number), national_id.mask(row.number))
     person = [row.person[f] for f in STAGED_PERSON]
-    batch.people.append((row.row, new_id(), number, *secret, *person, row.programmes, registered_on))
+    programmes = (row.programmes, row.programme_starts)
+    batch.people.append((row.row, new_id(), number, *secret, *person, *programmes, registered_on))
 
 
 _END = object()
@@ -316,6 +330,8 @@ class _Writing:
     actor_name: str
     dry_run: bool
     header: Header
+    as_of: date
+    job_id: uuid.UUID | None
     gate: DisclosureGate | None = None
     halt: _Halt = field(default_factory=_Halt)
 
@@ -350,7 +366,14 @@ class _Writing:
             if self.dry_run:
                 await transaction.rollback()
                 return BatchOutcome(blocked, {})
-            counts = await writer.write(conn, self.actor)
+            counts = await writer.write(
+                conn,
+                self.actor,
+                as_of=self.as_of,
+                programmes_read=self.header.programmes_read,
+                category_read="category" in self.header.position,
+                job_id=self.job_id,
+            )
         except BaseException:
             await transaction.rollback()
             raise

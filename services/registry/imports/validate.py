@@ -18,6 +18,7 @@ from services.registry.imports.columns import (
     HOUSEHOLD_FIELDS,
     NO,
     PROGRAMME_FLAGS,
+    PROGRAMME_STARTS,
     YES,
     Column,
     codes_by_cell,
@@ -55,6 +56,7 @@ class ImportRow:
     person: dict[str, Any]
     number: str  # the person's ID number (never logged, never stored in clear)
     programmes: list[str] = field(default_factory=list)
+    programme_starts: list[date | None] = field(default_factory=list)  # each one's start date, if given
     household_digest: bytes = b""  # of the household's fields, to compare rows of one household
 
 
@@ -75,6 +77,8 @@ class Header:
             self.position[column.field] = index
             self.written[column.field] = name
         self.missing = [c.label for c in COLUMNS if c.required and c.field not in self.position]
+        # The programmes the file speaks of: a person's 否 ends a period only in a column the file has.
+        self.programmes_read = [flag for flag in PROGRAMME_FLAGS if flag in self.position]
         # Each column with the cell it reads (None: not in the file), worked out once per file.
         self.plan = [(column, self.position.get(column.field)) for column in COLUMNS]
 
@@ -137,7 +141,12 @@ class RowChecker:
             "sex": parsed.sex,
         }
         programmes = [flag for flag in PROGRAMME_FLAGS if person[flag]]
-        return ImportRow(row, household, checked_person, parsed.number, programmes, digest)
+        starts = [person[PROGRAMME_STARTS[flag]] for flag in programmes]
+        for flag, starts_on in zip(programmes, starts, strict=True):
+            if starts_on is not None and starts_on > self.today:
+                column = self.header.name(BY_HEADER[PROGRAMME_STARTS[flag]])
+                return [RowError(row, column, f"{starts_on} is after today", "date_in_future")]
+        return ImportRow(row, household, checked_person, parsed.number, programmes, starts, digest)
 
     def _converted(
         self, plan: list[Step], cells: list[str], row: int, errors: list[RowError]
@@ -260,4 +269,5 @@ _CONVERTERS = {
     "dibao": _yes_no,
     "tekun": _yes_no,
     "disability_subsidy": _yes_no,
+    **{starts: _date for starts in PROGRAMME_STARTS.values()},
 }

@@ -6,10 +6,14 @@ nothing (and the change log records nothing). The registry's triggers log whatev
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
 import asyncpg
 
-from services.common.calendar import china_today
 from services.common.rollups.ddl import defer_sql, flush_sql
+from services.registry.imports import periods
+from services.registry.imports.periods import affected
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS import_households (
@@ -20,7 +24,11 @@ CREATE TEMP TABLE IF NOT EXISTS import_households (
 CREATE TEMP TABLE IF NOT EXISTS import_people (
     row integer, id uuid, household_number text, idx bytea, cipher bytea, masked text, name text,
     birth_date date, sex text, relation text, health text, disability_grade smallint, labour_ability text,
-    schooling text, medical_insured boolean, programmes text[], registered_on date
+    schooling text, medical_insured boolean, programmes text[], programme_starts date[], registered_on date
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_resolved (
+    row integer, person_id uuid, household_id uuid, area_code text, programmes text[],
+    programme_starts date[], registered_on date, created boolean
 ) ON COMMIT DELETE ROWS;
 """
 HOUSEHOLD_COLUMNS = tuple(
@@ -29,7 +37,7 @@ HOUSEHOLD_COLUMNS = tuple(
 )
 PEOPLE_COLUMNS = tuple(
     "row id household_number idx cipher masked name birth_date sex relation health disability_grade "
-    "labour_ability schooling medical_insured programmes registered_on".split()
+    "labour_ability schooling medical_insured programmes programme_starts registered_on".split()
 )
 
 # Every lookup of a staged row goes through a unique index, one row at a time (LATERAL; LIMIT 1 keeps
@@ -51,6 +59,9 @@ BLOCKED_PEOPLE = f"""
 SELECT s.row, p.id, p.area_code FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
 WHERE NOT (p.area_code LIKE $1)
 """  # noqa: S608 - our own constants
+# A file without the 户类别 column says nothing of a registered household's category ($2: it has one),
+# so neither it nor its 脱贫户/监测户 period changes; a new household is 一般农户.
+CATEGORY = "CASE WHEN $2::boolean THEN EXCLUDED.category ELSE h.category END"
 # A new household gets its head as it is written (the head's row is in the same batch: its person id is
 # the staged one, or the living person's with that ID number); the foreign key is checked at commit.
 # Updating every new household again afterwards cost as much as writing it, and logged a change.
@@ -72,7 +83,7 @@ ON CONFLICT (number) DO UPDATE SET
     area_code = EXCLUDED.area_code, group_no = EXCLUDED.group_no, address = EXCLUDED.address,
     phone = EXCLUDED.phone, housing_type = EXCLUDED.housing_type, housing_grade = EXCLUDED.housing_grade,
     drinking_water = EXCLUDED.drinking_water, cultivated_land_mu = EXCLUDED.cultivated_land_mu,
-    forest_land_mu = EXCLUDED.forest_land_mu, category = EXCLUDED.category,
+    forest_land_mu = EXCLUDED.forest_land_mu, category = {CATEGORY},
     poverty_exit_year = EXCLUDED.poverty_exit_year, version = h.version + 1, updated_at = now(),
     updated_by = EXCLUDED.updated_by
 WHERE (h.area_code, h.group_no, h.address, h.phone, h.housing_type, h.housing_grade, h.drinking_water,
@@ -80,7 +91,7 @@ WHERE (h.area_code, h.group_no, h.address, h.phone, h.housing_type, h.housing_gr
    IS DISTINCT FROM
       (EXCLUDED.area_code, EXCLUDED.group_no, EXCLUDED.address, EXCLUDED.phone, EXCLUDED.housing_type,
        EXCLUDED.housing_grade, EXCLUDED.drinking_water, EXCLUDED.cultivated_land_mu,
-       EXCLUDED.forest_land_mu, EXCLUDED.category, EXCLUDED.poverty_exit_year)
+       EXCLUDED.forest_land_mu, {CATEGORY}, EXCLUDED.poverty_exit_year)
 RETURNING (xmax = 0) AS inserted
 """  # noqa: S608 - our own constants
 UPSERT_PEOPLE = f"""
@@ -116,32 +127,18 @@ FROM (
 ) x
 WHERE h.id = x.household_id
 """  # noqa: S608 - our own constants
-# Category periods (脱贫户, 监测户) follow the household's category; flags give a member's programmes.
-OPEN_CATEGORY_PERIODS = f"""
-INSERT INTO registry.programme_memberships (id, household_id, area_code, programme, starts_on, created_by)
-SELECT gen_random_uuid(), h.id, h.area_code, h.category, s.registered_on, $1
-FROM import_households s CROSS JOIN LATERAL ({HOUSEHOLD.format(number="number")}) h
-WHERE h.category IN ('escaped', 'monitored') AND NOT EXISTS (
-    SELECT 1 FROM registry.programme_memberships m
-    WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme = h.category AND m.ends_on IS NULL)
-"""  # noqa: S608 - our own constants
-CLOSE_CATEGORY_PERIODS = """
-UPDATE registry.programme_memberships m
-SET ends_on = greatest(m.starts_on, $2::date - 1), ended_by = $1  -- $2: China's today
-FROM import_households s JOIN registry.households h ON h.number = s.number
-WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme IN ('escaped', 'monitored')
-  AND m.programme <> h.category AND m.ends_on IS NULL
-"""
-OPEN_PERSON_PERIODS = f"""
-INSERT INTO registry.programme_memberships
-    (id, household_id, person_id, area_code, programme, starts_on, created_by)
-SELECT gen_random_uuid(), p.household_id, p.id, p.area_code, flag, s.registered_on, $1
+# Each staged person with the living person written or matched (looked up once, used three times).
+RESOLVE = f"""
+INSERT INTO import_resolved
+SELECT s.row, p.id, p.household_id, p.area_code, s.programmes, s.programme_starts, s.registered_on,
+       p.id = s.id
 FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
-CROSS JOIN LATERAL unnest(s.programmes) AS flag
-WHERE NOT EXISTS (
-    SELECT 1 FROM registry.programme_memberships m
-    WHERE m.person_id = p.id AND m.programme = flag AND m.ends_on IS NULL)
 """  # noqa: S608 - our own constants
+# Which household and person each row wrote or matched, kept with the job (read: repository.JOB_ROWS).
+LIST_ROWS = """
+INSERT INTO registry.import_rows (job_id, row, household_id, person_id)
+SELECT $1, r.row, r.household_id, r.person_id FROM import_resolved r
+"""
 
 
 async def prepare(conn: asyncpg.Connection) -> None:
@@ -182,21 +179,43 @@ async def blocked_rows(conn: asyncpg.Connection, scope_prefix: str) -> tuple[lis
     return list(households), list(people)
 
 
-async def write(conn: asyncpg.Connection, actor: str) -> dict[str, int]:
-    """Upsert what is staged; counts of rows inserted and changed."""
+async def write(
+    conn: asyncpg.Connection,
+    actor: str,
+    *,
+    as_of: date,
+    programmes_read: list[str],
+    category_read: bool = True,
+    job_id: uuid.UUID | None = None,
+) -> dict[str, int]:
+    """Upsert what is staged; counts of rows inserted and changed, and of periods started, ended and moved
+    (see ``periods``: ``as_of`` is the file's date, ``programmes_read`` the flags it has columns for,
+    ``category_read`` whether it has 户类别).
+    With ``job_id``, each row's household and person are kept with the job."""
     # A household's counts are touched by its own row, its people and its programme periods: refreshed
     # once at the end of the batch rather than after each of those statements.
     await conn.execute(defer_sql("registry"))
-    households = await conn.fetch(UPSERT_HOUSEHOLDS, actor)
+    households = await conn.fetch(UPSERT_HOUSEHOLDS, actor, category_read)
     people = await conn.fetch(UPSERT_PEOPLE, actor)
     await conn.execute(SET_HEADS)
-    await conn.execute(CLOSE_CATEGORY_PERIODS, actor, china_today())
-    await conn.execute(OPEN_CATEGORY_PERIODS, actor)
-    await conn.execute(OPEN_PERSON_PERIODS, actor)
+    await conn.execute(RESOLVE)
+    await conn.execute("ANALYZE import_resolved")  # else joined to the periods as if it were empty
+    ended = affected(await conn.execute(periods.END_CATEGORY_PERIODS, actor, as_of))
+    ended += affected(await conn.execute(periods.END_PERSON_PERIODS, actor, as_of, programmes_read))
+    moved = await conn.fetch(periods.MOVED_STARTS)
+    if moved:
+        await conn.execute(periods.MOVE_STARTS, [r["id"] for r in moved], [r["starts_on"] for r in moved])
+    started = affected(await conn.execute(periods.START_CATEGORY_PERIODS, actor, as_of))
+    started += affected(await conn.execute(periods.START_PERSON_PERIODS, actor, as_of))
+    if job_id is not None:
+        await conn.execute(LIST_ROWS, job_id)
     await conn.execute(flush_sql("registry"))
     return {
         "households_created": sum(r["inserted"] for r in households),
         "households_changed": sum(not r["inserted"] for r in households),
         "people_created": sum(r["inserted"] for r in people),
         "people_changed": sum(not r["inserted"] for r in people),
+        "periods_started": started,
+        "periods_ended": ended,
+        "periods_moved": len(moved),
     }

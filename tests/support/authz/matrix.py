@@ -286,6 +286,15 @@ TARGETED = {
                 "import_not_found",
                 None,
             ),
+            "import_rows": (
+                "GET",
+                "/api/v1/imports/{job}/rows",
+                Permission.imports_run,
+                "record",
+                200,
+                "import_not_found",
+                None,
+            ),
             "inspection_create": (
                 "POST",
                 "/api/v1/inspections",
