@@ -5,14 +5,14 @@ one, so the same request answers the first result whatever changed since, and an
 is the only conflict. Rows stored before have none (NULL) and are compared as they were before.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
