@@ -15,6 +15,7 @@ from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
 from services.monitoring.alerts.router import router as alerts_router
+from services.monitoring.case_imports.router import router as case_imports_router
 from services.monitoring.cases.events import REGISTRY_WANTS
 from services.monitoring.cases.router import router as cases_router
 from services.monitoring.events.router import router as events_router
@@ -66,6 +67,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             photos_router,
             alerts_router,
             cases_router,
+            case_imports_router,
             measures_router,
             partners_router,
             visits_router,
