@@ -17,7 +17,7 @@ from tests.support.database import libpq_url
 from tests.support.events import relay_of
 from tests.support.registry import HUANGJIN, SHUANGFENG, TOWN, make_areas, make_household
 from tests.support.system import Database
-from tests.test_enrolment_reaches_registry import deliver, programme
+from tests.test_enrolment_reaches_registry import away_by_category, deliver, post_away, programme
 
 URL = "/api/v1/case-imports"
 
@@ -102,6 +102,10 @@ async def test_past_cases_give_the_monitored_counts_of_past_dates_and_bad_rows_a
         ("monitored", "2024-03-01", "2024-09-29"),
     ]
     assert (await admin.get(f"/api/v1/households/{unstable['id']}")).json()["category"] == "escaped"
+    # Work reported on a past day counts under the category the registry's periods give that day.
+    await post_away(admin, unstable, "2022-06-01")
+    await post_away(admin, unstable, "2023-08-01", member=1)
+    assert await away_by_category(admin, "2023-08-01") == {"monitored": 1, "escaped": 1}
     assert (await admin.get(f"/api/v1/households/{marginal['id']}")).json()["category"] == "monitored"
     case = (await admin.get(f"/api/v1/cases/{items[0]['id']}")).json()
     assert (case["state"], case["enrolled_on"], case["eliminated_on"]) == (

@@ -112,10 +112,10 @@ async def away_by_category(admin: httpx.AsyncClient, day: str) -> dict[str, int]
     }
 
 
-async def post_away(admin: httpx.AsyncClient, household: dict, day: str) -> None:
+async def post_away(admin: httpx.AsyncClient, household: dict, day: str, member: int = 0) -> None:
     body = {
         "id": str(uuid.uuid4()),
-        "person_id": household["head_person_id"],
+        "person_id": household["members"][member]["id"],
         "status": "away_out_of_province",
         "source": "door_to_door",
         "reported_on": day,
@@ -170,6 +170,10 @@ async def test_enrolment_makes_a_monitored_household_in_every_figure_and_exit_en
     await post_away(admin, unstable, today)
     await post_away(admin, marginal, today)
     assert await away_by_category(admin, today) == {"monitored": 2, "ordinary": 1}
+    # A record of a day before the enrolment, posted now, has the category of its day, the registry's.
+    await post_away(admin, marginal, yesterday, member=1)
+    assert await away_by_category(admin, yesterday) == {"ordinary": 1}
+    assert await away_by_category(admin, today) == {"monitored": 2, "ordinary": 2}
 
     # The risk is eliminated (today): from the end of this day the household is no longer monitored,
     # in every figure, and its category is what it was underneath.

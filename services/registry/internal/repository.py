@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.common.sql_params import uuid_array
-from services.registry.models import Area, Cadre, CadreAssignment, Household, Person
+from services.registry.models import Area, Cadre, CadreAssignment, Household, Person, ProgrammeMembership
 
 
 def _facts(*extra: Any) -> Select[Any]:
@@ -28,6 +28,7 @@ def _facts(*extra: Any) -> Select[Any]:
         col(Person.household_id),
         col(Person.area_code),
         col(Household.category).label("household_category"),
+        col(Household.registered_on),
         col(Person.deceased_on).is_(None).label("alive"),
     ).join(Household, col(Household.id) == col(Person.household_id))
 
@@ -57,6 +58,20 @@ class InternalRepository:
             in_scope(col(Person.area_code), scope),
         )
         return (await self.session.execute(query)).all()
+
+    async def category_periods(self, household_ids: list[uuid.UUID]) -> Sequence[Row[Any, Any, Any, Any]]:
+        """The 脱贫户 and 监测户 periods of households already found in the caller's scope."""
+        query: Select[Any, Any, Any, Any] = select_columns(
+            col(ProgrammeMembership.household_id),
+            col(ProgrammeMembership.programme).label("category"),
+            col(ProgrammeMembership.starts_on),
+            col(ProgrammeMembership.ends_on),
+        ).where(
+            col(ProgrammeMembership.household_id) == func.any(uuid_array(household_ids)),
+            col(ProgrammeMembership.person_id).is_(None),
+            col(ProgrammeMembership.programme).in_(("escaped", "monitored")),
+        )
+        return (await self.session.execute(query.order_by(col(ProgrammeMembership.starts_on)))).all()
 
     async def household_places(
         self, household_ids: list[uuid.UUID], scope: str
