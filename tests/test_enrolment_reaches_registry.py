@@ -158,6 +158,13 @@ async def test_enrolment_makes_a_monitored_household_in_every_figure_and_exit_en
     ]
     registry = (await admin.get("/api/v1/registry-stats/households", params={"area": HUANGJIN})).json()
     assert programme(registry, "monitored") == (2, 5)  # people: the registry's members
+    # The category changed as a new version of the household: the usual event for every follower.
+    feed = (await admin.get("/api/v1/registry-events")).json()["items"]
+    assert {
+        (e["entity_id"], tuple(e["changes"]["category"]))
+        for e in feed
+        if "household.changed" in e["types"] and "category" in e["fields"]
+    } == {(unstable["id"], ("escaped", "monitored")), (marginal["id"], ("ordinary", "monitored"))}
 
     # Delivered again (as after a relay crash): taken in once, nothing doubled.
     await forget_positions(clean_database, "monitoring")
