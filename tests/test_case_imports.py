@@ -52,6 +52,7 @@ async def test_past_cases_give_the_monitored_counts_of_past_dates_and_bad_rows_a
     marginal = await make_household(admin, members=2, registered_on="2019-01-01")
     late = await make_household(admin, members=1, registered_on="2019-01-01")
     elsewhere = await make_household(admin, SHUANGFENG, members=1, registered_on="2019-01-01")
+    recent = await make_household(admin, members=1, registered_on="2022-01-01")
     tomorrow = str(china_today() + timedelta(days=1))
     items = [
         past(unstable, "2021-03-15", "2023-06-30", monitoring_type="unstable", first_alert_on="2021-02-20"),
@@ -62,6 +63,7 @@ async def test_past_cases_give_the_monitored_counts_of_past_dates_and_bad_rows_a
         past(unstable, "2022-01-01"),  # while its first case ran
         past(unstable, "2024-03-01", "2024-09-30", first_alert_on="2024-02-01"),
         past(late, "2023-01-01", first_alert_on="2023-02-01"),
+        past(recent, "2021-06-01"),  # before the registry knew the household
     ]
     assert (await admin.post(URL, json={"items": items}, headers=cadre)).status_code == 403
     answer = await admin.post(URL, json={"items": items}, headers=county)
@@ -76,8 +78,9 @@ async def test_past_cases_give_the_monitored_counts_of_past_dates_and_bad_rows_a
         ("conflict", "case_overlap"),
         ("created", None),
         ("invalid", "alerted_after_identified"),
+        ("invalid", "before_registration"),
     ]
-    assert (result["created"], result["duplicates"], result["failed"]) == (3, 0, 5)
+    assert (result["created"], result["duplicates"], result["failed"]) == (3, 0, 6)
     reasons = [i["error"]["detail"] for i in result["items"] if i["error"]]
     assert "Identified on 2023-07-01, after or on the day its risk was eliminated (2023-05-01)" in reasons[0]
     assert f"{tomorrow} is in the future" in reasons[1]

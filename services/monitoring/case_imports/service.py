@@ -49,6 +49,18 @@ def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _before_registration(e: _Past, since: date) -> ValidationFailed:
+    """The registry counts a household from its registration: a case before it would be counted by
+    monitoring and not by the registry. The ledger's 登记日期 says when; correct it there first."""
+    name = "first_alert_on" if e.item.first_alert_on else "identified_on"
+    return ValidationFailed.field(
+        [*e.loc, name],
+        f"{span(e.item)[0]} is before the household was registered ({since}); "
+        "give the household its real registration date (登记日期) first",
+        "before_registration",
+    )
+
+
 @dataclass(eq=False)
 class _Past(Entry):
     item: CaseImportItem
@@ -111,6 +123,8 @@ class CaseImportIntake(BatchIntake[_Past, CaseImportItemResult]):
             loc = [*e.loc, "household_id"]
             if (problem := known.household_problem(e.item.household_id, loc)) is not None:
                 refuse(e, problem)
+            elif (since := known.registered.get(e.item.household_id)) and span(e.item)[0] < since:
+                refuse(e, _before_registration(e, since))
             else:
                 e.area_code = known.villages[e.item.household_id]
                 placed.append(e)

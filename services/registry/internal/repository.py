@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func
@@ -75,9 +76,9 @@ class InternalRepository:
 
     async def household_places(
         self, household_ids: list[uuid.UUID], scope: str
-    ) -> Sequence[Row[uuid.UUID, str]]:
-        query: Select[uuid.UUID, str] = select_columns(
-            col(Household.id).label("household_id"), col(Household.area_code)
+    ) -> Sequence[Row[uuid.UUID, str, date]]:
+        query: Select[uuid.UUID, str, date] = select_columns(
+            col(Household.id).label("household_id"), col(Household.area_code), col(Household.registered_on)
         ).where(
             col(Household.id) == func.any(uuid_array(household_ids)),
             col(Household.deleted_at).is_(None),

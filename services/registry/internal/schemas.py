@@ -57,6 +57,7 @@ class ReferencesRequest(BaseModel):
 class HouseholdPlace(BaseModel):
     household_id: uuid.UUID
     area_code: str = Field(description="The household's village now (after any move or merge)")
+    registered_on: date | None = Field(default=None, description="From when the registry counts it")
 
 
 class PersonPlace(BaseModel):
