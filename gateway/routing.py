@@ -25,6 +25,7 @@ ROUTES: dict[str, str] = {
     "inspections": "monitoring",
     "alerts": "monitoring",
     "cases": "monitoring",
+    "case-imports": "monitoring",
     "measures": "monitoring",
     "partner-feeds": "monitoring",
     "visits": "monitoring",
@@ -50,6 +51,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "inspections": ("registry",),  # the visited household must be registered in the caller's area
     "alerts": ("registry",),  # a declared household must be registered in the caller's area
     "cases": ("registry",),  # the ledger's names; a measure's member and cadre belong to the household
+    "case-imports": ("registry",),  # each past case's household must be registered in the caller's area
     "visits": ("registry",),  # the cadres' pairings with households; the ledger's names
     "monitoring-stats": ("registry",),  # the same pairings, for visit compliance
     "employment-records": ("registry",),  # the person's household and village, by id or ID number

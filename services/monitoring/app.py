@@ -8,12 +8,15 @@ from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
 from services.common.auth import Permission
+from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.exports.router import export_job_router
 from services.common.exports.runner import export_hooks
 from services.common.migrations import Migrations
 from services.common.peers import open_peer
 from services.common.rollups.compaction import compaction_hooks
 from services.monitoring.alerts.router import router as alerts_router
+from services.monitoring.case_imports.router import router as case_imports_router
+from services.monitoring.cases.events import REGISTRY_WANTS
 from services.monitoring.cases.router import router as cases_router
 from services.monitoring.events.router import router as events_router
 from services.monitoring.inspections.router import router as inspections_router
@@ -42,6 +45,16 @@ async def close_peers(app: FastAPI) -> None:
         await peer.aclose()
 
 
+# The registry keeps the 监测户 programme periods from the county's enrolments and exits.
+async def start_events(app: FastAPI) -> None:
+    await start_relay(
+        app,
+        OutboxSource(name="monitoring", schema=SCHEMA),
+        wanted={"registry": REGISTRY_WANTS},
+        urls={"registry": app.state.settings.registry_url},
+    )
+
+
 def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
     return create_part_app(
         part="monitoring",
@@ -54,6 +67,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             photos_router,
             alerts_router,
             cases_router,
+            case_imports_router,
             measures_router,
             partners_router,
             visits_router,
@@ -64,6 +78,6 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         service_routers=[events_router],
         on_scrape=[record_workload],
-        on_startup=[open_peers, start_compaction, start_exports],
-        on_shutdown=[close_peers, stop_compaction, stop_exports],
+        on_startup=[open_peers, start_events, start_compaction, start_exports],
+        on_shutdown=[close_peers, stop_relay, stop_compaction, stop_exports],
     )

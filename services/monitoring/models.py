@@ -155,6 +155,7 @@ class Case(SQLModel, table=True):
     opened_by: str = column(String(64), nullable=False)
     opened_at: datetime = timestamp()
     version: int = column(Integer, nullable=False, default=1)
+    import_sha256: bytes | None = column(LargeBinary)  # a past case brought in by an import
 
 
 class CaseEvent(SQLModel, table=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from fastapi import Request
 
@@ -41,6 +42,7 @@ class Registered:
     """What the registry knows, inside the caller's area, of the ids asked."""
 
     villages: dict[uuid.UUID, str] = field(default_factory=dict)  # household -> its village now
+    registered: dict[uuid.UUID, date] = field(default_factory=dict)  # household -> counted from
     households_of: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # person -> household
     cadres: dict[uuid.UUID, CadreReach] = field(default_factory=dict)
 
@@ -104,6 +106,11 @@ def registry_lookup(request: Request) -> Lookup:
             )
             known.villages.update(
                 (uuid.UUID(h["household_id"]), h["area_code"]) for h in answer["households"]
+            )
+            known.registered.update(
+                (uuid.UUID(h["household_id"]), date.fromisoformat(h["registered_on"]))
+                for h in answer["households"]
+                if h.get("registered_on")
             )
             known.households_of.update(
                 (uuid.UUID(p["person_id"]), uuid.UUID(p["household_id"])) for p in answer["people"]

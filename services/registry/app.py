@@ -17,6 +17,7 @@ from services.registry.areas.router import imports_router as area_imports_router
 from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
+from services.registry.events.inbox import router as inbox_router
 from services.registry.events.relay import MONITORING_WANTS, RegistryEventSource
 from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
@@ -79,6 +80,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             internal_router,
         ],
         migrations=MIGRATIONS,
+        service_routers=[inbox_router],
         on_startup=[start_imports, start_events, start_compaction, start_exports],
         on_shutdown=[stop_imports, stop_relay, stop_compaction, stop_exports],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -20,8 +21,11 @@ class PersonFacts:
     person_id: uuid.UUID
     household_id: uuid.UUID
     area_code: str  # the household's village
-    household_category: str  # registry codes: escaped 脱贫户, monitored 监测户, ordinary 一般农户
+    household_category: str  # today's; registry codes: escaped 脱贫户, monitored 监测户, ordinary 一般农户
     alive: bool
+    # The household's 脱贫户/监测户 periods (category, first day, last day or None), the registry's.
+    category_periods: tuple[tuple[str, date, date | None], ...] = ()
+    registered_on: date | None = None  # the household's registration: what the registry knows starts there
 
     @classmethod
     def of(cls, answer: dict[str, Any]) -> PersonFacts:
@@ -31,7 +35,32 @@ class PersonFacts:
             area_code=answer["area_code"],
             household_category=answer["household_category"],
             alive=bool(answer["alive"]),
+            category_periods=tuple(
+                (
+                    p["category"],
+                    date.fromisoformat(p["starts_on"]),
+                    date.fromisoformat(p["ends_on"]) if p["ends_on"] else None,
+                )
+                for p in answer.get("category_periods") or ()
+            ),
+            registered_on=date.fromisoformat(answer["registered_on"])
+            if answer.get("registered_on")
+            else None,
         )
+
+    def category_on(self, day: date) -> str:
+        """The household's category on ``day`` by the registry's periods, which own "monitored on D":
+        a 监测户 inside a monitored period; a household monitored today was, outside its periods, what
+        it is underneath (脱贫户 while it held that period, else 一般农户); any other keeps today's. Before
+        its registration the registry knows no history of it: today's category stands."""
+        if self.registered_on is not None and day < self.registered_on:
+            return self.household_category
+        held = {c for c, start, end in self.category_periods if start <= day and (end is None or day <= end)}
+        if "monitored" in held:
+            return "monitored"
+        if self.household_category != "monitored":
+            return self.household_category
+        return "escaped" if "escaped" in held else "ordinary"
 
 
 Lookup = Callable[[Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, "PersonFacts"]]]

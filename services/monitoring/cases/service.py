@@ -12,6 +12,7 @@ from services.common.calendar import CHINA, china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
+from services.monitoring.cases.events import publish_eliminated, publish_enrolled
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.schemas import CaseDetail, CaseEventRead, CaseOpen, CaseRead, CaseStep
 from services.monitoring.cases.workflow import (
@@ -176,6 +177,13 @@ class CaseService:
         before = case.state
         self._apply(case, step, body)
         record_step(self.session, case, body.action.value, before, actor_of(principal), body.reason)
+        # The county's decisions reach the registry (its 监测户 periods); a return to enrolled does not.
+        if step.to == CaseState.enrolled and before == CaseState.county_review:
+            assert case.enrolled_on is not None
+            await publish_enrolled(self.session, case, case.enrolled_on)
+        if step.to == CaseState.eliminated:
+            assert case.eliminated_on is not None
+            await publish_eliminated(self.session, case, case.eliminated_on)
         await self.session.flush()
         return case
 

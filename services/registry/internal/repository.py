@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func
@@ -17,7 +18,7 @@ from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.common.sql_params import uuid_array
-from services.registry.models import Area, Cadre, CadreAssignment, Household, Person
+from services.registry.models import Area, Cadre, CadreAssignment, Household, Person, ProgrammeMembership
 
 
 def _facts(*extra: Any) -> Select[Any]:
@@ -28,6 +29,7 @@ def _facts(*extra: Any) -> Select[Any]:
         col(Person.household_id),
         col(Person.area_code),
         col(Household.category).label("household_category"),
+        col(Household.registered_on),
         col(Person.deceased_on).is_(None).label("alive"),
     ).join(Household, col(Household.id) == col(Person.household_id))
 
@@ -58,11 +60,25 @@ class InternalRepository:
         )
         return (await self.session.execute(query)).all()
 
+    async def category_periods(self, household_ids: list[uuid.UUID]) -> Sequence[Row[Any, Any, Any, Any]]:
+        """The 脱贫户 and 监测户 periods of households already found in the caller's scope."""
+        query: Select[Any, Any, Any, Any] = select_columns(
+            col(ProgrammeMembership.household_id),
+            col(ProgrammeMembership.programme).label("category"),
+            col(ProgrammeMembership.starts_on),
+            col(ProgrammeMembership.ends_on),
+        ).where(
+            col(ProgrammeMembership.household_id) == func.any(uuid_array(household_ids)),
+            col(ProgrammeMembership.person_id).is_(None),
+            col(ProgrammeMembership.programme).in_(("escaped", "monitored")),
+        )
+        return (await self.session.execute(query.order_by(col(ProgrammeMembership.starts_on)))).all()
+
     async def household_places(
         self, household_ids: list[uuid.UUID], scope: str
-    ) -> Sequence[Row[uuid.UUID, str]]:
-        query: Select[uuid.UUID, str] = select_columns(
-            col(Household.id).label("household_id"), col(Household.area_code)
+    ) -> Sequence[Row[uuid.UUID, str, date]]:
+        query: Select[uuid.UUID, str, date] = select_columns(
+            col(Household.id).label("household_id"), col(Household.area_code), col(Household.registered_on)
         ).where(
             col(Household.id) == func.any(uuid_array(household_ids)),
             col(Household.deleted_at).is_(None),

@@ -12,6 +12,7 @@ names or ID numbers.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -25,6 +26,7 @@ from services.registry.internal.schemas import (
     AreaName,
     CadreName,
     CadreReach,
+    CategoryPeriod,
     HouseholdNumber,
     HouseholdPlace,
     LookupRequest,
@@ -58,14 +60,30 @@ async def resolve_people(
             indexes.append(None)
     wanted = [i for i in indexes if i is not None]
     rows = await InternalRepository(session).living_by_index(wanted, principal.scope_prefix)
-    found = {r.national_id_index: Resolved.model_validate(r, from_attributes=True) for r in rows}
+    repository = InternalRepository(session)
+    people = await with_periods(repository, [Resolved.model_validate(r, from_attributes=True) for r in rows])
+    found = {r.national_id_index: person for r, person in zip(rows, people, strict=True)}
     return ResolveResult(matches=[found.get(i) if i is not None else None for i in indexes])
 
 
 @router.post("/people/lookup", response_model=LookupResult)
 async def look_up_people(body: LookupRequest, principal: Reader, session: ReadSessionDep) -> LookupResult:
-    rows = await InternalRepository(session).people(body.person_ids, principal.scope_prefix)
-    return LookupResult(people=[Resolved.model_validate(r, from_attributes=True) for r in rows])
+    repository = InternalRepository(session)
+    rows = await repository.people(body.person_ids, principal.scope_prefix)
+    people = [Resolved.model_validate(r, from_attributes=True) for r in rows]
+    return LookupResult(people=await with_periods(repository, people))
+
+
+async def with_periods(repository: InternalRepository, people: list[Resolved]) -> list[Resolved]:
+    """Each person's household's 脱贫户/监测户 periods: the registry says what the category was on a day."""
+    if not people:
+        return people
+    periods: dict[uuid.UUID, list[CategoryPeriod]] = {}
+    for row in await repository.category_periods(sorted({p.household_id for p in people})):
+        periods.setdefault(row.household_id, []).append(
+            CategoryPeriod.model_validate(row, from_attributes=True)
+        )
+    return [p.model_copy(update={"category_periods": periods.get(p.household_id, [])}) for p in people]
 
 
 @router.post("/references", response_model=ReferencesResult)

@@ -4,6 +4,7 @@ numbers and the names of cadres and villages only, never residents' names or ID 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from pydantic import BaseModel, Field
 
@@ -15,12 +16,24 @@ class ResolveRequest(BaseModel):
     national_ids: list[str] = Field(min_length=1, max_length=1000)
 
 
+class CategoryPeriod(BaseModel):
+    """A period of the household as 脱贫户 (escaped) or 监测户 (monitored): ``ends_on`` its last day."""
+
+    category: str
+    starts_on: date
+    ends_on: date | None
+
+
 class Resolved(BaseModel):
     person_id: uuid.UUID
     household_id: uuid.UUID
     area_code: str
-    household_category: str
+    household_category: str = Field(description="Today's")
     alive: bool
+    registered_on: date | None = Field(default=None, description="The household's: periods speak from then")
+    category_periods: list[CategoryPeriod] = Field(
+        default=[], description="So the category on another day is the registry's too (监测户 on D)"
+    )
 
 
 class ResolveResult(BaseModel):
@@ -44,6 +57,7 @@ class ReferencesRequest(BaseModel):
 class HouseholdPlace(BaseModel):
     household_id: uuid.UUID
     area_code: str = Field(description="The household's village now (after any move or merge)")
+    registered_on: date | None = Field(default=None, description="From when the registry counts it")
 
 
 class PersonPlace(BaseModel):

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from services.common.scope import in_scope
-from services.registry.models import ProgrammeMembership
+from services.registry.models import Household, ProgrammeMembership
 
 
 class MembershipRepository:
@@ -80,3 +80,40 @@ class MembershipRepository:
             .scalars()
             .all()
         )
+
+    # The 监测户 periods the registry keeps from monitoring's events (``programmes.monitored``).
+
+    async def household_of_event(self, household_id: uuid.UUID) -> Household | None:
+        """Unscoped (an event is no caller's request), locked: the events of a household in order."""
+        query = select(Household).where(Household.id == household_id).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def periods_of(self, household_id: uuid.UUID, programme: str) -> Sequence[ProgrammeMembership]:
+        """The household's own periods (not a member's) in a programme, oldest first, locked."""
+        query = (
+            select(ProgrammeMembership)
+            .where(
+                ProgrammeMembership.household_id == household_id,
+                ProgrammeMembership.programme == programme,
+                col(ProgrammeMembership.person_id).is_(None),
+            )
+            .order_by(col(ProgrammeMembership.starts_on))
+            .with_for_update()
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def set_category(self, household: Household, category: str, actor: str) -> None:
+        """The household's category, as a new version (the change log publishes household.changed)."""
+        await self.session.execute(
+            text(
+                "SELECT set_config('fangpin.actor', :actor, true), "
+                "set_config('fangpin.actor_name', :actor, true), set_config('fangpin.reason', '', true)"
+            ),
+            {"actor": actor},
+        )
+        await self.session.execute(
+            update(Household)
+            .where(col(Household.id) == household.id)
+            .values(category=category, version=Household.version + 1, updated_at=func.now(), updated_by=actor)
+        )
+        await self.session.refresh(household)

@@ -865,6 +865,24 @@ UNTARGETED = {
             ]
         },
     ),
+    # Past cases (county administrators only): a household unknown in the caller's area fails alone.
+    "case_import": Endpoint(
+        "POST",
+        "/api/v1/case-imports",
+        Permission.imports_run,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "household_id": str(uuid.uuid4()),
+                    "monitoring_type": "marginal",
+                    "risk_codes": ["low_income"],
+                    "identified_on": "2022-05-10",
+                }
+            ]
+        },
+    ),
     # Items outside the caller's area fail one by one (status forbidden); the batch itself answers 200.
     "household_batch": Endpoint(
         "POST",
