@@ -4,7 +4,9 @@ A batch is one transaction, but items never depend on each other: a bad item is 
 (or forbidden, or a conflict) and the good ones are stored. A retried item (same UUID, same content) is
 a duplicate with no effect, however many retries race: the primary key decides, not a prior read.
 A new visit's household must be registered in the caller's area (the registry answers, once per batch);
-the registry's village wins over the phone's copy, which may predate a move or a village merge.
+the registry's village wins over the phone's copy, which may predate a move or a village merge. The
+village's scope is checked only after stored visits are looked up (a retry answers "duplicate" whatever
+happened since), and a village merged into one of the caller's area counts as its successor.
 """
 
 from __future__ import annotations
@@ -126,10 +128,6 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
                 f"{item.area_code} is not a village code (a household lives in a village)",
                 "not_a_village",
             )
-        if not self.principal.covers(item.area_code):
-            raise Forbidden(
-                f"{item.area_code} is outside your area ({self.principal.scope})", code="outside_scope"
-            )
         visited = item.visited_at.astimezone(CHINA)
         if visited.year < 2013:
             raise ValidationFailed.field(
@@ -168,7 +166,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         await self._raise_alerts(entries)
 
     def created_fields(self, entry: _Visit) -> dict[str, Any]:
-        return {"findings": [f.as_dict() for f in entry.findings]}
+        return {"findings": [f.as_dict() for f in entry.findings], "area_code": entry.item.area_code}
 
     async def _place(self, visits: list[_Visit], refuse: Refuse) -> list[_Visit]:
         """Keep the visits of registered households whose members and cadre are theirs, each in its
@@ -177,6 +175,8 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
             return []
         asked = Asked()
         for v in visits:
+            if not self.principal.covers(v.item.area_code):
+                asked.area_codes.add(v.item.area_code)  # perhaps merged into a village of ours
             asked.households.add(v.item.household_id)
             asked.people.update(person_id for _, person_id in _people_named(v.item))
             if v.item.cadre_id is not None:
@@ -184,6 +184,9 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         known = await self.registry(asked)
         kept = []
         for v in visits:
+            if (forbidden := self._scope_problem(v.item.area_code, known)) is not None:
+                refuse(v, forbidden)
+                continue
             if (problem := _reference_problem(v, known)) is not None:
                 refuse(v, problem)
                 continue
@@ -191,6 +194,12 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
                 v.item = v.item.model_copy(update={"area_code": village})
             kept.append(v)
         return kept
+
+    def _scope_problem(self, code: str, known: Registered) -> Forbidden | None:
+        """Decided from the codes alone (and merges), so a refusal reveals nothing about households."""
+        if self.principal.covers(code) or self.principal.covers(known.successors.get(code, "-")):
+            return None
+        return Forbidden(f"{code} is outside your area ({self.principal.scope})", code="outside_scope")
 
     async def _evaluate(self, visits: list[_Visit]) -> None:
         """The rules over each item, with the thresholds in force in its village in the visit's year
