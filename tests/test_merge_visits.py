@@ -103,6 +103,12 @@ async def test_a_cadre_of_a_merged_away_village_follows_it_and_its_phone_carries
             ("created", HUANGJIN),
         ]
         assert (await phone.get(f"/api/v1/households/{household['id']}")).status_code == 200
+        # A phone that rewrote the stored visit's village to the successor is told "duplicate" too;
+        # another answer with that id is still the one conflict.
+        rewritten = await phone.post("/api/v1/inspections", json=stored | {"area_code": HUANGJIN})
+        assert (rewritten.status_code, rewritten.json()["status"]) == (200, "duplicate")
+        other = stored | {"area_code": HUANGJIN, "household_size": 7}
+        assert (await phone.post("/api/v1/inspections", json=other)).status_code == 409
 
     conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
     try:

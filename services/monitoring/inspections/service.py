@@ -114,6 +114,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         self.inspections = InspectionRepository(session)
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
+        self._sent: dict[uuid.UUID, _Visit] = {}  # each id's first item, by the digest's turn
 
     async def take(
         self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
@@ -142,6 +143,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
 
     def digest(self, entry: _Visit) -> bytes:
         entry.document = entry.item.model_dump_json()
+        self._sent.setdefault(entry.item.id, entry)
         return content_hash(entry.document)
 
     def same(self, entry: _Visit, stored: bytes | None) -> bool:
@@ -154,7 +156,17 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         )
 
     async def stored(self, keys: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-        return await self.inspections.hashes(keys)
+        """The stored digests; a retry whose only difference is the village code (the phone rewrote it
+        after a merge or a move: the registry's village wins anyway) counts as the same visit."""
+        found = {}
+        for key, (digest, village) in (await self.inspections.hashes_and_villages(keys)).items():
+            sent = self._sent.get(key)
+            if sent is not None and not self.same(sent, digest) and sent.item.area_code != village:
+                as_stored = sent.item.model_copy(update={"area_code": village})
+                if content_hash(as_stored.model_dump_json()) == digest:
+                    digest = sent.digest
+            found[key] = digest
+        return found
 
     async def admit(self, entries: list[_Visit], refuse: Refuse) -> None:
         await self._evaluate(await self._place(entries, refuse))
