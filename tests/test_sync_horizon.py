@@ -22,6 +22,7 @@ from tests.support.registry import (
     HUANGJIN,
     LONGQUAN,
     SHUANGFENG,
+    TOWN,
     delete_household,
     make_areas,
     make_household,
@@ -198,11 +199,12 @@ async def test_tombstones_say_why(
     merged = await make_household(admin, LONGQUAN, members=1)
     async with (
         asgi_client(system, headers=await user_headers("cadre_t", "village_cadre", HUANGJIN)) as huangjin,
+        asgi_client(system, headers=await user_headers("town_t", "town_reviewer", TOWN)) as town,
         asgi_client(system, headers=await user_headers("cadre_l", "village_cadre", LONGQUAN)) as longquan,
     ):
-        phone, old_village = Phone(huangjin), Phone(longquan)
-        await phone.sync()
-        await old_village.sync()
+        phone, town_phone, old_village = Phone(huangjin), Phone(town), Phone(longquan)
+        for each in (phone, town_phone, old_village):
+            await each.sync()
         assert set(old_village.households) == {merged["id"]}
 
         await delete_household(admin, deleted)
@@ -210,11 +212,11 @@ async def test_tombstones_say_why(
         died = next(m for m in widow["members"] if m["relation"] == "child")
         body = {"base_version": died["version"], "deceased_on": "2025-03-01"}
         assert (await admin.patch(f"/api/v1/people/{died['id']}", json=body)).status_code == 200
-        merge = {"target_code": HUANGJIN, "source_codes": [LONGQUAN], "effective_on": "2025-11-01"}
+        # 龙泉村 goes to the other town's 双丰村: its households leave the town's phone as merged.
+        merge = {"target_code": SHUANGFENG, "source_codes": [LONGQUAN], "effective_on": "2025-11-01"}
         assert (await admin.post("/api/v1/area-merges", json=merge)).status_code == 201
 
-        view = await server_view(huangjin)
-        await phone.sync_until(view)
+        await phone.sync_until(await server_view(huangjin))
         why = {(t["entity_type"], t["id"]): t for t in phone.tombstones}
         gone = why[("household", deleted["id"])]
         assert (gone["reason"], gone["deleted_reason"]) == ("deleted", "重复登记")
@@ -223,15 +225,19 @@ async def test_tombstones_say_why(
         assert why[("household", moved["id"])]["reason"] == "out_of_scope"
         assert SHUANGFENG not in str(why[("household", moved["id"])])  # not where it went
         assert why[("person", died["id"])]["reason"] == "deceased"
-        assert merged["id"] in phone.households  # merged into this phone's village: no tombstone
         # The dead leave the active set but stay readable.
         assert (await huangjin.get(f"/api/v1/people/{died['id']}")).status_code == 200
         fresh = Phone(huangjin)
         await fresh.sync()
         assert died["id"] not in fresh.people and fresh.view() == phone.view()
 
-        # The phone of the merged-away village hears where its households went.
-        await old_village.sync_until(({}, {}))
-        left = {(t["entity_type"], t["id"]): t for t in old_village.tombstones}
-        tombstone = left[("household", merged["id"])]
-        assert (tombstone["reason"], tombstone["successor_area_code"]) == ("merged", HUANGJIN)
+        # The town's phone hears where the merged village's households went (a merge is public).
+        await town_phone.sync_until(await server_view(town))
+        left = {(t["entity_type"], t["id"]): t for t in town_phone.tombstones}
+        for key in (("household", merged["id"]), ("person", merged["head_person_id"])):
+            assert (left[key]["reason"], left[key]["successor_area_code"]) == ("merged", SHUANGFENG)
+
+        # The cadre of 龙泉村 followed it into 双丰村: the phone restarts there (its cursor was for the
+        # old scope) and keeps its household, beside 双丰村's own.
+        await old_village.sync_until(await server_view(longquan))
+        assert old_village.restarts == 1 and merged["id"] in old_village.households
