@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -15,6 +16,7 @@ from gateway.compression import CompressionMiddleware
 from gateway.idempotency.service import IdempotencyKeys
 from gateway.identity import admin_router, auth_router
 from gateway.identity.context import build_identity, caller, identity_of
+from gateway.identity.rescoping import follow_merges, start_following_merges, stop_following_merges
 from gateway.models import SCHEMA
 from gateway.openapi import MergedOpenAPI, with_security
 from gateway.proxy import forward, service_for
@@ -34,6 +36,7 @@ from services.common.middleware import RequestContextMiddleware
 from services.common.migrations import Migrations
 from services.common.tracing import trace_client
 
+logger = logging.getLogger("fangpin.gateway")
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 # Every method goes to the owning service, which answers 405 with its exact Allow for those it lacks.
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -64,8 +67,10 @@ def create_app(
                 app.state.extra_readiness[name] = _local_readiness(local)
             upstreams[name] = build_upstream(name, settings, url=url, app=None if url else local)
             trace_client(app, upstreams[name].client)
+        start_following_merges(app)
 
     async def stop(app: FastAPI) -> None:
+        await stop_following_merges(app)
         for upstream in upstreams.values():
             await upstream.aclose()
         await stack.aclose()
@@ -143,6 +148,17 @@ def _openapi_router() -> APIRouter:
     return router
 
 
+MERGES_PATH = f"{API_PREFIX}/area-merges"
+
+
+async def _follow_merges_now(app: FastAPI) -> None:
+    """The merged-away villages' accounts move now; if this fails, the minutely run does it."""
+    try:
+        await follow_merges(app)
+    except Exception:
+        logger.exception("village merges: could not move accounts now; the next run will")
+
+
 def _proxy_router(settings: GatewaySettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -156,7 +172,7 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
                 await record_gateway_denial(request)
             raise
         keys: IdempotencyKeys = request.app.state.idempotency
-        return await keys.answer(
+        response = await keys.answer(
             request,
             principal,
             lambda: forward(
@@ -168,5 +184,8 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
                 ),
             ),
         )
+        if request.method == "POST" and request.url.path == MERGES_PATH and response.status_code < 300:
+            await _follow_merges_now(request.app)
+        return response
 
     return router

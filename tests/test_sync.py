@@ -36,6 +36,8 @@ class Phone:
         for tombstone in page["tombstones"]:
             store = self.households if tombstone["entity_type"] == "household" else self.people
             store.pop(tombstone["id"], None)
+            for member_id in tombstone.get("member_ids") or []:  # deleted with their household
+                self.people.pop(member_id, None)
         self.cursor = page["next_cursor"]
         return page["has_more"]
 
@@ -87,7 +89,7 @@ async def test_first_sync_then_changes_moves_out_of_scope_and_deletes_as_tombsto
         assert (nothing_new["households"], nothing_new["people"], nothing_new["tombstones"]) == ([], [], [])
 
         bad = await cadre.get("/api/v1/sync/changes", params={"cursor": "not-a-cursor"})
-        assert bad.status_code == 422
+        assert (bad.status_code, bad.json()["code"]) == (400, "invalid_cursor")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

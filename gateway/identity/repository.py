@@ -22,6 +22,16 @@ class UserRepository:
             await self.session.execute(select(User).where(User.username == username))
         ).scalar_one_or_none()
 
+    async def area_codes(self) -> list[str]:
+        """Every area some account is scoped to."""
+        rows = await self.session.execute(select(User.area_code).distinct())
+        return sorted(row[0] for row in rows)
+
+    async def in_areas(self, codes: Sequence[str]) -> Sequence[User]:
+        """The accounts scoped to these areas, locked for a change."""
+        query = select(User).where(col(User.area_code).in_(codes)).order_by(col(User.username))
+        return (await self.session.execute(query.with_for_update())).scalars().all()
+
     async def by_id(self, user_id: uuid.UUID, scope_prefix: str, *, for_update: bool = False) -> User | None:
         query = select(User).where(User.id == user_id, col(User.area_code).startswith(scope_prefix))
         if for_update:

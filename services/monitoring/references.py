@@ -35,6 +35,7 @@ class Asked:
     households: set[uuid.UUID] = field(default_factory=set)
     people: set[uuid.UUID] = field(default_factory=set)
     cadres: set[uuid.UUID] = field(default_factory=set)
+    area_codes: set[str] = field(default_factory=set)  # villages outside scope, maybe merged into it
 
 
 @dataclass
@@ -45,10 +46,21 @@ class Registered:
     registered: dict[uuid.UUID, date] = field(default_factory=dict)  # household -> counted from
     households_of: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # person -> household
     cadres: dict[uuid.UUID, CadreReach] = field(default_factory=dict)
+    deleted: set[uuid.UUID] = field(default_factory=set)  # deleted while in scope
+    moved_out: set[uuid.UUID] = field(default_factory=set)  # moved out of scope (not said where)
+    successors: dict[str, str] = field(default_factory=dict)  # merged-away village -> its successor
 
     def household_problem(self, household_id: uuid.UUID, loc: Loc) -> ValidationFailed | None:
         if household_id in self.villages:
             return None
+        if household_id in self.deleted:
+            return ValidationFailed.field(
+                loc, f"Household {household_id} was deleted from the register", "household_deleted"
+            )
+        if household_id in self.moved_out:
+            return ValidationFailed.field(
+                loc, f"Household {household_id} moved out of your area", "household_not_in_your_area"
+            )
         return ValidationFailed.field(
             loc, f"No household {household_id} is registered in your area", "household_not_found"
         )
@@ -95,11 +107,13 @@ def registry_lookup(request: Request) -> Lookup:
         # names at most 1,000 households, so only members and cadres ever need more than one call.
         households = _strings(asked.households)[:CHUNK]
         people, cadres = _strings(asked.people), _strings(asked.cadres)
+        codes = sorted(asked.area_codes)[:CHUNK]  # a batch names at most 1,000 visits
         for start in range(0, max(len(people), len(cadres), 1), CHUNK):
             body = {
                 "household_ids": households,
                 "person_ids": people[start : start + CHUNK],
                 "cadre_ids": cadres[start : start + CHUNK],
+                "area_codes": codes if start == 0 else [],
             }
             answer = await call_peer(
                 request, request.app.state.registry_peer, "registry", "/internal/v1/references", body
@@ -122,6 +136,9 @@ def registry_lookup(request: Request) -> Lookup:
                 )
                 for c in answer["cadres"]
             )
+            known.deleted.update(map(uuid.UUID, answer.get("deleted_household_ids", [])))
+            known.moved_out.update(map(uuid.UUID, answer.get("moved_household_ids", [])))
+            known.successors.update(answer.get("successors", {}))
         return known
 
     return look_up

@@ -29,6 +29,7 @@ from services.registry.national_id import IdVault
 from services.registry.programmes.router import router as programmes_router
 from services.registry.settings import RegistrySettings
 from services.registry.stats.router import router as stats_router
+from services.registry.sync.compaction import start_log_compaction, stop_log_compaction
 from services.registry.sync.router import router as sync_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
@@ -81,8 +82,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         ],
         migrations=MIGRATIONS,
         service_routers=[inbox_router],
-        on_startup=[start_imports, start_events, start_compaction, start_exports],
-        on_shutdown=[stop_imports, stop_relay, stop_compaction, stop_exports],
+        on_startup=[start_imports, start_events, start_compaction, start_exports, start_log_compaction],
+        on_shutdown=[stop_imports, stop_relay, stop_compaction, stop_exports, stop_log_compaction],
     )
     # Without the key the registry still serves areas; person endpoints answer 503 and say why.
     app.state.id_vault = IdVault.from_setting(settings.national_id_key) if settings.national_id_key else None

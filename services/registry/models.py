@@ -233,6 +233,26 @@ class RecordChange(SQLModel, table=True):
     reason: str | None = column(Text)
 
 
+class ChangeHistory(SQLModel, table=True):
+    """Change log rows older than the sync horizon, moved here by compaction (history reads both)."""
+
+    __tablename__ = "change_history"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    occurred_at: datetime = column(DateTime(timezone=True), nullable=False)
+    entity_type: str = column(String(16), nullable=False)
+    entity_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    action: str = column(String(8), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    old_area_code: str | None = column(String(12))
+    version: int | None = column(Integer)
+    changes: dict[str, Any] | None = column(JSONB)
+    actor: str | None = column(Text)
+    actor_name: str | None = column(Text)
+    reason: str | None = column(Text)
+
+
 class ImportJob(SQLModel, table=True):
     """A bulk import run as a job: its file, progress and outcome."""
 

@@ -32,3 +32,10 @@ class RegistrySettings(ServiceSettings):
         description="Base URL of monitoring, to which the registry delivers the events it subscribes to "
         "(unset: the monitoring served in this process)",
     )
+    sync_horizon_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="A phone's sync cursor older than this answers 409 sync_restart (with a fresh cursor), "
+        "and the change log's rows older than this move to the history table, so the log stays bounded",
+    )

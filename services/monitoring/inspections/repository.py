@@ -61,11 +61,10 @@ class InspectionRepository:
         params = {column: [r[column] for r in ordered] for column in INSERT_COLUMNS}
         return set((await self.session.execute(text(INSERT_SQL), params)).scalars())
 
-    async def hashes(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-        rows = await self.session.execute(
-            select(Inspection.id, Inspection.content_sha256).where(Inspection.id == any_(uuid_array(ids)))
-        )
-        return {row.id: row.content_sha256 for row in rows}
+    async def hashes_and_villages(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[bytes, str]]:
+        query = select(Inspection.id, Inspection.content_sha256, Inspection.area_code)
+        rows = await self.session.execute(query.where(Inspection.id == any_(uuid_array(ids))))
+        return {row.id: (row.content_sha256, row.area_code) for row in rows}
 
     async def latest_visits(
         self, household_ids: Sequence[uuid.UUID], excluding: Sequence[uuid.UUID]

@@ -45,7 +45,10 @@ def _audit(session: SessionDep, result: InspectionBatchResult, items: list[dict]
     for item in result.items:
         if item.status == "created":
             trail.record(
-                "inspection.create", "inspection", str(item.id), area_code=items[item.index]["area_code"]
+                "inspection.create",
+                "inspection",
+                str(item.id),
+                area_code=item.area_code or items[item.index]["area_code"],  # where it was stored
             )
 
 

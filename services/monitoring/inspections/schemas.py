@@ -129,6 +129,11 @@ class InspectionItemResult(BaseModel):
     id: uuid.UUID | None = None
     status: ItemStatus
     findings: list[FindingRead] | None = Field(default=None, description="For a created item")
+    area_code: str | None = Field(
+        default=None,
+        description="For a created item: the village it was stored in, the household's now (it differs "
+        "from the one sent after a move, or when the one sent was merged into another)",
+    )
     error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
 
 

@@ -4,7 +4,9 @@ A batch is one transaction, but items never depend on each other: a bad item is 
 (or forbidden, or a conflict) and the good ones are stored. A retried item (same UUID, same content) is
 a duplicate with no effect, however many retries race: the primary key decides, not a prior read.
 A new visit's household must be registered in the caller's area (the registry answers, once per batch);
-the registry's village wins over the phone's copy, which may predate a move or a village merge.
+the registry's village wins over the phone's copy, which may predate a move or a village merge. The
+village's scope is checked only after stored visits are looked up (a retry answers "duplicate" whatever
+happened since), and a village merged into one of the caller's area counts as its successor.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         self.inspections = InspectionRepository(session)
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
+        self._sent: dict[uuid.UUID, _Visit] = {}  # each id's first item, by the digest's turn
 
     async def take(
         self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
@@ -125,10 +128,6 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
                 [*loc, "area_code"],
                 f"{item.area_code} is not a village code (a household lives in a village)",
                 "not_a_village",
-            )
-        if not self.principal.covers(item.area_code):
-            raise Forbidden(
-                f"{item.area_code} is outside your area ({self.principal.scope})", code="outside_scope"
             )
         visited = item.visited_at.astimezone(CHINA)
         if visited.year < 2013:
@@ -144,6 +143,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
 
     def digest(self, entry: _Visit) -> bytes:
         entry.document = entry.item.model_dump_json()
+        self._sent.setdefault(entry.item.id, entry)
         return content_hash(entry.document)
 
     def same(self, entry: _Visit, stored: bytes | None) -> bool:
@@ -156,7 +156,17 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         )
 
     async def stored(self, keys: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-        return await self.inspections.hashes(keys)
+        """The stored digests; a retry whose only difference is the village code (the phone rewrote it
+        after a merge or a move: the registry's village wins anyway) counts as the same visit."""
+        found = {}
+        for key, (digest, village) in (await self.inspections.hashes_and_villages(keys)).items():
+            sent = self._sent.get(key)
+            if sent is not None and not self.same(sent, digest) and sent.item.area_code != village:
+                as_stored = sent.item.model_copy(update={"area_code": village})
+                if content_hash(as_stored.model_dump_json()) == digest:
+                    digest = sent.digest
+            found[key] = digest
+        return found
 
     async def admit(self, entries: list[_Visit], refuse: Refuse) -> None:
         await self._evaluate(await self._place(entries, refuse))
@@ -168,7 +178,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         await self._raise_alerts(entries)
 
     def created_fields(self, entry: _Visit) -> dict[str, Any]:
-        return {"findings": [f.as_dict() for f in entry.findings]}
+        return {"findings": [f.as_dict() for f in entry.findings], "area_code": entry.item.area_code}
 
     async def _place(self, visits: list[_Visit], refuse: Refuse) -> list[_Visit]:
         """Keep the visits of registered households whose members and cadre are theirs, each in its
@@ -177,6 +187,8 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
             return []
         asked = Asked()
         for v in visits:
+            if not self.principal.covers(v.item.area_code):
+                asked.area_codes.add(v.item.area_code)  # perhaps merged into a village of ours
             asked.households.add(v.item.household_id)
             asked.people.update(person_id for _, person_id in _people_named(v.item))
             if v.item.cadre_id is not None:
@@ -184,6 +196,9 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         known = await self.registry(asked)
         kept = []
         for v in visits:
+            if (forbidden := self._scope_problem(v.item.area_code, known)) is not None:
+                refuse(v, forbidden)
+                continue
             if (problem := _reference_problem(v, known)) is not None:
                 refuse(v, problem)
                 continue
@@ -191,6 +206,12 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
                 v.item = v.item.model_copy(update={"area_code": village})
             kept.append(v)
         return kept
+
+    def _scope_problem(self, code: str, known: Registered) -> Forbidden | None:
+        """Decided from the codes alone (and merges), so a refusal reveals nothing about households."""
+        if self.principal.covers(code) or self.principal.covers(known.successors.get(code, "-")):
+            return None
+        return Forbidden(f"{code} is outside your area ({self.principal.scope})", code="outside_scope")
 
     async def _evaluate(self, visits: list[_Visit]) -> None:
         """The rules over each item, with the thresholds in force in its village in the visit's year

@@ -29,6 +29,7 @@ from services.common.calendar import china_today
 from services.common.scope import in_scope
 from services.registry.models import (
     CadreAssignment,
+    ChangeHistory,
     Household,
     Person,
     PersonMove,
@@ -237,11 +238,17 @@ class HouseholdRepository:
 
     async def history(
         self, entity_ids: Sequence[uuid.UUID], *, after_id: int | None, limit: int
-    ) -> Sequence[RecordChange]:
-        query = select(RecordChange).where(col(RecordChange.entity_id).in_(entity_ids))
+    ) -> Sequence[RecordChange | ChangeHistory]:
+        """Changes of these records by id, from the change log and what compaction moved out of it."""
+        recent = select(RecordChange).where(col(RecordChange.entity_id).in_(entity_ids))
+        older = select(ChangeHistory).where(col(ChangeHistory.entity_id).in_(entity_ids))
         if after_id is not None:
-            query = query.where(RecordChange.id > after_id)
-        return (await self.session.execute(query.order_by(col(RecordChange.id)).limit(limit))).scalars().all()
+            recent = recent.where(RecordChange.id > after_id)
+            older = older.where(ChangeHistory.id > after_id)
+        rows: list[RecordChange | ChangeHistory] = []
+        rows += (await self.session.execute(recent.order_by(col(RecordChange.id)).limit(limit))).scalars()
+        rows += (await self.session.execute(older.order_by(col(ChangeHistory.id)).limit(limit))).scalars()
+        return sorted(rows, key=lambda row: row.id)[:limit]
 
 
 class PersonRepository:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func
+from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func, text
 
 # Labelled and variable columns: sqlmodel's select has no overload for them, and mypy reads a label of
 # col() as Label[Never], so the queries with one say their row type.
@@ -18,7 +18,15 @@ from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.common.sql_params import uuid_array
-from services.registry.models import Area, Cadre, CadreAssignment, Household, Person, ProgrammeMembership
+from services.registry.models import (
+    Area,
+    Cadre,
+    CadreAssignment,
+    Household,
+    HouseholdMove,
+    Person,
+    ProgrammeMembership,
+)
 
 
 def _facts(*extra: Any) -> Select[Any]:
@@ -36,6 +44,21 @@ def _facts(*extra: Any) -> Select[Any]:
 
 def _paired_now() -> ColumnElement[bool]:
     return (col(CadreAssignment.ends_on).is_(None)) | (col(CadreAssignment.ends_on) >= func.current_date())
+
+
+SUCCESSORS_SQL = """
+WITH RECURSIVE chain(code, successor, depth) AS (
+    SELECT code, merged_into_code, 1 FROM registry.areas
+     WHERE code = ANY(CAST(:codes AS text[])) AND merged_into_code IS NOT NULL
+    UNION ALL
+    SELECT chain.code, a.merged_into_code, chain.depth + 1
+      FROM chain JOIN registry.areas a ON a.code = chain.successor
+     WHERE a.merged_into_code IS NOT NULL AND chain.depth < 20
+)
+SELECT code, successor FROM (
+    SELECT DISTINCT ON (code) code, successor FROM chain ORDER BY code, depth DESC
+) last WHERE successor LIKE :pattern
+"""
 
 
 class InternalRepository:
@@ -85,6 +108,37 @@ class InternalRepository:
             in_scope(col(Household.area_code), scope),
         )
         return (await self.session.execute(query)).all()
+
+    async def households_gone(
+        self, household_ids: list[uuid.UUID], scope: str
+    ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        """Of households not live in scope: those deleted while in it, and those that moved out of it
+        (once in it by a recorded move; where they went is not said)."""
+        here = in_scope(col(Household.area_code), scope)
+        moved_from_here = (
+            select(HouseholdMove.id)
+            .where(
+                HouseholdMove.household_id == Household.id, in_scope(col(HouseholdMove.from_area_code), scope)
+            )
+            .exists()
+        )
+        query = select(Household.id, here.label("here"), col(Household.deleted_at).is_not(None)).where(
+            col(Household.id) == func.any(uuid_array(household_ids)),
+            (here & col(Household.deleted_at).is_not(None)) | (~here & moved_from_here),
+        )
+        deleted: list[uuid.UUID] = []
+        moved: list[uuid.UUID] = []
+        for household_id, is_here, _ in (await self.session.execute(query)).all():
+            (deleted if is_here else moved).append(household_id)
+        return deleted, moved
+
+    async def successors(self, codes: list[str], scope: str) -> dict[str, str]:
+        """Merged-away villages among ``codes`` whose last successor (merges can chain) is in scope."""
+        rows = await self.session.execute(
+            text(SUCCESSORS_SQL),
+            {"codes": codes, "pattern": scope + "%"},  # scope prefixes are digits only
+        )
+        return {row.code: row.successor for row in rows}
 
     async def person_places(
         self, person_ids: list[uuid.UUID], scope: str

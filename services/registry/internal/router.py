@@ -100,6 +100,9 @@ async def look_up_references(
         row.id: CadreReach(cadre_id=row.id, area_code=row.area_code, paired_household_ids=[])
         for row in await repository.cadres_in_reach(body.cadre_ids, scope)
     }
+    missing = sorted(set(body.household_ids) - {row.household_id for row in households})
+    deleted, moved = await repository.households_gone(missing, scope) if missing else ([], [])
+    successors = await repository.successors(body.area_codes, scope) if body.area_codes else {}
     if reach and body.household_ids:
         for pairing in await repository.pairings_now(list(reach), body.household_ids, scope):
             reach[pairing.cadre_id].paired_household_ids.append(pairing.household_id)
@@ -107,6 +110,9 @@ async def look_up_references(
         households=[HouseholdPlace.model_validate(r, from_attributes=True) for r in households],
         people=[PersonPlace.model_validate(r, from_attributes=True) for r in people],
         cadres=list(reach.values()),
+        deleted_household_ids=deleted,
+        moved_household_ids=moved,
+        successors=successors,
     )
 
 

@@ -52,6 +52,9 @@ class ReferencesRequest(BaseModel):
     household_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
     person_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
     cadre_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_REFERENCES)
+    area_codes: list[str] = Field(
+        default=[], max_length=MAX_REFERENCES, description="Village codes to resolve through merges"
+    )
 
 
 class HouseholdPlace(BaseModel):
@@ -77,6 +80,15 @@ class ReferencesResult(BaseModel):
     households: list[HouseholdPlace] = Field(description="Those asked that are registered in scope")
     people: list[PersonPlace] = Field(description="Those asked that are registered in scope")
     cadres: list[CadreReach] = Field(description="Of your area, or paired now with a household in it")
+    deleted_household_ids: list[uuid.UUID] = Field(
+        default=[], description="Those asked that were deleted while in scope"
+    )
+    moved_household_ids: list[uuid.UUID] = Field(
+        default=[], description="Those asked that moved out of scope (where to is not said)"
+    )
+    successors: dict[str, str] = Field(
+        default={}, description="Of the codes asked, merged-away villages whose last successor is in scope"
+    )
 
 
 class NamesRequest(BaseModel):

@@ -11,14 +11,23 @@ from services.registry.households.schemas import HouseholdSummary, PersonRead
 
 
 class TombstoneReason(StrEnum):
-    deleted = "deleted"  # deleted on the server (registered by mistake)
-    out_of_scope = "out_of_scope"  # moved away, or its village merged into one outside your area
+    deleted = "deleted"  # deleted on the server (registered by mistake): ``deleted_reason`` says why
+    out_of_scope = "out_of_scope"  # moved out of your area (where to is not said)
+    merged = "merged"  # its village was merged into one outside your area: ``successor_area_code``
+    deceased = "deceased"  # a person who died: out of the active set, still readable by id
 
 
 class Tombstone(BaseModel):
     entity_type: str = Field(description="household or person")
     id: uuid.UUID
     reason: TombstoneReason
+    deleted_reason: str | None = Field(default=None, description="For deleted: the reason registered")
+    successor_area_code: str | None = Field(
+        default=None, description="For merged: the village its village was merged into"
+    )
+    member_ids: list[uuid.UUID] | None = Field(
+        default=None, description="For a deleted household: its members, deleted with it (drop them too)"
+    )
 
 
 class SyncChanges(BaseModel):
