@@ -241,3 +241,24 @@ async def test_tombstones_say_why(
         # old scope) and keeps its household, beside 双丰村's own.
         await old_village.sync_until(await server_view(longquan))
         assert old_village.restarts == 1 and merged["id"] in old_village.households
+
+
+async def test_an_event_feed_reader_left_behind_the_horizon_is_told_not_skipped(
+    admin: httpx.AsyncClient, system: FastAPI
+) -> None:
+    """The public event feed reads the same change log: a cursor whose unread changes were compacted
+    away answers 409 events_compacted with a cursor past them, never a page that silently skips them."""
+    await make_areas(admin)
+    await make_household(admin, HUANGJIN, members=1)
+    first = await admin.get("/api/v1/registry-events", params={"limit": 1})
+    assert first.status_code == 200, first.text
+    cursor = first.json()["next_cursor"]
+    await make_household(admin, HUANGJIN, members=1)
+    await compact(system, datetime.now(UTC))
+    behind = await admin.get("/api/v1/registry-events", params={"cursor": cursor})
+    assert (behind.status_code, behind.json()["code"]) == (409, "events_compacted"), behind.text
+    fresh = behind.json()["cursor"]
+    await make_household(admin, HUANGJIN, members=1)
+    following = await admin.get("/api/v1/registry-events", params={"cursor": fresh, "limit": 500})
+    assert following.status_code == 200, following.text
+    assert [e["types"] for e in following.json()["items"]] == [["household.created"], ["person.created"]]

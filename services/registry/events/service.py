@@ -7,11 +7,12 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.errors import ValidationFailed
+from services.common.errors import Conflict, ValidationFailed
 from services.common.events.window import Position, read_window
 from services.common.pagination import decode_cursor, encode_cursor
 from services.registry.changes import CHANGE_LOG, EVENT_COLUMNS
 from services.registry.events.schemas import EventType, RegistryEvent, RegistryEvents
+from services.registry.sync.repository import last_moved
 
 HEALTH_FIELDS = frozenset({"health", "disability_grade"})
 # The types a change of these fields of an entity gives, besides ``{entity}.changed`` (the relay's
@@ -51,6 +52,17 @@ async def read_events(
         raise ValidationFailed.field(
             ["query", "cursor"], "The cursor is not one this API issued for your area", "bad_cursor"
         ) from exc
+    moved = await last_moved(session)
+    if decoded is not None and moved and position.low <= moved:
+        # Compaction moved changes this cursor had not read yet out of the log (past the sync horizon):
+        # the reader must learn the records' state afresh, then follow the feed from what is kept.
+        kept = encode_cursor({"s": scope} | Position(moved + 1).to_json())
+        raise Conflict(
+            "Events after this cursor are older than the horizon and no longer kept; read the records "
+            "afresh, then follow the feed with the cursor given here",
+            code="events_compacted",
+            cursor=kept,
+        )
     rows, position, has_more = await read_window(session, CHANGE_LOG, scope, position, limit, EVENT_COLUMNS)
     items = [
         RegistryEvent(
