@@ -64,11 +64,24 @@ class EventSource(Protocol):
         ...
 
 
+def peer_of(subscriber: str) -> str:
+    """The service a subscriber is: ``monitoring:members`` is a second feed to monitoring."""
+    return subscriber.partition(":")[0]
+
+
 @dataclass(frozen=True)
 class Subscription:
+    """``subscriber`` names a service, or ``service:feed`` for a second feed to the same service with a
+    position of its own (a feed added later starts from the log's beginning, so it replays history)."""
+
     subscriber: str
     event_types: frozenset[str]
     client: httpx.AsyncClient | None  # None: the subscriber is not configured here
+
+    @property
+    def peer(self) -> str:
+        """The service that takes the events (the token's audience)."""
+        return peer_of(self.subscriber)
 
 
 def sql_names(names: frozenset[str]) -> str:
@@ -175,7 +188,7 @@ class Relay:
     async def _post(self, subscription: Subscription, events: list[OutgoingEvent]) -> None:
         if subscription.client is None:
             raise DeliveryFailed(f"{subscription.subscriber} is not configured in this process")
-        headers = {"Authorization": f"Bearer {self.tokens.sign(subscription.subscriber)}"}
+        headers = {"Authorization": f"Bearer {self.tokens.sign(subscription.peer)}"}
         body = {"source": self.source.name, "events": [asdict(e) for e in events]}
         try:
             response = await subscription.client.post(EVENTS_PATH, json=body, headers=headers)
