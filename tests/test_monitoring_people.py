@@ -158,6 +158,17 @@ async def test_people_are_the_registry_members_on_the_date(
     listed = (await admin.get("/api/v1/inspections", params={"household_id": made["found"]["id"]})).json()
     assert {i["id"]: len(i["checks"]) for i in listed["items"]} == {made["visit_id"]: 1, agreeing: 0}
 
+    # A date of death recorded by mistake, then taken back: the head counts again.
+    head = next(m for m in made["found"]["members"] if m["relation"] == "head")
+    version = 1
+    for deceased_on, expected in (("2025-07-01", (1, 1, 0)), (None, (1, 2, 0))):
+        body = {"base_version": version, "deceased_on": deceased_on}
+        changed = await admin.patch(f"/api/v1/people/{head['id']}", json=body)
+        assert changed.status_code == 200, changed.text
+        version = changed.json()["version"]
+        await relay_of(system, "registry").deliver_pending()
+        assert people(await stats(admin, HUANGJIN, "2025-07-10")) == expected, deceased_on
+
 
 async def test_households_are_unsized_until_the_registry_history_replays(
     system: FastAPI,

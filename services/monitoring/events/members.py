@@ -93,7 +93,8 @@ async def person_moved(session: AsyncSession, event: IncomingEvent) -> None:
 
 
 async def person_deceased(session: AsyncSession, event: IncomingEvent) -> None:
-    deceased_on = date.fromisoformat(str(_new(event, "deceased_on")))
+    """A date of death set, changed or taken back (``person.death_withdrawn``: None)."""
+    deceased_on = date.fromisoformat(d) if (d := _new(event, "deceased_on")) else None
     await session.execute(
         update(RegistryPerson).where(col(RegistryPerson.id) == _entity(event)).values(deceased_on=deceased_on)
     )

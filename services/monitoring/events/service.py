@@ -119,6 +119,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("registry", "person.created"): members.person_created,
     ("registry", "person.moved"): members.person_moved,
     ("registry", "person.deceased"): members.person_deceased,
+    ("registry", "person.death_withdrawn"): members.person_deceased,
     ("registry", "person.deleted"): members.person_deleted,
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings

@@ -51,6 +51,7 @@ MEMBERS_WANTS = frozenset(
         EventType.person_created,
         EventType.person_moved,
         EventType.person_deceased,
+        EventType.person_death_withdrawn,
         EventType.person_deleted,
     )
 )
