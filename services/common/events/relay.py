@@ -139,19 +139,25 @@ class Relay:
     async def _run(self) -> None:
         while True:
             wait = self.interval_s
-            for subscription in self.subscriptions:
-                try:
-                    more = True
-                    while more:
+            # A batch for each subscriber in turn while any has more: one feed's backlog (a feed replaying
+            # the log from its beginning, say) never holds another's new events back.
+            pending = list(self.subscriptions)
+            while pending:
+                more_to_do = []
+                for subscription in pending:
+                    try:
                         _, more = await self._deliver_batch(subscription)
-                    self._failures.pop(subscription.subscriber, None)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any failure means: try again later
-                    failures = self._failures.get(subscription.subscriber, 0) + 1
-                    self._failures[subscription.subscriber] = failures
-                    wait = min(max(wait, self.interval_s * 2**failures), MAX_BACKOFF_S)
-                    await self._note_failure(subscription, exc)
+                        self._failures.pop(subscription.subscriber, None)
+                        if more:
+                            more_to_do.append(subscription)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - any failure means: try again later
+                        failures = self._failures.get(subscription.subscriber, 0) + 1
+                        self._failures[subscription.subscriber] = failures
+                        wait = min(max(wait, self.interval_s * 2**failures), MAX_BACKOFF_S)
+                        await self._note_failure(subscription, exc)
+                pending = more_to_do
             await asyncio.sleep(wait)
 
     async def _deliver_batch(self, subscription: Subscription) -> tuple[int, bool]:

@@ -11,6 +11,7 @@ the registry committed, so a person's registration arrives before the person's m
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.common.calendar import CHINA
-from services.common.events.inbox import IncomingEvent
+from services.common.events.inbox import Handler, IncomingEvent
 from services.monitoring.models import RegistryHousehold, RegistryPerson, RegistryPersonMove
+
+PENDING = "registry_members_pending"  # the session's info key
 
 
 def _new(event: IncomingEvent, field: str) -> Any:
@@ -39,15 +42,65 @@ def _entity(event: IncomingEvent) -> uuid.UUID:
     return uuid.UUID(str(event.payload["entity_id"]))
 
 
+@dataclass
+class _Pending:
+    """A delivery's member events, written at its end (``flush``): the registrations in one statement
+    per table (a replay of a county's history is millions of them), then the rest in order."""
+
+    households: dict[uuid.UUID, date] = field(default_factory=dict)
+    people: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    then: list[tuple[Handler, IncomingEvent]] = field(default_factory=list)
+
+
+def _pending(session: AsyncSession) -> _Pending:
+    pending: _Pending = session.info.setdefault(PENDING, _Pending())
+    return pending
+
+
 async def household_created(session: AsyncSession, event: IncomingEvent) -> None:
-    registered_on = _day(_new(event, "registered_on"), event)
-    statement = insert(RegistryHousehold).values(id=_entity(event), registered_on=registered_on)
-    # A deletion that came first (on the pairings' feed) is kept.
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[col(RegistryHousehold.id)], set_={"registered_on": registered_on}
+    _pending(session).households[_entity(event)] = _day(_new(event, "registered_on"), event)
+
+
+async def person_created(session: AsyncSession, event: IncomingEvent) -> None:
+    _pending(session).people[_entity(event)] = {
+        "household_id": uuid.UUID(str(_new(event, "household_id"))),
+        "registered_on": _day(_new(event, "registered_on"), event),
+        "deceased_on": date.fromisoformat(d) if (d := _new(event, "deceased_on")) else None,
+        "deleted": _new(event, "deleted_at") is not None,
+    }
+
+
+def later(write: Handler) -> Handler:
+    """A change of something registered: written after the delivery's registrations, in order (a
+    registration always comes before the changes of what it registered)."""
+
+    async def note(session: AsyncSession, event: IncomingEvent) -> None:
+        _pending(session).then.append((write, event))
+
+    return note
+
+
+async def flush(session: AsyncSession) -> None:
+    """Before the delivery's transaction commits."""
+    pending: _Pending | None = session.info.pop(PENDING, None)
+    if pending is None:
+        return
+    if pending.households:
+        rows = [{"id": h, "registered_on": day} for h, day in pending.households.items()]
+        statement = insert(RegistryHousehold).values(rows)
+        # A deletion that came first (on the pairings' feed) is kept.
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[col(RegistryHousehold.id)],
+                set_={"registered_on": statement.excluded.registered_on},
+            )
         )
-    )
+    if pending.people:
+        rows = [{"id": p} | values for p, values in pending.people.items()]
+        statement = insert(RegistryPerson).values(rows)
+        await session.execute(statement.on_conflict_do_nothing(index_elements=[col(RegistryPerson.id)]))
+    for write, event in pending.then:
+        await write(session, event)
 
 
 async def household_deleted(session: AsyncSession, event: IncomingEvent) -> None:
@@ -61,17 +114,6 @@ async def household_deleted(session: AsyncSession, event: IncomingEvent) -> None
 async def household_is_deleted(session: AsyncSession, household_id: uuid.UUID) -> bool:
     query = select(exists().where(col(RegistryHousehold.id) == household_id, col(RegistryHousehold.deleted)))
     return bool(await session.scalar(query))
-
-
-async def person_created(session: AsyncSession, event: IncomingEvent) -> None:
-    values = {
-        "household_id": uuid.UUID(str(_new(event, "household_id"))),
-        "registered_on": _day(_new(event, "registered_on"), event),
-        "deceased_on": date.fromisoformat(d) if (d := _new(event, "deceased_on")) else None,
-        "deleted": _new(event, "deleted_at") is not None,
-    }
-    statement = insert(RegistryPerson).values(id=_entity(event), **values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=[col(RegistryPerson.id)]))
 
 
 async def person_moved(session: AsyncSession, event: IncomingEvent) -> None:

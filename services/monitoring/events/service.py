@@ -101,7 +101,7 @@ def _handler(source: AlertSource, rule_version: str, findings: Any) -> Handler:
 
 async def _household_deleted(session: AsyncSession, event: IncomingEvent) -> None:
     await pairings.household_deleted(session, event)
-    await members.household_deleted(session, event)
+    await members.later(members.household_deleted)(session, event)
 
 
 HANDLERS: dict[tuple[str, str], Handler] = {
@@ -114,13 +114,13 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("registry", "household.moved"): moves.household_moved,  # pairings, alerts, cases follow
     # Both of the registry's feeds carry it (one event id: the first to arrive does both).
     ("registry", "household.deleted"): _household_deleted,
-    # Who is a member of which household from when: the people figures.
+    # Who is a member of which household from when: the people figures (written at the batch's end).
     ("registry", "household.created"): members.household_created,
     ("registry", "person.created"): members.person_created,
-    ("registry", "person.moved"): members.person_moved,
-    ("registry", "person.deceased"): members.person_deceased,
-    ("registry", "person.death_withdrawn"): members.person_deceased,
-    ("registry", "person.deleted"): members.person_deleted,
+    ("registry", "person.moved"): members.later(members.person_moved),
+    ("registry", "person.deceased"): members.later(members.person_deceased),
+    ("registry", "person.death_withdrawn"): members.later(members.person_deceased),
+    ("registry", "person.deleted"): members.later(members.person_deleted),
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings
     ),
@@ -135,5 +135,6 @@ async def take_delivery(session: AsyncSession, delivery: EventDelivery) -> Deliv
     alerts) are counted once at its end, not once per event."""
     await defer_rollups(session)
     receipt = await take_in(session, SCHEMA, delivery, HANDLERS)
+    await members.flush(session)
     await flush_rollups(session)
     return receipt

@@ -51,6 +51,9 @@ CREATE TABLE monitoring.registry_person_moves (
 );
 CREATE INDEX ix_registry_person_moves_person ON monitoring.registry_person_moves (person_id, effective_on);
 CREATE INDEX ix_registry_person_moves_from ON monitoring.registry_person_moves (from_household_id);
+-- The copy's triggers find the households with cases among those a registry event touched (one
+-- statement per event: a replay of a county's history is millions), closed cases included.
+CREATE INDEX ix_cases_household ON monitoring.cases (household_id);
 INSERT INTO monitoring.rollup_stale SELECT DISTINCT household_id FROM monitoring.cases ON CONFLICT DO NOTHING;
 -- A household's deletion came before on the pairings' feed only. The members' feed replays it, and it
 -- must not be taken for a repeat (marking the pairings again changes nothing).
@@ -67,6 +70,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The sql layer of the version downgraded to is applied again (its hash differs), with no function
     # that reads these tables; their triggers go with them.
+    op.execute("DROP INDEX monitoring.ix_cases_household")
     op.execute(
         "DROP TABLE monitoring.registry_person_moves, monitoring.registry_people, "
         "monitoring.registry_households"
