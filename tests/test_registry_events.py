@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import asyncpg
 import httpx
 
-from services.registry.events.relay import MONITORING_WANTS, RegistryEventSource
+from services.registry.events.relay import MEMBERS_WANTS, MONITORING_WANTS, RegistryEventSource
 from services.registry.events.schemas import EventType
 from services.registry.events.service import event_types
 from tests.conftest import UserFactory
@@ -91,6 +91,8 @@ async def test_the_relay_reads_every_change_each_event_type_comes_from(
             {"base_version": 2, "health": "disabled", "disability_grade": 2},
         ),
         ("PATCH", f"/api/v1/people/{child['id']}", {"base_version": 3, "deceased_on": "2026-11-01"}),
+        ("PATCH", f"/api/v1/people/{child['id']}", {"base_version": 4, "deceased_on": None}),  # a mistake
+        ("PATCH", f"/api/v1/people/{child['id']}", {"base_version": 5, "deceased_on": "2026-11-02"}),
         (
             "POST",
             f"/api/v1/people/{second['id']}/move",
@@ -130,6 +132,7 @@ async def test_the_relay_reads_every_change_each_event_type_comes_from(
         for kind in EventType:
             assert given[kind.value] <= await selected(frozenset({kind.value})), kind
         assert await selected(MONITORING_WANTS) == set().union(*(given[t] for t in MONITORING_WANTS))
+        assert await selected(MEMBERS_WANTS) == set().union(*(given[t] for t in MEMBERS_WANTS))
         assert await selected(frozenset(given)) == {r["id"] for r in rows}
     finally:
         await conn.close()

@@ -57,7 +57,7 @@ LABELS = {
     "skill": "工种",
     "monitored": "监测对象",
     "monitored_by_type": "监测对象（按监测类型）",
-    "households_unsized": "未走访户数（人数不详）",
+    "households_unsized": "户籍成员未同步户数（未计人数）",
     "cases_by_state": "按认定环节",
     "cases_past_limit": "超时限未认定户数",
     "alerts": "预警",

@@ -235,3 +235,46 @@ class Pairing(SQLModel, table=True):
     ends_on: date | None = column(Date)  # the last day in force
     household_deleted: bool = Field(default=False)
     updated_at: datetime = timestamp()
+
+
+class RegistryHousehold(SQLModel, table=True):
+    """A household as the registry's events tell it (``events.members``): when it was registered and
+    whether it was deleted. Monitoring counts its people (``registry_members_on``) only once it knows it."""
+
+    __tablename__ = "registry_households"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()  # the registry's household
+    registered_on: date | None = column(Date)  # None: only its deletion has arrived yet
+    deleted: bool = Field(default=False)
+    updated_at: datetime = timestamp()
+
+
+class RegistryPerson(SQLModel, table=True):
+    """A member as the registry's events tell it: no name, no ID number, only what counting needs."""
+
+    __tablename__ = "registry_people"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()  # the registry's person
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)  # now, after every move
+    registered_on: date = column(Date, nullable=False)
+    deceased_on: date | None = column(Date)
+    deleted: bool = Field(default=False)
+    updated_at: datetime = timestamp()
+
+
+class RegistryPersonMove(SQLModel, table=True):
+    """A person's move to another household from a day (marriage, a split), as the registry logged it."""
+
+    __tablename__ = "registry_person_moves"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    event_id: str = column(String(80), nullable=False)
+    person_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    from_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    to_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    effective_on: date = column(Date, nullable=False)

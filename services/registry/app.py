@@ -18,7 +18,7 @@ from services.registry.areas.router import merges_router
 from services.registry.areas.router import router as areas_router
 from services.registry.cadres.router import router as cadres_router
 from services.registry.events.inbox import router as inbox_router
-from services.registry.events.relay import MONITORING_WANTS, RegistryEventSource
+from services.registry.events.relay import MEMBERS_WANTS, MONITORING_WANTS, RegistryEventSource
 from services.registry.events.router import router as events_router
 from services.registry.households.router import router as households_router
 from services.registry.imports.jobs import ImportRunner
@@ -54,7 +54,7 @@ async def start_events(app: FastAPI) -> None:
     await start_relay(
         app,
         RegistryEventSource(),
-        wanted={"monitoring": MONITORING_WANTS},
+        wanted={"monitoring": MONITORING_WANTS, "monitoring:members": MEMBERS_WANTS},
         urls={"monitoring": app.state.settings.monitoring_url},
     )
 

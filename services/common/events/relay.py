@@ -64,11 +64,24 @@ class EventSource(Protocol):
         ...
 
 
+def peer_of(subscriber: str) -> str:
+    """The service a subscriber is: ``monitoring:members`` is a second feed to monitoring."""
+    return subscriber.partition(":")[0]
+
+
 @dataclass(frozen=True)
 class Subscription:
+    """``subscriber`` names a service, or ``service:feed`` for a second feed to the same service with a
+    position of its own (a feed added later starts from the log's beginning, so it replays history)."""
+
     subscriber: str
     event_types: frozenset[str]
     client: httpx.AsyncClient | None  # None: the subscriber is not configured here
+
+    @property
+    def peer(self) -> str:
+        """The service that takes the events (the token's audience)."""
+        return peer_of(self.subscriber)
 
 
 def sql_names(names: frozenset[str]) -> str:
@@ -126,19 +139,25 @@ class Relay:
     async def _run(self) -> None:
         while True:
             wait = self.interval_s
-            for subscription in self.subscriptions:
-                try:
-                    more = True
-                    while more:
+            # A batch for each subscriber in turn while any has more: one feed's backlog (a feed replaying
+            # the log from its beginning, say) never holds another's new events back.
+            pending = list(self.subscriptions)
+            while pending:
+                more_to_do = []
+                for subscription in pending:
+                    try:
                         _, more = await self._deliver_batch(subscription)
-                    self._failures.pop(subscription.subscriber, None)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any failure means: try again later
-                    failures = self._failures.get(subscription.subscriber, 0) + 1
-                    self._failures[subscription.subscriber] = failures
-                    wait = min(max(wait, self.interval_s * 2**failures), MAX_BACKOFF_S)
-                    await self._note_failure(subscription, exc)
+                        self._failures.pop(subscription.subscriber, None)
+                        if more:
+                            more_to_do.append(subscription)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - any failure means: try again later
+                        failures = self._failures.get(subscription.subscriber, 0) + 1
+                        self._failures[subscription.subscriber] = failures
+                        wait = min(max(wait, self.interval_s * 2**failures), MAX_BACKOFF_S)
+                        await self._note_failure(subscription, exc)
+                pending = more_to_do
             await asyncio.sleep(wait)
 
     async def _deliver_batch(self, subscription: Subscription) -> tuple[int, bool]:
@@ -175,7 +194,7 @@ class Relay:
     async def _post(self, subscription: Subscription, events: list[OutgoingEvent]) -> None:
         if subscription.client is None:
             raise DeliveryFailed(f"{subscription.subscriber} is not configured in this process")
-        headers = {"Authorization": f"Bearer {self.tokens.sign(subscription.subscriber)}"}
+        headers = {"Authorization": f"Bearer {self.tokens.sign(subscription.peer)}"}
         body = {"source": self.source.name, "events": [asdict(e) for e in events]}
         try:
             response = await subscription.client.post(EVENTS_PATH, json=body, headers=headers)

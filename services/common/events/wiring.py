@@ -11,7 +11,14 @@ from fastapi import FastAPI
 from sqlalchemy import Row
 
 from services.common.events.outbox import outbox_log
-from services.common.events.relay import EventSource, OutgoingEvent, Relay, Subscription, sql_names
+from services.common.events.relay import (
+    EventSource,
+    OutgoingEvent,
+    Relay,
+    Subscription,
+    peer_of,
+    sql_names,
+)
 from services.common.events.tokens import ServiceTokens
 from services.common.events.window import Log
 from services.common.peers import open_peer
@@ -59,13 +66,14 @@ async def start_relay(
     it is ``app.state.event_relay`` (``deliver_pending()`` delivers now)."""
     settings = app.state.settings
     app.state.event_relay = None
-    app.state.event_clients = clients = {name: open_peer(app, name, urls.get(name)) for name in wanted}
+    peers = {peer_of(name) for name in wanted}  # "monitoring:members" is monitoring
+    app.state.event_clients = clients = {name: open_peer(app, name, urls.get(name)) for name in peers}
     if not settings.service_token_secret:
         logger.warning("%s: no service token secret, so its events are not delivered", app.state.part)
         return
     relay = Relay(
         source,
-        [Subscription(name, types, clients[name]) for name, types in wanted.items()],
+        [Subscription(name, types, clients[peer_of(name)]) for name, types in wanted.items()],
         app.state.database.sessionmaker,
         ServiceTokens(settings.service_token_secret, app.state.part),
         interval_s=settings.event_relay_interval_s,

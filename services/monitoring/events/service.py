@@ -1,5 +1,6 @@
-"""What monitoring does with other services' events: findings that raise or repeat alerts, and the
-cadres' pairings that visit compliance is counted against (``visits.pairings``).
+"""What monitoring does with other services' events: findings that raise or repeat alerts, the
+cadres' pairings that visit compliance is counted against (``visits.pairings``), and the households'
+members its people figures are counted from (``events.members``).
 
 Rules here are explainable like the inspection rules: each names its version and gives a reason a
 cadre can read. Code labels are the publishers' public contract, repeated here (services share no code).
@@ -17,7 +18,7 @@ from services.common.area_codes import is_village
 from services.common.events.inbox import DeliveryReceipt, EventDelivery, Handler, IncomingEvent, take_in
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
-from services.monitoring.events import moves
+from services.monitoring.events import members, moves
 from services.monitoring.events.repository import defer_rollups, flush_rollups
 from services.monitoring.models import SCHEMA
 from services.monitoring.visits import pairings
@@ -98,6 +99,11 @@ def _handler(source: AlertSource, rule_version: str, findings: Any) -> Handler:
     return handle
 
 
+async def _household_deleted(session: AsyncSession, event: IncomingEvent) -> None:
+    await pairings.household_deleted(session, event)
+    await members.later(members.household_deleted)(session, event)
+
+
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("registry", "person.health_changed"): _handler(
         AlertSource.registry, "registry_health@1", health_findings
@@ -106,7 +112,15 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("registry", "pairing.created"): pairings.pairing_made,
     ("registry", "pairing.changed"): pairings.pairing_changed,
     ("registry", "household.moved"): moves.household_moved,  # pairings, alerts, cases follow
-    ("registry", "household.deleted"): pairings.household_deleted,
+    # Both of the registry's feeds carry it (one event id: the first to arrive does both).
+    ("registry", "household.deleted"): _household_deleted,
+    # Who is a member of which household from when: the people figures (written at the batch's end).
+    ("registry", "household.created"): members.household_created,
+    ("registry", "person.created"): members.person_created,
+    ("registry", "person.moved"): members.later(members.person_moved),
+    ("registry", "person.deceased"): members.later(members.person_deceased),
+    ("registry", "person.death_withdrawn"): members.later(members.person_deceased),
+    ("registry", "person.deleted"): members.later(members.person_deleted),
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings
     ),
@@ -121,5 +135,6 @@ async def take_delivery(session: AsyncSession, delivery: EventDelivery) -> Deliv
     alerts) are counted once at its end, not once per event."""
     await defer_rollups(session)
     receipt = await take_in(session, SCHEMA, delivery, HANDLERS)
+    await members.flush(session)
     await flush_rollups(session)
     return receipt

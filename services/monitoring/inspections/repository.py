@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import all_, any_, func, text, update
+from sqlalchemy import ARRAY, all_, any_, bindparam, func, text, update
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -44,6 +45,17 @@ INSERT_SQL = (
     + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in INSERT_COLUMNS.items())
     + f") AS t({', '.join(INSERT_COLUMNS)}) ON CONFLICT (id) DO NOTHING RETURNING id"
 )
+
+
+# The visit's China day (a fixed UTC+8, as services.common.calendar.CHINA).
+MEMBERS_SQL = text(
+    """
+SELECT i.id, d.day, monitoring.registry_members_on(i.household_id, d.day) AS members
+FROM monitoring.inspections AS i
+CROSS JOIN LATERAL (SELECT timezone(INTERVAL '+08:00', i.visited_at)::date AS day) AS d
+WHERE i.id = ANY(:ids)
+"""
+).bindparams(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
 
 
 class InspectionRepository:
@@ -87,6 +99,14 @@ class InspectionRepository:
                 .where(col(Inspection.id) == any_(uuid_array(sorted(ids))))
                 .values(superseded=True)
             )
+
+    async def registry_members(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[date, int | None]]:
+        """For each inspection: its China day and its household's members in the registry that day
+        (monitoring's copy; None: not known yet)."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(MEMBERS_SQL, {"ids": list(ids)})
+        return {row.id: (row.day, row.members) for row in rows}
 
     async def get(self, inspection_id: uuid.UUID, scope_prefix: str) -> Inspection | None:
         return (

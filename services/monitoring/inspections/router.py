@@ -23,6 +23,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.scope import WithinQuery
+from services.monitoring.inspections.checks import reader
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     InspectionBatch,
@@ -87,7 +88,7 @@ async def get_inspection(
     row = await InspectionRepository(session).get(inspection_id, principal.scope_prefix)
     if row is None:
         raise NotFound(f"No inspection {inspection_id}", code="inspection_not_found")
-    return InspectionRead.model_validate(row)
+    return (await reader(session, [row]))(row)
 
 
 @router.get("", response_model=Page[InspectionRead])
@@ -104,4 +105,4 @@ async def list_inspections(
     rows = await InspectionRepository(session).list(
         principal.scope_prefix, household_id=household_id, within=within, after=after, limit=limit + 1
     )
-    return page_after(rows, limit, InspectionRead.model_validate)
+    return page_after(rows, limit, await reader(session, rows[:limit]))

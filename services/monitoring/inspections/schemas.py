@@ -144,6 +144,16 @@ class InspectionBatchResult(BaseModel):
     items: list[InspectionItemResult]
 
 
+class DataCheckRead(BaseModel):
+    code: str = Field(
+        description="household_size_differs: the visit typed another household size than "
+        "the registry's members that day"
+    )
+    severity: str
+    reason: str = Field(description="What differs, in words a cadre can check")
+    rule_version: str
+
+
 class InspectionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -162,3 +172,9 @@ class InspectionRead(BaseModel):
     threshold_id: uuid.UUID | None
     superseded: bool = Field(description="A later visit of the household had already arrived; no alerts")
     received_at: datetime
+    checks: list[DataCheckRead] = Field(
+        default_factory=list,
+        description="Data checks against the registry (数据核验), judged when read: answers that disagree "
+        "with what the registry records on the visit's day (household_size against its members). They "
+        "raise no alert, and the people monitoring counts are the registry's, never household_size",
+    )

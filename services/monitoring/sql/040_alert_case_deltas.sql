@@ -12,7 +12,10 @@
 -- last step taken by the end of the day, in the order they were taken), from the day the case was
 -- opened. case_state (key: the state), monitored_type (key: the type, in the monitored states only)
 -- and cases_past_limit (undecided and past decision_due_on). A household counts once per village,
--- state, type and lateness, as the raw query (stats.repository.case_counts) counts it.
+-- state, type and lateness, as the raw query (stats.repository.case_counts) counts it. Its people are
+-- the registry's members on each day (registry_members_on, 035_registry_members.sql):
+-- case_state_people and monitored_type_people add them up, and case_state_unsized and
+-- monitored_type_unsized count the households whose registration monitoring has not heard of yet.
 --
 -- China's calendar day of a moment is timezone(INTERVAL '+08:00', t)::date (a fixed UTC+8). The state
 -- lists are those of services/monitoring (codes.LIVE_ALERT_STATES, cases.workflow.MONITORED_STATES
@@ -72,18 +75,22 @@ steps AS MATERIALIZED (
     SELECT e.case_id, e.id, e.to_state, timezone(INTERVAL '+08:00', e.at)::date AS day
     FROM monitoring.case_events AS e JOIN cases AS c ON c.id = e.case_id
 ),
--- The days anything of the household may change: a case opened, a step taken, a limit passed.
+-- The days anything of the household may change: a case opened, a step taken, a limit passed, its
+-- people changed.
 breakpoints AS (
     SELECT household_id, opened_on AS day FROM cases
     UNION SELECT c.household_id, s.day FROM steps AS s JOIN cases AS c ON c.id = s.case_id
     UNION SELECT household_id, decision_due_on + 1 FROM cases
+    UNION SELECT m.household_id, m.day FROM monitoring.registry_member_days(ids) AS m
+          WHERE m.day >= (SELECT min(c.opened_on) FROM cases AS c WHERE c.household_id = m.household_id)
 ),
 points AS MATERIALIZED (
-    SELECT household_id, day, lead(day) OVER (PARTITION BY household_id ORDER BY day) AS next_day
+    SELECT household_id, day, lead(day) OVER (PARTITION BY household_id ORDER BY day) AS next_day,
+           monitoring.registry_members_on(household_id, day) AS members
     FROM breakpoints
 ),
 states AS MATERIALIZED (
-    SELECT DISTINCT p.household_id, p.day, p.next_day, c.area_code, s.to_state AS state,
+    SELECT DISTINCT p.household_id, p.day, p.next_day, p.members, c.area_code, s.to_state AS state,
            CASE WHEN s.to_state IN ('enrolled', 'exit_county', 'exit_town', 'exit_village')
                 THEN c.monitoring_type END AS type,
            (s.to_state IN ('county_review', 'public_notice', 'town_review', 'village_deliberation')
@@ -94,18 +101,33 @@ states AS MATERIALIZED (
         ORDER BY st.id DESC LIMIT 1
     ) AS s
 ),
+-- A household's people once per village, state and type, whatever the lateness.
+people AS (
+    SELECT DISTINCT household_id, area_code, day, next_day, members, 'case_state' AS measure, state AS key
+    FROM states
+    UNION
+    SELECT DISTINCT household_id, area_code, day, next_day, members, 'monitored_type', type
+    FROM states WHERE type IS NOT NULL
+),
 figures AS (
-    SELECT household_id, area_code, day, next_day, 'case_state' AS measure, state AS key FROM states
+    SELECT household_id, area_code, day, next_day, 'case_state' AS measure, state AS key, 1 AS value
+    FROM states
     UNION ALL
-    SELECT household_id, area_code, day, next_day, 'monitored_type', type FROM states WHERE type IS NOT NULL
+    SELECT household_id, area_code, day, next_day, 'monitored_type', type, 1 FROM states WHERE type IS NOT NULL
     UNION ALL
-    SELECT household_id, area_code, day, next_day, 'cases_past_limit', '' FROM states WHERE late
+    SELECT household_id, area_code, day, next_day, 'cases_past_limit', '', 1 FROM states WHERE late
+    UNION ALL
+    SELECT household_id, area_code, day, next_day, measure || '_people', key, members
+    FROM people WHERE members > 0
+    UNION ALL
+    SELECT household_id, area_code, day, next_day, measure || '_unsized', key, 1
+    FROM people WHERE members IS NULL
 )
 SELECT household_id, area_code, measure, key, day, sum(delta)::integer
 FROM (
-    SELECT household_id, area_code, measure, key, day, 1 AS delta FROM figures
+    SELECT household_id, area_code, measure, key, day, value AS delta FROM figures
     UNION ALL
-    SELECT household_id, area_code, measure, key, next_day, -1 FROM figures WHERE next_day IS NOT NULL
+    SELECT household_id, area_code, measure, key, next_day, -value FROM figures WHERE next_day IS NOT NULL
 ) AS d
 GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0
 $$;

@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -39,7 +40,7 @@ from services.common.scope import in_scope
 from services.monitoring.cases.repository import past_limit
 from services.monitoring.cases.workflow import MONITORED_STATES
 from services.monitoring.codes import LIVE_ALERT_STATES
-from services.monitoring.models import Alert, Case, CaseEvent, Inspection
+from services.monitoring.models import Alert, Case, CaseEvent
 from services.monitoring.visits.rollups import VISIT_MEASURES
 
 # China's calendar day of a moment (a fixed UTC+8, as services.common.calendar.CHINA).
@@ -56,7 +57,8 @@ async def case_counts(
     session: AsyncSession, scope_prefix: str, prefix: str, day: date, child_digits: int
 ) -> Sequence[Row]:
     """Households by (child area, case state on ``day``, monitoring type then): how many, their
-    members as counted at their latest visit by then, and how many cases were past the time limit."""
+    members in the registry on ``day`` (monitoring's copy: ``registry_members_on``; none known yet:
+    unsized), and how many cases were past the time limit."""
     end = china_day_end(day)
     # The last step recorded by the end of the day (steps are numbered in the order they were taken);
     # a case with none by then was opened later. Lateral, so that each is looked up once per case.
@@ -67,13 +69,6 @@ async def case_counts(
         .limit(1)
         .lateral("last_step")
     )
-    last_visit = (
-        select(col(Inspection.answers)["household_size"].astext.cast(Integer).label("size"))
-        .where(col(Inspection.household_id) == Case.household_id, col(Inspection.visited_at) < end)
-        .order_by(col(Inspection.visited_at).desc())
-        .limit(1)
-        .lateral("last_visit")
-    )
     then = (
         select(
             func.left(Case.area_code, child_digits).label("child"),
@@ -81,11 +76,10 @@ async def case_counts(
             col(Case.household_id),
             col(Case.monitoring_type),
             col(Case.decision_due_on),
-            last_visit.c.size,
+            members_on(col(Case.household_id), day).label("size"),
         )
         .select_from(Case)
         .join(last_step, true())
-        .join(last_visit, true(), isouter=True)
         .where(*_in_area(col(Case.area_code), scope_prefix, prefix), col(Case.opened_at) < end)
         .subquery("cases_then")
     )
@@ -105,16 +99,25 @@ async def case_counts(
         .subquery("households_then")
     )
     h = households.c
+    # Its people once per state and type, whatever the lateness (as the rollups count them).
+    first = func.row_number().over(partition_by=(h.child, h.state, h.monitoring_type, h.household_id)) == 1
+    once = select(households, first.label("first")).subquery("households_once")
+    o = once.c
     query = select(
-        h.child,
-        h.state,
-        h.monitoring_type,
+        o.child,
+        o.state,
+        o.monitoring_type,
         func.count().label("households"),
-        func.coalesce(func.sum(h.size), 0).label("people"),
-        func.count().filter(h.size.is_(None)).label("unsized"),
-        func.count().filter(h.late).label("past_limit"),
-    ).group_by(h.child, h.state, h.monitoring_type)
+        func.coalesce(func.sum(o.size).filter(o.first), 0).label("people"),
+        func.count().filter(o.size.is_(None), o.first).label("unsized"),
+        func.count().filter(o.late).label("past_limit"),
+    ).group_by(o.child, o.state, o.monitoring_type)
     return (await session.execute(query)).all()
+
+
+def members_on(household: SQLColumnExpression[Any], day: date) -> ColumnElement[int]:
+    """The household's people in the registry on ``day`` (NULL: not known to monitoring yet)."""
+    return func.monitoring.registry_members_on(household, cast(literal(day), Date), type_=Integer)
 
 
 async def open_alert_counts(

@@ -20,8 +20,12 @@ Two kinds of subject share the tables:
   child area, the rollups per village: they differ only for a household with cases in two villages of
   one town, which a household that moved could have.)
 
-Visit compliance is a third kind of subject, the cadres' pairings (``visits.rollups``). The people
-counts (household_size at the latest visit) are not here: the statistics count them at request time.
+  Its people are the registry's members on each day (monitoring's copy, ``events.members``):
+  ``case_state_people`` and ``monitored_type_people`` (keys as above) add them up, and
+  ``case_state_unsized`` and ``monitored_type_unsized`` count the households whose registration has not
+  reached monitoring yet (a deployment replaying the registry's history, say), so never as 0 people.
+
+Visit compliance is a third kind of subject, the cadres' pairings (``visits.rollups``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from services.monitoring.models import SCHEMA as SCHEMA  # the statistics read i
 
 OPEN, OVERDUE = "alerts_open", "alerts_overdue"
 STATE, TYPE, PAST_LIMIT = "case_state", "monitored_type", "cases_past_limit"
+STATE_PEOPLE, TYPE_PEOPLE = f"{STATE}_people", f"{TYPE}_people"
+STATE_UNSIZED, TYPE_UNSIZED = f"{STATE}_unsized", f"{TYPE}_unsized"
 
 # China's calendar day of a moment (a fixed UTC+8, as services.common.calendar.CHINA).
 CHINA_DAY = "timezone(INTERVAL '+08:00', {})::date"

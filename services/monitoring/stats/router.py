@@ -34,7 +34,7 @@ async def get_monitoring_stats(
     # Visits are counted against the cadres' pairings, which are personal data of the registry's: only
     # with the right to read households. The cadres' names are the registry's, asked on your behalf.
     names = _cadre_names(request) if principal.can(Permission.households_read) else None
-    return await monitoring_stats(session, principal.scope_prefix, area, as_of or china_today(), names)
+    return await monitoring_stats(session, area, as_of or china_today(), names)
 
 
 def _cadre_names(request: Request) -> CadreNames:

@@ -14,10 +14,15 @@ from services.monitoring.codes import RiskCode
 class HouseholdTally(BaseModel):
     households: int
     people: int = Field(
-        description="Members as counted at each household's latest visit up to as_of (household_size); "
-        "monitoring keeps no member list, the registry does"
+        description="The households' members in the registry on as_of (registered by then, not dead, "
+        "not moved out), as registry-stats counts them; monitoring keeps them from the registry's "
+        "events, normally seconds behind. A visit's household_size is not counted: a visit that types "
+        "a different size is a data check on the visit (household_size_differs)"
     )
-    households_unsized: int = Field(description="Households with no visit up to as_of, so not in people")
+    households_unsized: int = Field(
+        description="Households whose registration has not reached monitoring yet (the registry's "
+        "events still replaying), so not in people; 0 once they have"
+    )
 
 
 class TypeTally(HouseholdTally):

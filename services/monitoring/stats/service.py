@@ -27,7 +27,18 @@ from services.monitoring.cases.service import decision_days
 from services.monitoring.cases.workflow import MONITORED_STATES, CaseState, MonitoringType
 from services.monitoring.codes import RiskCode
 from services.monitoring.stats.repository import cadre_visit_counts, case_counts, open_alert_counts
-from services.monitoring.stats.rollups import OPEN, OVERDUE, PAST_LIMIT, SCHEMA, STATE, TYPE
+from services.monitoring.stats.rollups import (
+    OPEN,
+    OVERDUE,
+    PAST_LIMIT,
+    SCHEMA,
+    STATE,
+    STATE_PEOPLE,
+    STATE_UNSIZED,
+    TYPE,
+    TYPE_PEOPLE,
+    TYPE_UNSIZED,
+)
 from services.monitoring.stats.schemas import (
     AlertTally,
     CadreVisitTally,
@@ -84,6 +95,17 @@ def _count_visit(counts: list[int], check: PairingCheck) -> None:
     counts[1 if check.visited else 3 if check.late else 2] += 1
 
 
+# The rollups' household measures: (the tallies they go to, households / people / unsized).
+HOUSEHOLD_MEASURES = {
+    STATE: ("states", 0),
+    STATE_PEOPLE: ("states", 1),
+    STATE_UNSIZED: ("states", 2),
+    TYPE: ("types", 0),
+    TYPE_PEOPLE: ("types", 1),
+    TYPE_UNSIZED: ("types", 2),
+}
+
+
 class _Tally:
     """The figures of one area, as the rows are added."""
 
@@ -103,20 +125,12 @@ class _Tally:
                 counts[2] += row.unsized
         self.past_limit += row.past_limit
 
-    def add_people(self, row: Any) -> None:
-        """The people of a raw case row only (its households come from the rollups)."""
-        for counts in (self.states[row.state], self.types.get(row.monitoring_type)):
-            if counts is not None:
-                counts[1] += row.people
-                counts[2] += row.unsized
-
     def add_figures(self, figures: Figures) -> None:
-        """Households, cases past the limit and alerts from the rollups."""
+        """Households and their people, cases past the limit and alerts from the rollups."""
         for (measure, key), n in figures.items():
-            if measure == STATE:
-                self.states[key][0] += n
-            elif measure == TYPE:
-                self.types[key][0] += n
+            if measure in HOUSEHOLD_MEASURES:
+                tallies, column = HOUSEHOLD_MEASURES[measure]
+                getattr(self, tallies)[key][column] += n
             elif measure == PAST_LIMIT:
                 self.past_limit += n
             elif measure in (OPEN, OVERDUE):
@@ -205,18 +219,13 @@ async def _raw_cases_and_alerts(
             tally.add_alerts(row.risk_code, row.alerts, overdue)
 
 
-async def _rolled_up_cases_and_alerts(
-    session: AsyncSession, scope_prefix: str, area: str, digits: int, day: date, areas: _Areas
-) -> None:
-    """Households by state and type, cases past the limit and alerts from the rollups (``stats.rollups``);
-    the people (household_size at each household's latest visit) are counted here at request time."""
+async def _rolled_up_cases_and_alerts(session: AsyncSession, area: str, day: date, areas: _Areas) -> None:
+    """Households by state and type with their registry members, cases past the limit and alerts, all
+    from the rollups (``stats.rollups``)."""
     areas.total.add_figures(await figures_of(session, SCHEMA, area, day))
     if areas.child_digits is not None:
         for code, figures in (await figures_of_children(session, SCHEMA, area, day)).items():
             areas.child(code).add_figures(figures)
-    for row in await case_counts(session, scope_prefix, prefix_of(area), day, digits):
-        for tally in areas.of(row.child):
-            tally.add_people(row)
 
 
 CadreNames = Callable[[list[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
@@ -245,15 +254,15 @@ def _stats(areas: _Areas, day: date, by_cadre: list[CadreVisitTally] | None) -> 
 
 
 async def monitoring_stats(
-    session: AsyncSession, scope_prefix: str, area: str, day: date, cadre_names: CadreNames | None
+    session: AsyncSession, area: str, day: date, cadre_names: CadreNames | None
 ) -> MonitoringStats:
-    """The figures from the rollups, of a county, town or village (``child_digits_of``). ``cadre_names``:
+    """The figures from the rollups, of a county, town or village (``child_digits_of``; one in the
+    caller's scope, so everything below it is too). ``cadre_names``:
     the registry's names of the cadres met (None: your role may not read the pairings, so the visits are
     not given). Visits by cadre: below a county only."""
     child_digits = child_digits_of(area)
-    digits = child_digits or len(prefix_of(area))
     areas = _Areas(area, child_digits, with_visits=cadre_names is not None)
-    await _rolled_up_cases_and_alerts(session, scope_prefix, area, digits, day, areas)
+    await _rolled_up_cases_and_alerts(session, area, day, areas)
     if cadre_names is None or not _by_cadre_for(area):
         return _stats(areas, day, None)
     counts: dict[uuid.UUID, list[int]] = {}

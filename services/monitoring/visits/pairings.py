@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.common.events.inbox import IncomingEvent
+from services.monitoring.events import members
 from services.monitoring.models import Pairing
 
 FIELDS = ("cadre_id", "household_id", "starts_on", "ends_on")
@@ -39,6 +40,9 @@ async def pairing_made(session: AsyncSession, event: IncomingEvent) -> None:
     values = _new_values(event.payload.get("changes") or {}) | {"area_code": event.area_code}
     values.setdefault("ends_on", None)
     values["updated_at"] = func.now()
+    # The household's deletion may have come first, on the registry's other feed (events.members).
+    if "household_id" in values and await members.household_is_deleted(session, values["household_id"]):
+        values["household_deleted"] = True
     pairing_id = uuid.UUID(event.payload["entity_id"])
     statement = insert(Pairing).values(id=pairing_id, **values)
     await session.execute(statement.on_conflict_do_update(index_elements=[col(Pairing.id)], set_=values))

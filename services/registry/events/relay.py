@@ -1,7 +1,10 @@
 """The registry's events for other services' relay: the change log, typed as in the event feed.
 
 Monitoring takes a member's health turning to serious illness or disability as a risk signal
-(因病/因残), so those events carry the person's household.
+(因病/因残), so those events carry the person's household. It also keeps who is a member of which
+household on which day, to count people as the registry does (``monitoring:members``, a feed of its
+own: added after the first, it starts from the log's beginning, so a deployment that had no such feed
+replays its whole history into monitoring once). A person's move carries the day it took effect.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ HOUSEHOLD_COLUMN = (
     "WHEN 'pairing' THEN (SELECT a.household_id FROM registry.cadre_assignments a WHERE a.id = entity_id) "
     "ELSE (SELECT p.household_id FROM registry.people p WHERE p.id = entity_id) END AS household_id"
 )
+# The day a person's move took effect (it may be backdated): the move row written in the same
+# transaction as the change (both stamped with its now()).
+MOVED_ON_COLUMN = (
+    "CASE WHEN entity_type = 'person' AND action = 'changed' AND changes -> 'household_id' IS NOT NULL THEN "
+    "(SELECT m.effective_on FROM registry.person_moves m WHERE m.person_id = entity_id "
+    "AND m.created_at = occurred_at ORDER BY m.id DESC LIMIT 1) END AS moved_on"
+)
 # Health: a risk signal. Pairings, and the moves and deletions of households: visit compliance.
 MONITORING_WANTS = frozenset(
     t.value
@@ -30,6 +40,19 @@ MONITORING_WANTS = frozenset(
         EventType.pairing_changed,
         EventType.household_moved,
         EventType.household_deleted,
+    )
+)
+# Who is a member of which household from when: monitoring counts people from it.
+MEMBERS_WANTS = frozenset(
+    t.value
+    for t in (
+        EventType.household_created,
+        EventType.household_deleted,
+        EventType.person_created,
+        EventType.person_moved,
+        EventType.person_deceased,
+        EventType.person_death_withdrawn,
+        EventType.person_deleted,
     )
 )
 
@@ -50,7 +73,7 @@ class RegistryEventSource:
     name = "registry"
     schema = "registry"
     log = CHANGE_LOG
-    columns = f"{EVENT_COLUMNS}, {HOUSEHOLD_COLUMN}"
+    columns = f"{EVENT_COLUMNS}, {HOUSEHOLD_COLUMN}, {MOVED_ON_COLUMN}"
 
     def rows_for(self, event_types: frozenset[str]) -> str:
         return " OR ".join(f"({ROWS_OF_TYPE[EventType(t)]})" for t in sorted(event_types)) or "false"
@@ -69,7 +92,8 @@ class RegistryEventSource:
                     "household_id": str(row.household_id) if row.household_id else None,
                     "version": row.version,
                     "changes": row.changes,
-                },
+                }
+                | ({"effective_on": row.moved_on.isoformat()} if row.moved_on else {}),
             )
             for row in rows
             for kind in event_types(row)

@@ -18,6 +18,7 @@ class EventType(StrEnum):
     person_changed = "person.changed"
     person_health_changed = "person.health_changed"  # health or disability grade
     person_deceased = "person.deceased"
+    person_death_withdrawn = "person.death_withdrawn"  # a date of death taken back (recorded by mistake)
     person_moved = "person.moved"  # to another household
     person_deleted = "person.deleted"
     pairing_created = "pairing.created"  # a cadre paired with a household (帮扶结对)

@@ -21,6 +21,7 @@ TYPES_BY_FIELDS: dict[EventType, tuple[str, frozenset[str]]] = {
     EventType.household_moved: ("household", frozenset({"area_code"})),
     EventType.person_health_changed: ("person", HEALTH_FIELDS),
     EventType.person_deceased: ("person", frozenset({"deceased_on"})),
+    EventType.person_death_withdrawn: ("person", frozenset({"deceased_on"})),
     EventType.person_moved: ("person", frozenset({"household_id"})),
 }
 
@@ -34,8 +35,9 @@ def event_types(row: Row) -> list[EventType]:
     for kind, (of, names) in TYPES_BY_FIELDS.items():
         if entity == of and fields & names:
             types.append(kind)
-    if EventType.person_deceased in types and row.changes["deceased_on"][1] is None:
-        types.remove(EventType.person_deceased)  # the date of death was taken back
+    if EventType.person_deceased in types:  # a date of death set, or taken back: one of the two
+        withdrawn = row.changes["deceased_on"][1] is None
+        types.remove(EventType.person_deceased if withdrawn else EventType.person_death_withdrawn)
     return types
 
 
