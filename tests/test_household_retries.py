@@ -13,7 +13,15 @@ import asyncpg
 import httpx
 
 from tests.support.database import libpq_url
-from tests.support.registry import HUANGJIN, LONGQUAN, fresh_number, make_areas, member, move_household
+from tests.support.registry import (
+    HUANGJIN,
+    LONGQUAN,
+    fresh_number,
+    make_areas,
+    member,
+    move_household,
+    national_id,
+)
 from tests.support.system import Database
 
 PAIRS = 20
@@ -28,6 +36,10 @@ def registration(**fields: Any) -> dict[str, Any]:
         "members": [member("head", name="王建国")],
     }
     return body | fields
+
+
+def without_household(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "household"}
 
 
 async def households_numbered(admin: httpx.AsyncClient, number: str) -> list[dict[str, Any]]:
@@ -72,7 +84,12 @@ async def test_a_retry_after_a_move_and_an_edit_is_a_duplicate_with_the_first_id
     await make_areas(admin)
     batched, single = registration(), registration()
     first = (await admin.post("/api/v1/households/batch", json={"items": [batched]})).json()
-    assert first["items"][0] == {"index": 0, "status": "created", "id": batched["id"], "error": None}
+    assert without_household(first["items"][0]) == {
+        "index": 0,
+        "status": "created",
+        "id": batched["id"],
+        "error": None,
+    }
     created = await admin.post("/api/v1/households", json=single)
     assert created.status_code == 201, created.text
     for body in (batched, single):
@@ -84,7 +101,13 @@ async def test_a_retry_after_a_move_and_an_edit_is_a_duplicate_with_the_first_id
 
         again = (await admin.post("/api/v1/households/batch", json={"items": [body]})).json()
         assert (again["created"], again["duplicates"], again["failed"]) == (0, 1, 0)
-        assert again["items"][0] == {"index": 0, "status": "duplicate", "id": body["id"], "error": None}
+        assert without_household(again["items"][0]) == {
+            "index": 0,
+            "status": "duplicate",
+            "id": body["id"],
+            "error": None,
+        }
+        assert again["items"][0]["household"]["area_code"] == LONGQUAN  # as it stands now
         replayed = await admin.post("/api/v1/households", json=body)
         assert replayed.status_code == 200, replayed.text
         assert (replayed.json()["id"], replayed.json()["area_code"]) == (body["id"], LONGQUAN)
@@ -172,3 +195,24 @@ async def test_a_retry_after_a_move_out_of_your_area_says_nothing_of_where_it_we
     single = await admin.post("/api/v1/households", json=body, headers=cadre)
     assert (single.status_code, single.json()["code"]) == (404, "household_not_found")
     assert LONGQUAN not in single.text
+
+
+async def test_a_batch_answer_says_what_the_server_decided(admin: httpx.AsyncClient) -> None:
+    """Each created or duplicate item carries the household as stored: its version, members with their
+    ids, masked ID numbers and the birth date and sex read from them."""
+    await make_areas(admin)
+    body = registration(members=[member("head", name="王建国", national_id=national_id("19700315", "male"))])
+    for expected in ("created", "duplicate"):
+        answer = await admin.post("/api/v1/households/batch", json={"items": [body]})
+        assert answer.status_code == 200, answer.text
+        item = answer.json()["items"][0]
+        assert item["status"] == expected
+        household = item["household"]
+        assert (household["id"], household["version"]) == (body["id"], 1)
+        head = household["members"][0]
+        assert (head["birth_date"], head["sex"], head["national_id_masked"]) == ("1970-03-15", "male", True)
+    refused = await admin.post(
+        "/api/v1/households/batch",
+        json={"items": [registration(members=[member("head", national_id="123")])]},
+    )
+    assert refused.json()["items"][0]["household"] is None

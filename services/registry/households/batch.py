@@ -34,6 +34,7 @@ from services.registry.households.person_service import _race_lost
 from services.registry.households.repository import stamp_actor
 from services.registry.households.schemas import BatchItemResult, BatchResult, HouseholdBatch, HouseholdCreate
 from services.registry.households.service import HouseholdService
+from services.registry.households.views import Presenter
 from services.registry.models import Household
 from services.registry.national_id import IdVault
 
@@ -66,6 +67,12 @@ class HouseholdIntake(BatchIntake[_Registration, BatchItemResult]):
 
     async def take(self, items: Sequence[HouseholdCreate], principal: Principal) -> BatchResult:
         answers = await self.answer_items(items, principal)
+        presenter = Presenter(self.session, self.service.vault, principal, False)
+        for answer in answers:
+            if answer.id is not None and answer.status in ("created", "duplicate"):
+                household = await self.registered(answer.id)
+                if principal.covers(household.area_code):  # a retry since moved away: not yours to see
+                    answer.household = await self.service.present(household, presenter)
         return BatchResult(**summary(answers), items=answers)
 
     async def registered(self, household_id: uuid.UUID) -> Household:

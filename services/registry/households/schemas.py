@@ -179,6 +179,12 @@ class BatchItemResult(BaseModel):
     )
     id: uuid.UUID | None = None
     error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
+    household: HouseholdRead | None = Field(
+        default=None,
+        description="For a created or duplicate item: the household as stored — its version, members "
+        "with their ids, masked ID numbers and the birth date and sex read from them — so a phone "
+        "needn't wait for the next sync to learn what the server decided",
+    )
 
 
 class BatchResult(BaseModel):
