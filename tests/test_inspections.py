@@ -128,6 +128,14 @@ async def test_a_late_older_visit_is_kept_but_raises_nothing(
     assert [f["code"] for f in late.json()["findings"]] == ["low_income"]
     assert (await admin.get(f"/api/v1/inspections/{older['id']}")).json()["superseded"] is True
     assert (await admin.get("/api/v1/alerts", params={"household_id": household})).json()["items"] == []
+    # A batch's answer says so at once: of two visits in one batch, the earlier is superseded.
+    later = inspection(household, visited_at="2025-11-10T10:00:00+08:00")
+    earlier = inspection(household, visited_at="2025-11-01T10:00:00+08:00", wages=1000)
+    batch = await admin.post("/api/v1/inspections/batch", json={"items": [later, earlier]})
+    assert [(i["status"], i["superseded"]) for i in batch.json()["items"]] == [
+        ("created", False),
+        ("created", True),
+    ]
 
 
 async def test_batch_items_stand_alone(

@@ -134,6 +134,11 @@ class InspectionItemResult(BaseModel):
         description="For a created item: the village it was stored in, the household's now (it differs "
         "from the one sent after a move, or when the one sent was merged into another)",
     )
+    superseded: bool | None = Field(
+        default=None,
+        description="For a created item: a later visit of the household had already arrived (or came in "
+        "the same batch), so this one is kept with its findings but raises no alert",
+    )
     error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
 
 

@@ -115,6 +115,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         self.thresholds = ThresholdRepository(session)
         self.alerts = AlertRepository(session)
         self._sent: dict[uuid.UUID, _Visit] = {}  # each id's first item, by the digest's turn
+        self.superseded: set[uuid.UUID] = set()  # created here, but a later visit already speaks
 
     async def take(
         self, raw_items: list[dict[str, Any]] | list[InspectionCreate], principal: Principal
@@ -178,7 +179,11 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         await self._raise_alerts(entries)
 
     def created_fields(self, entry: _Visit) -> dict[str, Any]:
-        return {"findings": [f.as_dict() for f in entry.findings], "area_code": entry.item.area_code}
+        return {
+            "findings": [f.as_dict() for f in entry.findings],
+            "area_code": entry.item.area_code,
+            "superseded": entry.item.id in self.superseded,
+        }
 
     async def _place(self, visits: list[_Visit], refuse: Refuse) -> list[_Visit]:
         """Keep the visits of registered households whose members and cadre are theirs, each in its
@@ -263,6 +268,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
                 superseded.append(previous.item.id)
             current[v.item.household_id] = v
         await self.inspections.mark_superseded(superseded)
+        self.superseded.update(superseded)  # the answers say so (created_fields)
         signals = [
             Signal(
                 household_id=v.item.household_id,
