@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from fangpin.embedded import EmbeddedPostgres
-from fangpin.parts import GATEWAY
+from fangpin.parts import GATEWAY, SERVICE_PARTS
 from tests.support.auth import ROOT_ADMIN
 from tests.support.database import libpq_url
 from tests.support.monitoring import inspection
@@ -235,7 +235,7 @@ async def test_a_database_that_is_down_answers_503_where_sessions_open_outside_a
     async with gateway_with(database, keys) as (_, headers):
         pass
     dead = f"postgresql://postgres@/fangpin?host={tmp_path / 'no-server-here'}"
-    stand_ins = {"registry": FastAPI(), "monitoring": FastAPI(), "jobs": FastAPI()}
+    stand_ins = {name: FastAPI() for name in SERVICE_PARTS}
     settings = gateway_settings(database, keys, database_url=dead, migration_database_url=dead)
     gateway = GATEWAY.create_app(settings, local_apps=stand_ins)
     async with gateway.router.lifespan_context(gateway), asgi_client(gateway) as client:
