@@ -41,6 +41,8 @@ ROUTES: dict[str, str] = {
     "projects": "projects",
     "project-stats": "projects",
     "project-warnings": "projects",
+    "assets": "projects",
+    "asset-notices": "projects",
 }
 
 
