@@ -51,3 +51,12 @@ def asset_body(area_code: str = SHUANGFENG, **fields: Any) -> dict[str, Any]:
         "formed_on": "2023-09-01",
     }
     return body | fields
+
+
+# A notice of an asset's operation (经营公示), posted on the village's board for a week.
+ASSET_NOTICE = {
+    "subject": "operation",
+    "place": "村务公开栏",
+    "posted_from": "2024-01-10",
+    "posted_to": "2024-01-16",
+}

@@ -144,12 +144,12 @@ class AssetService:
             raise Conflict(
                 "Only a handed-over project (已移交) forms an asset", code="project_not_handed_over"
             )
+        if await self.repository.of_project(project_id) is not None:
+            raise Conflict(f"Project {project_id} has formed an asset already", code="project_has_asset")
         if project.area_code != area_code:
             raise ValidationFailed.field(
                 ["body", "area_code"], "An asset is in its project's area", "area_not_projects"
             )
-        if await self.repository.of_project(project_id) is not None:
-            raise Conflict(f"Project {project_id} has formed an asset already", code="project_has_asset")
 
     async def update(self, asset_id: uuid.UUID, body: AssetUpdate, principal: Principal) -> Asset:
         asset = await self.locked(asset_id, principal)
