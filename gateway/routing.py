@@ -43,6 +43,7 @@ ROUTES: dict[str, str] = {
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
+    "asset-stats": "projects",
 }
 
 

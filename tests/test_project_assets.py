@@ -267,3 +267,54 @@ async def test_warnings_as_of_a_date_list_the_undone_yearly_check_and_not_the_ot
     ).status_code == 200
     assert await warned("2024-05-08", "notice_due") == ["双丰村村务公开栏 · operation"]  # as it stood
     assert await warned("2024-05-10", "notice_due") == []
+
+
+async def test_the_asset_figures_come_from_the_rollups_as_of_a_date(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    asset = await register(client, county)
+    await register(client, county, kind="public_welfare", value_fen=20 * WAN, formed_on="2024-02-01")
+    title = {"base_version": 1, "owner_type": "village_collective", "owner_name": "双丰村"}
+    assert (await client.patch(f"{ASSETS}/{asset['id']}", json=title, headers=county)).status_code == 200
+    check = {"year": 2024, "checked_on": "2024-03-20", "result": "problem", "problem": "棚膜破损"}
+    assert (
+        await client.post(f"{ASSETS}/{asset['id']}/checks", json=check, headers=county)
+    ).status_code == 201
+    await client.put(f"{ASSETS}/{asset['id']}/incomes/2023", json={"income_fen": 12 * WAN}, headers=county)
+    posted = await notice(client, asset, county, subject="distribution", distribution=share())
+    assert (
+        await conclude(client, posted.json()["id"], "take_effect", "2024-01-17", county)
+    ).status_code == 200
+
+    async def figures(as_of: str) -> dict[str, Any]:
+        params = {"area": SHUANGFENG, "as_of": as_of}
+        response = await client.get("/api/v1/asset-stats", params=params, headers=county)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    before = await figures("2024-01-16")
+    assert (before["assets"], before["value_fen"], before["income_fen"], before["distributed_fen"]) == (
+        1,
+        140 * WAN,
+        12 * WAN,
+        0,
+    )
+    after = await figures("2024-04-01")
+    assert after["assets"] == 2 and after["value_fen"] == 160 * WAN
+    kinds = {k["kind"]: (k["assets"], k["value_fen"]) for k in after["by_kind"]}
+    assert kinds == {"operating": (1, 140 * WAN), "public_welfare": (1, 20 * WAN), "household": (0, 0)}
+    owners = {o["owner_type"]: o["assets"] for o in after["by_owner"]}
+    assert owners == {"village_collective": 1, "household": 0, "other": 0, "untitled": 1}
+    assert after["checks"] == {"year": 2024, "due": 1, "done": 1, "problems": 1}
+    assert after["distributed"] == {
+        "households_fen": 6 * WAN,
+        "posts_fen": 3 * WAN,
+        "village_fen": 1 * WAN,
+        "other_fen": 0,
+    }
+    # The county above counts the same.
+    county_figures = await client.get(
+        "/api/v1/asset-stats", params={"area": COUNTY, "as_of": "2024-04-01"}, headers=county
+    )
+    assert county_figures.json()["distributed_fen"] == 10 * WAN and county_figures.json()["assets"] == 2

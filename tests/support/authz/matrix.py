@@ -817,6 +817,15 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            "asset_stats": (
+                "GET",
+                "/api/v1/asset-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
         }.items()
     },
 }
