@@ -5,6 +5,8 @@ yearly check is warned of as of a date."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -318,3 +320,48 @@ async def test_the_asset_figures_come_from_the_rollups_as_of_a_date(
         "/api/v1/asset-stats", params={"area": COUNTY, "as_of": "2024-04-01"}, headers=county
     )
     assert county_figures.json()["distributed_fen"] == 10 * WAN and county_figures.json()["assets"] == 2
+
+
+async def test_money_is_audited_old_to_new_and_racing_distributions_never_exceed_the_income(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    auditor = await user_headers("shenji", "auditor", COUNTY)
+    asset = await register(client, county)
+    url = f"{ASSETS}/{asset['id']}/incomes/2023"
+    assert (await client.put(url, json={"income_fen": 10 * WAN}, headers=county)).status_code == 200
+    assert (await client.put(url, json={"income_fen": 12 * WAN}, headers=county)).status_code == 200
+    # Ten notices of 3万 each race for the 12万: exactly four land, and the rest change nothing.
+    answers = await asyncio.gather(
+        *(
+            notice(client, asset, county, subject="distribution", distribution=share(2023, 3 * WAN, 0, 0))
+            for _ in range(10)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201] * 4 + [422] * 6
+    read = (await client.get(f"{ASSETS}/{asset['id']}", headers=county)).json()
+    assert read["incomes"][0] == {
+        "year": 2023,
+        "income_fen": 12 * WAN,
+        "pending_fen": 12 * WAN,
+        "distributed_fen": 0,
+    }
+    landed = next(a.json()["id"] for a in answers if a.status_code == 201)
+    assert (await conclude(client, landed, "take_effect", "2024-01-17", county)).status_code == 200
+    params = {"resource_type": "asset", "resource_id": asset["id"], "limit": "100"}
+    response = await client.get("/api/v1/audit/events", params=params, headers=auditor)
+    assert response.status_code == 200, response.text
+    changes = [(e["action"], json.loads(e["changes"])) for e in reversed(response.json()["items"])]
+    assert changes[0] == ("asset.register", {"value_fen": [None, 140 * WAN]})
+    assert changes[1] == ("asset.income", {"income.2023.income_fen": [None, 10 * WAN]})
+    assert changes[2] == ("asset.income", {"income.2023.income_fen": [10 * WAN, 12 * WAN]})
+    pending = [c["income.2023.pending_fen"] for a, c in changes if a == "asset.notice_distribution"]
+    assert sorted(pending) == [[0, 3 * WAN], [3 * WAN, 6 * WAN], [6 * WAN, 9 * WAN], [9 * WAN, 12 * WAN]]
+    assert changes[-1] == (
+        "asset.notice_take_effect",
+        {
+            "notice.state": ["posted", "effective"],
+            "income.2023.pending_fen": [12 * WAN, 9 * WAN],
+            "income.2023.distributed_fen": [0, 3 * WAN],
+        },
+    )
