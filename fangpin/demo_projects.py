@@ -7,6 +7,12 @@ the province that supports it, all of that to grassroots and livelihood projects
 seed blanks the prefecture's name; the demo puts it in 昌吉回族自治州 (code and names illustrative).
 Amounts per project are the sector's total spread evenly; dates are illustrative.
 
+篇1 also asks for the yearly check and title of assets (核查清算和确权) and the public notice of each
+asset's income distribution (收益分配公示): the town's village photovoltaic station in 双丰村 (a 2021
+project, handed over, so an asset titled to the village collective) with its 2022 income distributed
+through a notice that took effect — mostly to public-welfare post wages, as 篇1's 光伏 posts are paid.
+Capacity, amounts and dates are illustrative.
+
 Ids are fixed (UUID 5), so loading again answers each create as a retry; a load already complete is
 skipped after one look at the figures.
 """
@@ -94,6 +100,7 @@ async def load_projects(client: httpx.AsyncClient, auth: dict[str, str]) -> dict
             f"area {code}",
         )
     loaded = await _load_greenhouse(client, auth)
+    loaded += await _load_station_asset(client, auth)
     figures = await client.get("/api/v1/project-stats", params={"area": PREFECTURE}, headers=auth)
     if ok_json(figures, "project figures")["projects"] >= sum(c for c, _, _ in SECTORS.values()):
         return {"projects": loaded}
@@ -137,5 +144,91 @@ async def _load_greenhouse(client: httpx.AsyncClient, auth: dict[str, str]) -> i
     }
     ok_json(
         await client.post(f"{url}/fund-movements", json=payment, headers=auth), "the greenhouse's payment"
+    )
+    return 1
+
+
+STATION = GREENHOUSE | {
+    "id": str(uuid.uuid5(NAMESPACE, "project:shuangfeng-pv-station")),
+    "year": 2021,
+    "name": "双丰村村级光伏扶贫电站（100千瓦）",
+    "sector": "industry",
+    "implementing_unit": "双丰镇人民政府",
+    "entered_on": "2021-03-01",
+    "planned_start_on": "2021-04-01",
+    "planned_end_on": "2021-09-30",
+    "budget": [{"source": "central", "budget_fen": 80 * WAN}],
+}
+
+
+async def _load_station_asset(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
+    """The station built, handed over (forming its asset), titled, checked, and its 2022 income
+    distributed through a notice that ran its week without objection."""
+    made = ok_json(await client.post("/api/v1/projects", json=STATION, headers=auth), "the station project")
+    url = f"/api/v1/projects/{STATION['id']}"
+    if made["state"] == "in_library":
+        for kind, on, voucher in (
+            ("received", "2021-03-20", "财农〔2021〕5号"),
+            ("paid", "2021-10-15", "双丰镇财政所支付凭证1015"),
+        ):
+            movement = {
+                "id": str(uuid.uuid5(NAMESPACE, f"station:{kind}")),
+                "source": "central",
+                "kind": kind,
+                "amount_fen": 80 * WAN,
+                "on": on,
+                "voucher": voucher,
+            }
+            ok_json(
+                await client.post(f"{url}/fund-movements", json=movement, headers=auth), f"station {kind}"
+            )
+        for action, on in (
+            ("approve", "2021-03-15"),
+            ("start", "2021-04-06"),
+            ("complete", "2021-09-20"),
+            ("accept", "2021-10-10"),
+            ("hand_over", "2021-10-20"),
+        ):
+            made = ok_json(
+                await client.post(f"{url}/actions", json={"action": action, "on": on}, headers=auth), action
+            )
+    asset_id = made["asset_id"]
+    if asset_id is None:
+        return 0
+    asset_url = f"/api/v1/assets/{asset_id}"
+    asset = ok_json(await client.get(asset_url, headers=auth), "the station asset")
+    if asset["owner_type"] is not None:  # loaded before
+        return 0
+    title = {
+        "base_version": asset["version"],
+        "owner_type": "village_collective",
+        "owner_name": "双丰村股份经济合作社",
+        "upkeep_owner": "双丰村村民委员会（管护员：村光伏管护员）",
+    }
+    ok_json(await client.patch(asset_url, json=title, headers=auth), "the station's title")
+    for year, on in ((2022, "2022-03-18"), (2023, "2023-03-22")):
+        check = {"year": year, "checked_on": on, "result": "normal"}
+        ok_json(await client.post(f"{asset_url}/checks", json=check, headers=auth), f"the {year} check")
+    income = {"income_fen": 9 * WAN + 6_000 * YUAN}  # 9.6万元 of power sold in 2022
+    ok_json(await client.put(f"{asset_url}/incomes/2022", json=income, headers=auth), "the 2022 income")
+    notice = {
+        "subject": "distribution",
+        "place": "双丰村村务公开栏、村民微信群",
+        "posted_from": "2023-01-09",
+        "posted_to": "2023-01-15",
+        "photo_ref": "demo/notices/shuangfeng-pv-2022.jpg",
+        "distribution": {
+            "year": 2022,
+            "to_households_fen": 2 * WAN,
+            "to_posts_fen": 6 * WAN,  # 光伏公益岗位工资
+            "to_village_fen": 1 * WAN + 6_000 * YUAN,
+            "to_other_fen": 0,
+        },
+    }
+    posted = ok_json(await client.post(f"{asset_url}/notices", json=notice, headers=auth), "the notice")
+    effect = {"action": "take_effect", "on": "2023-01-16"}
+    ok_json(
+        await client.post(f"/api/v1/asset-notices/{posted['id']}/actions", json=effect, headers=auth),
+        "effect",
     )
     return 1

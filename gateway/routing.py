@@ -41,6 +41,9 @@ ROUTES: dict[str, str] = {
     "projects": "projects",
     "project-stats": "projects",
     "project-warnings": "projects",
+    "assets": "projects",
+    "asset-notices": "projects",
+    "asset-stats": "projects",
 }
 
 

@@ -10,8 +10,10 @@ from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.projects import SCHEMA
+from services.projects.assets.router import router as assets_router
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
+from services.projects.stats.router import asset_router as asset_stats_router
 from services.projects.stats.router import router as stats_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
@@ -24,7 +26,7 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         settings=settings or ProjectsSettings(),
         title="fangpin projects",
         description="The project library (项目库), funds by source (budget, received, paid), their figures.",
-        routers=[projects_router, stats_router],
+        routers=[projects_router, assets_router, stats_router, asset_stats_router],
         migrations=MIGRATIONS,
         on_startup=[start_compaction],
         on_shutdown=[stop_compaction],

@@ -64,3 +64,39 @@ class ProjectAction(LabelledEnum):
     hand_over = "hand_over", "移交（形成资产）"
     adjust = "adjust", "调整"
     cancel = "cancel", "取消"
+
+
+class AssetKind(LabelledEnum):
+    operating = "operating", "经营性资产"
+    public_welfare = "public_welfare", "公益性资产"
+    household = "household", "到户类资产"
+
+
+class OwnerType(LabelledEnum):
+    """Who holds the title after 确权."""
+
+    village_collective = "village_collective", "村集体"
+    household = "household", "农户"
+    other = "other", "其他"
+
+
+class AssetState(LabelledEnum):
+    active = "active", "在用"
+    disposed = "disposed", "已处置"
+
+
+class CheckResult(LabelledEnum):
+    normal = "normal", "正常"
+    problem = "problem", "发现问题"
+
+
+class NoticeSubject(LabelledEnum):
+    operation = "operation", "经营公示"
+    distribution = "distribution", "收益分配公示"
+    disposal = "disposal", "处置公示"
+
+
+class NoticeState(LabelledEnum):
+    posted = "posted", "公示中"
+    effective = "effective", "已生效"
+    withdrawn = "withdrawn", "已撤回"

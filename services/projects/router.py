@@ -24,6 +24,8 @@ from services.common.pagination import (
 )
 from services.common.scope import WithinQuery
 from services.common.text import IsoDate
+from services.projects.assets.repository import AssetRepository
+from services.projects.assets.service import check_due_on, last_check_year_due
 from services.projects.codes import ProjectState, Sector
 from services.projects.repository import ProjectFilters, ProjectRepository
 from services.projects.schemas import (
@@ -209,7 +211,12 @@ async def list_movements(
     return page_after(rows, limit, MovementRead.model_validate)
 
 
-WARNINGS = {"start": ("start_overdue", "开工滞后"), "completion": ("completion_overdue", "完工逾期")}
+WARNINGS = {
+    "start": ("start_overdue", "开工滞后"),
+    "completion": ("completion_overdue", "完工逾期"),
+    "asset_check": ("asset_check_overdue", "资产核查逾期"),
+    "notice_due": ("notice_due", "公示期满待处理"),
+}
 
 
 @router.get("/project-warnings", response_model=Page[ProjectWarning])
@@ -218,8 +225,11 @@ async def list_warnings(
     session: ReadSessionDep,
     within: WithinQuery,
     kind: Annotated[
-        Literal["start", "completion"],
-        Query(description="A late start (开工滞后) or a late completion (完工逾期)"),
+        Literal["start", "completion", "asset_check", "notice_due"],
+        Query(
+            description="A late start (开工滞后), a late completion (完工逾期), an asset's yearly check not "
+            "done by its deadline (31 March; 资产核查逾期), or a notice whose period ended with no decision"
+        ),
     ],
     as_of: Annotated[
         IsoDate | None, Query(description="As things stood on this date (default today)")
@@ -228,13 +238,56 @@ async def list_warnings(
     cursor: PageCursor = None,
 ) -> Page[ProjectWarning]:
     """Projects in your area behind their plan on a date: a planned start passed without a start, or a
-    planned end passed without completion (cancelled ones are not warned of)."""
+    planned end passed without completion (cancelled ones are not warned of). Assets held since before
+    the latest year whose check deadline (31 March) had passed, without that year's check done by the
+    date (disposed ones are not). Notices whose period had ended by the date without taking effect or
+    being withdrawn."""
     day = as_of or china_today()
     after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
+    code, label = WARNINGS[kind]
+    if kind == "asset_check":
+        year = last_check_year_due(day)
+        assets = await AssetRepository(session).unchecked(
+            principal.scope_prefix, within, day, year, after=after, limit=limit + 1
+        )
+        return page_after(
+            assets,
+            limit,
+            lambda a: ProjectWarning(
+                project_id=a.project_id,
+                asset_id=a.id,
+                name=a.name,
+                area_code=a.area_code,
+                sector=None,
+                kind=code,
+                label=label,
+                due_on=check_due_on(year),
+                days_overdue=(day - check_due_on(year)).days,
+            ),
+        )
+    if kind == "notice_due":
+        notices = await AssetRepository(session).notices_due(
+            principal.scope_prefix, within, day, after=after, limit=limit + 1
+        )
+        return page_after(
+            notices,
+            limit,
+            lambda n: ProjectWarning(
+                project_id=None,
+                asset_id=n.asset_id,
+                notice_id=n.id,
+                name=f"{n.place} · {n.subject}",
+                area_code=n.area_code,
+                sector=None,
+                kind=code,
+                label=label,
+                due_on=n.posted_to,
+                days_overdue=(day - n.posted_to).days,
+            ),
+        )
     rows = await ProjectRepository(session).behind_plan(
         principal.scope_prefix, within, day, kind, after=after, limit=limit + 1
     )
-    code, label = WARNINGS[kind]
 
     def warning(project: Any) -> ProjectWarning:
         due = project.planned_start_on if kind == "start" else project.planned_end_on

@@ -142,6 +142,9 @@ class ProjectRead(BaseModel):
     received_fen: int = 0
     paid_fen: int = 0
     actions: list[ProjectAction] = Field(default=[], description="The steps you may take now")
+    asset_id: uuid.UUID | None = Field(
+        default=None, description="The asset its hand-over (移交) formed: its value is what was paid"
+    )
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -176,13 +179,19 @@ class MovementRead(BaseModel):
 
 
 class ProjectWarning(BaseModel):
-    """A project behind its plan on a date: its start or its completion is overdue."""
+    """A project behind its plan on a date (its start or completion overdue), or an asset whose yearly
+    check is undone past its deadline, or an asset notice whose period ended without a decision."""
 
-    project_id: uuid.UUID
+    project_id: uuid.UUID | None = Field(description="The project (for an asset: the one it came from)")
+    asset_id: uuid.UUID | None = None
+    notice_id: uuid.UUID | None = None
     name: str
     area_code: str
-    sector: str
-    kind: str = Field(description="`start_overdue` (开工滞后) or `completion_overdue` (完工逾期)")
+    sector: str | None = Field(description="The project's sector (null for an asset)")
+    kind: str = Field(
+        description="`start_overdue` (开工滞后), `completion_overdue` (完工逾期), `asset_check_overdue` "
+        "(资产核查逾期) or `notice_due` (公示期满待处理)"
+    )
     label: str
-    due_on: date = Field(description="The planned start or end it has passed")
+    due_on: date = Field(description="The planned start or end, check deadline or notice end it has passed")
     days_overdue: int

@@ -21,6 +21,8 @@ from services.common.concurrency import check_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.scope import area_to_create_in
+from services.projects.assets.repository import AssetRepository
+from services.projects.assets.service import AssetService
 from services.projects.codes import LIVELIHOOD_SECTORS, ProjectAction, ProjectState
 from services.projects.models import FundMovement, Project, ProjectStep
 from services.projects.repository import ProjectRepository
@@ -149,6 +151,8 @@ class ProjectService:
         )
         await self.repository.add_step(record)
         project.state = step.to.value
+        if body.action is ProjectAction.hand_over:  # 移交: the asset is formed in the same transaction
+            await AssetService(self.session).form_from(project, body.on, principal)
         return await self._saved(project), record
 
     def _check_day(self, project: Project, day: date) -> None:
@@ -286,11 +290,15 @@ class ProjectService:
 
     async def read(self, projects: list[Project], principal: Principal) -> list[ProjectRead]:
         funds = await self.repository.funds_of([p.id for p in projects])
+        assets = await AssetRepository(self.session).ids_of_projects(
+            [p.id for p in projects if p.state == ProjectState.handed_over.value]
+        )
         answers = []
         for project in projects:
             lines = [FundRead.model_validate(f) for f in funds.get(project.id, [])]
             answer = ProjectRead.model_validate(project)
             answer.funds = lines
+            answer.asset_id = assets.get(project.id)
             answer.budget_fen = sum(f.budget_fen for f in lines)
             answer.received_fen = sum(f.received_fen for f in lines)
             answer.paid_fen = sum(f.paid_fen for f in lines)

@@ -38,3 +38,25 @@ def receipt(movement_id: str, **fields: Any) -> dict[str, Any]:
         "voucher": "财预〔2023〕12号",
     }
     return body | fields
+
+
+def asset_body(area_code: str = SHUANGFENG, **fields: Any) -> dict[str, Any]:
+    """An asset registered directly: 双丰村's greenhouses as an operating asset, formed in 2023."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "area_code": area_code,
+        "name": "双丰村温室大棚",
+        "kind": "operating",
+        "value_fen": 140 * WAN,
+        "formed_on": "2023-09-01",
+    }
+    return body | fields
+
+
+# A notice of an asset's operation (经营公示), posted on the village's board for a week.
+ASSET_NOTICE = {
+    "subject": "operation",
+    "place": "村务公开栏",
+    "posted_from": "2024-01-10",
+    "posted_to": "2024-01-16",
+}

@@ -12,11 +12,12 @@ from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.scope import OptionalAreaQuery, area_in_scope
 from services.common.text import IsoDate
-from services.projects.stats.schemas import ProjectStats
-from services.projects.stats.service import project_stats
+from services.projects.stats.schemas import AssetStats, ProjectStats
+from services.projects.stats.service import asset_stats, project_stats
 
 router = APIRouter(prefix="/api/v1/project-stats", tags=["projects and funds"])
 
+asset_router = APIRouter(prefix="/api/v1/asset-stats", tags=["assets and their notices"])
 Reader = Annotated[Principal, requires(Permission.aggregates_read)]
 
 
@@ -32,3 +33,17 @@ async def get_project_stats(
     """Projects and their money by sector, funding source and state, the counterpart-support (援疆)
     share to grassroots and livelihood, and each area one level down. Money in fen."""
     return await project_stats(session, area_in_scope(area, principal), as_of or china_today())
+
+
+@asset_router.get("", response_model=AssetStats)
+async def get_asset_stats(
+    principal: Reader,
+    session: ReadSessionDep,
+    area: OptionalAreaQuery = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="As things stood on this date (default today)")
+    ] = None,
+) -> AssetStats:
+    """Assets held by kind (with their value) and owner type, the date's year's checks due and done,
+    income and its distribution (in effect) by where it went. Money in fen."""
+    return await asset_stats(session, area_in_scope(area, principal), as_of or china_today())

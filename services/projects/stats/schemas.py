@@ -65,3 +65,45 @@ class ProjectStats(BaseModel):
     by_state: list[StateCount]
     counterpart: CounterpartShare
     children: list[ChildFigures] = Field(description="Each area one level down that has projects")
+
+
+class KindFigures(BaseModel):
+    kind: str
+    label: str
+    assets: int = Field(description="Held on the date (formed, not disposed of)")
+    value_fen: int
+
+
+class OwnerFigures(BaseModel):
+    owner_type: str = Field(description="As titled now (确权); `untitled` before")
+    label: str
+    assets: int
+
+
+class AssetChecks(BaseModel):
+    year: int
+    due: int = Field(description="Assets held at the year's start: each owes the year's check by 31 March")
+    done: int = Field(description="Checks of the year done by the date")
+    problems: int = Field(description="Of them, checks that found a problem")
+
+
+class Distributed(BaseModel):
+    households_fen: int = Field(description="分红到户")
+    posts_fen: int = Field(description="公益岗位工资")
+    village_fen: int = Field(description="村集体")
+    other_fen: int
+
+
+class AssetStats(BaseModel):
+    """Assets of an area on a date (资产台账汇总), from the rollups (sql/041_asset_deltas.sql)."""
+
+    area_code: str
+    as_of: date
+    assets: int
+    value_fen: int
+    by_kind: list[KindFigures]
+    by_owner: list[OwnerFigures]
+    checks: AssetChecks = Field(description="The yearly check (核查清算) of the date's year")
+    income_fen: int = Field(description="Income of the years ended by the date")
+    distributed: Distributed = Field(description="Distributions in effect by the date")
+    distributed_fen: int

@@ -4,17 +4,22 @@ area's projects; ``recount`` is the raw reference the tests hold them to."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village
 from services.common.rollups.store import Figures, figures_of, figures_of_children
 from services.projects import SCHEMA
-from services.projects.codes import FundingSource, ProjectState, Sector
+from services.projects.codes import AssetKind, FundingSource, OwnerType, ProjectState, Sector
 from services.projects.stats.schemas import (
+    AssetChecks,
+    AssetStats,
     ChildFigures,
     CounterpartShare,
+    Distributed,
+    KindFigures,
+    OwnerFigures,
     ProjectStats,
     SectorFigures,
     SourceFigures,
@@ -94,4 +99,43 @@ def compose(area: str, day: date, figures: Figures, children: dict[str, Figures]
             )
             for code, f in children.items()
         ],
+    )
+
+
+async def asset_stats(session: AsyncSession, area: str, day: date) -> AssetStats:
+    """The figures on ``day``, and the assets held at its year's start (those owe the year's check)."""
+    figures = await figures_of(session, SCHEMA, area, day)
+    year_start = await figures_of(session, SCHEMA, area, date(day.year, 1, 1) - timedelta(days=1))
+    return compose_assets(area, day, figures, sum(_keyed(year_start, "assets").values()))
+
+
+def compose_assets(area: str, day: date, figures: Figures, held_at_year_start: int) -> AssetStats:
+    assets, value = _keyed(figures, "assets"), _keyed(figures, "asset_value")
+    owners, shares = _keyed(figures, "assets_by_owner"), _keyed(figures, "asset_distributed")
+    year = str(day.year)
+    return AssetStats(
+        area_code=area,
+        as_of=day,
+        assets=sum(assets.values()),
+        value_fen=sum(value.values()),
+        by_kind=[
+            KindFigures(kind=k, label=k.label, assets=assets.get(k, 0), value_fen=value.get(k, 0))
+            for k in AssetKind
+        ],
+        by_owner=[OwnerFigures(owner_type=o, label=o.label, assets=owners.get(o, 0)) for o in OwnerType]
+        + [OwnerFigures(owner_type="untitled", label="未确权", assets=owners.get("untitled", 0))],
+        checks=AssetChecks(
+            year=day.year,
+            due=held_at_year_start,
+            done=_keyed(figures, "asset_checked").get(year, 0),
+            problems=_keyed(figures, "asset_check_problems").get(year, 0),
+        ),
+        income_fen=sum(_keyed(figures, "asset_income").values()),
+        distributed=Distributed(
+            households_fen=shares.get("households", 0),
+            posts_fen=shares.get("posts", 0),
+            village_fen=shares.get("village", 0),
+            other_fen=shares.get("other", 0),
+        ),
+        distributed_fen=sum(shares.values()),
     )

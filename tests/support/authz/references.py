@@ -21,6 +21,7 @@ class Reference:
     # "head": a member of that household, any other person refused alike
     ok: tuple[int, ...] = (201,)
     asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
+    ok_code: str | None = None  # the code of an ok answer that is a refusal on the merits
 
 
 # Each id field of each request body, varied across the targets while the call itself stays in the
@@ -41,6 +42,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     # 人社 systems give posts and courses no one by registry id: they may not read the registry.
     ("post_assign", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
     ("course_enrol", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
+    # Each target's project was handed over and formed its asset: one in scope is refused on its merits.
+    ("asset_create", ("project_id",)): Reference("project", "scope", ok=(409,), ok_code="project_has_asset"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -50,6 +53,7 @@ REFUSED_AS = {
     "person": "person_not_found",
     "second_person": "person_not_found",
     "cadre": "cadre_not_found",
+    "project": "project_not_found",
 }
 
 
@@ -73,7 +77,7 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_outside_area"),)
     if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):
         return ((422, "cadre_not_responsible"),)
-    return tuple((status, None) for status in reference.ok)
+    return tuple((status, reference.ok_code) for status in reference.ok)
 
 
 def with_reference(body: dict, path: tuple[str | int, ...], value: str) -> dict:

@@ -11,7 +11,7 @@ from services.common.auth import Role
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
-from tests.support.projects import project_body, receipt
+from tests.support.projects import ASSET_NOTICE, asset_body, project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
 
 
@@ -103,9 +103,11 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         f"/api/v1/projects/{project.json()['id']}/fund-movements", json=receipt(movement)
     )
     assert money.status_code in (200, 201), money.text
+    assets = await make_asset(admin, project.json()["id"])
     return {
         "project": project.json()["id"],
         "project_movement_id": movement,
+        **assets,
         "post": post["id"],
         "post_assignment": holder["id"],
         "course": course["id"],
@@ -131,6 +133,52 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "assignment": pairing.json()["id"],
         "job": job.json()["id"],
         "village": village,
+    }
+
+
+async def make_asset(admin: httpx.AsyncClient, project_id: str) -> dict[str, str]:
+    """The project handed over (forming its asset), the asset checked for 2024 with income for 2023, a
+    posted notice with an objection already resolved, and a withdrawn one: allowed calls on them are
+    refused on their merits (check_done, objection_resolved, notice_closed), the same for every role."""
+    for action, on in (
+        ("approve", "2023-02-01"),
+        ("start", "2023-03-01"),
+        ("complete", "2023-08-01"),
+        ("accept", "2023-08-20"),
+        ("hand_over", "2023-09-01"),
+    ):
+        done = await admin.post(f"/api/v1/projects/{project_id}/actions", json={"action": action, "on": on})
+        assert done.status_code == 200, done.text
+    asset = done.json()["asset_id"]
+    check = {"year": 2024, "checked_on": "2024-03-01", "result": "normal"}
+    assert (await admin.post(f"/api/v1/assets/{asset}/checks", json=check)).status_code == 201
+    assert (
+        await admin.put(f"/api/v1/assets/{asset}/incomes/2023", json={"income_fen": 100})
+    ).status_code == 200
+    notices = []
+    for _ in range(2):
+        posted = await admin.post(f"/api/v1/assets/{asset}/notices", json=ASSET_NOTICE)
+        assert posted.status_code == 201, posted.text
+        notices.append(posted.json()["id"])
+    objection = {"raised_on": "2024-01-12", "text": "异议"}
+    objected = await admin.post(f"/api/v1/asset-notices/{notices[0]}/objections", json=objection)
+    assert objected.status_code == 201, objected.text
+    objection_id = objected.json()["objections"][0]["id"]
+    resolved = await admin.post(
+        f"/api/v1/asset-notices/{notices[0]}/objections/{objection_id}/resolve",
+        json={"resolved_on": "2024-01-13", "resolution": "已答复"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    withdrawn = {"action": "withdraw", "on": "2024-01-12"}
+    assert (
+        await admin.post(f"/api/v1/asset-notices/{notices[1]}/actions", json=withdrawn)
+    ).status_code == 200
+    return {
+        "asset": asset,
+        "income_year": "2023",
+        "notice": notices[0],
+        "objection": str(objection_id),
+        "closed_notice": notices[1],
     }
 
 
@@ -229,6 +277,14 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "project_patch": {"base_version": 99},
         "project_step": {"action": "start", "on": "2024-01-01", "base_version": 99},
         "project_movement": receipt(records["project_movement_id"]),
+        "asset_create": asset_body(code),
+        "asset_patch": {"base_version": 99},
+        "asset_check": {"year": 2024, "checked_on": "2024-03-01", "result": "normal"},
+        "asset_income": {"income_fen": 100},
+        "asset_notice": ASSET_NOTICE,
+        "notice_object": {"raised_on": "2024-01-12", "text": "异议"},
+        "notice_resolve": {"resolved_on": "2024-01-13", "resolution": "已答复"},
+        "notice_act": {"action": "withdraw", "on": "2024-01-12"},
     }
     return endpoint.method, url, bodies.get(name)
 
