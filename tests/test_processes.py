@@ -188,14 +188,16 @@ def assert_demo_figures(client: httpx.Client) -> None:
     assert (before_wuhan["away"]["current"], after_wuhan["away"]["current"]) == (0, 16)
     destinations = {d["destination"]: d["current"] for d in after_wuhan["away_by_destination"]}
     assert destinations == {"420000000000": 16}
-    # 篇1: the 150万元 central-fund greenhouse in 双丰村, started (the demo has paid 60万 of it).
+    # 篇1: the 150万元 central-fund greenhouse in 双丰村, started (the demo has paid 60万 of it), and the
+    # village's photovoltaic station, a 2021 project of 80万 handed over as an asset.
     projects = town["projects"]
     assert (projects["projects"], projects["budget_fen"], projects["paid_fen"]) == (
-        1,
-        150 * 10**6,
-        60 * 10**6,
+        2,
+        230 * 10**6,
+        140 * 10**6,
     )
-    assert {s["state"]: s["projects"] for s in projects["by_state"]}["started"] == 1
+    states = {s["state"]: s["projects"] for s in projects["by_state"]}
+    assert (states["started"], states["handed_over"]) == (1, 1)
     assert_demo_visits(client)
 
 
