@@ -44,6 +44,7 @@ class Group:
     category: str = "ordinary"
     programme: str | None = None  # held by the whole household …
     covered: int | None = None  # … or by exactly this many of its people
+    enrolled: bool = False  # monitored (监测户): enrolled through monitoring's cases (fangpin/demo_cases.py)
 
 
 GROUPS: list[Group] = [
@@ -61,7 +62,8 @@ GROUPS: list[Group] = [
     Group(SHUANGFENG_VILLAGES, 567, 1753, category="escaped"),
     Group(SHUANGFENG_VILLAGES, 1793, 5380, programme="dibao", covered=2375),
     Group(SHUANGFENG_VILLAGES, 662, 674, programme="tekun"),
-    Group(SHUANGFENG_VILLAGES, 27, 83, category="monitored"),
+    # 边缘易致贫户: ordinary households in the ledger; monitoring's cases make them 监测户 (one truth).
+    Group(SHUANGFENG_VILLAGES, 27, 83, enrolled=True),
     Group(SHUANGFENG_VILLAGES, 1200, 3900),
 ]
 

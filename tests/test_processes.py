@@ -159,6 +159,8 @@ def assert_demo_figures(client: httpx.Client) -> None:
         "escaped": (567, 1753),
         "monitored": (27, 83),
     }
+    # The same 27, from the same decisions: monitoring's cases (篇1's 边缘易致贫户, enrolled as past cases).
+    assert town["monitoring"]["monitored"]["households"] == 27
     before = area_report(client, "610924105201", "2023-06-30")["registry"]
     assert (before["households"], before["people"]) == (216, 783)
     after = area_report(client, "610924105201", "2024-06-30")["registry"]
