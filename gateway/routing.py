@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 API_PREFIX = "/api/v1"
-SERVICES = ("registry", "monitoring", "jobs", "projects")
+SERVICES = ("registry", "monitoring", "jobs", "projects", "oversight")
 
 # Served by the gateway itself (identity, audit, system status).
 GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "reports", "openapi.json"})
@@ -40,6 +40,12 @@ ROUTES: dict[str, str] = {
     "training-stats": "jobs",
     "projects": "projects",
     "project-stats": "projects",
+    "support-units": "oversight",
+    "work-teams": "oversight",
+    "check-ins": "oversight",
+    "presence-targets": "oversight",
+    "presence": "oversight",
+    "oversight-stats": "oversight",
     "project-warnings": "projects",
 }
 

@@ -64,7 +64,7 @@ def start_part(
     return PartProcess(name, port, process, log_path, env)
 
 
-SERVICES = ("registry", "monitoring", "jobs", "projects")
+SERVICES = ("registry", "monitoring", "jobs", "projects", "oversight")
 
 
 def wiring(ports: dict[str, int]) -> dict[str, str]:
