@@ -69,6 +69,35 @@ async def test_a_unit_stations_a_team_in_a_village_it_supports_and_retries_are_e
     assert len((await client.get(TEAMS, headers=village)).json()["items"]) == 1
 
 
+async def test_a_members_cadre_id_is_a_registry_cadre_in_the_callers_area(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    await make_areas(admin)
+    town = await user_headers("zhen", "town_reviewer", TOWN)
+    mine = await admin.post(
+        "/api/v1/cadres", json={"area_code": HUANGJIN, "name": "王书记", "unit": "县乡村振兴局"}
+    )
+    theirs = await admin.post(
+        "/api/v1/cadres", json={"area_code": SHUANGFENG, "name": "李干部", "unit": "镇政府"}
+    )
+    assert (mine.status_code, theirs.status_code) == (201, 201), theirs.text
+    unit = await client.post(UNITS, json=unit_body(area_code=TOWN), headers=town)
+    assert unit.status_code == 201, unit.text
+
+    def team(cadre: str) -> dict[str, Any]:
+        body = team_body(unit.json()["id"])
+        body["members"][0]["cadre_id"] = cadre
+        return body
+
+    outside = await client.post(TEAMS, json=team(theirs.json()["id"]), headers=town)
+    assert (outside.status_code, outside.json()["code"]) == (422, "cadre_not_found")
+    unknown = await client.post(TEAMS, json=team(str(uuid.uuid4())), headers=town)
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "cadre_not_found")
+    stationed_ = await client.post(TEAMS, json=team(mine.json()["id"]), headers=town)
+    assert stationed_.status_code == 201, stationed_.text
+    assert mine.json()["id"] in {m["cadre_id"] for m in stationed_.json()["members"]}
+
+
 async def test_check_ins_from_a_flaky_phone_count_once_and_far_ones_are_kept_and_flagged(
     client: httpx.AsyncClient, user_headers: UserFactory
 ) -> None:

@@ -47,7 +47,7 @@ class WorkTeam(SQLModel, table=True):
 
 class TeamMember(SQLModel, table=True):
     """One member of a team, from–to; ``cadre_id`` names the registry's cadre where the member is one
-    (stored as given: not yet checked against the registry)."""
+    (checked with the registry, in the caller's area, when the team was stationed)."""
 
     __tablename__ = "team_members"
     __table_args__ = {"schema": SCHEMA}

@@ -21,6 +21,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.scope import WithinQuery
+from services.oversight.cadres import registry_cadres
 from services.oversight.models import WorkTeam
 from services.oversight.repository import OversightRepository
 from services.oversight.schemas import (
@@ -100,10 +101,11 @@ async def get_unit(unit_id: uuid.UUID, principal: Reader, session: ReadSessionDe
 
 @router.post("/work-teams", response_model=TeamRead, status_code=201, responses=RETRY)
 async def create_team(
-    body: TeamCreate, principal: Manager, session: SessionDep, response: Response
+    body: TeamCreate, principal: Manager, session: SessionDep, request: Request, response: Response
 ) -> TeamRead:
-    """Station a work team (驻村工作队) in a village for a period, with its members."""
-    team, created = await OversightService(session).create_team(body, principal)
+    """Station a work team (驻村工作队) in a village for a period, with its members (a member's cadre id
+    must be a cadre of the registry in your area)."""
+    team, created = await OversightService(session).create_team(body, principal, registry_cadres(request))
     if created:
         audit_trail(session).record(
             "work_team.create",

@@ -57,7 +57,7 @@ class MemberCreate(StrictBody):
     starts_on: IsoDate
     ends_on: IsoDate | None = None
     cadre_id: uuid.UUID | None = Field(
-        default=None, description="The registry's cadre, where the member is one (stored as given, unchecked)"
+        default=None, description="The registry's cadre, where the member is one: a cadre in your area"
     )
 
 
@@ -93,7 +93,6 @@ class MemberRead(BaseModel):
     starts_on: date
     ends_on: date | None
     cadre_id: uuid.UUID | None
-    cadre_checked: bool = Field(default=False, description="Whether cadre_id was checked with the registry")
 
 
 class TeamRead(BaseModel):

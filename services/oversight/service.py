@@ -25,6 +25,7 @@ from services.common.calendar import CHINA
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.scope import area_to_create_in
+from services.oversight.cadres import KnownCadres
 from services.oversight.models import CheckIn, PresenceTarget, SupportUnit, WorkTeam
 from services.oversight.repository import OversightRepository
 from services.oversight.schemas import CheckInCreate, TargetSet, TeamCreate, UnitCreate
@@ -93,7 +94,9 @@ class OversightService:
             raise Conflict(f"Unit {unit_id} exists with other details", code="unit_id_in_use")
         return unit, created
 
-    async def create_team(self, body: TeamCreate, principal: Principal) -> tuple[WorkTeam, bool]:
+    async def create_team(
+        self, body: TeamCreate, principal: Principal, known_cadres: KnownCadres
+    ) -> tuple[WorkTeam, bool]:
         _village(body.village_code, principal, "village_code")
         unit = await self.repository.unit(body.unit_id, principal.scope_prefix)
         if unit is None or body.village_code not in unit.villages:
@@ -111,6 +114,14 @@ class OversightService:
                     ["body", "members", index, "unit_id"],
                     f"No unit {member.unit_id} in your area",
                     "unit_not_found",
+                )
+        cadres = await known_cadres([m.cadre_id for m in body.members if m.cadre_id])
+        for index, member in enumerate(body.members):
+            if member.cadre_id is not None and member.cadre_id not in cadres:
+                raise ValidationFailed.field(
+                    ["body", "members", index, "cadre_id"],
+                    f"No cadre {member.cadre_id} in your area",
+                    "cadre_not_found",
                 )
         team_id, digest = body.id or new_id(), request_digest(body)
         members = [

@@ -12,6 +12,11 @@ class OversightSettings(ServiceSettings):
     part = "oversight"
     model_config = SettingsConfigDict(env_prefix="FANGPIN_OVERSIGHT_", extra="ignore")
 
+    registry_url: str | None = Field(
+        default=None,
+        description="Base URL of the registry, which says whether a member's cadre id is a cadre in the "
+        "caller's area (unset: the registry served in this process)",
+    )
     far_check_in_m: int = Field(
         default=3000,
         ge=100,
