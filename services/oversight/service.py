@@ -99,10 +99,14 @@ class OversightService:
     ) -> tuple[WorkTeam, bool]:
         _village(body.village_code, principal, "village_code")
         unit = await self.repository.unit(body.unit_id, principal.scope_prefix)
-        if unit is None or body.village_code not in unit.villages:
+        if unit is None:
+            raise ValidationFailed.field(
+                ["body", "unit_id"], f"No unit {body.unit_id} in your area", "unit_not_found"
+            )
+        if body.village_code not in unit.villages:
             raise ValidationFailed.field(
                 ["body", "unit_id"],
-                f"No unit {body.unit_id} supporting village {body.village_code} in your area",
+                f"Unit {body.unit_id} does not support village {body.village_code}",
                 "unit_not_supporting_village",
             )
         for index, member in enumerate(body.members):

@@ -11,6 +11,7 @@ from services.common.auth import Role
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
+from tests.support.oversight import check_in_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
 
@@ -103,7 +104,14 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         f"/api/v1/projects/{project.json()['id']}/fund-movements", json=receipt(movement)
     )
     assert money.status_code in (200, 201), money.text
+    unit = await admin.post("/api/v1/support-units", json=unit_body(area_code=village, villages=[village]))
+    assert unit.status_code == 201, unit.text
+    team = await admin.post("/api/v1/work-teams", json=team_body(unit.json()["id"], village=village))
+    assert team.status_code == 201, team.text
     return {
+        "unit": unit.json()["id"],
+        "team": team.json()["id"],
+        "member": team.json()["members"][0]["id"],
         "project": project.json()["id"],
         "project_movement_id": movement,
         "post": post["id"],
@@ -229,6 +237,10 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "project_patch": {"base_version": 99},
         "project_step": {"action": "start", "on": "2024-01-01", "base_version": 99},
         "project_movement": receipt(records["project_movement_id"]),
+        "unit_create": unit_body(area_code=code, villages=[village]),
+        "team_create": team_body(records["unit"], village=village),
+        "check_in_create": check_in_body(records["member"]),
+        "target_set": {"area_code": code, "year": 2024, "duty": "work_team", "days_per_year": 200},
     }
     return endpoint.method, url, bodies.get(name)
 
