@@ -156,6 +156,46 @@ async def test_check_ins_from_a_flaky_phone_count_once_and_far_ones_are_kept_and
     assert {d["duty"]: d["days_present"] for d in stats["by_duty"]}["work_team"] == 2
 
 
+async def test_a_batch_of_check_ins_kept_offline_is_answered_item_by_item_and_sent_again_changes_nothing(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    village = await user_headers("cun", "village_cadre", HUANGJIN)
+    client.headers.update(county)
+    members = [m["id"] for m in (await stationed(client))["members"]]
+    first = check_in_body(members[0], "2024-03-04T08:00:00+08:00")
+    items = [
+        first,
+        check_in_body(members[1], "2024-03-04T08:05:00+08:00", longitude=LON + 0.1),  # about 9 km off
+        check_in_body(str(uuid.uuid4())),  # no such member
+        {"id": str(uuid.uuid4()), "member_id": members[2]},  # no time, no place
+        first,  # the same item twice in one batch
+        first | {"latitude": LAT + 0.001},  # its id again with another body
+    ]
+    sent = await client.post(f"{CHECK_INS}/batch", json={"items": items}, headers=village)
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    assert (answer["created"], answer["duplicates"], answer["failed"]) == (2, 1, 3)
+    statuses = [(i["status"], (i["error"] or {}).get("code")) for i in answer["items"]]
+    assert statuses == [
+        ("created", None),
+        ("created", None),
+        ("invalid", "member_not_found"),
+        ("invalid", "validation_failed"),
+        ("duplicate", None),
+        ("conflict", "check_in_id_in_use"),
+    ]
+    assert (answer["items"][0]["far"], answer["items"][1]["far"]) == (False, True)
+    assert answer["items"][1]["distance_m"] > 9000
+    again = (await client.post(f"{CHECK_INS}/batch", json={"items": items[:2]}, headers=village)).json()
+    assert (again["created"], again["duplicates"]) == (0, 2)
+    # The single endpoint answers the batch's item as a retry.
+    single = await client.post(CHECK_INS, json=first, headers=village)
+    assert (single.status_code, single.json()["id"]) == (200, first["id"])
+    stored = (await client.get(CHECK_INS, headers=county)).json()["items"]
+    assert len(stored) == 2
+
+
 async def test_days_in_the_village_against_the_target_projected_to_the_years_end(
     client: httpx.AsyncClient, user_headers: UserFactory
 ) -> None:

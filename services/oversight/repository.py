@@ -98,18 +98,33 @@ class OversightRepository:
         query = select(col(TeamMember.id)).where(col(TeamMember.id).in_(ids))
         return list((await self.session.execute(query)).scalars())
 
-    async def member(self, member_id: uuid.UUID, scope_prefix: str) -> TeamMember | None:
-        query = select(TeamMember).where(
-            col(TeamMember.id) == member_id, in_scope(col(TeamMember.village_code), scope_prefix)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     # Check-ins and the village's point.
     async def check_in(self, check_in_id: uuid.UUID) -> CheckIn | None:
         return await self.session.get(CheckIn, check_in_id, populate_existing=True)
 
-    async def insert_check_in(self, values: dict[str, Any]) -> bool:
-        return await _insert_new(self.session, CheckIn, values)
+    async def check_in_digests(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[bytes | None, str]]:
+        """For a retry's check only: each stored check-in's request digest and village."""
+        query = select(col(CheckIn.id), col(CheckIn.request_sha256), col(CheckIn.village_code)).where(
+            col(CheckIn.id).in_(ids)
+        )
+        return {i: (digest, village) for i, digest, village in (await self.session.execute(query)).all()}
+
+    async def members(self, ids: list[uuid.UUID], scope_prefix: str) -> dict[uuid.UUID, TeamMember]:
+        query = select(TeamMember).where(
+            col(TeamMember.id).in_(ids), in_scope(col(TeamMember.village_code), scope_prefix)
+        )
+        return {m.id: m for m in (await self.session.execute(query)).scalars()}
+
+    async def insert_check_ins(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """The ids actually inserted; in id order, so overlapping retries wait instead of deadlocking."""
+        table = table_of(CheckIn)
+        statement = (
+            insert(table)
+            .values(sorted(rows, key=lambda r: r["id"]))
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(table.c.id)
+        )
+        return set((await self.session.execute(statement)).scalars())
 
     async def village_point(self, village_code: str) -> VillagePoint | None:
         return await self.session.get(VillagePoint, village_code)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import (
@@ -22,9 +23,12 @@ from services.common.pagination import (
 )
 from services.common.scope import WithinQuery
 from services.oversight.cadres import registry_cadres
+from services.oversight.check_ins import CheckInIntake
 from services.oversight.models import WorkTeam
 from services.oversight.repository import OversightRepository
 from services.oversight.schemas import (
+    CheckInBatch,
+    CheckInBatchResult,
     CheckInCreate,
     CheckInRead,
     MemberRead,
@@ -144,23 +148,41 @@ async def get_team(team_id: uuid.UUID, principal: Reader, session: ReadSessionDe
     return (await _teams_read(session, [team]))[0]
 
 
+def _audit_check_ins(session: SessionDep, result: CheckInBatchResult) -> None:
+    trail = audit_trail(session)
+    for item in result.items:
+        if item.status == "created":
+            trail.record(
+                "check_in.create",
+                "check_in",
+                str(item.id),
+                area_code=item.village_code,
+                changes={"far": [None, item.far]},
+            )
+
+
+@router.post("/check-ins/batch", response_model=CheckInBatchResult)
+async def post_check_in_batch(
+    body: CheckInBatch, principal: CheckInner, session: SessionDep, request: Request
+) -> CheckInBatchResult:
+    """Up to 1,000 check-ins kept offline; each answered alone: created, duplicate, conflict or invalid."""
+    result = await CheckInIntake(session, request.app.state.settings.far_check_in_m).take(
+        body.items, principal
+    )
+    _audit_check_ins(session, result)
+    return result
+
+
 @router.post("/check-ins", response_model=CheckInRead, status_code=201, responses=RETRY)
 async def check_in(
     body: CheckInCreate, principal: CheckInner, session: SessionDep, request: Request, response: Response
 ) -> CheckInRead:
     """A member's check-in from a phone (驻村考勤). A check-in far from the village is kept and flagged."""
-    far_m = request.app.state.settings.far_check_in_m
-    stored, created = await OversightService(session).check_in(body, principal, far_m)
-    if created:
-        audit_trail(session).record(
-            "check_in.create",
-            "check_in",
-            str(stored.id),
-            area_code=stored.village_code,
-            changes={"member_id": [None, str(stored.member_id)], "far": [None, stored.far]},
-        )
-    else:
-        response.status_code = 200
+    result = await CheckInIntake(session, request.app.state.settings.far_check_in_m).take([body], principal)
+    answer_single(result.items[0], response)
+    _audit_check_ins(session, result)
+    stored = await OversightRepository(session).check_in(body.id)
+    assert stored is not None
     return CheckInRead.model_validate(stored)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.fields import AREA_CODE_PATTERN, Float, StrictBody, whole
+from services.common.openapi import CheckedAlone
 from services.common.text import CleanText, IsoDate, IsoDateTime, NonBlankText
 from services.oversight.codes import Duty, TeamRole, UnitLevel
 
@@ -131,6 +132,33 @@ class CheckInRead(BaseModel):
     far: bool = Field(
         description="Farther from the village than FANGPIN_OVERSIGHT_FAR_CHECK_IN_M: kept, flagged"
     )
+
+
+MAX_BATCH = 1000
+# Each item is checked alone (a bad one is answered invalid, never fatal to the batch), so the body
+# takes any objects; documented as the CheckInCreate each must be.
+BatchItem = Annotated[dict[str, Any], CheckedAlone(CheckInCreate)]
+
+
+class CheckInBatch(StrictBody):
+    items: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CheckInItemResult(BaseModel):
+    index: int
+    id: uuid.UUID | None = None
+    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
+    village_code: str | None = Field(default=None, description="For a created item: the member's village")
+    distance_m: int | None = Field(default=None, description="For a created item: from the village's point")
+    far: bool | None = Field(default=None, description="For a created item: kept, but flagged far")
+    error: dict | None = Field(default=None, description="The problem (as a single request would get it)")
+
+
+class CheckInBatchResult(BaseModel):
+    created: int
+    duplicates: int
+    failed: int
+    items: list[CheckInItemResult]
 
 
 class TargetSet(StrictBody):

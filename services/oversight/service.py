@@ -1,50 +1,33 @@
-"""What the oversight service does: keep support units and their teams, take check-ins, set targets.
+"""What the oversight service does: keep support units and their teams, set targets (check-ins:
+``check_ins``).
 
 Retries are exact, as in the other services: a create repeats the first result when its id and request
 are the same (a racing copy waits on the id's unique index for the first to commit, then answers the
 same); the same id with another request is the only conflict.
-
-A far check-in is kept and flagged, never refused: a phone's GPS drifts, and the town judges. The
-registry keeps no point for a village, so a village's first check-in sets it (and is itself not far);
-later ones are measured from it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import is_village, is_within
 from services.common.auth import Principal
-from services.common.calendar import CHINA
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.scope import area_to_create_in
 from services.oversight.cadres import KnownCadres
-from services.oversight.models import CheckIn, PresenceTarget, SupportUnit, WorkTeam
+from services.oversight.models import PresenceTarget, SupportUnit, WorkTeam
 from services.oversight.repository import OversightRepository
-from services.oversight.schemas import CheckInCreate, TargetSet, TeamCreate, UnitCreate
-
-EARTH_RADIUS_M = 6_371_000
-CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead is not a check-in from the future
+from services.oversight.schemas import TargetSet, TeamCreate, UnitCreate
 
 
 def request_digest(body: BaseModel) -> bytes:
     """The digest of a create request as received (the schema's field order)."""
     return hashlib.sha256(body.model_dump_json().encode()).digest()
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
-    """Great-circle distance (haversine), in whole metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(a)))
 
 
 def not_found(kind: str, thing_id: uuid.UUID) -> NotFound:
@@ -167,67 +150,6 @@ class OversightService:
         if not _same(earlier.request_sha256, digest, principal, earlier.village_code):
             raise Conflict(f"Team {team_id} exists with other details", code="team_id_in_use")
         return earlier, False
-
-    async def check_in(self, body: CheckInCreate, principal: Principal, far_m: int) -> tuple[CheckIn, bool]:
-        """The check-in, and whether this request made it (False: a retry of the one that did)."""
-        digest = request_digest(body)
-        earlier = await self.repository.check_in(body.id)
-        if earlier is not None:
-            return self._repeated(earlier, digest, principal), False
-        member = await self.repository.member(body.member_id, principal.scope_prefix)
-        if member is None:
-            raise ValidationFailed.field(
-                ["body", "member_id"], f"No team member {body.member_id} in your area", "member_not_found"
-            )
-        if body.at.tzinfo is None:
-            raise ValidationFailed.field(["body", "at"], "at needs its zone offset", "time_without_zone")
-        day = body.at.astimezone(CHINA).date()
-        if body.at > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValidationFailed.field(["body", "at"], f"at {body.at} is in the future", "date_in_future")
-        if day < member.starts_on or (member.ends_on is not None and day > member.ends_on):
-            raise ValidationFailed.field(
-                ["body", "at"], f"{day} is outside the member's time on the team", "outside_membership"
-            )
-        point = await self.repository.village_point(member.village_code)
-        if point is None and await self.repository.claim_village_point(
-            {
-                "village_code": member.village_code,
-                "latitude": body.latitude,
-                "longitude": body.longitude,
-                "check_in_id": body.id,
-            }
-        ):
-            distance = None
-        else:
-            point = point or await self.repository.village_point(member.village_code)
-            assert point is not None
-            distance = distance_m(point.latitude, point.longitude, body.latitude, body.longitude)
-        values = {
-            "id": body.id,
-            "member_id": member.id,
-            "village_code": member.village_code,
-            "at": body.at,
-            "day": day,
-            "latitude": body.latitude,
-            "longitude": body.longitude,
-            "photo_ref": body.photo_ref,
-            "distance_m": distance,
-            "far": distance is not None and distance > far_m,
-            "request_sha256": digest,
-            "created_by": principal.id,
-        }
-        created = await self.repository.insert_check_in(values)
-        stored = await self.repository.check_in(body.id)
-        assert stored is not None
-        if not created:
-            return self._repeated(stored, digest, principal), False
-        return stored, True
-
-    @staticmethod
-    def _repeated(earlier: CheckIn, digest: bytes, principal: Principal) -> CheckIn:
-        if _same(earlier.request_sha256, digest, principal, earlier.village_code):
-            return earlier
-        raise Conflict(f"Check-in {earlier.id} exists with other details", code="check_in_id_in_use")
 
     async def set_target(
         self, body: TargetSet, principal: Principal

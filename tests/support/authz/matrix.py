@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.monitoring import inspection
+from tests.support.oversight import check_in_body
 from tests.support.registry import national_id
 
 _days = itertools.count()
@@ -852,6 +853,14 @@ UNTARGETED = {
     "team_list": Endpoint("GET", "/api/v1/work-teams", Permission.oversight_read, "list"),
     "check_in_list": Endpoint("GET", "/api/v1/check-ins", Permission.oversight_read, "list"),
     "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
+    # A member no one can see fails alone (member_not_found); the batch itself answers 200.
+    "check_in_batch": Endpoint(
+        "POST",
+        "/api/v1/check-ins/batch",
+        Permission.oversight_check_in,
+        "list",
+        body={"items": [check_in_body(str(uuid.uuid4()))]},
+    ),
     # Items naming someone unknown (or, for a 人社 system, by person_id) fail one by one; the batch is 200.
     "employment_batch": Endpoint(
         "POST",

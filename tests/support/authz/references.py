@@ -130,7 +130,11 @@ def body_id_fields(document: dict, schema: dict, path: tuple = (), owner: str = 
 
 
 # Batches carry the single endpoint's items; their references are checked by the same code.
-BATCH_OF = {"inspection_batch": "inspection_create", "employment_batch": "employment_create"}
+BATCH_OF = {
+    "inspection_batch": "inspection_create",
+    "employment_batch": "employment_create",
+    "check_in_batch": "check_in_create",
+}
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
     ("case_open", ("alert_ids", 0)),
