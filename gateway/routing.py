@@ -44,6 +44,7 @@ ROUTES: dict[str, str] = {
     "work-teams": "oversight",
     "check-ins": "oversight",
     "presence-targets": "oversight",
+    "leaves": "oversight",
     "presence": "oversight",
     "oversight-stats": "oversight",
     "project-warnings": "projects",

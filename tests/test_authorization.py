@@ -123,6 +123,10 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "presence", "own-village", 403, "permission_denied"),
     (Role.auditor, "check_in_create", "own-village", 403, "permission_denied"),
     (Role.auditor, "presence", "sibling-village", 200, None),
+    (Role.village_cadre, "leave_request", "parent-town", 422, "member_not_found"),
+    (Role.village_cadre, "leave_decide", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "leave_decide", "sibling-village", 409, "leave_decided"),
+    (Role.town_reviewer, "leave_decide", "other-county", 404, "leave_not_found"),
 ]
 
 

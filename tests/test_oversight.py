@@ -284,3 +284,53 @@ async def test_the_area_report_has_a_presence_section(admin: httpx.AsyncClient) 
     assert report.status_code == 200, report.text
     presence = report.json()["presence"]
     assert (presence["members"], presence["days_present"], presence["year"]) == (3, 1, 2024)
+
+
+async def test_leave_approved_by_the_town_is_not_a_shortfall(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    """50 days in the village from 1 January, then leave from 20 February to 31 March (41 days): as of
+    3/31, asked only, the member projects to 201 of 220 (behind); approved, the year has 325 days to
+    serve, the target is 195 and the pace (50 of 50) projects to 325."""
+    county = await user_headers("xian", "county_admin", COUNTY)
+    town = await user_headers("zhen", "town_reviewer", TOWN)
+    village = await user_headers("cun", "village_cadre", HUANGJIN)
+    village_admin = await user_headers("cunguan", "county_admin", HUANGJIN)
+    client.headers.update(county)
+    member = (await stationed(client))["members"][0]["id"]
+    for n in range(50):
+        assert (await check_in(client, member, date(2024, 1, 1) + timedelta(days=n))).status_code == 201
+
+    async def figures() -> dict[str, Any]:
+        params = {"area": HUANGJIN, "as_of": "2024-03-31"}
+        items = (await client.get("/api/v1/presence", params=params)).json()["items"]
+        return {i["member_id"]: i for i in items}[member]
+
+    leave = {
+        "id": str(uuid.uuid4()),
+        "member_id": member,
+        "starts_on": "2024-02-20",
+        "ends_on": "2024-03-31",
+        "reason": "住院治疗",
+    }
+    asked = await client.post("/api/v1/leaves", json=leave, headers=village)
+    assert (asked.status_code, asked.json()["state"]) == (201, "requested")
+    assert (await client.post("/api/v1/leaves", json=leave, headers=village)).status_code == 200
+    before = await figures()
+    assert (before["target_days"], before["projected_days"], before["behind"]) == (220, 201, True)
+
+    decide = f"/api/v1/leaves/{leave['id']}/decision"
+    refused = await client.post(decide, json={"approve": True}, headers=village)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    by_village = await client.post(decide, json={"approve": True}, headers=village_admin)
+    assert (by_village.status_code, by_village.json()["code"]) == (403, "town_decides")
+    no_reason = await client.post(decide, json={"approve": False}, headers=town)
+    assert (no_reason.status_code, no_reason.json()["code"]) == (422, "note_required")
+    approved = await client.post(decide, json={"approve": True}, headers=town)
+    assert (approved.status_code, approved.json()["state"]) == (200, "approved"), approved.text
+    again = await client.post(decide, json={"approve": False, "note": "改了"}, headers=town)
+    assert (again.status_code, again.json()["code"]) == (409, "leave_decided")
+    after = await figures()
+    assert (after["target_days"], after["projected_days"], after["behind"]) == (195, 325, False)
+    listed = (await client.get("/api/v1/leaves", params={"state": "approved"})).json()["items"]
+    assert [row["id"] for row in listed] == [leave["id"]]

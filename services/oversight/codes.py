@@ -38,3 +38,9 @@ DEFAULT_TARGETS: dict[Duty, tuple[int | None, int | None]] = {
     Duty.town_cadre: (None, 3),
     Duty.village_committee: (None, 5),
 }
+
+
+class LeaveState(LabelledEnum):
+    requested = "requested", "待审批"
+    approved = "approved", "已批准"
+    refused = "refused", "未批准"

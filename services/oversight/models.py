@@ -86,6 +86,28 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
+class Leave(SQLModel, table=True):
+    """A member's leave (请假), approved or refused by the town: approved days are not held against the
+    member's target."""
+
+    __tablename__ = "leaves"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    member_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    village_code: str = column(String(12), nullable=False)
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date = column(Date, nullable=False)
+    reason: str = column(String(500), nullable=False)
+    state: str = column(String(12), nullable=False)
+    request_sha256: bytes | None = column(LargeBinary)
+    created_by: str = column(String(64), nullable=False)
+    created_at: datetime = timestamp()
+    decided_by: str | None = column(String(64))
+    decided_at: datetime | None = column(DateTime(timezone=True))
+    decision_note: str | None = column(String(500))
+
+
 class VillagePoint(SQLModel, table=True):
     """Where a village is, for telling a far check-in: the registry keeps no village point, so the
     village's first check-in sets it (``check_in_id``)."""

@@ -16,7 +16,15 @@ from sqlmodel import col
 
 from services.common.columns import table_of
 from services.common.scope import in_scope
-from services.oversight.models import CheckIn, PresenceTarget, SupportUnit, TeamMember, VillagePoint, WorkTeam
+from services.oversight.models import (
+    CheckIn,
+    Leave,
+    PresenceTarget,
+    SupportUnit,
+    TeamMember,
+    VillagePoint,
+    WorkTeam,
+)
 
 
 async def _insert_new(session: AsyncSession, model: Any, values: dict[str, Any]) -> bool:
@@ -160,6 +168,58 @@ class OversightRepository:
         if after is not None:
             query = query.where(col(CheckIn.id) > after)
         return (await self.session.execute(query.order_by(col(CheckIn.id)).limit(limit))).scalars().all()
+
+    # Leaves.
+    async def insert_leave(self, values: dict[str, Any]) -> bool:
+        return await _insert_new(self.session, Leave, values)
+
+    async def leave_anywhere(self, leave_id: uuid.UUID) -> Leave | None:
+        """For a retry's check only."""
+        return await self.session.get(Leave, leave_id)
+
+    async def leave(self, leave_id: uuid.UUID, scope_prefix: str, *, lock: bool = False) -> Leave | None:
+        query = select(Leave).where(
+            col(Leave.id) == leave_id, in_scope(col(Leave.village_code), scope_prefix)
+        )
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def leaves(
+        self,
+        scope_prefix: str,
+        within: str,
+        *,
+        member_id: uuid.UUID | None,
+        state: str | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[Leave]:
+        query = select(Leave).where(
+            in_scope(col(Leave.village_code), scope_prefix), in_scope(col(Leave.village_code), within)
+        )
+        if member_id is not None:
+            query = query.where(col(Leave.member_id) == member_id)
+        if state is not None:
+            query = query.where(col(Leave.state) == state)
+        if after is not None:
+            query = query.where(col(Leave.id) > after)
+        return (await self.session.execute(query.order_by(col(Leave.id)).limit(limit))).scalars().all()
+
+    async def approved_leaves(
+        self, member_ids: list[uuid.UUID], first: date, last: date
+    ) -> dict[uuid.UUID, list[tuple[date, date]]]:
+        """Each member's approved leaves overlapping [first, last]."""
+        query = select(col(Leave.member_id), col(Leave.starts_on), col(Leave.ends_on)).where(
+            col(Leave.member_id).in_(member_ids),
+            col(Leave.state) == "approved",
+            col(Leave.starts_on) <= last,
+            col(Leave.ends_on) >= first,
+        )
+        found: dict[uuid.UUID, list[tuple[date, date]]] = defaultdict(list)
+        for member_id, starts_on, ends_on in (await self.session.execute(query)).all():
+            found[member_id].append((starts_on, ends_on))
+        return found
 
     # Targets: the most specific area's target for a duty and year applies to a village.
     async def set_target(self, values: dict[str, Any]) -> PresenceTarget:

@@ -24,6 +24,7 @@ from services.common.pagination import (
 from services.common.scope import WithinQuery
 from services.oversight.cadres import registry_cadres
 from services.oversight.check_ins import CheckInIntake
+from services.oversight.codes import LeaveState
 from services.oversight.models import WorkTeam
 from services.oversight.repository import OversightRepository
 from services.oversight.schemas import (
@@ -31,6 +32,9 @@ from services.oversight.schemas import (
     CheckInBatchResult,
     CheckInCreate,
     CheckInRead,
+    LeaveCreate,
+    LeaveDecision,
+    LeaveRead,
     MemberRead,
     TargetRead,
     TargetSet,
@@ -202,6 +206,64 @@ async def list_check_ins(
     )
     page = page_after(rows, limit, lambda c: c)
     return Page(items=[CheckInRead.model_validate(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/leaves", response_model=LeaveRead, status_code=201, responses=RETRY)
+async def request_leave(
+    body: LeaveCreate, principal: CheckInner, session: SessionDep, response: Response
+) -> LeaveRead:
+    """Ask leave (请假) for a team member, from–to with the reason; the town approves or refuses it."""
+    leave, created = await OversightService(session).request_leave(body, principal)
+    if created:
+        audit_trail(session).record(
+            "leave.request",
+            "leave",
+            str(leave.id),
+            area_code=leave.village_code,
+            changes={"days": [None, [str(leave.starts_on), str(leave.ends_on)]]},
+        )
+    else:
+        response.status_code = 200
+    return LeaveRead.model_validate(leave)
+
+
+@router.post("/leaves/{leave_id:uuid}/decision", response_model=LeaveRead)
+async def decide_leave(
+    leave_id: uuid.UUID, body: LeaveDecision, principal: Manager, session: SessionDep
+) -> LeaveRead:
+    """The town approves (approved days are not held against the member's target) or refuses, saying why."""
+    leave = await OversightService(session).decide_leave(leave_id, body, principal)
+    audit_trail(session).record(
+        "leave.decide",
+        "leave",
+        str(leave.id),
+        area_code=leave.village_code,
+        changes={"state": ["requested", leave.state]},
+    )
+    return LeaveRead.model_validate(leave)
+
+
+@router.get("/leaves", response_model=Page[LeaveRead])
+async def list_leaves(
+    principal: Reader,
+    session: ReadSessionDep,
+    within: WithinQuery,
+    member_id: uuid.UUID | None = None,
+    state: Annotated[LeaveState | None, Query(description=LeaveState.describe())] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[LeaveRead]:
+    after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
+    rows = await OversightRepository(session).leaves(
+        principal.scope_prefix,
+        within,
+        member_id=member_id,
+        state=state.value if state else None,
+        after=after,
+        limit=limit + 1,
+    )
+    page = page_after(rows, limit, lambda leave: leave)
+    return Page(items=[LeaveRead.model_validate(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.put("/presence-targets", response_model=TargetRead)

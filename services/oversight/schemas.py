@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.common.fields import AREA_CODE_PATTERN, Float, StrictBody, whole
+from services.common.fields import AREA_CODE_PATTERN, Bool, Float, StrictBody, whole
 from services.common.openapi import CheckedAlone
 from services.common.text import CleanText, IsoDate, IsoDateTime, NonBlankText
 from services.oversight.codes import Duty, TeamRole, UnitLevel
@@ -159,6 +159,43 @@ class CheckInBatchResult(BaseModel):
     duplicates: int
     failed: int
     items: list[CheckInItemResult]
+
+
+class LeaveCreate(StrictBody):
+    id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
+    member_id: uuid.UUID
+    starts_on: IsoDate
+    ends_on: IsoDate
+    reason: Annotated[NonBlankText, Field(max_length=500)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeaveCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        if (self.ends_on - self.starts_on).days > 366:
+            raise ValueError("a leave is at most a year")
+        return self
+
+
+class LeaveDecision(StrictBody):
+    approve: Bool = Field(description="true: approved (批准); false: refused, with a note")
+    note: Annotated[NonBlankText, Field(max_length=500)] | None = None
+
+
+class LeaveRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    village_code: str
+    starts_on: date
+    ends_on: date
+    reason: str
+    state: str
+    created_by: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
 
 
 class TargetSet(StrictBody):

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import is_village, is_within
+from services.common.area_codes import AreaLevel, is_village, is_within
 from services.common.auth import Principal
-from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
 from services.common.scope import area_to_create_in
 from services.oversight.cadres import KnownCadres
-from services.oversight.models import PresenceTarget, SupportUnit, WorkTeam
+from services.oversight.codes import LeaveState
+from services.oversight.models import Leave, PresenceTarget, SupportUnit, WorkTeam
 from services.oversight.repository import OversightRepository
-from services.oversight.schemas import TargetSet, TeamCreate, UnitCreate
+from services.oversight.schemas import LeaveCreate, LeaveDecision, TargetSet, TeamCreate, UnitCreate
 
 
 def request_digest(body: BaseModel) -> bytes:
@@ -150,6 +152,54 @@ class OversightService:
         if not _same(earlier.request_sha256, digest, principal, earlier.village_code):
             raise Conflict(f"Team {team_id} exists with other details", code="team_id_in_use")
         return earlier, False
+
+    async def request_leave(self, body: LeaveCreate, principal: Principal) -> tuple[Leave, bool]:
+        """The leave, and whether this request made it (False: a retry of the one that did)."""
+        leave_id, digest = body.id or new_id(), request_digest(body)
+        earlier = await self.repository.leave_anywhere(leave_id)
+        if earlier is None:
+            members = await self.repository.members([body.member_id], principal.scope_prefix)
+            member = members.get(body.member_id)
+            if member is None:
+                raise ValidationFailed.field(
+                    ["body", "member_id"], f"No team member {body.member_id} in your area", "member_not_found"
+                )
+            values = {
+                "id": leave_id,
+                "member_id": member.id,
+                "village_code": member.village_code,
+                "starts_on": body.starts_on,
+                "ends_on": body.ends_on,
+                "reason": body.reason,
+                "state": LeaveState.requested.value,
+                "request_sha256": digest,
+                "created_by": principal.id,
+            }
+            if await self.repository.insert_leave(values):
+                leave = await self.repository.leave_anywhere(leave_id)
+                assert leave is not None
+                return leave, True
+            earlier = await self.repository.leave_anywhere(leave_id)
+        assert earlier is not None
+        if not _same(earlier.request_sha256, digest, principal, earlier.village_code):
+            raise Conflict(f"Leave {leave_id} exists with other details", code="leave_id_in_use")
+        return earlier, False
+
+    async def decide_leave(self, leave_id: uuid.UUID, body: LeaveDecision, principal: Principal) -> Leave:
+        """The town approves or refuses (an account scoped to a village may not, whatever its role)."""
+        leave = await self.repository.leave(leave_id, principal.scope_prefix, lock=True)
+        if leave is None:
+            raise not_found("leave", leave_id)
+        if principal.scope_level is AreaLevel.village:
+            raise Forbidden("A leave is approved by the town, not the village", code="town_decides")
+        if leave.state != LeaveState.requested.value:
+            raise Conflict(f"The leave was {leave.state} already", code="leave_decided")
+        if not body.approve and body.note is None:
+            raise ValidationFailed.field(["body", "note"], "A refusal says why", "note_required")
+        leave.state = (LeaveState.approved if body.approve else LeaveState.refused).value
+        leave.decided_by, leave.decided_at, leave.decision_note = principal.id, datetime.now(UTC), body.note
+        await self.session.flush()
+        return leave
 
     async def set_target(
         self, body: TargetSet, principal: Principal

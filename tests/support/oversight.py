@@ -47,3 +47,14 @@ def team_body(unit_id: str, village: str = HUANGJIN, **fields: Any) -> dict[str,
 def check_in_body(member_id: str, at: str = "2024-03-01T09:00:00+08:00", **fields: Any) -> dict[str, Any]:
     body = {"id": str(uuid.uuid4()), "member_id": member_id, "at": at, "latitude": LAT, "longitude": LON}
     return body | fields
+
+
+def leave_body(member_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "member_id": member_id,
+        "starts_on": "2024-05-01",
+        "ends_on": "2024-05-07",
+        "reason": "探亲",
+    }
+    return body | fields

@@ -34,7 +34,9 @@ class MemberPresence(BaseModel):
     role: str
     duty: str
     days_present: int = Field(description="Days in the village this year up to as_of")
-    target_days: int = Field(description="The year's target, prorated to the member's time on the team")
+    target_days: int = Field(
+        description="The year's target, prorated to the member's time on the team less approved leave"
+    )
     target_source: str = Field(description="The area whose target applies, or 'default' (篇5's)")
     projected_days: int = Field(description="Days present projected to the year's end (or membership's end)")
     shortfall_days: int = Field(description="target_days - projected_days, when positive")

@@ -3,7 +3,8 @@
 The target is the most specific area's for the member's duty and year (``presence_targets``), else 篇5's
 (220 days a year for a stationed team; town cadres 3 days a week, the village committee 5), prorated to
 the part of the year the member serves. The projection keeps the member's pace so far: days present ×
-days serving in the year ÷ days served so far. The days per duty are read from the rollups
+days serving in the year ÷ days served so far. Days of approved leave (the town's) are taken out of the
+year before both: an approved leave is not a shortfall. The days per duty are read from the rollups
 (``sql/049_rollup_deltas_of.sql``); who is behind needs each member's target, so it is counted per member.
 """
 
@@ -48,11 +49,30 @@ def _days(first: date, last: date) -> int:
     return max(0, (last - first).days + 1)
 
 
-def member_presence(member: TeamMember, present: int, target: Target, as_of: date) -> MemberPresence:
+def _overlap(leaves: Sequence[tuple[date, date]], first: date, last: date) -> int:
+    """Days of [first, last] on leave (leaves of one member don't overlap each other in practice; a
+    day on two is counted once)."""
+    days: set[date] = set()
+    for start, end in leaves:
+        day = max(start, first)
+        while day <= min(end, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return len(days)
+
+
+def member_presence(
+    member: TeamMember,
+    present: int,
+    target: Target,
+    as_of: date,
+    leaves: Sequence[tuple[date, date]] = (),
+) -> MemberPresence:
     year_first, year_last = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
     first = max(member.starts_on, year_first)
     last = min(member.ends_on or year_last, year_last)
-    serving, served = _days(first, last), _days(first, min(as_of, last))
+    serving = _days(first, last) - _overlap(leaves, first, last)
+    served = _days(first, min(as_of, last)) - _overlap(leaves, first, min(as_of, last))
     if target.days_per_year is not None:
         target_days = round(target.days_per_year * serving / _days(year_first, year_last))
     else:
@@ -81,7 +101,11 @@ async def presence_of_members(session: AsyncSession, area: str, as_of: date) -> 
     members = await repository.members_serving(prefix_of(area), year_first, as_of)
     present = await repository.days_present([m.id for m in members], year_first, as_of)
     targets = await repository.targets_of_year(as_of.year)
-    return [member_presence(m, present.get(m.id, 0), target_for(m, targets), as_of) for m in members]
+    leaves = await repository.approved_leaves([m.id for m in members], year_first, date(as_of.year, 12, 31))
+    return [
+        member_presence(m, present.get(m.id, 0), target_for(m, targets), as_of, leaves.get(m.id, []))
+        for m in members
+    ]
 
 
 async def presence_stats(session: AsyncSession, area: str, as_of: date) -> PresenceStats:

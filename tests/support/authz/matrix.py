@@ -774,6 +774,25 @@ TARGETED = {
                 "member_not_found",
                 None,
             ),
+            "leave_request": (
+                "POST",
+                "/api/v1/leaves",
+                Permission.oversight_check_in,
+                "reference",
+                201,
+                "member_not_found",
+                None,
+            ),
+            # The world's leaves were approved already: whoever may decide finds it decided.
+            "leave_decide": (
+                "POST",
+                "/api/v1/leaves/{leave}/decision",
+                Permission.oversight_manage,
+                "record",
+                409,
+                "leave_not_found",
+                "leave_decided",
+            ),
             "target_set": (
                 "PUT",
                 "/api/v1/presence-targets",
@@ -853,6 +872,7 @@ UNTARGETED = {
     "team_list": Endpoint("GET", "/api/v1/work-teams", Permission.oversight_read, "list"),
     "check_in_list": Endpoint("GET", "/api/v1/check-ins", Permission.oversight_read, "list"),
     "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
+    "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
     # A member no one can see fails alone (member_not_found); the batch itself answers 200.
     "check_in_batch": Endpoint(
         "POST",

@@ -140,4 +140,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("case_open", ("alert_ids", 0)),
     ("employment_create", ("person_id",)),
     ("check_in_create", ("member_id",)),
+    ("leave_request", ("member_id",)),
 }

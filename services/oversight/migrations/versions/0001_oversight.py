@@ -1,4 +1,4 @@
-"""oversight: the audit log, support units, work teams and members, check-ins, targets, the rollups
+"""oversight: the audit log, units, teams and members, check-ins, leaves, targets, the rollups
 
 Revision ID: 0001
 Revises:
@@ -93,6 +93,26 @@ CREATE TABLE oversight.check_ins (
 CREATE INDEX ix_check_ins_member ON oversight.check_ins (member_id, day);
 CREATE INDEX ix_check_ins_village ON oversight.check_ins (village_code text_pattern_ops, day);
 
+-- Leave (请假): asked for a member, approved or refused by the town; approved days are not held
+-- against the member's target.
+CREATE TABLE oversight.leaves (
+    id uuid PRIMARY KEY,
+    member_id uuid NOT NULL REFERENCES oversight.team_members (id),
+    village_code varchar(12) NOT NULL,
+    starts_on date NOT NULL,
+    ends_on date NOT NULL CHECK (ends_on >= starts_on),
+    reason varchar(500) NOT NULL,
+    state varchar(12) NOT NULL CHECK (state IN ('requested', 'approved', 'refused')),
+    request_sha256 bytea,
+    created_by varchar(64) NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    decided_by varchar(64),
+    decided_at timestamptz,
+    decision_note varchar(500)
+);
+CREATE INDEX ix_leaves_member ON oversight.leaves (member_id, starts_on);
+CREATE INDEX ix_leaves_village ON oversight.leaves (village_code text_pattern_ops);
+
 CREATE TABLE oversight.village_points (
     village_code varchar(12) PRIMARY KEY,
     latitude double precision NOT NULL,
@@ -151,6 +171,7 @@ def downgrade() -> None:
         "rollup_subjects",
         "presence_targets",
         "village_points",
+        "leaves",
         "check_ins",
         "team_members",
         "work_teams",
