@@ -13,6 +13,8 @@ import httpx
 from tests.conftest import UserFactory
 from tests.support.oversight import LAT, LON, check_in_body, team_body, unit_body
 from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG, TOWN, make_areas
+from tests.support.system import Database
+from tests.test_rollups import reports_verify
 
 UNITS, TEAMS, CHECK_INS = "/api/v1/support-units", "/api/v1/work-teams", "/api/v1/check-ins"
 
@@ -334,3 +336,23 @@ async def test_leave_approved_by_the_town_is_not_a_shortfall(
     assert (after["target_days"], after["projected_days"], after["behind"]) == (195, 325, False)
     listed = (await client.get("/api/v1/leaves", params={"state": "approved"})).json()["items"]
     assert [row["id"] for row in listed] == [leave["id"]]
+
+
+async def test_the_presence_rollups_equal_a_recount(admin: httpx.AsyncClient, database: Database) -> None:
+    """Days in the village come from rollups: after check-ins (two on one day among them), retries and
+    a batch, `fangpin reports verify` finds them equal to a recount from the raw rows."""
+    members = [m["id"] for m in (await stationed(admin))["members"]]
+    for n in range(5):
+        day = date(2024, 4, 1) + timedelta(days=n)
+        for member in members[: 1 + n % 3]:
+            body = check_in_body(member, f"{day.isoformat()}T08:00:00+08:00")
+            assert (await admin.post(CHECK_INS, json=body)).status_code == 201
+            assert (await admin.post(CHECK_INS, json=body)).status_code == 200
+    evening = [check_in_body(m, "2024-04-01T18:00:00+08:00") for m in members]
+    assert (await admin.post(f"{CHECK_INS}/batch", json={"items": evening})).json()["created"] == 3
+    stats = await admin.get("/api/v1/oversight-stats", params={"area": COUNTY, "as_of": "2024-04-30"})
+    # 5, 3 and 1 mornings; the evening of 4/1 is a new day for the second and third only.
+    assert stats.json()["days_present"] == 5 + (3 + 1) + (1 + 1)
+    result = reports_verify(database)
+    assert result.returncode == 0, result.stderr
+    assert "oversight: the rollups equal a recount from the raw rows" in result.stderr
