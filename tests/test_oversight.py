@@ -4,6 +4,7 @@ check-ins from flaky phones counted once and far ones kept and flagged, and days
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -58,6 +59,16 @@ async def test_a_unit_stations_a_team_in_a_village_it_supports_and_retries_are_e
     assert sorted(m["role"] for m in team.json()["members"]) == ["first_secretary", "leader", "member"]
     assert {m["duty"] for m in team.json()["members"]} == {"work_team"}
     assert (await client.post(TEAMS, json=body, headers=county)).status_code == 200
+    # Another team naming a member's id already on this one.
+    reused = team_body(unit["id"])
+    reused["members"][1]["id"] = body["members"][0]["id"]
+    taken = await client.post(TEAMS, json=reused, headers=county)
+    assert (taken.status_code, taken.json()["code"]) == (409, "member_id_in_use")
+    # Two teams at once sharing a member's id: one is stationed, the other refused (never a 500).
+    first, second = team_body(unit["id"]), team_body(unit["id"])
+    second["members"][0]["id"] = first["members"][0]["id"]
+    raced = await asyncio.gather(*(client.post(TEAMS, json=b, headers=county) for b in (first, second)))
+    assert sorted(r.status_code for r in raced) == [201, 409], [r.text for r in raced]
     # The unit supports 黄金村 only.
     elsewhere = await client.post(TEAMS, json=team_body(unit["id"], village=SHUANGFENG), headers=county)
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "unit_not_supporting_village")
@@ -68,7 +79,7 @@ async def test_a_unit_stations_a_team_in_a_village_it_supports_and_retries_are_e
     assert (hidden.status_code, hidden.json()["code"]) == (404, "team_not_found")
     assert (await client.get(f"{UNITS}/{unit['id']}", headers=sibling)).status_code == 404
     assert (await client.get(TEAMS, headers=sibling)).json()["items"] == []
-    assert len((await client.get(TEAMS, headers=village)).json()["items"]) == 1
+    assert len((await client.get(TEAMS, headers=village)).json()["items"]) == 2  # one raced in
 
 
 async def test_a_members_cadre_id_is_a_registry_cadre_in_the_callers_area(

@@ -70,11 +70,16 @@ class OversightRepository:
         return (await self.session.execute(query.order_by(col(SupportUnit.id)).limit(limit))).scalars().all()
 
     # Teams and their members: a team is its village's.
-    async def insert_team(self, values: dict[str, Any], members: list[dict[str, Any]]) -> bool:
+    async def insert_team(self, values: dict[str, Any], members: list[dict[str, Any]]) -> bool | None:
+        """True: inserted with every member; False: the team's id is taken; None: a member's id is taken
+        (the caller refuses the request, and its transaction goes with it)."""
         if not await _insert_new(self.session, WorkTeam, values):
             return False
-        await self.session.execute(insert(table_of(TeamMember)), members)
-        return True
+        table = table_of(TeamMember)
+        inserted = await self.session.execute(
+            insert(table).values(members).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+        )
+        return True if len(inserted.scalars().all()) == len(members) else None
 
     async def team(self, team_id: uuid.UUID, scope_prefix: str) -> WorkTeam | None:
         query = select(WorkTeam).where(

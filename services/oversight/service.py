@@ -143,7 +143,10 @@ class OversightService:
                 "request_sha256": digest,
                 "created_by": principal.id,
             }
-            if await self.repository.insert_team(values, members):
+            inserted = await self.repository.insert_team(values, members)
+            if inserted is None:  # a racing request took a member's id
+                raise Conflict("A member's id exists already", code="member_id_in_use")
+            if inserted:
                 team = await self.repository.team_anywhere(team_id)
                 assert team is not None
                 return team, True
