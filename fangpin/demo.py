@@ -20,6 +20,7 @@ from fangpin.demo_cases import load_cases
 from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
 from fangpin.demo_monitoring import load_monitoring
+from fangpin.demo_oversight import load_oversight
 from fangpin.demo_projects import load_projects
 
 logger = logging.getLogger("fangpin.demo")
@@ -124,6 +125,7 @@ async def load_demo(
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
     created |= await load_projects(client, admin_auth)
+    created |= await load_oversight(client, admin_auth)
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -18,6 +18,9 @@ from services.jobs.settings import JobsSettings
 from services.monitoring.app import MIGRATIONS as MONITORING_MIGRATIONS
 from services.monitoring.app import create_app as create_monitoring
 from services.monitoring.settings import MonitoringSettings
+from services.oversight.app import MIGRATIONS as OVERSIGHT_MIGRATIONS
+from services.oversight.app import create_app as create_oversight
+from services.oversight.settings import OversightSettings
 from services.projects.app import MIGRATIONS as PROJECTS_MIGRATIONS
 from services.projects.app import create_app as create_projects
 from services.projects.settings import ProjectsSettings
@@ -40,6 +43,7 @@ SERVICE_PARTS: dict[str, Part] = {
     "monitoring": Part("monitoring", MonitoringSettings, create_monitoring, MONITORING_MIGRATIONS, 8102),
     "jobs": Part("jobs", JobsSettings, create_jobs, JOBS_MIGRATIONS, 8103),
     "projects": Part("projects", ProjectsSettings, create_projects, PROJECTS_MIGRATIONS, 8104),
+    "oversight": Part("oversight", OversightSettings, create_oversight, OVERSIGHT_MIGRATIONS, 8105),
 }
 GATEWAY = Part("gateway", GatewaySettings, create_gateway, GATEWAY_MIGRATIONS, 8000)
 PARTS: dict[str, Part] = {**SERVICE_PARTS, "gateway": GATEWAY}

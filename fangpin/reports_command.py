@@ -16,7 +16,13 @@ from services.common.rollups.store import Difference, rebuild, stale_count, veri
 from services.common.settings import RuntimeSettings
 
 # The parts whose statistics read from rollups, and the schema they keep them in.
-ROLLUP_SCHEMAS = {"registry": "registry", "jobs": "jobs", "monitoring": "monitoring", "projects": "projects"}
+ROLLUP_SCHEMAS = {
+    "registry": "registry",
+    "jobs": "jobs",
+    "monitoring": "monitoring",
+    "projects": "projects",
+    "oversight": "oversight",
+}
 SHOWN = 20
 
 

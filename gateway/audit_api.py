@@ -39,7 +39,7 @@ class BrokenLink(BaseModel):
 
 class ChainReport(BaseModel):
     chain: str = Field(
-        description="The part whose chain this is: gateway, registry, monitoring, jobs or projects"
+        description="The part whose chain this is: gateway, registry, monitoring, jobs, projects or oversight"
     )
     ok: bool
     records_checked: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 API_PREFIX = "/api/v1"
-SERVICES = ("registry", "monitoring", "jobs", "projects")
+SERVICES = ("registry", "monitoring", "jobs", "projects", "oversight")
 
 # Served by the gateway itself (identity, audit, system status).
 GATEWAY_RESOURCES = frozenset({"auth", "users", "api-keys", "audit", "system", "reports", "openapi.json"})
@@ -40,6 +40,13 @@ ROUTES: dict[str, str] = {
     "training-stats": "jobs",
     "projects": "projects",
     "project-stats": "projects",
+    "support-units": "oversight",
+    "work-teams": "oversight",
+    "check-ins": "oversight",
+    "presence-targets": "oversight",
+    "leaves": "oversight",
+    "presence": "oversight",
+    "oversight-stats": "oversight",
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
@@ -60,6 +67,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "employment-records": ("registry",),  # the person's household and village, by id or ID number
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive
+    "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
 }

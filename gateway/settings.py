@@ -20,6 +20,7 @@ class GatewaySettings(ServiceSettings):
     )
     jobs_url: str | None = Field(default=None, description="Jobs base URL; unset = in this process")
     projects_url: str | None = Field(default=None, description="Projects base URL; unset = in this process")
+    oversight_url: str | None = Field(default=None, description="Oversight base URL; unset = in this process")
     upstream_connect_timeout_s: float = Field(
         default=1.0, gt=0, le=30, description="Give up connecting to a service after this long (then 503)"
     )

@@ -110,6 +110,23 @@ HAND_WRITTEN = [
     (Role.bureau_partner, "project_get", "own-village", 403, "permission_denied"),
     (Role.bureau_partner, "project_stats", "own-village", 200, None),
     (Role.auditor, "project_movements", "sibling-village", 200, None),
+    (Role.village_cadre, "team_get", "own-village", 200, None),
+    (Role.village_cadre, "team_get", "parent-town", 404, "team_not_found"),
+    (Role.village_cadre, "team_create", "own-village", 403, "permission_denied"),
+    (Role.village_cadre, "check_in_create", "own-village", 201, None),
+    (Role.village_cadre, "check_in_create", "sibling-village", 422, "member_not_found"),
+    (Role.town_reviewer, "team_create", "parent-town", 201, None),
+    (Role.town_reviewer, "unit_get", "other-county", 404, "unit_not_found"),
+    (Role.county_admin, "unit_create", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "target_set", "parent-town", 200, None),
+    (Role.bureau_partner, "oversight_stats", "own-village", 200, None),
+    (Role.bureau_partner, "presence", "own-village", 403, "permission_denied"),
+    (Role.auditor, "check_in_create", "own-village", 403, "permission_denied"),
+    (Role.auditor, "presence", "sibling-village", 200, None),
+    (Role.village_cadre, "leave_request", "parent-town", 422, "member_not_found"),
+    (Role.village_cadre, "leave_decide", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "leave_decide", "sibling-village", 409, "leave_decided"),
+    (Role.town_reviewer, "leave_decide", "other-county", 404, "leave_not_found"),
 ]
 
 
@@ -312,6 +329,13 @@ async def check_lists_hold_exactly_the_rows_in_scope(
         }
         foreign = await foreign_within(client, "/api/v1/employment-records", headers, name="area")
         assert foreign == (404, "area_not_found")
+    if Permission.oversight_read in ROLE_PERMISSIONS[role]:
+        for path, key in (("/api/v1/support-units", "unit"), ("/api/v1/work-teams", "team")):
+            seen = {row["id"] for row in await listed(client, path, headers)}
+            assert seen == {
+                r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
+            }, path
+            assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
     if Permission.users_manage in ROLE_PERMISSIONS[role]:
         names = {u["username"] for u in await listed(client, "/api/v1/users", headers)}
         made = {f"target-{label}": code for label, code in TARGETS.items()}

@@ -28,12 +28,13 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
         "monitoring": "ok",
         "jobs": "ok",
         "projects": "ok",
+        "oversight": "ok",
     }
     assert ready.json()["checks"] == checks
 
 
 async def test_each_service_has_health_and_metrics(system: FastAPI, clean_database: Database) -> None:
-    for name in ("registry", "monitoring", "jobs", "projects"):
+    for name in ("registry", "monitoring", "jobs", "projects", "oversight"):
         upstream = system.state.upstreams[name]
         ready = await upstream.client.get("/readyz")
         assert ready.status_code == 200, (name, ready.text)
@@ -102,5 +103,5 @@ async def test_migrations_use_their_own_schema_and_version_table(database: Datab
             )
     finally:
         await engine.dispose()
-    assert schemas == ["gateway", "jobs", "monitoring", "projects", "registry"]
+    assert schemas == ["gateway", "jobs", "monitoring", "oversight", "projects", "registry"]
     assert public_tables == 0

@@ -200,6 +200,9 @@ def assert_demo_figures(client: httpx.Client) -> None:
     )
     states = {s["state"]: s["projects"] for s in projects["by_state"]}
     assert (states["started"], states["handed_over"]) == (1, 1)
+    # 篇5: 黄金村's team of three, a quarter of check-ins; one member will fall short of 220 days.
+    presence = area_report(client, "610924105201", "2024-03-31")["presence"]
+    assert (presence["members"], presence["days_present"], presence["behind"]) == (3, 158, 1)
     assert_demo_visits(client)
 
 

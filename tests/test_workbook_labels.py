@@ -13,6 +13,7 @@ import asyncio
 import io
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,9 +22,10 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.reports import workbook
-from services.common.calendar import china_today
+from services.common.calendar import CHINA, china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
 from tests.support.events import relay_of, unreachable
+from tests.support.oversight import check_in_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 from tests.support.security import downloaded
@@ -33,6 +35,7 @@ from tests.test_ledgers import monitoring_world
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AREA_CODE = re.compile(r"[0-9]{12}")
 AS_OF = china_today().isoformat()  # the households are registered today
+NOW = datetime.now(CHINA).replace(microsecond=0).isoformat()
 
 REPORT = "/api/v1/reports/area-summary"
 FIGURES_KEY = "figures"  # where read_workbooks puts the report's single figures
@@ -153,6 +156,12 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("下级区域",),
             ("区域代码", "区域名称", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
         ],
+        "驻村考勤": [
+            ("指标", "数值"),
+            ("按驻村类型",),
+            ("驻村类型代码", "驻村类型", "驻村人员数", "在村天数（本年度）", "目标天数（按在岗时间折算）",
+             "预计未达标人数"),
+        ],
     },
 }
 # The report's single figures, by sheet (the rows under 指标/数值).
@@ -164,6 +173,7 @@ FIGURES = {
     "技能培训": ("区域", "统计日期", "报名人数", "在训人数", "结业人数", "退出人数", "就业人数",
              "就业率（占报名人数）", "就业率（占结业人数）"),
     "项目资金": ("区域", "统计日期", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
+    "驻村考勤": ("区域", "统计日期", "统计年度", "驻村人员数", "在村天数（本年度）", "预计未达标人数"),
 }
 # fmt: on
 
@@ -319,6 +329,10 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     money = receipt(str(uuid.uuid4()), on=project["entered_on"])
     received = await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)
     assert received.status_code == 201, received.text
+    unit = (await admin.post("/api/v1/support-units", json=unit_body())).json()
+    team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
+    checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))
+    assert checked.status_code == 201, checked.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))

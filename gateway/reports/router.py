@@ -56,6 +56,10 @@ class AreaSummary(BaseModel):
         description="Projects and their money (fen) by sector, source and state, and the counterpart-support "
         "share (as GET /api/v1/project-stats answers)"
     )
+    presence: dict[str, Any] | None = Field(
+        description="Work teams' days in the village this year by duty against the targets, and members "
+        "behind target (as GET /api/v1/oversight-stats answers)"
+    )
 
 
 @router.get(

@@ -84,6 +84,13 @@ LABELS = {
     "livelihood_share": "民生占比",
     "rule_share": "要求占比（每项）",
     "meets_rule": "是否达标",
+    # 驻村考勤 (the oversight service's /oversight-stats)
+    "year": "统计年度",
+    "members": "驻村人员数",
+    "days_present": "在村天数（本年度）",
+    "target_days": "目标天数（按在岗时间折算）",
+    "behind": "预计未达标人数",
+    "by_duty": "按驻村类型",
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -107,6 +114,7 @@ CODES = {
     "type": ("岗位类型代码", "岗位类型"),
     "sector": ("项目类别代码", "项目类别"),
     "source": ("资金来源代码", "资金来源"),
+    "duty": ("驻村类型代码", "驻村类型"),
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {"projects.state": ("项目进度代码", "项目进度")}

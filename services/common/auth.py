@@ -68,6 +68,9 @@ class Permission(StrEnum):
     projects_read = "projects:read"  # the project library, funds and their money trail
     projects_report = "projects:report"  # report a project started or completed (town supervision)
     projects_manage = "projects:manage"  # enter, approve, accept, hand over, adjust, cancel; money
+    oversight_read = "oversight:read"  # support units, work teams, check-ins, presence against targets
+    oversight_check_in = "oversight:check_in"  # a team member's check-in from a phone
+    oversight_manage = "oversight:manage"  # register units, station teams, set presence targets
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
@@ -86,6 +89,8 @@ _FIELD_WORK = {
     Permission.employment_read,
     Permission.employment_write,
     Permission.projects_read,
+    Permission.oversight_read,
+    Permission.oversight_check_in,  # a team member checks in from the village's phone account
     Permission.aggregates_read,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -98,6 +103,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cadres_manage,
             Permission.cases_town,
             Permission.projects_report,
+            Permission.oversight_manage,  # a town stations its cadres and keeps its units
         }
     ),
     Role.county_admin: frozenset(
@@ -112,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.posts_manage,
             Permission.projects_report,
             Permission.projects_manage,
+            Permission.oversight_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,
@@ -140,6 +147,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.monitoring_read,
             Permission.employment_read,
             Permission.projects_read,
+            Permission.oversight_read,
             Permission.aggregates_read,
             Permission.audit_read,
             Permission.system_status,

@@ -64,7 +64,7 @@ def start_part(
     return PartProcess(name, port, process, log_path, env)
 
 
-SERVICES = ("registry", "monitoring", "jobs", "projects")
+SERVICES = ("registry", "monitoring", "jobs", "projects", "oversight")
 
 
 def wiring(ports: dict[str, int]) -> dict[str, str]:
@@ -78,6 +78,7 @@ def wiring(ports: dict[str, int]) -> dict[str, str]:
         **{f"FANGPIN_GATEWAY_{name.upper()}_URL": url(name) for name in SERVICES},
         "FANGPIN_MONITORING_REGISTRY_URL": url("registry"),
         "FANGPIN_JOBS_REGISTRY_URL": url("registry"),
+        "FANGPIN_OVERSIGHT_REGISTRY_URL": url("registry"),
         "FANGPIN_REGISTRY_MONITORING_URL": url("monitoring"),
         "FANGPIN_JOBS_MONITORING_URL": url("monitoring"),
     }

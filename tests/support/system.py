@@ -71,6 +71,7 @@ def gateway_settings(database: Database, keys: Keys, **overrides: Any) -> Gatewa
         "monitoring_url": None,
         "jobs_url": None,
         "projects_url": None,
+        "oversight_url": None,
         "internal_token_public_key": keys.internal_public,
         "internal_token_private_key": keys.internal_private,
         "token_secret": keys.token_secret,

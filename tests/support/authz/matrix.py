@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.monitoring import inspection
+from tests.support.oversight import check_in_body
 from tests.support.registry import national_id
 
 _days = itertools.count()
@@ -826,6 +827,99 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # Oversight: support units, work teams, check-ins, targets and presence figures.
+            "unit_create": (
+                "POST",
+                "/api/v1/support-units",
+                Permission.oversight_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "unit_get": (
+                "GET",
+                "/api/v1/support-units/{unit}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "unit_not_found",
+                None,
+            ),
+            "team_create": (
+                "POST",
+                "/api/v1/work-teams",
+                Permission.oversight_manage,
+                "record_create",
+                201,
+                None,
+                None,
+            ),
+            "team_get": (
+                "GET",
+                "/api/v1/work-teams/{team}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "team_not_found",
+                None,
+            ),
+            # The body names the target's team member: outside the caller's area it is not found.
+            "check_in_create": (
+                "POST",
+                "/api/v1/check-ins",
+                Permission.oversight_check_in,
+                "reference",
+                201,
+                "member_not_found",
+                None,
+            ),
+            "leave_request": (
+                "POST",
+                "/api/v1/leaves",
+                Permission.oversight_check_in,
+                "reference",
+                201,
+                "member_not_found",
+                None,
+            ),
+            # The world's leaves were approved already: whoever may decide finds it decided.
+            "leave_decide": (
+                "POST",
+                "/api/v1/leaves/{leave}/decision",
+                Permission.oversight_manage,
+                "record",
+                409,
+                "leave_not_found",
+                "leave_decided",
+            ),
+            "target_set": (
+                "PUT",
+                "/api/v1/presence-targets",
+                Permission.oversight_manage,
+                "create",
+                200,
+                None,
+                None,
+            ),
+            "presence": (
+                "GET",
+                "/api/v1/presence?area={area}",
+                Permission.oversight_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "oversight_stats": (
+                "GET",
+                "/api/v1/oversight-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
         }.items()
     },
 }
@@ -878,6 +972,19 @@ UNTARGETED = {
         "GET", "/api/v1/project-warnings?kind=asset_check", Permission.projects_read, "list"
     ),
     "asset_list": Endpoint("GET", "/api/v1/assets", Permission.projects_read, "list"),
+    "unit_list": Endpoint("GET", "/api/v1/support-units", Permission.oversight_read, "list"),
+    "team_list": Endpoint("GET", "/api/v1/work-teams", Permission.oversight_read, "list"),
+    "check_in_list": Endpoint("GET", "/api/v1/check-ins", Permission.oversight_read, "list"),
+    "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
+    "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
+    # A member no one can see fails alone (member_not_found); the batch itself answers 200.
+    "check_in_batch": Endpoint(
+        "POST",
+        "/api/v1/check-ins/batch",
+        Permission.oversight_check_in,
+        "list",
+        body={"items": [check_in_body(str(uuid.uuid4()))]},
+    ),
     # Items naming someone unknown (or, for a 人社 system, by person_id) fail one by one; the batch is 200.
     "employment_batch": Endpoint(
         "POST",

@@ -18,7 +18,8 @@ class Reference:
     relation: str  # what it must be to the call's household in the caller's own village:
     # "scope": anything in the caller's area; "member": a member of that household; "cadre": paired
     # with it or of an area covering its village; "local": living in the area of the post or course;
-    # "head": a member of that household, any other person refused alike
+    # "head": a member of that household, any other person refused alike; "supports": a unit that
+    # supports the call's own village
     ok: tuple[int, ...] = (201,)
     asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
     ok_code: str | None = None  # the code of an ok answer that is a refusal on the merits
@@ -44,6 +45,10 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("course_enrol", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
     # Each target's project was handed over and formed its asset: one in scope is refused on its merits.
     ("asset_create", ("project_id",)): Reference("project", "scope", ok=(409,), ok_code="project_has_asset"),
+    # A team's unit must support the team's village; a member's own unit and cadre need only be in reach.
+    ("team_create", ("unit_id",)): Reference("unit", "supports"),
+    ("team_create", ("members", 0, "unit_id")): Reference("unit", "scope"),
+    ("team_create", ("members", 0, "cadre_id")): Reference("cadre", "scope", asks=Permission.households_read),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -54,6 +59,7 @@ REFUSED_AS = {
     "second_person": "person_not_found",
     "cadre": "cadre_not_found",
     "project": "project_not_found",
+    "unit": "unit_not_found",
 }
 
 
@@ -75,6 +81,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_not_member"),)
     if reference.relation == "local" and not own:
         return ((422, "person_outside_area"),)
+    if reference.relation == "supports" and not own:
+        return ((422, "unit_not_supporting_village"),)
     if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):
         return ((422, "cadre_not_responsible"),)
     return tuple((status, reference.ok_code) for status in reference.ok)
@@ -126,9 +134,15 @@ def body_id_fields(document: dict, schema: dict, path: tuple = (), owner: str = 
 
 
 # Batches carry the single endpoint's items; their references are checked by the same code.
-BATCH_OF = {"inspection_batch": "inspection_create", "employment_batch": "employment_create"}
+BATCH_OF = {
+    "inspection_batch": "inspection_create",
+    "employment_batch": "employment_create",
+    "check_in_batch": "check_in_create",
+}
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
     ("case_open", ("alert_ids", 0)),
     ("employment_create", ("person_id",)),
+    ("check_in_create", ("member_id",)),
+    ("leave_request", ("member_id",)),
 }

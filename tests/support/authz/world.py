@@ -11,6 +11,7 @@ from services.common.auth import Role
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
+from tests.support.oversight import check_in_body, leave_body, team_body, unit_body
 from tests.support.projects import ASSET_NOTICE, asset_body, project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
 
@@ -104,7 +105,19 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     )
     assert money.status_code in (200, 201), money.text
     assets = await make_asset(admin, project.json()["id"])
+    unit = await admin.post("/api/v1/support-units", json=unit_body(area_code=village, villages=[village]))
+    assert unit.status_code == 201, unit.text
+    team = await admin.post("/api/v1/work-teams", json=team_body(unit.json()["id"], village=village))
+    assert team.status_code == 201, team.text
+    leave = await admin.post("/api/v1/leaves", json=leave_body(team.json()["members"][0]["id"]))
+    assert leave.status_code == 201, leave.text
+    decided = await admin.post(f"/api/v1/leaves/{leave.json()['id']}/decision", json={"approve": True})
+    assert decided.status_code == 200, decided.text
     return {
+        "leave": leave.json()["id"],
+        "unit": unit.json()["id"],
+        "team": team.json()["id"],
+        "member": team.json()["members"][0]["id"],
         "project": project.json()["id"],
         "project_movement_id": movement,
         **assets,
@@ -285,6 +298,12 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "notice_object": {"raised_on": "2024-01-12", "text": "异议"},
         "notice_resolve": {"resolved_on": "2024-01-13", "resolution": "已答复"},
         "notice_act": {"action": "withdraw", "on": "2024-01-12"},
+        "unit_create": unit_body(area_code=code, villages=[village]),
+        "team_create": team_body(records["unit"], village=village),
+        "check_in_create": check_in_body(records["member"]),
+        "leave_request": leave_body(records["member"]),
+        "leave_decide": {"approve": True},
+        "target_set": {"area_code": code, "year": 2024, "duty": "work_team", "days_per_year": 200},
     }
     return endpoint.method, url, bodies.get(name)
 

@@ -1,0 +1,32 @@
+"""The oversight service: support units, work teams, their days in the village and the targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app_factory import create_part_app
+from services.common.migrations import Migrations
+from services.common.rollups.compaction import compaction_hooks
+from services.oversight import SCHEMA
+from services.oversight.cadres import close_peers, open_peers
+from services.oversight.router import router as oversight_router
+from services.oversight.settings import OversightSettings
+from services.oversight.stats.router import router as stats_router
+
+MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+start_compaction, stop_compaction = compaction_hooks(SCHEMA)
+
+
+def create_app(settings: OversightSettings | None = None) -> FastAPI:
+    return create_part_app(
+        part="oversight",
+        settings=settings or OversightSettings(),
+        title="fangpin oversight",
+        description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets.",
+        routers=[oversight_router, stats_router],
+        migrations=MIGRATIONS,
+        on_startup=[open_peers, start_compaction],
+        on_shutdown=[stop_compaction, close_peers],
+    )

@@ -1,0 +1,25 @@
+"""Oversight settings: FANGPIN_OVERSIGHT_<NAME>, falling back to FANGPIN_<NAME>."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+
+class OversightSettings(ServiceSettings):
+    part = "oversight"
+    model_config = SettingsConfigDict(env_prefix="FANGPIN_OVERSIGHT_", extra="ignore")
+
+    registry_url: str | None = Field(
+        default=None,
+        description="Base URL of the registry, which says whether a member's cadre id is a cadre in the "
+        "caller's area (unset: the registry served in this process)",
+    )
+    far_check_in_m: int = Field(
+        default=3000,
+        ge=100,
+        le=100_000,
+        description="A check-in farther than this (metres) from its village's point is kept and flagged far",
+    )

@@ -1,0 +1,60 @@
+"""Oversight bodies for the tests: 篇5's county office stationing a team in 黄金村, and a check-in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.support.registry import COUNTY, HUANGJIN
+
+# 黄金村's point, near enough (a check-in 0.01° away is about 1.1 km off; 0.05° about 5.6 km).
+LAT, LON = 33.0, 108.0
+
+
+def unit_body(area_code: str = COUNTY, villages: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "name": "县乡村振兴局",
+        "level": "county",
+        "area_code": area_code,
+        "villages": villages or [HUANGJIN],
+    }
+    return body | fields
+
+
+def team_body(unit_id: str, village: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
+    """A team of three from the unit (篇5: the county office's), from 2024-01-01."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "village_code": village,
+        "unit_id": unit_id,
+        "starts_on": "2024-01-01",
+        "members": [
+            {
+                "id": str(uuid.uuid4()),
+                "name": "王书记",
+                "role": "first_secretary",
+                "starts_on": "2024-01-01",
+                "phone": "13800000001",
+            },
+            {"id": str(uuid.uuid4()), "name": "李队长", "role": "leader", "starts_on": "2024-01-01"},
+            {"id": str(uuid.uuid4()), "name": "张队员", "role": "member", "starts_on": "2024-01-01"},
+        ],
+    }
+    return body | fields
+
+
+def check_in_body(member_id: str, at: str = "2024-03-01T09:00:00+08:00", **fields: Any) -> dict[str, Any]:
+    body = {"id": str(uuid.uuid4()), "member_id": member_id, "at": at, "latitude": LAT, "longitude": LON}
+    return body | fields
+
+
+def leave_body(member_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "member_id": member_id,
+        "starts_on": "2024-05-01",
+        "ends_on": "2024-05-07",
+        "reason": "探亲",
+    }
+    return body | fields
