@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from gateway import audit_api, system
 from gateway.compression import CompressionMiddleware
+from gateway.idempotency.declared import DeclaredWrites
 from gateway.idempotency.service import IdempotencyKeys
 from gateway.identity import admin_router, auth_router
 from gateway.identity.context import build_identity, caller, identity_of
@@ -28,6 +29,7 @@ from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
 from services.common.audit.requests import record_denial
 from services.common.audit.trail import WRITE_METHODS
+from services.common.auth import Principal
 from services.common.docs import add_docs
 from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
@@ -159,6 +161,23 @@ async def _follow_merges_now(app: FastAPI) -> None:
         logger.exception("village merges: could not move accounts now; the next run will")
 
 
+DECLARED_WRITES = DeclaredWrites()
+
+
+async def _declared_write(request: Request) -> bool:
+    """A write the API declares (else the service answers it, 405 or 404, key or not)."""
+    if request.method not in WRITE_METHODS:
+        return False
+    document = await request.app.state.merged_openapi.document()
+    return DECLARED_WRITES.declares(document, request.method, request.url.path)
+
+
+async def _without_key(
+    request: Request, principal: Principal, send: Callable[[], Awaitable[Response]]
+) -> Response:
+    return await send()
+
+
 def _proxy_router(settings: GatewaySettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -172,7 +191,8 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
                 await record_gateway_denial(request)
             raise
         keys: IdempotencyKeys = request.app.state.idempotency
-        response = await keys.answer(
+        send = keys.answer if await _declared_write(request) else _without_key
+        response = await send(
             request,
             principal,
             lambda: forward(

@@ -100,3 +100,12 @@ async def test_a_json_body_that_is_not_an_object_is_422(seeded: httpx.AsyncClien
         )
         assert_problem(response, 422)
     assert await area_count(seeded) == len(CHAIN)
+
+
+async def test_a_merge_naming_villages_by_anything_but_a_code_is_422(seeded: httpx.AsyncClient) -> None:
+    """Found by the fuzzing: text with a NUL in a merge's source codes reached the database (500)."""
+    raw = '{"effective_on": "2026-01-01", "target_code": "610924105201", "source_codes": ["\\u001f]\\u0000"]}'
+    response = await seeded.post(
+        "/api/v1/area-merges", content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422)

@@ -79,6 +79,9 @@ async def test_the_same_key_for_another_request_is_refused(admin: httpx.AsyncCli
     )
     for refused in (other_body, other_path):
         assert (refused.status_code, refused.json()["code"]) == (422, "idempotency_key_reused"), refused.text
+    # A method the path does not have is the service's to refuse, whatever key it carries.
+    undeclared = await admin.put(path, json={"address": "三组"}, headers=headers)
+    assert undeclared.status_code == 405, undeclared.text
     assert await version_of(admin, household) == 2 and await version_of(admin, other) == 1
     invalid = await admin.patch(
         path, json={"address": "五组", "base_version": 2}, headers={"Idempotency-Key": "a b"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
@@ -29,7 +30,7 @@ class AreaMergeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target_code: str = Field(pattern=r"^[0-9]{12}$", description="The village that remains (e.g. 黄金村)")
-    source_codes: list[str] = Field(
+    source_codes: list[Annotated[str, Field(pattern=r"^[0-9]{12}$")]] = Field(
         min_length=1, max_length=20, description="Villages merged into it (the target may be listed too)"
     )
     effective_on: IsoDate = Field(description="The day the merged village exists")
