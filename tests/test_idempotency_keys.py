@@ -82,6 +82,8 @@ async def test_the_same_key_for_another_request_is_refused(admin: httpx.AsyncCli
     # A method the path does not have is the service's to refuse, whatever key it carries.
     undeclared = await admin.put(path, json={"address": "三组"}, headers=headers)
     assert undeclared.status_code == 405, undeclared.text
+    literal = await admin.patch("/api/v1/households/batch", json={}, headers=headers)  # not {household_id}
+    assert literal.status_code == 405, literal.text
     assert await version_of(admin, household) == 2 and await version_of(admin, other) == 1
     invalid = await admin.patch(
         path, json={"address": "五组", "base_version": 2}, headers={"Idempotency-Key": "a b"}

@@ -7,25 +7,34 @@ import re
 from typing import Any
 
 WRITES = ("post", "put", "patch", "delete")
-_TEMPLATE = re.compile(r"\{[^}]+\}")
+_PARAMETER = re.compile(r"\\\{[^}]+\\\}")
 
 
 class DeclaredWrites:
-    """The (method, path template) pairs of the merged OpenAPI document, matched against a request."""
+    """The (method, path) pairs of the merged OpenAPI document, matched against a request: a path the
+    document names literally (``/households/batch``) is that operation's, as routing takes it, before
+    any template with a parameter (``/households/{household_id}``) is tried."""
 
     def __init__(self) -> None:
         self._source: dict[str, Any] | None = None
-        self._patterns: dict[str, list[re.Pattern[str]]] = {}
+        self._literal: dict[str, set[str]] = {}
+        self._templates: dict[str, list[re.Pattern[str]]] = {}
 
     def declares(self, document: dict[str, Any], method: str, path: str) -> bool:
         if document is not self._source:  # built once per document (the gateway caches it)
-            self._patterns = {m: [] for m in WRITES}
-            for template, item in document.get("paths", {}).items():
-                for method_name in WRITES:
-                    if method_name in item:
-                        regex = _TEMPLATE.sub(
-                            "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
-                        )
-                        self._patterns[method_name].append(re.compile(f"^{regex}$"))
-            self._source = document
-        return any(p.match(path) for p in self._patterns.get(method.lower(), ()))
+            self._build(document)
+        if path in self._literal:
+            return method.lower() in self._literal[path]
+        return any(p.match(path) for p in self._templates.get(method.lower(), ()))
+
+    def _build(self, document: dict[str, Any]) -> None:
+        self._literal, self._templates = {}, {m: [] for m in WRITES}
+        for template, item in document.get("paths", {}).items():
+            if "{" not in template:
+                self._literal[template] = {m for m in item if m in WRITES or m == "get"}
+                continue
+            regex = _PARAMETER.sub("[^/]+", re.escape(template))
+            for method in WRITES:
+                if method in item:
+                    self._templates[method].append(re.compile(f"^{regex}$"))
+        self._source = document
