@@ -91,10 +91,9 @@ def fuzz(url: str, token: str, *extra: str, examples: int = EXAMPLES) -> subproc
         "--generation-database",
         "none",
         # Schemathesis gives up on an answer after 10 s and reports a network error; in CI the fuzzing
-        # shares two cores with a whole test run, so a slow report or export is not a broken one (the
-        # national administrator's whole household ledger once took over 60 s there).
+        # shares two cores with a whole test run, so a slow report or export is not a broken one.
         "--request-timeout",
-        "180",
+        "60",
         "--no-color",
         "--header",
         f"Authorization: Bearer {token}",
