@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +44,8 @@ def build_upstream(name: str, settings: GatewaySettings, *, url: str | None, app
 
 
 _END = object()  # the answer is complete
+TEARDOWN_S = 10.0  # how long a complete answer's app may take to finish afterwards
+logger = logging.getLogger(__name__)
 
 
 class StreamingASGITransport(httpx.AsyncBaseTransport):
@@ -93,19 +95,24 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                     await chunks.put(_END)
 
         async def run() -> None:
+            ending: Any = _END
             try:
                 await self.app(_scope(request), receive, send)
             except Exception as exc:  # noqa: BLE001 - passed on as over HTTP
-                if not started.done():
-                    started.set_result((500, []))
-                    await chunks.put(_END)
-                elif not finished:
-                    await chunks.put(httpx.ReadError(f"the in-process app failed: {type(exc).__name__}"))
+                ending = httpx.ReadError(f"the in-process app failed: {type(exc).__name__}")
+            except BaseException:
+                ending = httpx.ReadError("the in-process app was stopped")
+                raise
             else:
+                ending = httpx.ReadError("the in-process app ended without finishing its answer")
+            finally:
+                # Whatever ended the app, its reader is told: a reader waiting on a queue nobody fills
+                # again would hold the client's connection until its timeout.
                 if not started.done():
                     started.set_result((500, []))
+                    ending = _END
                 if not finished:
-                    await chunks.put(httpx.ReadError("the in-process app ended without finishing its answer"))
+                    _put_last(chunks, ending)
 
         task = asyncio.create_task(run())
         try:
@@ -114,6 +121,16 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             await _abandon(task, over)
             raise
         return httpx.Response(status, headers=headers, stream=_QueuedBody(chunks, task, over))
+
+
+def _put_last(chunks: asyncio.Queue[Any], item: Any) -> None:
+    """The last item, without waiting: room is made by dropping what a reader that left never took."""
+    while True:
+        try:
+            chunks.put_nowait(item)
+            return
+        except asyncio.QueueFull:
+            chunks.get_nowait()
 
 
 class _QueuedBody(httpx.AsyncByteStream):
@@ -129,20 +146,24 @@ class _QueuedBody(httpx.AsyncByteStream):
         self.complete = True
 
     async def aclose(self) -> None:
-        if self.complete:  # what the app does after answering (its dependencies' teardown) still runs
-            with contextlib.suppress(Exception):
-                await self.task
-        else:
-            await _abandon(self.task, self.over)
+        if self.complete:
+            # What the app does after answering (its dependencies' teardown) still runs, but the
+            # client's connection is not held for it past TEARDOWN_S.
+            done, _ = await asyncio.wait({self.task}, timeout=TEARDOWN_S)
+            if not done:
+                logger.warning("an in-process answer's teardown took over %s s; stopped it", TEARDOWN_S)
+        await _abandon(self.task, self.over)
 
 
 async def _abandon(task: asyncio.Task[None], over: asyncio.Event) -> None:
-    """The reader went away before the end: the app sees the client leave, and is stopped."""
+    """The reader went away (or the answer is over): the app sees the client leave, and is stopped.
+    How the app ended was already passed to its reader; here it is only collected."""
     over.set()
     if not task.done():
         task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
 
 
 def _scope(request: httpx.Request) -> dict[str, Any]:
