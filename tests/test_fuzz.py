@@ -108,9 +108,11 @@ def error_sections(report: str) -> str:
     return "\n".join(found)[:8000]
 
 
-def assert_clean(result: subprocess.CompletedProcess, who: str) -> None:
+def assert_clean(result: subprocess.CompletedProcess, who: str, served: PartProcess) -> None:
     summary = error_sections(result.stdout) + "\n" + result.stdout[-4000:]
     if result.returncode != 0:
+        # What the server said meanwhile (warnings and errors): a timeout's cause is there, not here.
+        summary += "\nthe server's log, last lines:\n" + "\n".join(served.log().splitlines()[-40:])
         # The whole report, since the assertion message keeps only its end.
         report = Path(tempfile.gettempdir()) / f"fangpin-fuzz-{who}.txt"
         report.write_text(result.stdout + "\n" + result.stderr)
@@ -126,7 +128,7 @@ def test_fuzz_the_api_as(served: PartProcess, role: str) -> None:
     excluded = [arg for path in SESSION_ENDING for arg in ("--exclude-path", path)]
     phases = () if role in COVERAGE else ("--phases", "examples,fuzzing,stateful")
     examples = EXAMPLES if role in FULL_DEPTH else max(EXAMPLES // 6, 5)
-    assert_clean(fuzz(served.url, token, *excluded, *phases, examples=examples), role)
+    assert_clean(fuzz(served.url, token, *excluded, *phases, examples=examples), role, served)
 
 
 def test_fuzz_the_session_ending_operations(served: PartProcess) -> None:
@@ -145,4 +147,4 @@ def test_fuzz_the_session_ending_operations(served: PartProcess) -> None:
     assert created.status_code in (200, 201), created.text
     token = access_token(served.url, "fuzz-throwaway", "throwaway password 1")
     included = [arg for path in SESSION_ENDING for arg in ("--include-path", path)]
-    assert_clean(fuzz(served.url, token, *included), "a throwaway account")
+    assert_clean(fuzz(served.url, token, *included), "a throwaway account", served)
