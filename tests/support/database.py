@@ -94,14 +94,22 @@ async def table_names(conn: asyncpg.Connection, schemas: Iterable[str] = OUR_SCH
 
 
 async def empty_all_tables(owner_url: str) -> None:
-    """Between tests: every table empty; the audit log's guard is bypassed for this cleanup only."""
+    """Between tests: every table empty; the audit log's guard is bypassed for this cleanup only.
+
+    Only the tables that hold rows are truncated (a test writes to a handful of the ~90): TRUNCATE of
+    every table costs ~0.2 s a test, two runs of the suite a few minutes of CI; one probe finds them."""
     conn = await asyncpg.connect(libpq_url(owner_url))
     try:
         tables = await table_names(conn)
-        if tables:
+        if not tables:
+            return
+        # The names come from pg_tables, quoted: no input reaches this text.
+        probe = " UNION ALL ".join(f"(SELECT {i} FROM {table} LIMIT 1)" for i, table in enumerate(tables))  # noqa: S608
+        holding = [tables[i] for (i,) in await conn.fetch(probe)]
+        if holding:
             async with conn.transaction():
                 await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                await conn.execute(f"TRUNCATE {', '.join(holding)} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
 
