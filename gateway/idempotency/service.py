@@ -147,7 +147,11 @@ async def _read(response: Response) -> bytes:
     if not isinstance(response, StreamingResponse):
         return bytes(response.body)
     try:
-        return b"".join([bytes(chunk) async for chunk in response.body_iterator])  # type: ignore[arg-type]
+        return b"".join([_bytes(chunk) async for chunk in response.body_iterator])
     finally:
         if response.background is not None:
             await response.background()  # closes the service's answer
+
+
+def _bytes(chunk: str | bytes | memoryview) -> bytes:
+    return chunk.encode() if isinstance(chunk, str) else bytes(chunk)

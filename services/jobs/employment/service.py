@@ -121,14 +121,14 @@ class EmploymentIntake(BatchIntake[_Record, EmploymentItemResult]):
                 _found(r, match, "national_id", refuse)
 
     async def _retries(self, entries: list[_Record]) -> None:
-        named = {r.key: r for r in entries if r.item.person_id is not None}
+        named = {r.key: (r, r.item.person_id) for r in entries if r.item.person_id is not None}
         if not named:
             return
         for key, stored in (
             await self.records.hashes_in_scope(list(named), self.principal.scope_prefix)
         ).items():
-            r = named[key]
-            r.retry = stored == content_hash(r.item, r.item.person_id)  # type: ignore[arg-type]
+            r, person_id = named[key]
+            r.retry = stored == content_hash(r.item, person_id)
 
     def digest(self, entry: _Record) -> bytes:
         return content_hash(entry.item, entry.item.person_id or entry.found.person_id)

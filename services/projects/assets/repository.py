@@ -181,7 +181,7 @@ class AssetRepository:
     ) -> Sequence[Asset]:
         """Assets held through ``year``'s check deadline (formed before the year, not disposed by
         ``day``) without that year's check done by ``day``."""
-        done = select(AssetCheck.asset_id).where(  # type: ignore[call-overload]
+        done = select(col(AssetCheck.asset_id)).where(
             col(AssetCheck.asset_id) == col(Asset.id),
             col(AssetCheck.year) == year,
             col(AssetCheck.checked_on) <= day,
