@@ -27,6 +27,17 @@ from tests.support.database import (
 )
 from tests.support.system import Database, Keys, asgi_client, build_system
 
+# The fixtures through which a test reaches a PostgreSQL server: a test that uses none of them runs the
+# same on any server, so it is marked `once` (no second run on the machine's server).
+SERVER_FIXTURES = {"postgres", "server_url", "database"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.once)
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[tuple[str, EmbeddedPostgres | None]]:
