@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.environment import BenchEnvironment
 from bench.report import Row
+from bench.reports import p95
 from services.common.database import async_url
 from services.common.rollups.compaction import compact_exclusively
 from tests.support.database import libpq_url
@@ -58,10 +59,6 @@ RAW = [
     """SELECT left(p.area_code, 6), count(*) FROM projects.projects p
        WHERE p.area_code LIKE $1 AND p.entered_on <= $2 GROUP BY 1""",
 ]
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
 
 
 async def project_figures(env: BenchEnvironment, projects: int = 20_000, requests: int = 200) -> list[Row]:

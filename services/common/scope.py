@@ -7,6 +7,7 @@ gets, so another county's areas cannot be told apart from codes that exist nowhe
 holds the scope (a county administrator asking for 61) narrows to the scope.
 """
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -82,11 +83,13 @@ def area_in_scope(area: str | None, principal: Principal) -> str:
     return code
 
 
-def area_to_create_in(code: str, principal: Principal, field: str = "area_code") -> str:
-    """The area a new record is made in: a real area code (else 422) inside the caller's scope (else
-    403 outside_scope, decided from the codes alone)."""
+def area_to_create_in(
+    code: str, principal: Principal, field: str = "area_code", at: Sequence[str | int] = ("body",)
+) -> str:
+    """The area a new record is made in: a real area code (else 422, at ``at``: the body or a batch's
+    item) inside the caller's scope (else 403 outside_scope, decided from the codes alone)."""
     if code == NATIONAL_ROOT or not is_valid_scope(code):
-        raise ValidationFailed.field(["body", field], f"{code} is not an area code", "area_code_invalid")
+        raise ValidationFailed.field([*at, field], f"{code} is not an area code", "area_code_invalid")
     if not principal.covers(code):
         raise Forbidden(f"Area {code} lies outside your area scope", code="outside_scope")
     return code

@@ -7,7 +7,6 @@ another request is the only conflict, and names only the id.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime
@@ -20,6 +19,7 @@ from services.common.calendar import china_today
 from services.common.concurrency import check_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
+from services.common.retries import request_digest
 from services.common.scope import area_to_create_in
 from services.projects.assets.repository import AssetRepository
 from services.projects.assets.service import AssetService
@@ -41,11 +41,6 @@ ADJUSTABLE_DATES = ("planned_start_on", "planned_end_on")
 
 def project_not_found(project_id: uuid.UUID) -> NotFound:
     return NotFound(f"No project {project_id}", code="project_not_found")
-
-
-def request_digest(body: ProjectCreate | MovementCreate) -> bytes:
-    """The digest of a create request as received (the schema's field order)."""
-    return hashlib.sha256(body.model_dump_json().encode()).digest()
 
 
 def not_in_future(day: date, field: str) -> None:

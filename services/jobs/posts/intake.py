@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
+from services.common.area_codes import is_within
 from services.common.audit import audit_trail
 from services.common.auth import Principal
-from services.common.errors import FangpinError, Forbidden, NotFound
+from services.common.errors import FangpinError, NotFound
 from services.common.intake import Entry, Refuse, summary
+from services.common.scope import area_to_create_in
 from services.jobs.posts.models import PostAssignment, WelfarePost
 from services.jobs.posts.repository import PostRepository
 from services.jobs.posts.schemas import (
@@ -60,10 +61,7 @@ class PostIntake(JobsIntake[_Post, PostItemResult]):
         return PostBatchResult(**summary(items), items=items)
 
     def check(self, item: PostCreate, loc: list[str | int]) -> None:
-        if item.area_code == NATIONAL_ROOT or not is_valid_scope(item.area_code):
-            raise invalid("area_code", f"{item.area_code} is not an area code", "area_code_invalid", loc)
-        if not self.principal.covers(item.area_code):
-            raise Forbidden(f"Area {item.area_code} lies outside your area scope", code="outside_scope")
+        area_to_create_in(item.area_code, self.principal, at=loc)
         check_station(item.funding_source, item.station, loc)
         check_dates(item.starts_on, item.ends_on, loc)
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, is_within
+from services.common.area_codes import is_within
 from services.common.audit import audit_trail
 from services.common.auth import Principal
-from services.common.errors import Conflict, FangpinError, Forbidden
+from services.common.errors import Conflict, FangpinError
 from services.common.intake import Entry, Refuse, summary
+from services.common.scope import area_to_create_in
 from services.jobs.shared.checks import check_dates, invalid
 from services.jobs.shared.intake import JobsIntake
 from services.jobs.shared.people import Lookup, PersonFacts
@@ -55,10 +56,7 @@ class CourseIntake(JobsIntake[_Course, CourseItemResult]):
         self.repository = TrainingRepository(session)
 
     def check(self, item: CourseCreate, loc: list[str | int]) -> None:
-        if item.area_code == NATIONAL_ROOT or not is_valid_scope(item.area_code):
-            raise invalid("area_code", f"{item.area_code} is not an area code", "area_code_invalid", loc)
-        if not self.principal.covers(item.area_code):
-            raise Forbidden(f"Area {item.area_code} lies outside your area scope", code="outside_scope")
+        area_to_create_in(item.area_code, self.principal, at=loc)
         check_dates(item.starts_on, item.ends_on, loc)
 
     async def digests(self, keys: list[uuid.UUID]) -> Sequence[tuple[uuid.UUID, bytes | None, str, Any]]:
