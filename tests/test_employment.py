@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import uuid
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -541,6 +542,17 @@ async def stream_export(app: Any, token: str, query: str, into: Path) -> int:
     return highest[0] - before
 
 
+def sheet_rows(path: Path) -> int:
+    """The <row> elements of the workbook's first sheet, read a chunk at a time."""
+    count, tail = 0, b""
+    with zipfile.ZipFile(path) as workbook, workbook.open("xl/worksheets/sheet1.xml") as sheet:
+        while chunk := sheet.read(1 << 20):
+            text = tail + chunk
+            count += text.count(b"<row ")
+            tail = text[-4:]  # a "<row " cut by the chunk's end is counted with the next
+    return count
+
+
 @pytest.mark.once
 async def test_an_xlsx_ledger_of_100_000_records_streams_in_flat_memory(
     system: Any, keys: Any, clean_database: Database, tmp_path: Path
@@ -563,5 +575,6 @@ async def test_an_xlsx_ledger_of_100_000_records_streams_in_flat_memory(
     workbook = openpyxl.load_workbook(large, read_only=True)
     rows = workbook.active.iter_rows(values_only=True)
     assert list(next(rows)) == HEADERS
-    count = sum(1 for _ in rows)
-    assert count == 100_000
+    workbook.close()
+    # The rows are counted in the sheet's XML as it streams: openpyxl would build 1.5 million cells.
+    assert sheet_rows(large) == 100_001
