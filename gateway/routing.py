@@ -51,6 +51,10 @@ ROUTES: dict[str, str] = {
     "assets": "projects",
     "asset-notices": "projects",
     "asset-stats": "projects",
+    "stations": "projects",
+    "station-readings": "projects",
+    "station-alarms": "projects",
+    "station-expectations": "projects",
 }
 
 
