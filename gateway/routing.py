@@ -55,6 +55,7 @@ ROUTES: dict[str, str] = {
     "station-readings": "projects",
     "station-alarms": "projects",
     "station-expectations": "projects",
+    "station-stats": "projects",
 }
 
 

@@ -189,3 +189,53 @@ async def test_each_reading_is_answered_alone_and_an_alarm_record_raises_an_oper
     assert (
         await client.post(f"{READINGS}/batch", json={"readings": feed}, headers=village)
     ).status_code == 403
+
+
+async def test_station_figures_count_capacity_the_months_output_and_alarms_open_as_of_a_date(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    partner = await user_headers("guangfu", "bureau_partner", COUNTY)
+    good, low = await station(client, county), await station(client, county, capacity_kw=50)
+    await station(client, county, grid_connected_on="2024-07-01")  # not on the grid in May
+    feed = month_of_days(good["id"], 2024, 5, 450) + month_of_days(low["id"], 2024, 5, 100)
+    assert (
+        await client.post(f"{READINGS}/batch", json={"readings": feed}, headers=partner)
+    ).status_code == 200
+    alarm = (await client.get(ALARMS, headers=county)).json()["items"][0]
+    fixed = {"action": "fixed", "on": "2024-06-10"}
+    assert (
+        await client.post(f"{ALARMS}/{alarm['id']}/actions", json=fixed, headers=county)
+    ).status_code == 200
+    revenue = {"revenue_fen": 5000_00, "to_posts_fen": 3000_00, "to_households_fen": 1000_00}
+    put = await client.put(f"{STATIONS}/{good['id']}/revenues/2024-05", json=revenue, headers=county)
+    assert put.status_code == 200
+
+    async def figures(as_of: str, area: str = OTHER_TOWN) -> dict:
+        response = await client.get(
+            "/api/v1/station-stats", params={"area": area, "as_of": as_of}, headers=partner
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    may = await figures("2024-05-31")
+    assert (may["stations"], may["capacity_kw"], may["month_output_kwh"], may["low_output_stations"]) == (
+        2,
+        150,
+        450 * 31 + 100 * 31,
+        1,
+    )
+    assert may["open_alarms"] == {"operation": 0, "low_output": 0, "damage": 0}  # raised on 1 June
+    assert (await figures("2024-05-15"))["month_output_kwh"] == 550 * 15
+    assert (await figures("2024-06-05"))["open_alarms"]["low_output"] == 1
+    june = await figures("2024-06-10")
+    assert (june["open_alarms"]["low_output"], june["month_output_kwh"], june["revenue_fen"]) == (
+        0,
+        0,
+        5000_00,
+    )
+    assert (june["to_posts_fen"], june["to_households_fen"], june["to_village_fen"]) == (3000_00, 1000_00, 0)
+    assert (await figures("2024-06-10", HUANGJIN))["stations"] == 0
+    cadre = await user_headers("cun", "village_cadre", SHUANGFENG)
+    outside = await client.get("/api/v1/station-stats", params={"area": OTHER_TOWN}, headers=cadre)
+    assert outside.status_code == 404

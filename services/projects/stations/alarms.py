@@ -146,6 +146,7 @@ class AlarmService:
     ) -> tuple[StationAlarm, bool]:
         """The 故障损毁 alarm, and whether this request raised it (False: the phone sent it again)."""
         digest = hashlib.sha256(body.model_dump_json().encode() + station_id.bytes).digest()
+        station = await StationService(self.session).locked(station_id, principal)
         earlier = await self.repository.alarm_anywhere(body.id)
         if earlier is not None:
             if earlier.request_sha256 != digest or not principal.covers(earlier.area_code):
@@ -153,7 +154,6 @@ class AlarmService:
                     f"Report {body.id} was already received with other content", code="report_id_in_use"
                 )
             return earlier, False
-        station = await StationService(self.session).locked(station_id, principal)
         not_in_future(body.reported_on, ["body", "reported_on"])
         if body.reported_on < station.grid_connected_on:
             raise ValidationFailed.field(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
+from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
 from services.common.pagination import (
@@ -22,8 +23,16 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
-from services.common.scope import AREA_DESCRIPTION, WithinQuery, area_in_scope, area_to_create_in
+from services.common.scope import (
+    AREA_DESCRIPTION,
+    OptionalAreaQuery,
+    WithinQuery,
+    area_in_scope,
+    area_to_create_in,
+)
+from services.common.text import IsoDate
 from services.projects.stations.alarms import month_bounds
+from services.projects.stations.figures import StationStats, station_stats
 from services.projects.stations.intake import ReadingIntake
 from services.projects.stations.models import Station
 from services.projects.stations.repository import StationRepository
@@ -52,6 +61,7 @@ router = APIRouter(prefix="/api/v1", tags=["photovoltaic stations"])
 Reader = Annotated[Principal, requires(Permission.projects_read)]
 Manager = Annotated[Principal, requires(Permission.projects_manage)]
 Pusher = Annotated[Principal, requires(Permission.stations_push)]
+Figures = Annotated[Principal, requires(Permission.aggregates_read)]
 MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 AreaPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description=AREA_DESCRIPTION)]
 RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request again (a retry): no effect"}}
@@ -216,3 +226,17 @@ async def set_expectation(
         changes=diff(before.model_dump(mode="json"), after.model_dump(mode="json")),
     )
     return after
+
+
+@router.get("/station-stats", response_model=StationStats)
+async def get_station_stats(
+    principal: Figures,
+    session: ReadSessionDep,
+    area: OptionalAreaQuery = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="As things stood on this date (default today)")
+    ] = None,
+) -> StationStats:
+    """Stations on the grid and their capacity, the month's output so far and its low-output stations,
+    alarms open by kind, and the year's revenue and its allocation (fen): counts and sums only."""
+    return await station_stats(session, area_in_scope(area, principal), as_of or china_today())

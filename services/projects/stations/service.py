@@ -94,12 +94,12 @@ class StationService:
             raise ValidationFailed.field(["body", "asset_id"], f"No asset {body.asset_id}", "asset_not_found")
         if asset.kind != AssetKind.operating.value or asset.state != AssetState.active.value:
             raise Conflict("A station is an operating asset (经营性资产) in use", code="asset_not_operating")
+        if await self.repository.of_asset(asset.id) is not None:
+            raise Conflict(f"Asset {asset.id} is a station already", code="asset_is_a_station")
         if not is_within(body.area_code, asset.area_code):
             raise ValidationFailed.field(
                 ["body", "area_code"], "A station stands in its asset's area", "area_not_assets"
             )
-        if await self.repository.of_asset(asset.id) is not None:
-            raise Conflict(f"Asset {asset.id} is a station already", code="asset_is_a_station")
 
     async def update(self, station_id: uuid.UUID, body: StationUpdate, principal: Principal) -> Station:
         station = await self.locked(station_id, principal)
