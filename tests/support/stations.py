@@ -13,6 +13,23 @@ from tests.support.projects import WAN, asset_body
 from tests.support.registry import SHUANGFENG
 
 STATIONS, READINGS, ALARMS = "/api/v1/stations", "/api/v1/station-readings", "/api/v1/station-alarms"
+# A fault seen at a station (故障损毁), as a phone reports it (its id added per report).
+FAULT = {"reported_on": "2024-06-01", "text": "组件破损", "photo_refs": ["photos/fault.jpg"]}
+# A valley town's expected output per kW by month and its low-output share.
+EXPECTATION = {"kwh_per_kw": [60, 70, 90, 100, 110, 105, 100, 100, 90, 80, 60, 50], "low_share_pct": 70}
+
+
+def station_body(asset_id: str, village: str, **fields: Any) -> dict[str, Any]:
+    """A 100 kW station on the asset, on the grid since 2000 (a new id each time)."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "asset_id": asset_id,
+        "area_code": village,
+        "name": "村级光伏扶贫电站",
+        "capacity_kw": 100,
+        "grid_connected_on": "2000-01-01",
+    }
+    return body | fields
 
 
 async def station(client: httpx.AsyncClient, headers: dict, village: str = SHUANGFENG, **fields: Any) -> dict:
