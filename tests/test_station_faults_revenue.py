@@ -4,6 +4,8 @@ revenue by month whose allocation never exceeds it (422, nothing changes), audit
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 
@@ -11,7 +13,7 @@ import httpx
 
 from tests.conftest import UserFactory
 from tests.support.projects import WAN
-from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG
+from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG, make_areas
 from tests.support.stations import ALARMS, READINGS, STATIONS, month_of_days, station
 
 
@@ -143,3 +145,68 @@ async def test_revenue_allocation_never_exceeds_the_revenue_and_each_change_is_a
         {f"revenue.2024-05.{name}": [None, fen] for name, fen in body.items()},
         {"revenue.2024-05.revenue_fen": [1 * WAN, 12000_00]},
     ]
+
+
+async def test_the_station_ledger_lists_each_station_with_its_village_month_and_money_in_chinese(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    await make_areas(admin)
+    county = await user_headers("xian", "county_admin", COUNTY)
+    partner = await user_headers("guangfu", "bureau_partner", COUNTY)
+    low = await station(client, county, name="双丰村一号电站")
+    await station(client, county, village=HUANGJIN, name="黄金村电站")
+    feed = month_of_days(low["id"], 2024, 5, 200)
+    assert (
+        await client.post(f"{READINGS}/batch", json={"readings": feed}, headers=partner)
+    ).status_code == 200
+    revenue = {"revenue_fen": 5000_00, "to_posts_fen": 3000_00}
+    assert (
+        await client.put(f"{STATIONS}/{low['id']}/revenues/2024-05", json=revenue, headers=county)
+    ).status_code == 200
+    params = {"within": OTHER_TOWN, "month": "2024-05", "format": "csv"}
+    response = await client.get(f"{STATIONS}/export", params=params, headers=county)
+    assert response.status_code == 200, response.text
+    assert "stations-610924108000-2024-05.csv" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:10] == [
+        "电站名称",
+        "村代码",
+        "村名称",
+        "装机容量（千瓦）",
+        "并网日期",
+        "统计月份",
+        "月发电量（千瓦时）",
+        "月预期发电量（千瓦时）",
+        "低效运行",
+        "未处置告警数",
+    ]
+    assert [r[:14] for r in rows[1:]] == [
+        [
+            "双丰村一号电站",
+            SHUANGFENG,
+            "双丰村",
+            "100",
+            "2023-06-30",
+            "2024-05",
+            "6200",
+            "14500",
+            "是",
+            "1",
+            "500000",
+            "300000",
+            "0",
+            "0",
+        ]
+    ]
+    # Another month has no figures yet; the village cadre elsewhere sees none of it.
+    june = await client.get(f"{STATIONS}/export", params=params | {"month": "2024-06"}, headers=county)
+    assert list(csv.reader(io.StringIO(june.content.decode("utf-8-sig"))))[1][5:10] == [
+        "2024-06",
+        "",
+        "",
+        "",
+        "1",
+    ]
+    huangjin = await user_headers("huangjin", "village_cadre", HUANGJIN)
+    theirs = await client.get(f"{STATIONS}/export", params={"format": "csv"}, headers=huangjin)
+    assert [r[0] for r in csv.reader(io.StringIO(theirs.content.decode("utf-8-sig")))][1:] == ["黄金村电站"]

@@ -11,6 +11,7 @@ from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.projects import SCHEMA
 from services.projects.assets.router import router as assets_router
+from services.projects.names import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
@@ -37,6 +38,6 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             asset_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[start_compaction],
-        on_shutdown=[stop_compaction],
+        on_startup=[open_peers, start_compaction],
+        on_shutdown=[stop_compaction, close_peers],
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
@@ -34,6 +36,7 @@ from services.common.text import IsoDate
 from services.projects.stations.alarms import month_bounds
 from services.projects.stations.figures import StationStats, station_stats
 from services.projects.stations.intake import ReadingIntake
+from services.projects.stations.ledger import station_ledger
 from services.projects.stations.models import Station
 from services.projects.stations.repository import StationRepository
 from services.projects.stations.schemas import (
@@ -109,6 +112,25 @@ async def list_stations(
     after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
     rows = await StationRepository(session).page(principal.scope_prefix, within, after=after, limit=limit + 1)
     return page_after(rows, limit, StationRead.model_validate)
+
+
+@router.get("/stations/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_station_ledger(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: WithinQuery,
+    month: Annotated[
+        str | None,
+        Query(pattern=MONTH_PATTERN, description="The month its figures are of (default: this one)"),
+    ] = None,
+    format: ledgers.FormatQuery = "xlsx",
+) -> Response:
+    """The station ledger (光伏电站台账) as a spreadsheet with Chinese column headers: each station with
+    its village, capacity, grid date, the month's output against expected, its alarms not fixed and the
+    month's revenue and allocation."""
+    day = month_start(month) if month else china_today().replace(day=1)
+    return await station_ledger(request, session, principal, within, day, format)
 
 
 @router.get("/stations/{station_id:uuid}", response_model=StationDetail)
