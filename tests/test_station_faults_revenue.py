@@ -54,6 +54,10 @@ async def test_a_fault_reported_from_a_phone_is_one_alarm_however_often_it_is_se
     assert (
         await client.post(faults, json=report | {"id": str(uuid.uuid4())}, headers=partner)
     ).status_code == 403
+    # Past its deadline (4 August) and not fixed, it is overdue (逾期未整改).
+    for day, overdue in (("2024-08-04", []), ("2024-08-05", [alarm["id"]])):
+        listed = (await client.get(ALARMS, params={"overdue_on": day}, headers=county)).json()["items"]
+        assert [a["id"] for a in listed] == overdue, day
     # The county can close it straight away.
     fixed = await client.post(
         f"{ALARMS}/{alarm['id']}/actions", json={"action": "fixed", "on": "2024-07-25"}, headers=county
@@ -63,6 +67,9 @@ async def test_a_fault_reported_from_a_phone_is_one_alarm_however_often_it_is_se
         "2024-07-25",
         "2024-07-25",
     )
+    assert (await client.get(ALARMS, params={"overdue_on": "2024-08-05"}, headers=county)).json()[
+        "items"
+    ] == []
 
 
 async def test_an_areas_expected_output_decides_what_is_low_and_an_ended_month_is_judged_once_on_request(

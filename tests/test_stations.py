@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 
+from services.common.calendar import china_today
 from tests.conftest import UserFactory
 from tests.support.projects import WAN, asset_body
 from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG
@@ -148,6 +149,7 @@ async def test_each_reading_is_answered_alone_and_an_alarm_record_raises_an_oper
         day | {"record_id": "r-4"},  # the day is read already (by r-1)
         day | {"record_id": "r-5", "day": "2024-05-03", "period": "month"},  # a month on its 3rd
         day | {"record_id": "r-6", "day": "2023-06-01"},  # before the grid connection
+        day | {"record_id": "r-7", "period": "month", "day": china_today().replace(day=1).isoformat()},
     ]
     result = (await client.post(f"{READINGS}/batch", json={"readings": feed}, headers=partner)).json()
     assert [(i["record_id"], i["status"]) for i in result["items"]] == [
@@ -157,7 +159,9 @@ async def test_each_reading_is_answered_alone_and_an_alarm_record_raises_an_oper
         ("r-4", "conflict"),
         ("r-5", "invalid"),
         ("r-6", "invalid"),
+        ("r-7", "invalid"),  # this month has not ended
     ]
+    assert result["items"][6]["error"]["code"] == "month_not_ended"
     assert result["items"][0]["raised"] == ["operation"]
     assert result["items"][1]["error"]["code"] == "station_not_found"
     assert result["items"][3]["error"]["code"] == "reading_exists"

@@ -22,6 +22,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.scope import WithinQuery
+from services.common.text import IsoDate
 from services.projects.codes import AlarmKind, AlarmState
 from services.projects.stations.alarms import AlarmService, alarm_not_found, allowed_actions
 from services.projects.stations.models import StationAlarm
@@ -77,6 +78,10 @@ async def list_alarms(
     station_id: uuid.UUID | None = None,
     kind: Annotated[AlarmKind | None, Query(description=AlarmKind.describe())] = None,
     state: Annotated[AlarmState | None, Query(description=AlarmState.describe())] = None,
+    overdue_on: Annotated[
+        IsoDate | None,
+        Query(description="Only alarms past their deadline and not fixed on this date (逾期未整改)"),
+    ] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[AlarmRead]:
@@ -88,6 +93,7 @@ async def list_alarms(
         station_id=station_id,
         kind=kind.value if kind else None,
         state=state.value if state else None,
+        overdue_on=overdue_on,
         after=after,
         limit=limit + 1,
     )

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.errors import Conflict, ValidationFailed
 from services.common.intake import BatchIntake, Entry, Refuse, summary
-from services.projects.codes import AlarmKind
-from services.projects.stations.alarms import AlarmService
+from services.projects.codes import AlarmKind, ReadingPeriod
+from services.projects.stations.alarms import AlarmService, month_bounds
 from services.projects.stations.models import Station, StationReading
 from services.projects.stations.repository import StationRepository
 from services.projects.stations.schemas import ReadingBatchResult, ReadingIn, ReadingResult
@@ -51,6 +52,12 @@ class ReadingIntake(BatchIntake[_Reading, ReadingResult]):
 
     def check(self, item: ReadingIn, loc: list[str | int]) -> None:
         not_in_future(item.day, [*loc, "day"])
+        if item.period is ReadingPeriod.month and month_bounds(item.day)[1] > china_today():
+            raise ValidationFailed.field(
+                [*loc, "day"],
+                f"{item.day:%Y-%m} has not ended: its month reading comes after",
+                "month_not_ended",
+            )
 
     def raw_key(self, raw: Any) -> str | None:
         if isinstance(raw, ReadingIn):

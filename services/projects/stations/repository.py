@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -225,6 +225,7 @@ class StationRepository:
         station_id: uuid.UUID | None,
         kind: str | None,
         state: str | None,
+        overdue_on: date | None = None,
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[StationAlarm]:
@@ -238,6 +239,11 @@ class StationRepository:
         ):
             if value is not None:
                 query = query.where(col(column) == value)
+        if overdue_on is not None:  # not fixed on the day, its deadline passed
+            query = query.where(
+                col(StationAlarm.due_on) < overdue_on,
+                or_(col(StationAlarm.fixed_on).is_(None), col(StationAlarm.fixed_on) > overdue_on),
+            )
         if after is not None:
             query = query.where(col(StationAlarm.id) > after)
         return (await self.session.execute(query.order_by(col(StationAlarm.id)).limit(limit))).scalars().all()
