@@ -73,8 +73,10 @@ async def test_a_fault_reported_from_a_phone_is_one_alarm_however_often_it_is_se
 
 
 async def test_an_areas_expected_output_decides_what_is_low_and_an_ended_month_is_judged_once_on_request(
-    client: httpx.AsyncClient, user_headers: UserFactory
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
 ) -> None:
+    country = await admin.get("/api/v1/station-expectations/000000000000")
+    assert country.status_code == 200 and country.json()["set_at"] is None
     county = await user_headers("xian", "county_admin", COUNTY)
     partner = await user_headers("guangfu", "bureau_partner", COUNTY)
     default = (await client.get(f"/api/v1/station-expectations/{SHUANGFENG}", headers=county)).json()

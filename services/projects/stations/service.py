@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.area_codes import is_village, is_within, structural_parent
+from services.common.area_codes import NATIONAL_ROOT, is_village, is_within, structural_parent
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.concurrency import check_version
@@ -48,10 +48,10 @@ def areas_up(code: str) -> list[str]:
     """The area and every area above it, the area itself first."""
     chain: list[str] = []
     current: str | None = code
-    while current is not None:
+    while current is not None and current != NATIONAL_ROOT:
         chain.append(current)
         current = structural_parent(current)
-    return chain
+    return chain + [NATIONAL_ROOT]  # the whole country's setting, if one was made, comes last
 
 
 class StationService:
