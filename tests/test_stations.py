@@ -5,6 +5,7 @@ raises exactly one 低效运行 alarm, the same feed again raises nothing, and f
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -102,6 +103,13 @@ async def test_a_month_at_low_output_raises_one_alarm_the_same_feed_again_none_a
     assert all(i["raised"] == [] for i in again["items"])
     judged = await client.post(f"{ALARMS}/evaluate", json={"month": "2024-05"}, headers=county)
     assert judged.status_code == 200 and judged.json() == {"judged": 0, "raised": 0}
+    auditor = await user_headers("shenji", "auditor", COUNTY)
+    events = await client.get("/api/v1/audit/events", params={"action": "station.readings"}, headers=auditor)
+    feeds = [json.loads(e["changes"]) for e in reversed(events.json()["items"])]
+    assert feeds == [
+        {"created": 62, "duplicates": 0, "failed": 0, "raised": {"low_output": 1}},
+        {"created": 0, "duplicates": 62, "failed": 0, "raised": {}},
+    ]
     assert len((await client.get(ALARMS, headers=county)).json()["items"]) == 1
 
     # Fixing it: open → fixing (the deadline moved) → fixed; a fixed alarm takes no more steps.

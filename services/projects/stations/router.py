@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -194,7 +195,12 @@ def _audit_readings(session: Any, principal: Principal, result: ReadingBatchResu
         "station_feed",
         None,
         area_code=principal.scope,
-        changes={"created": result.created, "duplicates": result.duplicates, "failed": result.failed},
+        changes={
+            "created": result.created,
+            "duplicates": result.duplicates,
+            "failed": result.failed,
+            "raised": dict(Counter(kind.value for item in result.items for kind in item.raised)),
+        },
     )
 
 
