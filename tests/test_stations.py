@@ -5,6 +5,7 @@ raises exactly one 低效运行 alarm, the same feed again raises nothing, and f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -251,3 +252,20 @@ async def test_station_figures_count_capacity_the_months_output_and_alarms_open_
     cadre = await user_headers("cun", "village_cadre", SHUANGFENG)
     outside = await client.get("/api/v1/station-stats", params={"area": OTHER_TOWN}, headers=cadre)
     assert outside.status_code == 404
+
+
+async def test_the_same_feed_sent_twice_at_once_stores_each_reading_once_and_raises_one_alarm(
+    client: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    county = await user_headers("xian", "county_admin", COUNTY)
+    partner = await user_headers("guangfu", "bureau_partner", COUNTY)
+    low = await station(client, county)
+    feed = {"readings": month_of_days(low["id"], 2024, 5, 200)}
+    answers = await asyncio.gather(
+        *(client.post(f"{READINGS}/batch", json=feed, headers=partner) for _ in range(2))
+    )
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(a.json()["created"] for a in answers) == [0, 31]
+    assert sum(a.json()["duplicates"] for a in answers) == 31
+    alarms = (await client.get(ALARMS, headers=county)).json()["items"]
+    assert [a["kind"] for a in alarms] == ["low_output"]

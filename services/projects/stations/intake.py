@@ -85,6 +85,7 @@ class ReadingIntake(BatchIntake[_Reading, ReadingResult]):
         )
         for e in sorted(entries, key=lambda e: e.index):  # of two readings of one day, the first is kept
             station, period = stations.get(e.item.station_id), e.item.period.value
+            mine = (self.principal.id, str(e.key))
             if station is None:
                 no_station = f"No station {e.item.station_id}"
                 refuse(e, ValidationFailed.field([*e.loc, "station_id"], no_station, "station_not_found"))
@@ -93,11 +94,11 @@ class ReadingIntake(BatchIntake[_Reading, ReadingResult]):
             if e.item.day < (on_grid.replace(day=1) if period == "month" else on_grid):
                 early = "The day is before the station's grid connection"
                 refuse(e, ValidationFailed.field([*e.loc, "day"], early, "date_too_early"))
-            elif (station.id, period, e.item.day) in taken:
+            elif taken.get((station.id, period, e.item.day), mine) != mine:
                 read = f"Station {station.id} has a {period} reading of {e.item.day} already"
                 refuse(e, Conflict(read, code="reading_exists"))
-            else:
-                taken.add((station.id, period, e.item.day))
+            else:  # a day this very record took (a copy of this request committed since) is left to the key
+                taken[(station.id, period, e.item.day)] = mine
             e.station = station
 
     async def insert(self, entries: list[_Reading]) -> set[str]:

@@ -84,16 +84,24 @@ class StationRepository:
         )
         return {r.record_id: r.content_sha256 for r in rows}
 
-    async def days_read(self, keys: list[tuple[uuid.UUID, str, date]]) -> set[tuple[uuid.UUID, str, date]]:
-        """Which of these (station, period, day) have a reading already."""
+    async def days_read(
+        self, keys: list[tuple[uuid.UUID, str, date]]
+    ) -> dict[tuple[uuid.UUID, str, date], tuple[str, str]]:
+        """Which of these (station, period, day) have a reading already: its sender and record id."""
         rows = await self.session.execute(
-            select(col(StationReading.station_id), col(StationReading.period), col(StationReading.day)).where(
+            select(
+                col(StationReading.station_id),
+                col(StationReading.period),
+                col(StationReading.day),
+                col(StationReading.sender_id),
+                col(StationReading.record_id),
+            ).where(
                 tuple_(
                     col(StationReading.station_id), col(StationReading.period), col(StationReading.day)
                 ).in_(keys)
             )
         )
-        return {(r.station_id, r.period, r.day) for r in rows}
+        return {(r.station_id, r.period, r.day): (r.sender_id, r.record_id) for r in rows}
 
     async def insert_readings(self, rows: list[dict[str, Any]]) -> set[str]:
         """The record ids inserted; a record id or a station-day taken is skipped."""
