@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.ids import new_id
 from services.projects.codes import AlarmAction, AlarmKind, AlarmState
 from services.projects.stations.models import Station, StationAlarm, StationReading
 from services.projects.stations.repository import StationRepository
@@ -55,7 +56,7 @@ def _row(
     station: Station, kind: AlarmKind, raised_on: date, text: str, by: str, **fields: Any
 ) -> dict[str, Any]:
     return {
-        "id": fields.pop("id", None) or uuid.uuid4(),
+        "id": fields.pop("id", None) or new_id(),
         "station_id": station.id,
         "area_code": station.area_code,
         "kind": kind.value,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.errors import Conflict, ValidationFailed
+from services.common.ids import new_id
 from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.projects.codes import AlarmKind, ReadingPeriod
 from services.projects.stations.alarms import AlarmService, month_bounds
@@ -109,7 +110,7 @@ class ReadingIntake(BatchIntake[_Reading, ReadingResult]):
         assert e.station is not None
         alarm = e.item.alarm
         e.row = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "sender_id": self.principal.id,
             "record_id": e.key,
             "content_sha256": e.digest,
