@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from fangpin.demo_jobs import ok_json
+from fangpin.demo_stations import load_stations
 
 NAMESPACE = uuid.UUID("0c2f7d7e-8b1e-4f55-a3a4-3c9d1f6b2e10")
 YUAN = 100  # fen
@@ -101,6 +102,10 @@ async def load_projects(client: httpx.AsyncClient, auth: dict[str, str]) -> dict
         )
     loaded = await _load_greenhouse(client, auth)
     loaded += await _load_station_asset(client, auth)
+    station = ok_json(
+        await client.get(f"/api/v1/projects/{STATION['id']}", headers=auth), "the station project"
+    )
+    loaded += await load_stations(client, auth, station["asset_id"])
     figures = await client.get("/api/v1/project-stats", params={"area": PREFECTURE}, headers=auth)
     if ok_json(figures, "project figures")["projects"] >= sum(c for c, _, _ in SECTORS.values()):
         return {"projects": loaded}

@@ -51,6 +51,11 @@ ROUTES: dict[str, str] = {
     "assets": "projects",
     "asset-notices": "projects",
     "asset-stats": "projects",
+    "stations": "projects",
+    "station-readings": "projects",
+    "station-alarms": "projects",
+    "station-expectations": "projects",
+    "station-stats": "projects",
 }
 
 
@@ -67,6 +72,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "employment-records": ("registry",),  # the person's household and village, by id or ID number
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive
+    "stations": ("registry",),  # the station ledger's village names
     "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record

@@ -329,6 +329,13 @@ async def check_lists_hold_exactly_the_rows_in_scope(
         }
         foreign = await foreign_within(client, "/api/v1/employment-records", headers, name="area")
         assert foreign == (404, "area_not_found")
+    if Permission.projects_read in ROLE_PERMISSIONS[role]:
+        for path, key in (("/api/v1/stations", "station"), ("/api/v1/station-alarms", "station_alarm")):
+            seen = {row["id"] for row in await listed(client, path, headers)}
+            assert seen == {
+                r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
+            }, path
+            assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
     if Permission.oversight_read in ROLE_PERMISSIONS[role]:
         for path, key in (("/api/v1/support-units", "unit"), ("/api/v1/work-teams", "team")):
             seen = {row["id"] for row in await listed(client, path, headers)}

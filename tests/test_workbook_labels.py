@@ -29,6 +29,7 @@ from tests.support.oversight import check_in_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 from tests.support.security import downloaded
+from tests.support.stations import station
 from tests.support.system import Database, asgi_client
 from tests.test_ledgers import monitoring_world
 
@@ -45,6 +46,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/cases/export": {"within": TOWN},
     "/api/v1/visits/export": {"within": TOWN},
     "/api/v1/employment-records/export": {"area": TOWN},
+    "/api/v1/stations/export": {"within": TOWN, "month": "2024-05"},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
 }
 
@@ -79,6 +81,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("人员ID", "户ID", "村代码", "村名称", "户类别", "就业状态", "务工地点代码", "务工地点名称",
              "务工地点（填报）", "就业单位", "行业", "开始日期", "结束日期", "月收入（元）", "信息来源",
              "信息日期", "就业意愿", "培训意愿", "记录ID"),
+        ],
+    },
+    "/api/v1/stations/export": {
+        "光伏电站台账": [
+            ("电站名称", "村代码", "村名称", "装机容量（千瓦）", "并网日期", "统计月份", "月发电量（千瓦时）",
+             "月预期发电量（千瓦时）", "低效运行", "未处置告警数", "月发电收益（分）", "公益岗位工资（分）",
+             "分红到户（分）", "村集体（分）", "电站ID", "资产ID"),
         ],
     },
     REPORT: {
@@ -156,6 +165,10 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("下级区域",),
             ("区域代码", "区域名称", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
         ],
+        "光伏电站": [
+            ("指标", "数值"),
+            ("未处置告警（按类型）", "运行告警", "低效运行", "故障损毁"),
+        ],
         "驻村考勤": [
             ("指标", "数值"),
             ("按驻村类型",),
@@ -173,6 +186,9 @@ FIGURES = {
     "技能培训": ("区域", "统计日期", "报名人数", "在训人数", "结业人数", "退出人数", "就业人数",
              "就业率（占报名人数）", "就业率（占结业人数）"),
     "项目资金": ("区域", "统计日期", "项目数", "预算（分）", "到位资金（分）", "已支付（分）"),
+    "光伏电站": ("区域", "统计日期", "电站数", "装机容量（千瓦）", "统计月份", "本月发电量（千瓦时）",
+             "本月低效运行电站数", "本年发电收益（分）", "公益岗位工资（分）", "分红到户（分）",
+             "村集体（分）"),
     "驻村考勤": ("区域", "统计日期", "统计年度", "驻村人员数", "在村天数（本年度）", "预计未达标人数"),
 }
 # fmt: on
@@ -329,6 +345,7 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     money = receipt(str(uuid.uuid4()), on=project["entered_on"])
     received = await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)
     assert received.status_code == 201, received.text
+    await station(admin, {}, village=HUANGJIN)
     unit = (await admin.post("/api/v1/support-units", json=unit_body())).json()
     team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
     checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))

@@ -38,6 +38,7 @@ SECTIONS = (
     Section("welfare_posts", "公益岗位", "jobs", "/welfare-post-stats"),
     Section("training", "技能培训", "jobs", "/training-stats"),
     Section("projects", "项目资金", "projects", "/project-stats"),
+    Section("stations", "光伏电站", "projects", "/station-stats"),
     Section("presence", "驻村考勤", "oversight", "/oversight-stats"),
 )
 

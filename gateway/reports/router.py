@@ -56,6 +56,11 @@ class AreaSummary(BaseModel):
         description="Projects and their money (fen) by sector, source and state, and the counterpart-support "
         "share (as GET /api/v1/project-stats answers)"
     )
+    stations: dict[str, Any] | None = Field(
+        description="Photovoltaic stations on the grid and their capacity, the month's output and "
+        "low-output stations, alarms open by kind, the year's revenue and its allocation (fen) "
+        "(as GET /api/v1/station-stats answers)"
+    )
     presence: dict[str, Any] | None = Field(
         description="Work teams' days in the village this year by duty against the targets, and members "
         "behind target (as GET /api/v1/oversight-stats answers)"

@@ -68,6 +68,8 @@ class Permission(StrEnum):
     projects_read = "projects:read"  # the project library, funds and their money trail
     projects_report = "projects:report"  # report a project started or completed (town supervision)
     projects_manage = "projects:manage"  # enter, approve, accept, hand over, adjust, cancel; money
+    stations_report = "stations:report"  # report a photovoltaic station's fault or damage from a phone
+    stations_push = "stations:push"  # the PV monitoring system's generation readings (a partner feed)
     oversight_read = "oversight:read"  # support units, work teams, check-ins, presence against targets
     oversight_check_in = "oversight:check_in"  # a team member's check-in from a phone
     oversight_manage = "oversight:manage"  # register units, station teams, set presence targets
@@ -89,6 +91,7 @@ _FIELD_WORK = {
     Permission.employment_read,
     Permission.employment_write,
     Permission.projects_read,
+    Permission.stations_report,  # a village cadre reports a station's damage (故障损毁) with photos
     Permission.oversight_read,
     Permission.oversight_check_in,  # a team member checks in from the village's phone account
     Permission.aggregates_read,
@@ -125,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_town,
             Permission.cases_county,
             Permission.partner_feeds_push,  # e.g. a bureau's file uploaded by the county office
+            Permission.stations_push,  # readings entered by the county office
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,
@@ -136,6 +140,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.areas_read,
             Permission.partner_feeds_push,
+            Permission.stations_push,  # the provincial PV monitoring system (光伏监测平台)
             Permission.employment_write,
             Permission.aggregates_read,
         }

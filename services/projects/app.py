@@ -11,8 +11,11 @@ from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.projects import SCHEMA
 from services.projects.assets.router import router as assets_router
+from services.projects.names import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
+from services.projects.stations.alarm_router import router as station_alarms_router
+from services.projects.stations.router import router as stations_router
 from services.projects.stats.router import asset_router as asset_stats_router
 from services.projects.stats.router import router as stats_router
 
@@ -26,8 +29,15 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         settings=settings or ProjectsSettings(),
         title="fangpin projects",
         description="The project library (项目库), funds by source (budget, received, paid), their figures.",
-        routers=[projects_router, assets_router, stats_router, asset_stats_router],
+        routers=[
+            projects_router,
+            assets_router,
+            stations_router,
+            station_alarms_router,
+            stats_router,
+            asset_stats_router,
+        ],
         migrations=MIGRATIONS,
-        on_startup=[start_compaction],
-        on_shutdown=[stop_compaction],
+        on_startup=[open_peers, start_compaction],
+        on_shutdown=[stop_compaction, close_peers],
     )

@@ -100,3 +100,27 @@ class NoticeState(LabelledEnum):
     posted = "posted", "公示中"
     effective = "effective", "已生效"
     withdrawn = "withdrawn", "已撤回"
+
+
+class ReadingPeriod(LabelledEnum):
+    """What a generation reading covers."""
+
+    day = "day", "日发电量"
+    month = "month", "月发电量"
+
+
+class AlarmKind(LabelledEnum):
+    operation = "operation", "运行告警"
+    low_output = "low_output", "低效运行"
+    damage = "damage", "故障损毁"
+
+
+class AlarmState(LabelledEnum):
+    open = "open", "待处置"
+    fixing = "fixing", "处置中"
+    fixed = "fixed", "已修复"
+
+
+class AlarmAction(LabelledEnum):
+    start_fixing = "start_fixing", "开始处置"
+    fixed = "fixed", "修复完成"

@@ -45,6 +45,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("course_enrol", ("person_id",)): Reference("second_person", "local", asks=Permission.households_read),
     # Each target's project was handed over and formed its asset: one in scope is refused on its merits.
     ("asset_create", ("project_id",)): Reference("project", "scope", ok=(409,), ok_code="project_has_asset"),
+    # Each target's asset is its station already: one in scope is refused on its merits.
+    ("station_create", ("asset_id",)): Reference("asset", "scope", ok=(409,), ok_code="asset_is_a_station"),
     # A team's unit must support the team's village; a member's own unit and cadre need only be in reach.
     ("team_create", ("unit_id",)): Reference("unit", "supports"),
     ("team_create", ("members", 0, "unit_id")): Reference("unit", "scope"),
@@ -59,6 +61,7 @@ REFUSED_AS = {
     "second_person": "person_not_found",
     "cadre": "cadre_not_found",
     "project": "project_not_found",
+    "asset": "asset_not_found",
     "unit": "unit_not_found",
 }
 
@@ -138,6 +141,7 @@ BATCH_OF = {
     "inspection_batch": "inspection_create",
     "employment_batch": "employment_create",
     "check_in_batch": "check_in_create",
+    "reading_batch": "reading_enter",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
@@ -145,4 +149,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("employment_create", ("person_id",)),
     ("check_in_create", ("member_id",)),
     ("leave_request", ("member_id",)),
+    ("reading_enter", ("station_id",)),
 }
