@@ -41,10 +41,14 @@ async def enrol_past(
     """Enrol ``households`` as 监测户 from ``identified_on`` (default today; ended the day before
     ``eliminated_on``), and deliver the events, so the registry has them when this returns."""
     day = identified_on or str(china_today())
-    items = [past_case(h, day, eliminated_on) for h in households]
+    return await enrol_cases(admin, system, [past_case(h, day, eliminated_on) for h in households])
+
+
+async def enrol_cases(admin: httpx.AsyncClient, system: FastAPI, items: list[dict]) -> list[dict]:
+    """Import ``items`` (each created) and deliver their enrolments and exits to the registry."""
     answer = await admin.post(URL, json={"items": items})
     assert answer.status_code == 200, answer.text
     assert [i["status"] for i in answer.json()["items"]] == ["created"] * len(items), answer.text
-    events = len(items) * (2 if eliminated_on else 1)
+    events = sum(2 if item.get("eliminated_on") else 1 for item in items)
     assert await deliver(relay_of(system, "monitoring"), events) == events
     return items
