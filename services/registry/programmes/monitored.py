@@ -80,9 +80,9 @@ async def enrolled(session: AsyncSession, event: IncomingEvent) -> None:
     periods = await repository.periods_of(household.id, MONITORED)
     later = [g for g in periods if g.starts_on > day]
     if any(_covers(g, day) for g in periods):
-        pass  # already monitored that day (set by the category, or the same history again)
+        pass  # already monitored that day (the same history again, or a period once set by hand)
     elif later and later[0].ends_on is None:
-        later[0].starts_on = day  # an earlier enrolment than the period the ledger opened: backdated
+        later[0].starts_on = day  # earlier than a period a ledger opened (before that was refused): backdated
         await session.flush()
         _audit(session, "programme.backdate", later[0], case_id)
     else:
