@@ -75,7 +75,7 @@ def demo_households(seed: int = 5) -> Iterator[tuple[Group, SyntheticHousehold]]
         for index, household in enumerate(made):
             village = group.villages[index % len(group.villages)]
             household.village_code, household.number = village, f"{village}{serials[village]:04d}"
-            household.category = group.category
+            household.category, household.monitored = group.category, group.enrolled
             serials[village] += 1
             yield group, household
 

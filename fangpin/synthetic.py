@@ -30,7 +30,10 @@ PHONE_PREFIXES = (
     "166 173 176 177 180 181 182 183 185 186 187 188 189 191 198 199"
 ).split()
 
-CATEGORIES = ("escaped", "monitored", "ordinary")
+# The ledger's categories. 监测户 is not one of them: a household becomes one when the county enrols its
+# case (past cases: POST /api/v1/case-imports), so a monitored household is made ``monitored=True``
+# with the category it has underneath (脱贫户: a 脱贫不稳定户; 一般农户: 边缘易致贫户 or 突发严重困难户).
+CATEGORIES = ("escaped", "ordinary")
 MAX_SIZE = 8
 HEAD_AGES = (25, 75)
 TODAY = date(2026, 11, 28)
@@ -104,6 +107,12 @@ class SyntheticHousehold:
     category: str
     poverty_exit_year: int | None
     members: list[SyntheticPerson] = field(default_factory=list)
+    monitored: bool = False  # to be enrolled through monitoring's cases (its ledger category: underneath)
+
+    @property
+    def monitoring_type(self) -> str:
+        """The case's type, should the household be enrolled: 脱贫不稳定户 or 边缘易致贫户."""
+        return "unstable" if self.category == "escaped" else "marginal"
 
 
 class Generator:
@@ -125,6 +134,7 @@ class Generator:
         *,
         persons: int | None = None,
         category: str = "ordinary",
+        monitored: bool = False,
         start_serial: int = 1,
         today: date = TODAY,
     ) -> Iterator[SyntheticHousehold]:
@@ -135,7 +145,12 @@ class Generator:
         sizes = self.sizes(count, persons) if persons is not None else [None] * count
         for offset, size in enumerate(sizes):
             yield self.household(
-                village_code, start_serial + offset, category=category, size=size, today=today
+                village_code,
+                start_serial + offset,
+                category=category,
+                monitored=monitored,
+                size=size,
+                today=today,
             )
 
     def sizes(self, count: int, persons: int) -> list[int]:
@@ -165,11 +180,18 @@ class Generator:
         serial: int,
         *,
         category: str = "ordinary",
+        monitored: bool = False,
         size: int | None = None,
         today: date = TODAY,
     ) -> SyntheticHousehold:
         """One household numbered ``village_code`` + the 4-digit ``serial``, of ``size`` members (else
-        drawn from the usual spread)."""
+        drawn from the usual spread); ``monitored``: one the county is to enrol (at risk, and its members
+        insured), in the ledger as ``category``."""
+        if category == "monitored":
+            raise ValueError(
+                "监测户 is not a ledger category: make the household monitored=True with its category "
+                "underneath, and enrol it through a case (POST /api/v1/case-imports)"
+            )
         if category not in CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
         if size is not None and not 1 <= size <= MAX_SIZE:
@@ -180,7 +202,7 @@ class Generator:
         rng = self.rng
         random_ = rng.random
         size = size or SIZES.pick(rng)
-        risky = category == "monitored"
+        risky = monitored
         members: list[SyntheticPerson] = []
 
         def add(surname: str, sex: str, age: int, relation: str) -> None:
@@ -227,7 +249,7 @@ class Generator:
                 add(surname, sex, age, "child")
 
         group_no = 1 + int(random_() * 12)
-        secured = category != "ordinary"
+        secured = category != "ordinary" or monitored
         return SyntheticHousehold(
             number=f"{village_code}{serial:04d}",
             village_code=village_code,
@@ -240,10 +262,9 @@ class Generator:
             cultivated_land_mu=round(0.3 + random_() * 7.7, 1),
             forest_land_mu=0.0 if random_() < 0.35 else round(random_() * 30, 1),
             category=category,
-            poverty_exit_year=(
-                EXIT_YEARS.pick(rng) if category == "escaped" or (risky and random_() < 0.5) else None
-            ),
+            poverty_exit_year=EXIT_YEARS.pick(rng) if category == "escaped" else None,
             members=members,
+            monitored=monitored,
         )
 
     def _person(

@@ -20,12 +20,14 @@ import httpx
 import openpyxl
 import psutil
 import pytest
+from fastapi import FastAPI
 
 from services.common.auth import InternalTokenSigner, Principal, PrincipalKind, Role
 from services.common.events.relay import DeliveryFailed
 from services.jobs.employment.codes import EmploymentStatus
 from services.jobs.employment.ledger import HEADERS
 from services.jobs.employment.stats import year_before
+from tests.support.cases import enrol_past
 from tests.support.database import libpq_url
 from tests.support.events import forget_positions, relay_of, relay_to_nowhere, unreachable
 from tests.support.registry import (
@@ -369,11 +371,13 @@ def test_a_year_before_29_february_is_the_28th() -> None:
 
 async def test_year_on_year_statistics_across_a_year_boundary(
     admin: httpx.AsyncClient,
+    system: FastAPI,
     user_headers,  # noqa: ANN001
 ) -> None:
     await make_areas(admin)
     h1 = await make_household(admin, HUANGJIN, members=2, category="escaped")
-    h2 = await make_household(admin, LONGQUAN, members=2, category="monitored")
+    h2 = await make_household(admin, LONGQUAN, members=2)
+    await enrol_past(admin, system, [h2])  # 监测户 from today, through its case
     p5 = await person(admin, SHUANGFENG)
     p1, p2 = (m["id"] for m in h1["members"])
     p3, p4 = (m["id"] for m in h2["members"])

@@ -5,7 +5,6 @@ statistics of records posted afterwards and the area report; eliminating the ris
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 
@@ -13,26 +12,14 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.calendar import china_today
-from services.common.events.relay import Relay
 from tests.conftest import UserFactory
-from tests.support.events import forget_positions, relay_of
+from tests.support.events import deliver, forget_positions, relay_of
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import COUNTY, HUANGJIN, TOWN, make_areas, make_household
 from tests.support.system import Database
 from tests.test_cases import end_notice_period, step
 
 REPORT = "/api/v1/reports/area-summary"
-
-
-async def deliver(relay: Relay, expected: int, patience_s: float = 30.0) -> int:
-    """Deliver what is pending until ``expected`` events went (or patience ran out): a window ends at
-    the oldest transaction open on the server, which another test run's may hold back a moment."""
-    delivered = await relay.deliver_pending()
-    deadline = asyncio.get_running_loop().time() + patience_s
-    while delivered < expected and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.2)
-        delivered += await relay.deliver_pending()
-    return delivered
 
 
 class Levels:

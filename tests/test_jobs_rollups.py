@@ -9,6 +9,7 @@ from datetime import date
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.common.area_codes import NATIONAL_ROOT
@@ -57,11 +58,11 @@ async def check_every_figure(admin: httpx.AsyncClient, session: AsyncSession, wo
 
 @pytest.mark.parametrize("seed", [11, 12])
 async def test_random_jobs_writes_leave_rollups_equal_to_a_recount_on_every_date(
-    seed: int, admin: httpx.AsyncClient, database: Database
+    seed: int, admin: httpx.AsyncClient, system: FastAPI, database: Database
 ) -> None:
     rng = random.Random(seed)
     await make_areas(admin)
-    world = JobsWorld(admin, rng)
+    world = JobsWorld(admin, rng, system)
     await world.populate(households=8)
     for _ in range(100):
         await world.step()
@@ -80,12 +81,12 @@ async def test_random_jobs_writes_leave_rollups_equal_to_a_recount_on_every_date
 
 
 async def test_the_statistics_read_the_rollups_not_the_rows(
-    admin: httpx.AsyncClient, database: Database
+    admin: httpx.AsyncClient, system: FastAPI, database: Database
 ) -> None:
     """A row the triggers never saw (written with triggers off, as a bad hand edit would) does not show
     in the figures, and verify() names the difference."""
     await make_areas(admin)
-    world = JobsWorld(admin, random.Random(5))
+    world = JobsWorld(admin, random.Random(5), system)
     await world.populate(households=1)
     person, household = world.people[0], world.households[0]["id"]
     conn = await asyncpg.connect(libpq_url(database.owner_url))

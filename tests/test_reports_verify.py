@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from fangpin.reports_command import ROLLUP_SCHEMAS
+from tests.support.cases import enrol_cases, past_case
 from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import (
     HUANGJIN,
@@ -38,27 +40,34 @@ def person(relation: str) -> dict:
     return member(relation) | {"national_id": national_id(born.strftime("%Y%m%d"))}
 
 
-async def register_households(admin: httpx.AsyncClient, rng: random.Random, batches: int) -> list[dict]:
-    """Households of 1–4 people, 100 to a batch, registered on days across three years."""
+async def register_households(
+    admin: httpx.AsyncClient, system: FastAPI, rng: random.Random, batches: int
+) -> list[dict]:
+    """Households of 1–4 people, 100 to a batch, registered on days across three years; a third of them
+    监测户 from their registration, enrolled through past cases (the one way a household becomes one)."""
     made = []
     for _ in range(batches):
-        items = []
+        items, monitored = [], []
         for _ in range(100):
             village, day = rng.choice(VILLAGES), f"{rng.randint(2022, 2024)}-{rng.randint(1, 12):02d}-01"
             people = [person("head"), *(person("child") for _ in range(rng.randint(0, 3)))]
+            category = rng.choice(["ordinary", "escaped", "monitored"])
             items.append(
                 {
                     "id": str(uuid.uuid4()),
                     "number": fresh_number(village),
                     "area_code": village,
                     "registered_on": day,
-                    "category": rng.choice(["ordinary", "escaped", "monitored"]),
+                    "category": "ordinary" if category == "monitored" else category,
                     "members": [p | {"registered_on": day} for p in people],
                 }
             )
+            if category == "monitored":
+                monitored.append(items[-1])
         response = await admin.post("/api/v1/households/batch", json={"items": items})
         assert response.status_code == 200 and response.json()["created"] == 100, response.text
         made += [{"id": i["id"], "area_code": i["area_code"]} for i in items]
+        await enrol_cases(admin, system, [past_case(h, h["registered_on"]) for h in monitored])
     return made
 
 
@@ -110,14 +119,14 @@ async def inspections(
 
 @pytest.mark.once
 async def test_ten_thousand_random_writes_leave_no_difference(
-    admin: httpx.AsyncClient, database: Database
+    admin: httpx.AsyncClient, system: FastAPI, database: Database
 ) -> None:
     rng = random.Random(10_000)
     await make_areas(admin)
     await set_thresholds(admin, 2025)
-    households = await register_households(admin, rng, batches=12)  # 1,200 households, ~3,000 people
+    households = await register_households(admin, system, rng, batches=12)  # 1,200 households, ~3,000 people
     people = await everyone(admin)
-    world = DatedWorld(admin, rng)  # moves, a village merge, deaths, programme periods, deletions
+    world = DatedWorld(admin, rng, system)  # moves, a village merge, deaths, programme periods, deletions
     for _ in range(60):
         await world.step()
     writes = len(households) + len(people) + 60

@@ -52,15 +52,15 @@ async def test_random_writes_leave_rollups_equal_to_a_recount_on_every_date(
     seed: int, system: FastAPI, admin: httpx.AsyncClient, database: Database
 ) -> None:
     async with compactor_paused(system, "registry"):
-        await random_writes_leave_rollups_equal_to_a_recount(seed, admin, database)
+        await random_writes_leave_rollups_equal_to_a_recount(seed, admin, system, database)
 
 
 async def random_writes_leave_rollups_equal_to_a_recount(
-    seed: int, admin: httpx.AsyncClient, database: Database
+    seed: int, admin: httpx.AsyncClient, system: FastAPI, database: Database
 ) -> None:
     rng = random.Random(seed)
     await make_areas(admin)
-    world = DatedWorld(admin, rng)
+    world = DatedWorld(admin, rng, system)
     for _ in range(70):
         await world.step()
     engine = create_async_engine(async_url(database.owner_url))
@@ -93,10 +93,10 @@ def reports_verify(database: Database, *args: str) -> subprocess.CompletedProces
 
 
 async def test_reports_verify_finds_a_difference_and_repair_removes_it(
-    admin: httpx.AsyncClient, database: Database
+    admin: httpx.AsyncClient, system: FastAPI, database: Database
 ) -> None:
     await make_areas(admin)
-    world = DatedWorld(admin, random.Random(3))
+    world = DatedWorld(admin, random.Random(3), system)
     for _ in range(15):
         await world.step()
     clean = reports_verify(database)

@@ -36,12 +36,24 @@ def people(households: list[SyntheticHousehold]):  # noqa: ANN201
 
 @pytest.fixture(scope="module")
 def sample() -> list[SyntheticHousehold]:
-    """A few thousand people of every category, from two places."""
+    """A few thousand people of every category, from two places; monitored ones (to be enrolled through
+    cases) with each category underneath."""
     generator = Generator(11)
     made = []
-    for category in ("ordinary", "escaped", "monitored"):
-        made += generator.households(VILLAGE, 300, category=category, start_serial=len(made) + 1)
-        made += generator.households(OTHER_VILLAGE, 100, category=category, start_serial=len(made) + 1)
+    for category, monitored, count in (
+        ("ordinary", False, 400),
+        ("escaped", False, 400),
+        ("escaped", True, 200),
+        ("ordinary", True, 200),
+    ):
+        for village, share in ((VILLAGE, 3), (OTHER_VILLAGE, 1)):
+            made += generator.households(
+                village,
+                count * share // 4,
+                category=category,
+                monitored=monitored,
+                start_serial=len(made) + 1,
+            )
     return made
 
 
@@ -124,6 +136,8 @@ def test_bad_arguments_are_refused() -> None:
             generator.household(VILLAGE, 1, size=size)
     with pytest.raises(ValueError, match="category"):
         generator.household(VILLAGE, 1, category="rich")
+    with pytest.raises(ValueError, match="case-imports"):  # 监测户 is not a ledger's category
+        generator.household(VILLAGE, 1, category="monitored")
     with pytest.raises(ValueError, match="place code"):
         generator.household("61A9", 1)
     assert list(generator.households(VILLAGE, 0, persons=0)) == []
@@ -162,14 +176,15 @@ def test_households_look_like_rural_ledgers(sample: list[SyntheticHousehold]) ->
         assert household.phone[1] in "3456789"
         assert 1 <= household.group_no <= 12 and household.address.startswith(f"{household.group_no}组")
         assert 0 < household.cultivated_land_mu <= 8 and 0 <= household.forest_land_mu <= 30
+        assert household.category in ("ordinary", "escaped")  # 监测户 comes from a case, not the ledger
         if household.category == "escaped":
             assert 2014 <= household.poverty_exit_year <= 2020
-        elif household.category == "ordinary":
-            assert household.poverty_exit_year is None
         else:
-            assert household.poverty_exit_year is None or 2014 <= household.poverty_exit_year <= 2020
-    monitored = [p for h in sample if h.category == "monitored" for p in h.members]
-    ordinary = [p for h in sample if h.category == "ordinary" for p in h.members]
+            assert household.poverty_exit_year is None
+        assert household.monitoring_type == ("unstable" if household.category == "escaped" else "marginal")
+    monitored = [p for h in sample if h.monitored for p in h.members]
+    ordinary = [p for h in sample if h.category == "ordinary" and not h.monitored for p in h.members]
+    assert {h.category for h in sample if h.monitored} == {"ordinary", "escaped"}
     assert all(p.medical_insured for p in monitored)
     share = lambda group: sum(p.health != "healthy" for p in group) / len(group)  # noqa: E731
     assert share(monitored) > 1.5 * share(ordinary)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import httpx
 from fastapi import FastAPI
@@ -14,6 +16,17 @@ from tests.support.system import Database, Keys
 
 def relay_of(system: FastAPI, part: str) -> Relay:
     return system.state.local_apps[part].state.event_relay
+
+
+async def deliver(relay: Relay, expected: int, patience_s: float = 30.0) -> int:
+    """Deliver what is pending until ``expected`` events went (or patience ran out): a window ends at
+    the oldest transaction open on the server, which another test run's may hold back a moment."""
+    delivered = await relay.deliver_pending()
+    deadline = asyncio.get_running_loop().time() + patience_s
+    while delivered < expected and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+        delivered += await relay.deliver_pending()
+    return delivered
 
 
 async def forget_positions(database: Database, schema: str) -> None:

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from tests.support.cases import enrol_past
 from tests.support.registry import HUANGJIN, LONGQUAN, OTHER_TOWN, SHUANGFENG, TOWN, make_household
 
 VILLAGES = [HUANGJIN, LONGQUAN, SHUANGFENG]
@@ -34,8 +36,9 @@ REFUSED = (409, 422)
 
 
 class JobsWorld:
-    def __init__(self, admin: httpx.AsyncClient, rng: random.Random) -> None:
+    def __init__(self, admin: httpx.AsyncClient, rng: random.Random, system: FastAPI) -> None:
         self.admin = admin
+        self.system = system  # its monitoring relay delivers the enrolments to the registry
         self.rng = rng
         self.households: list[dict[str, Any]] = []
         self.people: list[str] = []
@@ -52,11 +55,17 @@ class JobsWorld:
         return picked
 
     async def populate(self, households: int = 6) -> None:
+        monitored = []
         for _ in range(households):
-            category = self.rng.choice([{}, {"category": "escaped"}, {"category": "monitored"}])
-            made = await make_household(self.admin, self.rng.choice(VILLAGES), members=2, **category)
+            category = self.rng.choice(["ordinary", "escaped", "monitored"])
+            ledger = {"category": "escaped"} if category == "escaped" else {}
+            made = await make_household(self.admin, self.rng.choice(VILLAGES), members=2, **ledger)
+            if category == "monitored":  # 监测户 from today, through its case (the one way)
+                monitored.append(made)
             self.households.append(made)
             self.people += [m["id"] for m in made["members"]]
+        if monitored:
+            await enrol_past(self.admin, self.system, monitored)
 
     async def step(self) -> None:
         choice = self.rng.choice(

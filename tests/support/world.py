@@ -7,7 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from services.common.calendar import china_today
+from tests.support.cases import past_case
+from tests.support.events import deliver, relay_of
 from tests.support.registry import HUANGJIN, LONGQUAN, SHUANGFENG, fresh_number, member
 
 
@@ -102,10 +106,13 @@ class DatedWorld(World):
     """The same writes on a clock that moves forward (registrations, moves, merges, deaths and programme
     periods each take effect on the day they are made), so "as of" counts change over time."""
 
-    PROGRAMMES = ["dibao", "tekun", "disability_subsidy", "escaped", "monitored"]
+    PROGRAMMES = ["dibao", "tekun", "disability_subsidy", "escaped", "monitored"]  # 监测户: by a case
 
-    def __init__(self, admin: httpx.AsyncClient, rng: random.Random, start: date = date(2022, 1, 1)) -> None:
+    def __init__(
+        self, admin: httpx.AsyncClient, rng: random.Random, system: FastAPI, start: date = date(2022, 1, 1)
+    ) -> None:
         super().__init__(admin, rng)
+        self.system = system  # its monitoring relay delivers the enrolments to the registry
         self.day = start
         self.days: list[date] = [start]
 
@@ -131,13 +138,20 @@ class DatedWorld(World):
                 "programme": self.rng.choice(self.PROGRAMMES),
                 "starts_on": self.day.isoformat(),
             }
+            if body["programme"] == "monitored":  # never by hand: the county enrols its case
+                await self._enrol(household)
+                return
             response = await self.admin.post("/api/v1/programmes", json=body)
             assert response.status_code in (201, 409, 422), response.text  # an overlapping period: refused
         elif choice == "end_programme":
             listed = await self.admin.get("/api/v1/programmes", params={"household_id": household["id"]})
             periods = listed.json()["items"]
             today = self.day.isoformat()
-            open_periods = [p for p in periods if p["ends_on"] is None and p["starts_on"] <= today]
+            open_periods = [
+                p
+                for p in periods
+                if p["ends_on"] is None and p["starts_on"] <= today and p["programme"] != "monitored"
+            ]  # a 监测户 period ends with its case
             if open_periods:
                 period = self.rng.choice(open_periods)
                 ended = await self.admin.post(
@@ -152,3 +166,17 @@ class DatedWorld(World):
                 body = {"base_version": person["version"], "deceased_on": self.day.isoformat()}
                 died = await self.admin.patch(f"/api/v1/people/{person['id']}", json=body)
                 assert died.status_code == 200, died.text
+
+    async def _enrol(self, household: dict) -> None:
+        """A past case from today (the world's), half of them with the day its risk was eliminated."""
+        ends = self.day + timedelta(days=self.rng.randint(1, 200)) if self.rng.random() < 0.5 else None
+        eliminated_on = ends.isoformat() if ends is not None and ends <= china_today() else None
+        item = past_case(household, self.day.isoformat(), eliminated_on)
+        answer = await self.admin.post("/api/v1/case-imports", json={"items": [item]})
+        assert answer.status_code == 200, answer.text
+        [result] = answer.json()["items"]
+        # Refused: another case of the household's then (conflict), or it was deleted (invalid).
+        assert result["status"] in ("created", "conflict", "invalid"), result
+        if result["status"] == "created":
+            events = 2 if eliminated_on else 1
+            assert await deliver(relay_of(self.system, "monitoring"), events) == events

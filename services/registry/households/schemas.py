@@ -140,10 +140,19 @@ class HouseholdFields(StrictBody):
     poverty_exit_year: Year | None = Field(default=None, description="脱贫年度")
 
 
+# 监测户 is set and lifted only by monitoring's cases (services/registry/programmes/monitored.py).
+CATEGORY_TEXT = (
+    f"{HouseholdCategory.describe()}. Never set or changed to or from `monitored` here (422 "
+    "`category_follows_cases`): a household becomes 监测户 when the county enrols its case (past cases: "
+    "POST /api/v1/case-imports) and stops being one when its risk is eliminated; sending the category "
+    "it already has is fine"
+)
+
+
 class HouseholdProgramme(StrictBody):
     """A programme period registered together with a new household."""
 
-    programme: Programme = Field(description="Not `escaped`/`monitored`: those follow `category`")
+    programme: Programme = Field(description="Not `escaped` (it follows `category`) nor `monitored` (a case)")
     starts_on: IsoDate
     ends_on: IsoDate | None = None
     person_id: uuid.UUID | None = Field(
@@ -155,9 +164,7 @@ class HouseholdCreate(HouseholdFields):
     id: uuid.UUID | None = Field(default=None, description="The phone's UUID for a household made offline")
     number: str = Field(pattern=r"^[0-9A-Za-z-]{4,32}$", description="Household number (户编号)")
     area_code: str = Field(pattern=VILLAGE_CODE_PATTERN, description="The village (行政村) code")
-    category: HouseholdCategory = Field(
-        default=HouseholdCategory.ordinary, description=HouseholdCategory.describe()
-    )
+    category: HouseholdCategory = Field(default=HouseholdCategory.ordinary, description=CATEGORY_TEXT)
     registered_on: IsoDate | None = Field(default=None, description="Registered since (defaults to today)")
     members: list[MemberCreate] = Field(
         default_factory=list, max_length=30, description="Members; the one with relation `head` is 户主"
@@ -198,7 +205,7 @@ class HouseholdUpdate(HouseholdFields):
     """Change some fields; send the version you read as ``base_version`` or in If-Match."""
 
     base_version: Version | None = None
-    category: HouseholdCategory | None = None
+    category: HouseholdCategory | None = Field(default=None, description=CATEGORY_TEXT)
     head_person_id: uuid.UUID | None = None
 
 

@@ -30,6 +30,7 @@ from services.registry.households.views import Presenter, summary
 from services.registry.models import Area, Household, ProgrammeMembership
 from services.registry.models import HouseholdMove as MoveRow
 from services.registry.national_id import IdVault
+from services.registry.programmes.monitored import MONITORED, follows_cases
 
 
 class HouseholdService:
@@ -55,6 +56,8 @@ class HouseholdService:
             and (existing := await self.repository.get_any(data.id))
         ):
             return await self._replayed(existing, data, principal), False
+        if data.category == HouseholdCategory.monitored:
+            raise follows_cases([*loc, "category"])
         if data.number not in known and (same_number := await self.repository.by_number(data.number)):
             detail = f"Household number {data.number} is already registered"
             if principal.covers(same_number.area_code):
@@ -157,6 +160,8 @@ class HouseholdService:
         changes = {k: v for k, v in changes.items() if getattr(household, k) != v}
         if not changes:
             return household
+        if "category" in changes and MONITORED in (household.category, changes["category"]):
+            raise follows_cases(["body", "category"])  # neither set nor lifted by hand
         await stamp_actor(self.session, principal)
         old_category = household.category
         await self.repository.bump(household, changes, principal)
@@ -271,7 +276,7 @@ def _check_programmes(data: HouseholdCreate, loc: tuple) -> None:
         if period.programme.value in {p.value for p in CATEGORY_PROGRAMMES.values()}:
             raise ValidationFailed.field(
                 [*where, "programme"],
-                "脱贫户/监测户 follow the household's category; set `category`",
+                "脱贫户 follows the household's `category`, 监测户 its case",
                 "category_programme",
             )
         if period.person_id is not None and period.person_id not in member_ids:

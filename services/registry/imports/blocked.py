@@ -1,6 +1,7 @@
-"""Rows the database refuses (a household or person of another area, or a deleted household), and
-which of those refusals tell the caller of something registered outside its area: those are
-disclosures, answered only while the caller has some left (see services/registry/disclosures)."""
+"""Rows the database refuses (a household or person of another area, a deleted household, or 户类别
+监测户 of a household no case has made one), and which of those refusals tell the caller of something
+registered outside its area: those are disclosures, answered only while the caller has some left (see
+services/registry/disclosures)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 from services.registry.disclosures import Disclosure
 from services.registry.imports.columns import BY_HEADER
 from services.registry.imports.validate import Header, ImportRow, RowError
+from services.registry.programmes.monitored import FOLLOWS_CASES
+
+MONITORED_ROW = "户类别 监测户 of a household that is not one through its case. " + FOLLOWS_CASES
 
 
 @dataclass
@@ -44,16 +48,20 @@ def blocked_rows(
     by_row = {row.row: row for row, _ in batch}
     blocked, seen = Blocked(), dict[tuple[str, str], int]()
     in_the_way = {by_row[r["row"]].household["household_number"]: r for r in households}
-    column = header.name(BY_HEADER["household_number"])
     for row, _ in batch:
         record = in_the_way.get(row.household["household_number"])
         if record is None:
+            continue
+        if record["why"] == "monitored":  # inside the area (or new): nothing to disclose
+            column = header.name(BY_HEADER["category"])
+            blocked.errors[row.row] = [RowError(row.row, column, MONITORED_ROW, "category_follows_cases")]
             continue
         reason = (
             "This household number belongs to a household that was deleted"
             if record["why"] == "deleted"
             else "This household number is registered outside your area"
         )
+        column = header.name(BY_HEADER["household_number"])
         blocked.errors[row.row] = [RowError(row.row, column, reason, f"household_{record['why']}")]
         if not record["area_code"].startswith(scope_prefix):
             told = Disclosure.household(record["id"], record["area_code"], row=row.row)

@@ -4,11 +4,15 @@ each staged row with the living person it wrote or matched) and households (``im
 A file speaks of a programme only where it has its column. There a person's 是 opens a period (from the
 row's start date, by default its 登记日期) and a 否 ends the open one: its last day is the day before
 the file's date (``as_of``), so "as of" that date the person is no longer in it (a period that starts
-on or after that date is newer than the file and stays). A category (脱贫户,
-监测户) the household no longer has ends the same way. A period that starts again after one that ended
-starts on the file's date, unless the row gives its start, and never overlaps the one before. A start
-date the row gives for a period already open moves its start. Whatever already agrees with the file is
-left alone: the same file again changes nothing.
+on or after that date is newer than the file and stays). A household's 脱贫户 period follows its
+户类别 the same way: 脱贫户 opens one, 一般农户 ends it. 监测户 periods are monitoring's (kept from its
+cases: ``programmes.monitored``): the file neither opens nor ends them. A row saying 监测户 is refused
+unless the household already is one (``writer.BLOCKED_HOUSEHOLDS``), and of a 监测户 household the
+file's 户类别 says what it is underneath: 脱贫户 or 一般农户 (监测户: the file does not say).
+
+A period that starts again after one that ended starts on the file's date, unless the row gives its
+start, and never overlaps the one before. A start date the row gives for a period already open moves
+its start. Whatever already agrees with the file is left alone: the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -64,22 +68,24 @@ UPDATE registry.programme_memberships m SET starts_on = x.starts_on
 FROM unnest($1::uuid[], $2::date[]) AS x(id, starts_on)
 WHERE m.id = x.id
 """
-# Category periods (脱贫户, 监测户) follow the household's category.
-END_CATEGORY_PERIODS = """
+# The 户类别 the file gives the household ($3: the file has the column; else the registered one). Of a
+# 监测户 registered as one it is what the household is underneath; 'monitored': not said.
+FILE_CATEGORY = "(CASE WHEN $3::boolean THEN s.category ELSE h.category END)"
+END_CATEGORY_PERIODS = f"""
 UPDATE registry.programme_memberships m
 SET ends_on = greatest(m.starts_on, $2::date - 1), ended_by = $1
 FROM import_households s JOIN registry.households h ON h.number = s.number
-WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme IN ('escaped', 'monitored')
-  AND m.programme <> h.category AND m.ends_on IS NULL
-"""
+WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme = 'escaped' AND m.ends_on IS NULL
+  AND {FILE_CATEGORY} = 'ordinary'
+"""  # noqa: S608 - our own constants
 START_CATEGORY_PERIODS = f"""
 INSERT INTO registry.programme_memberships (id, household_id, area_code, programme, starts_on, created_by)
-SELECT gen_random_uuid(), h.id, h.area_code, h.category,
+SELECT gen_random_uuid(), h.id, h.area_code, 'escaped',
        {STARTS_ON.format(given="NULL::date", registered_on="s.registered_on")}, $1
 FROM import_households s CROSS JOIN LATERAL (
     SELECT h.id, h.area_code, h.category FROM registry.households h WHERE h.number = s.number LIMIT 1) h
-LEFT JOIN LATERAL ({LATEST.format(owner=HOUSEHOLD_ITSELF, programme="h.category")}) last ON true
-WHERE h.category IN ('escaped', 'monitored') AND (last.found IS NULL OR last.ends_on IS NOT NULL)
+LEFT JOIN LATERAL ({LATEST.format(owner=HOUSEHOLD_ITSELF, programme="'escaped'")}) last ON true
+WHERE {FILE_CATEGORY} = 'escaped' AND (last.found IS NULL OR last.ends_on IS NOT NULL)
 """  # noqa: S608 - our own constants
 
 

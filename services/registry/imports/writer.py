@@ -48,20 +48,26 @@ LIVING = """SELECT p.id, p.household_id, p.area_code FROM registry.people p
     WHERE p.national_id_index = s.idx AND p.deceased_on IS NULL AND p.deleted_at IS NULL LIMIT 1"""
 HOUSEHOLD = """SELECT h.id, h.area_code, h.category, h.deleted_at, h.head_person_id FROM registry.households h
     WHERE h.number = s.{number} LIMIT 1"""
-# Rows that may not be written: the number or the person belongs to another area, or was deleted.
+# Rows that may not be written: the number belongs to another area, or was deleted; or the row says
+# 户类别 监测户 of a household that is not one through its case (new or registered): 监测户 is set only
+# by monitoring's cases (services/registry/programmes/monitored.py), never by a file.
 BLOCKED_HOUSEHOLDS = f"""
-SELECT s.row, CASE WHEN h.deleted_at IS NOT NULL THEN 'deleted' ELSE 'outside' END AS why,
+SELECT s.row, CASE WHEN h.deleted_at IS NOT NULL THEN 'deleted'
+                   WHEN NOT (h.area_code LIKE $1) THEN 'outside' ELSE 'monitored' END AS why,
        h.id, h.area_code
-FROM import_households s CROSS JOIN LATERAL ({HOUSEHOLD.format(number="number")}) h
+FROM import_households s LEFT JOIN LATERAL ({HOUSEHOLD.format(number="number")}) h ON true
 WHERE h.deleted_at IS NOT NULL OR NOT (h.area_code LIKE $1)
+   OR (s.category = 'monitored' AND h.category IS DISTINCT FROM 'monitored')
 """  # noqa: S608 - our own constants
 BLOCKED_PEOPLE = f"""
 SELECT s.row, p.id, p.area_code FROM import_people s CROSS JOIN LATERAL ({LIVING}) p
 WHERE NOT (p.area_code LIKE $1)
 """  # noqa: S608 - our own constants
 # A file without the 户类别 column says nothing of a registered household's category ($2: it has one),
-# so neither it nor its 脱贫户/监测户 period changes; a new household is 一般农户.
-CATEGORY = "CASE WHEN $2::boolean THEN EXCLUDED.category ELSE h.category END"
+# so neither it nor its 脱贫户 period changes; a new household is 一般农户. A 监测户 stays one whatever
+# the file says: its category follows its case, and the file's 户类别 says what it is underneath (see
+# ``periods``).
+CATEGORY = "CASE WHEN $2::boolean AND h.category <> 'monitored' THEN EXCLUDED.category ELSE h.category END"
 # A new household gets its head as it is written (the head's row is in the same batch: its person id is
 # the staged one, or the living person's with that ID number); the foreign key is checked at commit.
 # Updating every new household again afterwards cost as much as writing it, and logged a change.
@@ -200,12 +206,12 @@ async def write(
     await conn.execute(SET_HEADS)
     await conn.execute(RESOLVE)
     await conn.execute("ANALYZE import_resolved")  # else joined to the periods as if it were empty
-    ended = affected(await conn.execute(periods.END_CATEGORY_PERIODS, actor, as_of))
+    ended = affected(await conn.execute(periods.END_CATEGORY_PERIODS, actor, as_of, category_read))
     ended += affected(await conn.execute(periods.END_PERSON_PERIODS, actor, as_of, programmes_read))
     moved = await conn.fetch(periods.MOVED_STARTS)
     if moved:
         await conn.execute(periods.MOVE_STARTS, [r["id"] for r in moved], [r["starts_on"] for r in moved])
-    started = affected(await conn.execute(periods.START_CATEGORY_PERIODS, actor, as_of))
+    started = affected(await conn.execute(periods.START_CATEGORY_PERIODS, actor, as_of, category_read))
     started += affected(await conn.execute(periods.START_PERSON_PERIODS, actor, as_of))
     if job_id is not None:
         await conn.execute(LIST_ROWS, job_id)

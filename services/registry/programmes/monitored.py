@@ -9,6 +9,11 @@ underneath: 脱贫户 if the household still holds a 脱贫户 period (a 脱贫�
 else 一般农户. A category change is a new version of the household, so the change log publishes the
 usual ``household.changed`` and every reader of the category follows.
 
+No one sets or lifts 监测户 by hand: a household's category ``monitored`` on create or update, a ledger
+row's 户类别 监测户, a ``monitored`` period posted or ended through /api/v1/programmes are all refused
+with ``category_follows_cases`` (``follows_cases``), so the registry never counts a 监测户 that
+monitoring does not.
+
 Events of a household are handled in the order monitoring committed them (the relay keeps it, the
 inbox takes each once); an imported past case may arrive after later history, so a period is placed
 among the household's others by its dates, never over them.
@@ -18,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import audit_trail
 from services.common.calendar import china_today
+from services.common.errors import ValidationFailed
 from services.common.events.inbox import IncomingEvent
 from services.common.ids import new_id
 from services.registry.codes import HouseholdCategory, Programme
@@ -33,6 +40,16 @@ from services.registry.programmes.repository import MembershipRepository
 logger = logging.getLogger("fangpin.registry.monitored")
 ACTOR = "service:monitoring"
 MONITORED = Programme.monitored.value
+FOLLOWS_CASES = (
+    "A household becomes 监测户 (monitored) when the county enrols its case, and stops being one when "
+    "the case's risk is eliminated; past cases come in through POST /api/v1/case-imports. Register "
+    "the household as what it is underneath (脱贫户 escaped or 一般农户 ordinary)"
+)
+
+
+def follows_cases(loc: Sequence[str | int]) -> ValidationFailed:
+    """The refusal of a 监测户 set or lifted by hand (nothing is changed)."""
+    return ValidationFailed.field(loc, FOLLOWS_CASES, "category_follows_cases")
 
 
 def _note(case_id: str) -> str:
@@ -63,9 +80,9 @@ async def enrolled(session: AsyncSession, event: IncomingEvent) -> None:
     periods = await repository.periods_of(household.id, MONITORED)
     later = [g for g in periods if g.starts_on > day]
     if any(_covers(g, day) for g in periods):
-        pass  # already monitored that day (set by the category, or the same history again)
+        pass  # already monitored that day (the same history again, or a period once set by hand)
     elif later and later[0].ends_on is None:
-        later[0].starts_on = day  # an earlier enrolment than the period the ledger opened: backdated
+        later[0].starts_on = day  # earlier than a period a ledger opened (before that was refused): backdated
         await session.flush()
         _audit(session, "programme.backdate", later[0], case_id)
     else:

@@ -48,7 +48,8 @@ async def add_programme_period(
 async def end_programme_period(
     membership_id: uuid.UUID, body: MembershipEnd, principal: Writer, session: SessionDep
 ) -> MembershipRead:
-    """End a programme period on a date (repeating the same end date changes nothing)."""
+    """End a programme period on a date (repeating the same end date changes nothing). A 监测户
+    (`monitored`) period is ended only by its case's elimination (422 `category_follows_cases`)."""
     membership = await MembershipService(session).end(membership_id, body, principal)
     audit_trail(session).record(
         "programme.end", "programme_membership", str(membership.id), area_code=membership.area_code

@@ -17,7 +17,11 @@ class MembershipCreate(BaseModel):
     id: uuid.UUID | None = Field(default=None, description="Client UUID; a retry returns the first result")
     household_id: uuid.UUID
     person_id: uuid.UUID | None = Field(default=None, description="Only this member; none = the household")
-    programme: Programme = Field(description=Programme.describe())
+    programme: Programme = Field(
+        description=f"{Programme.describe()}. Not `monitored` (422 `category_follows_cases`): 监测户 "
+        "periods are kept from monitoring's cases (enrolment, elimination; past cases: "
+        "POST /api/v1/case-imports), and neither started nor ended here"
+    )
     starts_on: IsoDate
     ends_on: IsoDate | None = None
     note: CleanText | None = Field(default=None, max_length=200)

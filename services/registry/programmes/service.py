@@ -14,6 +14,7 @@ from services.common.pagination import Page, cursor_field, decode_cursor, encode
 from services.common.retries import ExactCreate, request_digest
 from services.registry.households.repository import HouseholdRepository, PersonRepository
 from services.registry.models import ProgrammeMembership
+from services.registry.programmes.monitored import MONITORED, follows_cases
 from services.registry.programmes.repository import MembershipRepository
 from services.registry.programmes.schemas import MembershipCreate, MembershipEnd, MembershipRead
 
@@ -24,6 +25,8 @@ class MembershipService:
         self.repository = MembershipRepository(session)
 
     async def create(self, data: MembershipCreate, principal: Principal) -> tuple[ProgrammeMembership, bool]:
+        if data.programme.value == MONITORED:
+            raise follows_cases(["body", "programme"])
         once = ExactCreate(
             self.session,
             data.id,
@@ -96,6 +99,8 @@ class MembershipService:
         membership = await self.repository.get(membership_id, principal.scope_prefix, lock=True)
         if membership is None:
             raise NotFound(f"No programme period {membership_id}", code="membership_not_found")
+        if membership.programme == MONITORED:  # ended by the elimination of its case
+            raise follows_cases(["path", "membership_id"])
         if data.ends_on < membership.starts_on:
             raise ValidationFailed.field(
                 ["body", "ends_on"], "The period ends before it starts", "period_reversed"
