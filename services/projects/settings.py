@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -10,3 +11,14 @@ from services.common.settings import ServiceSettings
 class ProjectsSettings(ServiceSettings):
     part = "projects"
     model_config = SettingsConfigDict(env_prefix="FANGPIN_PROJECTS_", extra="ignore")
+
+    registry_url: str | None = Field(
+        default=None,
+        description="Base URL of the registry, which says which households lie in the caller's area "
+        "(unset: the registry served in this process)",
+    )
+    monitoring_url: str | None = Field(
+        default=None,
+        description="Base URL of monitoring, to which projects delivers households' payments "
+        "(unset: the monitoring served in this process)",
+    )

@@ -120,6 +120,9 @@ def low_income(facts: HouseholdFacts, t: Thresholds) -> Finding | None:
     if per_person >= t.income_line:
         return None
     reason = f"人均纯收入{yuan(per_person)} < {t.year}年监测标准{yuan(t.income_line)}{t.source}"
+    if facts.income.recorded:
+        used = "、".join(f"{what}{yuan(amount)}" for what, amount in facts.income.recorded)
+        reason += f"（按项目利益联结记录收入计：{used}）"
     return _finding(RiskCode.low_income, Severity.high, reason, "1", t)
 
 
