@@ -69,7 +69,7 @@ async def recorded_for(
         .group_by(col(RecordedIncome.household_id), col(RecordedIncome.kind))
     )
     sums: dict[uuid.UUID, dict[str, Decimal]] = {}
-    for household, kind, fen in (await session.execute(query)).tuples():
+    for household, kind, fen in (await session.execute(query)).all():
         sums.setdefault(household, {})[kind] = Decimal(int(fen)) / 100
     return {
         h: Recorded(wages=s.get("wage", Decimal(0)), transfer=s.get("transfer", Decimal(0)))

@@ -151,6 +151,6 @@ class LinkIntake(BatchIntake[_Link, LinkItemResult]):
             )
 
 
-def _invalid(entry: Entry, field: str, msg: str, what: str) -> ValidationFailed:
-    """An id the caller's area does not hold: ``project_not_found`` and the like."""
-    return ValidationFailed.field([*entry.loc, field], msg, f"{what}_not_found")
+def _invalid(entry: Entry, field: str, msg: str, code: str) -> ValidationFailed:
+    """An id the caller's area does not hold (``project_not_found`` and the like), at the item's field."""
+    return ValidationFailed.field([*entry.loc, field], msg, code)

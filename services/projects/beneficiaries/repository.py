@@ -92,7 +92,7 @@ class BeneficiaryRepository:
             .where(col(BeneficiaryPayment.link_id).in_(link_ids))
             .group_by(col(BeneficiaryPayment.link_id))
         )
-        return {link: int(total) for link, total in (await self.session.execute(query)).tuples()}
+        return {link: int(total) for link, total in (await self.session.execute(query)).all()}
 
     async def payment(self, payment_id: uuid.UUID) -> BeneficiaryPayment | None:
         """Any area: for a retry's check only."""
