@@ -64,13 +64,17 @@ class BeneficiaryRepository:
         self,
         scope_prefix: str,
         *,
+        within: str,
         project_id: uuid.UUID | None,
         asset_id: uuid.UUID | None,
         household_id: uuid.UUID | None,
         after: uuid.UUID | None,
         limit: int,
     ) -> Sequence[BeneficiaryLink]:
-        query = select(BeneficiaryLink).where(in_scope(col(BeneficiaryLink.area_code), scope_prefix))
+        query = select(BeneficiaryLink).where(
+            in_scope(col(BeneficiaryLink.area_code), scope_prefix),
+            in_scope(col(BeneficiaryLink.area_code), within),
+        )
         for column, value in (
             (BeneficiaryLink.project_id, project_id),
             (BeneficiaryLink.asset_id, asset_id),

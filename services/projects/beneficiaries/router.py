@@ -21,6 +21,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
+from services.common.scope import WithinQuery
 from services.projects.beneficiaries.codes import LinkKind
 from services.projects.beneficiaries.households import registry_households
 from services.projects.beneficiaries.intake import LinkIntake
@@ -80,6 +81,7 @@ async def create_links_batch(
 async def list_links(
     principal: Reader,
     session: ReadSessionDep,
+    within: WithinQuery,
     project_id: uuid.UUID | None = None,
     asset_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
@@ -91,6 +93,7 @@ async def list_links(
     repository = BeneficiaryRepository(session)
     rows = await repository.links(
         principal.scope_prefix,
+        within=within,
         project_id=project_id,
         asset_id=asset_id,
         household_id=household_id,
