@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.fields import StrictBody, whole
+from services.common.openapi import CheckedAlone
 from services.common.text import CleanText, IsoDate, NonBlankText
 from services.projects.beneficiaries.codes import LinkKind
 
@@ -48,13 +49,13 @@ class LinkRead(BaseModel):
     created_at: datetime
 
 
+# Each a link as for POST /api/v1/beneficiary-links, checked on its own: a bad item is answered in the
+# result, never fatal to the batch.
+LinkBatchItem = Annotated[dict[str, Any], CheckedAlone(LinkCreate)]
+
+
 class LinkBatch(StrictBody):
-    items: list[dict] = Field(
-        min_length=1,
-        max_length=1000,
-        description="Each a link as for POST /api/v1/beneficiary-links (LinkCreate), checked on its own: "
-        "a bad item is answered in the result",
-    )
+    items: list[LinkBatchItem] = Field(min_length=1, max_length=1000)
 
 
 class LinkItemResult(BaseModel):

@@ -145,6 +145,7 @@ BATCH_OF = {
     "inspection_batch": "inspection_create",
     "employment_batch": "employment_create",
     "check_in_batch": "check_in_create",
+    "link_batch": "asset_link_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
