@@ -198,3 +198,21 @@ async def test_a_dividend_reaches_the_income_rule_once_even_when_delivered_twice
     )
     well = await admin.post("/api/v1/inspections", json=visit(paid_well))
     assert well.json()["findings"] == []  # 10,000 each from the recorded dividend
+
+
+async def test_the_demo_greenhouse_employs_three_households_and_loads_again_as_retries(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
+    from fangpin.demo_beneficiaries import load_beneficiaries
+    from fangpin.demo_projects import GREENHOUSE
+
+    await make_areas(admin)
+    for _ in range(3):
+        await make_household(admin, SHUANGFENG, members=1)
+    assert (await admin.post("/api/v1/projects", json=GREENHOUSE)).status_code == 201
+
+    assert await load_beneficiaries(admin, {}) == {"beneficiary_links": 3}
+    assert await load_beneficiaries(admin, {}) == {"beneficiary_links": 0}
+    links = (await admin.get(LINKS, params={"project_id": GREENHOUSE["id"]})).json()["items"]
+    assert sorted(link["paid_fen"] for link in links) == [0, 4_800 * YUAN, 5_200 * YUAN]
+    assert {link["kind_label"] for link in links} == {"务工"}
