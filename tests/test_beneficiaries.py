@@ -191,7 +191,7 @@ async def test_a_dividend_reaches_the_income_rule_once_even_when_delivered_twice
     assert judged.status_code == 201, judged.text
     [finding] = judged.json()["findings"]
     # … and counted once: 6,000 for two people is 3,000 each, not 6,000.
-    assert finding["code"] == "low_income"
+    assert (finding["code"], finding["rule_version"]) == ("low_income", "low_income@2")
     assert finding["reason"] == (
         f"人均纯收入3,000元 < 2025年监测标准7,000元（{COUNTY} 2025年标准第1版）"
         "（按项目利益联结记录收入计：转移性收入6,000元）"
