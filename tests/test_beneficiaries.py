@@ -15,7 +15,7 @@ from services.common.events.relay import Relay
 from tests.conftest import UserFactory
 from tests.support.events import forget_positions, relay_of
 from tests.support.monitoring import inspection, set_thresholds
-from tests.support.projects import project_body
+from tests.support.projects import ASSET_NOTICE, asset_body, project_body
 from tests.support.registry import COUNTY, HUANGJIN, OTHER_TOWN, SHUANGFENG, make_areas, make_household
 from tests.support.system import Database
 
@@ -163,6 +163,48 @@ async def test_a_payment_is_recorded_once_and_above_zero(
     relay = relay_of(system, "projects")
     assert await deliver(relay, 1) == 1  # one event, for the one payment
     assert await relay.deliver_pending() == 0
+
+
+async def test_a_dividend_may_name_its_assets_distribution_notice_and_no_other(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
+    await make_areas(admin)
+    household = await make_household(admin, SHUANGFENG, members=1)
+    greenhouses = (await admin.post("/api/v1/assets", json=asset_body())).json()
+    income = await admin.put(
+        f"/api/v1/assets/{greenhouses['id']}/incomes/2024", json={"income_fen": 9000 * YUAN}
+    )
+    assert income.status_code == 200, income.text
+    shares = {
+        "year": 2024,
+        "to_households_fen": 6000 * YUAN,
+        "to_posts_fen": 0,
+        "to_village_fen": 3000 * YUAN,
+    }
+    notices = {}
+    for subject, more in (("distribution", {"distribution": shares}), ("operation", {})):
+        posted = await admin.post(
+            f"/api/v1/assets/{greenhouses['id']}/notices", json=ASSET_NOTICE | {"subject": subject} | more
+        )
+        assert posted.status_code == 201, posted.text
+        notices[subject] = posted.json()["id"]
+    dividend = await link(
+        admin,
+        {
+            "id": str(uuid.uuid4()),
+            "asset_id": greenhouses["id"],
+            "household_id": household["id"],
+            "kind": "dividend",
+            "starts_on": "2025-01-01",
+        },
+    )
+    pay = f"{LINKS}/{dividend['id']}/payments"
+
+    wrong = await admin.post(pay, json=payment(2000, notice_id=notices["operation"]))
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "notice_not_found")
+    paid = await admin.post(pay, json=payment(2000, notice_id=notices["distribution"]))
+    assert (paid.status_code, paid.json()["notice_id"]) == (201, notices["distribution"])
+    assert (await admin.get(pay)).json()["items"] == [paid.json()]
 
 
 async def test_a_dividend_reaches_the_income_rule_once_even_when_delivered_twice(
