@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from fangpin.demo_beneficiaries import load_beneficiaries
 from fangpin.demo_cases import load_cases
 from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
@@ -125,6 +126,7 @@ async def load_demo(
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
     created |= await load_projects(client, admin_auth)
+    created |= await load_beneficiaries(client, admin_auth)
     created |= await load_oversight(client, admin_auth)
     logger.info("demo data loaded", extra=created)
     return created

@@ -50,6 +50,7 @@ ROUTES: dict[str, str] = {
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
+    "beneficiary-links": "projects",
     "asset-stats": "projects",
     "stations": "projects",
     "station-readings": "projects",
@@ -76,6 +77,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
+    "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
 }
 
 

@@ -127,6 +127,14 @@ HAND_WRITTEN = [
     (Role.village_cadre, "leave_decide", "own-village", 403, "permission_denied"),
     (Role.town_reviewer, "leave_decide", "sibling-village", 409, "leave_decided"),
     (Role.town_reviewer, "leave_decide", "other-county", 404, "leave_not_found"),
+    (Role.village_cadre, "link_get", "own-village", 200, None),
+    (Role.village_cadre, "link_get", "sibling-village", 404, "link_not_found"),
+    (Role.town_reviewer, "link_create", "parent-town", 403, "permission_denied"),
+    (Role.county_admin, "link_create", "parent-town", 201, None),
+    (Role.county_admin, "asset_link_create", "other-county", 422, "asset_not_found"),
+    (Role.county_admin, "link_pay", "sibling-village", 200, None),
+    (Role.bureau_partner, "link_batch", None, 200, None),
+    (Role.bureau_partner, "link_get", "own-village", 403, "permission_denied"),
 ]
 
 
@@ -199,8 +207,8 @@ async def reference_mismatches(
             elif name == "household_patch":  # based on the version the main matrix left
                 current = await admin.get(f"/api/v1/households/{own['household']}")
                 body = body | {"base_version": current.json()["version"]}
-            elif name in ("post_assign", "course_enrol"):
-                body = body | {"id": str(uuid.uuid4())}  # a new place, not a retry of the world's
+            elif name in ("post_assign", "course_enrol", "link_pay"):
+                body = body | {"id": str(uuid.uuid4())}  # a new one, not a retry of the world's
             sent = with_reference(body, path, world.records[label][reference.record])
             got = outcome(await client.request(method, url, json=sent, headers=headers))
             allowed = expected_reference(role, name, reference, label)
@@ -336,6 +344,9 @@ async def check_lists_hold_exactly_the_rows_in_scope(
                 r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
             }, path
             assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
+        seen = {row["id"] for row in await listed(client, "/api/v1/beneficiary-links", headers)}
+        assert seen == {r["link"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)}
+        assert await foreign_within(client, "/api/v1/beneficiary-links", headers) == (404, "area_not_found")
     if Permission.oversight_read in ROLE_PERMISSIONS[role]:
         for path, key in (("/api/v1/support-units", "unit"), ("/api/v1/work-teams", "team")):
             seen = {row["id"] for row in await listed(client, path, headers)}

@@ -278,3 +278,21 @@ class RegistryPersonMove(SQLModel, table=True):
     from_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     to_household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     effective_on: date = column(Date, nullable=False)
+
+
+class RecordedIncome(SQLModel, table=True):
+    """A payment a household received through a project's or an asset's beneficiary link (利益联结), as
+    the projects service reported it (``beneficiary.paid``): income the rules count for its year."""
+
+    __tablename__ = "recorded_incomes"
+    __table_args__ = {"schema": SCHEMA}
+
+    payment_id: uuid.UUID = column(UUID(as_uuid=True), primary_key=True, nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    year: int = column(SmallInteger, nullable=False)
+    kind: str = column(String(8), nullable=False)  # wage | transfer
+    amount_fen: int = column(BigInteger, nullable=False)
+    paid_on: date = column(Date, nullable=False)
+    event_id: str = column(String(64), nullable=False)
+    received_at: datetime = timestamp()

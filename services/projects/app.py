@@ -7,11 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app_factory import create_part_app
+from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.projects import SCHEMA
 from services.projects.assets.router import router as assets_router
-from services.projects.names import close_peers, open_peers
+from services.projects.beneficiaries.codes import PAID_EVENT
+from services.projects.beneficiaries.router import router as beneficiaries_router
+from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
@@ -23,6 +26,16 @@ MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrat
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
+async def start_events(app: FastAPI) -> None:
+    """Monitoring counts what households received through their links as their income."""
+    await start_relay(
+        app,
+        OutboxSource(name="projects", schema=SCHEMA),
+        wanted={"monitoring": frozenset({PAID_EVENT})},
+        urls={"monitoring": app.state.settings.monitoring_url},
+    )
+
+
 def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
     return create_part_app(
         part="projects",
@@ -32,12 +45,13 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         routers=[
             projects_router,
             assets_router,
+            beneficiaries_router,
             stations_router,
             station_alarms_router,
             stats_router,
             asset_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_compaction],
-        on_shutdown=[stop_compaction, close_peers],
+        on_startup=[open_peers, start_events, start_compaction],
+        on_shutdown=[close_peers, stop_relay, stop_compaction],
     )

@@ -14,6 +14,11 @@ class ProjectsSettings(ServiceSettings):
 
     registry_url: str | None = Field(
         default=None,
-        description="Base URL of the registry, which names the villages a ledger shows (unset: the "
-        "registry served in this process)",
+        description="Base URL of the registry, which names the villages a ledger shows and says which "
+        "households lie in the caller's area (unset: the registry served in this process)",
+    )
+    monitoring_url: str | None = Field(
+        default=None,
+        description="Base URL of monitoring, to which projects delivers households' payments "
+        "(unset: the monitoring served in this process)",
     )

@@ -1,4 +1,5 @@
-"""Where the registry's and jobs' relays deliver events (service tokens only; not routed by the gateway)."""
+"""Where the registry's, jobs' and projects' relays deliver events (service tokens only; not routed by
+the gateway)."""
 
 from __future__ import annotations
 

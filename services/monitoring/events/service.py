@@ -18,7 +18,7 @@ from services.common.area_codes import is_village
 from services.common.events.inbox import DeliveryReceipt, EventDelivery, Handler, IncomingEvent, take_in
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.codes import AlertSource, RiskCode, Severity
-from services.monitoring.events import members, moves
+from services.monitoring.events import incomes, members, moves
 from services.monitoring.events.repository import defer_rollups, flush_rollups
 from services.monitoring.models import SCHEMA
 from services.monitoring.visits import pairings
@@ -127,6 +127,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("jobs", "employment.job_lost"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings
     ),
+    # What households received through projects' and assets' beneficiary links: income the rules count.
+    ("projects", "beneficiary.paid"): incomes.beneficiary_paid,
 }
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.monitoring.alerts.repository import AlertRepository, Signal
 from services.monitoring.cases.exit import propose_exits
 from services.monitoring.codes import AlertSource
+from services.monitoring.events import incomes
 from services.monitoring.inspections.repository import InspectionRepository
 from services.monitoring.inspections.schemas import (
     ChildAnswer,
@@ -220,16 +221,22 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
 
     async def _evaluate(self, visits: list[_Visit]) -> None:
         """The rules over each item, with the thresholds in force in its village in the visit's year
-        (one query per year in the batch, not one per village)."""
+        (one query per year in the batch, not one per village), each income component at least what
+        projects' beneficiary payments recorded for the household that year."""
         years: dict[int, list[_Visit]] = {}
         for v in visits:
             years.setdefault(v.item.visited_at.astimezone(CHINA).year, []).append(v)
         for year, items in years.items():
             in_force = await self.thresholds.in_force_for((v.item.area_code for v in items), year)
             thresholds = {code: thresholds_of(row) if row else None for code, row in in_force.items()}
+            recorded = await incomes.recorded_for(self.session, (v.item.household_id for v in items), year)
             async for v in in_turns(items):
                 v.threshold = thresholds[v.item.area_code]
-                v.findings = engine.evaluate(facts_of(v.item), v.threshold)
+                facts = facts_of(v.item)
+                if facts.income is not None and v.item.household_id in recorded:
+                    income = incomes.at_least_recorded(facts.income, recorded[v.item.household_id])
+                    facts = replace(facts, income=income)
+                v.findings = engine.evaluate(facts, v.threshold)
 
     def _row(self, v: _Visit) -> dict[str, Any]:
         item = v.item

@@ -16,7 +16,7 @@ from typing import cast
 from services.monitoring.codes import RiskCode, RiskEventKind, Schooling, Severity
 from services.monitoring.rules.facts import HouseholdFacts, Thresholds
 
-RULESET_VERSION = "2026.1"
+RULESET_VERSION = "2026.2"  # 2026.2: low_income@2 counts income recorded through beneficiary links
 COMPULSORY_AGES = range(6, 16)  # 6–15 inclusive: 义务教育
 
 
@@ -114,13 +114,18 @@ def drinking_water(facts: HouseholdFacts, _: Thresholds) -> Finding | None:
 
 
 def low_income(facts: HouseholdFacts, t: Thresholds) -> Finding | None:
+    """Version 2: wages and transfer income are each at least what beneficiary payments recorded for the
+    year (``Income.recorded`` names those the records raised), and the reason says so."""
     if facts.income is None or facts.size < 1:
         return None
     per_person = facts.income.net / facts.size
     if per_person >= t.income_line:
         return None
     reason = f"人均纯收入{yuan(per_person)} < {t.year}年监测标准{yuan(t.income_line)}{t.source}"
-    return _finding(RiskCode.low_income, Severity.high, reason, "1", t)
+    if facts.income.recorded:
+        used = "、".join(f"{what}{yuan(amount)}" for what, amount in facts.income.recorded)
+        reason += f"（按项目利益联结记录收入计：{used}）"
+    return _finding(RiskCode.low_income, Severity.high, reason, "2", t)
 
 
 def large_expense(facts: HouseholdFacts, t: Thresholds) -> Finding | None:

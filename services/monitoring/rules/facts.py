@@ -58,6 +58,9 @@ class Income:
     property_income: Decimal = Decimal(0)  # 财产性收入
     transfer: Decimal = Decimal(0)
     business_costs: Decimal = Decimal(0)
+    # Components raised to what projects' beneficiary payments recorded for the year (利益联结), with the
+    # recorded amount: the reason says so.
+    recorded: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def net(self) -> Decimal:

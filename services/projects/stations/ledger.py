@@ -21,7 +21,7 @@ from services.common.auth import Principal
 from services.common.division_names import name_of
 from services.common.scope import area_label, in_scope
 from services.common.spreadsheets import Column
-from services.projects.names import area_names
+from services.projects.registry import area_names
 from services.projects.stations.alarms import month_bounds
 from services.projects.stations.models import (
     Station,

@@ -15,10 +15,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
-from services.common.auth import Permission, Principal
+from services.common.audit.requests import record_denial
+from services.common.auth import Permission, Principal, current_principal
 from services.common.database import ReadSessionDep
+from services.common.errors import Forbidden
 from services.common.guards import requires
 from services.registry.households.router import Vault
 from services.registry.internal.repository import InternalRepository
@@ -46,6 +48,22 @@ router = APIRouter(prefix="/internal/v1", include_in_schema=False)
 
 Pusher = Annotated[Principal, requires(Permission.partner_feeds_push)]
 Reader = Annotated[Principal, requires(Permission.households_read)]
+
+
+async def _reads_references(request: Request, principal: Principal = Depends(current_principal)) -> Principal:
+    """Households' villages are also asked for a bureau system's batch (beneficiary links): ids and
+    codes only, so pushing feeds is enough."""
+    if principal.can(Permission.partner_feeds_push):
+        return principal
+    try:
+        principal.require(Permission.households_read)
+    except Forbidden as exc:
+        await record_denial(request, exc)
+        raise
+    return principal
+
+
+ReferenceReader = Annotated[Principal, Depends(_reads_references)]
 
 
 @router.post("/people/resolve", response_model=ResolveResult)
@@ -88,7 +106,7 @@ async def with_periods(repository: InternalRepository, people: list[Resolved]) -
 
 @router.post("/references", response_model=ReferencesResult)
 async def look_up_references(
-    body: ReferencesRequest, principal: Reader, session: ReadSessionDep
+    body: ReferencesRequest, principal: ReferenceReader, session: ReadSessionDep
 ) -> ReferencesResult:
     """What the ids in another service's request body stand for, seen from the caller's scope: where
     each household lives, whose member each person is, and which area and households each cadre has.

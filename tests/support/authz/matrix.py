@@ -809,6 +809,53 @@ TARGETED = {
                 "notice_not_found",
                 "notice_closed",
             ),
+            # Beneficiary links: a new link names the target's project (or asset) and household.
+            "link_create": (
+                "POST",
+                "/api/v1/beneficiary-links",
+                Permission.projects_manage,
+                "reference",
+                201,
+                "project_not_found",
+                None,
+            ),
+            "asset_link_create": (
+                "POST",
+                "/api/v1/beneficiary-links",
+                Permission.projects_manage,
+                "reference",
+                201,
+                "asset_not_found",
+                None,
+            ),
+            "link_get": (
+                "GET",
+                "/api/v1/beneficiary-links/{link}",
+                Permission.projects_read,
+                "record",
+                200,
+                "link_not_found",
+                None,
+            ),
+            # The world's payment again: a retry, 200.
+            "link_pay": (
+                "POST",
+                "/api/v1/beneficiary-links/{link}/payments",
+                Permission.projects_manage,
+                "record",
+                200,
+                "link_not_found",
+                None,
+            ),
+            "link_payments": (
+                "GET",
+                "/api/v1/beneficiary-links/{link}/payments",
+                Permission.projects_read,
+                "record",
+                200,
+                "link_not_found",
+                None,
+            ),
             "project_stats": (
                 "GET",
                 "/api/v1/project-stats?area={area}",
@@ -1042,6 +1089,24 @@ UNTARGETED = {
     "audit_events": Endpoint("GET", "/api/v1/audit/events", Permission.audit_read, "list"),
     "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
     "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
+    "link_list": Endpoint("GET", "/api/v1/beneficiary-links", Permission.projects_read, "list"),
+    # A link to a project no one can see fails alone (project_not_found); the batch itself answers 200.
+    "link_batch": Endpoint(
+        "POST",
+        "/api/v1/beneficiary-links/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={
+            "items": [
+                {
+                    "project_id": str(uuid.uuid4()),
+                    "household_id": str(uuid.uuid4()),
+                    "kind": "wage",
+                    "starts_on": "2025-01-01",
+                }
+            ]
+        },
+    ),
     "household_list": Endpoint("GET", "/api/v1/households", Permission.households_read, "list"),
     "household_count": Endpoint("GET", "/api/v1/households/count", Permission.households_read, "list"),
     "person_list": Endpoint("GET", "/api/v1/people", Permission.households_read, "list"),

@@ -51,6 +51,12 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("team_create", ("unit_id",)): Reference("unit", "supports"),
     ("team_create", ("members", 0, "unit_id")): Reference("unit", "scope"),
     ("team_create", ("members", 0, "cadre_id")): Reference("cadre", "scope", asks=Permission.households_read),
+    # A beneficiary link's household: any in the caller's area (a village's project can employ others').
+    ("link_create", ("household_id",)): Reference("household", "scope"),
+    ("asset_link_create", ("household_id",)): Reference("household", "scope"),
+    # The world's notices are operation notices: a payment may name only its asset's distribution
+    # notice, so each is refused, in the caller's area or not, with the same words.
+    ("link_pay", ("notice_id",)): Reference("notice", "scope", ok=(422,), ok_code="notice_not_found"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -63,6 +69,7 @@ REFUSED_AS = {
     "project": "project_not_found",
     "asset": "asset_not_found",
     "unit": "unit_not_found",
+    "notice": "notice_not_found",
 }
 
 
@@ -142,6 +149,7 @@ BATCH_OF = {
     "employment_batch": "employment_create",
     "check_in_batch": "check_in_create",
     "reading_batch": "reading_enter",
+    "link_batch": "asset_link_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
@@ -150,4 +158,9 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("check_in_create", ("member_id",)),
     ("leave_request", ("member_id",)),
     ("reading_enter", ("station_id",)),
+    # One endpoint, two rows: link_create varies the project, asset_link_create the asset.
+    ("link_create", ("project_id",)),
+    ("link_create", ("asset_id",)),
+    ("asset_link_create", ("asset_id",)),
+    ("asset_link_create", ("project_id",)),
 }

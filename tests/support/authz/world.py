@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -106,6 +107,7 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     )
     assert money.status_code in (200, 201), money.text
     assets = await make_asset(admin, project.json()["id"])
+    link = await make_link(admin, assets["asset"], household["id"])
     unit = await admin.post("/api/v1/support-units", json=unit_body(area_code=village, villages=[village]))
     assert unit.status_code == 201, unit.text
     team = await admin.post("/api/v1/work-teams", json=team_body(unit.json()["id"], village=village))
@@ -122,6 +124,7 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "project": project.json()["id"],
         "project_movement_id": movement,
         **assets,
+        **link,
         "post": post["id"],
         "post_assignment": holder["id"],
         "course": course["id"],
@@ -147,6 +150,29 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "assignment": pairing.json()["id"],
         "job": job.json()["id"],
         "village": village,
+    }
+
+
+async def make_link(admin: httpx.AsyncClient, asset_id: str, household_id: str) -> dict[str, str]:
+    """The household a beneficiary of the asset (分红), paid once: the payment again is a retry."""
+    body = {"id": str(uuid.uuid4()), "asset_id": asset_id, "household_id": household_id}
+    made = await admin.post("/api/v1/beneficiary-links", json=body | LINK)
+    assert made.status_code == 201, made.text
+    paid = await admin.post(f"/api/v1/beneficiary-links/{body['id']}/payments", json=link_payment(body["id"]))
+    assert paid.status_code == 201, paid.text
+    return {"link": body["id"]}
+
+
+LINK = {"kind": "dividend", "starts_on": "2025-01-01"}
+
+
+def link_payment(link_id: str) -> dict[str, Any]:
+    """The world's payment through a link: its id derived from the link's, so the same body is a retry."""
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, link_id)),
+        "amount_fen": 100,
+        "paid_on": "2025-06-30",
+        "voucher": "权限测试",
     }
 
 
@@ -337,6 +363,14 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         },
         "alarm_act": {"action": "fixed", "on": "2024-06-11"},
         "expectation_set": EXPECTATION,
+        # A new link each time: of the target's project, or of its asset, and its household.
+        "link_create": {"id": str(uuid.uuid4()), "project_id": records["project"]}
+        | LINK
+        | {"household_id": records["household"]},
+        "asset_link_create": {"id": str(uuid.uuid4()), "asset_id": records["asset"]}
+        | LINK
+        | {"household_id": records["household"]},
+        "link_pay": link_payment(records["link"]),
         "unit_create": unit_body(area_code=code, villages=[village]),
         "team_create": team_body(records["unit"], village=village),
         "check_in_create": check_in_body(records["member"]),
