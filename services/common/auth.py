@@ -70,7 +70,9 @@ class Permission(StrEnum):
     projects_manage = "projects:manage"  # enter, approve, accept, hand over, adjust, cancel; money
     oversight_read = "oversight:read"  # support units, work teams, check-ins, presence against targets
     oversight_check_in = "oversight:check_in"  # a team member's check-in from a phone
-    oversight_manage = "oversight:manage"  # register units, station teams, set presence targets
+    oversight_manage = "oversight:manage"  # register units, station teams, set presence targets;
+    # open rectification items and close (销号) or send back those submitted from below
+    oversight_report = "oversight:report"  # report rectification progress, submit; log sessions, contacts
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
@@ -91,6 +93,7 @@ _FIELD_WORK = {
     Permission.projects_read,
     Permission.oversight_read,
     Permission.oversight_check_in,  # a team member checks in from the village's phone account
+    Permission.oversight_report,
     Permission.aggregates_read,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

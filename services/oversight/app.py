@@ -14,6 +14,7 @@ from services.oversight.cadres import close_peers, open_peers
 from services.oversight.router import router as oversight_router
 from services.oversight.settings import OversightSettings
 from services.oversight.stats.router import router as stats_router
+from services.oversight.tasks.router import router as tasks_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
@@ -24,8 +25,9 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
         part="oversight",
         settings=settings or OversightSettings(),
         title="fangpin oversight",
-        description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets.",
-        routers=[oversight_router, stats_router],
+        description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets; "
+        "rectification items (整改) closed one by one (销号).",
+        routers=[oversight_router, tasks_router, stats_router],
         migrations=MIGRATIONS,
         on_startup=[open_peers, start_compaction],
         on_shutdown=[stop_compaction, close_peers],
