@@ -25,7 +25,7 @@ from gateway.reports import workbook
 from services.common.calendar import CHINA, china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
 from tests.support.events import relay_of, unreachable
-from tests.support.oversight import check_in_body, team_body, unit_body
+from tests.support.oversight import check_in_body, rectification_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 from tests.support.security import downloaded
@@ -45,6 +45,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/cases/export": {"within": TOWN},
     "/api/v1/visits/export": {"within": TOWN},
     "/api/v1/employment-records/export": {"area": TOWN},
+    "/api/v1/rectifications/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
 }
 
@@ -79,6 +80,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("人员ID", "户ID", "村代码", "村名称", "户类别", "就业状态", "务工地点代码", "务工地点名称",
              "务工地点（填报）", "就业单位", "行业", "开始日期", "结束日期", "月收入（元）", "信息来源",
              "信息日期", "就业意愿", "培训意愿", "记录ID"),
+        ],
+    },
+    "/api/v1/rectifications/export": {
+        "整改台账": [
+            ("区划代码", "区划名称", "问题来源", "事项名称", "问题描述", "整改措施", "责任单位", "责任人",
+             "交办日期", "整改时限", "整改状态", "进展报告数", "最新进展", "最新进展日期", "提交销号日期",
+             "销号日期", "是否逾期", "事项ID"),
         ],
     },
     REPORT: {
@@ -333,6 +341,10 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
     checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))
     assert checked.status_code == 201, checked.text
+    item = await admin.post(
+        "/api/v1/rectifications", json=rectification_body(received_on=AS_OF, deadline=AS_OF, milestones=[])
+    )
+    assert item.status_code == 201, item.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))

@@ -192,5 +192,5 @@ async def review_item(
     (the same level, or below, is 403 review_not_above_submitter)."""
     service = TaskService(session)
     item = await service.review(item_id, body, principal)
-    _audit_step(session, item, ItemState.submitted.value, body.decision.value)
+    _audit_step(session, item, ItemState.submitted.value, body.decision)
     return await service.read(item, principal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -71,14 +71,18 @@ class SubmitBody(StrictBody):
 
 
 class ReviewBody(StrictBody):
-    decision: ItemAction = Field(description="close (销号) or send_back (退回, with a reason)")
+    decision: Literal["close", "send_back"] = Field(
+        description="close (销号) or send_back (退回, with a reason)"
+    )
     reason: Reason | None = None
+
+    @property
+    def action(self) -> ItemAction:
+        return ItemAction(self.decision)
 
     @model_validator(mode="after")
     def _decision(self) -> ReviewBody:
-        if self.decision not in (ItemAction.close, ItemAction.send_back):
-            raise ValueError("decision is close or send_back")
-        if self.decision is ItemAction.send_back and self.reason is None:
+        if self.decision == "send_back" and self.reason is None:
             raise ValueError("sending back says why (reason)")
         return self
 

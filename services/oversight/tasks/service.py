@@ -186,11 +186,11 @@ class TaskService:
     async def review(self, item_id: uuid.UUID, body: ReviewBody, principal: Principal) -> Rectification:
         """Close (销号) or send back: by a reviewer of a wider area than the submitter's, else 403."""
         item = await self._item(item_id, principal)
-        check_step(body.decision, item.state, principal)
+        check_step(body.action, item.state, principal)
         assert item.submitted_scope is not None
         check_review_level(principal, item.submitted_scope)
-        await self._step(item, body.decision, principal, body.reason)
-        if body.decision is ItemAction.close:
+        await self._step(item, body.action, principal, body.reason)
+        if body.action is ItemAction.close:
             item.closed_by, item.closed_at, item.closed_on = principal.id, datetime.now(UTC), china_today()
         await self.session.flush()
         return item

@@ -911,6 +911,61 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # Rectification: each target's item was closed already — whoever may act finds it closed.
+            "rectification_create": (
+                "POST",
+                "/api/v1/rectifications",
+                Permission.oversight_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "rectification_get": (
+                "GET",
+                "/api/v1/rectifications/{rectification}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "rectification_not_found",
+                None,
+            ),
+            "rectification_report": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/reports",
+                Permission.oversight_report,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_submit": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/submit",
+                Permission.oversight_report,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_review": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/review",
+                Permission.oversight_manage,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_overdue": (
+                "GET",
+                "/api/v1/rectifications/overdue?area={area}",
+                Permission.oversight_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             "oversight_stats": (
                 "GET",
                 "/api/v1/oversight-stats?area={area}",
@@ -977,6 +1032,10 @@ UNTARGETED = {
     "check_in_list": Endpoint("GET", "/api/v1/check-ins", Permission.oversight_read, "list"),
     "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
     "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
+    "rectification_list": Endpoint("GET", "/api/v1/rectifications", Permission.oversight_read, "list"),
+    "rectification_export": Endpoint(
+        "GET", "/api/v1/rectifications/export", Permission.oversight_read, "list"
+    ),
     # A member no one can see fails alone (member_not_found); the batch itself answers 200.
     "check_in_batch": Endpoint(
         "POST",

@@ -49,6 +49,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("team_create", ("unit_id",)): Reference("unit", "supports"),
     ("team_create", ("members", 0, "unit_id")): Reference("unit", "scope"),
     ("team_create", ("members", 0, "cadre_id")): Reference("cadre", "scope", asks=Permission.households_read),
+    # A rectification's responsible unit: any unit in reach.
+    ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
