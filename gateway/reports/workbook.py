@@ -91,6 +91,14 @@ LABELS = {
     "target_days": "目标天数（按在岗时间折算）",
     "behind": "预计未达标人数",
     "by_duty": "按驻村类型",
+    "since": "起始日期",
+    "sessions": "学习培训宣传",
+    "attendance": "人次",
+    "cadre_attendance": "干部人次",
+    "villager_attendance": "群众人次",
+    "cadre_sessions": "干部场次",
+    "villager_sessions": "群众场次",
+    "sessions_by_kind": "学习培训宣传（按类型）",
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -101,6 +109,8 @@ IN = {
     "visits_by_cadre.overdue": "逾期未走访户数",
     "employment.people": "就业状态已登记人数",
     "welfare_posts.open": "空岗（未占名额）",
+    "sessions.sessions": "场次",
+    "sessions_by_kind.sessions": "场次",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -115,6 +125,7 @@ CODES = {
     "sector": ("项目类别代码", "项目类别"),
     "source": ("资金来源代码", "资金来源"),
     "duty": ("驻村类型代码", "驻村类型"),
+    "kind": ("活动类型代码", "活动类型"),
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {"projects.state": ("项目进度代码", "项目进度")}

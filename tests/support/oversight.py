@@ -90,3 +90,17 @@ def report_body(**fields: Any) -> dict[str, Any]:
         "attachments": ["photos/2025-03-16-1.jpg", "files/核查清单.xlsx"],
     }
     return body | fields
+
+
+def session_body(area_code: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "area_code": area_code,
+        "held_on": "2025-03-20",
+        "kind": "study",
+        "audience": "cadres",
+        "title": "学习巩固拓展脱贫攻坚成果政策",
+        "place": "镇政府会议室",
+        "attendance": 35,
+    }
+    return body | fields

@@ -7,6 +7,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from services.oversight.sessions.schemas import SessionFigures, SessionKindFigures
+
 
 class DutyFigures(BaseModel):
     duty: str
@@ -25,6 +27,8 @@ class PresenceStats(BaseModel):
     days_present: int
     behind: int
     by_duty: list[DutyFigures]
+    sessions: SessionFigures = Field(description="Study, training and publicity sessions since `since`")
+    sessions_by_kind: list[SessionKindFigures]
 
 
 class MemberPresence(BaseModel):

@@ -966,6 +966,24 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            "session_create": (
+                "POST",
+                "/api/v1/study-sessions",
+                Permission.oversight_report,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "session_get": (
+                "GET",
+                "/api/v1/study-sessions/{study_session}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "session_not_found",
+                None,
+            ),
             "oversight_stats": (
                 "GET",
                 "/api/v1/oversight-stats?area={area}",
@@ -1033,6 +1051,7 @@ UNTARGETED = {
     "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
     "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
     "rectification_list": Endpoint("GET", "/api/v1/rectifications", Permission.oversight_read, "list"),
+    "session_list": Endpoint("GET", "/api/v1/study-sessions", Permission.oversight_read, "list"),
     "rectification_export": Endpoint(
         "GET", "/api/v1/rectifications/export", Permission.oversight_read, "list"
     ),

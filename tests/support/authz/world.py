@@ -16,6 +16,7 @@ from tests.support.oversight import (
     leave_body,
     rectification_body,
     report_body,
+    session_body,
     team_body,
     unit_body,
 )
@@ -121,7 +122,10 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     decided = await admin.post(f"/api/v1/leaves/{leave.json()['id']}/decision", json={"approve": True})
     assert decided.status_code == 200, decided.text
     rectification = await closed_rectification(admin, importer, village)
+    logged = await admin.post("/api/v1/study-sessions", json=session_body(village))
+    assert logged.status_code == 201, logged.text
     return {
+        "study_session": logged.json()["id"],
         "rectification": rectification,
         "leave": leave.json()["id"],
         "unit": unit.json()["id"],
@@ -320,6 +324,7 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         },
         "rectification_report": report_body(),
         "rectification_submit": {},
+        "session_create": session_body(code),
         "rectification_review": {"decision": "close"},
     }
     return endpoint.method, url, bodies.get(name)
