@@ -49,6 +49,8 @@ ROUTES: dict[str, str] = {
     "oversight-stats": "oversight",
     "rectifications": "oversight",
     "study-sessions": "oversight",
+    "contacts": "oversight",
+    "contact-rules": "oversight",
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
@@ -70,6 +72,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive
     "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
+    "contacts": ("registry",),  # the household and the cadre: registered in the caller's area
     "rectifications": ("registry",),  # the ledger's names of villages and towns
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record

@@ -99,6 +99,9 @@ LABELS = {
     "cadre_sessions": "干部场次",
     "villager_sessions": "群众场次",
     "sessions_by_kind": "学习培训宣传（按类型）",
+    "contacts": "联系群众",
+    "counted_as_visits": "计入走访次数",
+    "contacts_by_method": "联系群众（按方式）",
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -111,6 +114,10 @@ IN = {
     "welfare_posts.open": "空岗（未占名额）",
     "sessions.sessions": "场次",
     "sessions_by_kind.sessions": "场次",
+    "contacts.contacts": "联系次数",
+    "contacts_by_method.contacts": "联系次数",
+    "contacts.households": "联系户数",
+    "contacts_by_method.households": "联系户数",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -126,6 +133,7 @@ CODES = {
     "source": ("资金来源代码", "资金来源"),
     "duty": ("驻村类型代码", "驻村类型"),
     "kind": ("活动类型代码", "活动类型"),
+    "method": ("联系方式代码", "联系方式"),
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {"projects.state": ("项目进度代码", "项目进度")}

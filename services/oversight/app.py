@@ -11,6 +11,7 @@ from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.oversight import SCHEMA
 from services.oversight.cadres import close_peers, open_peers
+from services.oversight.contacts.router import router as contacts_router
 from services.oversight.router import router as oversight_router
 from services.oversight.sessions.router import router as sessions_router
 from services.oversight.settings import OversightSettings
@@ -27,8 +28,9 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
         settings=settings or OversightSettings(),
         title="fangpin oversight",
         description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets; "
-        "rectification items (整改) closed one by one (销号); study, training and publicity sessions.",
-        routers=[oversight_router, tasks_router, sessions_router, stats_router],
+        "rectification items (整改) closed one by one (销号); study, training and publicity sessions; "
+        "cadres' contacts with households.",
+        routers=[oversight_router, tasks_router, sessions_router, contacts_router, stats_router],
         migrations=MIGRATIONS,
         on_startup=[open_peers, start_compaction],
         on_shutdown=[stop_compaction, close_peers],

@@ -104,3 +104,14 @@ def session_body(area_code: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
         "attendance": 35,
     }
     return body | fields
+
+
+def contact_body(cadre: str, household: str, method: str = "phone", **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "cadre_id": cadre,
+        "household_id": household,
+        "method": method,
+        "at": "2025-04-02T10:00:00+08:00",
+    }
+    return body | fields

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from services.oversight.contacts.schemas import ContactFigures, MethodFigures
 from services.oversight.sessions.schemas import SessionFigures, SessionKindFigures
 
 
@@ -29,6 +30,8 @@ class PresenceStats(BaseModel):
     by_duty: list[DutyFigures]
     sessions: SessionFigures = Field(description="Study, training and publicity sessions since `since`")
     sessions_by_kind: list[SessionKindFigures]
+    contacts: ContactFigures = Field(description="Cadres' contacts with households since `since`")
+    contacts_by_method: list[MethodFigures]
 
 
 class MemberPresence(BaseModel):

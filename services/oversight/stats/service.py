@@ -20,6 +20,7 @@ from services.common.area_codes import prefix_of
 from services.common.rollups.store import figures_of
 from services.oversight import SCHEMA
 from services.oversight.codes import DEFAULT_TARGETS, Duty
+from services.oversight.contacts.service import contact_figures
 from services.oversight.models import PresenceTarget, TeamMember
 from services.oversight.repository import OversightRepository
 from services.oversight.sessions.service import session_figures
@@ -131,7 +132,9 @@ async def presence_stats(
                 behind=sum(m.behind for m in mine),
             )
         )
-    sessions, sessions_by_kind = await session_figures(session, area, since or date(as_of.year, 1, 1), as_of)
+    first = since or date(as_of.year, 1, 1)
+    sessions, sessions_by_kind = await session_figures(session, area, first, as_of)
+    contacts, contacts_by_method = await contact_figures(session, area, first, as_of)
     return PresenceStats(
         area_code=area,
         as_of=as_of,
@@ -142,4 +145,6 @@ async def presence_stats(
         by_duty=by_duty,
         sessions=sessions,
         sessions_by_kind=sessions_by_kind,
+        contacts=contacts,
+        contacts_by_method=contacts_by_method,
     )

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.monitoring import inspection
-from tests.support.oversight import check_in_body
+from tests.support.oversight import check_in_body, contact_body
 from tests.support.registry import national_id
 
 _days = itertools.count()
@@ -984,6 +984,26 @@ TARGETED = {
                 "session_not_found",
                 None,
             ),
+            # The body names the target's household (and its cadre, paired with it): outside the
+            # caller's area the registry knows no such household.
+            "contact_create": (
+                "POST",
+                "/api/v1/contacts",
+                Permission.oversight_report,
+                "reference",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "contact_rule_set": (
+                "PUT",
+                "/api/v1/contact-rules",
+                Permission.oversight_manage,
+                "create",
+                200,
+                None,
+                None,
+            ),
             "oversight_stats": (
                 "GET",
                 "/api/v1/oversight-stats?area={area}",
@@ -1052,6 +1072,16 @@ UNTARGETED = {
     "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
     "rectification_list": Endpoint("GET", "/api/v1/rectifications", Permission.oversight_read, "list"),
     "session_list": Endpoint("GET", "/api/v1/study-sessions", Permission.oversight_read, "list"),
+    "contact_list": Endpoint("GET", "/api/v1/contacts", Permission.oversight_read, "list"),
+    "contact_rule_list": Endpoint("GET", "/api/v1/contact-rules", Permission.oversight_read, "list"),
+    # A household no one can see fails alone (household_not_found); the batch itself answers 200.
+    "contact_batch": Endpoint(
+        "POST",
+        "/api/v1/contacts/batch",
+        Permission.oversight_report,
+        "list",
+        body={"items": [contact_body(str(uuid.uuid4()), str(uuid.uuid4()))]},
+    ),
     "rectification_export": Endpoint(
         "GET", "/api/v1/rectifications/export", Permission.oversight_read, "list"
     ),

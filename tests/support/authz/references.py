@@ -51,6 +51,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("team_create", ("members", 0, "cadre_id")): Reference("cadre", "scope", asks=Permission.households_read),
     # A rectification's responsible unit: any unit in reach.
     ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
+    # A contact's cadre: paired with the household or of an area covering its village.
+    ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -140,6 +142,7 @@ BATCH_OF = {
     "inspection_batch": "inspection_create",
     "employment_batch": "employment_create",
     "check_in_batch": "check_in_create",
+    "contact_batch": "contact_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
@@ -147,4 +150,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("employment_create", ("person_id",)),
     ("check_in_create", ("member_id",)),
     ("leave_request", ("member_id",)),
+    ("contact_create", ("household_id",)),
 }

@@ -13,6 +13,7 @@ from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARG
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
 from tests.support.oversight import (
     check_in_body,
+    contact_body,
     leave_body,
     rectification_body,
     report_body,
@@ -325,6 +326,8 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "rectification_report": report_body(),
         "rectification_submit": {},
         "session_create": session_body(code),
+        "contact_create": contact_body(records["cadre"], records["household"]),
+        "contact_rule_set": {"area_code": code, "remote_counts": True},
         "rectification_review": {"decision": "close"},
     }
     return endpoint.method, url, bodies.get(name)

@@ -1,5 +1,6 @@
 """oversight: rectification items (整改) with milestones, progress reports and their steps; the log of
-study, training and publicity sessions (学习/培训/宣传)
+study, training and publicity sessions (学习/培训/宣传); cadres' contacts with households and the rule of
+whether a remote contact counts toward visits
 
 Revision ID: 0002
 Revises: 0001
@@ -104,6 +105,33 @@ CREATE TABLE oversight.sessions (
     CONSTRAINT names_are_counted CHECK (attendees IS NULL OR cardinality(attendees) = attendance)
 );
 CREATE INDEX ix_sessions_area ON oversight.sessions (area_code text_pattern_ops, held_on);
+
+-- A cadre's contact with a household (篇1 "通过微信、电话、上门走访"), from a phone: the phone's UUID, so a
+-- retry is the same row; area_code is the household's village when the contact was taken.
+CREATE TABLE oversight.contacts (
+    id uuid PRIMARY KEY,
+    cadre_id uuid NOT NULL,
+    household_id uuid NOT NULL,
+    area_code varchar(12) NOT NULL CHECK (area_code ~ '^[0-9]{12}$'),
+    method varchar(8) NOT NULL CHECK (method IN ('phone', 'wechat', 'visit')),
+    at timestamptz NOT NULL,
+    day date NOT NULL,
+    note varchar(500),
+    request_sha256 bytea,
+    created_by varchar(64) NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ix_contacts_area ON oversight.contacts (area_code text_pattern_ops, day);
+CREATE INDEX ix_contacts_household ON oversight.contacts (household_id, day);
+
+-- Whether a remote contact (phone, WeChat) counts toward visit compliance in an area (a county sets it;
+-- the most specific area's rule applies; none: only visits count).
+CREATE TABLE oversight.contact_rules (
+    area_code varchar(12) PRIMARY KEY CHECK (area_code ~ '^[0-9]{12}$'),
+    remote_counts boolean NOT NULL,
+    set_by varchar(64) NOT NULL,
+    set_at timestamptz NOT NULL DEFAULT now()
+);
 """
 
 
@@ -115,6 +143,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
+        "contact_rules",
+        "contacts",
         "sessions",
         "rectification_steps",
         "rectification_reports",
