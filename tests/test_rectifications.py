@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 
+from fangpin.demo_oversight import load_oversight
 from services.common.calendar import china_today
 from tests.conftest import UserFactory
 from tests.support.oversight import rectification_body, report_body, unit_body
@@ -83,10 +84,13 @@ async def test_an_item_is_sent_back_and_closed_one_level_up_from_who_submitted_i
     more = report_body(reported_on="2025-03-28", text="补充签字页", milestone=2)
     assert (await client.post(f"{url}/reports", json=more, headers=village)).status_code == 201
     assert (await client.post(f"{url}/submit", json={}, headers=village)).status_code == 200
-    closed = await client.post(f"{url}/review", json={"decision": "close"}, headers=town)
+    early = {"decision": "close", "on": "2025-03-20"}
+    refused = await client.post(f"{url}/review", json=early, headers=town)
+    assert (refused.status_code, refused.json()["code"]) == (422, "closed_before_report")
+    closed = await client.post(f"{url}/review", json={"decision": "close", "on": "2025-03-29"}, headers=town)
     assert closed.status_code == 200, closed.text
     final = closed.json()
-    assert (final["state"], final["closed_on"], final["actions"]) == ("closed", str(china_today()), [])
+    assert (final["state"], final["closed_on"], final["actions"]) == ("closed", "2025-03-29", [])
     assert [s["action"] for s in final["steps"]] == ["report", "submit", "send_back", "submit", "close"]
     assert len(final["reports"]) == 2
     twice = await client.post(f"{url}/review", json={"decision": "close"}, headers=town)
@@ -227,3 +231,28 @@ async def test_the_rectification_ledger_has_a_row_per_item_with_chinese_headings
     xlsx = await client.get(f"{ITEMS}/export", headers=town)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert uuid.UUID(row["事项ID"])
+
+
+async def test_the_demo_gives_five_items_in_huangjin_and_the_prefectures_sessions_give_pian4s_figures(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    await make_areas(admin)
+    cadre = await user_headers("cun", "village_cadre", HUANGJIN)
+    for _ in range(2):  # loading again changes nothing
+        await load_oversight(admin, {}, cadre)
+    items = (await client.get(ITEMS, params={"within": HUANGJIN}, headers=cadre)).json()["items"]
+    states = sorted(i["state"] for i in items)
+    assert states == ["closed", "in_progress", "in_progress", "open", "submitted"]
+    overdue = await client.get(f"{ITEMS}/overdue", params={"as_of": "2025-07-01"}, headers=cadre)
+    assert overdue.json()["items"] == 1  # the audit finding; the tour's was closed on time (3/28)
+    closed = next(i for i in items if i["state"] == "closed")
+    assert (closed["received_on"], closed["deadline"], closed["closed_on"]) == (
+        "2025-03-11",
+        "2025-03-30",
+        "2025-03-28",
+    )
+    stats = await admin.get("/api/v1/oversight-stats", params={"area": "610900000000", "as_of": "2025-12-31"})
+    sessions = stats.json()["sessions"]
+    assert (sessions["cadre_attendance"], sessions["villager_attendance"]) == (606, 1230)
+    by_kind = {k["kind"]: k for k in stats.json()["sessions_by_kind"]}
+    assert by_kind["study"]["cadre_sessions"] + by_kind["training"]["cadre_sessions"] == 18

@@ -75,6 +75,11 @@ class ReviewBody(StrictBody):
         description="close (销号) or send_back (退回, with a reason)"
     )
     reason: Reason | None = None
+    on: IsoDate | None = Field(
+        default=None,
+        description="close only: the day it was closed (销号日期), for a paper record entered later; default "
+        "today; not in the future nor before its last progress report",
+    )
 
     @property
     def action(self) -> ItemAction:
@@ -84,6 +89,8 @@ class ReviewBody(StrictBody):
     def _decision(self) -> ReviewBody:
         if self.decision == "send_back" and self.reason is None:
             raise ValueError("sending back says why (reason)")
+        if self.decision == "send_back" and self.on is not None:
+            raise ValueError("on is the day an item was closed: give it only to close")
         return self
 
 

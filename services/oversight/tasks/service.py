@@ -4,7 +4,7 @@ their evidence, submit, and close (销号) or send back — each step by whom th
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -183,14 +183,27 @@ class TaskService:
         await self.session.flush()
         return item
 
+    async def _check_closing_day(self, item: Rectification, day: date) -> None:
+        if day > china_today():
+            raise ValidationFailed.field(["body", "on"], f"{day} is in the future", "date_in_future")
+        reports = await self.repository.reports(item.id)
+        last = max((r.reported_on for r in reports), default=item.received_on)
+        if day < last:
+            raise ValidationFailed.field(
+                ["body", "on"], f"{day} is before the last progress report ({last})", "closed_before_report"
+            )
+
     async def review(self, item_id: uuid.UUID, body: ReviewBody, principal: Principal) -> Rectification:
         """Close (销号) or send back: by a reviewer of a wider area than the submitter's, else 403."""
         item = await self._item(item_id, principal)
         check_step(body.action, item.state, principal)
         assert item.submitted_scope is not None
         check_review_level(principal, item.submitted_scope)
+        closed_on = body.on or china_today()
+        if body.action is ItemAction.close:
+            await self._check_closing_day(item, closed_on)
         await self._step(item, body.action, principal, body.reason)
         if body.action is ItemAction.close:
-            item.closed_by, item.closed_at, item.closed_on = principal.id, datetime.now(UTC), china_today()
+            item.closed_by, item.closed_at, item.closed_on = principal.id, datetime.now(UTC), closed_on
         await self.session.flush()
         return item
