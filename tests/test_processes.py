@@ -120,6 +120,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
             client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105201").json()["name"] == "黄金村"  # demo data
             assert_demo_figures(client)
+            assert_demo_oversight(client, sign_in_over_http(client, "admin", passwords["admin"]))
             created = client.post("/api/v1/areas", json={"code": "610924105299", "name": "新村"})
             assert created.status_code == 201
             # A demo account changed since: the next --demo start must leave it be, not fail.
@@ -204,6 +205,26 @@ def assert_demo_figures(client: httpx.Client) -> None:
     presence = area_report(client, "610924105201", "2024-03-31")["presence"]
     assert (presence["members"], presence["days_present"], presence["behind"]) == (3, 158, 1)
     assert_demo_visits(client)
+
+
+def assert_demo_oversight(client: httpx.Client, admin: dict[str, str]) -> None:
+    """篇4: 黄金村's five rectification items (one overdue, one closed), and 安康市's session log giving
+    18 sessions for cadres, 600余人次, and 1,200余人次 of villagers."""
+    items = client.get("/api/v1/rectifications", params={"within": "610924105201"}).json()["items"]
+    assert sorted(i["state"] for i in items) == ["closed", "in_progress", "in_progress", "open", "submitted"]
+    overdue = client.get(
+        "/api/v1/rectifications/overdue", params={"area": "610924105201", "as_of": "2025-07-01"}
+    )
+    assert overdue.json()["items"] == 1
+    presence = client.get(
+        "/api/v1/reports/area-summary", params={"area": "610900000000", "as_of": "2025-12-31"}, headers=admin
+    ).json()["presence"]
+    assert (presence["sessions"]["cadre_attendance"], presence["sessions"]["villager_attendance"]) == (
+        606,
+        1230,
+    )
+    cadres = sum(k["cadre_sessions"] for k in presence["sessions_by_kind"])
+    assert cadres == 18
 
 
 def assert_demo_visits(client: httpx.Client) -> None:
