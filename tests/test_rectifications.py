@@ -4,6 +4,7 @@ items are listed as of a date, per area and owner; the 整改台账 ledger; retr
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -52,6 +53,13 @@ async def test_an_item_is_sent_back_and_closed_one_level_up_from_who_submitted_i
     assert reported.json()["actions"] == ["report", "submit"]
     again = await client.post(f"{url}/reports", json=draft, headers=village)  # a retry
     assert (again.status_code, len(again.json()["reports"])) == (200, 1)
+    # The same report sent three times at once from a flaky phone: one report.
+    racing = report_body(reported_on="2025-03-17")
+    answers = await asyncio.gather(
+        *(client.post(f"{url}/reports", json=racing, headers=village) for _ in range(3))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 201], [a.text for a in answers]
+    assert len((await client.get(url, headers=village)).json()["reports"]) == 2
 
     submitted = await client.post(f"{url}/submit", json={}, headers=village)
     assert submitted.status_code == 200, submitted.text
@@ -92,7 +100,7 @@ async def test_an_item_is_sent_back_and_closed_one_level_up_from_who_submitted_i
     final = closed.json()
     assert (final["state"], final["closed_on"], final["actions"]) == ("closed", "2025-03-29", [])
     assert [s["action"] for s in final["steps"]] == ["report", "submit", "send_back", "submit", "close"]
-    assert len(final["reports"]) == 2
+    assert len(final["reports"]) == 3
     twice = await client.post(f"{url}/review", json={"decision": "close"}, headers=town)
     assert (twice.status_code, twice.json()["code"]) == (409, "item_closed")
     late = await client.post(f"{url}/reports", json=report_body(), headers=village)

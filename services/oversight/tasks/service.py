@@ -129,14 +129,16 @@ class TaskService:
     ) -> tuple[Rectification, ProgressReport, str | None]:
         """The item, the report, and the item's state before it (None: a retry of the one that made it)."""
         report_id, digest = body.id or new_id(), request_digest(body)
+        # The item first, locked: a racing copy of this report waits here for the first to commit, and
+        # then finds it (a retry, answered the same), never a conflict of its own making.
+        item = await self._item(item_id, principal)
         earlier = await self.repository.report_anywhere(report_id)
         if earlier is not None:
             if earlier.item_id != item_id or not _same(
                 earlier.request_sha256, digest, principal, earlier.area_code
             ):
                 raise Conflict(f"Report {report_id} exists with other details", code="report_id_in_use")
-            return await self._item(item_id, principal), earlier, None
-        item = await self._item(item_id, principal)
+            return item, earlier, None
         check_step(ItemAction.report, item.state, principal)
         if body.reported_on < item.received_on:
             raise ValidationFailed.field(
