@@ -144,6 +144,10 @@ async def test_creating_is_idempotent_by_the_clients_uuid_and_bad_input_changes_
     assert (retry.status_code, retry.json()["id"]) == (200, first.json()["id"])
     changed = await client.post(ITEMS, json=body | {"title": "另一事项"}, headers=town)
     assert (changed.status_code, changed.json()["code"]) == (409, "item_id_in_use")
+    twin = rectification_body()
+    raced = await asyncio.gather(*(client.post(ITEMS, json=twin, headers=town) for _ in range(2)))
+    assert sorted(r.status_code for r in raced) == [200, 201], [r.text for r in raced]
+    assert len(raced[0].json()["milestones"]) == 3 == len(raced[1].json()["milestones"])
     refusals = {
         "unit_not_found": rectification_body(unit_id=foreign.json()["id"], unit_name=None),
         "outside_scope": rectification_body(area_code=SHUANGFENG),
@@ -157,7 +161,7 @@ async def test_creating_is_idempotent_by_the_clients_uuid_and_bad_input_changes_
     late = rectification_body(deadline="2025-03-01")  # before it was received
     assert (await client.post(ITEMS, json=late, headers=town)).status_code == 422
     listed = await client.get(ITEMS, headers=town)
-    assert [i["id"] for i in listed.json()["items"]] == [first.json()["id"]]
+    assert {i["id"] for i in listed.json()["items"]} == {first.json()["id"], twin["id"]}
     # A report naming a milestone the item does not have.
     url = f"{ITEMS}/{first.json()['id']}"
     wrong = await client.post(f"{url}/reports", json=report_body(milestone=7), headers=town)
