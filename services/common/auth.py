@@ -73,6 +73,7 @@ class Permission(StrEnum):
     oversight_manage = "oversight:manage"  # register units, station teams, set presence targets;
     # open rectification items and close (销号) or send back those submitted from below
     oversight_report = "oversight:report"  # report rectification progress, submit; log sessions, contacts
+    appraisal_manage = "appraisal:manage"  # set the appraisal schemes (考核方案): the county's
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
@@ -122,6 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.projects_report,
             Permission.projects_manage,
             Permission.oversight_manage,
+            Permission.appraisal_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,
