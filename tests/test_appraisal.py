@@ -4,6 +4,7 @@ a figure another service cannot give is named missing while the rest is still sc
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -59,7 +60,14 @@ async def station(system: FastAPI, admin: httpx.AsyncClient) -> dict[str, Any]:
         body = {"household_id": household["id"], "starts_on": "2025-01-01"}
         paired = await admin.post(f"/api/v1/cadres/{cadre.json()['id']}/assignments", json=body)
         assert paired.status_code == 201, paired.text
-    await relay_of(system, "registry").deliver_pending()
+    # The pairings reach monitoring by the registry's events (the relay also runs on its own).
+    for _ in range(50):
+        await relay_of(system, "registry").deliver_pending()
+        visits = await admin.get("/api/v1/visits/compliance", params={"as_of": "2025-06-30"})
+        if visits.json()["pairings"] == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert visits.json()["pairings"] == 2, visits.text
     unit = await admin.post("/api/v1/support-units", json=unit_body())
     assert unit.status_code == 201, unit.text
     team = team_body(unit.json()["id"])
@@ -144,3 +152,112 @@ async def test_a_score_changes_with_a_visit_and_a_closed_task_and_lists_the_figu
     )
     assert members["李队长"]["missing"] == ["visit_compliance"]  # not one of the registry's cadres
     assert "not one of the registry's cadres" in by_indicator(members["李队长"])["visit_compliance"]["reason"]
+
+
+async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
+    system: FastAPI, client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    await station(system, admin)
+    first = await admin.put(SCHEMES, json=scheme())
+    assert (first.status_code, first.json()["version"], first.json()["effective_from"]) == (
+        201,
+        1,
+        "2025-01-01",
+    )
+    again = await admin.put(SCHEMES, json=scheme())  # a retry: the same version, nothing new
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    last_year = await scores(admin, "work_team", "2025-12-31")
+    june = await scores(admin, "work_team", "2025-06-30")
+    assert last_year[0]["scheme_version"] == 1
+
+    # Next year's scheme (tasks only) leaves 2025's scores as they were and applies to 2026's.
+    next_year = scheme(year=2026, indicators=[rule("tasks_closed_on_time", 100)])
+    assert (await admin.put(SCHEMES, json=next_year)).json()["version"] == 1
+    assert await scores(admin, "work_team", "2025-12-31") == last_year
+    [in_2026] = await scores(admin, "work_team", "2026-01-31")
+    assert [i["indicator"] for i in in_2026["indicators"]] == ["tasks_closed_on_time"]
+
+    # A second 2025 version from July: June's scores keep version 1, December's use version 2.
+    stricter = scheme(
+        effective_from="2025-07-01", indicators=[rule("visit_compliance", 100, full_at=95, zero_below=60)]
+    )
+    second = await admin.put(SCHEMES, json=stricter)
+    assert (second.status_code, second.json()["version"]) == (201, 2)
+    assert await scores(admin, "work_team", "2025-06-30") == june
+    [december] = await scores(admin, "work_team", "2025-12-31")
+    assert (december["scheme_version"], by_indicator(december)["visit_compliance"]["full_at"]) == (2, 95)
+    # A version may not start before the one it supersedes (that would rewrite earlier scores).
+    back = await admin.put(SCHEMES, json=scheme(effective_from="2025-03-01"))
+    assert (back.status_code, back.json()["code"]) == (422, "effective_before_latest")
+
+    # A scheme set for the village wins over the county's for its units.
+    own = scheme(area_code=HUANGJIN, effective_from="2025-12-01", indicators=[rule("days_in_village", 100)])
+    assert (await admin.put(SCHEMES, json=own)).status_code == 201
+    [village_own] = await scores(admin, "work_team", "2025-12-31")
+    assert (village_own["scheme_area_code"], village_own["scheme_version"]) == (HUANGJIN, 1)
+    assert await scores(admin, "work_team", "2025-06-30") == june
+
+    # The town reads the county's schemes but may not set one; bad schemes change nothing.
+    town = await user_headers("zhen", "town_reviewer", TOWN)
+    listed = await client.get(SCHEMES, params={"year": 2025, "level": "work_team"}, headers=town)
+    assert [(s["area_code"], s["version"]) for s in listed.json()] == [
+        (COUNTY, 2),
+        (COUNTY, 1),
+        (HUANGJIN, 1),
+    ]
+    refused = await client.put(SCHEMES, json=scheme(area_code=TOWN), headers=town)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    bad = [
+        (scheme(indicators=[rule("visit_compliance", 60)]), "weights_not_100"),
+        (
+            scheme(indicators=[rule("visit_compliance", 50), rule("visit_compliance", 50)]),
+            "indicator_repeated",
+        ),
+        (scheme("cadre", indicators=[rule("tasks_closed_on_time", 100)]), "indicator_not_for_level"),
+        (scheme(effective_from="2026-01-01"), "effective_from_outside_year"),
+    ]
+    for body, code in bad:
+        answer = await admin.put(SCHEMES, json=body)
+        assert (answer.status_code, answer.json()["code"]) == (422, code), answer.text
+    floor_above = await admin.put(SCHEMES, json=scheme(indicators=[rule("visit_compliance", 100, 50, 60)]))
+    assert floor_above.status_code == 422
+    assert len((await admin.get(SCHEMES, params={"year": 2025})).json()) == 3
+
+
+async def test_a_figure_another_service_cannot_give_is_named_missing_and_the_rest_is_scored(
+    system: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    await station(system, admin)
+    body = scheme(
+        indicators=[
+            rule("visit_compliance", 30),
+            rule("risk_eliminated", 20),
+            rule("labour_employed", 20, full_at=80),
+            rule("tasks_closed_on_time", 30),
+        ]
+    )
+    assert (await admin.put(SCHEMES, json=body)).status_code == 201
+    oversight = system.state.local_apps["oversight"]
+    monitoring = oversight.state.monitoring_peer
+    oversight.state.monitoring_peer = httpx.AsyncClient(
+        base_url="http://127.0.0.1:9", timeout=2
+    )  # nobody there
+    try:
+        [team] = await scores(admin, "work_team", "2025-06-30")
+    finally:
+        await oversight.state.monitoring_peer.aclose()
+        oversight.state.monitoring_peer = monitoring
+    assert (team["complete"], team["missing"]) == (False, ["visit_compliance", "risk_eliminated"])
+    visits = by_indicator(team)["visit_compliance"]
+    assert (visits["status"], visits["score"], visits["figures"]) == ("missing", None, {})
+    assert "the monitoring service did not answer" in visits["reason"]
+    # Jobs has nobody with a status in 黄金村: nothing to count; the open item past its deadline scores 0.
+    assert by_indicator(team)["labour_employed"]["status"] == "not_applicable"
+    assert (by_indicator(team)["tasks_closed_on_time"]["score"], team["total"]) == (0, 0)
+    assert "missing: visit_compliance, risk_eliminated" in team["reason"]
+    # Back up: every figure read again.
+    [team] = await scores(admin, "work_team", "2025-06-30")
+    assert (team["complete"], by_indicator(team)["risk_eliminated"]["figures"]) == (
+        True,
+        {"eliminated": 0, "monitored": 0},
+    )
