@@ -127,6 +127,11 @@ HAND_WRITTEN = [
     (Role.village_cadre, "leave_decide", "own-village", 403, "permission_denied"),
     (Role.town_reviewer, "leave_decide", "sibling-village", 409, "leave_decided"),
     (Role.town_reviewer, "leave_decide", "other-county", 404, "leave_not_found"),
+    (Role.town_reviewer, "appraisal_scheme_set", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "appraisal_scheme_set", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "appraisal_scheme_set", "parent-town", 201, None),
+    (Role.bureau_partner, "appraisal_scores", "own-village", 403, "permission_denied"),
+    (Role.auditor, "appraisal_scores", "sibling-village", 200, None),
 ]
 
 

@@ -1013,6 +1013,25 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # Appraisal: each call's note differs, so each is a new version (201), never a repeat (200).
+            "appraisal_scheme_set": (
+                "PUT",
+                "/api/v1/appraisal-schemes",
+                Permission.appraisal_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "appraisal_scores": (
+                "GET",
+                "/api/v1/appraisal-scores?level=work_team&area={area}",
+                Permission.oversight_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
         }.items()
     },
 }
@@ -1074,6 +1093,7 @@ UNTARGETED = {
     "session_list": Endpoint("GET", "/api/v1/study-sessions", Permission.oversight_read, "list"),
     "contact_list": Endpoint("GET", "/api/v1/contacts", Permission.oversight_read, "list"),
     "contact_rule_list": Endpoint("GET", "/api/v1/contact-rules", Permission.oversight_read, "list"),
+    "appraisal_scheme_list": Endpoint("GET", "/api/v1/appraisal-schemes", Permission.oversight_read, "list"),
     # A household no one can see fails alone (household_not_found); the batch itself answers 200.
     "contact_batch": Endpoint(
         "POST",

@@ -328,6 +328,13 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "session_create": session_body(code),
         "contact_create": contact_body(records["cadre"], records["household"]),
         "contact_rule_set": {"area_code": code, "remote_counts": True},
+        "appraisal_scheme_set": {
+            "area_code": code,
+            "year": 2025,
+            "level": "work_team",
+            "indicators": [{"indicator": "tasks_closed_on_time", "weight": 100, "full_at": 100}],
+            "note": f"matrix {uuid.uuid4()}",
+        },
         "rectification_review": {"decision": "close"},
     }
     return endpoint.method, url, bodies.get(name)
