@@ -11,6 +11,10 @@ an audit finding past its deadline (overdue); one open, one in progress, one sub
 The session log of 安康市 gives 篇4's figures for 2025: 18 sessions for cadres (12 study, 6 training,
 606 人次: "600余人次") and publicity for villagers (6 sessions, 1,230 人次: "1,200余人次").
 
+An appraisal scheme (考核方案, illustrative) for 2025 at work-team level, set by the county: visits on
+time, days in the village, items closed on time, households out of risk and labour employed, so the
+scores of 黄金村's team as of a 2025 date have a result (篇5's "严格考核").
+
 Ids are fixed (UUID 5), so loading again answers each create as a retry; a load already complete is
 skipped after one look at the figures; an item's steps are taken only where its state still wants them.
 """
@@ -86,6 +90,7 @@ async def load_oversight(
     created = await load_team(client, auth)
     created["rectifications"] = await load_rectifications(client, auth, cadre_auth)
     created["sessions"] = await load_sessions(client, auth)
+    created["appraisal_schemes"] = await load_appraisal(client, auth)
     return created
 
 
@@ -256,3 +261,29 @@ async def load_sessions(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
         ok_json(response, f"session {body['title']}")
         made += response.status_code == 201
     return made
+
+
+def _rule(indicator: str, weight: int, full_at: int, zero_below: int) -> dict[str, Any]:
+    return {"indicator": indicator, "weight": weight, "full_at": full_at, "zero_below": zero_below}
+
+
+APPRAISAL_SCHEME: dict[str, Any] = {
+    "area_code": COUNTY,
+    "year": 2025,
+    "level": "work_team",
+    "indicators": [
+        _rule("visit_compliance", 30, 90, 50),
+        _rule("days_in_village", 25, 100, 50),
+        _rule("tasks_closed_on_time", 25, 100, 0),
+        _rule("risk_eliminated", 10, 50, 0),
+        _rule("labour_employed", 10, 80, 30),
+    ],
+    "note": "紫阳县驻村工作队年度考核办法（示例）",
+}
+
+
+async def load_appraisal(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
+    """The county's 2025 scheme for work teams (a second load is a retry: 200, no new version)."""
+    response = await client.put("/api/v1/appraisal-schemes", json=APPRAISAL_SCHEME, headers=auth)
+    ok_json(response, "the 2025 appraisal scheme")
+    return int(response.status_code == 201)

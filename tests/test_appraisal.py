@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from fangpin.demo_oversight import load_oversight
 from tests.conftest import UserFactory
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
@@ -261,3 +262,25 @@ async def test_a_figure_another_service_cannot_give_is_named_missing_and_the_res
         True,
         {"eliminated": 0, "monitored": 0},
     )
+
+
+async def test_the_demo_scores_huangjins_team_for_2025_with_its_items(
+    admin: httpx.AsyncClient, user_headers: UserFactory
+) -> None:
+    await make_areas(admin)
+    cadre = await user_headers("cun", "village_cadre", HUANGJIN)
+    for _ in range(2):  # loading again makes no second version
+        await load_oversight(admin, {}, cadre)
+    assert [s["version"] for s in (await admin.get(SCHEMES, params={"year": 2025})).json()] == [1]
+    [team] = await scores(admin, "work_team", "2025-12-31")
+    assert (team["name"], team["scheme_version"], team["complete"]) == (
+        "紫阳县乡村振兴局驻村工作队",
+        1,
+        True,
+    )
+    tasks = by_indicator(team)["tasks_closed_on_time"]
+    # The tour's finding closed on 3/28 (due 3/30); the audit finding past its deadline, still open.
+    assert (tasks["figures"]["closed_on_time"], tasks["figures"]["open_past_deadline"]) == (1, 1)
+    days = by_indicator(team)["days_in_village"]
+    assert (days["figures"]["members"], days["figures"]["days_present"], days["score"]) == (3, 0, 0)
+    assert team["total"] is not None

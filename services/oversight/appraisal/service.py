@@ -128,7 +128,7 @@ class AppraisalService:
             return [
                 Unit(
                     t.id,
-                    f"{names[t.id]}驻{t.village_code}工作队",
+                    f"{names[t.id]}驻村工作队",
                     t.village_code,
                     [m for m in presence if team_of.get(m.member_id) == t.id],
                 )
