@@ -83,6 +83,9 @@ async def test_a_score_changes_with_a_visit_and_a_closed_task_and_lists_the_figu
     system: FastAPI, client: httpx.AsyncClient, admin: httpx.AsyncClient, user_headers: UserFactory
 ) -> None:
     world = await station(system, admin)
+    [unschemed] = await scores(admin, "work_team", "2025-06-30")
+    assert (unschemed["scheme_id"], unschemed["total"], unschemed["indicators"]) == (None, None, [])
+    assert "No work_team appraisal scheme of 2025 is in force" in unschemed["reason"]
     assert (await admin.put(SCHEMES, json=scheme())).status_code == 201
     [team] = await scores(admin, "work_team", "2025-06-30")
     assert (team["unit_id"], team["village_code"], team["scheme_version"]) == (

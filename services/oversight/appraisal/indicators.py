@@ -40,7 +40,8 @@ LEVEL_INDICATORS: dict[Level, frozenset[Indicator]] = {
 MEASURES: dict[Indicator, str] = {
     Indicator.visit_compliance: "pairings visited on time of those due (monitoring's visit compliance)",
     Indicator.days_in_village: "days in the village projected to the year's end of the members' targets",
-    Indicator.tasks_closed_on_time: "rectification items closed by their deadline of those due or closed",
+    Indicator.tasks_closed_on_time: "rectification items of the village closed by their deadline of those "
+    "due or closed",
     Indicator.risk_eliminated: "households whose risk was eliminated of those ever monitored "
     "(a household monitored again counts in both, lowering the share)",
     Indicator.labour_employed: "people working of those able to work (jobs' employment statistics)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -12,7 +13,7 @@ from sqlmodel import col
 from services.common.area_codes import NATIONAL_ROOT, is_valid_scope, structural_parent
 from services.common.scope import in_scope
 from services.oversight.appraisal.models import AppraisalScheme
-from services.oversight.models import WorkTeam
+from services.oversight.models import SupportUnit, WorkTeam
 from services.oversight.tasks.models import Rectification
 
 
@@ -114,6 +115,10 @@ class AppraisalRepository:
             .scalars()
             .all()
         )
+
+    async def unit_names(self, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        query = select(col(SupportUnit.id), col(SupportUnit.name)).where(col(SupportUnit.id).in_(unit_ids))
+        return {i: n for i, n in (await self.session.execute(query)).all()}
 
     async def item_villages(self, area_prefix: str, day: date) -> list[str]:
         query = select(func.distinct(col(Rectification.area_code))).where(

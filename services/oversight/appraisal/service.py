@@ -32,7 +32,6 @@ from services.oversight.appraisal.indicators import (
 from services.oversight.appraisal.models import AppraisalScheme
 from services.oversight.appraisal.repository import AppraisalRepository
 from services.oversight.appraisal.schemas import AppraisalScores, IndicatorScore, SchemeSet, UnitScore
-from services.oversight.models import SupportUnit
 from services.oversight.repository import OversightRepository
 from services.oversight.stats.schemas import MemberPresence
 from services.oversight.stats.service import presence_of_members
@@ -124,11 +123,11 @@ class AppraisalService:
         if level is Level.work_team:
             members = await OversightRepository(self.session).members_of([t.id for t in teams])
             team_of = {m.id: team_id for team_id, ms in members.items() for m in ms}
-            names = {t.id: await self._unit_name(t.unit_id) for t in teams}
+            names = await self.repository.unit_names({t.unit_id for t in teams})
             return [
                 Unit(
                     t.id,
-                    f"{names[t.id]}驻村工作队",
+                    f"{names.get(t.unit_id, '')}驻村工作队",
                     t.village_code,
                     [m for m in presence if team_of.get(m.member_id) == t.id],
                 )
@@ -142,10 +141,6 @@ class AppraisalService:
             for v in sorted(villages)
             if is_village(v)
         ]
-
-    async def _unit_name(self, unit_id: uuid.UUID) -> str:
-        unit = await self.session.get(SupportUnit, unit_id)
-        return unit.name if unit else ""
 
     async def scores(self, request: Request, level: Level, area: str, day: date) -> AppraisalScores:
         units = await self._units(level, area, day)
