@@ -44,7 +44,9 @@ MEASURES: dict[Indicator, str] = {
     "due or closed",
     Indicator.risk_eliminated: "households whose risk was eliminated of those ever monitored "
     "(a household monitored again counts in both, lowering the share)",
-    Indicator.labour_employed: "people working of those able to work (jobs' employment statistics)",
+    # Jobs counts status by household category only for those away, so this is all households' labour.
+    Indicator.labour_employed: "people working of those able to work, all households (jobs' employment "
+    "statistics)",
 }
 
 
