@@ -170,9 +170,14 @@ async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
     )
     again = await admin.put(SCHEMES, json=scheme())  # a retry: the same version, nothing new
     assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    # The same new scheme sent three times at once: one new version, the others answered as retries.
+    racing = scheme(note="县考核办法（修订）")
+    answers = await asyncio.gather(*(admin.put(SCHEMES, json=racing) for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 200, 201], [a.text for a in answers]
+    assert {a.json()["version"] for a in answers} == {2}
     last_year = await scores(admin, "work_team", "2025-12-31")
     june = await scores(admin, "work_team", "2025-06-30")
-    assert last_year[0]["scheme_version"] == 1
+    assert last_year[0]["scheme_version"] == 2
 
     # Next year's scheme (tasks only) leaves 2025's scores as they were and applies to 2026's.
     next_year = scheme(year=2026, indicators=[rule("tasks_closed_on_time", 100)])
@@ -186,10 +191,10 @@ async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
         effective_from="2025-07-01", indicators=[rule("visit_compliance", 100, full_at=95, zero_below=60)]
     )
     second = await admin.put(SCHEMES, json=stricter)
-    assert (second.status_code, second.json()["version"]) == (201, 2)
+    assert (second.status_code, second.json()["version"]) == (201, 3)
     assert await scores(admin, "work_team", "2025-06-30") == june
     [december] = await scores(admin, "work_team", "2025-12-31")
-    assert (december["scheme_version"], by_indicator(december)["visit_compliance"]["full_at"]) == (2, 95)
+    assert (december["scheme_version"], by_indicator(december)["visit_compliance"]["full_at"]) == (3, 95)
     # A version may not start before the one it supersedes (that would rewrite earlier scores).
     back = await admin.put(SCHEMES, json=scheme(effective_from="2025-03-01"))
     assert (back.status_code, back.json()["code"]) == (422, "effective_before_latest")
@@ -205,6 +210,7 @@ async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
     town = await user_headers("zhen", "town_reviewer", TOWN)
     listed = await client.get(SCHEMES, params={"year": 2025, "level": "work_team"}, headers=town)
     assert [(s["area_code"], s["version"]) for s in listed.json()] == [
+        (COUNTY, 3),
         (COUNTY, 2),
         (COUNTY, 1),
         (HUANGJIN, 1),
@@ -225,7 +231,7 @@ async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
         assert (answer.status_code, answer.json()["code"]) == (422, code), answer.text
     floor_above = await admin.put(SCHEMES, json=scheme(indicators=[rule("visit_compliance", 100, 50, 60)]))
     assert floor_above.status_code == 422
-    assert len((await admin.get(SCHEMES, params={"year": 2025})).json()) == 3
+    assert len((await admin.get(SCHEMES, params={"year": 2025})).json()) == 4
 
 
 async def test_a_figure_another_service_cannot_give_is_named_missing_and_the_rest_is_scored(
