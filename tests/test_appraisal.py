@@ -199,6 +199,16 @@ async def test_a_new_scheme_version_leaves_earlier_scores_as_they_were(
     back = await admin.put(SCHEMES, json=scheme(effective_from="2025-03-01"))
     assert (back.status_code, back.json()["code"]) == (422, "effective_before_latest")
 
+    # Nor may the village's own scheme start before the county's in force there (June's scores stand).
+    early_own = scheme(
+        area_code=HUANGJIN, effective_from="2025-06-01", indicators=[rule("days_in_village", 100)]
+    )
+    refused_own = await admin.put(SCHEMES, json=early_own)
+    assert (refused_own.status_code, refused_own.json()["code"]) == (422, "effective_before_latest")
+    assert (
+        "The scheme of 610924000000 (version 3) is in force here from 2025-07-01"
+        in refused_own.json()["detail"]
+    )
     # A scheme set for the village wins over the county's for its units.
     own = scheme(area_code=HUANGJIN, effective_from="2025-12-01", indicators=[rule("days_in_village", 100)])
     assert (await admin.put(SCHEMES, json=own)).status_code == 201

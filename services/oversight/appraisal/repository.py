@@ -51,6 +51,20 @@ class AppraisalRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def latest_start(self, area_code: str, year: int, level: str) -> AppraisalScheme | None:
+        """The version starting last of those that apply to the area (its own and those above it)."""
+        query = (
+            select(AppraisalScheme)
+            .where(
+                col(AppraisalScheme.area_code).in_(lineage(area_code)),
+                col(AppraisalScheme.year) == year,
+                col(AppraisalScheme.level) == level,
+            )
+            .order_by(col(AppraisalScheme.effective_from).desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def add(self, row: AppraisalScheme) -> AppraisalScheme:
         self.session.add(row)
         await self.session.flush()

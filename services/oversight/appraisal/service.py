@@ -92,13 +92,17 @@ class AppraisalService:
                 body.note,
             ):
                 return latest, False
-            if effective_from < latest.effective_from:
-                raise _refuse(
-                    ["effective_from"],
-                    f"Version {latest.version} is in force from {latest.effective_from}; a new version "
-                    "starts on or after it, so earlier scores stay as they were",
-                    "effective_before_latest",
-                )
+        # Neither a new version nor an area's own scheme may change the scores of days already scored
+        # under a scheme in force there: it starts no earlier than the last to start (its own or above).
+        last = await self.repository.latest_start(body.area_code, body.year, body.level.value)
+        if last is not None and effective_from < last.effective_from:
+            raise _refuse(
+                ["effective_from"],
+                f"The scheme of {last.area_code} (version {last.version}) is in force here from "
+                f"{last.effective_from}; a new one starts on or after it, so earlier scores stay as "
+                "they were",
+                "effective_before_latest",
+            )
         row = AppraisalScheme(
             id=new_id(),
             area_code=body.area_code,
