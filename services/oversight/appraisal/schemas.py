@@ -42,8 +42,8 @@ class SchemeSet(StrictBody):
     level: Level = Field(description=Level.describe())
     effective_from: IsoDate | None = Field(
         default=None,
-        description="In force from this day of the year (default 1 January); not before the version it "
-        "supersedes starts, so earlier dates' scores stay as they were",
+        description="In force from this day of the year (default 1 January); not before the scheme in force "
+        "for the area (its own or one above) starts, so earlier dates' scores stay as they were",
     )
     indicators: list[IndicatorRule] = Field(
         min_length=1,
