@@ -47,6 +47,12 @@ ROUTES: dict[str, str] = {
     "leaves": "oversight",
     "presence": "oversight",
     "oversight-stats": "oversight",
+    "rectifications": "oversight",
+    "study-sessions": "oversight",
+    "contacts": "oversight",
+    "contact-rules": "oversight",
+    "appraisal-schemes": "oversight",
+    "appraisal-scores": "oversight",
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
@@ -75,6 +81,10 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "training-courses": ("registry",),  # a person enrolled: household, village, alive
     "stations": ("registry",),  # the station ledger's village names
     "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
+    "contacts": ("registry",),  # the household and the cadre: registered in the caller's area
+    "rectifications": ("registry",),  # the ledger's names of villages and towns
+    # Visit compliance and cases (monitoring, which asks the registry for the pairings) and employment.
+    "appraisal-scores": ("monitoring", "jobs", "registry"),
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area

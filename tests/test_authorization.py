@@ -135,6 +135,11 @@ HAND_WRITTEN = [
     (Role.county_admin, "link_pay", "sibling-village", 200, None),
     (Role.bureau_partner, "link_batch", None, 200, None),
     (Role.bureau_partner, "link_get", "own-village", 403, "permission_denied"),
+    (Role.town_reviewer, "appraisal_scheme_set", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "appraisal_scheme_set", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "appraisal_scheme_set", "parent-town", 201, None),
+    (Role.bureau_partner, "appraisal_scores", "own-village", 403, "permission_denied"),
+    (Role.auditor, "appraisal_scores", "sibling-village", 200, None),
 ]
 
 

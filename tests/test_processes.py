@@ -83,6 +83,49 @@ def test_create_and_read_an_area_through_the_gateway_over_http(parts: dict[str, 
     assert '"request_id": "multi-1"' in parts["registry"].log()
 
 
+def test_oversight_scores_an_appraisal_with_monitorings_and_jobs_figures_from_their_processes(
+    parts: dict[str, PartProcess],
+) -> None:
+    create_admin_with_the_cli(parts["gateway"].env, "operator", "a long enough password")
+    chain = [("610000000000", "陕西省"), ("610900000000", "安康市"), ("610924000000", "紫阳县")]
+    chain += [("610924105000", "蒿坪镇"), ("610924105201", "黄金村")]
+    with httpx.Client(base_url=parts["gateway"].url, timeout=30) as client:
+        client.headers.update(sign_in_over_http(client, "operator", "a long enough password"))
+        for code, name in chain:
+            assert client.post("/api/v1/areas", json={"code": code, "name": name}).status_code == 201
+        item = {
+            "area_code": "610924105201",
+            "source": "self_check",
+            "title": "台账不全",
+            "problem": "台账不全",
+            "measures": "补齐台账",
+            "unit_name": "蒿坪镇人民政府",
+            "person_name": "李镇长",
+            "received_on": "2025-03-11",
+            "deadline": "2025-03-30",
+        }
+        assert client.post("/api/v1/rectifications", json=item).status_code == 201
+        rules = [("visit_compliance", 40), ("risk_eliminated", 30), ("labour_employed", 30)]
+        scheme = {
+            "area_code": "610924000000",
+            "year": 2025,
+            "level": "village",
+            "indicators": [{"indicator": i, "weight": w, "full_at": 100} for i, w in rules],
+        }
+        assert client.put("/api/v1/appraisal-schemes", json=scheme).status_code == 201
+        scores = client.get(
+            "/api/v1/appraisal-scores",
+            params={"level": "village", "area": "610924105201", "as_of": "2025-12-31"},
+        )
+        assert scores.status_code == 200, scores.text
+        [village] = scores.json()["items"]
+        # Every figure read from the other processes: nothing to count yet, but nothing missing.
+        assert (village["missing"], village["complete"]) == ([], True), village
+        assert {i["status"] for i in village["indicators"]} == {"not_applicable"}
+    assert "/api/v1/monitoring-stats" in parts["monitoring"].log()
+    assert "/api/v1/employment-stats" in parts["jobs"].log()
+
+
 def test_killed_registry_gives_503_problem_in_under_two_seconds(parts: dict[str, PartProcess]) -> None:
     create_admin_with_the_cli(parts["gateway"].env, "operator", "a long enough password")
     parts["registry"].stop(signal.SIGKILL)
@@ -120,6 +163,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
             client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105201").json()["name"] == "黄金村"  # demo data
             assert_demo_figures(client)
+            assert_demo_oversight(client, sign_in_over_http(client, "admin", passwords["admin"]))
             created = client.post("/api/v1/areas", json={"code": "610924105299", "name": "新村"})
             assert created.status_code == 201
             # A demo account changed since: the next --demo start must leave it be, not fail.
@@ -204,6 +248,36 @@ def assert_demo_figures(client: httpx.Client) -> None:
     presence = area_report(client, "610924105201", "2024-03-31")["presence"]
     assert (presence["members"], presence["days_present"], presence["behind"]) == (3, 158, 1)
     assert_demo_visits(client)
+
+
+def assert_demo_oversight(client: httpx.Client, admin: dict[str, str]) -> None:
+    """篇4: 黄金村's five rectification items (one overdue, one closed), and 安康市's session log giving
+    18 sessions for cadres, 600余人次, and 1,200余人次 of villagers."""
+    items = client.get("/api/v1/rectifications", params={"within": "610924105201"}).json()["items"]
+    assert sorted(i["state"] for i in items) == ["closed", "in_progress", "in_progress", "open", "submitted"]
+    overdue = client.get(
+        "/api/v1/rectifications/overdue", params={"area": "610924105201", "as_of": "2025-07-01"}
+    )
+    assert overdue.json()["items"] == 1
+    presence = client.get(
+        "/api/v1/reports/area-summary", params={"area": "610900000000", "as_of": "2025-12-31"}, headers=admin
+    ).json()["presence"]
+    assert (presence["sessions"]["cadre_attendance"], presence["sessions"]["villager_attendance"]) == (
+        606,
+        1230,
+    )
+    cadres = sum(k["cadre_sessions"] for k in presence["sessions_by_kind"])
+    assert cadres == 18
+    # The county's 2025 appraisal scheme scores 黄金村's team, monitoring's and jobs' figures read on the
+    # caller's behalf (none missing).
+    scores = client.get(
+        "/api/v1/appraisal-scores",
+        params={"level": "work_team", "area": "610924105201", "as_of": "2025-12-31"},
+        headers=admin,
+    )
+    assert scores.status_code == 200, scores.text
+    [team] = scores.json()["items"]
+    assert (team["scheme_version"], team["missing"]) == (1, []), team
 
 
 def assert_demo_visits(client: httpx.Client) -> None:

@@ -25,7 +25,7 @@ from gateway.reports import workbook
 from services.common.calendar import CHINA, china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
 from tests.support.events import relay_of, unreachable
-from tests.support.oversight import check_in_body, team_body, unit_body
+from tests.support.oversight import check_in_body, rectification_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 from tests.support.security import downloaded
@@ -47,6 +47,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/visits/export": {"within": TOWN},
     "/api/v1/employment-records/export": {"area": TOWN},
     "/api/v1/stations/export": {"within": TOWN, "month": "2024-05"},
+    "/api/v1/rectifications/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
 }
 
@@ -88,6 +89,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("电站名称", "村代码", "村名称", "装机容量（千瓦）", "并网日期", "统计月份", "月发电量（千瓦时）",
              "月预期发电量（千瓦时）", "低效运行", "未处置告警数", "月发电收益（分）", "公益岗位工资（分）",
              "分红到户（分）", "村集体（分）", "电站ID", "资产ID"),
+        ],
+    },
+    "/api/v1/rectifications/export": {
+        "整改台账": [
+            ("区划代码", "区划名称", "问题来源", "事项名称", "问题描述", "整改措施", "责任单位", "责任人",
+             "交办日期", "整改时限", "整改状态", "进展报告数", "最新进展", "最新进展日期", "提交销号日期",
+             "销号日期", "是否逾期", "事项ID"),
         ],
     },
     REPORT: {
@@ -171,9 +179,15 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
         ],
         "驻村考勤": [
             ("指标", "数值"),
+            ("学习培训宣传", "起始日期", "场次", "人次", "干部人次", "群众人次"),
+            ("联系群众", "起始日期", "联系次数", "联系户数", "计入走访次数"),
             ("按驻村类型",),
             ("驻村类型代码", "驻村类型", "驻村人员数", "在村天数（本年度）", "目标天数（按在岗时间折算）",
              "预计未达标人数"),
+            ("学习培训宣传（按类型）",),
+            ("活动类型代码", "活动类型", "场次", "人次", "干部场次", "干部人次", "群众场次", "群众人次"),
+            ("联系群众（按方式）",),
+            ("联系方式代码", "联系方式", "联系次数", "联系户数"),
         ],
     },
 }
@@ -350,6 +364,10 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
     checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))
     assert checked.status_code == 201, checked.text
+    item = await admin.post(
+        "/api/v1/rectifications", json=rectification_body(received_on=AS_OF, deadline=AS_OF, milestones=[])
+    )
+    assert item.status_code == 201, item.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS))

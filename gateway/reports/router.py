@@ -63,7 +63,8 @@ class AreaSummary(BaseModel):
     )
     presence: dict[str, Any] | None = Field(
         description="Work teams' days in the village this year by duty against the targets, and members "
-        "behind target (as GET /api/v1/oversight-stats answers)"
+        "behind target; study, training and publicity sessions and their attendance (人次) by kind and "
+        "audience (as GET /api/v1/oversight-stats answers)"
     )
 
 

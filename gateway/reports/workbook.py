@@ -105,6 +105,17 @@ LABELS = {
     "target_days": "目标天数（按在岗时间折算）",
     "behind": "预计未达标人数",
     "by_duty": "按驻村类型",
+    "since": "起始日期",
+    "sessions": "学习培训宣传",
+    "attendance": "人次",
+    "cadre_attendance": "干部人次",
+    "villager_attendance": "群众人次",
+    "cadre_sessions": "干部场次",
+    "villager_sessions": "群众场次",
+    "sessions_by_kind": "学习培训宣传（按类型）",
+    "contacts": "联系群众",
+    "counted_as_visits": "计入走访次数",
+    "contacts_by_method": "联系群众（按方式）",
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -115,6 +126,12 @@ IN = {
     "visits_by_cadre.overdue": "逾期未走访户数",
     "employment.people": "就业状态已登记人数",
     "welfare_posts.open": "空岗（未占名额）",
+    "sessions.sessions": "场次",
+    "sessions_by_kind.sessions": "场次",
+    "contacts.contacts": "联系次数",
+    "contacts_by_method.contacts": "联系次数",
+    "contacts.households": "联系户数",
+    "contacts_by_method.households": "联系户数",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -129,6 +146,8 @@ CODES = {
     "sector": ("项目类别代码", "项目类别"),
     "source": ("资金来源代码", "资金来源"),
     "duty": ("驻村类型代码", "驻村类型"),
+    "kind": ("活动类型代码", "活动类型"),
+    "method": ("联系方式代码", "联系方式"),
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {"projects.state": ("项目进度代码", "项目进度")}

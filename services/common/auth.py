@@ -72,7 +72,10 @@ class Permission(StrEnum):
     stations_push = "stations:push"  # the PV monitoring system's generation readings (a partner feed)
     oversight_read = "oversight:read"  # support units, work teams, check-ins, presence against targets
     oversight_check_in = "oversight:check_in"  # a team member's check-in from a phone
-    oversight_manage = "oversight:manage"  # register units, station teams, set presence targets
+    oversight_manage = "oversight:manage"  # register units, station teams, set presence targets;
+    # open rectification items and close (销号) or send back those submitted from below
+    oversight_report = "oversight:report"  # report rectification progress, submit; log sessions, contacts
+    appraisal_manage = "appraisal:manage"  # set the appraisal schemes (考核方案): the county's
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
@@ -94,6 +97,7 @@ _FIELD_WORK = {
     Permission.stations_report,  # a village cadre reports a station's damage (故障损毁) with photos
     Permission.oversight_read,
     Permission.oversight_check_in,  # a team member checks in from the village's phone account
+    Permission.oversight_report,
     Permission.aggregates_read,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -122,6 +126,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.projects_report,
             Permission.projects_manage,
             Permission.oversight_manage,
+            Permission.appraisal_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,

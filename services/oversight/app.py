@@ -10,10 +10,15 @@ from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
 from services.oversight import SCHEMA
+from services.oversight.appraisal.figures import close_figure_peers, open_figure_peers
+from services.oversight.appraisal.router import router as appraisal_router
 from services.oversight.cadres import close_peers, open_peers
+from services.oversight.contacts.router import router as contacts_router
 from services.oversight.router import router as oversight_router
+from services.oversight.sessions.router import router as sessions_router
 from services.oversight.settings import OversightSettings
 from services.oversight.stats.router import router as stats_router
+from services.oversight.tasks.router import router as tasks_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
@@ -24,9 +29,18 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
         part="oversight",
         settings=settings or OversightSettings(),
         title="fangpin oversight",
-        description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets.",
-        routers=[oversight_router, stats_router],
+        description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets; "
+        "rectification items (整改) closed one by one (销号); study, training and publicity sessions; "
+        "cadres' contacts with households; appraisal (考核) schemes and scores.",
+        routers=[
+            oversight_router,
+            tasks_router,
+            sessions_router,
+            contacts_router,
+            stats_router,
+            appraisal_router,
+        ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_compaction],
-        on_shutdown=[stop_compaction, close_peers],
+        on_startup=[open_peers, open_figure_peers, start_compaction],
+        on_shutdown=[stop_compaction, close_figure_peers, close_peers],
     )

@@ -17,6 +17,16 @@ class OversightSettings(ServiceSettings):
         description="Base URL of the registry, which says whether a member's cadre id is a cadre in the "
         "caller's area (unset: the registry served in this process)",
     )
+    monitoring_url: str | None = Field(
+        default=None,
+        description="Base URL of monitoring, whose visit compliance and cases an appraisal reads on the "
+        "caller's behalf (unset: the monitoring served in this process)",
+    )
+    jobs_url: str | None = Field(
+        default=None,
+        description="Base URL of jobs, whose employment figures an appraisal reads on the caller's behalf "
+        "(unset: the jobs served in this process)",
+    )
     far_check_in_m: int = Field(
         default=3000,
         ge=100,

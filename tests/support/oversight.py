@@ -58,3 +58,60 @@ def leave_body(member_id: str, **fields: Any) -> dict[str, Any]:
         "reason": "探亲",
     }
     return body | fields
+
+
+def rectification_body(area_code: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
+    """篇4's item: a tour's finding received 3/11, a draft plan by 3/16, due 3/30."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "area_code": area_code,
+        "source": "inspection_tour",
+        "title": "监测对象动态管理不到位",
+        "problem": "部分监测户信息更新不及时",
+        "measures": "逐户核查，更新信息，建立台账",
+        "unit_name": "蒿坪镇人民政府",
+        "person_name": "李镇长",
+        "received_on": "2025-03-11",
+        "deadline": "2025-03-30",
+        "milestones": [
+            {"label": "收到交办", "due_on": "2025-03-11"},
+            {"label": "形成整改方案初稿", "due_on": "2025-03-16"},
+            {"label": "整改完成", "due_on": "2025-03-30"},
+        ],
+    }
+    return body | fields
+
+
+def report_body(**fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "reported_on": "2025-03-16",
+        "text": "已逐户核查并更新信息",
+        "attachments": ["photos/2025-03-16-1.jpg", "files/核查清单.xlsx"],
+    }
+    return body | fields
+
+
+def session_body(area_code: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "area_code": area_code,
+        "held_on": "2025-03-20",
+        "kind": "study",
+        "audience": "cadres",
+        "title": "学习巩固拓展脱贫攻坚成果政策",
+        "place": "镇政府会议室",
+        "attendance": 35,
+    }
+    return body | fields
+
+
+def contact_body(cadre: str, household: str, method: str = "phone", **fields: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "cadre_id": cadre,
+        "household_id": household,
+        "method": method,
+        "at": "2025-04-02T10:00:00+08:00",
+    }
+    return body | fields

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -39,9 +40,13 @@ async def make_areas(admin: httpx.AsyncClient) -> None:
         assert response.status_code in (200, 201), response.text
 
 
-def national_id(birth: str = "19800101", sex: str = "male", place: str = "610924") -> str:
-    """A valid, unique ID number: the sequence's last digit is odd for men, even for women."""
-    serial = next(_sequence) % 500
+def national_id(birth: str | None = None, sex: str = "male", place: str = "610924") -> str:
+    """A valid, unique ID number: the sequence's last digit is odd for men, even for women. Past 500
+    numbers (the authorisation matrix makes more), a default birth date moves on a day at each turn."""
+    count = next(_sequence)
+    serial = count % 500
+    if birth is None:
+        birth = (date(1980, 1, 1) + timedelta(days=count // 500)).strftime("%Y%m%d")
     sequence = f"{serial * 2 + (1 if sex == 'male' else 0):03d}"
     first17 = place + birth + sequence
     if len(first17) != 17:

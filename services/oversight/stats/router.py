@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep
+from services.common.errors import ValidationFailed
 from services.common.guards import requires
 from services.common.scope import OptionalAreaQuery, area_in_scope
 from services.common.text import IsoDate
@@ -25,10 +26,20 @@ BehindOnly = Annotated[bool, Query(description="Only the members who will fall s
 
 @router.get("/oversight-stats", response_model=PresenceStats)
 async def get_oversight_stats(
-    principal: Aggregates, session: ReadSessionDep, area: OptionalAreaQuery = None, as_of: AsOf = None
+    principal: Aggregates,
+    session: ReadSessionDep,
+    area: OptionalAreaQuery = None,
+    as_of: AsOf = None,
+    since: Annotated[
+        IsoDate | None, Query(description="Sessions held from this date (default: as_of's year's start)")
+    ] = None,
 ) -> PresenceStats:
-    """Days in the village this year by duty against the targets, and how many members will fall short."""
-    return await presence_stats(session, area_in_scope(area, principal), as_of or china_today())
+    """Days in the village this year by duty against the targets, and how many members will fall short;
+    study, training and publicity sessions and their 人次 by kind and audience."""
+    day = as_of or china_today()
+    if since is not None and since > day:
+        raise ValidationFailed.field(["query", "since"], "since is after as_of", "since_after_as_of")
+    return await presence_stats(session, area_in_scope(area, principal), day, since)
 
 
 @router.get("/presence", response_model=PresenceList)

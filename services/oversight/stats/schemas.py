@@ -7,6 +7,9 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from services.oversight.contacts.schemas import ContactFigures, MethodFigures
+from services.oversight.sessions.schemas import SessionFigures, SessionKindFigures
+
 
 class DutyFigures(BaseModel):
     duty: str
@@ -25,6 +28,10 @@ class PresenceStats(BaseModel):
     days_present: int
     behind: int
     by_duty: list[DutyFigures]
+    sessions: SessionFigures = Field(description="Study, training and publicity sessions since `since`")
+    sessions_by_kind: list[SessionKindFigures]
+    contacts: ContactFigures = Field(description="Cadres' contacts with households since `since`")
+    contacts_by_method: list[MethodFigures]
 
 
 class MemberPresence(BaseModel):

@@ -20,8 +20,10 @@ from services.common.area_codes import prefix_of
 from services.common.rollups.store import figures_of
 from services.oversight import SCHEMA
 from services.oversight.codes import DEFAULT_TARGETS, Duty
+from services.oversight.contacts.service import contact_figures
 from services.oversight.models import PresenceTarget, TeamMember
 from services.oversight.repository import OversightRepository
+from services.oversight.sessions.service import session_figures
 from services.oversight.stats.schemas import DutyFigures, MemberPresence, PresenceStats
 
 
@@ -108,7 +110,10 @@ async def presence_of_members(session: AsyncSession, area: str, as_of: date) -> 
     ]
 
 
-async def presence_stats(session: AsyncSession, area: str, as_of: date) -> PresenceStats:
+async def presence_stats(
+    session: AsyncSession, area: str, as_of: date, since: date | None = None
+) -> PresenceStats:
+    """Presence this year up to ``as_of``; sessions from ``since`` (default: the year's start)."""
     members = await presence_of_members(session, area, as_of)
     year_before = date(as_of.year, 1, 1) - timedelta(days=1)
     now = await figures_of(session, SCHEMA, area, as_of)
@@ -127,6 +132,9 @@ async def presence_stats(session: AsyncSession, area: str, as_of: date) -> Prese
                 behind=sum(m.behind for m in mine),
             )
         )
+    first = since or date(as_of.year, 1, 1)
+    sessions, sessions_by_kind = await session_figures(session, area, first, as_of)
+    contacts, contacts_by_method = await contact_figures(session, area, first, as_of)
     return PresenceStats(
         area_code=area,
         as_of=as_of,
@@ -135,4 +143,8 @@ async def presence_stats(session: AsyncSession, area: str, as_of: date) -> Prese
         days_present=sum(d.days_present for d in by_duty),
         behind=sum(d.behind for d in by_duty),
         by_duty=by_duty,
+        sessions=sessions,
+        sessions_by_kind=sessions_by_kind,
+        contacts=contacts,
+        contacts_by_method=contacts_by_method,
     )

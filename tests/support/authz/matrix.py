@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.monitoring import inspection
-from tests.support.oversight import check_in_body
+from tests.support.oversight import check_in_body, contact_body
 from tests.support.registry import national_id
 
 _days = itertools.count()
@@ -1069,10 +1069,122 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # Rectification: each target's item was closed already — whoever may act finds it closed.
+            "rectification_create": (
+                "POST",
+                "/api/v1/rectifications",
+                Permission.oversight_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "rectification_get": (
+                "GET",
+                "/api/v1/rectifications/{rectification}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "rectification_not_found",
+                None,
+            ),
+            "rectification_report": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/reports",
+                Permission.oversight_report,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_submit": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/submit",
+                Permission.oversight_report,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_review": (
+                "POST",
+                "/api/v1/rectifications/{rectification}/review",
+                Permission.oversight_manage,
+                "record",
+                409,
+                "rectification_not_found",
+                "item_closed",
+            ),
+            "rectification_overdue": (
+                "GET",
+                "/api/v1/rectifications/overdue?area={area}",
+                Permission.oversight_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            "session_create": (
+                "POST",
+                "/api/v1/study-sessions",
+                Permission.oversight_report,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "session_get": (
+                "GET",
+                "/api/v1/study-sessions/{study_session}",
+                Permission.oversight_read,
+                "record",
+                200,
+                "session_not_found",
+                None,
+            ),
+            # The body names the target's household (and its cadre, paired with it): outside the
+            # caller's area the registry knows no such household.
+            "contact_create": (
+                "POST",
+                "/api/v1/contacts",
+                Permission.oversight_report,
+                "reference",
+                201,
+                "household_not_found",
+                None,
+            ),
+            "contact_rule_set": (
+                "PUT",
+                "/api/v1/contact-rules",
+                Permission.oversight_manage,
+                "create",
+                200,
+                None,
+                None,
+            ),
             "oversight_stats": (
                 "GET",
                 "/api/v1/oversight-stats?area={area}",
                 Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # Appraisal: each call's note differs, so each is a new version (201), never a repeat (200).
+            "appraisal_scheme_set": (
+                "PUT",
+                "/api/v1/appraisal-schemes",
+                Permission.appraisal_manage,
+                "create",
+                201,
+                None,
+                None,
+            ),
+            "appraisal_scores": (
+                "GET",
+                "/api/v1/appraisal-scores?level=work_team&area={area}",
+                Permission.oversight_read,
                 "object",
                 200,
                 "area_not_found",
@@ -1181,6 +1293,22 @@ UNTARGETED = {
     "check_in_list": Endpoint("GET", "/api/v1/check-ins", Permission.oversight_read, "list"),
     "target_list": Endpoint("GET", "/api/v1/presence-targets", Permission.oversight_read, "list"),
     "leave_list": Endpoint("GET", "/api/v1/leaves", Permission.oversight_read, "list"),
+    "rectification_list": Endpoint("GET", "/api/v1/rectifications", Permission.oversight_read, "list"),
+    "session_list": Endpoint("GET", "/api/v1/study-sessions", Permission.oversight_read, "list"),
+    "contact_list": Endpoint("GET", "/api/v1/contacts", Permission.oversight_read, "list"),
+    "contact_rule_list": Endpoint("GET", "/api/v1/contact-rules", Permission.oversight_read, "list"),
+    "appraisal_scheme_list": Endpoint("GET", "/api/v1/appraisal-schemes", Permission.oversight_read, "list"),
+    # A household no one can see fails alone (household_not_found); the batch itself answers 200.
+    "contact_batch": Endpoint(
+        "POST",
+        "/api/v1/contacts/batch",
+        Permission.oversight_report,
+        "list",
+        body={"items": [contact_body(str(uuid.uuid4()), str(uuid.uuid4()))]},
+    ),
+    "rectification_export": Endpoint(
+        "GET", "/api/v1/rectifications/export", Permission.oversight_read, "list"
+    ),
     # A member no one can see fails alone (member_not_found); the batch itself answers 200.
     "check_in_batch": Endpoint(
         "POST",

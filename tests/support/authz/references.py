@@ -57,6 +57,10 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     # The world's notices are operation notices: a payment may name only its asset's distribution
     # notice, so each is refused, in the caller's area or not, with the same words.
     ("link_pay", ("notice_id",)): Reference("notice", "scope", ok=(422,), ok_code="notice_not_found"),
+    # A rectification's responsible unit: any unit in reach.
+    ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
+    # A contact's cadre: paired with the household or of an area covering its village.
+    ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -150,6 +154,7 @@ BATCH_OF = {
     "check_in_batch": "check_in_create",
     "reading_batch": "reading_enter",
     "link_batch": "asset_link_create",
+    "contact_batch": "contact_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
@@ -163,4 +168,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("link_create", ("asset_id",)),
     ("asset_link_create", ("asset_id",)),
     ("asset_link_create", ("project_id",)),
+    ("contact_create", ("household_id",)),
 }

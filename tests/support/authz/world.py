@@ -12,7 +12,16 @@ from services.common.auth import Role
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
-from tests.support.oversight import check_in_body, leave_body, team_body, unit_body
+from tests.support.oversight import (
+    check_in_body,
+    contact_body,
+    leave_body,
+    rectification_body,
+    report_body,
+    session_body,
+    team_body,
+    unit_body,
+)
 from tests.support.projects import ASSET_NOTICE, asset_body, project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
 from tests.support.stations import EXPECTATION, FAULT, station_body
@@ -116,7 +125,12 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     assert leave.status_code == 201, leave.text
     decided = await admin.post(f"/api/v1/leaves/{leave.json()['id']}/decision", json={"approve": True})
     assert decided.status_code == 200, decided.text
+    rectification = await closed_rectification(admin, importer, village)
+    logged = await admin.post("/api/v1/study-sessions", json=session_body(village))
+    assert logged.status_code == 201, logged.text
     return {
+        "study_session": logged.json()["id"],
+        "rectification": rectification,
         "leave": leave.json()["id"],
         "unit": unit.json()["id"],
         "team": team.json()["id"],
@@ -377,8 +391,38 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "leave_request": leave_body(records["member"]),
         "leave_decide": {"approve": True},
         "target_set": {"area_code": code, "year": 2024, "duty": "work_team", "days_per_year": 200},
+        "rectification_create": {
+            k: v
+            for k, v in rectification_body(area_code=code, unit_id=records["unit"]).items()
+            if k != "unit_name"
+        },
+        "rectification_report": report_body(),
+        "rectification_submit": {},
+        "session_create": session_body(code),
+        "contact_create": contact_body(records["cadre"], records["household"]),
+        "contact_rule_set": {"area_code": code, "remote_counts": True},
+        "appraisal_scheme_set": {
+            "area_code": code,
+            "year": 2025,
+            "level": "work_team",
+            "indicators": [{"indicator": "tasks_closed_on_time", "weight": 100, "full_at": 100}],
+            "note": f"matrix {uuid.uuid4()}",
+        },
+        "rectification_review": {"decision": "close"},
     }
     return endpoint.method, url, bodies.get(name)
+
+
+async def closed_rectification(admin: httpx.AsyncClient, village_admin: dict[str, str], village: str) -> str:
+    """An item in the village, reported and submitted by the village's administrator, closed above it."""
+    item = await admin.post("/api/v1/rectifications", json=rectification_body(area_code=village))
+    assert item.status_code == 201, item.text
+    url = f"/api/v1/rectifications/{item.json()['id']}"
+    reported = await admin.post(f"{url}/reports", json=report_body(), headers=village_admin)
+    submitted = await admin.post(f"{url}/submit", json={}, headers=village_admin)
+    closed = await admin.post(f"{url}/review", json={"decision": "close"})
+    assert (reported.status_code, submitted.status_code, closed.status_code) == (201, 200, 200), closed.text
+    return str(item.json()["id"])
 
 
 def outcome(response: httpx.Response) -> tuple[int, str | None]:
