@@ -80,6 +80,8 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "welfare-posts": ("registry",),  # a person given a place: household, village, alive
     "training-courses": ("registry",),  # a person enrolled: household, village, alive
     "stations": ("registry",),  # the station ledger's village names
+    "projects": ("registry",),  # the project ledger's area names
+    "assets": ("registry",),  # the asset ledger's area names
     "work-teams": ("registry",),  # a member's cadre id: a cadre in the caller's area
     "contacts": ("registry",),  # the household and the cadre: registered in the caller's area
     "rectifications": ("registry",),  # the ledger's names of villages and towns

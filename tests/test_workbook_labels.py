@@ -47,6 +47,8 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/visits/export": {"within": TOWN},
     "/api/v1/employment-records/export": {"area": TOWN},
     "/api/v1/stations/export": {"within": TOWN, "month": "2024-05"},
+    "/api/v1/projects/export": {"within": TOWN},
+    "/api/v1/assets/export": {"within": TOWN},
     "/api/v1/rectifications/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
 }
@@ -89,6 +91,22 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("电站名称", "村代码", "村名称", "装机容量（千瓦）", "并网日期", "统计月份", "月发电量（千瓦时）",
              "月预期发电量（千瓦时）", "低效运行", "未处置告警数", "月发电收益（分）", "公益岗位工资（分）",
              "分红到户（分）", "村集体（分）", "电站ID", "资产ID"),
+        ],
+    },
+    "/api/v1/projects/export": {
+        "项目库台账": [
+            ("项目年度", "项目名称", "区划代码", "区划名称", "项目类别", "实施单位", "基层项目",
+             "民生项目", "项目状态", "入库日期", "计划开工日期", "计划完工日期", "批复日期", "开工日期",
+             "完工日期", "验收日期", "移交日期", "取消日期", "资金来源", "预算资金（分）",
+             "到位资金（分）", "支付资金（分）", "项目ID"),
+        ],
+    },
+    "/api/v1/assets/export": {
+        "资产台账": [
+            ("资产名称", "区划代码", "区划名称", "资产类型", "资产价值（分）", "形成日期", "确权类型",
+             "所有权人", "管护责任人", "资产状态", "处置日期", "最近核查年度", "最近核查日期", "核查结果",
+             "核查发现问题", "累计收益（分）", "公示中待分配收益（分）", "已分配收益（分）", "来源项目ID",
+             "资产ID"),
         ],
     },
     "/api/v1/rectifications/export": {

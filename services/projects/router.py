@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.calendar import china_today
@@ -27,6 +29,7 @@ from services.common.text import IsoDate
 from services.projects.assets.repository import AssetRepository
 from services.projects.assets.service import check_due_on, last_check_year_due
 from services.projects.codes import ProjectState, Sector
+from services.projects.ledger import project_ledger
 from services.projects.repository import ProjectFilters, ProjectRepository
 from services.projects.schemas import (
     MovementCreate,
@@ -101,6 +104,21 @@ async def list_projects(
     return Page(
         items=await ProjectService(session).read(list(page.items), principal), next_cursor=page.next_cursor
     )
+
+
+@router.get("/projects/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_project_ledger(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: WithinQuery,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Only this year's projects")] = None,
+    format: ledgers.FormatQuery = "xlsx",
+) -> Response:
+    """The project library ledger (项目库台账) as a spreadsheet with Chinese column headers: each
+    project's funding lines (source, budget, received and paid in fen) beside its year, area (code and
+    name), sector, unit, state and dates."""
+    return await project_ledger(request, session, principal, within, year, format)
 
 
 @router.get("/projects/{project_id:uuid}", response_model=ProjectDetail)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from services.common import ledgers
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
 from services.common.database import ReadSessionDep, SessionDep
@@ -22,6 +24,7 @@ from services.common.pagination import (
     page_after,
 )
 from services.common.scope import WithinQuery
+from services.projects.assets.ledger import asset_ledger
 from services.projects.assets.models import Asset, AssetNotice
 from services.projects.assets.repository import AssetRepository
 from services.projects.assets.schemas import (
@@ -112,6 +115,20 @@ async def list_assets(
         limit=limit + 1,
     )
     return page_after(rows, limit, AssetRead.model_validate)
+
+
+@router.get("/assets/export", response_class=StreamingResponse, responses=ledgers.RESPONSES)
+async def export_asset_ledger(
+    principal: Reader,
+    session: ReadSessionDep,
+    request: Request,
+    within: WithinQuery,
+    format: ledgers.FormatQuery = "xlsx",
+) -> Response:
+    """The asset ledger (资产台账) as a spreadsheet with Chinese column headers: each asset's area (code
+    and name), kind, value (fen), title and upkeep owner, state, latest yearly check and its income
+    (recorded, noticed for distribution, distributed; fen)."""
+    return await asset_ledger(request, session, principal, within, format)
 
 
 @router.get("/assets/{asset_id:uuid}", response_model=AssetDetail)

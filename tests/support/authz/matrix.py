@@ -1262,6 +1262,8 @@ UNTARGETED = {
     "asset_list": Endpoint("GET", "/api/v1/assets", Permission.projects_read, "list"),
     "station_list": Endpoint("GET", "/api/v1/stations", Permission.projects_read, "list"),
     "station_export": Endpoint("GET", "/api/v1/stations/export", Permission.projects_read, "list"),
+    "project_export": Endpoint("GET", "/api/v1/projects/export", Permission.projects_read, "list"),
+    "asset_export": Endpoint("GET", "/api/v1/assets/export", Permission.projects_read, "list"),
     "alarm_list": Endpoint("GET", "/api/v1/station-alarms", Permission.projects_read, "list"),
     "alarm_evaluate": Endpoint(
         "POST",
