@@ -56,6 +56,7 @@ ROUTES: dict[str, str] = {
     "project-warnings": "projects",
     "assets": "projects",
     "asset-notices": "projects",
+    "asset-checks": "projects",
     "beneficiary-links": "projects",
     "asset-stats": "projects",
     "stations": "projects",

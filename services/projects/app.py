@@ -14,6 +14,7 @@ from services.projects import SCHEMA
 from services.projects.assets.router import router as assets_router
 from services.projects.beneficiaries.codes import PAID_EVENT
 from services.projects.beneficiaries.router import router as beneficiaries_router
+from services.projects.checks.router import router as checks_router
 from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
@@ -45,6 +46,7 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         routers=[
             projects_router,
             assets_router,
+            checks_router,
             beneficiaries_router,
             stations_router,
             station_alarms_router,

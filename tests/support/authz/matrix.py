@@ -755,6 +755,16 @@ TARGETED = {
                 "asset_not_found",
                 "check_done",
             ),
+            # A phone's upkeep inspection of the target's asset: a new report each time.
+            "asset_check_report": (
+                "POST",
+                "/api/v1/asset-checks",
+                Permission.assets_report,
+                "reference",
+                201,
+                "asset_not_found",
+                None,
+            ),
             "asset_income": (
                 "PUT",
                 "/api/v1/assets/{asset}/incomes/{income_year}",
@@ -1202,6 +1212,26 @@ UNTARGETED = {
     "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
     "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
     "link_list": Endpoint("GET", "/api/v1/beneficiary-links", Permission.projects_read, "list"),
+    "asset_check_list": Endpoint("GET", "/api/v1/asset-checks", Permission.projects_read, "list"),
+    # A report of an asset no one can see fails alone (asset_not_found); the batch itself answers 200.
+    "asset_check_batch": Endpoint(
+        "POST",
+        "/api/v1/asset-checks/batch",
+        Permission.assets_report,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "asset_id": str(uuid.uuid4()),
+                    "kind": "upkeep",
+                    "checked_on": "2025-01-01",
+                    "result": "normal",
+                    "photo_refs": ["photos/matrix.jpg"],
+                }
+            ]
+        },
+    ),
     # A link to a project no one can see fails alone (project_not_found); the batch itself answers 200.
     "link_batch": Endpoint(
         "POST",

@@ -154,6 +154,7 @@ BATCH_OF = {
     "check_in_batch": "check_in_create",
     "reading_batch": "reading_enter",
     "link_batch": "asset_link_create",
+    "asset_check_batch": "asset_check_report",
     "contact_batch": "contact_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
@@ -169,4 +170,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("asset_link_create", ("asset_id",)),
     ("asset_link_create", ("project_id",)),
     ("contact_create", ("household_id",)),
+    ("asset_check_report", ("asset_id",)),
 }

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from services.common.auth import Role
+from services.common.calendar import china_today
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
@@ -359,6 +360,14 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "asset_create": asset_body(code),
         "asset_patch": {"base_version": 99},
         "asset_check": {"year": 2024, "checked_on": "2024-03-01", "result": "normal"},
+        "asset_check_report": {
+            "id": str(uuid.uuid4()),
+            "asset_id": records["asset"],
+            "kind": "upkeep",
+            "checked_on": china_today().isoformat(),
+            "result": "normal",
+            "photo_refs": ["photos/matrix.jpg"],
+        },
         "asset_income": {"income_fen": 100},
         "asset_notice": ASSET_NOTICE,
         "notice_object": {"raised_on": "2024-01-12", "text": "异议"},
