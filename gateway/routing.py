@@ -40,6 +40,7 @@ ROUTES: dict[str, str] = {
     "training-stats": "jobs",
     "projects": "projects",
     "project-stats": "projects",
+    "fund-movements": "projects",
     "support-units": "oversight",
     "work-teams": "oversight",
     "check-ins": "oversight",

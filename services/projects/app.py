@@ -15,6 +15,7 @@ from services.projects.assets.router import router as assets_router
 from services.projects.beneficiaries.codes import PAID_EVENT
 from services.projects.beneficiaries.router import router as beneficiaries_router
 from services.projects.checks.router import router as checks_router
+from services.projects.partner.router import router as partner_router
 from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
@@ -44,6 +45,7 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         title="fangpin projects",
         description="The project library (项目库), funds by source (budget, received, paid), their figures.",
         routers=[
+            partner_router,
             projects_router,
             assets_router,
             checks_router,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.monitoring import inspection
 from tests.support.oversight import check_in_body, contact_body
+from tests.support.projects import project_body, receipt
 from tests.support.registry import national_id
 
 _days = itertools.count()
@@ -819,6 +820,16 @@ TARGETED = {
                 "notice_not_found",
                 "notice_closed",
             ),
+            # A bureau's fund movement (received, 1 fen) on the target's project: a new one each time.
+            "movement_push": (
+                "POST",
+                "/api/v1/fund-movements",
+                Permission.partner_feeds_push,
+                "reference",
+                201,
+                "project_not_found",
+                None,
+            ),
             # Beneficiary links: a new link names the target's project (or asset) and household.
             "link_create": (
                 "POST",
@@ -1212,6 +1223,21 @@ UNTARGETED = {
     "system_status": Endpoint("GET", "/api/v1/system/status", Permission.system_status, "list"),
     "me": Endpoint("GET", "/api/v1/users/me", None, "list"),
     "link_list": Endpoint("GET", "/api/v1/beneficiary-links", Permission.projects_read, "list"),
+    # A project in another county, and a movement of a project no one can see, fail alone; 200.
+    "project_batch": Endpoint(
+        "POST",
+        "/api/v1/projects/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={"items": [project_body(B)]},
+    ),
+    "movement_batch": Endpoint(
+        "POST",
+        "/api/v1/fund-movements/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={"items": [receipt(str(uuid.uuid4())) | {"project_id": str(uuid.uuid4())}]},
+    ),
     "asset_check_list": Endpoint("GET", "/api/v1/asset-checks", Permission.projects_read, "list"),
     # A report of an asset no one can see fails alone (asset_not_found); the batch itself answers 200.
     "asset_check_batch": Endpoint(

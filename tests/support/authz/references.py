@@ -155,6 +155,8 @@ BATCH_OF = {
     "reading_batch": "reading_enter",
     "link_batch": "asset_link_create",
     "asset_check_batch": "asset_check_report",
+    "project_batch": "project_create",
+    "movement_batch": "movement_push",
     "contact_batch": "contact_create",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
@@ -171,4 +173,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("asset_link_create", ("project_id",)),
     ("contact_create", ("household_id",)),
     ("asset_check_report", ("asset_id",)),
+    ("movement_push", ("project_id",)),
 }

@@ -357,6 +357,7 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "project_patch": {"base_version": 99},
         "project_step": {"action": "start", "on": "2024-01-01", "base_version": 99},
         "project_movement": receipt(records["project_movement_id"]),
+        "movement_push": receipt(str(uuid.uuid4()), amount_fen=1) | {"project_id": records["project"]},
         "asset_create": asset_body(code),
         "asset_patch": {"base_version": 99},
         "asset_check": {"year": 2024, "checked_on": "2024-03-01", "result": "normal"},
