@@ -44,6 +44,14 @@ class ProjectRepository:
         """For a retry's check only: whether the id is taken, and by what request."""
         return await self.session.get(Project, project_id)
 
+    async def digests(self, project_ids: list[Any]) -> dict[uuid.UUID, tuple[bytes | None, str]]:
+        """Each stored project's request digest and area (a batch's retries)."""
+        p = Project
+        rows = await self.session.execute(
+            select(col(p.id), col(p.request_sha256), col(p.area_code)).where(col(p.id).in_(project_ids))
+        )
+        return {project_id: (digest, area) for project_id, digest, area in rows.all()}
+
     async def page(
         self, scope_prefix: str, filters: ProjectFilters, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[Project]:
@@ -147,6 +155,18 @@ class ProjectRepository:
 
     async def movement(self, movement_id: uuid.UUID) -> FundMovement | None:
         return await self.session.get(FundMovement, movement_id)
+
+    async def movement_digests(
+        self, movement_ids: list[Any]
+    ) -> dict[uuid.UUID, tuple[bytes | None, str, uuid.UUID]]:
+        """Each stored movement's request digest, area and project (a batch's retries)."""
+        m = FundMovement
+        rows = await self.session.execute(
+            select(col(m.id), col(m.request_sha256), col(m.area_code), col(m.project_id)).where(
+                col(m.id).in_(movement_ids)
+            )
+        )
+        return {movement_id: (digest, area, project) for movement_id, digest, area, project in rows.all()}
 
     async def insert_movement(self, values: dict[str, Any]) -> bool:
         """False when the id is taken (a retry; a racing copy waits here for the first to commit)."""

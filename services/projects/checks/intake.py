@@ -12,22 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.calendar import china_today
-from services.common.columns import table_of
 from services.common.errors import Conflict, ValidationFailed
 from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.common.retries import request_digest
-from services.common.scope import in_scope
 from services.projects.assets.models import Asset
 from services.projects.assets.repository import AssetRepository
-from services.projects.checks.models import AssetCheckReport
+from services.projects.checks.repository import CheckReportRepository
 from services.projects.checks.schemas import (
     CheckReport,
     CheckReportBatchResult,
@@ -54,6 +49,7 @@ class CheckReportIntake(BatchIntake[_Report, CheckReportResult]):
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.reports = CheckReportRepository(session)
 
     async def take(self, raws: Sequence[Any], principal: Principal) -> CheckReportBatchResult:
         items = await self.answer_items(raws, principal)
@@ -76,21 +72,15 @@ class CheckReportIntake(BatchIntake[_Report, CheckReportResult]):
         return Conflict(f"Check report {key} was received with other content", code="report_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        r = AssetCheckReport
-        rows = await self.session.execute(
-            select(col(r.id), col(r.request_sha256), col(r.area_code)).where(col(r.id).in_(keys))
-        )
-        return {key: digest if self.principal.covers(area) else OUTSIDE for key, digest, area in rows.all()}
+        rows = await self.reports.digests(keys)
+        return {
+            key: digest if self.principal.covers(area) else OUTSIDE for key, (digest, area) in rows.items()
+        }
 
     async def admit(self, entries: list[_Report], refuse: Refuse) -> None:
         """Each report's asset: in the caller's area, not disposed, formed by the day checked."""
         wanted = list({e.item.asset_id for e in entries})
-        rows = await self.session.execute(
-            select(Asset).where(
-                col(Asset.id).in_(wanted), in_scope(col(Asset.area_code), self.principal.scope_prefix)
-            )
-        )
-        assets = {asset.id: asset for asset in rows.scalars()}
+        assets = await self.reports.assets_in_scope(wanted, self.principal.scope_prefix)
         for e in entries:
             asset = assets.get(e.item.asset_id)
             if asset is None:
@@ -146,11 +136,7 @@ class CheckReportIntake(BatchIntake[_Report, CheckReportResult]):
             "request_sha256": e.digest,
             "reported_by": self.principal.id,
         }
-        table = table_of(AssetCheckReport)
-        row = await self.session.execute(
-            insert(table).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-        )
-        return row.scalar_one_or_none() is not None
+        return await self.reports.insert(values)
 
     async def created(self, entries: list[_Report]) -> None:
         trail = audit_trail(self.session)

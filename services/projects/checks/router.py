@@ -6,8 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
-from sqlmodel import col
 
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
@@ -23,9 +21,9 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
-from services.common.scope import WithinQuery, in_scope
+from services.common.scope import WithinQuery
 from services.projects.checks.intake import CheckReportIntake
-from services.projects.checks.models import AssetCheckReport
+from services.projects.checks.repository import CheckReportRepository
 from services.projects.checks.schemas import (
     CheckReport,
     CheckReportBatch,
@@ -53,8 +51,8 @@ async def report_check(
     (管护巡查). The same id and content again is the same report (200), other content 409."""
     [item] = await CheckReportIntake(session).answer_items([body], principal)
     answer_single(item, response)
-    report = await session.get(AssetCheckReport, body.id)
-    if report is None or not principal.covers(report.area_code):
+    report = await CheckReportRepository(session).get(body.id, principal.scope_prefix)
+    if report is None:
         raise report_not_found(body.id)
     return CheckReportRead.model_validate(report)
 
@@ -80,13 +78,7 @@ async def list_check_reports(
 ) -> Page[CheckReportRead]:
     """Check reports of the assets in your area (or of one asset), with their photo references."""
     after = cursor_field(decode_cursor(cursor), "after", uuid.UUID)
-    r = AssetCheckReport
-    query = select(r).where(
-        in_scope(col(r.area_code), principal.scope_prefix), in_scope(col(r.area_code), within)
+    rows = await CheckReportRepository(session).page(
+        principal.scope_prefix, within, asset_id=asset_id, after=after, limit=limit + 1
     )
-    if asset_id is not None:
-        query = query.where(col(r.asset_id) == asset_id)
-    if after is not None:
-        query = query.where(col(r.id) > after)
-    rows = (await session.execute(query.order_by(col(r.id)).limit(limit + 1))).scalars().all()
     return page_after(rows, limit, CheckReportRead.model_validate)

@@ -14,16 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from services.common.audit import audit_trail
 from services.common.auth import Principal
 from services.common.errors import Conflict, FangpinError, ValidationFailed
 from services.common.intake import BatchIntake, Entry, summary
 from services.common.retries import request_digest
-from services.projects.models import FundMovement, Project
 from services.projects.partner.schemas import MovementPush, ProjectPush, PushBatchResult, PushResult
 from services.projects.service import ProjectService
 
@@ -86,11 +83,8 @@ class ProjectPushIntake(_PushIntake):
         return Conflict(f"Project {key} exists with other details", code="project_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        p = Project
-        rows = await self.session.execute(
-            select(col(p.id), col(p.request_sha256), col(p.area_code)).where(col(p.id).in_(keys))
-        )
-        return {k: (d or b"") if self.principal.covers(a) else OUTSIDE for k, d, a in rows.all()}
+        rows = await self.service.repository.digests(keys)
+        return {k: (d or b"") if self.principal.covers(a) else OUTSIDE for k, (d, a) in rows.items()}
 
     async def create(self, entry: _Record) -> bool:
         body = entry.item.single()
@@ -121,13 +115,10 @@ class MovementPushIntake(_PushIntake):
         return Conflict(f"Movement {key} exists with other details", code="movement_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        m = FundMovement
-        rows = await self.session.execute(
-            select(col(m.id), col(m.request_sha256), col(m.area_code), col(m.project_id)).where(
-                col(m.id).in_(keys)
-            )
-        )
-        return {k: _with_project(d, p) if self.principal.covers(a) else OUTSIDE for k, d, a, p in rows.all()}
+        rows = await self.service.repository.movement_digests(keys)
+        return {
+            k: _with_project(d, p) if self.principal.covers(a) else OUTSIDE for k, (d, a, p) in rows.items()
+        }
 
     async def create(self, entry: _Record) -> bool:
         item: MovementPush = entry.item
