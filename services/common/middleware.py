@@ -15,6 +15,7 @@ from services.common.error_handlers import problem_response
 from services.common.errors import PayloadTooLarge, UnsupportedMediaType
 from services.common.logging import part_var, request_id_var
 from services.common.metrics import REQUEST_LATENCY, REQUESTS
+from services.common.stalls import watch
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("fangpin.access")
@@ -32,6 +33,12 @@ def incoming_request_id(scope: Scope) -> str:
             if _SAFE_REQUEST_ID.match(candidate):
                 return candidate
     return new_request_id()
+
+
+def query_names(scope: Scope) -> list[str]:
+    """The names of the query's parameters (their values may be personal: never logged)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    return sorted({pair.partition("=")[0] for pair in query.split("&") if pair})
 
 
 def route_template(scope: Scope) -> str:
@@ -56,6 +63,7 @@ class RequestContextMiddleware:
         part_token = part_var.set(self.part)
         status = 500
         started = time.perf_counter()
+        watchdog = watch(self.part, scope.get("method", ""), scope.get("path", ""), query_names(scope))
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -69,6 +77,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             elapsed = time.perf_counter() - started
             route = route_template(scope)
             method = scope.get("method", "")
