@@ -91,8 +91,12 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                     await chunks.put(data)
                 if not message.get("more_body", False):
                     finished = True
-                    over.set()
+                    # The end is queued before the app may see the client leave: Starlette's
+                    # StreamingResponse stops its sender when receive() says "disconnect", and a sender
+                    # stopped while waiting for room for _END (a reader behind by a full queue) left
+                    # the reader waiting for it for ever.
                     await chunks.put(_END)
+                    over.set()
 
         async def run() -> None:
             ending: Any = _END

@@ -55,3 +55,32 @@ async def test_a_complete_answer_is_not_held_for_a_slow_teardown(monkeypatch: py
 
 async def test_a_quick_teardown_is_waited_for() -> None:
     assert await asyncio.wait_for(read(streaming_app(None, teardown_s=0.05)), 5) == b"row\nrow\n"
+
+
+async def test_a_streamed_answer_read_slowly_ends_whole() -> None:
+    """Many small chunks and a reader behind by a full queue: the end still reaches the reader (it once
+    waited for ever when the last chunk found the queue full)."""
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    async def rows() -> Any:
+        for number in range(40):
+            yield f"row {number}\n".encode()
+
+    async def ledger(request: Any) -> StreamingResponse:
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    app = Starlette(routes=[Route("/ledger", ledger)])
+
+    async def read_slowly() -> bytes:
+        async with httpx.AsyncClient(transport=StreamingASGITransport(app), base_url="http://x") as client:
+            async with client.stream("GET", "/ledger") as response:
+                body = b""
+                async for chunk in response.aiter_raw():
+                    await asyncio.sleep(0.01)
+                    body += chunk
+                return body
+
+    body = await asyncio.wait_for(read_slowly(), 10)
+    assert body == b"".join(f"row {number}\n".encode() for number in range(40))
