@@ -6,10 +6,12 @@ services for the period 2025-01-01 – 2025-06-30; a service that cannot answer 
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from typing import Any
 
 import httpx
+import openpyxl
 from fastapi import FastAPI
 
 from tests.conftest import UserFactory
@@ -215,6 +217,15 @@ async def test_a_units_report_gives_its_teams_tasks_sessions_contacts_and_the_ot
     assert villages[LONGQUAN]["training"] == {"enrolled": 0, "completed": 0, "placed": 0}
     assert report["totals"]["budget_fen"] == 200 * WAN and report["totals"]["training_placed"] == 1
     assert report["missing"] == []
+    # The same as a workbook: the figures, the members and the villages, each village named.
+    book = await asyncio.wait_for(admin.get(url, params=PERIOD | {"format": "xlsx"}), 60)
+    assert book.status_code == 200, book.text
+    sheets = openpyxl.load_workbook(io.BytesIO(book.content))
+    figures = {row[0]: row[1] for row in sheets["概况"].iter_rows(min_row=2, values_only=True)}
+    assert (figures["在村天数（期内）"], figures["其中按期销号"], figures["预算（分）"]) == (3, 1, 200 * WAN)
+    villages_sheet = list(sheets["分村情况"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[13]) for r in villages_sheet] == [(HUANGJIN, 1, 1), (LONGQUAN, 1, 0)]
+    assert len(list(sheets["驻村工作队"].iter_rows(min_row=2))) == 3
     # A period after the enrolments: nobody newly enrolled, the placement before it too.
     later = await ok(admin.get(url, params={"from": "2025-05-01", "to": "2025-06-30"}), 200)
     assert {v["village_code"]: v["training"]["enrolled"] for v in later["by_village"]} == {
