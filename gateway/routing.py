@@ -95,8 +95,18 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+# Sub-paths that call more services than the rest of their resource: a support unit's report reads
+# projects, monitoring (which asks the registry for the pairings) and jobs; creating a unit reads none.
+REPORTS_ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
+    "support-units": ("projects", "monitoring", "jobs", "registry"),
+}
+
+
 def audiences(path: str, service: str) -> str | list[str]:
-    also = ON_BEHALF_OF.get(resource_of(path) or "", ())
+    resource = resource_of(path) or ""
+    also = ON_BEHALF_OF.get(resource, ())
+    if path.rstrip("/").endswith("/report"):
+        also = REPORTS_ON_BEHALF_OF.get(resource, also)
     return [service, *also] if also else service
 
 

@@ -39,6 +39,7 @@ AS_OF = china_today().isoformat()  # the households are registered today
 NOW = datetime.now(CHINA).replace(microsecond=0).isoformat()
 
 REPORT = "/api/v1/reports/area-summary"
+UNIT_REPORT = "/api/v1/support-units/{unit_id}/report"
 FIGURES_KEY = "figures"  # where read_workbooks puts the report's single figures
 # Each workbook's request: path and parameters.
 WORKBOOKS: dict[str, dict[str, str]] = {
@@ -51,6 +52,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/assets/export": {"within": TOWN},
     "/api/v1/rectifications/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
+    UNIT_REPORT: {"format": "xlsx"},
 }
 
 # Every heading row of every sheet, in order (a table's heading row is bold; a ledger has one).
@@ -114,6 +116,17 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("区划代码", "区划名称", "问题来源", "事项名称", "问题描述", "整改措施", "责任单位", "责任人",
              "交办日期", "整改时限", "整改状态", "进展报告数", "最新进展", "最新进展日期", "提交销号日期",
              "销号日期", "是否逾期", "事项ID"),
+        ],
+    },
+    UNIT_REPORT: {
+        "概况": [("指标", "数值", "说明")],
+        "驻村工作队": [
+            ("村代码", "村名称", "姓名", "职务", "驻村类型", "开始日期", "结束日期", "在村天数（期内）"),
+        ],
+        "分村情况": [
+            ("村代码", "村名称", "项目数", "期内新增项目数", "预算（分）", "已支付（分）", "期内支付（分）",
+             "结对户数", "按期走访户数", "未到走访期户数", "逾期未走访户数", "培训报名人数", "培训结业人数",
+             "培训后就业人数", "未取得的数据"),
         ],
     },
     REPORT: {
@@ -199,6 +212,7 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("指标", "数值"),
             ("学习培训宣传", "起始日期", "场次", "人次", "干部人次", "群众人次"),
             ("联系群众", "起始日期", "联系次数", "联系户数", "计入走访次数"),
+            ("整改事项", "新交办事项数", "已销号事项数", "按期销号事项数", "未销号事项数", "其中逾期"),
             ("按驻村类型",),
             ("驻村类型代码", "驻村类型", "驻村人员数", "在村天数（本年度）", "目标天数（按在岗时间折算）",
              "预计未达标人数"),
@@ -206,6 +220,9 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("活动类型代码", "活动类型", "场次", "人次", "干部场次", "干部人次", "群众场次", "群众人次"),
             ("联系群众（按方式）",),
             ("联系方式代码", "联系方式", "联系次数", "联系户数"),
+            ("整改事项（按问题来源）",),
+            ("问题来源代码", "问题来源", "新交办事项数", "已销号事项数", "按期销号事项数", "未销号事项数",
+             "其中逾期"),
         ],
     },
 }
@@ -222,6 +239,14 @@ FIGURES = {
              "本月低效运行电站数", "本年发电收益（分）", "公益岗位工资（分）", "分红到户（分）",
              "村集体（分）"),
     "驻村考勤": ("区域", "统计日期", "统计年度", "驻村人员数", "在村天数（本年度）", "预计未达标人数"),
+    # A support unit's report (its own workbook).
+    "概况": ("帮扶单位", "单位层级", "统计起始日期", "统计截止日期", "帮扶村数", "驻村人员数",
+           "在村天数（期内）", "期内交办整改事项数", "期内销号事项数", "其中按期销号",
+           "未销号事项数（截止日）", "其中逾期",
+           "学习培训宣传场次（帮扶村）", "干部人次", "群众人次", "联系群众次数", "其中上门走访", "联系户数",
+           "项目数", "期内新增项目数", "预算（分）", "已支付（分）", "期内支付（分）", "结对户数",
+           "按期走访户数", "培训报名人数（期内）", "培训结业人数（期内）", "培训后就业人数（期内）",
+           "未取得的数据"),
 }
 # fmt: on
 
@@ -335,14 +360,18 @@ async def served_workbooks(admin: httpx.AsyncClient) -> set[str]:
 
 
 async def read_workbooks(
-    admin: httpx.AsyncClient, paths: list[str]
+    admin: httpx.AsyncClient, paths: list[str], ids: dict[str, str] | None = None
 ) -> tuple[dict[str, dict[str, list[tuple[str, ...]]]], dict[str, list[str]]]:
-    """Each workbook's heading rows by sheet, and the bare codes found in each sheet."""
+    """Each workbook's heading rows by sheet, and the bare codes found in each sheet (``ids`` fills a
+    path's {placeholders})."""
     found: dict[str, dict[str, list[tuple[str, ...]]]] = {}
     codes: dict[str, list[str]] = {}
     figures: dict[str, tuple[str, ...]] = {}
     for path in paths:
-        response = await admin.get(path, params=WORKBOOKS[path])
+        url = path
+        for placeholder, value in (ids or {}).items():
+            url = url.replace("{" + placeholder + "}", value)
+        response = await admin.get(url, params=WORKBOOKS[path])
         if response.status_code == 202:  # a ledger written by an export job: its file
             content = await downloaded(admin, response)
         else:
@@ -388,7 +417,7 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     assert item.status_code == 201, item.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
-    found, codes = await read_workbooks(admin, list(WORKBOOKS))
+    found, codes = await read_workbooks(admin, list(WORKBOOKS), {"unit_id": unit["id"]})
     for path, sheets in HEADINGS.items():
         for title, rows in sheets.items():
             assert found[path].get(title) == rows, (path, title)
@@ -397,7 +426,7 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     assert codes == {}
 
     # The same ledgers written by export jobs (more rows than a service streams at once), downloaded.
-    ledgers = [path for path in WORKBOOKS if path != REPORT]
+    ledgers = [path for path in WORKBOOKS if path not in (REPORT, UNIT_REPORT)]
     for part in ("registry", "monitoring", "jobs"):
         monkeypatch.setattr(system.state.local_apps[part].state.settings, "export_inline_max_rows", 1)
     from_jobs, codes = await read_workbooks(admin, ledgers)

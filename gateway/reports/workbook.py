@@ -116,6 +116,11 @@ LABELS = {
     "contacts": "联系群众",
     "counted_as_visits": "计入走访次数",
     "contacts_by_method": "联系群众（按方式）",
+    "tasks": "整改事项",
+    "tasks_by_source": "整改事项（按问题来源）",
+    "opened": "新交办事项数",
+    "closed": "已销号事项数",
+    "closed_on_time": "按期销号事项数",
 }
 IN = {
     "alerts.open": "未处置预警数",
@@ -132,6 +137,10 @@ IN = {
     "contacts_by_method.contacts": "联系次数",
     "contacts.households": "联系户数",
     "contacts_by_method.households": "联系户数",
+    "tasks.open": "未销号事项数",
+    "tasks.overdue": "其中逾期",
+    "tasks_by_source.open": "未销号事项数",
+    "tasks_by_source.overdue": "其中逾期",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -150,7 +159,10 @@ CODES = {
     "method": ("联系方式代码", "联系方式"),
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
-SECTION_CODES = {"projects.state": ("项目进度代码", "项目进度")}
+SECTION_CODES = {
+    "projects.state": ("项目进度代码", "项目进度"),
+    "presence.source": ("问题来源代码", "问题来源"),  # a rectification item's
+}
 AREA_CODE = re.compile(r"[0-9]{12}")
 NOT_RECORDED = "（未填写）"
 NAMES_MISSING = "（名称暂缺：登记服务未答复）"

@@ -19,6 +19,7 @@ from services.oversight.sessions.router import router as sessions_router
 from services.oversight.settings import OversightSettings
 from services.oversight.stats.router import router as stats_router
 from services.oversight.tasks.router import router as tasks_router
+from services.oversight.unit_report.router import router as unit_report_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
@@ -31,7 +32,7 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
         title="fangpin oversight",
         description="Support units (帮扶单位), work teams (驻村工作队), days in the village, targets; "
         "rectification items (整改) closed one by one (销号); study, training and publicity sessions; "
-        "cadres' contacts with households; appraisal (考核) schemes and scores.",
+        "cadres' contacts with households; appraisal (考核) schemes and scores; a support unit's report.",
         routers=[
             oversight_router,
             tasks_router,
@@ -39,6 +40,7 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
             contacts_router,
             stats_router,
             appraisal_router,
+            unit_report_router,
         ],
         migrations=MIGRATIONS,
         on_startup=[open_peers, open_figure_peers, start_compaction],

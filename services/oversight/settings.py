@@ -27,6 +27,11 @@ class OversightSettings(ServiceSettings):
         description="Base URL of jobs, whose employment figures an appraisal reads on the caller's behalf "
         "(unset: the jobs served in this process)",
     )
+    projects_url: str | None = Field(
+        default=None,
+        description="Base URL of projects, whose project and money figures a support unit's report reads on "
+        "the caller's behalf (unset: the projects served in this process)",
+    )
     far_check_in_m: int = Field(
         default=3000,
         ge=100,

@@ -82,6 +82,7 @@ def wiring(ports: dict[str, int]) -> dict[str, str]:
         "FANGPIN_PROJECTS_REGISTRY_URL": url("registry"),
         "FANGPIN_OVERSIGHT_MONITORING_URL": url("monitoring"),
         "FANGPIN_OVERSIGHT_JOBS_URL": url("jobs"),
+        "FANGPIN_OVERSIGHT_PROJECTS_URL": url("projects"),
         "FANGPIN_REGISTRY_MONITORING_URL": url("monitoring"),
         "FANGPIN_JOBS_MONITORING_URL": url("monitoring"),
         "FANGPIN_PROJECTS_MONITORING_URL": url("monitoring"),

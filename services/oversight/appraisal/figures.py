@@ -38,7 +38,8 @@ class Answer:
     source: str
 
 
-async def _get(request: Request, name: str, path: str, params: dict[str, str]) -> Answer:
+async def ask_peer(request: Request, name: str, path: str, params: dict[str, str]) -> Answer:
+    """GET another service's figures with the caller's token; a refusal or silence is an answer too."""
     source = f"{name} GET {path}?" + "&".join(f"{k}={v}" for k, v in params.items())
     client: httpx.AsyncClient | None = getattr(request.app.state, f"{name}_peer", None)
     if client is None:
@@ -73,7 +74,7 @@ class PeerFigures:
         async def one(store: dict[str, Answer], name: str, path: str, village: str) -> None:
             async with limit:
                 params = {"area": village, "as_of": self.day.isoformat()}
-                store[village] = await _get(self.request, name, path, params)
+                store[village] = await ask_peer(self.request, name, path, params)
 
         calls = []
         for village in sorted(set(villages)):
@@ -154,9 +155,10 @@ async def open_figure_peers(app: FastAPI) -> None:
     settings = app.state.settings
     app.state.monitoring_peer = open_peer(app, "monitoring", settings.monitoring_url)
     app.state.jobs_peer = open_peer(app, "jobs", settings.jobs_url)
+    app.state.projects_peer = open_peer(app, "projects", settings.projects_url)
 
 
 async def close_figure_peers(app: FastAPI) -> None:
-    for name in ("monitoring_peer", "jobs_peer"):
+    for name in ("monitoring_peer", "jobs_peer", "projects_peer"):
         if (peer := getattr(app.state, name, None)) is not None:
             await peer.aclose()

@@ -32,3 +32,28 @@ DROP TRIGGER IF EXISTS rollup_team_members_update ON oversight.team_members;
 CREATE TRIGGER rollup_team_members_update AFTER UPDATE ON oversight.team_members
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_team_members();
+
+-- A rectification item counts from its creation; a step that closes it (or a change of its area,
+-- source, dates) refreshes it. Items are never deleted.
+CREATE OR REPLACE FUNCTION oversight.rollup_rectifications() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM oversight.rollup_refresh(ARRAY(SELECT r.id FROM new_rows AS r));
+    ELSE
+        PERFORM oversight.rollup_refresh(ARRAY(
+            SELECT r.id FROM (SELECT id, area_code, source, received_on, deadline, closed_on FROM new_rows
+                              EXCEPT
+                              SELECT id, area_code, source, received_on, deadline, closed_on FROM old_rows)
+                AS r));
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS rollup_rectifications_insert ON oversight.rectifications;
+CREATE TRIGGER rollup_rectifications_insert AFTER INSERT ON oversight.rectifications
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_rectifications();
+DROP TRIGGER IF EXISTS rollup_rectifications_update ON oversight.rectifications;
+CREATE TRIGGER rollup_rectifications_update AFTER UPDATE ON oversight.rectifications
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_rectifications();

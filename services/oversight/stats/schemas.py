@@ -20,6 +20,22 @@ class DutyFigures(BaseModel):
     behind: int = Field(description="Members whose projection to the year's end falls short of their target")
 
 
+class TaskFigures(BaseModel):
+    """Rectification items (整改事项) from the rollups: opened and closed from `since` to `as_of`; still
+    open and overdue on `as_of`."""
+
+    opened: int = Field(description="Items received from `since` to `as_of`")
+    closed: int = Field(description="Items closed (销号) from `since` to `as_of`")
+    closed_on_time: int = Field(description="Of those closed, on or before their deadline")
+    open: int = Field(description="Items received by `as_of` and not closed by then")
+    overdue: int = Field(description="Of those open, past their deadline on `as_of`")
+
+
+class SourceTaskFigures(TaskFigures):
+    source: str
+    label: str
+
+
 class PresenceStats(BaseModel):
     area_code: str
     as_of: date
@@ -32,6 +48,8 @@ class PresenceStats(BaseModel):
     sessions_by_kind: list[SessionKindFigures]
     contacts: ContactFigures = Field(description="Cadres' contacts with households since `since`")
     contacts_by_method: list[MethodFigures]
+    tasks: TaskFigures = Field(description="Rectification items (from the rollups)")
+    tasks_by_source: list[SourceTaskFigures]
 
 
 class MemberPresence(BaseModel):

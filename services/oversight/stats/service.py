@@ -17,14 +17,21 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import prefix_of
-from services.common.rollups.store import figures_of
+from services.common.rollups.store import Figures, figures_of
 from services.oversight import SCHEMA
 from services.oversight.codes import DEFAULT_TARGETS, Duty
 from services.oversight.contacts.service import contact_figures
 from services.oversight.models import PresenceTarget, TeamMember
 from services.oversight.repository import OversightRepository
 from services.oversight.sessions.service import session_figures
-from services.oversight.stats.schemas import DutyFigures, MemberPresence, PresenceStats
+from services.oversight.stats.schemas import (
+    DutyFigures,
+    MemberPresence,
+    PresenceStats,
+    SourceTaskFigures,
+    TaskFigures,
+)
+from services.oversight.tasks.workflow import Source
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,24 @@ async def presence_of_members(session: AsyncSession, area: str, as_of: date) -> 
     ]
 
 
+def task_figures(now: Figures, before: Figures, source: str | None = None) -> TaskFigures:
+    """Rectification figures from the rollups as of ``as_of`` (``now``) and the day before the period
+    (``before``); one source's, or all of them summed."""
+    sources = [source] if source is not None else [s.value for s in Source]
+
+    def count(figures: Figures, measure: str) -> int:
+        return sum(figures.get((f"tasks_{measure}", s), 0) for s in sources)
+
+    opened, closed = count(now, "opened"), count(now, "closed")
+    return TaskFigures(
+        opened=opened - count(before, "opened"),
+        closed=closed - count(before, "closed"),
+        closed_on_time=count(now, "closed_on_time") - count(before, "closed_on_time"),
+        open=opened - closed,
+        overdue=count(now, "overdue"),
+    )
+
+
 async def presence_stats(
     session: AsyncSession, area: str, as_of: date, since: date | None = None
 ) -> PresenceStats:
@@ -135,6 +160,11 @@ async def presence_stats(
     first = since or date(as_of.year, 1, 1)
     sessions, sessions_by_kind = await session_figures(session, area, first, as_of)
     contacts, contacts_by_method = await contact_figures(session, area, first, as_of)
+    before = await figures_of(session, SCHEMA, area, first - timedelta(days=1))
+    by_source = [
+        SourceTaskFigures(source=s.value, label=s.label, **task_figures(now, before, s.value).model_dump())
+        for s in Source
+    ]
     return PresenceStats(
         area_code=area,
         as_of=as_of,
@@ -147,4 +177,6 @@ async def presence_stats(
         sessions_by_kind=sessions_by_kind,
         contacts=contacts,
         contacts_by_method=contacts_by_method,
+        tasks=task_figures(now, before),
+        tasks_by_source=by_source,
     )

@@ -1025,6 +1025,17 @@ TARGETED = {
                 "unit_not_found",
                 None,
             ),
+            # The report reads projects, monitoring and jobs on the caller's behalf: a figure one may
+            # not give is listed missing, never a refusal of the report.
+            "unit_report": (
+                "GET",
+                "/api/v1/support-units/{unit}/report?from=2025-01-01&to=2025-06-30",
+                Permission.oversight_read,
+                "record",
+                200,
+                "unit_not_found",
+                None,
+            ),
             "team_create": (
                 "POST",
                 "/api/v1/work-teams",
