@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from fangpin.demo_jobs import demo_posts
+from fangpin.demo_projects import load_projects
 from tests.conftest import UserFactory
 from tests.support.events import deliver, forget_positions, relay_of
 from tests.support.jobs_stations import allocate, deliver_to_jobs, known_station, station_event
@@ -149,3 +151,22 @@ async def test_the_post_figures_warn_where_a_months_planned_subsidies_exceed_the
     [before] = await station_figures(admin, TOWN, "2024-12-31")  # the post, no one holding it yet
     assert (before["held"], before["planned_fen"], before["over_allocation"]) == (0, 0, False)
     assert await station_figures(admin, LONGQUAN, "2025-06-30") == []
+
+
+async def test_the_demos_199_photovoltaic_places_name_its_ten_stations_in_their_villages(
+    admin: httpx.AsyncClient, admin_headers: dict[str, str], system: FastAPI
+) -> None:
+    """篇1: 光伏公益岗位199个 over the town's 10 village stations: the projects demo registers the stations,
+    its relay brings them to jobs, and every photovoltaic post of the jobs demo names one."""
+    await load_projects(admin, admin_headers)
+    assert await deliver(relay_of(system, "projects"), 11) >= 11  # ten stations and one month's allocation
+    for body in demo_posts():
+        created = await admin.post(POSTS, json=body)
+        assert created.status_code == 201, created.text
+    stations = {s["id"]: s for s in (await admin.get(STATIONS, params={"limit": 50})).json()["items"]}
+    posts = (await admin.get(POSTS, params={"limit": 500, "funding_source": "photovoltaic"})).json()["items"]
+    assert sum(p["capacity"] for p in posts) == 199
+    assert {p["station_id"] for p in posts} == set(stations) and len(stations) == 10
+    assert all(p["area_code"] == stations[p["station_id"]]["area_code"] for p in posts)
+    figures = await station_figures(admin, "610924108000", "2024-05-31")
+    assert len(figures) == 10 and sum(1 for f in figures if f["allocated_fen"] is not None) == 1
