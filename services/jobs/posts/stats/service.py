@@ -65,7 +65,14 @@ async def post_stats(session: AsyncSession, area: str, day: date) -> PostStats:
     figures = await area_figures(session, area, day)
     children = await children_figures(session, area, day, figures, village_itself=True)
     stats = compose(area, day, _tally(figures, children))
-    stats.stations = [
+    stats.stations = await station_months(session, area, day)
+    return stats
+
+
+async def station_months(session: AsyncSession, area: str, day: date) -> list[StationMonth]:
+    """The area's stations: their posts' planned subsidies on ``day`` against the month's allocation to
+    post wages (read live: a town has ten stations, not thousands)."""
+    return [
         StationMonth(
             station_id=row.id,
             name=row.name,
@@ -78,7 +85,6 @@ async def post_stats(session: AsyncSession, area: str, day: date) -> PostStats:
         )
         for row in await StationRepository(session).planned_against_allocated(prefix_of(area), day)
     ]
-    return stats
 
 
 def compose(area: str, day: date, tally: PostTally) -> PostStats:
