@@ -8,12 +8,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from fangpin.demo_jobs import demo_posts
 from fangpin.demo_projects import load_projects
 from tests.conftest import UserFactory
+from tests.support.database import libpq_url
 from tests.support.events import deliver, forget_positions, relay_of
 from tests.support.jobs_stations import allocate, deliver_to_jobs, known_station, station_event
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, SHUANGFENG, TOWN, make_areas, make_household
@@ -170,3 +173,37 @@ async def test_the_demos_199_photovoltaic_places_name_its_ten_stations_in_their_
     assert all(p["area_code"] == stations[p["station_id"]]["area_code"] for p in posts)
     figures = await station_figures(admin, "610924108000", "2024-05-31")
     assert len(figures) == 10 and sum(1 for f in figures if f["allocated_fen"] is not None) == 1
+
+
+async def test_a_post_from_before_station_ids_keeps_its_typed_station_as_a_read_only_note(
+    admin: httpx.AsyncClient, system: FastAPI, clean_database: Database
+) -> None:
+    """Migration 0011 kept the free text as ``station_note`` (jobs knew no station to match it to); the
+    post names its station by id at its next edit, and the table refuses a photovoltaic post naming none."""
+    await make_areas(admin)
+    post_id = uuid.uuid4()
+    conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+    try:
+        await conn.execute(
+            "INSERT INTO jobs.welfare_posts (id, area_code, title, post_type, funding_source, station_note, "
+            "monthly_subsidy, capacity, starts_on, created_by) VALUES ($1, $2, '光伏保洁员', 'cleaning', "
+            "'photovoltaic', '黄金村光伏电站', 500, 2, '2023-01-01', 'migrated')",
+            post_id,
+            HUANGJIN,
+        )
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute("UPDATE jobs.welfare_posts SET station_note = NULL WHERE id = $1", post_id)
+    finally:
+        await conn.close()
+    legacy = (await admin.get(f"{POSTS}/{post_id}")).json()
+    assert (legacy["station_id"], legacy["station_note"]) == (None, "黄金村光伏电站")
+    edit = await admin.patch(f"{POSTS}/{post_id}", json={"base_version": 1, "capacity": 3})
+    assert edit.status_code == 422 and edit.json()["code"] == "station_required"
+    station_id = await known_station(system, HUANGJIN)
+    named = await admin.patch(
+        f"{POSTS}/{post_id}", json={"base_version": 1, "capacity": 3, "station_id": station_id}
+    )
+    assert named.status_code == 200, named.text
+    assert (named.json()["station_id"], named.json()["station_note"]) == (station_id, "黄金村光伏电站")
+    typed = await admin.patch(f"{POSTS}/{post_id}", json={"base_version": 2, "station_note": "改名"})
+    assert typed.status_code == 422  # read-only: the API takes no free text
