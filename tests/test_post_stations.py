@@ -5,7 +5,9 @@ pay more in a month than projects allocated to them."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -207,3 +209,29 @@ async def test_a_post_from_before_station_ids_keeps_its_typed_station_as_a_read_
     assert (named.json()["station_id"], named.json()["station_note"]) == (station_id, "黄金村光伏电站")
     typed = await admin.patch(f"{POSTS}/{post_id}", json={"base_version": 2, "station_note": "改名"})
     assert typed.status_code == 422  # read-only: the API takes no free text
+
+
+async def test_stations_registered_before_jobs_subscribed_reach_jobs_through_the_backfill(
+    admin: httpx.AsyncClient, system: FastAPI, clean_database: Database
+) -> None:
+    """Projects' migration 0006 publishes the stations and revenues that predate the station events."""
+    path = Path(__file__).parents[1] / "services/projects/migrations/versions/0006_station_events.py"
+    spec = importlib.util.spec_from_file_location("station_events_0006", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    await make_areas(admin)
+    made = await station(admin, {}, SHUANGFENG)
+    revenue = {"revenue_fen": 1000_00, "to_posts_fen": 700_00, "to_households_fen": 0, "to_village_fen": 0}
+    assert (await admin.put(f"{STATIONS}/{made['id']}/revenues/2024-05", json=revenue)).status_code == 200
+    conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+    try:  # as before the service published them
+        await conn.execute("DELETE FROM projects.outbox_events WHERE event_type LIKE 'station.%'")
+        for statement in migration.BACKFILL:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+    assert await deliver(relay_of(system, "projects"), 2) == 2
+    assert (await admin.post(POSTS, json=pv_post(made["id"], SHUANGFENG))).status_code == 201
+    [figure] = await station_figures(admin, SHUANGFENG, "2024-05-31")
+    assert (figure["station_id"], figure["allocated_fen"]) == (made["id"], 700_00)
