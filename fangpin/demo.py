@@ -138,10 +138,10 @@ async def load_demo(
         response = await client.post("/api/v1/users", json=body, headers=admin_auth)
         created["users"] += _created(response, f"user {username}")
     created |= await load_households(client, admin_auth)
+    created |= await load_projects(client, admin_auth)  # its stations, which the 光伏 posts name
     created |= await load_jobs(client, admin_auth)
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
-    created |= await load_projects(client, admin_auth)
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
     logger.info("demo data loaded", extra=created)

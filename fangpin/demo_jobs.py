@@ -3,8 +3,10 @@
 篇1: the town (双丰镇 here) developed 233 public-welfare posts with photovoltaic, 人社, forestry and
 village money — 光伏199, 人社7, 林业17, 乡村综合财力10 — and looks after 10 photovoltaic stations. The
 demo spreads the photovoltaic places over those 10 stations (two posts each: cleaning and patrol or
-publicity) and the others over the town's villages; places add up to the seed's figures. Titles,
-subsidies and station names are illustrative.
+publicity, in the station's village, naming it by its id in projects: fangpin/demo_stations.py) and the
+others over the town's villages; places add up to the seed's figures. Titles and subsidies are
+illustrative. Jobs learns the stations from projects' events, so the projects demo loads first and the
+posts wait (a minute at most) for the relay to bring them.
 篇5: in 黄金村, 37 people signed up for the 远元 foot-care (修脚足疗) training and 16 went to work in 武汉.
 The demo enrols 37 working-age villagers; 16 completed and were placed in 武汉, the others are still in
 training. Dates are illustrative (the seed's year is blanked out).
@@ -41,8 +43,9 @@ OTHER_POSTS = [
     ("forestry", "forest_ranger", "生态护林员", 800, [5, 4, 4, 4]),
     ("village_fund", "water_management", "村级管水员", 300, [3, 3, 2, 2]),
 ]
-STATIONS = 10
+STATIONS = 10  # fangpin.demo_stations.STATIONS
 PHOTOVOLTAIC_PLACES = 199
+STATION_WAIT_S = 60.0  # how long the posts wait for jobs to learn the stations from projects' relay
 ENROLLED, PLACED = 37, 16
 COURSE_ID = uuid.uuid5(NAMESPACE, "course:yuanyuan-footcare")
 WUHAN = {"employer": "远元修脚足疗武汉门店", "place": "湖北省武汉市", "place_code": "420100000000"}
@@ -58,12 +61,14 @@ def ok_json(response: httpx.Response, what: str) -> dict[str, Any]:
 
 def demo_posts() -> list[dict[str, Any]]:
     """The 233 places as posts: two per photovoltaic station, one per village for the other sources."""
+    from fangpin.demo_stations import STATIONS as STATION_VILLAGES  # it imports this module
+    from fangpin.demo_stations import station_id
+
     posts: list[dict[str, Any]] = []
     codes = list(VILLAGES)
     share, extra = divmod(PHOTOVOLTAIC_PLACES, STATIONS)
-    for n in range(STATIONS):
-        village = codes[n % len(codes)]
-        station = f"{VILLAGES[village]}{n // len(codes) + 1}号光伏扶贫电站"
+    for n, (village, *_) in enumerate(STATION_VILLAGES):
+        station = station_id(n)
         places = share + (1 if n < extra else 0)
         second = ("patrol", "治安巡逻员") if n % 2 else ("publicity", "政策宣传员")
         for kind, title, count in (("cleaning", "环境保洁员", places - places // 2), (*second, places // 2)):
@@ -87,7 +92,7 @@ def _post(
         "capacity": places,
         "starts_on": POSTS_FROM,
     }
-    return body | ({"station": station} if station else {})
+    return body | ({"station_id": station} if station else {})
 
 
 async def load_jobs(client: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, int]:
@@ -104,12 +109,26 @@ async def _load_posts(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
         return 0
     made = 0
     for body in demo_posts():
-        response = await client.post("/api/v1/welfare-posts", json=body, headers=auth)
+        response = await _post_when_station_known(client, auth, body)
         if response.status_code == 409:  # there already and changed since: left as it is
             continue
         ok_json(response, f"post {body['title']}")
         made += response.status_code == 201
     return made
+
+
+async def _post_when_station_known(
+    client: httpx.AsyncClient, auth: dict[str, str], body: dict[str, Any]
+) -> httpx.Response:
+    """Create the post; while jobs has not yet learned its station from projects' relay (it runs in the
+    background), wait and ask again."""
+    deadline = asyncio.get_running_loop().time() + STATION_WAIT_S
+    while True:
+        response = await client.post("/api/v1/welfare-posts", json=body, headers=auth)
+        unknown = response.status_code == 422 and response.json().get("code") == "station_not_found"
+        if not unknown or asyncio.get_running_loop().time() > deadline:
+            return response
+        await asyncio.sleep(0.5)
 
 
 async def _load_training(client: httpx.AsyncClient, auth: dict[str, str]) -> int:

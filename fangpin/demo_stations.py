@@ -46,6 +46,11 @@ def _id(key: str) -> str:
     return str(uuid.uuid5(NAMESPACE, key))
 
 
+def station_id(index: int) -> str:
+    """The demo's station ``index`` (its id in projects, named by the photovoltaic posts)."""
+    return _id(f"station:{index}")
+
+
 def _name(index: int) -> str:
     village, name, capacity, _ = STATIONS[index]
     number = sum(1 for v, *_ in STATIONS[: index + 1] if v == village)
@@ -101,7 +106,7 @@ async def load_stations(client: httpx.AsyncClient, auth: dict[str, str], first_a
     made, station_ids = 0, []
     for index, (village, _, capacity, _) in enumerate(STATIONS):
         body = {
-            "id": _id(f"station:{index}"),
+            "id": station_id(index),
             "asset_id": await _asset_of(client, auth, index, first_asset),
             "area_code": village,
             "name": _name(index),

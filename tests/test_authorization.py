@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
 from tests.support.auth import PASSWORD
@@ -44,6 +45,7 @@ from tests.support.authz.references import (
     with_reference,
 )
 from tests.support.authz.world import World, build_world, outcome, request_for
+from tests.support.events import deliver, relay_of
 from tests.support.registry import member
 from tests.support.system import Database
 
@@ -144,8 +146,16 @@ HAND_WRITTEN = [
 
 
 @pytest.fixture
-async def world(admin: httpx.AsyncClient, user_headers, clean_database: Database) -> World:  # noqa: ANN001
-    return await build_world(admin, user_headers, clean_database.owner_url)
+async def world(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+    clean_database: Database,
+    system: FastAPI,
+) -> World:
+    built = await build_world(admin, user_headers, clean_database.owner_url)
+    # Jobs learns the world's stations (one per target), which photovoltaic posts name.
+    assert await deliver(relay_of(system, "projects"), len(TARGETS)) >= len(TARGETS)
+    return built
 
 
 @pytest.mark.parametrize(("role", "name", "label", "status", "code"), HAND_WRITTEN)
@@ -212,6 +222,9 @@ async def reference_mismatches(
             elif name == "household_patch":  # based on the version the main matrix left
                 current = await admin.get(f"/api/v1/households/{own['household']}")
                 body = body | {"base_version": current.json()["version"]}
+            elif name == "post_patch":  # the own post turned photovoltaic, naming the target's station
+                current = await admin.get(f"/api/v1/welfare-posts/{own['post']}")
+                body = {"base_version": current.json()["version"], "funding_source": "photovoltaic"}
             elif name in ("post_assign", "course_enrol", "link_pay"):
                 body = body | {"id": str(uuid.uuid4())}  # a new one, not a retry of the world's
             sent = with_reference(body, path, world.records[label][reference.record])

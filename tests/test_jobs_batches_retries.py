@@ -122,14 +122,14 @@ async def test_batches_of_posts_assignments_and_enrolments_answer_each_item_alon
 ) -> None:
     await make_areas(admin)
     posts = [post_body(id=str(uuid.uuid4()), capacity=1) for _ in range(3)]
-    bad = post_body(id=str(uuid.uuid4()), funding_source="photovoltaic") | {"station": None}
+    bad = post_body(id=str(uuid.uuid4()), funding_source="photovoltaic") | {"station_id": None}
     answer = await admin.post(f"{POSTS}/batch", json={"items": [*posts, bad, {"id": "x"}]})
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert (result["created"], result["duplicates"], result["failed"]) == (3, 0, 2)
     assert [i["status"] for i in result["items"]] == ["created"] * 3 + ["invalid", "invalid"]
     assert result["items"][3]["error"]["code"] == "station_required"
-    assert result["items"][3]["error"]["errors"][0]["loc"] == ["body", "items", 3, "station"]
+    assert result["items"][3]["error"]["errors"][0]["loc"] == ["body", "items", 3, "station_id"]
     again = (
         await admin.post(f"{POSTS}/batch", json={"items": [posts[0], posts[1] | {"capacity": 9}]})
     ).json()

@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.jobs.posts.periods import Period, busiest_day
+from tests.support.jobs_stations import known_station
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
 
 POSTS = "/api/v1/welfare-posts"
@@ -28,8 +29,6 @@ def post_body(area_code: str = HUANGJIN, **fields: Any) -> dict[str, Any]:
         "capacity": 1,
         "starts_on": "2025-01-01",
     }
-    if fields.get("funding_source") == "photovoltaic":
-        body["station"] = "黄金村光伏电站"
     return body | fields
 
 
@@ -61,11 +60,16 @@ async def held(client: httpx.AsyncClient, **params: str) -> list[dict]:
     return response.json()["items"]
 
 
-async def test_a_200th_person_on_a_199_place_post_is_refused(admin: httpx.AsyncClient) -> None:
+async def test_a_200th_person_on_a_199_place_post_is_refused(
+    admin: httpx.AsyncClient, system: FastAPI
+) -> None:
     """篇1: 光伏公益岗199个. The 200th assignment is refused with the capacity and the places held, and
     nothing of it is written."""
     await make_areas(admin)
-    post = await make_post(admin, funding_source="photovoltaic", capacity=199, title="光伏公益岗")
+    station = await known_station(system, HUANGJIN)
+    post = await make_post(
+        admin, funding_source="photovoltaic", station_id=station, capacity=199, title="光伏公益岗"
+    )
     people = await make_people(admin, 200)
     gate = asyncio.Semaphore(8)
 
@@ -195,27 +199,29 @@ async def test_a_retry_is_answered_like_the_first_and_other_details_are_a_confli
     assert moved.status_code == 409 and moved.json()["code"] == "assignment_ended"
 
 
-async def test_a_photovoltaic_post_must_name_its_station(admin: httpx.AsyncClient) -> None:
+async def test_a_photovoltaic_post_must_name_its_station(admin: httpx.AsyncClient, system: FastAPI) -> None:
     await make_areas(admin)
+    station = await known_station(system, HUANGJIN)
     unnamed = post_body(funding_source="photovoltaic")
-    del unnamed["station"]
     refused = await admin.post(POSTS, json=unnamed)
     assert refused.status_code == 422
     assert refused.json()["code"] == "station_required"
-    assert refused.json()["errors"][0]["loc"] == ["body", "station"]
+    assert refused.json()["errors"][0]["loc"] == ["body", "station_id"]
     assert "光伏" in refused.json()["detail"]
-    stray = await admin.post(POSTS, json=post_body(funding_source="forestry", station="某电站"))
+    stray = await admin.post(POSTS, json=post_body(funding_source="forestry", station_id=station))
     assert stray.status_code == 422 and stray.json()["code"] == "station_not_applicable"
+    typed = await admin.post(POSTS, json=post_body(funding_source="photovoltaic", station="黄金村光伏电站"))
+    assert typed.status_code == 422  # the free text is no longer taken
 
     post = await make_post(admin, funding_source="hrss")
     change = {"base_version": 1, "funding_source": "photovoltaic"}
     assert (await admin.patch(f"{POSTS}/{post['id']}", json=change)).json()["code"] == "station_required"
-    changed = await admin.patch(f"{POSTS}/{post['id']}", json=change | {"station": "双丰村光伏电站"})
+    changed = await admin.patch(f"{POSTS}/{post['id']}", json=change | {"station_id": station})
     assert changed.status_code == 200, changed.text
-    assert (changed.json()["station"], changed.json()["version"]) == ("双丰村光伏电站", 2)
+    assert (changed.json()["station_id"], changed.json()["version"]) == (station, 2)
     stale = await admin.patch(f"{POSTS}/{post['id']}", json={"base_version": 1, "capacity": 9})
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
-    assert stale.json()["current"]["station"] == "双丰村光伏电站"
+    assert stale.json()["current"]["station_id"] == station
 
 
 async def test_capacity_and_period_cannot_shrink_below_the_holders(admin: httpx.AsyncClient) -> None:
@@ -232,9 +238,10 @@ async def test_capacity_and_period_cannot_shrink_below_the_holders(admin: httpx.
     ).status_code == 200
 
 
-async def test_post_figures_by_funding_source_on_a_date(admin: httpx.AsyncClient) -> None:
+async def test_post_figures_by_funding_source_on_a_date(admin: httpx.AsyncClient, system: FastAPI) -> None:
     """篇1: 233 = 光伏199 + 人社7 + 林业17 + 乡村综合财力10, counted as of a date."""
     await make_areas(admin)
+    station = {"station_id": await known_station(system, HUANGJIN)}
     for funding, places, kind in (
         ("photovoltaic", 120, "cleaning"),
         ("photovoltaic", 79, "patrol"),
@@ -242,7 +249,10 @@ async def test_post_figures_by_funding_source_on_a_date(admin: httpx.AsyncClient
         ("forestry", 17, "forest_ranger"),
         ("village_fund", 10, "water_management"),
     ):
-        await make_post(admin, funding_source=funding, capacity=places, type=kind, area_code=HUANGJIN)
+        named = station if funding == "photovoltaic" else {}
+        await make_post(
+            admin, funding_source=funding, capacity=places, type=kind, area_code=HUANGJIN, **named
+        )
     await make_post(admin, capacity=50, starts_on="2026-01-01", area_code=LONGQUAN)  # not yet
     await make_post(admin, capacity=30, starts_on="2024-01-01", ends_on="2024-12-31")  # over
     patrol = (await admin.get(POSTS, params={"type": "patrol"})).json()["items"][0]

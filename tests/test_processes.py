@@ -221,10 +221,11 @@ def assert_demo_figures(client: httpx.Client) -> None:
         "village_fund": 10,
         "other": 0,
     }
-    stations = {
-        p["station"] for p in client.get("/api/v1/welfare-posts", params={"limit": 500}).json()["items"]
+    named = {
+        p["station_id"] for p in client.get("/api/v1/welfare-posts", params={"limit": 500}).json()["items"]
     }
-    assert len(stations - {None}) == 10
+    stations = {s["id"] for s in client.get("/api/v1/stations", params={"limit": 100}).json()["items"]}
+    assert len(stations) == 10 and named - {None} == stations  # the 光伏 posts name projects' stations
     training = area_report(client, "610924105201", "2024-06-30")["training"]
     assert (training["enrolled"], training["placed"]) == (37, 16)
     assert training["by_place"] == [{"place_code": "420100000000", "name": "湖北省武汉市", "placed": 16}]

@@ -131,6 +131,13 @@ IN = {
     "visits_by_cadre.overdue": "逾期未走访户数",
     "employment.people": "就业状态已登记人数",
     "welfare_posts.open": "空岗（未占名额）",
+    # The posts' photovoltaic stations: the month's planned subsidies against the revenue allocated.
+    "welfare_posts.stations": "光伏电站（本月岗位补贴与收益分配）",
+    "welfare_posts.stations.station_id": "电站ID",
+    "welfare_posts.stations.held": "在岗人数",
+    "welfare_posts.stations.planned_fen": "本月计划岗位补贴（分）",
+    "welfare_posts.stations.allocated_fen": "本月收益分配给公益岗位（分）",
+    "welfare_posts.stations.over_allocation": "补贴超出分配",
     "sessions.sessions": "场次",
     "sessions_by_kind.sessions": "场次",
     "contacts.contacts": "联系次数",

@@ -20,6 +20,7 @@ from services.jobs.posts.router import router as posts_router
 from services.jobs.posts.stats.router import router as post_stats_router
 from services.jobs.settings import JobsSettings
 from services.jobs.shared import SCHEMA
+from services.jobs.stations.router import router as station_events_router
 from services.jobs.training.router import router as training_router
 from services.jobs.training.stats.router import router as training_stats_router
 
@@ -65,6 +66,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
             training_stats_router,
             export_job_router("employment-records", Permission.employment_read, SCHEMA),
         ],
+        service_routers=[station_events_router],  # projects' relay delivers its station events
         migrations=MIGRATIONS,
         on_startup=[open_peers, start_events, start_compaction, start_exports],
         on_shutdown=[close_peers, stop_relay, stop_compaction, stop_exports],

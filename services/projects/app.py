@@ -20,6 +20,7 @@ from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
+from services.projects.stations.events import JOBS_WANTS
 from services.projects.stations.router import router as stations_router
 from services.projects.stats.router import asset_router as asset_stats_router
 from services.projects.stats.router import router as stats_router
@@ -29,12 +30,14 @@ start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
 async def start_events(app: FastAPI) -> None:
-    """Monitoring counts what households received through their links as their income."""
+    """Monitoring counts what households received through their links as their income; jobs learns the
+    stations its photovoltaic posts name, and what each station-month allocated to post wages."""
+    settings = app.state.settings
     await start_relay(
         app,
         OutboxSource(name="projects", schema=SCHEMA),
-        wanted={"monitoring": frozenset({PAID_EVENT})},
-        urls={"monitoring": app.state.settings.monitoring_url},
+        wanted={"monitoring": frozenset({PAID_EVENT}), "jobs": JOBS_WANTS},
+        urls={"monitoring": settings.monitoring_url, "jobs": settings.jobs_url},
     )
 
 

@@ -22,3 +22,8 @@ class ProjectsSettings(ServiceSettings):
         description="Base URL of monitoring, to which projects delivers households' payments "
         "(unset: the monitoring served in this process)",
     )
+    jobs_url: str | None = Field(
+        default=None,
+        description="Base URL of jobs, to which projects delivers its photovoltaic stations and their "
+        "months' revenue allocated to post wages (unset: the jobs served in this process)",
+    )

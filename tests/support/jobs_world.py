@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.support.cases import enrol_past
+from tests.support.jobs_stations import known_station
 from tests.support.registry import HUANGJIN, LONGQUAN, OTHER_TOWN, SHUANGFENG, TOWN, make_household
 
 VILLAGES = [HUANGJIN, LONGQUAN, SHUANGFENG]
@@ -48,6 +49,12 @@ class JobsWorld:
         self.enrolments: list[str] = []
         self.days: set[date] = set()
         self.far_post = False  # one post ends 9999-12-31
+        self.stations: dict[str, str] = {}  # a village's photovoltaic station, as jobs knows it
+
+    async def station(self, village: str) -> str:
+        if village not in self.stations:
+            self.stations[village] = await known_station(self.system, village, f"{village}光伏电站")
+        return self.stations[village]
 
     def day(self) -> date:
         picked = START + timedelta(days=self.rng.randint(0, (END - START).days))
@@ -106,8 +113,10 @@ class JobsWorld:
     async def _post(self) -> None:
         starts = self.day()
         source = self.rng.choice(SOURCES)
+        # A photovoltaic post is in its station's village.
+        area = self.rng.choice(VILLAGES if source == "photovoltaic" else [*VILLAGES, TOWN, OTHER_TOWN])
         body: dict[str, Any] = {
-            "area_code": self.rng.choice([*VILLAGES, TOWN, OTHER_TOWN]),
+            "area_code": area,
             "title": "公益岗",
             "type": self.rng.choice(POST_TYPES),
             "funding_source": source,
@@ -116,7 +125,7 @@ class JobsWorld:
             "starts_on": starts.isoformat(),
         }
         if source == "photovoltaic":
-            body["station"] = "光伏电站"
+            body["station_id"] = await self.station(area)
         if self.rng.random() < 0.5:
             body["ends_on"] = (starts + timedelta(days=self.rng.randint(0, 600))).isoformat()
         elif not self.far_post:
@@ -142,8 +151,9 @@ class JobsWorld:
         elif change == "type":
             body["type"] = self.rng.choice(POST_TYPES)
         else:
-            body["funding_source"] = source = self.rng.choice(SOURCES)
-            body["station"] = "光伏电站" if source == "photovoltaic" else None
+            pv = post["area_code"] in VILLAGES
+            body["funding_source"] = source = self.rng.choice(SOURCES if pv else SOURCES[1:])
+            body["station_id"] = await self.station(post["area_code"]) if source == "photovoltaic" else None
         response = await self.admin.patch(path, json=body)
         assert response.status_code == 200 or response.status_code in REFUSED, response.text
 

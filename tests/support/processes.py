@@ -86,6 +86,7 @@ def wiring(ports: dict[str, int]) -> dict[str, str]:
         "FANGPIN_REGISTRY_MONITORING_URL": url("monitoring"),
         "FANGPIN_JOBS_MONITORING_URL": url("monitoring"),
         "FANGPIN_PROJECTS_MONITORING_URL": url("monitoring"),
+        "FANGPIN_PROJECTS_JOBS_URL": url("jobs"),  # station events
     }
 
 

@@ -37,6 +37,8 @@ from services.jobs.posts.service import POST_FIELDS, AssignmentRules, check_stat
 from services.jobs.shared.checks import check_dates, invalid
 from services.jobs.shared.intake import JobsIntake
 from services.jobs.shared.people import Lookup, PersonFacts
+from services.jobs.stations.repository import StationRepository
+from services.jobs.stations.rules import station_refusal
 
 
 @dataclass(eq=False)
@@ -62,8 +64,18 @@ class PostIntake(JobsIntake[_Post, PostItemResult]):
 
     def check(self, item: PostCreate, loc: list[str | int]) -> None:
         area_to_create_in(item.area_code, self.principal, at=loc)
-        check_station(item.funding_source, item.station, loc)
+        check_station(item.funding_source, item.station_id, loc)
         check_dates(item.starts_on, item.ends_on, loc)
+
+    async def admit(self, entries: list[_Post], refuse: Refuse) -> None:
+        """A photovoltaic post's station: known to jobs, in the caller's area, the post in its village."""
+        named = [e.item.station_id for e in entries if e.item.station_id is not None]
+        stations = await StationRepository(self.session).many(named, self.principal.scope_prefix)
+        for e in entries:
+            if (station_id := e.item.station_id) is not None:
+                refusal = station_refusal(station_id, stations.get(station_id), e.item.area_code, e.loc)
+                if refusal is not None:
+                    refuse(e, refusal)
 
     async def digests(self, keys: list[uuid.UUID]) -> Sequence[tuple[uuid.UUID, bytes | None, str, Any]]:
         return await self.repository.post_digests(keys)

@@ -25,7 +25,8 @@ class WelfarePost(SQLModel, table=True):
     title: str = column(String(100), nullable=False)
     post_type: str = column(String(24), nullable=False)
     funding_source: str = column(String(16), nullable=False)
-    station: str | None = column(String(100))  # the photovoltaic station whose revenue pays
+    station_id: uuid.UUID | None = column(UUID(as_uuid=True))  # the photovoltaic station whose revenue pays
+    station_note: str | None = column(String(100))  # the station as typed before ids (read-only)
     monthly_subsidy: Decimal = column(Numeric(12, 2), nullable=False)
     capacity: int = column(Integer, nullable=False)  # places: people who may hold it at once
     starts_on: date = column(Date, nullable=False)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.area_codes import is_village, prefix_of
 from services.jobs.posts.repository import PostRepository
 from services.jobs.posts.stats.schemas import PostStats
-from services.jobs.posts.stats.service import PostTally, compose
+from services.jobs.posts.stats.service import PostTally, compose, station_months
 from services.jobs.shared.figures import child_digits
 
 
@@ -40,4 +40,6 @@ async def recounted_post_stats(session: AsyncSession, scope_prefix: str, area: s
         tally.add(source, kind, 2, filled)
         if (counts := child(code)) is not None:
             counts[2] += filled
-    return compose(area, day, tally)
+    stats = compose(area, day, tally)
+    stats.stations = await station_months(session, area, day)  # read live by the endpoint too
+    return stats

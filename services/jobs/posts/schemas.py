@@ -39,11 +39,13 @@ class FundingSource(LabelledEnum):
 
 
 Title = Annotated[NonBlankText, Field(max_length=100)]
-Station = Annotated[NonBlankText, Field(max_length=100)]
 Note = Annotated[CleanText, Field(max_length=500)]
 Places = Annotated[int, *whole(1, 100_000)]
 Subsidy = Annotated[Decimal, *money(100_000)]  # yuan a month, written as a JSON number
-STATION_RULE = "The photovoltaic station (光伏电站) whose revenue pays: required for photovoltaic posts only"
+STATION_RULE = (
+    "The photovoltaic station (光伏电站, its id in projects) whose revenue pays: required for photovoltaic "
+    "posts only; a station in your area that the post's area lies in (the station's village)"
+)
 
 
 class PostCreate(StrictBody):
@@ -52,7 +54,7 @@ class PostCreate(StrictBody):
     title: Title = Field(description="e.g. 村道保洁员")
     type: PostType = Field(description=PostType.describe())
     funding_source: FundingSource = Field(description=FundingSource.describe())
-    station: Station | None = Field(default=None, description=STATION_RULE)
+    station_id: uuid.UUID | None = Field(default=None, description=STATION_RULE)
     monthly_subsidy: Subsidy = Field(description="Yuan per month per place")
     capacity: Places = Field(description="Places: how many people may hold the post at once")
     starts_on: IsoDate
@@ -65,7 +67,7 @@ class PostUpdate(StrictBody):
     title: Title | None = None
     type: PostType | None = None
     funding_source: FundingSource | None = None
-    station: Station | None = Field(default=None, description=STATION_RULE + "; null removes it")
+    station_id: uuid.UUID | None = Field(default=None, description=STATION_RULE + "; null removes it")
     monthly_subsidy: Subsidy | None = None
     capacity: Places | None = Field(default=None, description="Not below the places filled")
     starts_on: IsoDate | None = None
@@ -81,7 +83,10 @@ class PostRead(BaseModel):
     title: str
     type: str = Field(validation_alias="post_type")
     funding_source: str
-    station: str | None
+    station_id: uuid.UUID | None
+    station_note: str | None = Field(
+        description="The station as typed before posts named one by id (read-only, for history)"
+    )
     monthly_subsidy: Subsidy
     capacity: int
     filled: int = Field(default=0, description="Places held today")

@@ -1,4 +1,4 @@
-"""Post rules: who may set a post up where, the photovoltaic station, periods, and places never
+"""Post rules: who may set a post up where, the photovoltaic station (by id), periods, and places never
 over-filled (the post row is locked while its places are counted)."""
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from services.jobs.posts.schemas import (
     PostUpdate,
 )
 from services.jobs.shared.checks import BODY, check_dates, invalid
+from services.jobs.stations.repository import StationRepository
+from services.jobs.stations.rules import station_refusal
 
 # Fields a retry of a creation must repeat exactly (else the client's UUID names another post).
-POST_FIELDS: tuple[str, ...] = ("area_code", "title", "funding_source", "station", "monthly_subsidy")
+POST_FIELDS: tuple[str, ...] = ("area_code", "title", "funding_source", "station_id", "monthly_subsidy")
 POST_FIELDS += ("capacity", "starts_on", "ends_on", "note")
 
 
@@ -39,17 +41,17 @@ def assignment_not_found(assignment_id: uuid.UUID) -> NotFound:
     return NotFound(f"No post assignment {assignment_id}", code="assignment_not_found")
 
 
-def check_station(funding_source: str, station: str | None, at: Sequence[str | int] = BODY) -> None:
-    if funding_source == FundingSource.photovoltaic and station is None:
+def check_station(funding_source: str, station_id: uuid.UUID | None, at: Sequence[str | int] = BODY) -> None:
+    if funding_source == FundingSource.photovoltaic and station_id is None:
         raise invalid(
-            "station",
+            "station_id",
             "A post paid from photovoltaic revenue (光伏收益) must name its station (光伏电站)",
             "station_required",
             at,
         )
-    if funding_source != FundingSource.photovoltaic and station is not None:
+    if funding_source != FundingSource.photovoltaic and station_id is not None:
         raise invalid(
-            "station",
+            "station_id",
             f"Only photovoltaic posts name a station; this one is funded by {funding_source}",
             "station_not_applicable",
             at,
@@ -79,12 +81,20 @@ class PostService:
         if "type" in changes:
             changes["post_type"] = changes.pop("type")
         # Null leaves a required field as it is; it clears only the optional ones.
-        changes = {k: v for k, v in changes.items() if v is not None or k in ("station", "ends_on", "note")}
+        optional = ("station_id", "ends_on", "note")
+        changes = {k: v for k, v in changes.items() if v is not None or k in optional}
         after: dict[str, Any] = {
             name: changes.get(name, getattr(post, name))
-            for name in ("funding_source", "station", "starts_on", "ends_on", "capacity")
+            for name in ("funding_source", "station_id", "starts_on", "ends_on", "capacity")
         }
-        check_station(after["funding_source"], after["station"])
+        check_station(after["funding_source"], after["station_id"])
+        if (station_id := after["station_id"]) is not None:
+            found = await StationRepository(self.session).many([station_id], principal.scope_prefix)
+            refusal = station_refusal(station_id, found.get(station_id), post.area_code, BODY)
+            if refusal is not None:
+                raise refusal
+        if after["funding_source"] != FundingSource.photovoltaic:
+            changes["station_note"] = None  # the typed station of a photovoltaic post from before
         check_dates(after["starts_on"], after["ends_on"])
         await self._check_holders_fit(post, Period(after["starts_on"], after["ends_on"]), after["capacity"])
         for name, value in changes.items():

@@ -19,6 +19,7 @@ from services.common.ids import new_id
 from services.common.scope import area_to_create_in
 from services.projects.assets.repository import AssetRepository
 from services.projects.codes import AssetKind, AssetState
+from services.projects.stations.events import revenue_allocated, station_described
 from services.projects.stations.models import Station, StationRevenue
 from services.projects.stations.repository import StationRepository
 from services.projects.stations.schemas import (
@@ -86,6 +87,7 @@ class StationService:
             return earlier, False
         station = await self.repository.get_anywhere(station_id)
         assert station is not None
+        await station_described(self.session, station, new=True)
         return station, True
 
     async def _on_asset(self, body: StationCreate, principal: Principal) -> None:
@@ -112,6 +114,7 @@ class StationService:
         station.updated_at = datetime.now(UTC)
         await self.session.flush()
         await self.session.refresh(station)
+        await station_described(self.session, station, new=False)
         return station
 
     async def locked(self, station_id: uuid.UUID, principal: Principal) -> Station:
@@ -182,6 +185,8 @@ class StationService:
             | {"station_id": station.id, "month": month, "area_code": station.area_code}
             | {"updated_by": principal.id}
         )
+        if before is None or before.to_posts_fen != body.to_posts_fen:
+            await revenue_allocated(self.session, station, month, body.to_posts_fen)
         changes: dict[str, list[Any]] = {}
         for name, new in body.model_dump().items():
             old = getattr(before, name) if isinstance(before, StationRevenue) else None

@@ -19,7 +19,7 @@ class Reference:
     # "scope": anything in the caller's area; "member": a member of that household; "cadre": paired
     # with it or of an area covering its village; "local": living in the area of the post or course;
     # "head": a member of that household, any other person refused alike; "supports": a unit that
-    # supports the call's own village
+    # supports the call's own village; "village": a station of the call's own village
     ok: tuple[int, ...] = (201,)
     asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
     ok_code: str | None = None  # the code of an ok answer that is a refusal on the merits
@@ -47,6 +47,9 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("asset_create", ("project_id",)): Reference("project", "scope", ok=(409,), ok_code="project_has_asset"),
     # Each target's asset is its station already: one in scope is refused on its merits.
     ("station_create", ("asset_id",)): Reference("asset", "scope", ok=(409,), ok_code="asset_is_a_station"),
+    # A photovoltaic post names a station in the caller's area whose village holds the post.
+    ("post_create", ("station_id",)): Reference("station", "village"),
+    ("post_patch", ("station_id",)): Reference("station", "village", ok=(200,)),
     # A team's unit must support the team's village; a member's own unit and cadre need only be in reach.
     ("team_create", ("unit_id",)): Reference("unit", "supports"),
     ("team_create", ("members", 0, "unit_id")): Reference("unit", "scope"),
@@ -74,6 +77,7 @@ REFUSED_AS = {
     "asset": "asset_not_found",
     "unit": "unit_not_found",
     "notice": "notice_not_found",
+    "station": "station_not_found",
 }
 
 
@@ -95,6 +99,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_not_member"),)
     if reference.relation == "local" and not own:
         return ((422, "person_outside_area"),)
+    if reference.relation == "village" and not own:
+        return ((422, "post_outside_station_village"),)
     if reference.relation == "supports" and not own:
         return ((422, "unit_not_supporting_village"),)
     if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):

@@ -337,7 +337,9 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
             if role is Role.bureau_partner
             else {"person_id": records["person"]}
         ),
-        "post_create": WELFARE_POST | {"area_code": village},
+        # A photovoltaic post naming its village's station (jobs learned the world's from projects).
+        "post_create": WELFARE_POST
+        | {"area_code": village, "funding_source": "photovoltaic", "station_id": records["station"]},
         "post_patch": {"base_version": 99},
         "post_assign": {
             "id": records["post_assignment"],

@@ -10,11 +10,19 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.area_codes import prefix_of
 from services.common.rollups.store import Figures
 from services.jobs.posts.rollups import BY_SOURCE, BY_TYPE, FILLED, PLACES, POSTS
 from services.jobs.posts.schemas import FundingSource, PostType
-from services.jobs.posts.stats.schemas import ChildPlaceCounts, PostStats, SourceCounts, TypeCounts
+from services.jobs.posts.stats.schemas import (
+    ChildPlaceCounts,
+    PostStats,
+    SourceCounts,
+    StationMonth,
+    TypeCounts,
+)
 from services.jobs.shared.figures import area_figures, children_figures, keyed
+from services.jobs.stations.repository import StationRepository
 
 WHAT = (POSTS, PLACES, FILLED)
 
@@ -56,7 +64,27 @@ async def post_stats(session: AsyncSession, area: str, day: date) -> PostStats:
     """The figures on ``day`` from the rollups (the area is the caller's to see)."""
     figures = await area_figures(session, area, day)
     children = await children_figures(session, area, day, figures, village_itself=True)
-    return compose(area, day, _tally(figures, children))
+    stats = compose(area, day, _tally(figures, children))
+    stats.stations = await station_months(session, area, day)
+    return stats
+
+
+async def station_months(session: AsyncSession, area: str, day: date) -> list[StationMonth]:
+    """The area's stations: their posts' planned subsidies on ``day`` against the month's allocation to
+    post wages (read live: a town has ten stations, not thousands)."""
+    return [
+        StationMonth(
+            station_id=row.id,
+            name=row.name,
+            area_code=row.area_code,
+            month=f"{day:%Y-%m}",
+            held=row.held,
+            planned_fen=row.planned_fen,
+            allocated_fen=row.allocated_fen,
+            over_allocation=row.planned_fen > (row.allocated_fen or 0),
+        )
+        for row in await StationRepository(session).planned_against_allocated(prefix_of(area), day)
+    ]
 
 
 def compose(area: str, day: date, tally: PostTally) -> PostStats:
