@@ -16,7 +16,7 @@ from bench.imports import county_import
 from bench.ingest import inspection_ingest
 from bench.ledgers import ledger_export
 from bench.projects import project_figures
-from bench.report import Row, print_table
+from bench.report import Row, announce, print_table
 from bench.reports import area_reports
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
@@ -32,21 +32,21 @@ async def main(size: str, server: str, workdir: Path, import_people: int | None,
     rows: list[Row] = []
     async with BenchEnvironment.start(server, workdir) as env:
         if "hop" in only:
-            rows += await gateway_hop(env, requests=3_000 * scale, concurrency=32)
+            rows += announce(await gateway_hop(env, requests=3_000 * scale, concurrency=32))
         if "writes" in only:
-            rows += await area_writes(env, count=1_000 * scale)
+            rows += announce(await area_writes(env, count=1_000 * scale))
         if "ingest" in only:
-            rows += await inspection_ingest(env, count=20_000 * scale)
+            rows += announce(await inspection_ingest(env, count=20_000 * scale))
         people = import_people or 100_000 * scale
         if ({"import", "reports", "ledger"} & only) and import_people != 0:
             imported = await county_import(env, people, workdir)
-            rows += imported if "import" in only else []
+            rows += announce(imported) if "import" in only else []
         if "reports" in only and import_people != 0:
-            rows += await area_reports(env, people)  # on the county just imported
+            rows += announce(await area_reports(env, people))  # on the county just imported
         if "ledger" in only and import_people != 0:
-            rows += await ledger_export(env, workdir)
+            rows += announce(await ledger_export(env, workdir))
         if "projects" in only:
-            rows += await project_figures(env, projects=20_000 * scale)
+            rows += announce(await project_figures(env, projects=20_000 * scale))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,3 +46,20 @@ def print_table(rows: list[Row], title: str) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def announce(rows: list[Row]) -> list[Row]:
+    """Print a benchmark's figures as soon as it finishes (the table comes at the end): a long run is
+    never silent, and an interrupted one keeps what it measured."""
+    for r in rows:
+        parts = [_fmt(r.value, r.unit)]
+        if r.baseline:
+            parts.append(f"baseline {_fmt(r.baseline, r.unit)}, ratio {r.ratio}")
+        if r.goal:
+            parts.append(f"goal {r.goal}: {r.verdict}")
+        print(f"  {r.figure}: {'; '.join(parts)}", file=sys.stderr, flush=True)
+    return rows
+
+
+def progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)

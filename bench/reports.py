@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench.environment import BenchEnvironment
 from bench.imports import FIRST_TOWN
-from bench.report import Row
+from bench.report import Row, progress
 from services.common.area_codes import prefix_of
 from services.common.calendar import china_today
 from services.common.database import async_url
@@ -87,10 +87,20 @@ async def _drained(conn: asyncpg.Connection, limit_s: float = 1800) -> float:
         SELECT coalesce(max(xid::text::bigint), 0) FROM registry.record_changes))
     FROM registry.event_deliveries AS d
     """
+    behind = """
+    SELECT (SELECT coalesce(max(xid::text::bigint), 0) FROM registry.record_changes) AS last,
+           (SELECT min((position->>'x')::bigint) FROM registry.event_deliveries) AS slowest
+    """
     started = time.perf_counter()
-    for _ in range(int(limit_s)):  # polled: the relay is another process
+    for second in range(int(limit_s)):  # polled: the relay is another process
         if await conn.fetchval(caught_up):
             break
+        if second % 10 == 9:
+            row = await conn.fetchrow(behind)
+            progress(
+                f"the relay is reading the import's change log: slowest feed at transaction "
+                f"{row['slowest']}, the log ends at {row['last']} ({second + 1} s)"
+            )
         await asyncio.sleep(1)
     return time.perf_counter() - started
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from types import SimpleNamespace
 
 import asyncpg
 import httpx
+from fastapi import FastAPI
 
 from services.registry.events.relay import MEMBERS_WANTS, MONITORING_WANTS, RegistryEventSource
 from services.registry.events.schemas import EventType
 from services.registry.events.service import event_types
 from tests.conftest import UserFactory
 from tests.support.database import libpq_url
+from tests.support.events import relay_of
 from tests.support.registry import (
     HUANGJIN,
     LONGQUAN,
@@ -134,5 +137,38 @@ async def test_the_relay_reads_every_change_each_event_type_comes_from(
         assert await selected(MONITORING_WANTS) == set().union(*(given[t] for t in MONITORING_WANTS))
         assert await selected(MEMBERS_WANTS) == set().union(*(given[t] for t in MEMBERS_WANTS))
         assert await selected(frozenset(given)) == {r["id"] for r in rows}
+    finally:
+        await conn.close()
+
+
+async def test_the_relay_stores_its_position_past_rows_a_feed_does_not_want_and_nothing_when_idle(
+    admin: httpx.AsyncClient, system: FastAPI, database: Database
+) -> None:
+    """Changes a feed does not take (here: households created, which the alerts' feed does not want)
+    move its stored position past them, so a drained log reads as drained and the next
+    window does not read them again; a tick with nothing new in the log writes no position."""
+    await make_areas(admin)
+    relay = relay_of(system, "registry")
+    await relay.deliver_pending()  # every feed has a stored position
+    for _ in range(3):  # which the alerts' feed does not want (the members' feed does)
+        await make_household(admin, HUANGJIN, members=1)
+    positions = "SELECT subscriber, (position->>'x')::bigint AS x, updated_at FROM registry.event_deliveries"
+    conn = await asyncpg.connect(libpq_url(database.owner_url))
+    try:
+        last_change = await conn.fetchval("SELECT max(xid::text::bigint) FROM registry.record_changes")
+        for _ in range(150):  # a window ends at the oldest open transaction on the server: another run's
+            await relay.deliver_pending()
+            stored = {r["subscriber"]: r for r in await conn.fetch(positions)}
+            if len(stored) == len(relay.subscriptions) and all(r["x"] > last_change for r in stored.values()):
+                break
+            await asyncio.sleep(0.2)
+        assert {s.subscriber for s in relay.subscriptions} == set(stored)
+        assert all(r["x"] > last_change for r in stored.values()), (last_change, stored)
+
+        for _ in range(3):  # other transactions move the horizon; the log has nothing new
+            await conn.execute("SELECT pg_current_xact_id()")
+        assert await relay.deliver_pending() == 0
+        again = {r["subscriber"]: r for r in await conn.fetch(positions)}
+        assert again == stored
     finally:
         await conn.close()

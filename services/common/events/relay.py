@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.events.outbox import DELIVERIES_TABLE
 from services.common.events.tokens import ServiceTokens
-from services.common.events.window import Log, Position, read_window
+from services.common.events.window import Log, Position, log_has_rows, read_window
 from services.common.metrics import EVENT_BACKLOG_AGE, EVENT_DELIVERY_FAILURES, EVENTS_DELIVERED
 
 logger = logging.getLogger("fangpin.events")
@@ -185,11 +185,18 @@ class Relay:
             events = [e for e in self.source.events(rows) if e.type in subscription.event_types]
             if events:
                 await self._post(subscription, events)
-            # Only when log rows were read: an idle relay writes nothing (its window just starts lower).
-            if rows or stored is None:
+            if rows or stored is None or await self._passed_unwanted_rows(session, position, after):
                 await self._store(session, table, subscription.subscriber, after, len(events))
         self._record_metrics(subscription, events, rows, more)
         return len(events), more
+
+    async def _passed_unwanted_rows(self, session: AsyncSession, before: Position, after: Position) -> bool:
+        """Whether this window moved past log rows no subscriber here wants. Then the position is stored,
+        so the next window does not read them again (nor does "drained" wait for them); an idle tick, when
+        only other tables' transactions moved the horizon, writes nothing."""
+        if after.low <= before.low:
+            return False
+        return await log_has_rows(session, self.source.log, before.low, after.low)
 
     async def _post(self, subscription: Subscription, events: list[OutgoingEvent]) -> None:
         if subscription.client is None:

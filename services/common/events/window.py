@@ -62,6 +62,18 @@ class Log:
     area_filter: str = "area_code LIKE :pattern"
 
 
+async def log_has_rows(session: AsyncSession, log: Log, low: int, high: int) -> bool:
+    """Whether the log holds any row (whichever reader wants it) from transactions in [low, high)."""
+    found = await session.scalar(
+        text(
+            f"SELECT EXISTS (SELECT 1 FROM {log.table} "  # noqa: S608 - the table is the service's constant
+            "WHERE xid >= CAST(:low AS text)::xid8 AND xid < CAST(:high AS text)::xid8)"
+        ),
+        {"low": str(low), "high": str(high)},
+    )
+    return bool(found)
+
+
 async def read_window(
     session: AsyncSession,
     log: Log,
