@@ -33,7 +33,6 @@ from services.common.auth import Principal
 from services.common.docs import add_docs
 from services.common.errors import Unauthorized
 from services.common.health import readiness_checks
-from services.common.logging import request_id_var
 from services.common.middleware import RequestContextMiddleware
 from services.common.migrations import Migrations
 from services.common.tracing import trace_client
@@ -200,7 +199,7 @@ def _proxy_router(settings: GatewaySettings) -> APIRouter:
                 request.app.state.upstreams,
                 settings.upstream_timeout_s,
                 sign=lambda service: identity_of(request).signer.sign(
-                    principal, audiences(request.url.path, service), request_id_var.get()
+                    principal, audiences(request.url.path, service)
                 ),
             ),
         )

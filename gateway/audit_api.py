@@ -17,7 +17,6 @@ from services.common.audit.router import INTERNAL_PREFIX
 from services.common.audit.store import AuditFilters
 from services.common.auth import Permission, Principal
 from services.common.errors import ServiceUnavailable, ValidationFailed
-from services.common.logging import request_id_var
 from services.common.pagination import (
     DEFAULT_PAGE_SIZE,
     PageCursor,
@@ -88,7 +87,7 @@ async def _ask_services(
     upstreams = request.app.state.upstreams
 
     async def ask(name: str) -> Any:
-        token = identity.signer.sign(principal, audience=name, request_id=request_id_var.get())
+        token = identity.signer.sign(principal, audience=name)
         try:
             response = await upstreams[name].client.get(
                 f"{INTERNAL_PREFIX}/{path}", params=params, headers={"authorization": f"Bearer {token}"}

@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
 from services.common.auth import (
+    CLOCK_LEEWAY_S,
     INTERNAL_ISSUER,
+    INTERNAL_TOKEN_TTL_S,
     InternalTokenSigner,
     InternalTokenVerifier,
     Principal,
@@ -23,6 +25,7 @@ from services.common.auth import (
     Role,
     generate_keypair,
 )
+from services.common.errors import Unauthorized
 from tests.support.system import Keys
 
 NATIONAL = "000000000000"
@@ -200,3 +203,33 @@ async def test_an_api_key_is_not_passed_on_either(
         401,
         "missing_internal_token",
     )
+
+
+def test_one_token_serves_a_caller_for_half_its_life_and_is_verified_once(
+    keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing and verifying an Ed25519 token on every call cost both apps on every request: the gateway
+    reuses a caller's token for one audience for half its lifetime, and a service trusts a token it has
+    verified until it expires — never one for another caller, another audience, or past its expiry."""
+    signer = InternalTokenSigner(keys.internal_private)
+    verifier = InternalTokenVerifier(keys.internal_public, "registry")
+    county, town = principal(), principal(scope="610924105", role=Role.town_reviewer)
+    first = signer.sign(county, "registry")
+    assert signer.sign(county, "registry") == first
+    assert signer.sign(town, "registry") != first
+    assert signer.sign(county, ["registry", "monitoring"]) != first
+    assert verifier.verify(first) == county
+    with pytest.raises(Unauthorized):
+        InternalTokenVerifier(keys.internal_public, "jobs").verify(first)
+
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + INTERNAL_TOKEN_TTL_S / 2 + 1)
+    second = signer.sign(county, "registry")
+    assert second != first  # a fresh one once half the life is gone
+    checked = []
+    real_verify = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda token: checked.append(token) or real_verify(token))
+    assert verifier.verify(first) == county and checked == []  # still within its life: not checked again
+    monkeypatch.setattr(time, "time", lambda: now + INTERNAL_TOKEN_TTL_S + CLOCK_LEEWAY_S + 2)
+    verifier.verify(first)  # PyJWT reads its own clock; what matters is that it is asked again
+    assert checked == [first]

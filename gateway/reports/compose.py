@@ -20,7 +20,6 @@ from gateway.proxy import upstream_headers
 from gateway.routing import API_PREFIX, audiences
 from services.common.auth import Principal
 from services.common.errors import NotFound
-from services.common.logging import request_id_var
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ async def ask_service(
     """A GET of ``path`` (under /api/v1) from ``service`` as the caller; None and why, if no answer."""
     upstream = request.app.state.upstreams[service]
     path = API_PREFIX + path
-    token = identity_of(request).signer.sign(principal, audiences(path, service), request_id_var.get())
+    token = identity_of(request).signer.sign(principal, audiences(path, service))
     headers = upstream_headers(request, {"authorization": f"Bearer {token}", "accept": "application/json"})
     try:
         async with asyncio.timeout(timeout_s):
