@@ -136,7 +136,10 @@ async def _import(client: httpx.AsyncClient, auth: dict[str, str]) -> int:
     while job["status"] in ("queued", "running"):
         print(f"\rfangpin: demo households {job['progress']:.0%}", end="", flush=True, file=sys.stderr)
         await asyncio.sleep(0.2)
-        job = (await client.get(f"/api/v1/imports/{job['id']}", headers=auth)).json()
+        polled = await client.get(f"/api/v1/imports/{job['id']}", headers=auth)
+        if polled.status_code != 200:  # a problem, not the job: say what the server said
+            raise RuntimeError(f"demo import: asking for the job: {polled.status_code} {polled.text[:500]}")
+        job = polled.json()
     print(file=sys.stderr)
     if job["status"] != "succeeded" or job["rows_bad"]:
         raise RuntimeError(f"demo import: {job['status']} {job['failure'] or job['errors'][:3]}")
