@@ -94,33 +94,43 @@ async def table_names(conn: asyncpg.Connection, schemas: Iterable[str] = OUR_SCH
     return [f'"{r["schemaname"]}"."{r["tablename"]}"' for r in rows]
 
 
+async def holding_rows(conn: asyncpg.Connection, tables: list[str]) -> list[str]:
+    """Those of ``tables`` that hold at least one row (one probe for all of them)."""
+    if not tables:
+        return []
+    # The names come from pg_tables, quoted: no input reaches this text.
+    probe = " UNION ALL ".join(f"(SELECT {i} FROM {table} LIMIT 1)" for i, table in enumerate(tables))  # noqa: S608
+    return [tables[i] for (i,) in await conn.fetch(probe)]
+
+
+async def truncate(conn: asyncpg.Connection, tables: list[str], then: str = "") -> None:
+    """Empty ``tables`` (the audit log's guard bypassed), then run ``then`` in the same transaction.
+
+    Tried again on a deadlock: the system's background work (relays, compaction) may still be reading
+    from the last test, and the truncate's locks, taken one table at a time, can cross its."""
+    for attempt in range(5):
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL session_replication_role = replica")
+                if tables:
+                    await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                if then:
+                    await conn.execute(then)
+            return
+        except asyncpg.DeadlockDetectedError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.1 * (attempt + 1))
+
+
 async def empty_all_tables(owner_url: str) -> None:
-    """Between tests: every table empty; the audit log's guard is bypassed for this cleanup only.
+    """Between tests: every table empty.
 
     Only the tables that hold rows are truncated (a test writes to a handful of the ~90): TRUNCATE of
     every table costs ~0.2 s a test, two runs of the suite a few minutes of CI; one probe finds them."""
     conn = await asyncpg.connect(libpq_url(owner_url))
     try:
-        tables = await table_names(conn)
-        if not tables:
-            return
-        # The names come from pg_tables, quoted: no input reaches this text.
-        probe = " UNION ALL ".join(f"(SELECT {i} FROM {table} LIMIT 1)" for i, table in enumerate(tables))  # noqa: S608
-        holding = [tables[i] for (i,) in await conn.fetch(probe)]
-        for attempt in range(5):
-            if not holding:
-                break
-            try:
-                async with conn.transaction():
-                    await conn.execute("SET LOCAL session_replication_role = replica")
-                    await conn.execute(f"TRUNCATE {', '.join(holding)} RESTART IDENTITY CASCADE")
-                break
-            except asyncpg.DeadlockDetectedError:
-                # The system's background work (relays, compaction) may still be reading from the last
-                # test: the truncate's locks, taken one table at a time, can cross its. Again shortly.
-                if attempt == 4:
-                    raise
-                await asyncio.sleep(0.1 * (attempt + 1))
+        await truncate(conn, await holding_rows(conn, await table_names(conn)))
     finally:
         await conn.close()
 
