@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -17,7 +17,7 @@ from services.monitoring.models import Case, Measure
 CHUNK = 5000
 
 
-def in_force(day: date) -> list[object]:
+def in_force(day: date) -> list[ColumnElement[bool]]:
     """A measure counts on ``day``: not cancelled, started, not ended before (its own dates say when it
     is in force, however late it was entered: plans are often written up after the work began)."""
     return [

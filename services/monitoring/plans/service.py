@@ -129,7 +129,7 @@ class PlanService:
         return PlanCoverage(
             area_code=area,
             as_of=day,
-            category=category,  # type: ignore[arg-type]  # checked by the query parameter
+            category=category,
             total=_count(area, None, len(listed), len(planned)),
             by_village=[
                 _count(code, named.get(code), households[code], covered[code]) for code in sorted(households)
