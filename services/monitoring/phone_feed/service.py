@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from services.common.area_codes import prefix_of
 from services.common.auth import Principal
 from services.common.errors import Conflict
-from services.common.events.window import Log, Position, finished_below, read_window
+from services.common.events.window import Position, finished_below, read_window
 from services.common.pagination import bad_cursor, decode_cursor, encode_cursor
-from services.common.scope import in_scope
-from services.common.sql_params import uuid_array
+from services.monitoring.phone_feed.repository import PHONE_LOG, rows_by_id, rows_in_scope
 from services.monitoring.phone_feed.schemas import FeedPage, FeedRecord, FeedTombstone
 from services.monitoring.phone_feed.sources import BY_NAME, SOURCES, SOURCES_TAG, FeedSource
-from services.monitoring.rounds.repository import ancestors
 
 FULL, DELTA = "full", "delta"
-PHONE_LOG = Log(
-    "monitoring.phone_changes",
-    area_filter="area_code LIKE :pattern OR old_area_code LIKE :pattern "
-    "OR (area_prefix IS NOT NULL AND :pattern LIKE area_prefix || '%')",
-)
 
 
 def _covers(source: FeedSource, area_code: str, scope: str) -> bool:
@@ -82,7 +72,7 @@ class PhoneFeed:
         records: list[FeedRecord] = []
         for name in names[names.index(source) :]:
             room = limit - len(records)
-            rows = await self._rows_in_scope(BY_NAME[name], after, room + 1)
+            rows = await rows_in_scope(self.session, BY_NAME[name], self.scope, after, room + 1)
             if len(rows) > room:
                 records += [_record(BY_NAME[name], r) for r in rows[:room]]
                 last = str(rows[room - 1].id) if room else (str(after) if after else None)
@@ -100,16 +90,6 @@ class PhoneFeed:
         more.records = [*records, *(r for r in more.records if (r.source, r.id) not in seen)]
         return more
 
-    async def _rows_in_scope(self, source: FeedSource, after: uuid.UUID | None, limit: int) -> Sequence[Any]:
-        table: Any = source.table
-        where = in_scope(col(table.area_code), self.scope)
-        if source.reaches_down:
-            where = where | col(table.area_code).in_(ancestors(self.scope))
-        query = select(table).where(where)
-        if after is not None:
-            query = query.where(col(table.id) > after)
-        return (await self.session.execute(query.order_by(col(table.id)).limit(limit))).scalars().all()
-
     async def _delta(self, position: Position, limit: int) -> FeedPage:
         rows, position, has_more = await read_window(
             self.session, PHONE_LOG, self.scope, position, limit, "source, record_id"
@@ -121,9 +101,7 @@ class PhoneFeed:
         records, tombstones = [], []
         for name, ids in wanted.items():
             source = BY_NAME[name]
-            table: Any = source.table
-            query = select(table).where(col(table.id) == func.any(uuid_array(ids))).order_by(col(table.id))
-            for found in (await self.session.execute(query)).scalars():
+            for found in await rows_by_id(self.session, source, ids):
                 if _covers(source, found.area_code, self.scope):
                     records.append(_record(source, found))
                 else:
