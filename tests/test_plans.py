@@ -3,6 +3,7 @@ and the share of 脱贫户 with a plan in force per area and day (issue #23, acc
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -97,8 +98,12 @@ async def test_an_escaped_household_without_a_case_gets_a_plan_and_coverage_coun
 
     # The plan follows the household when it moves (its live work goes with it).
     await move_household(admin, a1, LONGQUAN)
-    await relay_of(system, "registry").deliver_pending()
-    moved = (await admin.get(f"/api/v1/plans/{a1['id']}")).json()["measures"]
+    for _ in range(150):  # the move reaches monitoring by the registry's events
+        await relay_of(system, "registry").deliver_pending()
+        moved = (await admin.get(f"/api/v1/plans/{a1['id']}")).json()["measures"]
+        if {m["area_code"] for m in moved} == {LONGQUAN}:
+            break
+        await asyncio.sleep(0.2)
     assert {m["area_code"] for m in moved} == {LONGQUAN}
 
 
