@@ -22,6 +22,7 @@ from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
 from fangpin.demo_monitoring import load_monitoring
 from fangpin.demo_oversight import load_oversight
+from fangpin.demo_plans import load_plans
 from fangpin.demo_projects import load_projects
 
 logger = logging.getLogger("fangpin.demo")
@@ -142,6 +143,7 @@ async def load_demo(
     created |= await load_jobs(client, admin_auth)
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
+    created |= await load_plans(client, admin_auth)
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
     logger.info("demo data loaded", extra=created)

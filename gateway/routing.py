@@ -65,6 +65,9 @@ ROUTES: dict[str, str] = {
     "station-alarms": "projects",
     "station-expectations": "projects",
     "station-stats": "projects",
+    "plans": "monitoring",
+    "screening-rounds": "monitoring",
+    "monitoring-feed": "monitoring",
 }
 
 
@@ -92,6 +95,8 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
+    "plans": ("registry",),  # the households' categories on a day (coverage); a measure's references
+    "screening-rounds": ("registry",),  # the households a round lists; the cadres' and villages' names
 }
 
 

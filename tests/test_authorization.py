@@ -72,6 +72,11 @@ HAND_WRITTEN = [
     (Role.ops, "system_status", None, 200, None),
     (Role.village_cadre, "audit_events", None, 403, "permission_denied"),
     (Role.village_cadre, "household_get", "own-village", 200, None),
+    (Role.village_cadre, "round_get", "parent-town", 404, "round_not_found"),
+    (Role.village_cadre, "plan_add", "own-village", 201, None),
+    (Role.town_reviewer, "round_open", "own-village", 403, "permission_denied"),
+    (Role.county_admin, "round_open", "other-county", 403, "outside_scope"),
+    (Role.county_admin, "round_close", "sibling-village", 409, "stale_version"),
     (Role.village_cadre, "household_get", "parent-town", 404, "household_not_found"),
     (Role.village_cadre, "cadre_create", "own-village", 403, "permission_denied"),
     (Role.town_reviewer, "person_patch", "parent-town", 200, None),
@@ -355,6 +360,11 @@ async def check_lists_hold_exactly_the_rows_in_scope(
             }
             assert seen == visible, path
             assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
+    if Permission.monitoring_read in ROLE_PERMISSIONS[role]:  # the world's rounds are of villages
+        seen = {row["id"] for row in await listed(client, "/api/v1/screening-rounds", headers)}
+        assert seen == {
+            r["screening_round"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
+        }
     if Permission.employment_read in ROLE_PERMISSIONS[role]:
         for path, key in (
             ("/api/v1/welfare-posts", "post"),

@@ -61,6 +61,7 @@ class Permission(StrEnum):
     cases_town = "cases:town"
     cases_county = "cases:county"
     measures_write = "measures:write"  # plan and record assistance measures
+    rounds_manage = "rounds:manage"  # open and close screening rounds (拉网式大排查): the county's
     partner_feeds_push = "partner_feeds:push"  # bureau records matched to households by ID number
     employment_read = "employment:read"  # employment records, posts, training
     employment_write = "employment:write"  # record work status; assign posts; enrol in training
@@ -129,6 +130,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.projects_manage,
             Permission.oversight_manage,
             Permission.appraisal_manage,
+            Permission.rounds_manage,
             # The county may act for a village or town (say, one without an account yet); the
             # four-eyes rule still keeps one person from approving what they themselves passed on.
             Permission.cases_village,

@@ -23,7 +23,10 @@ from services.monitoring.inspections.router import router as inspections_router
 from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
+from services.monitoring.phone_feed.router import router as phone_feed_router
 from services.monitoring.photos.router import router as photos_router
+from services.monitoring.plans.router import router as plans_router
+from services.monitoring.rounds.router import router as rounds_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.stats.router import router as stats_router
 from services.monitoring.thresholds.router import router as thresholds_router
@@ -69,6 +72,9 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             cases_router,
             case_imports_router,
             measures_router,
+            plans_router,
+            rounds_router,
+            phone_feed_router,
             partners_router,
             visits_router,
             stats_router,

@@ -179,13 +179,14 @@ class CaseEvent(SQLModel, table=True):
 
 
 class Measure(SQLModel, table=True):
-    """One assistance measure (一户一方案、一人一措施) of an enrolled household or one of its members."""
+    """One assistance measure (一户一方案、一人一措施) of a household or one of its members: of its case
+    when one is enrolled, else of the household alone (a 脱贫户's plan, ``plans``)."""
 
     __tablename__ = "measures"
     __table_args__ = {"schema": SCHEMA}
 
     id: uuid.UUID = uuid_pk()
-    case_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    case_id: uuid.UUID | None = column(UUID(as_uuid=True))
     household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     area_code: str = column(String(12), nullable=False)
     person_id: uuid.UUID | None = column(UUID(as_uuid=True))
@@ -296,3 +297,40 @@ class RecordedIncome(SQLModel, table=True):
     paid_on: date = column(Date, nullable=False)
     event_id: str = column(String(64), nullable=False)
     received_at: datetime = timestamp()
+
+
+class ScreeningRound(SQLModel, table=True):
+    """A screening round (拉网式大排查): every household of a kind in an area visited within a window."""
+
+    __tablename__ = "screening_rounds"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    name: str = column(String(100), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    starts_on: date = column(Date, nullable=False)
+    ends_on: date = column(Date, nullable=False)
+    households: str = column(String(24), nullable=False)  # which: all, escaped, ordinary …
+    due: int = column(Integer, nullable=False)  # households listed when it opened
+    state: str = column(String(8), nullable=False, default="open")
+    request_sha256: bytes = column(LargeBinary, nullable=False)
+    opened_by: str = column(String(64), nullable=False)
+    opened_at: datetime = timestamp()
+    closed_by: str | None = column(String(64))
+    closed_at: datetime | None = column(DateTime(timezone=True))
+    closed_as_of: date | None = column(Date)
+    frozen: dict[str, Any] | None = column(JSONB(none_as_null=True))  # coverage as it stood when closed
+    version: int = column(Integer, nullable=False, default=1)
+
+
+class ScreeningRoundHousehold(SQLModel, table=True):
+    """A household a round visits, listed when the round opened (the phones' list of doors)."""
+
+    __tablename__ = "screening_round_households"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()
+    round_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)  # its village when the round opened
+    category: str = column(String(16), nullable=False)  # escaped, monitored or ordinary then

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -23,3 +25,8 @@ class MonitoringSettings(ServiceSettings):
         description="Largest inspection photo, in bytes (phones send compressed JPEG, PNG or WebP)",
     )
     photos_per_inspection: int = Field(default=9, ge=1, le=100, description="Photos one inspection may carry")
+    plannable: list[Literal["escaped", "monitored", "marginal"]] = Field(
+        default=["escaped", "monitored", "marginal"],
+        description="Households plans (一户一方案) are made for: escaped 脱贫户, monitored 监测户 "
+        "(an enrolled case), marginal 边缘易致贫户 (an enrolled case of that type); a JSON list",
+    )

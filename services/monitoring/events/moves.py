@@ -1,5 +1,6 @@
 """A household that moves to another village (a move or a village merge, from the registry's events)
-takes its live work with it: pairings, live alerts, cases not yet closed and their measures. This is
+takes its live work with it: pairings, live alerts, cases not yet closed and their measures,
+and the live measures of its plan that belong to no case. This is
 the only write that moves monitoring's records between areas; what happened before (visits, closed
 cases, dismissed alerts) stays where it happened."""
 
@@ -25,7 +26,9 @@ WITH moved_alerts AS (
     RETURNING id
 )
 UPDATE monitoring.measures SET area_code = :area, version = version + 1
-WHERE case_id IN (SELECT id FROM moved_cases)
+WHERE (case_id IN (SELECT id FROM moved_cases)
+       OR (case_id IS NULL AND household_id = :household AND status IN ('planned', 'in_progress')))
+  AND area_code <> :area
 """
 
 

@@ -55,7 +55,7 @@ class MeasureRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    case_id: uuid.UUID
+    case_id: uuid.UUID | None = Field(description="The case it belongs to; none: the household's plan alone")
     household_id: uuid.UUID
     area_code: str
     person_id: uuid.UUID | None

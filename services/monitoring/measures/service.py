@@ -44,7 +44,7 @@ class MeasureService:
         case = await CaseRepository(self.session).get(case_id, principal.scope_prefix)
         if case is None:
             raise NotFound(f"No case {case_id}", code="case_not_found")
-        await self._check_references(data, case.household_id, registry)
+        await self.check_references(data, case.household_id, registry)
         if CaseState(case.state) not in PLANNABLE:
             raise Conflict(
                 f"Measures are planned for enrolled households; this case is {case.state}",
@@ -76,7 +76,7 @@ class MeasureService:
         ).scalar_one_or_none()
 
     @staticmethod
-    async def _check_references(data: MeasureCreate, household_id: uuid.UUID, registry: Lookup) -> None:
+    async def check_references(data: MeasureCreate, household_id: uuid.UUID, registry: Lookup) -> None:
         """The member must be of the case's household; the cadre paired with it or of its area."""
         if data.person_id is None and data.cadre_id is None:
             return

@@ -61,6 +61,29 @@ SELECT code, successor FROM (
 """
 
 
+# A household's category on :on from its periods: 监测户 over 脱贫户 over 一般农户 (as the registry's
+# category follows the cases, programmes.monitored). Only households registered by then, not deleted.
+ROSTER_SQL = """
+SELECT household_id, area_code, category FROM (
+    SELECT h.id AS household_id, h.area_code,
+           CASE WHEN EXISTS (SELECT 1 FROM registry.programme_memberships m
+                             WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme = 'monitored'
+                               AND m.starts_on <= :on AND (m.ends_on IS NULL OR m.ends_on >= :on))
+                THEN 'monitored'
+                WHEN EXISTS (SELECT 1 FROM registry.programme_memberships m
+                             WHERE m.household_id = h.id AND m.person_id IS NULL AND m.programme = 'escaped'
+                               AND m.starts_on <= :on AND (m.ends_on IS NULL OR m.ends_on >= :on))
+                THEN 'escaped' ELSE 'ordinary' END AS category
+    FROM registry.households AS h
+    WHERE h.deleted_at IS NULL AND h.area_code LIKE :scope AND h.area_code LIKE :within
+      AND h.registered_on <= :on AND h.id > :after
+      AND (CAST(:ids AS uuid[]) IS NULL OR h.id = ANY(CAST(:ids AS uuid[])))
+) AS r
+WHERE CAST(:categories AS text[]) IS NULL OR r.category = ANY(CAST(:categories AS text[]))
+ORDER BY household_id LIMIT :limit
+"""
+
+
 class InternalRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -208,3 +231,25 @@ class InternalRepository:
             in_scope(col(Area.code), scope),
         )
         return (await self.session.execute(query)).all()
+
+    async def roster(
+        self,
+        scope: str,
+        within: str,
+        on: date,
+        categories: list[str] | None,
+        household_ids: list[uuid.UUID] | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        """Households of the area on a day with their category then: household_id, area_code, category."""
+        params = {
+            "scope": scope + "%",  # scope prefixes are digits only
+            "within": within + "%",
+            "on": on,
+            "categories": categories,
+            "ids": list(household_ids) if household_ids is not None else None,
+            "after": after or uuid.UUID(int=0),
+            "limit": limit,
+        }
+        return (await self.session.execute(text(ROSTER_SQL), params)).all()

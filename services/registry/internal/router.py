@@ -41,6 +41,9 @@ from services.registry.internal.schemas import (
     Resolved,
     ResolveRequest,
     ResolveResult,
+    RosterHousehold,
+    RosterRequest,
+    RosterResult,
 )
 from services.registry.national_id import NationalIdError, parse
 
@@ -146,3 +149,19 @@ async def names(body: NamesRequest, principal: Reader, session: ReadSessionDep) 
         cadres=[CadreName.model_validate(r, from_attributes=True) for r in cadres],
         areas=[AreaName.model_validate(r, from_attributes=True) for r in areas],
     )
+
+
+@router.post("/households/roster", response_model=RosterResult)
+async def roster(body: RosterRequest, principal: Reader, session: ReadSessionDep) -> RosterResult:
+    """Households of an area (inside the caller's scope) on a day, with each one's category then: whom
+    monitoring plans for (一户一方案) and whom a screening round visits (拉网式排查). Ids and codes only."""
+    rows = await InternalRepository(session).roster(
+        principal.scope_prefix,
+        body.within,
+        body.on,
+        body.categories,
+        body.household_ids,
+        body.after,
+        body.limit,
+    )
+    return RosterResult(households=[RosterHousehold.model_validate(r, from_attributes=True) for r in rows])

@@ -116,3 +116,29 @@ class NamesResult(BaseModel):
     households: list[HouseholdNumber] = Field(description="Registered (not deleted) in scope")
     cadres: list[CadreName] = Field(description="Of your area, or ever paired with a household in it")
     areas: list[AreaName] = Field(description="In scope")
+
+
+ROSTER_PAGE = 5000
+
+
+class RosterRequest(BaseModel):
+    """Households of an area on a day, by their category then (monitoring's plans and screening rounds)."""
+
+    within: str = Field(pattern=r"^[0-9]{0,12}$", description="An area code prefix, narrowed to scope")
+    on: date
+    categories: list[str] | None = Field(
+        default=None, description="escaped 脱贫户 / monitored 监测户 / ordinary 一般农户; none: all"
+    )
+    household_ids: list[uuid.UUID] | None = Field(default=None, max_length=ROSTER_PAGE)
+    after: uuid.UUID | None = Field(default=None, description="Keyset: the last id of the previous page")
+    limit: int = Field(default=ROSTER_PAGE, ge=1, le=ROSTER_PAGE)
+
+
+class RosterHousehold(BaseModel):
+    household_id: uuid.UUID
+    area_code: str = Field(description="The household's village now")
+    category: str = Field(description="On the day asked: monitored if a 监测户 period covers it, else …")
+
+
+class RosterResult(BaseModel):
+    households: list[RosterHousehold] = Field(description="By id; as many as `limit` means ask again")

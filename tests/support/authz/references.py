@@ -64,6 +64,9 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
     # A contact's cadre: paired with the household or of an area covering its village.
     ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    # A plan's member and cadre, as a case's measure's.
+    ("plan_add", ("person_id",)): Reference("person", "member"),
+    ("plan_add", ("cadre_id",)): Reference("cadre", "cadre"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}

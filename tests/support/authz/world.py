@@ -127,9 +127,18 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     decided = await admin.post(f"/api/v1/leaves/{leave.json()['id']}/decision", json={"approve": True})
     assert decided.status_code == 200, decided.text
     rectification = await closed_rectification(admin, importer, village)
+    screening = {
+        "name": "拉网式排查",
+        "area_code": village,
+        "starts_on": "2025-05-01",
+        "ends_on": "2025-06-30",
+    }
+    screening_round = await admin.post("/api/v1/screening-rounds", json=screening)
+    assert screening_round.status_code == 201, screening_round.text
     logged = await admin.post("/api/v1/study-sessions", json=session_body(village))
     assert logged.status_code == 201, logged.text
     return {
+        "screening_round": screening_round.json()["id"],
         "study_session": logged.json()["id"],
         "rectification": rectification,
         "leave": leave.json()["id"],
@@ -421,6 +430,14 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
             "note": f"matrix {uuid.uuid4()}",
         },
         "rectification_review": {"decision": "close"},
+        "plan_add": {"kind": "industry", "description": "茶园管护", "starts_on": "2025-03-01"},
+        "round_open": {
+            "name": "拉网式排查",
+            "area_code": code,
+            "starts_on": "2025-05-01",
+            "ends_on": "2025-06-30",
+        },
+        "round_close": {"base_version": 99},
     }
     return endpoint.method, url, bodies.get(name)
 
