@@ -65,6 +65,9 @@ ROUTES: dict[str, str] = {
     "station-alarms": "projects",
     "station-expectations": "projects",
     "station-stats": "projects",
+    "loans": "projects",
+    "loan-repayments": "projects",
+    "credit-stats": "projects",
 }
 
 
@@ -92,6 +95,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
+    "loans": ("registry",),  # a borrower by id or ID number; a cadre's pairings; the ledger's names
 }
 
 
