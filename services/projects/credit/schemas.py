@@ -205,12 +205,18 @@ class CreditFigures(BaseModel):
     written_off_fen: int
 
 
-class ChildCredit(CreditFigures):
+class _Area(BaseModel):
     area_code: str
 
 
-class CreditStats(CreditFigures):
-    area_code: str
+class _AreaOn(_Area):
     as_of: date
-    warning_days: int
+    warning_days: int = Field(description="Due within this many days is 即将到期")
+
+
+class ChildCredit(CreditFigures, _Area):  # the area first, then its figures
+    pass
+
+
+class CreditStats(CreditFigures, _AreaOn):
     children: list[ChildCredit] = Field(description="Each child area with loans")
