@@ -283,3 +283,20 @@ async def test_pian1_town_has_408_7_wan_outstanding_none_overdue_from_data(
     lines = sheet.text.splitlines()
     assert lines[0].lstrip("\ufeff").startswith("村代码,村名称,户编号,贷款银行,贷款金额（分）")
     assert len(lines) == 84 and "双丰村" in lines[1]
+
+
+async def test_the_demo_lends_pian1s_408_7_wan_none_overdue_three_due_soon_and_loads_again_as_retries(
+    admin: httpx.AsyncClient, clean_database: Database
+) -> None:
+    from fangpin.demo_credit import load_credit
+
+    await make_areas(admin)
+    await borrowers(admin, SHUANGFENG, 82)
+    assert await load_credit(admin, {}) == {"loans": 82}
+    assert await load_credit(admin, {}) == {"loans": 0}  # each a retry
+
+    stats = (await admin.get(CREDIT_STATS, params={"area": OTHER_TOWN})).json()
+    assert (stats["outstanding_count"], stats["outstanding_fen"]) == (82, 408_700_000)
+    assert (stats["overdue_count"], stats["due_soon_count"]) == (0, 3)
+    soon = (await admin.get(f"{LOANS}/due-soon", params={"within": OTHER_TOWN})).json()["items"]
+    assert [loan["days_to_due"] for loan in soon] == [9, 17, 26]
