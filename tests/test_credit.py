@@ -300,3 +300,24 @@ async def test_the_demo_lends_pian1s_408_7_wan_none_overdue_three_due_soon_and_l
     assert (stats["overdue_count"], stats["due_soon_count"]) == (0, 3)
     soon = (await admin.get(f"{LOANS}/due-soon", params={"within": OTHER_TOWN})).json()["items"]
     assert [loan["days_to_due"] for loan in soon] == [9, 17, 26]
+
+
+async def test_the_services_own_scan_finds_a_loan_that_fell_due_once(
+    admin: httpx.AsyncClient, system: FastAPI, clean_database: Database
+) -> None:
+    from services.projects.credit.scanner import scan_once
+
+    await make_areas(admin)
+    household, _ = await borrower(admin, HUANGJIN)
+    lent = await admin.post(LOANS, json=loan_body(household["members"][0]["id"], due_on=days_from_today(2)))
+    assert lent.status_code == 201, lent.text
+    projects = system.state.local_apps["projects"]
+    assert await scan_once(projects) == 0  # not due yet
+    conn = await asyncpg.connect(libpq_url(clean_database.owner_url))
+    try:  # as if three days had passed
+        await conn.execute(
+            "UPDATE projects.loans SET due_on = current_date - 1, starts_on = current_date - 400"
+        )
+    finally:
+        await conn.close()
+    assert (await scan_once(projects), await scan_once(projects)) == (1, 0)

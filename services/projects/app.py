@@ -17,6 +17,7 @@ from services.projects.beneficiaries.router import router as beneficiaries_route
 from services.projects.checks.router import router as checks_router
 from services.projects.credit.codes import OVERDUE_EVENT
 from services.projects.credit.router import router as credit_router
+from services.projects.credit.scanner import start_scanner, stop_scanner
 from services.projects.partner.router import router as partner_router
 from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
@@ -63,6 +64,6 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             asset_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events, start_compaction],
-        on_shutdown=[close_peers, stop_relay, stop_compaction],
+        on_startup=[open_peers, start_events, start_compaction, start_scanner],
+        on_shutdown=[close_peers, stop_relay, stop_compaction, stop_scanner],
     )

@@ -33,3 +33,8 @@ class ProjectsSettings(ServiceSettings):
         le=366,
         description="Loans falling due within this many days are warned of (到期预警), unless a request says",
     )
+    credit_scan_interval_s: float = Field(
+        default=3600,
+        gt=0,
+        description="How often every loan is scanned for being overdue (each reported to monitoring once)",
+    )
