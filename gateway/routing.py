@@ -68,6 +68,9 @@ ROUTES: dict[str, str] = {
     "plans": "monitoring",
     "screening-rounds": "monitoring",
     "monitoring-feed": "monitoring",
+    "loans": "projects",
+    "loan-repayments": "projects",
+    "credit-stats": "projects",
 }
 
 
@@ -97,6 +100,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
     "plans": ("registry",),  # the households' categories on a day (coverage); a measure's references
     "screening-rounds": ("registry",),  # the households a round lists; the cadres' and villages' names
+    "loans": ("registry",),  # a borrower by id or ID number; a cadre's pairings; the ledger's names
 }
 
 

@@ -90,6 +90,7 @@ async def test_a_service_that_is_down_leaves_its_sections_missing_not_the_report
         "项目资金",
         "光伏电站",
         "驻村考勤",
+        "小额信贷",
     ]
     cover = [row for row in workbook["说明"].iter_rows(values_only=True)]
     assert cover[1] == (HUANGJIN, "黄金村", "2024-01-01", "否（见缺失板块）")

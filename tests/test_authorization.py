@@ -391,6 +391,9 @@ async def check_lists_hold_exactly_the_rows_in_scope(
                 r[key] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)
             }, path
             assert await foreign_within(client, path, headers) == (404, "area_not_found"), path
+        seen = {row["id"] for row in await listed(client, "/api/v1/loans", headers)}
+        assert seen == {r["loan"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)}
+        assert await foreign_within(client, "/api/v1/loans", headers) == (404, "area_not_found")
         seen = {row["id"] for row in await listed(client, "/api/v1/beneficiary-links", headers)}
         assert seen == {r["link"] for label, r in world.records.items() if inside(RECORD_AREAS[label], scope)}
         assert await foreign_within(client, "/api/v1/beneficiary-links", headers) == (404, "area_not_found")

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from gateway.reports import workbook
 from services.common.calendar import CHINA, china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
+from tests.support.credit import loan_body
 from tests.support.events import relay_of, unreachable
 from tests.support.oversight import check_in_body, rectification_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
@@ -51,6 +52,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/projects/export": {"within": TOWN},
     "/api/v1/assets/export": {"within": TOWN},
     "/api/v1/rectifications/export": {"within": TOWN},
+    "/api/v1/loans/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
     UNIT_REPORT: {"format": "xlsx"},
 }
@@ -116,6 +118,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("区划代码", "区划名称", "问题来源", "事项名称", "问题描述", "整改措施", "责任单位", "责任人",
              "交办日期", "整改时限", "整改状态", "进展报告数", "最新进展", "最新进展日期", "提交销号日期",
              "销号日期", "是否逾期", "事项ID"),
+        ],
+    },
+    "/api/v1/loans/export": {
+        "小额信贷台账": [
+            ("村代码", "村名称", "户编号", "贷款银行", "贷款金额（分）", "年利率", "贴息率",
+             "贷款用途（产业）", "放款日期", "到期日期", "展期至", "已还本金（分）", "贷款余额（分）",
+             "结清日期", "核销日期", "状态", "距到期天数", "银行业务编号", "贷款ID", "借款人ID"),
         ],
     },
     UNIT_REPORT: {
@@ -224,6 +233,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("问题来源代码", "问题来源", "新交办事项数", "已销号事项数", "按期销号事项数", "未销号事项数",
              "其中逾期"),
         ],
+        "小额信贷": [
+            ("指标", "数值"),
+            ("下级区域",),
+            ("区域代码", "区域名称", "存量贷款笔数", "存量贷款余额（分）", "即将到期笔数",
+             "即将到期余额（分）", "逾期笔数", "逾期余额（分）", "按期结清笔数", "逾期后结清笔数", "核销笔数",
+             "核销金额（分）"),
+        ],
     },
 }
 # The report's single figures, by sheet (the rows under 指标/数值).
@@ -239,6 +255,9 @@ FIGURES = {
              "本月低效运行电站数", "本年发电收益（分）", "公益岗位工资（分）", "分红到户（分）",
              "村集体（分）"),
     "驻村考勤": ("区域", "统计日期", "统计年度", "驻村人员数", "在村天数（本年度）", "预计未达标人数"),
+    "小额信贷": ("区域", "统计日期", "到期预警天数", "存量贷款笔数", "存量贷款余额（分）", "即将到期笔数",
+             "即将到期余额（分）", "逾期笔数", "逾期余额（分）", "按期结清笔数", "逾期后结清笔数", "核销笔数",
+             "核销金额（分）"),
     # A support unit's report (its own workbook).
     "概况": ("帮扶单位", "单位层级", "统计起始日期", "统计截止日期", "帮扶村数", "驻村人员数",
            "在村天数（期内）", "期内交办整改事项数", "期内销号事项数", "其中按期销号",
@@ -407,6 +426,9 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     received = await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)
     assert received.status_code == 201, received.text
     await station(admin, {}, village=HUANGJIN)
+    borrower = next(iter(world["households"].values()))["members"][0]["id"]
+    lent = await admin.post("/api/v1/loans", json=loan_body(borrower))
+    assert lent.status_code == 201, lent.text
     unit = (await admin.post("/api/v1/support-units", json=unit_body())).json()
     team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
     checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))

@@ -39,6 +39,7 @@ SECTIONS = (
     Section("projects", "项目资金", "projects", "/project-stats"),
     Section("stations", "光伏电站", "projects", "/station-stats"),
     Section("presence", "驻村考勤", "oversight", "/oversight-stats"),
+    Section("credit", "小额信贷", "projects", "/credit-stats"),
 )
 
 

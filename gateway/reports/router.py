@@ -66,6 +66,11 @@ class AreaSummary(BaseModel):
         "behind target; study, training and publicity sessions and their attendance (人次) by kind and "
         "audience (as GET /api/v1/oversight-stats answers)"
     )
+    credit: dict[str, Any] | None = Field(
+        description="Micro-credit (小额信贷): loans outstanding and their balance (fen), due within the "
+        "warning days, overdue, repaid on time or late, written off, by child area "
+        "(as GET /api/v1/credit-stats answers)"
+    )
 
 
 @router.get(

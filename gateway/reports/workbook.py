@@ -121,6 +121,18 @@ LABELS = {
     "opened": "新交办事项数",
     "closed": "已销号事项数",
     "closed_on_time": "按期销号事项数",
+    # 小额信贷 (the projects service's /credit-stats)
+    "warning_days": "到期预警天数",
+    "outstanding_count": "存量贷款笔数",
+    "outstanding_fen": "存量贷款余额（分）",
+    "due_soon_count": "即将到期笔数",
+    "due_soon_fen": "即将到期余额（分）",
+    "overdue_count": "逾期笔数",
+    "overdue_fen": "逾期余额（分）",
+    "repaid_on_time": "按期结清笔数",
+    "repaid_late": "逾期后结清笔数",
+    "written_off_count": "核销笔数",
+    "written_off_fen": "核销金额（分）",
 }
 IN = {
     "alerts.open": "未处置预警数",

@@ -20,6 +20,7 @@ class RiskCode(LabelledEnum):
     disaster = "disaster", "因灾"
     accident = "accident", "因意外事故"
     job_loss = "job_loss", "失业/返乡无收入"
+    loan_overdue = "loan_overdue", "小额信贷逾期"
 
 
 class Severity(LabelledEnum):
@@ -56,6 +57,7 @@ class AlertSource(LabelledEnum):
     employment = "employment", "就业信息"
     partner = "partner", "部门筛查预警"
     self_declared = "self_declared", "农户自主申报"
+    credit = "credit", "小额信贷"
 
 
 # An alert is live (repeats attach to it) until it becomes a case or is dismissed.

@@ -15,6 +15,9 @@ from services.projects.assets.router import router as assets_router
 from services.projects.beneficiaries.codes import PAID_EVENT
 from services.projects.beneficiaries.router import router as beneficiaries_router
 from services.projects.checks.router import router as checks_router
+from services.projects.credit.codes import OVERDUE_EVENT
+from services.projects.credit.router import router as credit_router
+from services.projects.credit.scanner import start_scanner, stop_scanner
 from services.projects.partner.router import router as partner_router
 from services.projects.registry import close_peers, open_peers
 from services.projects.router import router as projects_router
@@ -30,13 +33,14 @@ start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 
 async def start_events(app: FastAPI) -> None:
-    """Monitoring counts what households received through their links as their income; jobs learns the
+    """Monitoring counts what households received through their links as their income, and raises an
+    alert on a household whose loan is overdue; jobs learns the
     stations its photovoltaic posts name, and what each station-month allocated to post wages."""
     settings = app.state.settings
     await start_relay(
         app,
         OutboxSource(name="projects", schema=SCHEMA),
-        wanted={"monitoring": frozenset({PAID_EVENT}), "jobs": JOBS_WANTS},
+        wanted={"monitoring": frozenset({PAID_EVENT, OVERDUE_EVENT}), "jobs": JOBS_WANTS},
         urls={"monitoring": settings.monitoring_url, "jobs": settings.jobs_url},
     )
 
@@ -54,11 +58,12 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             checks_router,
             beneficiaries_router,
             stations_router,
+            credit_router,
             station_alarms_router,
             stats_router,
             asset_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events, start_compaction],
-        on_shutdown=[close_peers, stop_relay, stop_compaction],
+        on_startup=[open_peers, start_events, start_compaction, start_scanner],
+        on_shutdown=[close_peers, stop_relay, stop_compaction, stop_scanner],
     )

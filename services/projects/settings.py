@@ -27,3 +27,14 @@ class ProjectsSettings(ServiceSettings):
         description="Base URL of jobs, to which projects delivers its photovoltaic stations and their "
         "months' revenue allocated to post wages (unset: the jobs served in this process)",
     )
+    credit_warning_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="Loans falling due within this many days are warned of (到期预警), unless a request says",
+    )
+    credit_scan_interval_s: float = Field(
+        default=3600,
+        gt=0,
+        description="How often every loan is scanned for being overdue (each reported to monitoring once)",
+    )

@@ -68,6 +68,17 @@ def employment_findings(event: IncomingEvent) -> list[tuple[RiskCode, Severity, 
     return [(RiskCode.job_loss, Severity.medium, f"就业信息：{what}，现{now}、{earning}{before}")]
 
 
+def loan_findings(event: IncomingEvent) -> list[tuple[RiskCode, Severity, str]]:
+    """A household member's micro-credit loan past its due date with a balance (the projects service
+    reports each loan once)."""
+    payload = event.payload
+    balance = _money(payload.get("balance_fen"))
+    owed = f"，余额{balance / 100:,.2f}元未还" if balance is not None else ""
+    bank = payload.get("bank") or "银行"
+    reason = f"小额信贷逾期：{bank}贷款{payload.get('due_on', '')}到期{owed}"
+    return [(RiskCode.loan_overdue, Severity.medium, reason)]
+
+
 def _money(value: object) -> Decimal | None:
     try:
         return Decimal(str(value)) if value is not None else None
@@ -129,6 +140,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ),
     # What households received through projects' and assets' beneficiary links: income the rules count.
     ("projects", "beneficiary.paid"): incomes.beneficiary_paid,
+    # A loan past its due date with a balance (扶贫小额信贷逾期): an alert on the household.
+    ("projects", "loan.overdue"): _handler(AlertSource.credit, "loan_overdue@1", loan_findings),
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.common.auth import ROLE_PERMISSIONS, Permission, Role
+from tests.support.credit import bank_loan
 from tests.support.monitoring import inspection
 from tests.support.oversight import check_in_body, contact_body
 from tests.support.projects import project_body, receipt
@@ -1596,6 +1597,68 @@ for _resource, _permission in (
             ok=404,
             ok_code="export_not_found",
         )
+# Micro-credit (扶贫小额信贷): each target's loan with a repayment and an extension request, both sent
+# again as retries; decisions and write-offs name a stale version, so an allowed call changes nothing.
+TARGETED |= {
+    "loan_create": Endpoint(
+        "POST", "/api/v1/loans", Permission.projects_manage, "reference", 201, "person_not_found"
+    ),
+    "loan_get": Endpoint(
+        "GET", "/api/v1/loans/{loan}", Permission.projects_read, "record", 200, "loan_not_found"
+    ),
+    "loan_repay": Endpoint(
+        "POST", "/api/v1/loans/{loan}/repayments", Permission.projects_manage, "record", 200, "loan_not_found"
+    ),
+    "loan_extend": Endpoint(
+        "POST", "/api/v1/loans/{loan}/extensions", Permission.projects_report, "record", 200, "loan_not_found"
+    ),
+    "loan_decide": Endpoint(
+        "POST",
+        "/api/v1/loans/{loan}/extensions/{loan_extension}/decision",
+        Permission.projects_manage,
+        "record",
+        409,
+        "loan_not_found",
+        "stale_version",
+    ),
+    "loan_write_off": Endpoint(
+        "POST",
+        "/api/v1/loans/{loan}/write-off",
+        Permission.projects_manage,
+        "record",
+        409,
+        "loan_not_found",
+        "stale_version",
+    ),
+    "credit_stats": Endpoint(
+        "GET", "/api/v1/credit-stats?area={area}", Permission.aggregates_read, "object", 200, "area_not_found"
+    ),
+}
+UNTARGETED |= {
+    "loan_list": Endpoint("GET", "/api/v1/loans", Permission.projects_read, "list"),
+    "loan_export": Endpoint("GET", "/api/v1/loans/export", Permission.projects_read, "list"),
+    "loan_due_soon": Endpoint("GET", "/api/v1/loans/due-soon", Permission.projects_read, "list"),
+    "loan_scan": Endpoint("POST", "/api/v1/loans/overdue-scan", Permission.projects_manage, "list"),
+    # Matched in the bank's own area: an unknown number, or a loan it never sent, is answered per item.
+    "loan_batch": Endpoint(
+        "POST",
+        "/api/v1/loans/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={"loans": [bank_loan("matrix-1", "610924198001010011")]},
+    ),
+    "loan_repayment_batch": Endpoint(
+        "POST",
+        "/api/v1/loan-repayments/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={
+            "repayments": [
+                {"record_id": "R-1", "loan_record_id": "matrix-0", "amount_fen": 100, "paid_on": "2025-01-01"}
+            ]
+        },
+    ),
+}
 # About the caller's own sign-in, not about anything in an area.
 SELF_SERVICE = {
     ("POST", "/api/v1/auth/token"),

@@ -183,4 +183,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("contact_create", ("household_id",)),
     ("asset_check_report", ("asset_id",)),
     ("movement_push", ("project_id",)),
+    ("loan_create", ("person_id",)),
 }

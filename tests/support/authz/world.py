@@ -12,6 +12,7 @@ from services.common.auth import Role
 from services.common.calendar import china_today
 from tests.support.auth import PASSWORD
 from tests.support.authz.matrix import AREAS, JPEG, RECORD_AREAS, SCOPE_OF, TARGETED, TARGETS, next_day
+from tests.support.credit import loan_body
 from tests.support.monitoring import inspection, seed_enrolled_case, set_thresholds
 from tests.support.oversight import (
     check_in_body,
@@ -174,7 +175,25 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "assignment": pairing.json()["id"],
         "job": job.json()["id"],
         "village": village,
+        **await make_loan(admin, household["head_person_id"]),
     }
+
+
+LOAN_REPAYMENT = {"amount_fen": 100, "paid_on": "2024-06-01"}
+LOAN_EXTENSION = {"due_on": "2100-01-01", "reason": "权限测试展期"}
+
+
+async def make_loan(admin: httpx.AsyncClient, person_id: str) -> dict[str, str]:
+    """A loan to the person, repaid in part and with an extension asked for: both sent again are retries."""
+    lent = await admin.post(
+        "/api/v1/loans", json=loan_body(person_id, starts_on="2024-01-01", due_on="2099-01-01")
+    )
+    assert lent.status_code == 201, lent.text
+    loan, repayment, extension = lent.json()["id"], str(uuid.uuid4()), str(uuid.uuid4())
+    paid = await admin.post(f"/api/v1/loans/{loan}/repayments", json=LOAN_REPAYMENT | {"id": repayment})
+    asked = await admin.post(f"/api/v1/loans/{loan}/extensions", json=LOAN_EXTENSION | {"id": extension})
+    assert (paid.status_code, asked.status_code) == (201, 201), (paid.text, asked.text)
+    return {"loan": loan, "loan_repayment": repayment, "loan_extension": extension}
 
 
 async def make_link(admin: httpx.AsyncClient, asset_id: str, household_id: str) -> dict[str, str]:
@@ -438,6 +457,11 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
             "ends_on": "2025-06-30",
         },
         "round_close": {"base_version": 99},
+        "loan_create": loan_body(records["person"]),
+        "loan_repay": LOAN_REPAYMENT | {"id": records["loan_repayment"]},
+        "loan_extend": LOAN_EXTENSION | {"id": records["loan_extension"]},
+        "loan_decide": {"base_version": 99, "approve": True},
+        "loan_write_off": {"base_version": 99, "on": "2024-06-01", "reason": "权限测试"},
     }
     return endpoint.method, url, bodies.get(name)
 
