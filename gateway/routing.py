@@ -65,6 +65,9 @@ ROUTES: dict[str, str] = {
     "station-alarms": "projects",
     "station-expectations": "projects",
     "station-stats": "projects",
+    "settlements": "projects",
+    "relocation-reports": "projects",
+    "relocation-stats": "projects",
 }
 
 
@@ -92,6 +95,9 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
+    # A household signed up: registered in the caller's area; the ledger's names; the relocated
+    # people's work (后续扶持) read from jobs.
+    "settlements": ("registry", "jobs"),
 }
 
 

@@ -17,6 +17,9 @@ from services.projects.beneficiaries.router import router as beneficiaries_route
 from services.projects.checks.router import router as checks_router
 from services.projects.partner.router import router as partner_router
 from services.projects.registry import close_peers, open_peers
+from services.projects.relocation.jobs import close_jobs_peer, open_jobs_peer
+from services.projects.relocation.report_router import router as relocation_reports_router
+from services.projects.relocation.router import router as settlements_router
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
@@ -57,8 +60,10 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             station_alarms_router,
             stats_router,
             asset_stats_router,
+            settlements_router,
+            relocation_reports_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events, start_compaction],
-        on_shutdown=[close_peers, stop_relay, stop_compaction],
+        on_startup=[open_peers, open_jobs_peer, start_events, start_compaction],
+        on_shutdown=[close_peers, close_jobs_peer, stop_relay, stop_compaction],
     )
