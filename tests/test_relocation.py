@@ -92,25 +92,31 @@ async def test_pian5s_settlement_figures_come_from_its_records_and_late_payers_a
     assert (f["paid_in_full"], f["late_payment"], f["late"]) == (36 + 16, 6, [])
 
     warnings = await client.get(f"{SETTLEMENTS}/warnings?as_of=2026-01-10", headers=county)
-    late = [w for w in warnings.json() if w["kind"] == "late_payment"]
+    late = [w for w in warnings.json()["items"] if w["kind"] == "late_payment"]
     assert sorted(w["household_id"] for w in late) == sorted(relocated[36:])
     assert {(w["due_fen"], w["paid_fen"], w["days_late"]) for w in late} == {(3 * WAN, 0, 10)}
     before_due = await client.get(f"{SETTLEMENTS}/warnings?as_of=2025-12-31", headers=county)
-    assert before_due.json() == []
+    assert before_due.json()["items"] == []
 
     # One of the six pays late: it leaves the warnings; the main structure past June warns until done.
     assert (
         await client.post(url, json=payment(relocated[36], 3 * WAN, paid_on="2026-01-12"), headers=county)
     ).status_code == 201
-    july = (await client.get(f"{SETTLEMENTS}/warnings?as_of=2026-07-05", headers=county)).json()
-    assert sorted(w["kind"] for w in july) == ["late_main_structure"] + ["late_payment"] * 5
+    july = (await client.get(f"{SETTLEMENTS}/warnings?as_of=2026-07-05&limit=4", headers=county)).json()
+    cursor = {"cursor": july["next_cursor"]}
+    rest = (
+        await client.get(f"{SETTLEMENTS}/warnings?as_of=2026-07-05", params=cursor, headers=county)
+    ).json()
+    assert rest["next_cursor"] is None
+    kinds = sorted(w["kind"] for w in july["items"] + rest["items"])
+    assert kinds == ["late_main_structure"] + ["late_payment"] * 5
     done = {"base_version": settlement["version"], "main_structure_done_on": "2026-06-28"}
     patched = await client.patch(f"{SETTLEMENTS}/{settlement['id']}", json=done, headers=county)
     assert patched.status_code == 200 and patched.json()["build_status"] == "main_structure_done"
     stale = await client.patch(f"{SETTLEMENTS}/{settlement['id']}", json=done, headers=county)
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
     july = (await client.get(f"{SETTLEMENTS}/warnings?as_of=2026-07-05", headers=county)).json()
-    assert [w["kind"] for w in july] == ["late_payment"] * 5
+    assert [w["kind"] for w in july["items"]] == ["late_payment"] * 5
 
     # The area's figures and its report say the same, as of the same day.
     stats = (

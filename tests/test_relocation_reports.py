@@ -8,7 +8,11 @@ import uuid
 
 import httpx
 
+from fangpin.demo import DEMO_AREAS
+from fangpin.demo_households import load_households
+from fangpin.demo_relocation import SETTLEMENT_ID, load_relocation
 from tests.conftest import UserFactory
+from tests.support.projects import WAN
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, make_areas, make_household, seed_households
 from tests.support.relocation import relocation_report
 from tests.support.system import Database
@@ -127,3 +131,26 @@ async def test_the_relocated_peoples_work_is_counted_per_settlement_from_jobs(
         await client.get(f"{SETTLEMENTS}/{settlement['id']}/figures?as_of=2026-04-01", headers=auditor)
     ).json()
     assert read["follow_up"]["people"] == 3  # an auditor may read employment records
+
+
+async def test_the_demo_settlement_gives_pian5s_figures_and_a_reload_changes_nothing(
+    admin: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    for code, name in DEMO_AREAS:
+        assert (await admin.post("/api/v1/areas", json={"code": code, "name": name})).status_code == 201
+    await load_households(admin, admin_headers)
+    assert await load_relocation(admin, admin_headers) == {"settlement_households": 58}
+    url = f"{SETTLEMENTS}/{SETTLEMENT_ID}/figures"
+    figures = (await admin.get(url, params={"as_of": "2026-01-10"})).json()
+    assert (figures["planned_households"], figures["planned_relocated"], figures["planned_turnkey"]) == (
+        58,
+        42,
+        16,
+    )
+    assert (figures["signed_up"], figures["paid_households"], figures["paid_fen"]) == (58, 36, 133 * WAN)
+    assert (figures["late_payment"], figures["build_status"]) == (6, "started")
+    june = (await admin.get(f"{SETTLEMENTS}/warnings", params={"as_of": "2026-07-01"})).json()
+    assert sorted({w["kind"] for w in june["items"]}) == ["late_main_structure", "late_payment"]
+    assert await load_relocation(admin, admin_headers) == {"settlement_households": 0}
+    again = (await admin.get(url, params={"as_of": "2026-01-10"})).json()
+    assert again["paid_fen"] == 133 * WAN

@@ -20,6 +20,7 @@ from services.projects.registry import close_peers, open_peers
 from services.projects.relocation.jobs import close_jobs_peer, open_jobs_peer
 from services.projects.relocation.report_router import router as relocation_reports_router
 from services.projects.relocation.router import router as settlements_router
+from services.projects.relocation.stats.router import router as relocation_stats_router
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
@@ -62,6 +63,7 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             asset_stats_router,
             settlements_router,
             relocation_reports_router,
+            relocation_stats_router,
         ],
         migrations=MIGRATIONS,
         on_startup=[open_peers, open_jobs_peer, start_events, start_compaction],

@@ -82,8 +82,8 @@ async def tallies(
     if not ids:
         return []
     types: dict[uuid.UUID, list[UnitType]] = defaultdict(list)
-    for t in await repository.unit_types(ids):
-        types[t.settlement_id].append(t)
+    for unit in await repository.unit_types(ids):
+        types[unit.settlement_id].append(unit)
     projects = ProjectRepository(session)
     found = []
     for s in settlements:
@@ -93,8 +93,8 @@ async def tallies(
         if h.signed_on <= as_of:
             by_id[h.settlement_id].households.append(h)
     paid = await repository.paid_by(ids, as_of, scope_prefix)
-    for t in found:
-        t.paid = {h.id: paid[h.id] for h in t.households if h.id in paid}
+    for tally in found:
+        tally.paid = {h.id: paid[h.id] for h in tally.households if h.id in paid}
     return found
 
 

@@ -1,16 +1,15 @@
-"""Phones' reports of relocated households (交房, 搬迁入住, 拆旧, with photos) and the area's relocation
-figures: thin endpoints over the report intake and ``stats``."""
+"""Phones' reports of relocated households (交房, 搬迁入住, 拆旧, with photos): thin endpoints over the
+report intake."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from services.common.auth import Permission, Principal
 from services.common.batches import answer_single
-from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.errors import NotFound
 from services.common.guards import requires
@@ -23,8 +22,7 @@ from services.common.pagination import (
     decode_cursor,
     page_after,
 )
-from services.common.scope import OptionalAreaQuery, WithinQuery, area_in_scope
-from services.common.text import IsoDate
+from services.common.scope import WithinQuery
 from services.projects.relocation.intake import ReportIntake
 from services.projects.relocation.repository import SettlementRepository
 from services.projects.relocation.schemas import (
@@ -33,13 +31,11 @@ from services.projects.relocation.schemas import (
     ReportBatch,
     ReportBatchResult,
 )
-from services.projects.relocation.stats import RelocationStats, relocation_stats
 
 router = APIRouter(prefix="/api/v1", tags=["relocation settlements"])
 
 Reader = Annotated[Principal, requires(Permission.projects_read)]
 Reporter = Annotated[Principal, requires(Permission.relocation_report)]
-Figures = Annotated[Principal, requires(Permission.aggregates_read)]
 RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same report again (a retry): no effect"}}
 
 
@@ -83,20 +79,3 @@ async def list_relocation_reports(
         principal.scope_prefix, within, settlement_id=settlement_id, after=after, limit=limit + 1
     )
     return page_after(rows, limit, RelocationReportRead.model_validate)
-
-
-@router.get("/relocation-stats", response_model=RelocationStats)
-async def get_relocation_stats(
-    principal: Figures,
-    session: ReadSessionDep,
-    area: OptionalAreaQuery = None,
-    as_of: Annotated[
-        IsoDate | None, Query(description="As things stood on this date (default today)")
-    ] = None,
-) -> RelocationStats:
-    """The area's settlements on the date: households planned (relocated and turnkey), signed up, paid
-    and how much (fen), handed over, moved in, demolished, late payments and settlements behind plan,
-    in all and per settlement: counts and sums only."""
-    return await relocation_stats(
-        session, area_in_scope(area, principal), principal.scope_prefix, as_of or china_today()
-    )

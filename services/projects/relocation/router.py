@@ -22,6 +22,7 @@ from services.common.pagination import (
     PageLimit,
     cursor_field,
     decode_cursor,
+    encode_cursor,
     page_after,
 )
 from services.common.scope import WithinQuery
@@ -46,7 +47,7 @@ from services.projects.relocation.schemas import (
     WarningRead,
 )
 from services.projects.relocation.service import SettlementService, settlement_not_found
-from services.projects.relocation.stats import settlement_figures
+from services.projects.relocation.stats.service import settlement_figures
 from services.projects.repository import ProjectRepository
 
 router = APIRouter(prefix="/api/v1", tags=["relocation settlements"])
@@ -131,25 +132,42 @@ async def export_relocation_ledger(
     return await relocation_ledger(request, session, principal, within, as_of or china_today(), format)
 
 
-@router.get("/settlements/warnings", response_model=list[WarningRead])
+@router.get("/settlements/warnings", response_model=Page[WarningRead])
 async def list_settlement_warnings(
     principal: Reader,
     session: ReadSessionDep,
     within: WithinQuery,
     as_of: AsOf = None,
     kind: Annotated[WarningKind | None, Query(description=WarningKind.describe())] = None,
-) -> list[WarningRead]:
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[WarningRead]:
     """What is late on the date against the plans of the area's settlements: each household whose
     down-payment is short past its due date, each settlement whose main structure or project is past
     its planned date."""
     day = as_of or china_today()
+    after = cursor_field(decode_cursor(cursor), "after", str)
     settlements = await SettlementRepository(session).in_area(principal.scope_prefix, within)
-    found = [
-        w
-        for t in await tallies(session, settlements, principal.scope_prefix, day)
-        for w in warnings_of(t, day)
+    found = sorted(
+        (
+            w
+            for t in await tallies(session, settlements, principal.scope_prefix, day)
+            for w in warnings_of(t, day)
+        ),
+        key=_warning_key,
+    )
+    rows = [
+        w for w in found if (kind is None or w.kind is kind) and (after is None or _warning_key(w) > after)
     ]
-    return [w for w in found if kind is None or w.kind is kind]
+    more = len(rows) > limit
+    return Page(
+        items=rows[:limit],
+        next_cursor=encode_cursor({"after": _warning_key(rows[limit - 1])}) if more else None,
+    )
+
+
+def _warning_key(warning: WarningRead) -> str:
+    return f"{warning.settlement_id}/{warning.kind.value}/{warning.household_id or ''}"
 
 
 @router.get("/settlements/{settlement_id:uuid}", response_model=SettlementDetail)

@@ -1,12 +1,11 @@
 """Relocation figures: one settlement's (with its people's work, from jobs) and an area's for its
-report (counts and sums only, per settlement)."""
+report (counts and sums only, per settlement), from the settlements' repository."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from fastapi import Request
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.area_codes import prefix_of
@@ -14,6 +13,7 @@ from services.projects.relocation.figures import Tally, build_status, late_build
 from services.projects.relocation.jobs import follow_up
 from services.projects.relocation.repository import SettlementRepository
 from services.projects.relocation.schemas import SettlementFigures
+from services.projects.relocation.stats.schemas import RelocationStats, RelocationTotals, SettlementRow
 
 
 def figures_of(tally: Tally, as_of: date) -> SettlementFigures:
@@ -47,44 +47,6 @@ async def settlement_figures(
     villages = {h.area_code for h in tally.households} | {tally.settlement.area_code}
     found, missing = await follow_up(request, households, villages, scope_prefix, as_of)
     return figures.model_copy(update={"follow_up": found, "missing": missing})
-
-
-class RelocationTotals(BaseModel):
-    settlements: int
-    planned_households: int
-    planned_relocated: int
-    planned_turnkey: int
-    signed_up: int
-    paid_households: int
-    paid_fen: int
-    handed_over: int
-    moved_in: int
-    demolished: int
-    late_payment: int
-    settlements_late: int = Field(description="Settlements past a plan's date of their building")
-
-
-class SettlementRow(BaseModel):
-    settlement_id: str
-    name: str
-    area_code: str
-    build_status: str
-    planned_households: int
-    planned_relocated: int
-    planned_turnkey: int
-    signed_up: int
-    paid_households: int
-    paid_fen: int
-    moved_in: int
-    demolished: int
-    late_payment: int
-
-
-class RelocationStats(BaseModel):
-    area_code: str
-    as_of: date
-    relocation: RelocationTotals
-    by_settlement: list[SettlementRow]
 
 
 async def relocation_stats(
