@@ -113,7 +113,7 @@ LABELS = {
     "settlements_late": "建设滞后安置点数",
     "by_settlement": "按安置点",
     "settlement_id": "安置点ID",
-    "build_status": "建设进度",
+    "settlement_name": "安置点名称",
     # 驻村考勤 (the oversight service's /oversight-stats)
     "year": "统计年度",
     "members": "驻村人员数",
@@ -166,7 +166,6 @@ IN = {
     "tasks_by_source.overdue": "其中逾期",
     "relocation.paid_fen": "已缴首付款（分）",
     "by_settlement.paid_fen": "已缴首付款（分）",
-    "by_settlement.name": "安置点名称",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -183,6 +182,7 @@ CODES = {
     "duty": ("驻村类型代码", "驻村类型"),
     "kind": ("活动类型代码", "活动类型"),
     "method": ("联系方式代码", "联系方式"),
+    "build_status": ("建设进度代码", "建设进度"),  # a settlement's (易地搬迁)
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {

@@ -24,9 +24,10 @@ class RelocationTotals(BaseModel):
 
 class SettlementRow(BaseModel):
     settlement_id: str
-    name: str
-    area_code: str
+    settlement_name: str
+    area_code: str = Field(description="The village it stands in")
     build_status: str
+    label: str = Field(description="The build status in Chinese (建设进度)")
     planned_households: int
     planned_relocated: int
     planned_turnkey: int

@@ -15,6 +15,8 @@ from services.projects.relocation.repository import SettlementRepository
 from services.projects.relocation.schemas import SettlementFigures
 from services.projects.relocation.stats.schemas import RelocationStats, RelocationTotals, SettlementRow
 
+OWN_ROW_FIELDS = {"settlement_id", "settlement_name", "build_status", "label"}
+
 
 def figures_of(tally: Tally, as_of: date) -> SettlementFigures:
     s = tally.settlement
@@ -75,9 +77,11 @@ async def relocation_stats(
         ),
         by_settlement=[
             SettlementRow(
-                **r.model_dump(include=set(SettlementRow.model_fields) - {"settlement_id", "build_status"}),
+                **r.model_dump(include=set(SettlementRow.model_fields) - OWN_ROW_FIELDS),
                 settlement_id=str(r.settlement_id),
+                settlement_name=r.name,
                 build_status=r.build_status.value,
+                label=r.build_status.label,
             )
             for r in rows
         ],
