@@ -33,8 +33,8 @@ from services.projects.relocation.ledger import relocation_ledger
 from services.projects.relocation.models import Settlement
 from services.projects.relocation.repository import SettlementRepository
 from services.projects.relocation.schemas import (
-    PaymentCreate,
-    PaymentRead,
+    DownPaymentCreate,
+    DownPaymentRead,
     RelocateeRead,
     SettlementCreate,
     SettlementDetail,
@@ -261,11 +261,18 @@ async def list_settlement_households(
 
 
 @router.post(
-    "/settlements/{settlement_id:uuid}/payments", response_model=PaymentRead, status_code=201, responses=RETRY
+    "/settlements/{settlement_id:uuid}/payments",
+    response_model=DownPaymentRead,
+    status_code=201,
+    responses=RETRY,
 )
 async def record_down_payment(
-    settlement_id: uuid.UUID, body: PaymentCreate, principal: Manager, session: SessionDep, response: Response
-) -> PaymentRead:
+    settlement_id: uuid.UUID,
+    body: DownPaymentCreate,
+    principal: Manager,
+    session: SessionDep,
+    response: Response,
+) -> DownPaymentRead:
     """A down-payment (首付款) a household signed up for it paid, in fen, with its receipt."""
     payment, relocatee, created = await SettlementService(session).pay(settlement_id, body, principal)
     if created:
@@ -284,4 +291,4 @@ async def record_down_payment(
         )
     else:
         response.status_code = 200
-    return PaymentRead.model_validate(payment)
+    return DownPaymentRead.model_validate(payment)

@@ -19,7 +19,7 @@ Ref = Annotated[NonBlankText, Field(max_length=200)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="A short code of your own")]
 
 
-class ReportKind(LabelledEnum):
+class RelocationReportKind(LabelledEnum):
     """What a phone records of a relocated household, once each."""
 
     handed_over = "handed_over", "交房"
@@ -154,7 +154,7 @@ class RelocateeRead(BaseModel):
     created_at: datetime
 
 
-class PaymentCreate(StrictBody):
+class DownPaymentCreate(StrictBody):
     id: uuid.UUID | None = Field(default=None, description="Your UUID, so a retry is recognised")
     household_id: uuid.UUID = Field(description="A household signed up for this settlement, in your area")
     amount_fen: PositiveFen = Field(description="What it paid, in fen (分), above 0")
@@ -162,7 +162,7 @@ class PaymentCreate(StrictBody):
     voucher: Annotated[NonBlankText, Field(max_length=100)] = Field(description="收据号")
 
 
-class PaymentRead(BaseModel):
+class DownPaymentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -195,7 +195,7 @@ class RelocationReportIn(StrictBody):
     id: uuid.UUID = Field(description="The phone's UUID of the report: sent again, it is the same report")
     settlement_id: uuid.UUID = Field(description="The settlement, in your area")
     household_id: uuid.UUID = Field(description="A household signed up for it, in your area")
-    kind: ReportKind = Field(description=ReportKind.describe())
+    kind: RelocationReportKind = Field(description=RelocationReportKind.describe())
     happened_on: IsoDate = Field(description="The day it happened; not in the future nor before sign-up")
     note: Annotated[CleanText, Field(max_length=500)] | None = None
     photo_refs: list[Ref] = Field(min_length=1, max_length=10, description="References to its photos")
@@ -208,7 +208,7 @@ class RelocationReportRead(BaseModel):
     settlement_id: uuid.UUID
     household_id: uuid.UUID
     area_code: str
-    kind: ReportKind
+    kind: RelocationReportKind
     happened_on: date
     note: str | None
     photo_refs: list[str]

@@ -21,7 +21,7 @@ from services.projects.codes import ProjectState, Sector
 from services.projects.registry import KnownHouseholds
 from services.projects.relocation.models import DownPayment, Relocatee, Settlement
 from services.projects.relocation.repository import SettlementRepository
-from services.projects.relocation.schemas import PaymentCreate, SettlementCreate, SettlementUpdate, SignUp
+from services.projects.relocation.schemas import DownPaymentCreate, SettlementCreate, SettlementUpdate, SignUp
 from services.projects.repository import ProjectRepository
 
 
@@ -180,7 +180,7 @@ class SettlementService:
         raise Conflict(f"Sign-up {earlier.id} exists with other details", code="signup_id_in_use")
 
     async def pay(
-        self, settlement_id: uuid.UUID, body: PaymentCreate, principal: Principal
+        self, settlement_id: uuid.UUID, body: DownPaymentCreate, principal: Principal
     ) -> tuple[DownPayment, Relocatee, bool]:
         """The down-payment, its household, and whether this request made it (False: a retry)."""
         if await self.repository.get(settlement_id, principal.scope_prefix) is None:
