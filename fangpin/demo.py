@@ -25,6 +25,7 @@ from fangpin.demo_monitoring import load_monitoring
 from fangpin.demo_oversight import load_oversight
 from fangpin.demo_plans import load_plans
 from fangpin.demo_projects import load_projects
+from fangpin.demo_relocation import load_relocation
 
 logger = logging.getLogger("fangpin.demo")
 
@@ -147,6 +148,7 @@ async def load_demo(
     created |= await load_plans(client, admin_auth)
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_credit(client, admin_auth)  # 篇1's 408.7万元 of micro-credit
+    created |= await load_relocation(client, admin_auth)  # 篇5's settlement at 显月寺
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
     logger.info("demo data loaded", extra=created)
     return created

@@ -71,6 +71,9 @@ ROUTES: dict[str, str] = {
     "loans": "projects",
     "loan-repayments": "projects",
     "credit-stats": "projects",
+    "settlements": "projects",
+    "relocation-reports": "projects",
+    "relocation-stats": "projects",
 }
 
 
@@ -101,6 +104,9 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "plans": ("registry",),  # the households' categories on a day (coverage); a measure's references
     "screening-rounds": ("registry",),  # the households a round lists; the cadres' and villages' names
     "loans": ("registry",),  # a borrower by id or ID number; a cadre's pairings; the ledger's names
+    # A household signed up: registered in the caller's area; the ledger's names; the relocated
+    # people's work (后续扶持) read from jobs.
+    "settlements": ("registry", "jobs"),
 }
 
 

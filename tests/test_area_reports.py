@@ -89,6 +89,7 @@ async def test_a_service_that_is_down_leaves_its_sections_missing_not_the_report
         "技能培训",
         "项目资金",
         "光伏电站",
+        "易地搬迁",
         "驻村考勤",
         "小额信贷",
     ]

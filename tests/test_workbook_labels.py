@@ -24,11 +24,13 @@ from fastapi import FastAPI
 from gateway.reports import workbook
 from services.common.calendar import CHINA, china_today
 from services.common.division_names import UNREGISTERED, name_of, official_name
+from services.projects.relocation.ledger import HEADERS as RELOCATION_HEADERS
 from tests.support.credit import loan_body
 from tests.support.events import relay_of, unreachable
 from tests.support.oversight import check_in_body, rectification_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
 from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
+from tests.support.relocation import settlement_body, settlement_project
 from tests.support.security import downloaded
 from tests.support.stations import station
 from tests.support.system import Database, asgi_client
@@ -53,6 +55,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/assets/export": {"within": TOWN},
     "/api/v1/rectifications/export": {"within": TOWN},
     "/api/v1/loans/export": {"within": TOWN},
+    "/api/v1/settlements/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
     UNIT_REPORT: {"format": "xlsx"},
 }
@@ -127,6 +130,7 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
              "结清日期", "核销日期", "状态", "距到期天数", "银行业务编号", "贷款ID", "借款人ID"),
         ],
     },
+    "/api/v1/settlements/export": {"搬迁台账": [tuple(RELOCATION_HEADERS)]},
     UNIT_REPORT: {
         "概况": [("指标", "数值", "说明")],
         "驻村工作队": [
@@ -217,6 +221,16 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("指标", "数值"),
             ("未处置告警（按类型）", "运行告警", "低效运行", "故障损毁"),
         ],
+        "易地搬迁": [
+            ("指标", "数值"),
+            ("易地扶贫搬迁", "安置点数", "规划户数", "其中搬迁户（非交钥匙）", "其中交钥匙户", "签约户数",
+             "已缴首付户数", "已缴首付款（分）", "已交房户数", "已入住户数", "已拆旧户数", "首付逾期户数",
+             "建设滞后安置点数"),
+            ("按安置点",),
+            ("安置点ID", "安置点名称", "区域代码", "区域名称", "建设进度代码", "建设进度", "规划户数",
+             "其中搬迁户（非交钥匙）", "其中交钥匙户", "签约户数", "已缴首付户数", "已缴首付款（分）",
+             "已入住户数", "已拆旧户数", "首付逾期户数"),
+        ],
         "驻村考勤": [
             ("指标", "数值"),
             ("学习培训宣传", "起始日期", "场次", "人次", "干部人次", "群众人次"),
@@ -254,6 +268,7 @@ FIGURES = {
     "光伏电站": ("区域", "统计日期", "电站数", "装机容量（千瓦）", "统计月份", "本月发电量（千瓦时）",
              "本月低效运行电站数", "本年发电收益（分）", "公益岗位工资（分）", "分红到户（分）",
              "村集体（分）"),
+    "易地搬迁": ("区域", "统计日期"),
     "驻村考勤": ("区域", "统计日期", "统计年度", "驻村人员数", "在村天数（本年度）", "预计未达标人数"),
     "小额信贷": ("区域", "统计日期", "到期预警天数", "存量贷款笔数", "存量贷款余额（分）", "即将到期笔数",
              "即将到期余额（分）", "逾期笔数", "逾期余额（分）", "按期结清笔数", "逾期后结清笔数", "核销笔数",
@@ -429,6 +444,11 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     borrower = next(iter(world["households"].values()))["members"][0]["id"]
     lent = await admin.post("/api/v1/loans", json=loan_body(borrower))
     assert lent.status_code == 201, lent.text
+    settled = (await admin.post("/api/v1/projects", json=settlement_project())).json()
+    made = (await admin.post("/api/v1/settlements", json=settlement_body(settled["id"]))).json()
+    signup = {"household_id": world["households"]["poor"]["id"], "signed_on": AS_OF}
+    signup["unit_type_id"] = made["unit_types"][0]["id"]
+    assert (await admin.post(f"/api/v1/settlements/{made['id']}/households", json=signup)).status_code == 201
     unit = (await admin.post("/api/v1/support-units", json=unit_body())).json()
     team = (await admin.post("/api/v1/work-teams", json=team_body(unit["id"], starts_on=AS_OF))).json()
     checked = await admin.post("/api/v1/check-ins", json=check_in_body(team["members"][0]["id"], at=NOW))

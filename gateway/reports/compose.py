@@ -38,6 +38,7 @@ SECTIONS = (
     Section("training", "技能培训", "jobs", "/training-stats"),
     Section("projects", "项目资金", "projects", "/project-stats"),
     Section("stations", "光伏电站", "projects", "/station-stats"),
+    Section("relocation", "易地搬迁", "projects", "/relocation-stats"),
     Section("presence", "驻村考勤", "oversight", "/oversight-stats"),
     Section("credit", "小额信贷", "projects", "/credit-stats"),
 )

@@ -61,6 +61,11 @@ class AreaSummary(BaseModel):
         "low-output stations, alarms open by kind, the year's revenue and its allocation (fen) "
         "(as GET /api/v1/station-stats answers)"
     )
+    relocation: dict[str, Any] | None = Field(
+        description="Relocation settlements (易地扶贫搬迁): households planned (relocated and turnkey), "
+        "signed up, down-payments paid (households, fen), handed over, moved in, old houses demolished, late "
+        "payments and settlements behind plan, per settlement (as GET /api/v1/relocation-stats answers)"
+    )
     presence: dict[str, Any] | None = Field(
         description="Work teams' days in the village this year by duty against the targets, and members "
         "behind target; study, training and publicity sessions and their attendance (人次) by kind and "

@@ -98,6 +98,22 @@ LABELS = {
     "to_posts_fen": "公益岗位工资（分）",
     "to_households_fen": "分红到户（分）",
     "to_village_fen": "村集体（分）",
+    # 易地搬迁 (the projects service's /relocation-stats)
+    "relocation": "易地扶贫搬迁",
+    "settlements": "安置点数",
+    "planned_households": "规划户数",
+    "planned_relocated": "其中搬迁户（非交钥匙）",
+    "planned_turnkey": "其中交钥匙户",
+    "signed_up": "签约户数",
+    "paid_households": "已缴首付户数",
+    "handed_over": "已交房户数",
+    "moved_in": "已入住户数",
+    "demolished": "已拆旧户数",
+    "late_payment": "首付逾期户数",
+    "settlements_late": "建设滞后安置点数",
+    "by_settlement": "按安置点",
+    "settlement_id": "安置点ID",
+    "settlement_name": "安置点名称",
     # 驻村考勤 (the oversight service's /oversight-stats)
     "year": "统计年度",
     "members": "驻村人员数",
@@ -160,6 +176,8 @@ IN = {
     "tasks.overdue": "其中逾期",
     "tasks_by_source.open": "未销号事项数",
     "tasks_by_source.overdue": "其中逾期",
+    "relocation.paid_fen": "已缴首付款（分）",
+    "by_settlement.paid_fen": "已缴首付款（分）",
 }
 # A code with its label beside it (the services' English code, and the Chinese the ledgers use).
 CODES = {
@@ -176,6 +194,7 @@ CODES = {
     "duty": ("驻村类型代码", "驻村类型"),
     "kind": ("活动类型代码", "活动类型"),
     "method": ("联系方式代码", "联系方式"),
+    "build_status": ("建设进度代码", "建设进度"),  # a settlement's (易地搬迁)
 }
 # A code whose meaning depends on the section: a project's state is its progress, not a case's step.
 SECTION_CODES = {

@@ -71,6 +71,7 @@ class Permission(StrEnum):
     projects_manage = "projects:manage"  # enter, approve, accept, hand over, adjust, cancel; money
     stations_report = "stations:report"  # report a photovoltaic station's fault or damage from a phone
     assets_report = "assets:report"  # report an asset's yearly check or upkeep inspection from a phone
+    relocation_report = "relocation:report"  # a relocated household's handover, move-in, demolition
     stations_push = "stations:push"  # the PV monitoring system's generation readings (a partner feed)
     oversight_read = "oversight:read"  # support units, work teams, check-ins, presence against targets
     oversight_check_in = "oversight:check_in"  # a team member's check-in from a phone
@@ -98,6 +99,7 @@ _FIELD_WORK = {
     Permission.projects_read,
     Permission.stations_report,  # a village cadre reports a station's damage (故障损毁) with photos
     Permission.assets_report,  # and an asset's yearly check or upkeep inspection, with photos
+    Permission.relocation_report,  # and a relocated household's move-in and old house demolished
     Permission.oversight_read,
     Permission.oversight_check_in,  # a team member checks in from the village's phone account
     Permission.oversight_report,

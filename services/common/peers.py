@@ -69,3 +69,30 @@ async def call_peer(
         raise PeerError(response.status_code, problem if isinstance(problem, dict) else {})
     answer: dict[str, Any] = response.json()
     return answer
+
+
+async def get_from_peer(
+    request: Request, client: httpx.AsyncClient | None, name: str, path: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """A GET of another service's public read (a list, a figure) as the caller; refusals as ``call_peer``."""
+    if client is None:
+        raise ServiceUnavailable(f"The {name} service is not configured here", code="peer_not_configured")
+    headers = {"Authorization": f"Bearer {bearer_token(request)}"}
+    if request_id := request.headers.get("x-request-id"):
+        headers["X-Request-ID"] = request_id
+    try:
+        response = await client.get(path, params=params, headers=headers)
+    except httpx.HTTPError as exc:
+        raise ServiceUnavailable(
+            f"The {name} service did not answer; try again", code="peer_unavailable"
+        ) from exc
+    if response.status_code >= 400:
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {}
+        if response.status_code >= 500:
+            raise ServiceUnavailable(f"The {name} service failed; try again", code="peer_unavailable")
+        raise PeerError(response.status_code, problem if isinstance(problem, dict) else {})
+    answer: dict[str, Any] = response.json()
+    return answer

@@ -20,6 +20,10 @@ from services.projects.credit.router import router as credit_router
 from services.projects.credit.scanner import start_scanner, stop_scanner
 from services.projects.partner.router import router as partner_router
 from services.projects.registry import close_peers, open_peers
+from services.projects.relocation.jobs import close_jobs_peer, open_jobs_peer
+from services.projects.relocation.report_router import router as relocation_reports_router
+from services.projects.relocation.router import router as settlements_router
+from services.projects.relocation.stats.router import router as relocation_stats_router
 from services.projects.router import router as projects_router
 from services.projects.settings import ProjectsSettings
 from services.projects.stations.alarm_router import router as station_alarms_router
@@ -62,8 +66,11 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             station_alarms_router,
             stats_router,
             asset_stats_router,
+            settlements_router,
+            relocation_reports_router,
+            relocation_stats_router,
         ],
         migrations=MIGRATIONS,
-        on_startup=[open_peers, start_events, start_compaction, start_scanner],
-        on_shutdown=[close_peers, stop_relay, stop_compaction, stop_scanner],
+        on_startup=[open_peers, open_jobs_peer, start_events, start_compaction, start_scanner],
+        on_shutdown=[close_peers, close_jobs_peer, stop_relay, stop_compaction, stop_scanner],
     )

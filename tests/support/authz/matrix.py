@@ -896,6 +896,90 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # Relocation: the target's settlement project has its settlement, and its household is
+            # signed up already, so an allowed create or sign-up is refused on its merits; every kind of
+            # the household's report is recorded already.
+            "settlement_create": (
+                "POST",
+                "/api/v1/settlements",
+                Permission.projects_manage,
+                "record_create",
+                409,
+                None,
+                "project_has_settlement",
+            ),
+            "settlement_get": (
+                "GET",
+                "/api/v1/settlements/{settlement}",
+                Permission.projects_read,
+                "record",
+                200,
+                "settlement_not_found",
+                None,
+            ),
+            "settlement_patch": (
+                "PATCH",
+                "/api/v1/settlements/{settlement}",
+                Permission.projects_manage,
+                "record",
+                409,
+                "settlement_not_found",
+                "stale_version",
+            ),
+            "settlement_figures": (
+                "GET",
+                "/api/v1/settlements/{settlement}/figures",
+                Permission.projects_read,
+                "record",
+                200,
+                "settlement_not_found",
+                None,
+            ),
+            "settlement_households": (
+                "GET",
+                "/api/v1/settlements/{settlement}/households",
+                Permission.projects_read,
+                "record",
+                200,
+                "settlement_not_found",
+                None,
+            ),
+            "settlement_sign_up": (
+                "POST",
+                "/api/v1/settlements/{settlement}/households",
+                Permission.projects_manage,
+                "record",
+                409,
+                "settlement_not_found",
+                "household_signed_up",
+            ),
+            "settlement_pay": (
+                "POST",
+                "/api/v1/settlements/{settlement}/payments",
+                Permission.projects_manage,
+                "record",
+                201,
+                "settlement_not_found",
+                None,
+            ),
+            "relocation_report": (
+                "POST",
+                "/api/v1/relocation-reports",
+                Permission.relocation_report,
+                "reference",
+                409,
+                "household_not_found",
+                "already_recorded",
+            ),
+            "relocation_stats": (
+                "GET",
+                "/api/v1/relocation-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             # Photovoltaic stations: the world's asset is its station already, so an allowed create is
             # refused on its merits; its fault report sent again is a retry; its alarm is fixed.
             "station_create": (
@@ -1357,6 +1441,29 @@ UNTARGETED = {
                     "household_id": str(uuid.uuid4()),
                     "kind": "wage",
                     "starts_on": "2025-01-01",
+                }
+            ]
+        },
+    ),
+    "settlement_list": Endpoint("GET", "/api/v1/settlements", Permission.projects_read, "list"),
+    "settlement_export": Endpoint("GET", "/api/v1/settlements/export", Permission.projects_read, "list"),
+    "settlement_warnings": Endpoint("GET", "/api/v1/settlements/warnings", Permission.projects_read, "list"),
+    "relocation_report_list": Endpoint("GET", "/api/v1/relocation-reports", Permission.projects_read, "list"),
+    # A report of a household no one can see fails alone (household_not_found); the batch answers 200.
+    "relocation_report_batch": Endpoint(
+        "POST",
+        "/api/v1/relocation-reports/batch",
+        Permission.relocation_report,
+        "list",
+        body={
+            "items": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "settlement_id": str(uuid.uuid4()),
+                    "household_id": str(uuid.uuid4()),
+                    "kind": "moved_in",
+                    "happened_on": "2025-03-01",
+                    "photo_refs": ["photos/matrix.jpg"],
                 }
             ]
         },

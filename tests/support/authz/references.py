@@ -18,7 +18,8 @@ class Reference:
     relation: str  # what it must be to the call's household in the caller's own village:
     # "scope": anything in the caller's area; "member": a member of that household; "cadre": paired
     # with it or of an area covering its village; "local": living in the area of the post or course;
-    # "head": a member of that household, any other person refused alike; "supports": a unit that
+    # "head": a member of that household, any other person refused alike; "own": the call's own target's
+    # only (its settlement's unit type, its signed-up household); "supports": a unit that
     # supports the call's own village; "village": a station of the call's own village
     ok: tuple[int, ...] = (201,)
     asks: Permission | None = None  # what the registry's look-up of the id needs, if not the call's own
@@ -67,6 +68,19 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     # A plan's member and cadre, as a case's measure's.
     ("plan_add", ("person_id",)): Reference("person", "member"),
     ("plan_add", ("cadre_id",)): Reference("cadre", "cadre"),
+    # Relocation: every target's settlement project has its settlement already and every target's
+    # household is signed up (each refused on its merits in the caller's area); a unit type is the
+    # call's own settlement's, and a down-payment's household one signed up for it.
+    ("settlement_create", ("project_id",)): Reference(
+        "settlement_project", "scope", ok=(409,), ok_code="project_has_settlement"
+    ),
+    ("settlement_sign_up", ("household_id",)): Reference(
+        "household", "scope", ok=(409,), ok_code="household_signed_up"
+    ),
+    ("settlement_sign_up", ("unit_type_id",)): Reference(
+        "settlement_unit", "own", ok=(409,), ok_code="household_signed_up"
+    ),
+    ("settlement_pay", ("household_id",)): Reference("household", "own"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -81,6 +95,8 @@ REFUSED_AS = {
     "unit": "unit_not_found",
     "notice": "notice_not_found",
     "station": "station_not_found",
+    "settlement_project": "project_not_found",
+    "settlement_unit": "unit_type_not_found",
 }
 
 
@@ -102,6 +118,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_not_member"),)
     if reference.relation == "local" and not own:
         return ((422, "person_outside_area"),)
+    if reference.relation == "own" and not own:  # only the call's own settlement's (or household)
+        return ((422, REFUSED_AS[reference.record]),)
     if reference.relation == "village" and not own:
         return ((422, "post_outside_station_village"),)
     if reference.relation == "supports" and not own:
@@ -167,6 +185,7 @@ BATCH_OF = {
     "project_batch": "project_create",
     "movement_batch": "movement_push",
     "contact_batch": "contact_create",
+    "relocation_report_batch": "relocation_report",
 }
 VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id itself
     ("programme_add", ("household_id",)),
@@ -184,4 +203,6 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("asset_check_report", ("asset_id",)),
     ("movement_push", ("project_id",)),
     ("loan_create", ("person_id",)),
+    ("relocation_report", ("settlement_id",)),
+    ("relocation_report", ("household_id",)),
 }

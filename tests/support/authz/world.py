@@ -26,6 +26,7 @@ from tests.support.oversight import (
 )
 from tests.support.projects import ASSET_NOTICE, asset_body, project_body, receipt
 from tests.support.registry import fresh_number, make_household, member
+from tests.support.relocation import relocation_report, settlement_body, settlement_project
 from tests.support.stations import EXPECTATION, FAULT, station_body
 
 
@@ -119,6 +120,7 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     assert money.status_code in (200, 201), money.text
     assets = await make_asset(admin, project.json()["id"])
     link = await make_link(admin, assets["asset"], household["id"])
+    relocation = await make_relocation(admin, village, household["id"])
     unit = await admin.post("/api/v1/support-units", json=unit_body(area_code=village, villages=[village]))
     assert unit.status_code == 201, unit.text
     team = await admin.post("/api/v1/work-teams", json=team_body(unit.json()["id"], village=village))
@@ -150,6 +152,7 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "project_movement_id": movement,
         **assets,
         **link,
+        **relocation,
         "post": post["id"],
         "post_assignment": holder["id"],
         "course": course["id"],
@@ -287,6 +290,23 @@ async def make_station(admin: httpx.AsyncClient, asset: str) -> dict[str, str]:
         "station_alarm": fault["id"],
         "revenue_month": "2024-05",
     }
+
+
+async def make_relocation(admin: httpx.AsyncClient, village: str, household_id: str) -> dict[str, str]:
+    """A settlement in the village on its own project, the household signed up for its relocated unit with
+    a down-payment, and its handover, move-in and demolition recorded (so each kind is recorded once)."""
+    project = await admin.post("/api/v1/projects", json=settlement_project(village))
+    assert project.status_code == 201, project.text
+    made = await admin.post("/api/v1/settlements", json=settlement_body(project.json()["id"], village))
+    assert made.status_code == 201, made.text
+    settlement, unit = made.json()["id"], made.json()["unit_types"][0]["id"]
+    signup = {"household_id": household_id, "unit_type_id": unit, "signed_on": "2025-01-01"}
+    signed = await admin.post(f"/api/v1/settlements/{settlement}/households", json=signup)
+    assert signed.status_code == 201, signed.text
+    for kind in ("handed_over", "moved_in", "demolished"):
+        report = relocation_report(settlement, household_id, kind, "2025-02-01")
+        assert (await admin.post("/api/v1/relocation-reports", json=report)).status_code == 201
+    return {"settlement_project": project.json()["id"], "settlement": settlement, "settlement_unit": unit}
 
 
 async def employment_record(admin: httpx.AsyncClient, person_id: str) -> str:
@@ -462,6 +482,27 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "loan_extend": LOAN_EXTENSION | {"id": records["loan_extension"]},
         "loan_decide": {"base_version": 99, "approve": True},
         "loan_write_off": {"base_version": 99, "on": "2024-06-01", "reason": "权限测试"},
+        # Relocation: the target's project has its settlement and its household is signed up already
+        # (refused on their merits); a down-payment is a new one each time; every kind of report of
+        # the household is recorded already.
+        "settlement_create": settlement_body(records["settlement_project"], village),
+        "settlement_patch": {"base_version": 99},
+        "settlement_sign_up": {
+            "id": str(uuid.uuid4()),
+            "household_id": records["household"],
+            "unit_type_id": records["settlement_unit"],
+            "signed_on": "2025-01-01",
+        },
+        "settlement_pay": {
+            "id": str(uuid.uuid4()),
+            "household_id": records["household"],
+            "amount_fen": 3_000_000,
+            "paid_on": "2025-06-01",
+            "voucher": "XYS-0001",
+        },
+        "relocation_report": relocation_report(
+            records["settlement"], records["household"], "moved_in", "2025-03-01"
+        ),
     }
     return endpoint.method, url, bodies.get(name)
 

@@ -1,0 +1,1 @@
+"""The area's relocation figures for its report, and one settlement's."""
