@@ -9,7 +9,7 @@ Create Date: 2026-12-07
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"  # "0007" once micro-credit's migration 0007 is merged before it
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
