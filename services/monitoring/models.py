@@ -42,6 +42,8 @@ class ThresholdVersion(SQLModel, table=True):
     version: int = column(Integer, nullable=False)
     income_line: Decimal = column(Numeric(12, 2), nullable=False)
     large_expense_line: Decimal = column(Numeric(12, 2), nullable=False)
+    income_drop_share: Decimal | None = column(Numeric(5, 4))  # 收入骤减: None, not watched
+    spending_jump_line: Decimal | None = column(Numeric(12, 2))  # 支出骤增: None, not watched
     visit_interval_days: int = column(Integer, nullable=False)
     exit_waiting_days: int = column(Integer, nullable=False)
     alert_decision_days: int = column(Integer, nullable=False)
