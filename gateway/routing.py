@@ -65,6 +65,7 @@ ROUTES: dict[str, str] = {
     "station-alarms": "projects",
     "station-expectations": "projects",
     "station-stats": "projects",
+    "household-requests": "monitoring",
 }
 
 
@@ -92,6 +93,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
+    "household-requests": ("registry",),  # the household, member and handler: registered in the caller's area
 }
 
 

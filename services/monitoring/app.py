@@ -24,6 +24,7 @@ from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
 from services.monitoring.photos.router import router as photos_router
+from services.monitoring.requests.router import router as requests_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.stats.router import router as stats_router
 from services.monitoring.thresholds.router import router as thresholds_router
@@ -71,6 +72,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             measures_router,
             partners_router,
             visits_router,
+            requests_router,
             stats_router,
             export_job_router("cases", Permission.monitoring_read, SCHEMA),
             export_job_router("visits", Permission.monitoring_read, SCHEMA),
