@@ -325,7 +325,7 @@ class HouseholdRequest(SQLModel, table=True):
     feedback_note: str | None = column(Text)
     feedback_on: date | None = column(Date)
     version: int = column(Integer, nullable=False, default=1)
-    request_sha256: bytes = column(LargeBinary, nullable=False)
+    request_sha256: bytes | None = column(LargeBinary, nullable=False)  # never None once stored
     created_by: str = column(String(64), nullable=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

@@ -92,7 +92,7 @@ class RequestRepository:
 
     async def visit_of(self, inspection_id: uuid.UUID, scope_prefix: str) -> uuid.UUID | None:
         """The household of a visit in the caller's area (None: no such visit there)."""
-        query = select(Inspection.household_id).where(
+        query = select(col(Inspection.household_id)).where(
             col(Inspection.id) == inspection_id, in_scope(col(Inspection.area_code), scope_prefix)
         )
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -100,7 +100,7 @@ class RequestRepository:
     async def declaration_of(self, declaration_id: uuid.UUID, scope_prefix: str) -> uuid.UUID | None:
         """The household of a self-declaration (农户自主申报) in the caller's area."""
         query = (
-            select(Alert.household_id)
+            select(col(Alert.household_id))
             .join(AlertSignal, col(AlertSignal.alert_id) == col(Alert.id))
             .where(
                 col(AlertSignal.source) == AlertSource.self_declared.value,

@@ -54,7 +54,7 @@ class RequestService:
     async def create(
         self, body: RequestCreate, principal: Principal, registry: Lookup
     ) -> tuple[HouseholdRequest, bool]:
-        once = ExactCreate(
+        once: ExactCreate[HouseholdRequest] = ExactCreate(
             session=self.session,
             client_id=body.id,
             digest=request_digest(body),
