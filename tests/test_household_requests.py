@@ -127,6 +127,14 @@ async def test_a_request_names_only_what_is_in_the_callers_area(
         "/api/v1/household-requests", json=ask(here, person_id=there["members"][0]["id"])
     )
     assert (not_a_member.status_code, not_a_member.json()["code"]) == (422, "person_not_member")
+    declared = {"id": str(uuid.uuid4()), "household_id": here["id"], "area_code": HUANGJIN}
+    declared |= {"risk_code": "illness", "reason": "户主住院"}
+    assert (await admin.post("/api/v1/alerts/declarations", json=declared)).status_code == 201
+    from_declaration = ask(here, channel="declaration", source_id=declared["id"])
+    assert (await admin.post("/api/v1/household-requests", json=from_declaration)).status_code == 201
+    other_declaration = ask(there, channel="declaration", source_id=declared["id"])
+    refused = await admin.post("/api/v1/household-requests", json=other_declaration)
+    assert (refused.status_code, refused.json()["code"]) == (422, "source_not_found")
     phone_with_source = await admin.post("/api/v1/household-requests", json=ask(here, source_id=visit["id"]))
     assert phone_with_source.status_code == 422
 
@@ -142,9 +150,11 @@ async def test_a_request_names_only_what_is_in_the_callers_area(
         made = await admin.post("/api/v1/household-requests", json=ask(there))
         assert made.status_code == 201
         assert (await cadre.get(f"/api/v1/household-requests/{made.json()['id']}")).status_code == 404
-        assert [r["area_code"] for r in (await cadre.get("/api/v1/household-requests")).json()["items"]] == [
-            HUANGJIN
-        ]
+        mine = (await cadre.get("/api/v1/household-requests")).json()["items"]
+        assert (len(mine), {r["area_code"] for r in mine}) == (
+            2,
+            {HUANGJIN},
+        )  # from the visit, the declaration
 
 
 async def test_a_request_carries_its_village_and_a_change_position(

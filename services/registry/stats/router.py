@@ -12,9 +12,8 @@ from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.scope import AreaQuery, area_in_scope
 from services.common.text import IsoDate
-from services.registry.stats.people import people_figures
 from services.registry.stats.schemas import AreaCounts, PeopleFigures
-from services.registry.stats.service import area_counts
+from services.registry.stats.service import area_counts, people_figures
 
 router = APIRouter(prefix="/api/v1/registry-stats", tags=["registry statistics"])
 
