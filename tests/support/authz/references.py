@@ -64,6 +64,12 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
     # A contact's cadre: paired with the household or of an area covering its village.
     ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    # A household request from a visit: its household the visited one (in reach), its member of that
+    # household, its handler responsible for it.
+    ("household_request_create", ("household_id",)): Reference("household", "visit_of"),
+    ("household_request_create", ("person_id",)): Reference("person", "member"),
+    ("household_request_create", ("handler_cadre_id",)): Reference("cadre", "cadre"),
+    ("household_request_create", ("source_id",)): Reference("inspection", "visit_of"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -78,6 +84,7 @@ REFUSED_AS = {
     "unit": "unit_not_found",
     "notice": "notice_not_found",
     "station": "station_not_found",
+    "inspection": "source_not_found",
 }
 
 
@@ -99,6 +106,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_not_member"),)
     if reference.relation == "local" and not own:
         return ((422, "person_outside_area"),)
+    if reference.relation == "visit_of" and not own:
+        return ((422, "source_not_found"),)
     if reference.relation == "village" and not own:
         return ((422, "post_outside_station_village"),)
     if reference.relation == "supports" and not own:

@@ -129,7 +129,12 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     rectification = await closed_rectification(admin, importer, village)
     logged = await admin.post("/api/v1/study-sessions", json=session_body(village))
     assert logged.status_code == 201, logged.text
+    asked = await admin.post(
+        "/api/v1/household-requests", json=household_request_body(household["id"], village)
+    )
+    assert asked.status_code == 201, asked.text
     return {
+        "household_request": asked.json()["id"],
         "study_session": logged.json()["id"],
         "rectification": rectification,
         "leave": leave.json()["id"],
@@ -421,8 +426,26 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
             "note": f"matrix {uuid.uuid4()}",
         },
         "rectification_review": {"decision": "close"},
+        "household_request_create": household_request_body(records["household"], village)
+        | {"channel": "visit", "source_id": records["inspection"]},
+        "household_request_step": {"action": "handle", "base_version": 99},
     }
     return endpoint.method, url, bodies.get(name)
+
+
+def household_request_body(household_id: str, village: str) -> dict[str, Any]:
+    """A new request (诉求) by phone each time."""
+    return {
+        "id": str(uuid.uuid4()),
+        "household_id": household_id,
+        "area_code": village,
+        "channel": "phone_call",
+        "topic": "medical",
+        "content": "咨询大病救助",
+        "received_on": "2025-06-01",
+        "handler_name": "镇医保办",
+        "due_on": "2025-06-15",
+    }
 
 
 async def closed_rectification(admin: httpx.AsyncClient, village_admin: dict[str, str], village: str) -> str:
