@@ -18,6 +18,7 @@ import httpx
 
 from fangpin.demo_beneficiaries import load_beneficiaries
 from fangpin.demo_cases import load_cases
+from fangpin.demo_drops import load_figures
 from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
 from fangpin.demo_monitoring import load_monitoring
@@ -142,6 +143,7 @@ async def load_demo(
     created |= await load_jobs(client, admin_auth)
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
+    created |= await load_figures(client, admin_auth)  # after the cases: 边缘易致贫 by type
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
     logger.info("demo data loaded", extra=created)
