@@ -19,6 +19,7 @@ import httpx
 from fangpin.demo_beneficiaries import load_beneficiaries
 from fangpin.demo_cases import load_cases
 from fangpin.demo_credit import load_credit
+from fangpin.demo_drops import load_figures
 from fangpin.demo_households import load_households
 from fangpin.demo_jobs import load_jobs
 from fangpin.demo_monitoring import load_monitoring
@@ -146,6 +147,7 @@ async def load_demo(
     created |= await load_monitoring(client, admin_auth)
     created |= await load_cases(client, admin_auth)
     created |= await load_plans(client, admin_auth)
+    created |= await load_figures(client, admin_auth)  # after the cases: 边缘易致贫 by type
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_credit(client, admin_auth)  # 篇1's 408.7万元 of micro-credit
     created |= await load_relocation(client, admin_auth)  # 篇5's settlement at 显月寺

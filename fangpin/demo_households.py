@@ -8,6 +8,10 @@ MERGED_ON, so counts "as of" an earlier date show the two villages apart.
 ordinary households. Names and ID numbers are synthetic (fangpin/synthetic.py).
 
 They are loaded as a county office would load its ledger: one CSV through the bulk import job.
+
+篇5 also counts, in 黄金村, 64 people who cannot work through disability (残疾、智障丧失劳动能力) and 46
+poor households with a chronically or seriously ill member: the generated health of 黄金村's and 龙泉村's
+people (one village today) is adjusted to give exactly these figures (``shape_huangjin``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import date
 
 import httpx
 
-from fangpin.synthetic import Generator, SyntheticHousehold, import_rows
+from fangpin.synthetic import TODAY, Generator, SyntheticHousehold, SyntheticPerson, _labour, import_rows
 from services.registry.imports.columns import header_row
 
 logger = logging.getLogger("fangpin.demo")
@@ -97,14 +101,50 @@ def _programmes(group: Group, households: list[SyntheticHousehold]) -> list[dict
     return held
 
 
+DISABLED_UNABLE, ILL_ESCAPED = 64, 46  # 篇5's 黄金村
+ILL = ("chronic", "serious")
+
+
+def _set_health(person: SyntheticPerson, health: str, grade: int | None = None) -> None:
+    person.health, person.disability_grade = health, grade
+    age = (
+        TODAY.year
+        - person.birth_date.year
+        - ((TODAY.month, TODAY.day) < (person.birth_date.month, person.birth_date.day))
+    )
+    person.labour_ability = _labour(age, health, grade, person.schooling)
+
+
+def shape_huangjin(households: list[SyntheticHousehold]) -> None:
+    """篇5's figures for 黄金村 (with 龙泉村, one village since the merge): 64 disabled people unable to
+    work, 46 poor (脱贫户) households with a chronically or seriously ill member; deterministic."""
+    people = [p for h in households for p in h.members]
+    unable = [p for p in people if p.health == "disabled" and p.labour_ability == "none"]
+    for person in unable[DISABLED_UNABLE:]:
+        _set_health(person, "healthy")
+    well = [p for p in people if p.health == "healthy" and p.labour_ability != "none"]
+    for person in well[: max(DISABLED_UNABLE - len(unable), 0)]:
+        _set_health(person, "disabled", 1)
+    escaped = [h for h in households if h.category == "escaped"]
+    ill = [h for h in escaped if any(p.health in ILL for p in h.members)]
+    for household in ill[ILL_ESCAPED:]:
+        for person in household.members:
+            if person.health in ILL:
+                _set_health(person, "healthy")
+    others = [h for h in escaped if h not in ill and any(p.health == "healthy" for p in h.members)]
+    for household in others[: max(ILL_ESCAPED - len(ill), 0)]:
+        _set_health(next(p for p in household.members if p.health == "healthy"), "chronic")
+
+
 def demo_csv(seed: int = 5) -> bytes:
     """The whole demo as one import file (about 1.5 MB)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header_row())
     households = demo_households(seed)
-    for group in GROUPS:
-        members = [next(households)[1] for _ in range(group.households)]
+    groups = [(group, [next(households)[1] for _ in range(group.households)]) for group in GROUPS]
+    shape_huangjin([h for group, made in groups if group.villages[0] in (HUANGJIN, LONGQUAN) for h in made])
+    for group, members in groups:
         for household, held in zip(members, _programmes(group, members), strict=True):
             writer.writerows(import_rows(household, REGISTERED_ON, held))
     return out.getvalue().encode()

@@ -74,6 +74,7 @@ ROUTES: dict[str, str] = {
     "settlements": "projects",
     "relocation-reports": "projects",
     "relocation-stats": "projects",
+    "household-requests": "monitoring",
 }
 
 
@@ -107,6 +108,7 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     # A household signed up: registered in the caller's area; the ledger's names; the relocated
     # people's work (后续扶持) read from jobs.
     "settlements": ("registry", "jobs"),
+    "household-requests": ("registry",),  # the household, member and handler: registered in the caller's area
 }
 
 

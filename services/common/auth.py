@@ -61,6 +61,7 @@ class Permission(StrEnum):
     cases_town = "cases:town"
     cases_county = "cases:county"
     measures_write = "measures:write"  # plan and record assistance measures
+    requests_write = "requests:write"  # record households' requests (诉求) and take their steps
     rounds_manage = "rounds:manage"  # open and close screening rounds (拉网式大排查): the county's
     partner_feeds_push = "partner_feeds:push"  # bureau records matched to households by ID number
     employment_read = "employment:read"  # employment records, posts, training
@@ -94,6 +95,7 @@ _FIELD_WORK = {
     Permission.inspections_write,
     Permission.alerts_handle,
     Permission.measures_write,
+    Permission.requests_write,
     Permission.employment_read,
     Permission.employment_write,
     Permission.projects_read,

@@ -52,6 +52,15 @@ def money(high: int = 100_000_000) -> tuple[Any, ...]:
     )
 
 
+def share() -> tuple[Any, ...]:
+    """A share strictly between 0 and 1 as a JSON number, at most four decimals (0.3 for 30%)."""
+    return (
+        Field(gt=0, lt=1, decimal_places=4, allow_inf_nan=False),
+        BeforeValidator(_json_number),
+        PlainSerializer(_as_json_number, return_type=int | float, when_used="json"),
+    )
+
+
 Version = Annotated[
     int, Field(ge=1, le=2_000_000_000, description="The version you read"), BeforeValidator(_json_integer)
 ]

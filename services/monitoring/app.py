@@ -26,6 +26,7 @@ from services.monitoring.partners.router import router as partners_router
 from services.monitoring.phone_feed.router import router as phone_feed_router
 from services.monitoring.photos.router import router as photos_router
 from services.monitoring.plans.router import router as plans_router
+from services.monitoring.requests.router import router as requests_router
 from services.monitoring.rounds.router import router as rounds_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.stats.router import router as stats_router
@@ -77,6 +78,7 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             phone_feed_router,
             partners_router,
             visits_router,
+            requests_router,
             stats_router,
             export_job_router("cases", Permission.monitoring_read, SCHEMA),
             export_job_router("visits", Permission.monitoring_read, SCHEMA),

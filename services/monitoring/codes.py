@@ -15,6 +15,8 @@ class RiskCode(LabelledEnum):
     unsafe_water = "unsafe_water", "饮水不安全"
     low_income = "low_income", "人均纯收入低于监测标准"
     large_expense = "large_expense", "刚性支出较大"
+    income_drop = "income_drop", "收入骤减"
+    spending_jump = "spending_jump", "支出骤增"
     illness = "illness", "因病"
     disability = "disability", "因残"
     disaster = "disaster", "因灾"

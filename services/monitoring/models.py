@@ -42,6 +42,8 @@ class ThresholdVersion(SQLModel, table=True):
     version: int = column(Integer, nullable=False)
     income_line: Decimal = column(Numeric(12, 2), nullable=False)
     large_expense_line: Decimal = column(Numeric(12, 2), nullable=False)
+    income_drop_share: Decimal | None = column(Numeric(5, 4))  # 收入骤减: None, not watched
+    spending_jump_line: Decimal | None = column(Numeric(12, 2))  # 支出骤增: None, not watched
     visit_interval_days: int = column(Integer, nullable=False)
     exit_waiting_days: int = column(Integer, nullable=False)
     alert_decision_days: int = column(Integer, nullable=False)
@@ -334,3 +336,55 @@ class ScreeningRoundHousehold(SQLModel, table=True):
     household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     area_code: str = column(String(12), nullable=False)  # its village when the round opened
     category: str = column(String(16), nullable=False)  # escaped, monitored or ordinary then
+
+
+class HouseholdRequest(SQLModel, table=True):
+    """A household's request (诉求): what it asks, who handles it by when, how it ended, its feedback."""
+
+    __tablename__ = "household_requests"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: uuid.UUID = uuid_pk()  # the client's UUID
+    household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    area_code: str = column(String(12), nullable=False)
+    person_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    channel: str = column(String(16), nullable=False)
+    source_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    topic: str = column(String(16), nullable=False)
+    content: str = column(Text, nullable=False)
+    received_on: date = column(Date, nullable=False)
+    handler_name: str = column(String(100), nullable=False)
+    handler_cadre_id: uuid.UUID | None = column(UUID(as_uuid=True))
+    due_on: date = column(Date, nullable=False)
+    state: str = column(String(12), nullable=False)
+    outcome: str | None = column(Text)
+    closed_on: date | None = column(Date)
+    feedback: str | None = column(String(24))
+    feedback_note: str | None = column(Text)
+    feedback_on: date | None = column(Date)
+    version: int = column(Integer, nullable=False, default=1)
+    request_sha256: bytes | None = column(LargeBinary, nullable=False)  # never None once stored
+    created_by: str = column(String(64), nullable=False)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    # The change position (xid, change_seq) is kept by the database (sql/070_household_request_changes.sql).
+
+
+class HouseholdRequestStep(SQLModel, table=True):
+    """One step of a request: who took which action on which day, from which state, with what note."""
+
+    __tablename__ = "household_request_steps"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    request_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
+    action: str = column(String(12), nullable=False)
+    from_state: str | None = column(String(12))
+    to_state: str = column(String(12), nullable=False)
+    on_date: date = column(Date, nullable=False)
+    note: str | None = column(Text)
+    actor_id: str = column(String(64), nullable=False)
+    actor_name: str = column(String(100), nullable=False)
+    at: datetime = timestamp()

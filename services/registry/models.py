@@ -134,6 +134,7 @@ class ProgrammeMembership(SQLModel, table=True):
     starts_on: date = column(Date, nullable=False)
     ends_on: date | None = column(Date)
     note: str | None = column(String(200))
+    monitoring_type: str | None = column(String(24))  # monitored: the type monitoring's case named
     created_at: datetime = timestamp()
     created_by: str | None = column(Text)
     ended_by: str | None = column(Text)

@@ -49,6 +49,16 @@ class InformationSource(LabelledEnum):
 # The registry's household categories (a snapshot is stored with each record); the registry owns the
 # codes, so they are repeated here rather than imported (services never import each other).
 HOUSEHOLD_CATEGORY_LABELS = {"escaped": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
+# Those away by the kind of household: the category, a 监测户 by its monitoring type where known
+# (篇1 counts 脱贫人口 and 边缘易致贫人口 working away); "monitored": a 监测户 of a type not known.
+MONITORING_TYPE_LABELS = {
+    "escaped": "脱贫户",
+    "unstable": "脱贫不稳定户",
+    "marginal": "边缘易致贫户",
+    "sudden_hardship": "突发严重困难户",
+    "monitored": "监测户（类型未知）",
+    "ordinary": "一般农户",
+}
 
 RETURNED_HOME = "employment.returned_home"
 JOB_LOST = "employment.job_lost"

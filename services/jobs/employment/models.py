@@ -33,6 +33,7 @@ class EmploymentRecord(SQLModel, table=True):
     household_id: uuid.UUID = column(UUID(as_uuid=True), nullable=False)
     area_code: str = column(String(12), nullable=False)  # the household's village when recorded
     household_category: str = column(String(16), nullable=False)  # the registry's, when recorded
+    monitoring_type: str | None = column(String(24))  # a 监测户's type then (unstable, marginal …)
     status: str = column(String(32), nullable=False)
     place_code: str | None = column(String(12))
     place_name: str | None = column(String(100))

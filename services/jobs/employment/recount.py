@@ -26,6 +26,7 @@ def _tally(rows: Iterable[Any], with_children: bool) -> Tally:
         children[(row.child, False)] += row.people
         if row.status in AWAY:
             tally.by_category[row.household_category] += row.people
+            tally.by_type[row.kind] += row.people
             tally.by_destination[row.destination] += row.people
             children[(row.child, True)] += row.people
     if with_children:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, text, tuple_
+from sqlalchemy import Row, Select, case, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -26,6 +26,7 @@ INSERT_COLUMNS = {
     "household_id": "uuid",
     "area_code": "varchar",
     "household_category": "varchar",
+    "monitoring_type": "varchar",
     "status": "varchar",
     "place_code": "varchar",
     "place_name": "varchar",
@@ -220,6 +221,13 @@ async def recount_status_counts(
         func.left(source.c.area_code, child_digits).label("child"),
         source.c.status,
         source.c.household_category,
+        case(
+            (
+                source.c.household_category == "monitored",
+                func.coalesce(source.c.monitoring_type, "monitored"),
+            ),
+            else_=source.c.household_category,
+        ).label("kind"),
         _destination(source).label("destination"),
     )
     query = select(*keys, func.count().label("people")).group_by(*keys)

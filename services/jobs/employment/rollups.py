@@ -8,7 +8,8 @@ record, and ``ended_on`` changes no status). So the state changes only on the da
 each such day's last record is the state from that day until the next such day (``lead``: no self-join).
 
 Measures, at the village of the record in force: ``people`` (key: the status); for those working away,
-``away_by_category`` (key: the household category) and ``away_by_destination`` (key: the province's
+``away_by_category`` (key: the household category), ``away_by_type`` (the same, a 监测户 by its
+monitoring type where its record kept one) and ``away_by_destination`` (key: the province's
 code, else the place in words), or ``away_no_destination`` (key '') when neither was recorded.
 """
 
@@ -16,5 +17,6 @@ from __future__ import annotations
 
 PEOPLE = "people"
 AWAY_BY_CATEGORY = "away_by_category"
+AWAY_BY_TYPE = "away_by_type"  # the category, or a 监测户's monitoring type (篇1: 脱贫 882, 边缘易致贫 18)
 AWAY_BY_DESTINATION = "away_by_destination"
 AWAY_NO_DESTINATION = "away_no_destination"

@@ -283,6 +283,7 @@ def _row(r: _Record, principal: Principal) -> dict[str, Any]:
         "household_id": person.household_id,
         "area_code": person.area_code,
         "household_category": person.category_on(item.reported_on),
+        "monitoring_type": person.monitoring_type_on(item.reported_on),
         "status": item.status.value,
         "source": item.source.value,
         "content_sha256": r.digest,

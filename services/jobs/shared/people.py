@@ -23,8 +23,9 @@ class PersonFacts:
     area_code: str  # the household's village
     household_category: str  # today's; registry codes: escaped 脱贫户, monitored 监测户, ordinary 一般农户
     alive: bool
-    # The household's 脱贫户/监测户 periods (category, first day, last day or None), the registry's.
-    category_periods: tuple[tuple[str, date, date | None], ...] = ()
+    # The household's 脱贫户/监测户 periods (category, first day, last day or None, and for 监测户 the
+    # monitoring type its case named, when the registry knows it), the registry's.
+    category_periods: tuple[tuple[str, date, date | None, str | None], ...] = ()
     registered_on: date | None = None  # the household's registration: what the registry knows starts there
 
     @classmethod
@@ -40,6 +41,7 @@ class PersonFacts:
                     p["category"],
                     date.fromisoformat(p["starts_on"]),
                     date.fromisoformat(p["ends_on"]) if p["ends_on"] else None,
+                    p.get("monitoring_type"),
                 )
                 for p in answer.get("category_periods") or ()
             ),
@@ -55,12 +57,28 @@ class PersonFacts:
         its registration the registry knows no history of it: today's category stands."""
         if self.registered_on is not None and day < self.registered_on:
             return self.household_category
-        held = {c for c, start, end in self.category_periods if start <= day and (end is None or day <= end)}
+        held = {
+            c for c, start, end, _ in self.category_periods if start <= day and (end is None or day <= end)
+        }
         if "monitored" in held:
             return "monitored"
         if self.household_category != "monitored":
             return self.household_category
         return "escaped" if "escaped" in held else "ordinary"
+
+    def monitoring_type_on(self, day: date) -> str | None:
+        """The monitoring type of the 监测户 period in force on ``day`` (None: not monitored then, or a
+        period whose type the registry was not told)."""
+        if self.category_on(day) != "monitored":
+            return None
+        return next(
+            (
+                kind
+                for c, start, end, kind in self.category_periods
+                if c == "monitored" and start <= day and (end is None or day <= end)
+            ),
+            None,
+        )
 
 
 Lookup = Callable[[Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, "PersonFacts"]]]

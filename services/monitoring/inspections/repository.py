@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, all_, any_, bindparam, func, text, update
+from sqlalchemy import ARRAY, DateTime, all_, any_, bindparam, func, text, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -57,6 +57,25 @@ WHERE i.id = ANY(:ids)
 """
 ).bindparams(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
 
+# Each new visit's household's latest stored visit before it (ix_inspections_household), with what the
+# sharp-drop rules compare: the answers keep income, household_size and large_expenses as sent.
+PREVIOUS_SQL = text(
+    """
+SELECT t.id, p.visited_at, p.answers -> 'income' AS income, (p.answers ->> 'household_size')::int AS size,
+       p.answers -> 'large_expenses' AS expenses
+FROM unnest(:ids, :households, :times) AS t(id, household_id, visited_at)
+CROSS JOIN LATERAL (
+    SELECT i.visited_at, i.answers FROM monitoring.inspections AS i
+    WHERE i.household_id = t.household_id AND i.visited_at < t.visited_at AND i.id <> t.id
+    ORDER BY i.visited_at DESC LIMIT 1
+) AS p
+"""
+).bindparams(
+    bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("households", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("times", type_=ARRAY(DateTime(timezone=True))),
+)
+
 
 class InspectionRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -91,6 +110,19 @@ class InspectionRepository:
             .group_by(col(Inspection.household_id))
         )
         return {row.household_id: row.latest for row in rows}
+
+    async def previous_visits(
+        self, visits: Sequence[tuple[uuid.UUID, uuid.UUID, datetime]]
+    ) -> dict[uuid.UUID, Any]:
+        """For each (visit id, household id, visited at): the household's latest stored visit before it
+        (its time, income answers, household size and large expenses), if it has one."""
+        if not visits:
+            return {}
+        ids, households, times = (list(column) for column in zip(*visits, strict=True))
+        rows = await self.session.execute(
+            PREVIOUS_SQL, {"ids": ids, "households": households, "times": times}
+        )
+        return {row.id: row for row in rows}
 
     async def mark_superseded(self, ids: Sequence[uuid.UUID]) -> None:
         if ids:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,7 @@ from services.monitoring.rules.facts import (
     HouseholdFacts,
     Income,
     Person,
+    PreviousVisit,
     RiskEvent,
     Thresholds,
     Water,
@@ -92,7 +94,34 @@ def facts_of(item: InspectionCreate) -> HouseholdFacts:
 
 
 def thresholds_of(row: Any) -> Thresholds:
-    return Thresholds(row.id, row.area_code, row.year, row.version, row.income_line, row.large_expense_line)
+    return Thresholds(
+        row.id,
+        row.area_code,
+        row.year,
+        row.version,
+        row.income_line,
+        row.large_expense_line,
+        row.income_drop_share,
+        row.spending_jump_line,
+    )
+
+
+def previous_of(item: InspectionCreate) -> PreviousVisit:
+    """A visit of the same batch as the one a later visit of its household compares with."""
+    facts = facts_of(item)
+    return PreviousVisit(facts.observed_on, facts.income_per_person, facts.rigid_spending)
+
+
+def previous_stored(row: Any) -> PreviousVisit:
+    """A stored visit (``InspectionRepository.previous_visits``) as the one a new visit compares with."""
+    per_person = None
+    if row.income is not None and row.size:
+        parts = ("wages", "business", "property", "transfer")
+        net = sum((Decimal(str(row.income.get(k, 0))) for k in parts), Decimal(0))
+        per_person = (net - Decimal(str(row.income.get("business_costs", 0)))) / row.size
+    expenses = row.expenses or {}
+    spending = Decimal(str(expenses.get("medical", 0))) + Decimal(str(expenses.get("schooling", 0)))
+    return PreviousVisit(row.visited_at.astimezone(CHINA).date(), per_person, spending)
 
 
 @dataclass(eq=False)
@@ -223,6 +252,7 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
         """The rules over each item, with the thresholds in force in its village in the visit's year
         (one query per year in the batch, not one per village), each income component at least what
         projects' beneficiary payments recorded for the household that year."""
+        previous = await self._previous(visits)
         years: dict[int, list[_Visit]] = {}
         for v in visits:
             years.setdefault(v.item.visited_at.astimezone(CHINA).year, []).append(v)
@@ -232,11 +262,29 @@ class InspectionIntake(BatchIntake[_Visit, InspectionItemResult]):
             recorded = await incomes.recorded_for(self.session, (v.item.household_id for v in items), year)
             async for v in in_turns(items):
                 v.threshold = thresholds[v.item.area_code]
-                facts = facts_of(v.item)
+                facts = replace(facts_of(v.item), previous=previous.get(v.item.id))
                 if facts.income is not None and v.item.household_id in recorded:
                     income = incomes.at_least_recorded(facts.income, recorded[v.item.household_id])
                     facts = replace(facts, income=income)
                 v.findings = engine.evaluate(facts, v.threshold)
+
+    async def _previous(self, visits: list[_Visit]) -> dict[uuid.UUID, PreviousVisit]:
+        """Each visit's household's latest visit before it: stored, or earlier in this batch."""
+        stored = await self.inspections.previous_visits(
+            [(v.item.id, v.item.household_id, v.item.visited_at) for v in visits]
+        )
+        found: dict[uuid.UUID, tuple[datetime, PreviousVisit]] = {
+            key: (row.visited_at, previous_stored(row)) for key, row in stored.items()
+        }
+        households: dict[uuid.UUID, list[_Visit]] = {}
+        for v in sorted(visits, key=lambda v: v.item.visited_at):
+            households.setdefault(v.item.household_id, []).append(v)
+        for batch in households.values():
+            for earlier, v in zip(batch, batch[1:], strict=False):
+                at = earlier.item.visited_at
+                if at < v.item.visited_at and (v.item.id not in found or found[v.item.id][0] < at):
+                    found[v.item.id] = (at, previous_of(earlier.item))
+        return {key: previous for key, (_, previous) in found.items()}
 
     def _row(self, v: _Visit) -> dict[str, Any]:
         item = v.item

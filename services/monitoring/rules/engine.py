@@ -16,7 +16,9 @@ from typing import cast
 from services.monitoring.codes import RiskCode, RiskEventKind, Schooling, Severity
 from services.monitoring.rules.facts import HouseholdFacts, Thresholds
 
-RULESET_VERSION = "2026.2"  # 2026.2: low_income@2 counts income recorded through beneficiary links
+# 2026.2: low_income@2 counts income recorded through beneficiary links; 2026.3: income_drop@1 and
+# spending_jump@1 compare a visit with the household's previous one (收入骤减, 支出骤增).
+RULESET_VERSION = "2026.3"
 COMPULSORY_AGES = range(6, 16)  # 6–15 inclusive: 义务教育
 
 
@@ -142,6 +144,48 @@ def large_expense(facts: HouseholdFacts, t: Thresholds) -> Finding | None:
     return _finding(RiskCode.large_expense, Severity.medium, reason, "1", t)
 
 
+def percent(share: Decimal) -> str:
+    """0.4 -> "40%", 0.125 -> "12.5%"."""
+    value = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:.0f}%" if value == value.to_integral_value() else f"{value}%"
+
+
+def income_drop(facts: HouseholdFacts, t: Thresholds) -> Finding | None:
+    """收入骤减: income per person fell from the previous visit by more than the threshold share, whether
+    or not it is still above the line (a fall is a risk before it is poverty)."""
+    before = facts.previous
+    now = facts.income_per_person
+    if t.income_drop_share is None or before is None or before.income_per_person is None or now is None:
+        return None
+    if before.income_per_person <= 0 or now >= before.income_per_person:
+        return None
+    fall = (before.income_per_person - now) / before.income_per_person
+    if fall <= t.income_drop_share:
+        return None
+    reason = (
+        f"人均纯收入由{yuan(before.income_per_person)}（{before.observed_on.isoformat()}走访）"
+        f"降至{yuan(now)}，降幅{percent(fall)} > "
+        f"{t.year}年收入骤减标准{percent(t.income_drop_share)}{t.source}"
+    )
+    return _finding(RiskCode.income_drop, Severity.medium, reason, "1", t)
+
+
+def spending_jump(facts: HouseholdFacts, t: Thresholds) -> Finding | None:
+    """支出骤增: rigid spending (medical + schooling) rose over the previous visit by more than the line."""
+    before = facts.previous
+    if t.spending_jump_line is None or before is None:
+        return None
+    rise = facts.rigid_spending - before.rigid_spending
+    if rise <= t.spending_jump_line:
+        return None
+    reason = (
+        f"刚性支出由{yuan(before.rigid_spending)}（{before.observed_on.isoformat()}走访）"
+        f"增至{yuan(facts.rigid_spending)}，增加{yuan(rise)} > {t.year}年支出骤增标准"
+        f"{yuan(t.spending_jump_line)}{t.source}"
+    )
+    return _finding(RiskCode.spending_jump, Severity.medium, reason, "1", t)
+
+
 def _event_rule(kind: RiskEventKind, code: RiskCode) -> Rule:
     def rule(facts: HouseholdFacts, _: Thresholds) -> Finding | None:
         events = [e for e in facts.risk_events if e.kind == kind]
@@ -158,7 +202,7 @@ def _event_rule(kind: RiskEventKind, code: RiskCode) -> Rule:
 
 
 # Rules that compare against a yearly line; without thresholds for the year they cannot say anything.
-THRESHOLD_RULES: tuple[Rule, ...] = (low_income, large_expense)
+THRESHOLD_RULES: tuple[Rule, ...] = (low_income, large_expense, income_drop, spending_jump)
 RULES: tuple[Rule, ...] = (
     food_and_clothing,
     compulsory_education,

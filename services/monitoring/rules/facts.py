@@ -19,6 +19,8 @@ class Thresholds:
     version: int
     income_line: Decimal  # 人均纯收入 monitoring line, yuan per person per year
     large_expense_line: Decimal  # rigid spending (medical + schooling) per household per year
+    income_drop_share: Decimal | None = None  # 收入骤减: a fall of more than this share; None: not watched
+    spending_jump_line: Decimal | None = None  # 支出骤增: a rise of more than this, yuan; None: not watched
 
     @property
     def source(self) -> str:
@@ -75,6 +77,15 @@ class RiskEvent:
 
 
 @dataclass(frozen=True)
+class PreviousVisit:
+    """What the household's previous visit found, for the sharp-drop rules to compare against."""
+
+    observed_on: date
+    income_per_person: Decimal | None  # None: that visit recorded no income
+    rigid_spending: Decimal  # medical + schooling
+
+
+@dataclass(frozen=True)
 class HouseholdFacts:
     household_id: uuid.UUID
     observed_on: date
@@ -89,3 +100,12 @@ class HouseholdFacts:
     medical_expense: Decimal = Decimal(0)
     schooling_expense: Decimal = Decimal(0)
     risk_events: tuple[RiskEvent, ...] = field(default=())
+    previous: PreviousVisit | None = None  # the household's latest visit before this one
+
+    @property
+    def income_per_person(self) -> Decimal | None:
+        return self.income.net / self.size if self.income is not None and self.size >= 1 else None
+
+    @property
+    def rigid_spending(self) -> Decimal:
+        return self.medical_expense + self.schooling_expense

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.fields import AREA_CODE_PATTERN, StrictBody, money, whole
+from services.common.fields import AREA_CODE_PATTERN, StrictBody, money, share, whole
 from services.common.text import CleanText
 
 Year = Annotated[int, *whole(2000, 2100)]
@@ -27,6 +27,17 @@ class ThresholdCreate(StrictBody):
     )
     large_expense_line: Annotated[Decimal, *money(10_000_000)] = Field(
         gt=0, description="刚性支出 line: medical plus schooling spending per household per year, yuan"
+    )
+    income_drop_share: Annotated[Decimal, *share()] | None = Field(
+        default=None,
+        description="收入骤减: a visit whose net income per person fell by more than this share of the "
+        "household's previous visit raises income_drop (e.g. 0.3 for 30%); null: not watched",
+    )
+    spending_jump_line: Annotated[Decimal, *money(10_000_000)] | None = Field(
+        default=None,
+        gt=0,
+        description="支出骤增: a visit whose rigid spending (medical plus schooling) rose by more than this "
+        "many yuan over the household's previous visit raises spending_jump; null: not watched",
     )
     visit_interval_days: Annotated[int, *whole(1, 366)] = Field(
         default=90, description="A paired cadre visits each household at least this often (篇1: quarterly)"
@@ -51,6 +62,8 @@ class ThresholdRead(BaseModel):
     version: int = Field(description="1 for the first figures of an area and year, then 2, 3 …")
     income_line: Decimal
     large_expense_line: Decimal
+    income_drop_share: Decimal | None = None
+    spending_jump_line: Decimal | None = None
     visit_interval_days: int
     exit_waiting_days: int
     alert_decision_days: int

@@ -106,13 +106,16 @@ class InternalRepository:
         )
         return (await self.session.execute(query)).all()
 
-    async def category_periods(self, household_ids: list[uuid.UUID]) -> Sequence[Row[Any, Any, Any, Any]]:
+    async def category_periods(
+        self, household_ids: list[uuid.UUID]
+    ) -> Sequence[Row[Any, Any, Any, Any, Any]]:
         """The 脱贫户 and 监测户 periods of households already found in the caller's scope."""
-        query: Select[Any, Any, Any, Any] = select_columns(
+        query: Select[Any, Any, Any, Any, Any] = select_columns(
             col(ProgrammeMembership.household_id),
             col(ProgrammeMembership.programme).label("category"),
             col(ProgrammeMembership.starts_on),
             col(ProgrammeMembership.ends_on),
+            col(ProgrammeMembership.monitoring_type),
         ).where(
             col(ProgrammeMembership.household_id) == func.any(uuid_array(household_ids)),
             col(ProgrammeMembership.person_id).is_(None),

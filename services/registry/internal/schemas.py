@@ -22,6 +22,10 @@ class CategoryPeriod(BaseModel):
     category: str
     starts_on: date
     ends_on: date | None
+    monitoring_type: str | None = Field(
+        default=None,
+        description="monitored: unstable 脱贫不稳定户, marginal 边缘易致贫户, sudden_hardship 突发严重困难户",
+    )
 
 
 class Resolved(BaseModel):

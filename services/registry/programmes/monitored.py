@@ -79,8 +79,12 @@ async def enrolled(session: AsyncSession, event: IncomingEvent) -> None:
     case_id = str(event.payload["case_id"])
     periods = await repository.periods_of(household.id, MONITORED)
     later = [g for g in periods if g.starts_on > day]
-    if any(_covers(g, day) for g in periods):
-        pass  # already monitored that day (the same history again, or a period once set by hand)
+    kind = event.payload.get("monitoring_type")
+    if covering := [g for g in periods if _covers(g, day)]:
+        # Already monitored that day (the same history again, or a period once set by hand).
+        if covering[0].monitoring_type is None and kind:
+            covering[0].monitoring_type = str(kind)
+            await session.flush()
     elif later and later[0].ends_on is None:
         later[0].starts_on = day  # earlier than a period a ledger opened (before that was refused): backdated
         await session.flush()
@@ -94,6 +98,7 @@ async def enrolled(session: AsyncSession, event: IncomingEvent) -> None:
             starts_on=day,
             ends_on=later[0].starts_on - timedelta(days=1) if later else None,
             note=_note(case_id),
+            monitoring_type=str(kind) if kind else None,
             created_by=ACTOR,
         )
         session.add(period)

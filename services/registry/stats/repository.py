@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,3 +114,37 @@ async def names_of(session: AsyncSession, codes: list[str]) -> dict[str, str]:
     """The names of the areas ``codes`` (the children of an area in scope)."""
     query = select(col(Area.code), col(Area.name)).where(col(Area.code).in_(codes))
     return dict((await session.execute(query)).all())
+
+
+# People by health, disability and labour ability, and households with a chronically or seriously ill
+# member (by programme), as registered on ``day``, per area one level down (``stats.service.people_figures``).
+PEOPLE_SQL = """
+WITH p AS MATERIALIZED (
+    SELECT p.household_id, p.health, p.disability_grade, p.labour_ability,
+           rpad(substr(h.area_code, 1, :child_length), 12, '0') AS child
+    FROM registry.households AS h
+    JOIN registry.people AS p ON p.household_id = h.id
+    WHERE h.area_code LIKE :pattern AND h.deleted_at IS NULL AND h.registered_on <= :day
+      AND p.deleted_at IS NULL AND p.registered_on <= :day AND (p.deceased_on IS NULL OR p.deceased_on > :day)
+),
+ill AS (SELECT DISTINCT household_id, child FROM p WHERE health IN ('chronic', 'serious'))
+SELECT child, 'people' AS measure, '' AS key, count(*) AS n FROM p GROUP BY 1
+UNION ALL SELECT child, 'health', health, count(*) FROM p GROUP BY 1, 3
+UNION ALL SELECT child, 'labour', COALESCE(labour_ability, ''), count(*) FROM p GROUP BY 1, 3
+UNION ALL SELECT child, 'disability_grade', disability_grade::text, count(*) FROM p
+    WHERE disability_grade IS NOT NULL GROUP BY 1, 3
+UNION ALL SELECT child, 'disabled_unable', '', count(*) FROM p
+    WHERE health = 'disabled' AND labour_ability = 'none' GROUP BY 1
+UNION ALL SELECT child, 'ill_households', '', count(*) FROM ill GROUP BY 1
+UNION ALL SELECT i.child, 'ill_programme', g.programme, count(DISTINCT i.household_id)
+    FROM ill AS i JOIN registry.programme_memberships AS g ON g.household_id = i.household_id
+     AND g.starts_on <= :day AND (g.ends_on IS NULL OR g.ends_on >= :day)
+    GROUP BY 1, 3
+"""
+
+
+async def people_counts(session: AsyncSession, prefix: str, child_length: int, day: date) -> list[Any]:
+    """Rows of (child, measure, key, n): measures people, health, labour, disability_grade,
+    disabled_unable, ill_households, ill_programme."""
+    params = {"pattern": prefix + "%", "child_length": child_length, "day": day}
+    return list(await session.execute(text(PEOPLE_SQL), params))

@@ -12,8 +12,8 @@ from services.common.database import ReadSessionDep
 from services.common.guards import requires
 from services.common.scope import AreaQuery, area_in_scope
 from services.common.text import IsoDate
-from services.registry.stats.schemas import AreaCounts
-from services.registry.stats.service import area_counts
+from services.registry.stats.schemas import AreaCounts, PeopleFigures
+from services.registry.stats.service import area_counts, people_figures
 
 router = APIRouter(prefix="/api/v1/registry-stats", tags=["registry statistics"])
 
@@ -31,3 +31,10 @@ async def household_counts(
 ) -> AreaCounts:
     """Households and people in an area on a date, by child area and by programme."""
     return await area_counts(session, area_in_scope(area, principal), as_of or china_today())
+
+
+@router.get("/people", response_model=PeopleFigures)
+async def people_counts(principal: Reader, session: ReadSessionDep, area: AreaQuery) -> PeopleFigures:
+    """People by health, disability and labour ability, and households with a chronically or seriously
+    ill member (by programme), as registered today, with the same per area one level down."""
+    return await people_figures(session, area_in_scope(area, principal))

@@ -1793,3 +1793,46 @@ def expected(role: Role, name: str, target: str | None = None) -> tuple[int, str
 def target_of(name: str, label: str) -> str:
     endpoint = TARGETED[name]
     return (RECORD_AREAS if endpoint.kind in ("record", "record_create", "reference") else TARGETS)[label]
+
+
+# Households' requests (诉求, monitoring): recorded in a village, read and stepped there; and the
+# registry's people by health and labour ability.
+TARGETED |= {
+    "household_request_create": Endpoint(
+        "POST", "/api/v1/household-requests", Permission.requests_write, "record_create", 201
+    ),
+    "household_request_get": Endpoint(
+        "GET",
+        "/api/v1/household-requests/{household_request}",
+        Permission.monitoring_read,
+        "record",
+        200,
+        "household_request_not_found",
+    ),
+    "household_request_step": Endpoint(
+        "POST",
+        "/api/v1/household-requests/{household_request}/steps",
+        Permission.requests_write,
+        "record",
+        409,
+        "household_request_not_found",
+        "stale_version",
+    ),
+    # Figures that were missing (篇5, 篇1): people by health and labour ability; employment by type.
+    "registry_stats_people": Endpoint(
+        "GET",
+        "/api/v1/registry-stats/people?area={area}",
+        Permission.aggregates_read,
+        "object",
+        200,
+        "area_not_found",
+    ),
+}
+UNTARGETED |= {
+    "household_request_list": Endpoint(
+        "GET", "/api/v1/household-requests", Permission.monitoring_read, "list"
+    ),
+    "household_request_overdue": Endpoint(
+        "GET", "/api/v1/household-requests/overdue", Permission.monitoring_read, "list"
+    ),
+}

@@ -81,6 +81,12 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
         "settlement_unit", "own", ok=(409,), ok_code="household_signed_up"
     ),
     ("settlement_pay", ("household_id",)): Reference("household", "own"),
+    # A household request from a visit: its household the visited one (in reach), its member of that
+    # household, its handler responsible for it.
+    ("household_request_create", ("household_id",)): Reference("household", "visit_of"),
+    ("household_request_create", ("person_id",)): Reference("person", "member"),
+    ("household_request_create", ("handler_cadre_id",)): Reference("cadre", "cadre"),
+    ("household_request_create", ("source_id",)): Reference("inspection", "visit_of"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -97,6 +103,7 @@ REFUSED_AS = {
     "station": "station_not_found",
     "settlement_project": "project_not_found",
     "settlement_unit": "unit_type_not_found",
+    "inspection": "source_not_found",
 }
 
 
@@ -120,6 +127,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_outside_area"),)
     if reference.relation == "own" and not own:  # only the call's own settlement's (or household)
         return ((422, REFUSED_AS[reference.record]),)
+    if reference.relation == "visit_of" and not own:
+        return ((422, "source_not_found"),)
     if reference.relation == "village" and not own:
         return ((422, "post_outside_station_village"),)
     if reference.relation == "supports" and not own:

@@ -140,8 +140,13 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     assert screening_round.status_code == 201, screening_round.text
     logged = await admin.post("/api/v1/study-sessions", json=session_body(village))
     assert logged.status_code == 201, logged.text
+    asked = await admin.post(
+        "/api/v1/household-requests", json=household_request_body(household["id"], village)
+    )
+    assert asked.status_code == 201, asked.text
     return {
         "screening_round": screening_round.json()["id"],
+        "household_request": asked.json()["id"],
         "study_session": logged.json()["id"],
         "rectification": rectification,
         "leave": leave.json()["id"],
@@ -503,8 +508,26 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "relocation_report": relocation_report(
             records["settlement"], records["household"], "moved_in", "2025-03-01"
         ),
+        "household_request_create": household_request_body(records["household"], village)
+        | {"channel": "visit", "source_id": records["inspection"]},
+        "household_request_step": {"action": "handle", "base_version": 99},
     }
     return endpoint.method, url, bodies.get(name)
+
+
+def household_request_body(household_id: str, village: str) -> dict[str, Any]:
+    """A new request (诉求) by phone each time."""
+    return {
+        "id": str(uuid.uuid4()),
+        "household_id": household_id,
+        "area_code": village,
+        "channel": "phone_call",
+        "topic": "medical",
+        "content": "咨询大病救助",
+        "received_on": "2025-06-01",
+        "handler_name": "镇医保办",
+        "due_on": "2025-06-15",
+    }
 
 
 async def closed_rectification(admin: httpx.AsyncClient, village_admin: dict[str, str], village: str) -> str:

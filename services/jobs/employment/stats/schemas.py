@@ -25,6 +25,15 @@ class CategoryFigure(Figure):
     label: str
 
 
+class TypeFigure(Figure):
+    kind: str = Field(
+        description="escaped 脱贫户, unstable 脱贫不稳定户, marginal 边缘易致贫户, "
+        "sudden_hardship 突发严重困难户, "
+        "monitored 监测户 of a type not recorded, ordinary 一般农户"
+    )
+    label: str
+
+
 class DestinationFigure(Figure):
     destination: str | None = Field(
         description="The province's division code (e.g. 420000000000), else the place in words "
@@ -46,5 +55,9 @@ class EmploymentStats(BaseModel):
     by_status: list[StatusFigure]
     away: Figure = Field(description="Working away (外出务工): the three away_* statuses")
     away_by_household_category: list[CategoryFigure]
+    away_by_monitoring_type: list[TypeFigure] = Field(
+        description="Those away by the household's category, a 监测户 by its monitoring type (篇1: 脱贫 882, "
+        "边缘易致贫 18)"
+    )
     away_by_destination: list[DestinationFigure]
     children: list[ChildFigures] = Field(description="People and those away, for each area one level down")

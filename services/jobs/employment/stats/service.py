@@ -17,10 +17,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.rollups.store import Figures
-from services.jobs.employment.codes import AWAY, HOUSEHOLD_CATEGORY_LABELS, EmploymentStatus
+from services.jobs.employment.codes import (
+    AWAY,
+    HOUSEHOLD_CATEGORY_LABELS,
+    MONITORING_TYPE_LABELS,
+    EmploymentStatus,
+)
 from services.jobs.employment.rollups import (
     AWAY_BY_CATEGORY,
     AWAY_BY_DESTINATION,
+    AWAY_BY_TYPE,
     AWAY_NO_DESTINATION,
     PEOPLE,
 )
@@ -31,6 +37,7 @@ from services.jobs.employment.stats.schemas import (
     EmploymentStats,
     Figure,
     StatusFigure,
+    TypeFigure,
 )
 from services.jobs.shared.figures import area_figures, children_figures, keyed
 
@@ -50,6 +57,7 @@ class Tally:
 
     by_status: Counter[str] = field(default_factory=Counter)
     by_category: Counter[str] = field(default_factory=Counter)
+    by_type: Counter[str] = field(default_factory=Counter)
     by_destination: Counter[str | None] = field(default_factory=Counter)
     children: dict[str, tuple[int, int]] = field(default_factory=dict)  # code → (people, away)
 
@@ -70,6 +78,7 @@ def _tally(figures: Figures, children: dict[str, Figures]) -> Tally:
     return Tally(
         by_status=Counter(keyed(figures, PEOPLE)),
         by_category=Counter(keyed(figures, AWAY_BY_CATEGORY)),
+        by_type=Counter(keyed(figures, AWAY_BY_TYPE)),
         by_destination=destinations,
         children={
             code: (sum(c.values()), sum(n for s, n in c.items() if s in AWAY))
@@ -119,6 +128,15 @@ def compose(area: str, day: date, earlier: date, now: Tally, then: Tally) -> Emp
                 **_figure(now.by_category[c], then.by_category[c]),
             )
             for c in _keys(HOUSEHOLD_CATEGORY_LABELS, +now.by_category, +then.by_category)
+        ],
+        away_by_monitoring_type=[
+            TypeFigure(
+                kind=k, label=MONITORING_TYPE_LABELS.get(k, k), **_figure(now.by_type[k], then.by_type[k])
+            )
+            for k in [
+                *MONITORING_TYPE_LABELS,
+                *sorted((now.by_type | then.by_type).keys() - MONITORING_TYPE_LABELS.keys()),
+            ]
         ],
         away_by_destination=[
             DestinationFigure(destination=d, **_figure(now.by_destination[d], then.by_destination[d]))
