@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.monitoring.phone_feed.sources import SOURCES
+from tests.support.authz.world import household_request_body
 from tests.support.database import libpq_url
 from tests.support.events import relay_of
 from tests.support.registry import (
@@ -161,3 +162,26 @@ async def test_every_source_is_logged_by_the_trigger(clean_database: Database) -
         for trigger in ("phone_feed_insert", "phone_feed_update")
     }
     assert logged == expected
+
+
+async def test_a_request_reaches_its_villages_phone_and_not_anothers(
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+) -> None:
+    """A household's request (诉求) taken by phone or at the office is on the village's phones, so the
+    cadre who follows it up has it offline; another village's phone never gets it."""
+    await make_areas(admin)
+    ours = await make_household(admin, HUANGJIN, members=1)
+    theirs = await make_household(admin, LONGQUAN, members=1)
+    made = []
+    for household, village in ((ours, HUANGJIN), (theirs, LONGQUAN)):
+        request = await admin.post(
+            "/api/v1/household-requests", json=household_request_body(household["id"], village)
+        )
+        assert request.status_code == 201, request.text
+        made.append(request.json()["id"])
+    phone = await user_headers("cadre-hj", "village_cadre", HUANGJIN)
+    records, tombstones, _ = await walk(admin, phone)
+    requests = {k[1]: r for k, r in records.items() if k[0] == "requests"}
+    assert set(requests) == {made[0]} and tombstones == []
+    assert requests[made[0]]["household_id"] == ours["id"] and requests[made[0]]["state"] == "received"

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel
 
 from services.monitoring.measures.schemas import MeasureRead
-from services.monitoring.models import Measure, ScreeningRound, ScreeningRoundHousehold
+from services.monitoring.models import HouseholdRequest, Measure, ScreeningRound, ScreeningRoundHousehold
+from services.monitoring.requests.schemas import RequestRead
 from services.monitoring.rounds.schemas import RoundHouseholdRead, RoundRead
 
 
@@ -25,6 +26,7 @@ SOURCES: tuple[FeedSource, ...] = (
     FeedSource("plans", Measure, MeasureRead),
     FeedSource("rounds", ScreeningRound, RoundRead, reaches_down=True),
     FeedSource("round_households", ScreeningRoundHousehold, RoundHouseholdRead),
+    FeedSource("requests", HouseholdRequest, RequestRead),
 )
 BY_NAME = {s.name: s for s in SOURCES}
 # Changes when a source is added: a phone's cursor of before restarts, to download the new source too.

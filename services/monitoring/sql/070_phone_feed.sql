@@ -37,7 +37,8 @@ BEGIN
     FOREACH entry IN ARRAY ARRAY[
         'measures:plans',
         'screening_rounds:rounds:down',
-        'screening_round_households:round_households'
+        'screening_round_households:round_households',
+        'household_requests:requests'
     ] LOOP
         parts := string_to_array(entry, ':');
         EXECUTE format(
