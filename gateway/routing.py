@@ -65,6 +65,10 @@ ROUTES: dict[str, str] = {
     "station-alarms": "projects",
     "station-expectations": "projects",
     "station-stats": "projects",
+    "school-children": "monitoring",
+    "school-stats": "monitoring",
+    "student-aid": "monitoring",
+    "student-aid-stats": "monitoring",
 }
 
 
@@ -92,6 +96,8 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     "post-assignments": ("registry",),  # a batch of assignments: each person's household, village, alive
     "training-enrolments": ("registry",),  # a batch of enrolments; a placement's employment record
     "beneficiary-links": ("registry",),  # a linked household: registered in the caller's area
+    "school-children": ("registry",),  # the police feed's matches by ID number; the ledger's names
+    "student-aid": ("registry",),  # each student by ID number or person id, in the caller's area
 }
 
 

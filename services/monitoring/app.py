@@ -24,8 +24,10 @@ from services.monitoring.measures.router import router as measures_router
 from services.monitoring.models import SCHEMA
 from services.monitoring.partners.router import router as partners_router
 from services.monitoring.photos.router import router as photos_router
+from services.monitoring.schools.router import router as schools_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.stats.router import router as stats_router
+from services.monitoring.student_aid.router import router as student_aid_router
 from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
@@ -72,8 +74,11 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             partners_router,
             visits_router,
             stats_router,
+            schools_router,
+            student_aid_router,
             export_job_router("cases", Permission.monitoring_read, SCHEMA),
             export_job_router("visits", Permission.monitoring_read, SCHEMA),
+            export_job_router("school-children", Permission.monitoring_read, SCHEMA),
         ],
         migrations=MIGRATIONS,
         service_routers=[events_router],

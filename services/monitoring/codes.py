@@ -56,6 +56,7 @@ class AlertSource(LabelledEnum):
     employment = "employment", "就业信息"
     partner = "partner", "部门筛查预警"
     self_declared = "self_declared", "农户自主申报"
+    school = "school", "控辍保学台账"
 
 
 # An alert is live (repeats attach to it) until it becomes a case or is dismissed.

@@ -23,3 +23,8 @@ class MonitoringSettings(ServiceSettings):
         description="Largest inspection photo, in bytes (phones send compressed JPEG, PNG or WebP)",
     )
     photos_per_inspection: int = Field(default=9, ge=1, le=100, description="Photos one inspection may carry")
+    population_index_key: str | None = Field(
+        default=None,
+        description="Secret for the keyed hash of the ID numbers of children the registry lacks (the police "
+        "population feed); unset: the services' shared secret",
+    )
