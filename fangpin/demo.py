@@ -23,6 +23,7 @@ from fangpin.demo_jobs import load_jobs
 from fangpin.demo_monitoring import load_monitoring
 from fangpin.demo_oversight import load_oversight
 from fangpin.demo_projects import load_projects
+from fangpin.demo_schools import load_schools
 
 logger = logging.getLogger("fangpin.demo")
 
@@ -144,6 +145,7 @@ async def load_demo(
     created |= await load_cases(client, admin_auth)
     created |= await load_beneficiaries(client, admin_auth)
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
+    created |= await load_schools(client, admin_auth)  # 篇2's children and student aid, in 蒿坪镇
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -4,6 +4,7 @@ school (by person id), each kept once; covered share, paid by kind and loan comp
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from tests.support.registry import COUNTY, HUANGJIN, LONGQUAN, TOWN, make_areas, member, national_id
 
 BATCH = "/api/v1/student-aid/batch"
+SINGLE = "/api/v1/student-aid"
 
 
 async def students(admin: httpx.AsyncClient, village: str, count: int) -> list[dict[str, Any]]:
@@ -64,24 +66,34 @@ async def test_aid_coverage_and_loan_completion_match_the_records(
     changed = await admin.post(BATCH, json={"records": [by_number[0] | {"amount_fen": 1}]}, headers=bureau)
     assert changed.json()["items"][0]["status"] == "conflict"
 
-    # The central school names them by the registry's person id: six loans (生源地助学贷款), five done.
+    # The central school enters them one by one by the registry's person id: six loans
+    # (生源地助学贷款), five done.
     loans = [
         aid(f"XD-{n}", "loan", 800000, person_id=p["id"], **({"paid_on": "2025-09-13"} if n < 5 else {}))
         for n, p in enumerate(huangjin + longquan)
     ]
     loans[0]["notice_delivered_on"] = "2025-09-01"
-    taken = await admin.post(BATCH, json={"records": loans}, headers=school)
-    assert taken.status_code == 200, taken.text
-    assert taken.json()["created"] == 6
-    # A school may not name students by ID number, nor a bureau by person id.
-    refused = await admin.post(
+    for loan in loans:
+        entered = await admin.post(SINGLE, json=loan, headers=school)
+        assert entered.status_code == 201, entered.text
+    retry = await admin.post(SINGLE, json=loans[0], headers=school)
+    assert retry.status_code == 200 and retry.json()["status"] == "duplicate"
+    clash = await admin.post(SINGLE, json=loans[0] | {"amount_fen": 1}, headers=school)
+    assert clash.status_code == 409 and clash.json()["code"] == "record_id_in_use"
+    nobody = await admin.post(SINGLE, json=aid("X-1", "yulu", 1, person_id=str(uuid.uuid4())), headers=school)
+    assert nobody.status_code == 422 and nobody.json()["code"] == "person_not_found"
+    # A school names students by person id, the bureau by ID number.
+    by_id = await admin.post(
         BATCH, json={"records": [aid("X", "yulu", 1, national_id=huangjin[3]["national_id"])]}, headers=school
     )
-    assert refused.json()["items"][0]["status"] == "forbidden"
-    refused = await admin.post(
+    assert by_id.status_code == 403
+    assert (
+        await admin.post(SINGLE, json=aid("X", "yulu", 1, person_id=huangjin[3]["id"]), headers=bureau)
+    ).status_code == 403
+    wrong = await admin.post(
         BATCH, json={"records": [aid("X", "yulu", 1, person_id=huangjin[3]["id"])]}, headers=bureau
     )
-    assert refused.json()["items"][0]["status"] == "forbidden"
+    assert wrong.json()["items"][0]["status"] == "invalid"
 
     town = await figures(admin, day="2025-09-13")
     assert (town["students"], town["students_paid"], town["covered_share_pct"]) == (4, 3, 75.0)

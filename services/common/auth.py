@@ -79,7 +79,7 @@ class Permission(StrEnum):
     appraisal_manage = "appraisal:manage"  # set the appraisal schemes (考核方案): the county's
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
     schools_write = "schools:write"  # 控辍保学: where a child studies, proof of enrolment, the way back
-    student_aid_write = "student_aid:write"  # 教育资助: aid and student loans, entered or marked paid
+    student_aid_write = "student_aid:write"  # 教育资助: a school's aid and loans by person; marked paid
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -154,7 +154,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.partner_feeds_push,
             Permission.stations_push,  # the provincial PV monitoring system (光伏监测平台)
             Permission.employment_write,
-            Permission.student_aid_write,  # the education bureau's aid records, by ID number
             Permission.aggregates_read,
         }
     ),

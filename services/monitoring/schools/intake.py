@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.common.area_codes import is_village
 from services.common.auth import Principal
+from services.common.calendar import china_today
 from services.common.errors import Conflict, ServiceUnavailable, ValidationFailed
 from services.common.ids import new_id
 from services.common.intake import BatchIntake, Entry, Refuse, summary
@@ -31,8 +32,10 @@ from services.monitoring.schools.schemas import (
     PopulationBatchResult,
     PopulationItemResult,
     PopulationRecordIn,
+    StudyPlace,
 )
 
+LEDGER_FIELDS = ("study_place", "school", "grade", "proven_on", "proof_document", "proven_by")
 Resolver = Callable[[list[str]], Awaitable[list[dict[str, Any] | None]]]
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECKS = "10X98765432"
@@ -98,6 +101,12 @@ class PopulationIntake(BatchIntake[_Record, PopulationItemResult]):
             birth_date_of(item.national_id.upper())
         except ValueError as exc:
             raise ValidationFailed.field([*loc, "national_id"], str(exc), "national_id_invalid") from exc
+        if item.study_place is StudyPlace.not_in_school:
+            out = "A child out of school is recorded in the ledger, with the reason"
+            raise ValidationFailed.field([*loc, "study_place"], out, "study_place_invalid")
+        if item.proven_on is not None and (item.study_place is None or item.proven_on > china_today()):
+            proof = "A proof is of a place of study, taken by today"
+            raise ValidationFailed.field([*loc, "proven_on"], proof, "proof_invalid")
         area_to_create_in(item.area_code, self.principal, at=loc)
         if not is_village(item.area_code):
             raise ValidationFailed.field(
@@ -151,6 +160,11 @@ class PopulationIntake(BatchIntake[_Record, PopulationItemResult]):
                         "population_sha256": values["population_sha256"],
                         "family_ref": values["family_ref"],
                         "source": "both",
+                        # What the ledger does not know yet (its own edits stand).
+                        **{
+                            name: func.coalesce(getattr(SchoolChild, name), values[name])
+                            for name in LEDGER_FIELDS
+                        },
                     },
                     where=col(SchoolChild.population_record).is_(None),
                 )
@@ -173,6 +187,12 @@ class PopulationIntake(BatchIntake[_Record, PopulationItemResult]):
             "population_partner": self.principal.id,
             "population_record": e.key,
             "population_sha256": e.digest,
+            "study_place": e.item.study_place.value if e.item.study_place else None,
+            "school": e.item.school,
+            "grade": e.item.grade,
+            "proven_on": e.item.proven_on,
+            "proof_document": e.item.proof_document,
+            "proven_by": self.principal.id if e.item.proven_on else None,
         }
         if match is None:
             return values | {

@@ -115,7 +115,7 @@ async def update_child(
     one is 409). A new place drops the proof; not_in_school needs the reason and raises the household's
     义务教育未保障 alert once."""
     service = ChildService(session)
-    before = snapshot(await service.locked(child_id, principal, body.base_version))
+    before = snapshot(await service.found(child_id, principal))
     child = await service.update(child_id, body, principal)
     _audit(session, "school_child.update", child, diff(before, snapshot(child)))
     return ChildRead.model_validate(child)
@@ -127,7 +127,7 @@ async def prove_child(
 ) -> ChildRead:
     """Proof of enrolment (取证): the document, its photo, the day; you are recorded as who took it."""
     service = ChildService(session)
-    before = snapshot(await service.locked(child_id, principal, body.base_version))
+    before = snapshot(await service.found(child_id, principal))
     child = await service.prove(child_id, body, principal)
     _audit(session, "school_child.proof", child, diff(before, snapshot(child)))
     return ChildRead.model_validate(child)
@@ -140,7 +140,7 @@ async def return_step(
     """The next step of bringing a child out of school back (劝返): found → persuaded → returned (with
     where the child studies now), each dated; out of order is 409."""
     service = ChildService(session)
-    before = snapshot(await service.locked(child_id, principal, body.base_version))
+    before = snapshot(await service.found(child_id, principal))
     child = await service.step(child_id, body, principal)
     _audit(session, f"school_child.{body.step.value}", child, diff(before, snapshot(child)))
     return ChildRead.model_validate(child)

@@ -125,6 +125,14 @@ class PopulationRecordIn(StrictBody):
     family_ref: Annotated[NonBlankText, Field(max_length=64)] | None = Field(
         default=None, description="The police household number (户号): children of one family share it"
     )
+    # As the town's first ledger has them (the population data checked against the school roll, 学籍库).
+    study_place: StudyPlace | None = Field(
+        default=None, description="Where the child studies, if known: a school place or home_schooling"
+    )
+    school: School | None = None
+    grade: Grade | None = None
+    proven_on: IsoDate | None = Field(default=None, description="Proof of enrolment (取证) taken on")
+    proof_document: Annotated[NonBlankText, Field(max_length=100)] | None = None
 
 
 PopulationItem = Annotated[dict[str, Any], CheckedAlone(PopulationRecordIn)]

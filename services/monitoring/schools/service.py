@@ -53,10 +53,14 @@ class ChildService:
         self.session = session
         self.repository = ChildRepository(session)
 
-    async def locked(self, child_id: uuid.UUID, principal: Principal, base_version: int) -> SchoolChild:
+    async def found(self, child_id: uuid.UUID, principal: Principal) -> SchoolChild:
         child = await self.repository.get(child_id, principal.scope_prefix, lock=True)
         if child is None:
             raise child_not_found(child_id)
+        return child
+
+    async def locked(self, child_id: uuid.UUID, principal: Principal, base_version: int) -> SchoolChild:
+        child = await self.found(child_id, principal)
         check_base_version(child.version, base_version, lambda: snapshot(child))
         return child
 
@@ -84,24 +88,15 @@ class ChildService:
         return child
 
     async def prove(self, child_id: uuid.UUID, body: ProofSet, principal: Principal) -> SchoolChild:
-        child = await self.locked(child_id, principal, body.base_version)
+        child = await self.found(child_id, principal)
+        await self._photo_in_scope(body.photo_id, principal)  # the body's ids before its version
+        check_base_version(child.version, body.base_version, lambda: snapshot(child))
         _not_in_future(body.proven_on, ["body", "proven_on"])
         if child.study_place not in {p.value for p in (*IN_SCHOOL, StudyPlace.home_schooling)}:
             raise Conflict(
                 "Proof of enrolment is of a child studying somewhere: say where first",
                 code="child_not_in_school",
             )
-        if body.photo_id is not None:
-            photo = await self.session.scalar(
-                select(col(InspectionPhoto.id)).where(
-                    col(InspectionPhoto.id) == body.photo_id,
-                    in_scope(col(InspectionPhoto.area_code), principal.scope_prefix),
-                )
-            )
-            if photo is None:
-                raise ValidationFailed.field(
-                    ["body", "photo_id"], f"No photo {body.photo_id} in your area", "photo_not_found"
-                )
         child.proven_on, child.proof_document = body.proven_on, body.document
         child.proof_photo_id, child.proven_by = body.photo_id, principal.id
         await self._saved(child)
@@ -140,6 +135,20 @@ class ChildService:
         child.return_state = body.step.value
         await self._saved(child)
         return child
+
+    async def _photo_in_scope(self, photo_id: uuid.UUID | None, principal: Principal) -> None:
+        if photo_id is None:
+            return
+        photo = await self.session.scalar(
+            select(col(InspectionPhoto.id)).where(
+                col(InspectionPhoto.id) == photo_id,
+                in_scope(col(InspectionPhoto.area_code), principal.scope_prefix),
+            )
+        )
+        if photo is None:
+            raise ValidationFailed.field(
+                ["body", "photo_id"], f"No photo {photo_id} in your area", "photo_not_found"
+            )
 
     @staticmethod
     def _clear_proof(child: SchoolChild) -> None:

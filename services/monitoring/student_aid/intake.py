@@ -9,20 +9,21 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.common.auth import Permission, Principal
+from services.common.auth import Principal
 from services.common.calendar import china_today
-from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.errors import Conflict, ValidationFailed
 from services.common.ids import new_id
 from services.common.intake import BatchIntake, Entry, Refuse, summary
 from services.monitoring.student_aid.models import StudentAid
-from services.monitoring.student_aid.schemas import AidBatchResult, AidIn, AidItemResult
+from services.monitoring.student_aid.schemas import AidBatchResult, AidCreate, AidIn, AidItemResult
 
 # Ask the registry: ID numbers (resolve) and person ids (lookup), each answered in the caller's scope.
 Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -30,13 +31,15 @@ Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 @dataclass(eq=False)
 class _Aid(Entry):
-    item: AidIn
+    item: AidIn | AidCreate
     person: dict[str, Any] | None = None  # the registry's person, household and village
     id: uuid.UUID | None = None
 
 
 class AidIntake(BatchIntake[_Aid, AidItemResult]):
-    model = AidIn
+    """The bureau's batch, by ID number (``AidCreate``'s single records: ``SchoolAidIntake``)."""
+
+    model: ClassVar[type[BaseModel]] = AidIn
     result_model = AidItemResult
     entry_type = _Aid
     key_field = "record_id"
@@ -51,49 +54,36 @@ class AidIntake(BatchIntake[_Aid, AidItemResult]):
         items = await self.answer_items(raws, principal)
         return AidBatchResult(**summary(items, unknown_ids="unknown_id"), items=items)
 
-    def check(self, item: AidIn, loc: list[str | int]) -> None:
+    def check(self, item: AidIn | AidCreate, loc: list[str | int]) -> None:
         today = china_today()
         for name in ("paid_on", "notice_delivered_on"):
             if (day := getattr(item, name)) is not None and day > today:
                 raise ValidationFailed.field([*loc, name], f"{day} is in the future", "date_in_future")
-        if item.national_id is not None and not self.principal.can(Permission.partner_feeds_push):
-            raise Forbidden(
-                "Only a bureau's system names students by ID number; name them by person_id",
-                code="permission_denied",
-                permission=Permission.partner_feeds_push.value,
-            )
-        if item.person_id is not None and not self.principal.can(Permission.households_read):
-            raise Forbidden(
-                "Name students by national_id: you may not read the register",
-                code="permission_denied",
-                permission=Permission.households_read.value,
-            )
 
     def raw_key(self, raw: Any) -> str | None:
-        if isinstance(raw, AidIn):
+        if isinstance(raw, AidIn | AidCreate):
             return raw.record_id
         record_id = raw.get("record_id") if isinstance(raw, dict) else None
         return record_id if isinstance(record_id, str) and len(record_id) <= 64 else None
 
     async def identify(self, entries: list[_Aid], refuse: Refuse) -> None:
-        by_number = [e for e in entries if e.item.national_id is not None]
+        by_number = [e for e in entries if isinstance(e.item, AidIn)]
         if by_number:
-            answer = await self.ask(
-                "/internal/v1/people/resolve", {"national_ids": [e.item.national_id for e in by_number]}
-            )
+            numbers = [e.item.national_id for e in by_number if isinstance(e.item, AidIn)]
+            answer = await self.ask("/internal/v1/people/resolve", {"national_ids": numbers})
             for e, match in zip(by_number, answer["matches"], strict=True):
                 if match is None:
                     refuse(e, "unknown_id")
                 e.person = match
-        by_id = [e for e in entries if e.item.person_id is not None]
+        by_id = [(e, e.item.person_id) for e in entries if isinstance(e.item, AidCreate)]
         if by_id:
-            asked = sorted({str(e.item.person_id) for e in by_id})
+            asked = sorted({str(person) for _, person in by_id})
             answer = await self.ask("/internal/v1/people/lookup", {"person_ids": asked})
             known = {p["person_id"]: p for p in answer["people"]}
-            for e in by_id:
-                e.person = known.get(str(e.item.person_id))
+            for e, person in by_id:
+                e.person = known.get(str(person))
                 if e.person is None:
-                    missing = f"No person {e.item.person_id} is registered in your area"
+                    missing = f"No person {person} is registered in your area"
                     refuse(e, ValidationFailed.field([*e.loc, "person_id"], missing, "person_not_found"))
 
     def digest(self, entry: _Aid) -> bytes:
@@ -144,3 +134,9 @@ class AidIntake(BatchIntake[_Aid, AidItemResult]):
 
     def created_fields(self, entry: _Aid) -> dict[str, Any]:
         return {"id": entry.id}
+
+
+class SchoolAidIntake(AidIntake):
+    """A school's or town's one record, by the registry's person id."""
+
+    model = AidCreate

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from services.common.audit import audit_trail, diff
 from services.common.auth import Permission, Principal
+from services.common.batches import answer_single
 from services.common.calendar import china_today
 from services.common.database import ReadSessionDep, SessionDep
 from services.common.guards import requires
@@ -25,11 +26,13 @@ from services.common.pagination import (
 from services.common.peers import call_peer
 from services.common.scope import OptionalAreaQuery, WithinQuery, area_in_scope
 from services.common.text import IsoDate
-from services.monitoring.student_aid.intake import AidIntake
+from services.monitoring.student_aid.intake import AidIntake, SchoolAidIntake
 from services.monitoring.student_aid.repository import AidRepository
 from services.monitoring.student_aid.schemas import (
     AidBatch,
     AidBatchResult,
+    AidCreate,
+    AidItemResult,
     AidKind,
     AidRead,
     AidStats,
@@ -41,36 +44,57 @@ router = APIRouter(prefix="/api/v1", tags=["student aid"])
 
 Reader = Annotated[Principal, requires(Permission.monitoring_read)]
 Writer = Annotated[Principal, requires(Permission.student_aid_write)]
+Pusher = Annotated[Principal, requires(Permission.partner_feeds_push)]
+RETRY: dict[int | str, dict[str, Any]] = {200: {"description": "The same request again (a retry): no effect"}}
 Figures = Annotated[Principal, requires(Permission.aggregates_read)]
 Year = Annotated[
     int, Query(ge=2000, le=2100, description="The school year's first year (2024: 2024–2025学年)")
 ]
 
 
-@router.post("/student-aid/batch", response_model=AidBatchResult)
-async def push_student_aid(
-    body: AidBatch, principal: Writer, session: SessionDep, request: Request
-) -> AidBatchResult:
-    """Up to 1,000 aid records (or student loans, kind `loan`), each answered alone: created, duplicate
-    (the same record id and content again: no effect), conflict, unknown_id (no such ID number in your
-    area), forbidden or invalid. The education bureau names students by ID number, a school by the
-    registry's person id."""
-
+async def _asker(request: Request) -> Any:
     async def ask(path: str, payload: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = await call_peer(
             request, request.app.state.registry_peer, "registry", path, payload
         )
         return answer
 
-    result = await AidIntake(session, ask).take(body.records, principal)
+    return ask
+
+
+def _audit_entry(session: Any, principal: Principal, result: AidBatchResult) -> None:
     audit_trail(session).record(
-        "student_aid.batch",
+        "student_aid.entry",
         "student_aid",
         None,
         area_code=principal.scope,
         changes={"created": result.created, "duplicates": result.duplicates, "failed": result.failed},
     )
+
+
+@router.post("/student-aid/batch", response_model=AidBatchResult)
+async def push_student_aid(
+    body: AidBatch, principal: Pusher, session: SessionDep, request: Request
+) -> AidBatchResult:
+    """The education bureau's records: up to 1,000 aid records (or student loans, kind `loan`), each
+    student by ID number, each answered alone: created, duplicate (the same record id and content
+    again: no effect), conflict, unknown_id (no such ID number in your area) or invalid."""
+    result = await AidIntake(session, await _asker(request)).take(body.records, principal)
+    _audit_entry(session, principal, result)
     return result
+
+
+@router.post("/student-aid", response_model=AidItemResult, status_code=201, responses=RETRY)
+async def enter_student_aid(
+    body: AidCreate, principal: Writer, session: SessionDep, request: Request, response: Response
+) -> AidItemResult:
+    """A school's or town's record of one student (by the registry's person id, in your area): the same
+    `record_id` and content again is a retry (200, no effect), other content 409."""
+    result = await SchoolAidIntake(session, await _asker(request)).take([body], principal)
+    item = result.items[0]
+    answer_single(item, response)
+    _audit_entry(session, principal, result)
+    return item
 
 
 @router.get("/student-aid", response_model=Page[AidRead])

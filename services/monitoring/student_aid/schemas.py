@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.fields import StrictBody, Version, whole
 from services.common.labels import LabelledEnum
@@ -30,35 +30,31 @@ Fen = Annotated[int, *whole(1, 10_000_000_000)]
 SchoolYear = Annotated[int, *whole(2000, 2100)]
 
 
-class AidIn(StrictBody):
-    """One payment owed to a student, or one student loan (kind `loan`): the student by ID number (the
-    education bureau) or by the registry's person id (a school)."""
-
+class _AidFields(StrictBody):
     record_id: Annotated[
-        NonBlankText,
-        Field(max_length=64, description="The sender's own id of the record (a retry repeats it)"),
+        NonBlankText, Field(max_length=64, description="The sender's own id of the record (a retry)")
     ]
-    national_id: str | None = Field(
-        default=None, min_length=1, max_length=32, description="The student's ID number (never stored here)"
-    )
-    person_id: uuid.UUID | None = Field(default=None, description="Or the registry's person, in your area")
     kind: AidKind = Field(description=AidKind.describe())
     school_year: SchoolYear = Field(description="The school year's first year: 2024 is 2024–2025学年")
     term: Annotated[int, *whole(1, 2)] | None = Field(default=None, description="1 or 2; none: the year's")
     amount_fen: Fen = Field(description="Amount owed (a loan: the amount lent), fen")
     school: Annotated[NonBlankText, Field(max_length=100)] | None = None
-    paid_on: IsoDate | None = Field(
-        default=None, description="Paid (a loan: completed) on; not in the future"
-    )
-    notice_delivered_on: IsoDate | None = Field(
-        default=None, description="The aid notice (告知书) delivered on"
-    )
+    paid_on: IsoDate | None = Field(default=None, description="Paid (a loan: completed) on; not future")
+    notice_delivered_on: IsoDate | None = Field(default=None, description="Aid notice (告知书) delivered on")
 
-    @model_validator(mode="after")
-    def _one_student(self) -> AidIn:
-        if (self.national_id is None) == (self.person_id is None):
-            raise ValueError("name the student by national_id or by person_id, not both")
-        return self
+
+class AidIn(_AidFields):
+    """One payment owed to a student, or one student loan (kind `loan`), from the education bureau: the
+    student by ID number, matched in the registry in your area."""
+
+    national_id: str = Field(min_length=1, max_length=32, description="The student's ID number")
+
+
+class AidCreate(_AidFields):
+    """One payment owed to a student, or one student loan (kind `loan`), entered by a school or town:
+    the student by the registry's person id."""
+
+    person_id: uuid.UUID = Field(description="The registry's person, in your area")
 
 
 AidItem = Annotated[dict[str, Any], CheckedAlone(AidIn)]

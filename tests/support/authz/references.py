@@ -64,6 +64,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
     # A contact's cadre: paired with the household or of an area covering its village.
     ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    # A proof's photo: any visit's photo in the caller's area; the world's child is at a stale version.
+    ("child_proof", ("photo_id",)): Reference("photo", "scope", ok=(409,), ok_code="stale_version"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -78,6 +80,7 @@ REFUSED_AS = {
     "unit": "unit_not_found",
     "notice": "notice_not_found",
     "station": "station_not_found",
+    "photo": "photo_not_found",
 }
 
 
@@ -180,4 +183,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("contact_create", ("household_id",)),
     ("asset_check_report", ("asset_id",)),
     ("movement_push", ("project_id",)),
+    ("aid_create", ("person_id",)),
 }
