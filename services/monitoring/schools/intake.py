@@ -145,31 +145,40 @@ class PopulationIntake(BatchIntake[_Record, PopulationItemResult]):
         return {str(r[0]): bytes(r[1] or b"") for r in rows}
 
     async def insert(self, entries: list[_Record]) -> set[str]:
-        """One statement a record: a child the registry has may have its row already (completed here,
-        unless another record holds it); one it lacks is new unless its number came before."""
+        """Children the registry lacks in one statement (new unless their number came before); each
+        child it has in one of its own, since its row may be there already (completed here, unless
+        another record holds it)."""
         inserted: set[str] = set()
-        for e in sorted(entries, key=lambda e: str(e.key)):
+        ordered = sorted(entries, key=lambda e: str(e.key))
+        by_key = {str(e.key): e for e in ordered}
+        lacking = [self._values(e) for e in ordered if e.match is None]
+        if lacking:
+            statement = insert(SchoolChild).values(lacking).on_conflict_do_nothing()
+            returned = statement.returning(col(SchoolChild.population_record), col(SchoolChild.id))
+            for record, child in await self.session.execute(returned):
+                by_key[str(record)].child_id = child
+                inserted.add(str(record))
+        for e in ordered:
+            if e.match is None:
+                continue
             values = self._values(e)
             statement = insert(SchoolChild).values(**values)
-            if e.match is not None:
-                statement = statement.on_conflict_do_update(
-                    index_elements=[col(SchoolChild.person_id)],
-                    set_={
-                        "population_partner": values["population_partner"],
-                        "population_record": values["population_record"],
-                        "population_sha256": values["population_sha256"],
-                        "family_ref": values["family_ref"],
-                        "source": "both",
-                        # What the ledger does not know yet (its own edits stand).
-                        **{
-                            name: func.coalesce(getattr(SchoolChild, name), values[name])
-                            for name in LEDGER_FIELDS
-                        },
+            statement = statement.on_conflict_do_update(
+                index_elements=[col(SchoolChild.person_id)],
+                set_={
+                    "population_partner": values["population_partner"],
+                    "population_record": values["population_record"],
+                    "population_sha256": values["population_sha256"],
+                    "family_ref": values["family_ref"],
+                    "source": "both",
+                    # What the ledger does not know yet (its own edits stand).
+                    **{
+                        name: func.coalesce(getattr(SchoolChild, name), values[name])
+                        for name in LEDGER_FIELDS
                     },
-                    where=col(SchoolChild.population_record).is_(None),
-                )
-            else:
-                statement = statement.on_conflict_do_nothing()
+                },
+                where=col(SchoolChild.population_record).is_(None),
+            )
             row = (await self.session.execute(statement.returning(col(SchoolChild.id)))).scalar_one_or_none()
             if row is not None:
                 e.child_id = row
