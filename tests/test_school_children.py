@@ -277,3 +277,40 @@ async def test_the_ledger_has_chinese_headings_and_names_beside_codes(
     assert rows[0][:6] == ("村代码", "村名称", "姓名", "身份证号", "出生日期", "年龄")
     assert rows[1][0] == HUANGJIN and rows[1][1] == "黄金村" and rows[1][2] == "刘小花" and rows[1][5] == 10
     assert rows[1][9] == "待核实" and len(rows) == 2
+
+
+async def test_the_school_feed_reaches_the_ledger(
+    system: FastAPI,
+    admin: httpx.AsyncClient,
+    user_headers,  # noqa: ANN001
+) -> None:
+    await make_areas(admin)
+    household = await family(admin, system)
+    bureau = await user_headers("jiaoyu", "bureau_partner", COUNTY)
+    number = household["numbers"][1]
+    url = "/api/v1/partner-feeds/school/batch"
+    enrolled = {"record_id": "XJ-1", "national_id": number, "occurred_on": "2024-09-01", "status": "enrolled"}
+    answer = await admin.post(
+        url, json={"records": [enrolled | {"school": "蒿坪镇中心小学"}]}, headers=bureau
+    )
+    assert answer.json()["created"] == 1, answer.text
+    [girl] = await children(admin, as_of=DAY)
+    assert (girl["school"], girl["study_place"], girl["version"]) == ("蒿坪镇中心小学", None, 2)
+    dropped = {
+        "record_id": "XJ-2",
+        "national_id": number,
+        "occurred_on": "2025-03-01",
+        "status": "dropped_out",
+    }
+    answer = await admin.post(url, json={"records": [dropped]}, headers=bureau)
+    assert answer.json()["items"][0]["raised"] == ["compulsory_education"], answer.text
+    [girl] = await children(admin, as_of=DAY)
+    assert (
+        girl["study_place"] == "not_in_school" and girl["out_of_school_reason"] == "教育部门：2025-03-01辍学"
+    )
+    assert (await stats(admin))["out_of_school"] == 1
+    # The ledger's way back starts from there.
+    found = {"base_version": girl["version"], "step": "found", "on": "2025-03-05"}
+    assert (
+        await admin.post(f"/api/v1/school-children/{girl['id']}/return-steps", json=found)
+    ).status_code == 200

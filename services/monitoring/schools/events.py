@@ -8,6 +8,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,7 +17,9 @@ from services.common.calendar import CHINA
 from services.common.events.inbox import Handler, IncomingEvent
 from services.monitoring.schools.models import SchoolChild
 from services.monitoring.schools.repository import ChildRepository, years_before
-from services.monitoring.schools.schemas import SCHOOL_AGE
+from services.monitoring.schools.schemas import SCHOOL_AGE, StudyPlace
+
+OUT = StudyPlace.not_in_school.value
 
 
 def _new(event: IncomingEvent, name: str) -> Any:
@@ -99,3 +102,34 @@ def also(first: Handler, then: Handler) -> Handler:
         await then(session, event)
 
     return handle
+
+
+async def school_records(session: AsyncSession, records: list[tuple[dict[str, Any], Any]]) -> None:
+    """The education bureau's school feed (``partner-feeds/school``): a registry child who dropped out
+    is out of school in the ledger (the feed's own alert is the household's signal); one enrolled at
+    a named school has it written down, where the ledger knew no school yet. The ledger's place of
+    study stays the teachers' word otherwise."""
+    repository = ChildRepository(session)
+    for row, item in sorted(records, key=lambda pair: pair[1].occurred_on):
+        child = col(SchoolChild.person_id) == row["person_id"]
+        if item.status == "dropped_out":
+            school = f"，{item.school}" if item.school else ""
+            await repository.set_where(
+                and_(child, or_(col(SchoolChild.study_place).is_(None), col(SchoolChild.study_place) != OUT)),
+                study_place=OUT,
+                out_of_school_reason=f"教育部门：{item.occurred_on}辍学{school}",
+                return_state=None,
+                found_on=None,
+                persuaded_on=None,
+                proven_on=None,
+                proof_document=None,
+                proof_photo_id=None,
+                proven_by=None,
+                version=col(SchoolChild.version) + 1,
+            )
+        elif item.status == "enrolled" and item.school:
+            await repository.set_where(
+                and_(child, col(SchoolChild.school).is_(None)),
+                school=item.school,
+                version=col(SchoolChild.version) + 1,
+            )
