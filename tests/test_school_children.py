@@ -314,3 +314,10 @@ async def test_the_school_feed_reaches_the_ledger(
     assert (
         await admin.post(f"/api/v1/school-children/{girl['id']}/return-steps", json=found)
     ).status_code == 200
+
+
+async def test_a_day_in_the_first_centuries_counts_no_one(admin: httpx.AsyncClient) -> None:
+    """Found by fuzzing: sixteen years before the year 3 is no date at all."""
+    await make_areas(admin)
+    assert (await stats(admin, day="0003-05-24"))["children"] == 0
+    assert await children(admin, as_of="0010-01-01") == []

@@ -18,6 +18,8 @@ from services.monitoring.schools.schemas import IN_SCHOOL, SCHOOL_AGE, StudyPlac
 
 
 def years_before(day: date, years: int) -> date:
+    if day.year - years < date.min.year:
+        return date.min  # a day asked about in the first centuries: no one born before
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
