@@ -27,6 +27,7 @@ from fangpin.demo_oversight import load_oversight
 from fangpin.demo_plans import load_plans
 from fangpin.demo_projects import load_projects
 from fangpin.demo_relocation import load_relocation
+from fangpin.demo_schools import load_schools
 
 logger = logging.getLogger("fangpin.demo")
 
@@ -152,6 +153,7 @@ async def load_demo(
     created |= await load_credit(client, admin_auth)  # 篇1's 408.7万元 of micro-credit
     created |= await load_relocation(client, admin_auth)  # 篇5's settlement at 显月寺
     created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
+    created |= await load_schools(client, admin_auth)  # 篇2's children and student aid, in 蒿坪镇
     logger.info("demo data loaded", extra=created)
     return created
 

@@ -75,6 +75,10 @@ ROUTES: dict[str, str] = {
     "relocation-reports": "projects",
     "relocation-stats": "projects",
     "household-requests": "monitoring",
+    "school-children": "monitoring",
+    "school-stats": "monitoring",
+    "student-aid": "monitoring",
+    "student-aid-stats": "monitoring",
 }
 
 
@@ -109,6 +113,8 @@ ON_BEHALF_OF: dict[str, tuple[str, ...]] = {
     # people's work (后续扶持) read from jobs.
     "settlements": ("registry", "jobs"),
     "household-requests": ("registry",),  # the household, member and handler: registered in the caller's area
+    "school-children": ("registry",),  # the police feed's matches by ID number; the ledger's names
+    "student-aid": ("registry",),  # each student by ID number or person id, in the caller's area
 }
 
 

@@ -29,7 +29,7 @@ from tests.support.credit import loan_body
 from tests.support.events import relay_of, unreachable
 from tests.support.oversight import check_in_body, rectification_body, team_body, unit_body
 from tests.support.projects import project_body, receipt
-from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household
+from tests.support.registry import HUANGJIN, LONGQUAN, TOWN, make_areas, make_household, national_id
 from tests.support.relocation import settlement_body, settlement_project
 from tests.support.security import downloaded
 from tests.support.stations import station
@@ -56,6 +56,7 @@ WORKBOOKS: dict[str, dict[str, str]] = {
     "/api/v1/rectifications/export": {"within": TOWN},
     "/api/v1/loans/export": {"within": TOWN},
     "/api/v1/settlements/export": {"within": TOWN},
+    "/api/v1/school-children/export": {"within": TOWN},
     REPORT: {"area": TOWN, "as_of": AS_OF, "format": "xlsx"},
     UNIT_REPORT: {"format": "xlsx"},
 }
@@ -98,6 +99,13 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
             ("电站名称", "村代码", "村名称", "装机容量（千瓦）", "并网日期", "统计月份", "月发电量（千瓦时）",
              "月预期发电量（千瓦时）", "低效运行", "未处置告警数", "月发电收益（分）", "公益岗位工资（分）",
              "分红到户（分）", "村集体（分）", "电站ID", "资产ID"),
+        ],
+    },
+    "/api/v1/school-children/export": {
+        "控辍保学台账": [
+            ("村代码", "村名称", "姓名", "身份证号", "出生日期", "年龄", "户编号", "公安户号", "数据来源",
+             "就读情况", "就读学校", "年级", "包保教师", "取证日期", "取证材料", "是否取证", "未在校原因",
+             "劝返环节", "找到日期", "劝返日期", "返校日期", "儿童ID"),
         ],
     },
     "/api/v1/projects/export": {
@@ -457,6 +465,14 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
         "/api/v1/rectifications", json=rectification_body(received_on=AS_OF, deadline=AS_OF, milestones=[])
     )
     assert item.status_code == 201, item.text
+    child = {
+        "record_id": "GA-1",
+        "national_id": national_id("20150301"),
+        "name": "张小明",
+        "area_code": HUANGJIN,
+    }
+    fed = await admin.post("/api/v1/school-children/population/batch", json={"records": [child]})
+    assert fed.status_code == 200 and fed.json()["created"] == 1, fed.text
     assert await served_workbooks(admin) == set(WORKBOOKS)
 
     found, codes = await read_workbooks(admin, list(WORKBOOKS), {"unit_id": unit["id"]})

@@ -81,6 +81,8 @@ class Permission(StrEnum):
     oversight_report = "oversight:report"  # report rectification progress, submit; log sessions, contacts
     appraisal_manage = "appraisal:manage"  # set the appraisal schemes (考核方案): the county's
     aggregates_read = "aggregates:read"  # statistics by area: counts only, no personal data
+    schools_write = "schools:write"  # 控辍保学: where a child studies, proof of enrolment, the way back
+    student_aid_write = "student_aid:write"  # 教育资助: a school's aid and loans by person; marked paid
     users_manage = "users:manage"
     api_keys_manage = "api_keys:manage"
     audit_read = "audit:read"
@@ -106,6 +108,7 @@ _FIELD_WORK = {
     Permission.oversight_check_in,  # a team member checks in from the village's phone account
     Permission.oversight_report,
     Permission.aggregates_read,
+    Permission.schools_write,  # the village's children: where each studies, proof, persuaded back
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A cadre registers people and so types full ID numbers, but reads them back masked.
@@ -118,6 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_town,
             Permission.projects_report,
             Permission.oversight_manage,  # a town stations its cadres and keeps its units
+            Permission.student_aid_write,  # the town's central school (中心校) enters its students' aid
         }
     ),
     Role.county_admin: frozenset(
@@ -142,6 +146,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_county,
             Permission.partner_feeds_push,  # e.g. a bureau's file uploaded by the county office
             Permission.stations_push,  # readings entered by the county office
+            Permission.student_aid_write,
             Permission.users_manage,
             Permission.api_keys_manage,
             Permission.system_status,

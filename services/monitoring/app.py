@@ -28,8 +28,10 @@ from services.monitoring.photos.router import router as photos_router
 from services.monitoring.plans.router import router as plans_router
 from services.monitoring.requests.router import router as requests_router
 from services.monitoring.rounds.router import router as rounds_router
+from services.monitoring.schools.router import router as schools_router
 from services.monitoring.settings import MonitoringSettings
 from services.monitoring.stats.router import router as stats_router
+from services.monitoring.student_aid.router import router as student_aid_router
 from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
@@ -80,8 +82,11 @@ def create_app(settings: MonitoringSettings | None = None) -> FastAPI:
             visits_router,
             requests_router,
             stats_router,
+            schools_router,
+            student_aid_router,
             export_job_router("cases", Permission.monitoring_read, SCHEMA),
             export_job_router("visits", Permission.monitoring_read, SCHEMA),
+            export_job_router("school-children", Permission.monitoring_read, SCHEMA),
         ],
         migrations=MIGRATIONS,
         service_routers=[events_router],

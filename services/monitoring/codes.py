@@ -60,6 +60,7 @@ class AlertSource(LabelledEnum):
     partner = "partner", "部门筛查预警"
     self_declared = "self_declared", "农户自主申报"
     credit = "credit", "小额信贷"
+    school = "school", "控辍保学台账"
 
 
 # An alert is live (repeats attach to it) until it becomes a case or is dismissed.

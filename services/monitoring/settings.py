@@ -30,3 +30,8 @@ class MonitoringSettings(ServiceSettings):
         description="Households plans (一户一方案) are made for: escaped 脱贫户, monitored 监测户 "
         "(an enrolled case), marginal 边缘易致贫户 (an enrolled case of that type); a JSON list",
     )
+    population_index_key: str | None = Field(
+        default=None,
+        description="Secret for the keyed hash of the ID numbers of children the registry lacks (the police "
+        "population feed); unset: the services' shared secret",
+    )

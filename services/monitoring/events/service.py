@@ -21,6 +21,7 @@ from services.monitoring.codes import AlertSource, RiskCode, Severity
 from services.monitoring.events import incomes, members, moves
 from services.monitoring.events.repository import defer_rollups, flush_rollups
 from services.monitoring.models import SCHEMA
+from services.monitoring.schools import events as children
 from services.monitoring.visits import pairings
 
 HEALTH_LABELS = {"healthy": "健康", "chronic": "长期慢性病", "serious": "大病", "disabled": "残疾"}
@@ -122,16 +123,23 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     # The cadres' pairings, for visit compliance.
     ("registry", "pairing.created"): pairings.pairing_made,
     ("registry", "pairing.changed"): pairings.pairing_changed,
-    ("registry", "household.moved"): moves.household_moved,  # pairings, alerts, cases follow
+    # Pairings, alerts, cases and school children follow.
+    ("registry", "household.moved"): children.also(moves.household_moved, children.household_moved),
     # Both of the registry's feeds carry it (one event id: the first to arrive does both).
     ("registry", "household.deleted"): _household_deleted,
     # Who is a member of which household from when: the people figures (written at the batch's end).
     ("registry", "household.created"): members.household_created,
-    ("registry", "person.created"): members.person_created,
-    ("registry", "person.moved"): members.later(members.person_moved),
-    ("registry", "person.deceased"): members.later(members.person_deceased),
-    ("registry", "person.death_withdrawn"): members.later(members.person_deceased),
-    ("registry", "person.deleted"): members.later(members.person_deleted),
+    ("registry", "person.created"): children.also(members.person_created, children.person_created),
+    ("registry", "person.moved"): children.also(members.later(members.person_moved), children.person_moved),
+    ("registry", "person.deceased"): children.also(
+        members.later(members.person_deceased), children.person_deceased
+    ),
+    ("registry", "person.death_withdrawn"): children.also(
+        members.later(members.person_deceased), children.person_deceased
+    ),
+    ("registry", "person.deleted"): children.also(
+        members.later(members.person_deleted), children.person_deleted
+    ),
     ("jobs", "employment.returned_home"): _handler(
         AlertSource.employment, "employment_income@1", employment_findings
     ),

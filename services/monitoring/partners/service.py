@@ -34,6 +34,7 @@ from services.monitoring.partners.schemas import (
     PartnerRecordIn,
 )
 from services.monitoring.rules.engine import yuan
+from services.monitoring.schools.events import school_records
 from services.monitoring.thresholds.repository import ThresholdRepository
 
 Resolver = Callable[[list[str]], Awaitable[list[dict[str, Any] | None]]]
@@ -147,6 +148,8 @@ class PartnerIntake(BatchIntake[_Record, PartnerItemResult]):
         await AlertRepository(self.session).raise_signals([s for _, s in signals.values()])
         for r, signal in signals.values():
             r.raised.append(signal.risk_code)
+        if self.kind == FeedKind.school:  # the 控辍保学 ledger hears of it too
+            await school_records(self.session, [(r.row, r.item) for r in entries])
 
     def created_fields(self, entry: _Record) -> dict[str, Any]:
         return {"raised": entry.raised}

@@ -1091,6 +1091,81 @@ TARGETED = {
                 "area_not_found",
                 None,
             ),
+            # School-age children (控辍保学) and student aid (教育资助): each target's child (from the police
+            # feed) and aid record; edits at a stale version are refused on their merits.
+            "child_get": (
+                "GET",
+                "/api/v1/school-children/{school_child}",
+                Permission.monitoring_read,
+                "record",
+                200,
+                "child_not_found",
+                None,
+            ),
+            "child_patch": (
+                "PATCH",
+                "/api/v1/school-children/{school_child}",
+                Permission.schools_write,
+                "record",
+                409,
+                "child_not_found",
+                "stale_version",
+            ),
+            "child_proof": (
+                "PUT",
+                "/api/v1/school-children/{school_child}/proof",
+                Permission.schools_write,
+                "record",
+                409,
+                "child_not_found",
+                "stale_version",
+            ),
+            "child_return": (
+                "POST",
+                "/api/v1/school-children/{school_child}/return-steps",
+                Permission.schools_write,
+                "record",
+                409,
+                "child_not_found",
+                "stale_version",
+            ),
+            "school_stats": (
+                "GET",
+                "/api/v1/school-stats?area={area}",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
+            # A new record each time, naming the target's person.
+            "aid_create": (
+                "POST",
+                "/api/v1/student-aid",
+                Permission.student_aid_write,
+                "reference",
+                201,
+                "person_not_found",
+                None,
+            ),
+            "aid_patch": (
+                "PATCH",
+                "/api/v1/student-aid/{student_aid}",
+                Permission.student_aid_write,
+                "record",
+                409,
+                "student_aid_not_found",
+                "stale_version",
+            ),
+            "aid_stats": (
+                "GET",
+                "/api/v1/student-aid-stats?area={area}&school_year=2024",
+                Permission.aggregates_read,
+                "object",
+                200,
+                "area_not_found",
+                None,
+            ),
             # Oversight: support units, work teams, check-ins, targets and presence figures.
             "unit_create": (
                 "POST",
@@ -1661,6 +1736,38 @@ UNTARGETED = {
             ]
         },
     ),
+    "child_list": Endpoint("GET", "/api/v1/school-children", Permission.monitoring_read, "list"),
+    "child_export": Endpoint("GET", "/api/v1/school-children/export", Permission.monitoring_read, "list"),
+    "aid_list": Endpoint("GET", "/api/v1/student-aid", Permission.monitoring_read, "list"),
+    # Matched in the caller's own area; a village outside it or an unknown number is answered per item.
+    "population_batch": Endpoint(
+        "POST",
+        "/api/v1/school-children/population/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={
+            "records": [
+                {"record_id": "P-1", "national_id": "610924201501010011", "name": "张小明", "area_code": V}
+            ]
+        },
+    ),
+    "aid_batch": Endpoint(
+        "POST",
+        "/api/v1/student-aid/batch",
+        Permission.partner_feeds_push,
+        "list",
+        body={
+            "records": [
+                {
+                    "record_id": "A-1",
+                    "national_id": "610924200501010011",
+                    "kind": "university",
+                    "school_year": 2024,
+                    "amount_fen": 100,
+                }
+            ]
+        },
+    ),
     # Past cases (county administrators only): a household unknown in the caller's area fails alone.
     "case_import": Endpoint(
         "POST",
@@ -1694,6 +1801,7 @@ for _resource, _permission in (
     ("cases", Permission.monitoring_read),
     ("visits", Permission.monitoring_read),
     ("employment-records", Permission.employment_read),
+    ("school-children", Permission.monitoring_read),
 ):
     for _suffix in ("", "/file"):
         UNTARGETED[f"{_resource}_export_job{_suffix}"] = Endpoint(

@@ -87,6 +87,8 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("household_request_create", ("person_id",)): Reference("person", "member"),
     ("household_request_create", ("handler_cadre_id",)): Reference("cadre", "cadre"),
     ("household_request_create", ("source_id",)): Reference("inspection", "visit_of"),
+    # A proof's photo: any visit's photo in the caller's area; the world's child is at a stale version.
+    ("child_proof", ("photo_id",)): Reference("photo", "scope", ok=(409,), ok_code="stale_version"),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -104,6 +106,7 @@ REFUSED_AS = {
     "settlement_project": "project_not_found",
     "settlement_unit": "unit_type_not_found",
     "inspection": "source_not_found",
+    "photo": "photo_not_found",
 }
 
 
@@ -214,4 +217,5 @@ VARIED_BY_THE_MATRIX = {  # "reference" endpoints: their target is the body's id
     ("loan_create", ("person_id",)),
     ("relocation_report", ("settlement_id",)),
     ("relocation_report", ("household_id",)),
+    ("aid_create", ("person_id",)),
 }

@@ -25,7 +25,7 @@ from tests.support.oversight import (
     unit_body,
 )
 from tests.support.projects import ASSET_NOTICE, asset_body, project_body, receipt
-from tests.support.registry import fresh_number, make_household, member
+from tests.support.registry import fresh_number, make_household, member, national_id
 from tests.support.relocation import relocation_report, settlement_body, settlement_project
 from tests.support.stations import EXPECTATION, FAULT, station_body
 
@@ -144,9 +144,19 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
         "/api/v1/household-requests", json=household_request_body(household["id"], village)
     )
     assert asked.status_code == 201, asked.text
+    child = {"record_id": f"matrix-{label}", "national_id": national_id("20150101"), "name": "李小明"}
+    fed = await admin.post(
+        "/api/v1/school-children/population/batch", json={"records": [child | {"area_code": village}]}
+    )
+    assert fed.json()["created"] == 1, fed.text
+    aid = {"record_id": f"matrix-{label}", "kind": "university", "school_year": 2024, "amount_fen": 100}
+    entered = await admin.post("/api/v1/student-aid", json=aid | {"person_id": household["head_person_id"]})
+    assert entered.status_code == 201, entered.text
     return {
         "screening_round": screening_round.json()["id"],
         "household_request": asked.json()["id"],
+        "school_child": fed.json()["items"][0]["child_id"],
+        "student_aid": entered.json()["id"],
         "study_session": logged.json()["id"],
         "rectification": rectification,
         "leave": leave.json()["id"],
@@ -511,6 +521,17 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "household_request_create": household_request_body(records["household"], village)
         | {"channel": "visit", "source_id": records["inspection"]},
         "household_request_step": {"action": "handle", "base_version": 99},
+        "child_patch": {"base_version": 99, "teacher": "王老师"},
+        "child_proof": {"base_version": 99, "proven_on": "2025-03-01", "document": "在读证明"},
+        "child_return": {"base_version": 99, "step": "found", "on": "2025-03-01"},
+        "aid_create": {
+            "record_id": str(uuid.uuid4()),
+            "person_id": records["person"],
+            "kind": "yulu",
+            "school_year": 2024,
+            "amount_fen": 150000,
+        },
+        "aid_patch": {"base_version": 99, "paid_on": "2025-03-01"},
     }
     return endpoint.method, url, bodies.get(name)
 

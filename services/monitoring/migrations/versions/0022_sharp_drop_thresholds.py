@@ -5,14 +5,14 @@ fall from the household's previous visit (收入骤减) and the amount by which 
 Chained after 0016 in this branch; 0017–0021 are reserved for other work and 0022 follows them at merge.
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
