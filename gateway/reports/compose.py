@@ -40,6 +40,7 @@ SECTIONS = (
     Section("projects", "项目资金", "projects", "/project-stats"),
     Section("stations", "光伏电站", "projects", "/station-stats"),
     Section("presence", "驻村考勤", "oversight", "/oversight-stats"),
+    Section("village_profile", "村情", "registry", "/registry-stats/village-profiles"),
 )
 
 

@@ -66,6 +66,11 @@ class AreaSummary(BaseModel):
         "behind target; study, training and publicity sessions and their attendance (人次) by kind and "
         "audience (as GET /api/v1/oversight-stats answers)"
     )
+    village_profile: dict[str, Any] | None = Field(
+        description="Each village's profile (村情): land and roads as typed; households, people, "
+        "housing, water difficulty, 贫困户/低保/五保 counted on the day "
+        "(as GET /api/v1/registry-stats/village-profiles)"
+    )
 
 
 @router.get(
