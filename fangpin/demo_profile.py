@@ -98,7 +98,9 @@ async def _group_households(client: httpx.AsyncClient, auth: dict[str, str], gro
         return 0  # loaded before
     moved, cursor = 0, None
     while True:
-        params = {"within": HUANGJIN, "limit": 500} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"within": HUANGJIN, "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
         page = _ok(await client.get("/api/v1/households", params=params, headers=auth), "households").json()
         for household in page["items"]:
             number = 1 + ((household.get("group_no") or 1) - 1) % GROUPS  # the ledger's 组 (1-12)

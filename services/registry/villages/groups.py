@@ -8,6 +8,7 @@ pairings that name it: made when it starts or a household joins, ended when it e
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import date, timedelta
 
@@ -92,7 +93,7 @@ class GroupService:
 
     async def move(
         self, household_id: uuid.UUID, data: GroupMoveCreate, principal: Principal
-    ) -> tuple[Household, list[HouseholdGroup]]:
+    ) -> tuple[Household, builtins.list[HouseholdGroup]]:
         households = HouseholdRepository(self.session)
         household = await households.get(household_id, principal.scope_prefix, lock=True)
         if household is None:
@@ -102,8 +103,10 @@ class GroupService:
         group = None
         if data.group_id is not None:
             group = await self.repository.group(data.group_id, principal.scope_prefix)
-            if group is None:
-                raise NotFound(f"No group {data.group_id}", code="group_not_found")
+            if group is None:  # a body's id, like a pairing's household: 422, the same as missing
+                raise ValidationFailed.field(
+                    ["body", "group_id"], "No such group in your area", "group_not_found"
+                )
             if group.area_code != household.area_code:
                 raise ValidationFailed.field(
                     ["body", "group_id"], "The group is in another village", "group_of_other_village"
@@ -138,16 +141,9 @@ class GroupService:
         return household, list(await self.repository.periods(household.id))
 
     async def _leave(self, period: HouseholdGroup, day: date) -> None:
-        if period.starts_on == day:  # moved again the day it joined: that period never was
-            await self.session.delete(period)
-        else:
-            period.ends_on = day - timedelta(days=1)
-        await self.session.flush()
-        for assignment in await self.repository.open_assignments(household_id=period.household_id):
-            assignment.ends_on = max(day - timedelta(days=1), assignment.starts_on)
-        await self.session.flush()
+        await leave_group(self.session, period, day)
 
-    async def periods(self, household_id: uuid.UUID, principal: Principal) -> list[HouseholdGroup]:
+    async def periods(self, household_id: uuid.UUID, principal: Principal) -> builtins.list[HouseholdGroup]:
         household = await HouseholdRepository(self.session).get(household_id, principal.scope_prefix)
         if household is None:
             raise NotFound(f"No household {household_id}", code="household_not_found")
@@ -174,7 +170,9 @@ class GroupService:
                 raise NotFound(f"No cadre {cadre_id}", code="cadre_not_found")
             group = await self.repository.group(data.group_id, principal.scope_prefix, lock=True)
             if group is None:
-                raise NotFound(f"No group {data.group_id}", code="group_not_found")
+                raise ValidationFailed.field(
+                    ["body", "group_id"], "No such group in your area", "group_not_found"
+                )
             if (stored := await once.waited()) is not None:
                 return stored, False
             if not cadre.active:
@@ -241,3 +239,21 @@ class GroupService:
 
     async def covered(self, pairing: GroupPairing) -> int:
         return await self.repository.covered(pairing.id)
+
+
+async def leave_group(session: AsyncSession, period: HouseholdGroup, day: date) -> None:
+    """The household is out of its group from ``day``, and out of the group pairings it was covered by."""
+    if period.starts_on >= day:  # left the day it joined (or before): that period never was
+        await session.delete(period)
+    else:
+        period.ends_on = day - timedelta(days=1)
+    await session.flush()
+    for assignment in await VillageRepository(session).open_assignments(household_id=period.household_id):
+        assignment.ends_on = max(day - timedelta(days=1), assignment.starts_on)
+    await session.flush()
+
+
+async def leave_on_move(session: AsyncSession, household_id: uuid.UUID, day: date) -> None:
+    """A household moved to another village is in none of the old village's groups from the day."""
+    if (period := await VillageRepository(session).open_period(household_id)) is not None:
+        await leave_group(session, period, day)

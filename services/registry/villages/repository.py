@@ -113,7 +113,7 @@ class VillageRepository:
                 (col(VillageGroup.number) > after[0])
                 | ((col(VillageGroup.number) == after[0]) & (col(VillageGroup.id) > after[1]))
             )
-        query = query.order_by(VillageGroup.number, col(VillageGroup.id)).limit(limit)
+        query = query.order_by(col(VillageGroup.number), col(VillageGroup.id)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def group_counts(self, village: str, day: date) -> dict[uuid.UUID, tuple[int, int]]:
@@ -265,7 +265,11 @@ class VillageRepository:
     async def groups_of(self, villages: list[str]) -> Sequence[VillageGroup]:
         query = select(VillageGroup).where(col(VillageGroup.area_code).in_(villages))
         return (
-            (await self.session.execute(query.order_by(VillageGroup.area_code, VillageGroup.number)))
+            (
+                await self.session.execute(
+                    query.order_by(col(VillageGroup.area_code), col(VillageGroup.number))
+                )
+            )
             .scalars()
             .all()
         )
