@@ -64,6 +64,9 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("rectification_create", ("unit_id",)): Reference("unit", "scope"),
     # A contact's cadre: paired with the household or of an area covering its village.
     ("contact_create", ("cadre_id",)): Reference("cadre", "cadre"),
+    # A household joins a group of its own village; a cadre may be paired with any group in reach.
+    ("household_group", ("group_id",)): Reference("group", "group", ok=(200,)),
+    ("group_pair", ("group_id",)): Reference("group", "scope", ok=(200, 201)),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -78,6 +81,7 @@ REFUSED_AS = {
     "unit": "unit_not_found",
     "notice": "notice_not_found",
     "station": "station_not_found",
+    "group": "group_not_found",
 }
 
 
@@ -101,6 +105,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "person_outside_area"),)
     if reference.relation == "village" and not own:
         return ((422, "post_outside_station_village"),)
+    if reference.relation == "group" and not own:
+        return ((422, "group_of_other_village"),)
     if reference.relation == "supports" and not own:
         return ((422, "unit_not_supporting_village"),)
     if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):
