@@ -88,6 +88,10 @@ async def test_the_typed_profile_is_edited_with_base_version_and_the_figures_com
     # Before the households were registered, the village had none.
     early = (await admin.get(url, params={"as_of": "2024-12-31"})).json()
     assert early["figures"]["households"] == 0 and early["arable_mu"] == 1700.0
+    # A later year with nothing typed shows the latest typed year's land and roads, saying which.
+    later = (await admin.get(f"/api/v1/areas/{HUANGJIN}/profiles/2027")).json()
+    assert (later["typed_year"], later["arable_mu"], later["year"]) == (2026, 1700.0, 2027)
+    assert (await admin.put(f"/api/v1/areas/{HUANGJIN}/profiles/2027", json=PROFILE)).status_code == 201
 
 
 async def test_groups_and_dated_moves_between_them(

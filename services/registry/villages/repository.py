@@ -220,15 +220,17 @@ class VillageRepository:
         return (await self.session.execute(query)).scalars().first()
 
     async def profiles_of(self, villages: list[str], year: int, day: date) -> dict[str, VillageProfile]:
-        """Each village's profile part for ``year`` in force on ``day`` (or the year's first part)."""
+        """Each village's profile for ``year`` — or, when none was typed for it, for the latest year
+        before (land and roads change slowly) — the part in force on ``day`` (or that year's first)."""
         rows = await self.session.execute(
             select(VillageProfile)
-            .where(col(VillageProfile.area_code).in_(villages), VillageProfile.year == year)
-            .order_by(col(VillageProfile.valid_from))
+            .where(col(VillageProfile.area_code).in_(villages), VillageProfile.year <= year)
+            .order_by(col(VillageProfile.year), col(VillageProfile.valid_from))
         )
         chosen: dict[str, VillageProfile] = {}
         for profile in rows.scalars().all():
-            if profile.area_code not in chosen or profile.valid_from <= day:
+            held = chosen.get(profile.area_code)
+            if held is None or profile.year > held.year or profile.valid_from <= day:
                 chosen[profile.area_code] = profile
         return chosen
 

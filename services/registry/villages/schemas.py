@@ -110,6 +110,9 @@ class ProfileRead(BaseModel):
     year: int
     as_of: date
     version: int | None = Field(description="The version of the typed part in force (null: none typed)")
+    typed_year: int | None = Field(
+        description="The year the typed part is for: an earlier one when none was typed for this year"
+    )
     valid_from: date | None = Field(description="The day the typed part is in force from (a merge's date)")
     merged_from: list[str] = Field(description="Villages merged into this one by as_of")
     arable_mu: float | None
@@ -128,7 +131,7 @@ class ProfileRow(BaseModel):
     """One village's profile in a report: flat, one row of the 村情 sheet."""
 
     area_code: str
-    year: int
+    year: int = Field(description="The year its land and roads were typed for (the latest up to as_of's)")
     arable_mu: float | None
     forest_mu: float | None
     grain_to_green_mu: float | None

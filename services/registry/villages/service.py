@@ -86,6 +86,7 @@ class ProfileService:
             year=year,
             as_of=day,
             version=typed.version if typed else None,
+            typed_year=typed.year if typed else None,
             valid_from=typed.valid_from if typed else None,
             merged_from=await self.repository.merged_into(code, day),
             **values,
@@ -148,7 +149,7 @@ class ProfileService:
             rows.append(
                 ProfileRow(
                     area_code=code,
-                    year=day.year,
+                    year=profile.year if profile else day.year,
                     **{name: _float(getattr(profile, name, None)) for name in NUMBERS},
                     groups=figures.groups,
                     households=figures.households,
