@@ -136,8 +136,9 @@ class GroupService:
             await self.session.flush()
             for pairing in await self.repository.open_pairings_of(group.id):
                 await self._cover(pairing, household.id, max(day, pairing.starts_on), principal)
-        await stamp_actor(self.session, principal, "group")
-        await households.bump(household, {"group_no": group.number if group else None}, principal)
+        if household.group_no != (number := group.number if group else None):  # the ledger's 组 follows
+            await stamp_actor(self.session, principal, "group")
+            await households.bump(household, {"group_no": number}, principal)
         return household, list(await self.repository.periods(household.id))
 
     async def _leave(self, period: HouseholdGroup, day: date) -> None:
