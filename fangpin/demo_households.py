@@ -27,6 +27,7 @@ from datetime import date
 
 import httpx
 
+from fangpin.demo_profile import load_village_profile, seed_housing
 from fangpin.synthetic import TODAY, Generator, SyntheticHousehold, SyntheticPerson, _labour, import_rows
 from services.registry.imports.columns import header_row
 
@@ -80,6 +81,8 @@ def demo_households(seed: int = 5) -> Iterator[tuple[Group, SyntheticHousehold]]
             village = group.villages[index % len(group.villages)]
             household.village_code, household.number = village, f"{village}{serials[village]:04d}"
             household.category, household.monitored = group.category, group.enrolled
+            if village == HUANGJIN:  # 篇5's houses and water (fangpin/demo_profile.py)
+                household.housing_type, household.drinking_water = seed_housing(serials[village] - 1)
             serials[village] += 1
             yield group, household
 
@@ -159,6 +162,7 @@ async def load_households(client: httpx.AsyncClient, auth: dict[str, str]) -> di
         logger.info("demo households already loaded")
     else:
         counts["households"] = await _import(client, auth)
+    counts |= await load_village_profile(client, auth)  # before the merge, which combines the profiles
     merge = {"target_code": HUANGJIN, "source_codes": [LONGQUAN], "effective_on": MERGED_ON.isoformat()}
     response = await client.post("/api/v1/area-merges", json=merge, headers=auth)
     if response.status_code not in (200, 201):

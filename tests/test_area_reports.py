@@ -92,7 +92,10 @@ async def test_a_service_that_is_down_leaves_its_sections_missing_not_the_report
         "易地搬迁",
         "驻村考勤",
         "小额信贷",
+        "村情",
     ]
+    profile = [row for row in workbook["村情"].iter_rows(values_only=True)]
+    assert any(row[:2] == (HUANGJIN, "黄金村") and 1 in row for row in profile)  # the village's households
     cover = [row for row in workbook["说明"].iter_rows(values_only=True)]
     assert cover[1] == (HUANGJIN, "黄金村", "2024-01-01", "否（见缺失板块）")
     assert ("务工就业", "jobs", "the jobs service is not reachable") in cover

@@ -262,6 +262,14 @@ HEADINGS: dict[str, dict[str, list[tuple[str, ...]]]] = {
              "即将到期余额（分）", "逾期笔数", "逾期余额（分）", "按期结清笔数", "逾期后结清笔数", "核销笔数",
              "核销金额（分）"),
         ],
+        "村情": [
+            ("指标", "数值"),
+            ("各村村情",),
+            ("区域代码", "区域名称", "统计年度", "耕地面积（亩）", "林地面积（亩）", "退耕还林面积（亩）",
+             "硬化公路（公里）", "泥土公路（公里）", "村民小组数", "户数", "人数", "砖房户数", "土坯房户数",
+             "进城入镇购房户数", "住房未登记户数", "饮水困难户数", "贫困户户数", "贫困户人数", "低保户数",
+             "五保户数"),
+        ],
     },
 }
 # The report's single figures, by sheet (the rows under 指标/数值).
@@ -281,6 +289,7 @@ FIGURES = {
     "小额信贷": ("区域", "统计日期", "到期预警天数", "存量贷款笔数", "存量贷款余额（分）", "即将到期笔数",
              "即将到期余额（分）", "逾期笔数", "逾期余额（分）", "按期结清笔数", "逾期后结清笔数", "核销笔数",
              "核销金额（分）"),
+    "村情": ("区域", "统计日期"),
     # A support unit's report (its own workbook).
     "概况": ("帮扶单位", "单位层级", "统计起始日期", "统计截止日期", "帮扶村数", "驻村人员数",
            "在村天数（期内）", "期内交办整改事项数", "期内销号事项数", "其中按期销号",
@@ -444,6 +453,10 @@ async def test_every_workbook_has_the_expected_headings_and_names_every_code(
     people = [m["id"] for h in world["households"].values() for m in h["members"]]
     await jobs_world(admin, system, people)
     await pairings_known(admin, system)
+    profile = {"arable_mu": 1650.0, "forest_mu": 5700.0, "grain_to_green_mu": 763.5, "road_hardened_km": 9.8,
+               "road_dirt_km": 8.0}  # fmt: skip
+    typed = await admin.put(f"/api/v1/areas/{HUANGJIN}/profiles/{AS_OF[:4]}", json=profile)
+    assert typed.status_code == 201, typed.text
     project = (await admin.post("/api/v1/projects", json=project_body(HUANGJIN))).json()
     money = receipt(str(uuid.uuid4()), on=project["entered_on"])
     received = await admin.post(f"/api/v1/projects/{project['id']}/fund-movements", json=money)

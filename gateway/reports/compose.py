@@ -41,6 +41,7 @@ SECTIONS = (
     Section("relocation", "易地搬迁", "projects", "/relocation-stats"),
     Section("presence", "驻村考勤", "oversight", "/oversight-stats"),
     Section("credit", "小额信贷", "projects", "/credit-stats"),
+    Section("village_profile", "村情", "registry", "/registry-stats/village-profiles"),
 )
 
 

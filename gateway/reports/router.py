@@ -76,6 +76,11 @@ class AreaSummary(BaseModel):
         "warning days, overdue, repaid on time or late, written off, by child area "
         "(as GET /api/v1/credit-stats answers)"
     )
+    village_profile: dict[str, Any] | None = Field(
+        description="Each village's profile (村情): land and roads as typed; households, people, "
+        "housing, water difficulty, 贫困户/低保/五保 counted on the day "
+        "(as GET /api/v1/registry-stats/village-profiles)"
+    )
 
 
 @router.get(

@@ -149,6 +149,23 @@ LABELS = {
     "repaid_late": "逾期后结清笔数",
     "written_off_count": "核销笔数",
     "written_off_fen": "核销金额（分）",
+    # 村情 (the registry's /registry-stats/village-profiles): one row per village
+    "villages": "各村村情",
+    "arable_mu": "耕地面积（亩）",
+    "forest_mu": "林地面积（亩）",
+    "grain_to_green_mu": "退耕还林面积（亩）",
+    "road_hardened_km": "硬化公路（公里）",
+    "road_dirt_km": "泥土公路（公里）",
+    "groups": "村民小组数",
+    "housing_brick": "砖房户数",
+    "housing_adobe": "土坯房户数",
+    "housing_bought_in_town": "进城入镇购房户数",
+    "housing_not_recorded": "住房未登记户数",
+    "water_unsafe": "饮水困难户数",
+    "poor_households": "贫困户户数",
+    "poor_people": "贫困户人数",
+    "dibao_households": "低保户数",
+    "wubao_households": "五保户数",
 }
 IN = {
     "alerts.open": "未处置预警数",

@@ -31,6 +31,7 @@ from services.registry.settings import RegistrySettings
 from services.registry.stats.router import router as stats_router
 from services.registry.sync.compaction import start_log_compaction, stop_log_compaction
 from services.registry.sync.router import router as sync_router
+from services.registry.villages.router import router as villages_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
@@ -73,6 +74,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             households_router,
             programmes_router,
             cadres_router,
+            villages_router,
             sync_router,
             stats_router,
             export_job_router("households", Permission.households_read, SCHEMA),

@@ -172,6 +172,7 @@ class CadreAssignment(SQLModel, table=True):
     created_at: datetime = timestamp()
     created_by: str | None = column(Text)
     request_sha256: bytes | None = column(LargeBinary)  # of its create request, when it has an id
+    group_pairing_id: uuid.UUID | None = column(UUID(as_uuid=True))  # made for a whole group's pairing
 
 
 class AreaMerge(SQLModel, table=True):

@@ -24,6 +24,8 @@ from services.registry.households.repository import stamp_actor
 from services.registry.households.service import HouseholdService
 from services.registry.models import Area, AreaMerge, Cadre, Household
 from services.registry.national_id import IdVault
+from services.registry.villages.repository import VillageRepository
+from services.registry.villages.service import ProfileService
 
 
 class AreaMergeCreate(BaseModel):
@@ -105,6 +107,12 @@ class AreaMergeService:
                 .values(merged_into_code=target.code, merged_on=data.effective_on)
             )
         merge.households_moved = moved
+        # The merged villages' groups are the new village's; its profile combines theirs from the day.
+        await VillageRepository(self.session).move_groups(sources, target.code)
+        names = {code: area.name for code, area in villages.items()}
+        await ProfileService(self.session).combine_on_merge(
+            target.code, sources, data.effective_on, merge.id, names
+        )
         await self.session.flush()
         return merge, True
 

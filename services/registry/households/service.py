@@ -31,6 +31,7 @@ from services.registry.models import Area, Household, ProgrammeMembership
 from services.registry.models import HouseholdMove as MoveRow
 from services.registry.national_id import IdVault
 from services.registry.programmes.monitored import MONITORED, follows_cases
+from services.registry.villages.groups import leave_on_move
 
 
 class HouseholdService:
@@ -193,9 +194,9 @@ class HouseholdService:
         if data.to_area_code == household.area_code:
             return household
         await stamp_actor(self.session, principal, "move")
-        await self.relocate(
-            household, data.to_area_code, data.effective_on or china_today(), "move", principal
-        )
+        day = data.effective_on or china_today()
+        await leave_on_move(self.session, household.id, day)  # its group is the old village's
+        await self.relocate(household, data.to_area_code, day, "move", principal)
         return household
 
     async def relocate(

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from services.registry.households.schemas import HouseholdSummary, PersonRead
+from services.registry.villages.schemas import VillageSync
 
 
 class TombstoneReason(StrEnum):
@@ -38,3 +39,8 @@ class SyncChanges(BaseModel):
     tombstones: list[Tombstone]
     next_cursor: str = Field(description="Send as `cursor` next time; store it only after applying this page")
     has_more: bool = Field(description="True when more is ready now: ask again straight away")
+    villages: list[VillageSync] = Field(
+        default_factory=list,
+        description="On the last page: each village whose groups (村民小组) or profile (村情) changed since "
+        "the cursor (all in your area on a full download), whole: replace what you hold for it",
+    )

@@ -26,6 +26,7 @@ from services.registry.national_id import IdVault
 from services.registry.sync import repository as sql
 from services.registry.sync.cursor import DELTA, FULL, SyncCursor, invalid_cursor, restart
 from services.registry.sync.schemas import SyncChanges, Tombstone, TombstoneReason
+from services.registry.villages.sync import village_snapshots
 
 DAY_S = 86_400
 WINDOW_COLUMNS = "entity_type, entity_id, action, reason"
@@ -42,13 +43,16 @@ class SyncService:
         self.horizon_s = horizon_days * DAY_S
 
     async def changes(self, raw: str | None, limit: int) -> SyncChanges:
-        if raw is None:
-            return await self._full(await self._fresh(), limit)
-        cursor = await self._usable(SyncCursor.decode(raw, self.key))
+        cursor = await self._fresh() if raw is None else await self._usable(SyncCursor.decode(raw, self.key))
         if cursor.phase == FULL:
-            return await self._full(cursor, limit)
-        households, people, tombstones, next_cursor, more = await self._delta(cursor.position, limit)
-        return self._page(households, people, tombstones, next_cursor, has_more=more)
+            page = await self._full(cursor, limit)
+        else:
+            households, people, tombstones, next_cursor, more = await self._delta(cursor.position, limit)
+            page = self._page(households, people, tombstones, next_cursor, has_more=more)
+        if not page.has_more:  # the villages' groups and profiles, whole, once a sync is through
+            since = None if cursor.phase == FULL else cursor.issued
+            page.villages = await village_snapshots(self.session, self.principal.scope_prefix, since)
+        return page
 
     async def _fresh(self) -> SyncCursor:
         """The start of a full download: the change log from the moment it began follows it."""

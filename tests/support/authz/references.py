@@ -89,6 +89,9 @@ BODY_REFERENCES: dict[tuple[str, tuple[str | int, ...]], Reference] = {
     ("household_request_create", ("source_id",)): Reference("inspection", "visit_of"),
     # A proof's photo: any visit's photo in the caller's area; the world's child is at a stale version.
     ("child_proof", ("photo_id",)): Reference("photo", "scope", ok=(409,), ok_code="stale_version"),
+    # A household joins a group of its own village; a cadre may be paired with any group in reach.
+    ("household_group", ("group_id",)): Reference("group", "group", ok=(200,)),
+    ("group_pair", ("group_id",)): Reference("group", "scope", ok=(200, 201)),
 }
 # Fields that name the body's own record or another part of the same request, not a stored one.
 OWN_IDS = {"id", "HouseholdProgramme.person_id"}
@@ -107,6 +110,7 @@ REFUSED_AS = {
     "settlement_unit": "unit_type_not_found",
     "inspection": "source_not_found",
     "photo": "photo_not_found",
+    "group": "group_not_found",
 }
 
 
@@ -134,6 +138,8 @@ def expected_reference(role: Role, name: str, reference: Reference, label: str) 
         return ((422, "source_not_found"),)
     if reference.relation == "village" and not own:
         return ((422, "post_outside_station_village"),)
+    if reference.relation == "group" and not own:
+        return ((422, "group_of_other_village"),)
     if reference.relation == "supports" and not own:
         return ((422, "unit_not_supporting_village"),)
     if reference.relation == "cadre" and not (own or inside(V, TARGETS[label])):

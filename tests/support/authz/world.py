@@ -152,7 +152,9 @@ async def make_records(admin: httpx.AsyncClient, label: str, user_headers, owner
     aid = {"record_id": f"matrix-{label}", "kind": "university", "school_year": 2024, "amount_fen": 100}
     entered = await admin.post("/api/v1/student-aid", json=aid | {"person_id": household["head_person_id"]})
     assert entered.status_code == 201, entered.text
+    parts = await village_parts(admin, village, cadre.json()["id"], second["id"])
     return {
+        **parts,
         "screening_round": screening_round.json()["id"],
         "household_request": asked.json()["id"],
         "school_child": fed.json()["items"][0]["child_id"],
@@ -212,6 +214,24 @@ async def make_loan(admin: httpx.AsyncClient, person_id: str) -> dict[str, str]:
     asked = await admin.post(f"/api/v1/loans/{loan}/extensions", json=LOAN_EXTENSION | {"id": extension})
     assert (paid.status_code, asked.status_code) == (201, 201), (paid.text, asked.text)
     return {"loan": loan, "loan_repayment": repayment, "loan_extension": extension}
+
+
+async def village_parts(admin: httpx.AsyncClient, village: str, cadre: str, household: str) -> dict[str, str]:
+    """Group 1 of the village with the second household in it and the cadre paired with it; a second
+    group pairing to end; the village's 2026 profile (村情)."""
+    group = await admin.post(f"/api/v1/areas/{village}/groups", json={"number": 1, "name": "1组"})
+    other = await admin.post(f"/api/v1/areas/{village}/groups", json={"number": 2, "name": "2组"})
+    assert (group.status_code, other.status_code) == (201, 201), group.text
+    joined = await admin.post(f"/api/v1/households/{household}/group", json={"group_id": group.json()["id"]})
+    assert joined.status_code == 200, joined.text
+    pairings = [
+        await admin.post(f"/api/v1/cadres/{cadre}/group-pairings", json={"group_id": g.json()["id"]})
+        for g in (group, other)
+    ]
+    assert [p.status_code for p in pairings] == [201, 201], pairings[0].text
+    profile = await admin.put(f"/api/v1/areas/{village}/profiles/2026", json={"arable_mu": 1650.0})
+    assert profile.status_code == 201, profile.text
+    return {"group": group.json()["id"], "group_pairing": pairings[1].json()["id"], "year": "2026"}
 
 
 async def make_link(admin: httpx.AsyncClient, asset_id: str, household_id: str) -> dict[str, str]:
@@ -372,6 +392,11 @@ def request_for(world: World, role: Role, name: str, label: str) -> tuple[str, s
         "cadre_create": {"area_code": code, "name": "新干部", "unit": "县局"},
         "cadre_pair": {"household_id": records["household"]},
         "cadre_unpair": {},
+        "group_create": {"number": 1, "name": "1组"},  # the world's: a retry, 200
+        "household_group": {"group_id": records["group"]},  # where the household is: 200
+        "profile_put": {"arable_mu": 1700.0, "base_version": 99},
+        "group_pair": {"group_id": records["group"]},  # paired by the world: 200
+        "group_unpair": {"ends_on": "2030-01-01"},
         "area_merge": {"target_code": code, "source_codes": [code], "effective_on": "2026-01-01"},
         "inspection_create": inspection(records["household"], area_code=village),
         "alert_declare": {

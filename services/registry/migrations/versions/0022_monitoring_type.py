@@ -5,14 +5,14 @@ NULL for other programmes and for periods recorded before
 Chained after 0019 in this branch; 0020–0021 are reserved for other work and 0022 follows them at merge.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
