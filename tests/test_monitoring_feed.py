@@ -22,6 +22,7 @@ from tests.support.registry import (
     make_areas,
     make_household,
     move_household,
+    national_id,
 )
 from tests.support.system import Database
 
@@ -164,7 +165,7 @@ async def test_every_source_is_logged_by_the_trigger(clean_database: Database) -
     assert logged == expected
 
 
-async def test_a_request_reaches_its_villages_phone_and_not_anothers(
+async def test_requests_and_children_reach_their_villages_phone_and_not_anothers(
     admin: httpx.AsyncClient,
     user_headers,  # noqa: ANN001
 ) -> None:
@@ -180,8 +181,25 @@ async def test_a_request_reaches_its_villages_phone_and_not_anothers(
         )
         assert request.status_code == 201, request.text
         made.append(request.json()["id"])
+    # A child the police data knows in each village (控辍保学): the village's phone gets its own only.
+    police = await user_headers("gongan", "bureau_partner", COUNTY)
+    children = [
+        {
+            "record_id": f"gongan-{village}",
+            "national_id": national_id("20150101"),
+            "name": "李小明",
+            "area_code": village,
+        }
+        for village in (HUANGJIN, LONGQUAN)
+    ]
+    fed = await admin.post(
+        "/api/v1/school-children/population/batch", json={"records": children}, headers=police
+    )
+    assert fed.status_code == 200 and fed.json()["created"] == 2, fed.text
+    child = fed.json()["items"][0]["child_id"]
     phone = await user_headers("cadre-hj", "village_cadre", HUANGJIN)
     records, tombstones, _ = await walk(admin, phone)
     requests = {k[1]: r for k, r in records.items() if k[0] == "requests"}
     assert set(requests) == {made[0]} and tombstones == []
     assert requests[made[0]]["household_id"] == ours["id"] and requests[made[0]]["state"] == "received"
+    assert {k[1] for k in records if k[0] == "children"} == {child}

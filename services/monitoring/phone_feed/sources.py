@@ -12,6 +12,8 @@ from services.monitoring.measures.schemas import MeasureRead
 from services.monitoring.models import HouseholdRequest, Measure, ScreeningRound, ScreeningRoundHousehold
 from services.monitoring.requests.schemas import RequestRead
 from services.monitoring.rounds.schemas import RoundHouseholdRead, RoundRead
+from services.monitoring.schools.models import SchoolChild
+from services.monitoring.schools.schemas import ChildRead
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ SOURCES: tuple[FeedSource, ...] = (
     FeedSource("rounds", ScreeningRound, RoundRead, reaches_down=True),
     FeedSource("round_households", ScreeningRoundHousehold, RoundHouseholdRead),
     FeedSource("requests", HouseholdRequest, RequestRead),
+    FeedSource("children", SchoolChild, ChildRead),  # 控辍保学: the village's children 6–15
 )
 BY_NAME = {s.name: s for s in SOURCES}
 # Changes when a source is added: a phone's cursor of before restarts, to download the new source too.

@@ -38,7 +38,8 @@ BEGIN
         'measures:plans',
         'screening_rounds:rounds:down',
         'screening_round_households:round_households',
-        'household_requests:requests'
+        'household_requests:requests',
+        'school_children:children'
     ] LOOP
         parts := string_to_array(entry, ':');
         EXECUTE format(
