@@ -48,40 +48,29 @@ class PeerError(FangpinError):
 async def call_peer(
     request: Request, client: httpx.AsyncClient | None, name: str, path: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    if client is None:
-        raise ServiceUnavailable(f"The {name} service is not configured here", code="peer_not_configured")
-    headers = {"Authorization": f"Bearer {bearer_token(request)}"}
-    if request_id := request.headers.get("x-request-id"):
-        headers["X-Request-ID"] = request_id
-    try:
-        response = await client.post(path, json=body, headers=headers)
-    except httpx.HTTPError as exc:
-        raise ServiceUnavailable(
-            f"The {name} service did not answer; try again", code="peer_unavailable"
-        ) from exc
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {}
-        if response.status_code >= 500:
-            raise ServiceUnavailable(f"The {name} service failed; try again", code="peer_unavailable")
-        raise PeerError(response.status_code, problem if isinstance(problem, dict) else {})
-    answer: dict[str, Any] = response.json()
-    return answer
+    """A POST to another service's internal endpoint as the caller."""
+    return await _ask_peer(request, client, name, "POST", path, json=body)
 
 
 async def get_from_peer(
     request: Request, client: httpx.AsyncClient | None, name: str, path: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     """A GET of another service's public read (a list, a figure) as the caller; refusals as ``call_peer``."""
+    return await _ask_peer(request, client, name, "GET", path, params=params)
+
+
+async def _ask_peer(
+    request: Request, client: httpx.AsyncClient | None, name: str, method: str, path: str, **content: Any
+) -> dict[str, Any]:
+    """With the caller's own token and request id: the other service scopes it as the caller. Its
+    refusal (4xx) is passed on as it came; its failure or silence is a 503 to try again."""
     if client is None:
         raise ServiceUnavailable(f"The {name} service is not configured here", code="peer_not_configured")
     headers = {"Authorization": f"Bearer {bearer_token(request)}"}
     if request_id := request.headers.get("x-request-id"):
         headers["X-Request-ID"] = request_id
     try:
-        response = await client.get(path, params=params, headers=headers)
+        response = await client.request(method, path, headers=headers, **content)
     except httpx.HTTPError as exc:
         raise ServiceUnavailable(
             f"The {name} service did not answer; try again", code="peer_unavailable"
