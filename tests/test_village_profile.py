@@ -49,9 +49,10 @@ async def test_the_typed_profile_is_edited_with_base_version_and_the_figures_com
 ) -> None:
     await make_areas(admin)
     # Houses: 2 brick, 1 bought in town, 3 earth-walled, 1 not recorded: the parts are 6 of 7.
+    houses = []
     for housing in ["brick", "brick", "bought_in_town", "adobe", "adobe", "adobe", None]:
         water = "unsafe" if housing in ("adobe", "brick") else "safe"
-        await household(admin, housing_type=housing, drinking_water=water)
+        houses.append(await household(admin, housing_type=housing, drinking_water=water))
     poor = await household(admin, category="escaped", members=3)
     await household(admin, programmes=[{"programme": "dibao", "starts_on": "2025-01-01"}], members=1)
     await household(admin, programmes=[{"programme": "tekun", "starts_on": "2025-01-01"}], members=1)
@@ -74,6 +75,14 @@ async def test_the_typed_profile_is_edited_with_base_version_and_the_figures_com
     assert figures["poor"] == {"households": 1, "people": 3}
     assert (figures["dibao"]["households"], figures["wubao"]["households"]) == (1, 1)
     assert poor["category"] == "escaped"
+
+    # An earth-walled house rebuilt in brick (危房改造) is counted so at once, without any typing.
+    rebuilt = await admin.patch(
+        f"/api/v1/households/{houses[3]['id']}", json={"base_version": 1, "housing_type": "brick"}
+    )
+    assert rebuilt.status_code == 200, rebuilt.text
+    figures = (await admin.get(url)).json()["figures"]
+    assert figures["housing"] == {"brick": 3, "adobe": 2, "bought_in_town": 1, "other": 0, "not_recorded": 4}
 
     # The household figures are never typed; a change needs the version read, and a stale one is refused.
     typed = await admin.put(url, json=PROFILE | {"households": 216})
