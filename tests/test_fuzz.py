@@ -38,6 +38,8 @@ COVERAGE = {"admin"}
 SESSION_ENDING = ["/api/v1/auth/logout", "/api/v1/users/me/password"]
 # Roles that manage accounts go last: their fuzzing may disable or re-password the demo accounts the
 # others sign in with (admin after county, whose scope does not reach the national admin).
+# The whole demo loads before the server is ready: about a minute alone, more beside CI's other lane.
+DEMO_PATIENCE_S = 240
 ROLES = ["partner", "auditor", "ops", "reviewer", "cadre", "county", "admin"]
 
 
@@ -57,7 +59,7 @@ def served(database: Database, keys: Keys, tmp_path_factory: pytest.TempPathFact
     )
     part = start_part("all", env, tmp_path_factory.mktemp("fuzz-logs"), "--demo")
     try:
-        wait_ready(part)
+        wait_ready(part, timeout_s=DEMO_PATIENCE_S)
         part.env["passwords"] = (data_dir / "demo-passwords.json").read_text()
         yield part
     finally:
