@@ -44,9 +44,11 @@ async def test_those_away_split_882_escaped_and_18_marginal(
         assert batch.json()["created"] == len(people[start : start + 500]), batch.text
     stats = await admin.get("/api/v1/employment-stats", params={"area": TOWN})
     assert stats.status_code == 200, stats.text
-    by_type = {k["kind"]: k["current"] for k in stats.json()["away_by_monitoring_type"] if k["current"]}
+    by_type = {
+        k["monitoring_type"]: k["current"] for k in stats.json()["away_by_monitoring_type"] if k["current"]
+    }
     assert by_type == {"escaped": 882, "marginal": 18, "unstable": 2}
-    labels = {k["kind"]: k["label"] for k in stats.json()["away_by_monitoring_type"]}
+    labels = {k["monitoring_type"]: k["label"] for k in stats.json()["away_by_monitoring_type"]}
     assert (labels["escaped"], labels["marginal"]) == ("脱贫户", "边缘易致贫户")
     by_category = {c["household_category"]: c["current"] for c in stats.json()["away_by_household_category"]}
     assert (by_category["escaped"], by_category["monitored"]) == (882, 20)  # the categories as before

@@ -16,6 +16,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.calendar import CHINA, china_today
+from services.monitoring.codes import RiskCode
 from tests.support.database import libpq_url
 from tests.support.events import relay_of
 from tests.support.monitoring import inspection, set_thresholds
@@ -137,7 +138,7 @@ def summary(figures: dict[str, Any]) -> dict[str, Any]:
         return t["households"], t["people"], t["households_unsized"]
 
     assert len(figures["monitored_by_type"]) == 3 and len(figures["cases_by_state"]) == 10
-    assert len(figures["alerts"]["by_risk"]) == 12
+    assert len(figures["alerts"]["by_risk"]) == len(RiskCode)
     visits = figures["visits"]
     return {
         "monitored": tally(figures["monitored"]),

@@ -16,6 +16,7 @@ import httpx
 import psutil
 import pytest
 
+from fangpin.demo_profile import LEADERS
 from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.system import Database, Keys, process_env
 
@@ -288,13 +289,19 @@ def assert_demo_visits(client: httpx.Client) -> None:
     escaped = client.get("/api/v1/households/count", params={"within": village, "category": "escaped"})
     households = escaped.json()["count"]
     assert households > 100
+    # 篇5: two section-level leaders each paired with a whole group, whose households they have not
+    # visited yet: each of those pairings is due.
+    groups = client.get(f"/api/v1/areas/{village}/groups", params={"limit": 50}).json()["items"]
+    grouped = sum(g["households"] for g in groups if g["number"] in {number for _, number in LEADERS})
+    assert grouped > 0
     deadline = time.monotonic() + 30  # the pairings reach monitoring by the registry's events
     while (report := client.get("/api/v1/visits/compliance", params={"within": village}).json())[
         "pairings"
-    ] < households and time.monotonic() < deadline:
+    ] < households + grouped and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert (report["pairings"], report["overdue"]) == (households, len(range(0, households, 7)))
-    assert len(report["by_cadre"]) == 6 and all(i["days_overdue"] > 0 for i in report["items"])
+    overdue = len(range(0, households, 7)) + grouped
+    assert (report["pairings"], report["overdue"]) == (households + grouped, overdue)
+    assert len(report["by_cadre"]) == 6 + len(LEADERS) and all(i["days_overdue"] > 0 for i in report["items"])
     alerts = client.get("/api/v1/alerts", params={"within": village, "state": "open"}).json()["items"]
     assert sorted(a["risk_code"] for a in alerts) == sorted(
         "medical_insurance" if n % 2 else "unsafe_housing" for n in range(3, households, 25)

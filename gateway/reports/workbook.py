@@ -36,6 +36,7 @@ LABELS = {
     "by_status": "按就业状态",
     "away": "外出务工人数",
     "away_by_household_category": "外出务工（按户类别）",
+    "away_by_monitoring_type": "外出务工（按监测类型）",
     "away_by_destination": "外出务工（按务工地）",
     "posts": "岗位数",
     "places": "岗位名额",

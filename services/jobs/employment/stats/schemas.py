@@ -26,7 +26,7 @@ class CategoryFigure(Figure):
 
 
 class TypeFigure(Figure):
-    kind: str = Field(
+    monitoring_type: str = Field(
         description="escaped 脱贫户, unstable 脱贫不稳定户, marginal 边缘易致贫户, "
         "sudden_hardship 突发严重困难户, "
         "monitored 监测户 of a type not recorded, ordinary 一般农户"

@@ -131,7 +131,9 @@ def compose(area: str, day: date, earlier: date, now: Tally, then: Tally) -> Emp
         ],
         away_by_monitoring_type=[
             TypeFigure(
-                kind=k, label=MONITORING_TYPE_LABELS.get(k, k), **_figure(now.by_type[k], then.by_type[k])
+                monitoring_type=k,
+                label=MONITORING_TYPE_LABELS.get(k, k),
+                **_figure(now.by_type[k], then.by_type[k]),
             )
             for k in [
                 *MONITORING_TYPE_LABELS,
