@@ -72,7 +72,8 @@ async def load_schools(client: httpx.AsyncClient, auth: dict[str, str]) -> dict[
         )
         made["school_children"] += answer["created"]
         last = answer["items"][-1]
-    await _dropped_out(client, auth, last["child_id"])
+    if last.get("child_id"):  # a duplicate (loaded before) names no child: its steps were taken then
+        await _dropped_out(client, auth, last["child_id"])
     made["student_aid"] = await _aid(client, auth)
     return made
 
