@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated
@@ -38,11 +39,13 @@ NonBlankText = Annotated[
 """A required single-line text (a name): like CleanText, and not blank once trimmed."""
 
 
+# Pydantic would read a number as seconds since 1970 — also one written as text, 1e3 or -3.0e-155 —
+# and a client sending one has made a mistake.
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
 def _iso_only(value: object) -> object:
-    # Pydantic would read a bare number as seconds since 1970; a client sending one has made a mistake.
-    if isinstance(value, (int, float)) or (
-        isinstance(value, str) and value.strip().lstrip("-").replace(".", "").isdigit()
-    ):
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value) is not None):
         raise ValueError("Give a date-time in ISO 8601, e.g. 2026-11-28T08:00:00+08:00")
     return value
 
@@ -52,9 +55,7 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 def _iso_date_only(value: object) -> object:
-    if isinstance(value, (int, float)) or (
-        isinstance(value, str) and value.strip().lstrip("-").replace(".", "").isdigit()
-    ):
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value) is not None):
         raise ValueError("Give a date in ISO 8601, e.g. 2026-11-28")
     return value
 
