@@ -75,6 +75,9 @@ async def test_sql_and_script_text_is_kept_as_plain_text(seeded: httpx.AsyncClie
         ("/api/v1/areas", {"parent": "' OR 1=1 --"}),
         ("/api/v1/areas", {"within": "61%"}),
         ("/api/v1/audit/events", {"since": "1700000000"}),
+        # A number in any spelling is not a date (pydantic would read seconds since 1970).
+        ("/api/v1/areas/610924105201/profiles/2026", {"as_of": "-3.0380504727278085e-155"}),
+        ("/api/v1/areas/610924105201/profiles/2026", {"as_of": "1e3"}),
     ],
 )
 async def test_bad_query_parameters_are_422(seeded: httpx.AsyncClient, path: str, params: dict) -> None:
