@@ -12,6 +12,8 @@ import logging
 import os
 import secrets
 import string
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -109,6 +111,12 @@ async def _cadre_auth(client: httpx.AsyncClient, passwords: dict[str, str]) -> d
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def _oversight(
+    client: httpx.AsyncClient, admin_auth: dict[str, str], passwords: dict[str, str]
+) -> dict[str, int]:
+    return await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     response = await client.post(
         "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
@@ -142,18 +150,25 @@ async def load_demo(
         }
         response = await client.post("/api/v1/users", json=body, headers=admin_auth)
         created["users"] += _created(response, f"user {username}")
-    created |= await load_households(client, admin_auth)
-    created |= await load_projects(client, admin_auth)  # its stations, which the 光伏 posts name
-    created |= await load_jobs(client, admin_auth)
-    created |= await load_monitoring(client, admin_auth)
-    created |= await load_cases(client, admin_auth)
-    created |= await load_plans(client, admin_auth)
-    created |= await load_figures(client, admin_auth)  # after the cases: 边缘易致贫 by type
-    created |= await load_beneficiaries(client, admin_auth)
-    created |= await load_credit(client, admin_auth)  # 篇1's 408.7万元 of micro-credit
-    created |= await load_relocation(client, admin_auth)  # 篇5's settlement at 显月寺
-    created |= await load_oversight(client, admin_auth, await _cadre_auth(client, passwords))
-    created |= await load_schools(client, admin_auth)  # 篇2's children and student aid, in 蒿坪镇
+    steps: list[tuple[str, Callable[[], Awaitable[dict[str, int]]]]] = [
+        ("households", lambda: load_households(client, admin_auth)),
+        ("projects", lambda: load_projects(client, admin_auth)),  # its stations, which 光伏 posts name
+        ("jobs", lambda: load_jobs(client, admin_auth)),
+        ("monitoring", lambda: load_monitoring(client, admin_auth)),
+        ("cases", lambda: load_cases(client, admin_auth)),
+        ("plans", lambda: load_plans(client, admin_auth)),
+        ("figures", lambda: load_figures(client, admin_auth)),  # after the cases: 边缘易致贫 by type
+        ("beneficiaries", lambda: load_beneficiaries(client, admin_auth)),
+        ("credit", lambda: load_credit(client, admin_auth)),  # 篇1's 408.7万元 of micro-credit
+        ("relocation", lambda: load_relocation(client, admin_auth)),  # 篇5's settlement at 显月寺
+        ("oversight", lambda: _oversight(client, admin_auth, passwords)),
+        ("schools", lambda: load_schools(client, admin_auth)),  # 篇2's children and student aid
+    ]
+    for number, (name, step) in enumerate(steps, start=1):
+        started = time.monotonic()
+        created |= await step()
+        # A minute or more in all: say how far it is, step by step.
+        logger.info("demo %d/%d: %s in %.1f s", number, len(steps), name, time.monotonic() - started)
     logger.info("demo data loaded", extra=created)
     return created
 

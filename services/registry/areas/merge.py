@@ -93,11 +93,11 @@ class AreaMergeService:
                 .where(Household.area_code == code, col(Household.deleted_at).is_(None))
                 .with_for_update()
             )
-            for household in rows.scalars().all():
-                await self.households.relocate(
-                    household, target.code, data.effective_on, "merge", principal, merge.id
-                )
-                moved += 1
+            households = list(rows.scalars().all())
+            await self.households.relocate_all(
+                households, target.code, data.effective_on, "merge", principal, merge.id
+            )
+            moved += len(households)
             await self.session.execute(
                 update(Cadre).where(col(Cadre.area_code) == code).values(area_code=target.code)
             )

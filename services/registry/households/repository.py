@@ -198,16 +198,29 @@ class HouseholdRepository:
         )
         await self.session.refresh(household)
 
-    async def set_area_of_dependants(self, household_id: uuid.UUID, area_code: str) -> None:
-        """Members, programme periods and cadre pairings follow their household to its new village."""
+    async def move_all(self, ids: list[uuid.UUID], area_code: str, principal: Principal) -> None:
+        """Each household to ``area_code`` at its next version, in one UPDATE (the trigger logs each)."""
+        await self.session.execute(
+            update(Household)
+            .where(col(Household.id).in_(ids))
+            .values(
+                area_code=area_code,
+                version=Household.version + 1,
+                updated_at=func.now(),
+                updated_by=principal.id,
+            )
+        )
+
+    async def set_area_of_dependants(self, household_ids: list[uuid.UUID], area_code: str) -> None:
+        """Members, programme periods and cadre pairings follow their households to the new village."""
         await self.session.execute(
             update(Person)
-            .where(col(Person.household_id) == household_id, col(Person.area_code) != area_code)
+            .where(col(Person.household_id).in_(household_ids), col(Person.area_code) != area_code)
             .values(area_code=area_code, version=Person.version + 1, updated_at=func.now())
         )
         for table in (ProgrammeMembership, CadreAssignment):
             await self.session.execute(
-                update(table).where(col(table.household_id) == household_id).values(area_code=area_code)
+                update(table).where(col(table.household_id).in_(household_ids)).values(area_code=area_code)
             )
 
     async def end_periods(self, household_id: uuid.UUID, programme: str, day: date, actor: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -209,18 +209,37 @@ class HouseholdService:
         merge_id: uuid.UUID | None = None,
     ) -> None:
         """Move a household and its members to another village, remembering where it was before."""
-        self.session.add(
-            MoveRow(
-                household_id=household.id,
-                from_area_code=household.area_code,
-                to_area_code=to_area,
-                effective_on=effective_on,
-                reason=reason,
-                merge_id=merge_id,
-            )
-        )
-        await self.repository.bump(household, {"area_code": to_area}, principal)
-        await self.repository.set_area_of_dependants(household.id, to_area)
+        await self.relocate_all([household], to_area, effective_on, reason, principal, merge_id)
+        await self.session.refresh(household)
+
+    async def relocate_all(
+        self,
+        households: list[Household],
+        to_area: str,
+        effective_on: date,
+        reason: str,
+        principal: Principal,
+        merge_id: uuid.UUID | None = None,
+    ) -> None:
+        """Move locked households together: a few statements for all of them, not a few each (the
+        rollup triggers run per statement, so a merged village's hundreds of households recount once)."""
+        if not households:
+            return
+        moves = [
+            {
+                "household_id": household.id,
+                "from_area_code": household.area_code,
+                "to_area_code": to_area,
+                "effective_on": effective_on,
+                "reason": reason,
+                "merge_id": merge_id,
+            }
+            for household in households
+        ]
+        await self.session.execute(insert(MoveRow).values(moves))
+        ids = [household.id for household in households]
+        await self.repository.move_all(ids, to_area, principal)
+        await self.repository.set_area_of_dependants(ids, to_area)
 
     async def delete(
         self, household_id: uuid.UUID, data: HouseholdDelete, principal: Principal, if_match: str | None
