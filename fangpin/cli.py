@@ -17,7 +17,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fangpin import areas_command, import_command, reports_command
-from fangpin.demo import DEMO_ADMIN, DEMO_USERS, accounts_table, demo_passwords, load_demo, sign_in
+from fangpin.demo import (
+    DEMO_ADMIN,
+    DEMO_USERS,
+    PatientTransport,
+    accounts_table,
+    demo_passwords,
+    load_demo,
+    sign_in,
+)
 from fangpin.local import LocalRuntime, new_national_id_key
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
 from fangpin.server import DrainingServer, apps_in
@@ -80,7 +88,7 @@ def _demo_loader(local: LocalRuntime):  # noqa: ANN202 - a startup task
             made += created
         # … and the data through the public API, as the administrator.
         admin = DEMO_ADMIN[0]
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        transport = PatientTransport(httpx.ASGITransport(app=app, raise_app_exceptions=False))
         async with httpx.AsyncClient(transport=transport, base_url="http://fangpin.local") as client:
             auth = await sign_in(client, admin, passwords[admin])
             counts = await load_demo(client, auth, passwords, with_accounts=False) | {"users": made}
@@ -201,7 +209,8 @@ def cmd_demo(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     password = read_password(f"password for {args.username}: ")
 
     async def run() -> dict[str, int]:
-        async with httpx.AsyncClient(base_url=args.url, timeout=60) as client:
+        transport = PatientTransport(httpx.AsyncHTTPTransport())
+        async with httpx.AsyncClient(base_url=args.url, timeout=60, transport=transport) as client:
             return await load_demo(client, await sign_in(client, args.username, password), passwords)
 
     passwords = demo_passwords(runtime.data_dir)

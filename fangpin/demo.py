@@ -7,6 +7,7 @@ after its 双丰村. The codes are illustrative, not the official ones.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -62,6 +63,29 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
 
 class DemoLoadError(RuntimeError):
     pass
+
+
+class PatientTransport(httpx.AsyncBaseTransport):
+    """Waits out a 429 for as long as the server asks (Retry-After), then sends again: the demo is one
+    caller making thousands of requests, and on a restart, where most are answered "already there" at
+    once, it outruns the gateway's rate limit. A 429 means nothing was done, so sending again is safe."""
+
+    PATIENCE = 50  # attempts; the limit refills within seconds
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(self.PATIENCE):
+            response = await self.inner.handle_async_request(request)
+            if response.status_code != 429:
+                return response
+            await response.aclose()
+            await asyncio.sleep(min(float(response.headers.get("retry-after", "1") or 1), 10.0))
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def demo_passwords(data_dir: Path) -> dict[str, str]:
