@@ -21,7 +21,6 @@ from services.common.auth import Principal, PrincipalKind, Role
 from services.common.calendar import china_today
 from services.common.database import create_engine
 from services.common.settings import RuntimeSettings
-from services.registry.app import MIGRATIONS
 from services.registry.areas.code_table import CodeTable, TableFileError, read_table
 from services.registry.areas.import_service import AreaImportService, audit_changes
 from services.registry.areas.schemas import AreaImportReport
@@ -82,7 +81,7 @@ async def _import(url: str, table: CodeTable, args: argparse.Namespace) -> AreaI
         print(f"\r{line}" if terminal else line, end="" if terminal else "\n", file=sys.stderr, flush=True)
 
     try:
-        if not await MIGRATIONS.at_head(engine):
+        if not await PARTS["registry"].migrations.at_head(engine):
             raise SystemExit(
                 "fangpin: the registry's schema is not at the latest version; run `fangpin migrate`"
             )
@@ -99,7 +98,7 @@ async def _import(url: str, table: CodeTable, args: argparse.Namespace) -> AreaI
             trail.record(
                 "area.import", "area_import", args.file.name, area_code=NATIONAL_ROOT, changes=changes
             )
-            store = AuditStore(audit_table(MIGRATIONS.schema), chain="registry")
+            store = AuditStore(audit_table(PARTS["registry"].migrations.schema), chain="registry")
             await store.append(session, trail, Outcome.success, status=None)
         if terminal:
             print(file=sys.stderr)

@@ -29,7 +29,6 @@ from fangpin.demo import (
 from fangpin.local import LocalRuntime, new_national_id_key
 from fangpin.parts import GATEWAY, PARTS, SERVICE_PARTS
 from fangpin.server import DrainingServer, apps_in
-from gateway.app import MIGRATIONS as GATEWAY_MIGRATIONS
 from gateway.identity.bootstrap import create_user_as_operator
 from gateway.identity.credentials import PasswordHasher
 from gateway.identity.schemas import UserCreate
@@ -142,7 +141,6 @@ def cmd_migrate(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
     try:
         for name in args.parts or list(PARTS):
             part = PARTS[name]
-            assert part.migrations is not None
             asyncio.run(migrate(name, local.settings_for(part), part.migrations))
             # The functions, triggers and views (sql/) are applied with it: name which files are in force.
             layer = f", sql layer {part.migrations.sql_hash[:12]}" if part.migrations.sql_hash else ""
@@ -191,13 +189,13 @@ def cmd_create_user(args: argparse.Namespace, runtime: RuntimeSettings) -> int:
 async def _create_user(settings, data: UserCreate, command: str) -> bool:  # noqa: ANN001
     engine = create_engine(settings.database_url, part="gateway-cli", pool_size=1, max_overflow=0)
     try:
-        if not await GATEWAY_MIGRATIONS.at_head(engine):
+        if not await GATEWAY.migrations.at_head(engine):
             raise SystemExit(
                 "fangpin: the gateway's schema is not at the latest version; run `fangpin migrate`"
             )
 
         hasher = PasswordHasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
-        store = AuditStore(audit_table(GATEWAY_MIGRATIONS.schema), chain="gateway")
+        store = AuditStore(audit_table(GATEWAY.migrations.schema), chain="gateway")
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             _, created = await create_user_as_operator(session, store, hasher, data, command)
         return created

@@ -21,7 +21,6 @@ from services.common.auth import Principal, PrincipalKind, Role
 from services.common.calendar import china_today
 from services.common.database import create_engine, raw_connection
 from services.common.settings import RuntimeSettings
-from services.registry.app import MIGRATIONS
 from services.registry.imports.service import WRITERS, ImportFileError, ImportReport, run_import
 from services.registry.national_id import IdVault
 
@@ -80,7 +79,7 @@ async def _import(settings, args: argparse.Namespace) -> ImportReport:  # noqa: 
         print(f"{line}, {rate:,.0f} rows/s, {report.rows_bad:,} refused", end="", flush=True, file=sys.stderr)
 
     try:
-        if not await MIGRATIONS.at_head(engine):
+        if not await PARTS["registry"].migrations.at_head(engine):
             raise SystemExit(
                 "fangpin: the registry's schema is not at the latest version; run `fangpin migrate`"
             )
@@ -118,7 +117,7 @@ async def _audit(engine, operator: Principal, args: argparse.Namespace, report: 
         "rows_bad": [None, report.rows_bad],
     }
     trail.record("import.run", "import_file", args.file.name, area_code=args.area, changes=changes)
-    store = AuditStore(audit_table(MIGRATIONS.schema), chain="registry")
+    store = AuditStore(audit_table(PARTS["registry"].migrations.schema), chain="registry")
     async with async_sessionmaker(engine)() as session, session.begin():
         await store.append(session, trail, Outcome.success, status=None)
 

@@ -33,7 +33,7 @@ class LocalRuntime:
     def settings_for(self, part: Part, **overrides: object) -> ServiceSettings:
         """The part's settings from the environment, completed with local defaults where unset."""
         settings = part.settings_cls()
-        if settings.database_url is None and part.migrations is not None:
+        if settings.database_url is None:
             owner_url, app_url = self.embedded_urls()
             overrides.setdefault("database_url", app_url)
             overrides.setdefault("migration_database_url", owner_url)

@@ -34,7 +34,7 @@ from tests.support.database import create_test_database, drop_test_database
 from tests.support.system import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {name: part.migrations for name, part in SERVICE_PARTS.items() if part.migrations is not None}
+SERVICES = {name: part.migrations for name, part in SERVICE_PARTS.items()}
 SHARED_FILES = ("010_audit_log.sql", "030_rollup_refresh.sql")  # the same in every service's schema
 CREATES_CODE = re.compile(r"CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|TRIGGER|VIEW)\s+(?!pg_temp\.)", re.I)
 

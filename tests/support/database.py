@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from fangpin.parts import PARTS
 from services.common.app_factory import migrate
 
-OUR_SCHEMAS = tuple(part.migrations.schema for part in PARTS.values() if part.migrations is not None)
+OUR_SCHEMAS = tuple(part.migrations.schema for part in PARTS.values())
 
 
 def server_url_from_env() -> str | None:
@@ -80,7 +80,6 @@ async def drop_app_role(server_url: str, role: str) -> None:
 
 async def migrate_all(owner_url: str, app_url: str) -> None:
     for part in PARTS.values():
-        assert part.migrations is not None
         settings = part.settings_cls(database_url=app_url, migration_database_url=owner_url)
         await migrate(part.name, settings, part.migrations)
 
