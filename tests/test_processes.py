@@ -20,7 +20,9 @@ from fangpin.demo_profile import LEADERS
 from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.system import Database, Keys, process_env
 
-pytestmark = pytest.mark.processes
+# What these show is the processes' wiring (HTTP between them, the CLI, a killed part): every query they
+# cause runs in the in-process suite on both servers, so one server is enough here.
+pytestmark = [pytest.mark.processes, pytest.mark.once]
 
 
 @pytest.fixture
@@ -149,7 +151,6 @@ def embedded_servers(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.once
 def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_path: Path) -> None:
     # Outside pytest's temp dir, which pytest keeps 0700 (the embedded server runs as its own user).
     data_dir = Path(tempfile.mkdtemp(prefix="fangpin-test-data-"))
