@@ -77,7 +77,7 @@ if __name__ == "__main__":
         "--day-minutes", type=float, default=10, help="length of the county's day (default 10)"
     )
     parser.add_argument(
-        "--day-phones", type=int, default=20, help="phones each of the day's ten steps adds (default 20)"
+        "--day-phones", type=int, default=10, help="phones each of the day's ten steps adds (default 10)"
     )
     args = parser.parse_args()
     only = set(args.only.split(","))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.day import GOALS_MS
+from bench.day import GOALS_MS, PHONE_GOALS_MS
 from bench.day.run import held, phones_served, schedule
 
 
@@ -29,6 +29,7 @@ def test_phones_served_is_the_last_step_before_the_first_miss() -> None:
     assert phones_served([step(10), step(20, slow="visits batch"), step(30)]) == 10
     assert phones_served([step(10), step(20, server_errors=1)]) == 10
     assert phones_served([step(10, slow="area report")]) == 0
+    assert phones_served([step(10, slow="area report")], PHONE_GOALS_MS) == 10
 
 
 def test_a_kind_the_step_never_asked_for_misses_nothing() -> None:

@@ -14,3 +14,4 @@ GOALS_MS = {
     "household list page": 100.0,
     "alert list page": 100.0,
 }
+PHONE_GOALS_MS = {name: GOALS_MS[name] for name in ("sync page", "visits batch")}

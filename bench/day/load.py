@@ -27,7 +27,7 @@ from bench.day import GOALS_MS
 from bench.day.users import DAY, Bureau, Importer, Office, Phone
 
 QUIET_S, QUIET_WAIT_S = 30, 0.25
-SPAWN_RATE = 5  # phones started per second when a step adds some
+SPAWN_RATE = 1  # phones started per second when a step adds some: a morning, not one instant
 STOP_TIMEOUT_S = 120  # users finish the round they are in (and its resends) before the day ends
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.day import GOALS_MS
+from bench.day import GOALS_MS, PHONE_GOALS_MS
 from bench.day.county import Plan, prepare_county
 from bench.environment import BenchEnvironment
 from bench.report import Row, progress
@@ -69,15 +69,15 @@ async def _stored_visits(env: BenchEnvironment) -> set[str]:
         await conn.close()
 
 
-def held(step: dict[str, Any]) -> bool:
-    within = all(step["p95"].get(name, 0) <= goal for name, goal in GOALS_MS.items())
+def held(step: dict[str, Any], goals: dict[str, float] = GOALS_MS) -> bool:
+    within = all(step["p95"].get(name, 0) <= goal for name, goal in goals.items())
     return within and step["server_errors"] == 0
 
 
-def phones_served(steps: list[dict[str, Any]]) -> int:
+def phones_served(steps: list[dict[str, Any]], goals: dict[str, float] = GOALS_MS) -> int:
     served = 0
     for step in steps:
-        if not held(step):
+        if not held(step, goals):
             break
         served = step["phones"]
     return served
@@ -89,7 +89,7 @@ def day_rows(result: dict[str, Any], stored: set[str], plan: Plan, step_s: float
         goal = GOALS_MS.get(name)
         figure = (
             f"day: {name} p95 (p50 {kind['p50']:,.0f}, p99 {kind['p99']:,.0f} ms; "
-            f"{kind['requests']:,} requests, {kind['failures']} errors) vs one user on an idle machine"
+            f"{kind['requests']:,} requests, {kind['failures']} errors) vs the quiet spell"
         )
         rows.append(
             Row(
@@ -108,7 +108,7 @@ def day_rows(result: dict[str, Any], stored: set[str], plan: Plan, step_s: float
             f"day: 5xx answers ({by_kind or 'none'})",
             server_errors,
             None,
-            "",
+            "answers",
             goal="0",
             met=lambda value, _: value == 0,
         )
@@ -138,19 +138,20 @@ def day_rows(result: dict[str, Any], stored: set[str], plan: Plan, step_s: float
             "",
         )
     )
-    first_miss = next((step for step in steps if not held(step)), None)
-    rows.append(
-        Row(
-            f"day: phones served with every p95 goal and no 5xx (steps of {steps[0]['phones']} phones "
-            f"every {step_s:.0f} s up to {steps[-1]['phones']}; "
-            + (f"first missed at {first_miss['phones']})" if first_miss else "none missed)"),
-            phones_served(steps),
-            None,
-            "phones",
-            goal="all p95 goals held",
-            met=lambda value, _: value > 0,
+    for goals, which in ((GOALS_MS, "every p95 goal"), (PHONE_GOALS_MS, "the phones' p95 goals")):
+        first_miss = next((step for step in steps if not held(step, goals)), None)
+        rows.append(
+            Row(
+                f"day: phones served with {which} and no 5xx (steps of {steps[0]['phones']} phones "
+                f"every {step_s:.0f} s up to {steps[-1]['phones']}; "
+                + (f"first missed at {first_miss['phones']})" if first_miss else "none missed)"),
+                phones_served(steps, goals),
+                None,
+                "phones",
+                goal="goals held",
+                met=lambda value, _: value > 0,
+            )
         )
-    )
     for error, count in result["errors"].items():
         progress(f"day error ×{count}: {error[:300]}")
     for step in steps:

@@ -174,7 +174,7 @@ class Office(FastHttpUser):
         account = DAY.account("offices")
         self.client.auth_header = f"Bearer {account['token']}"
         self.area: str = account["area_code"]
-        prefix = self.area.rstrip("0")
+        prefix = self.area[:6] if self.area.endswith("000000") else self.area[:9]  # a county's, a town's
         self.villages = [v for v in DAY.plan["villages"] if v.startswith(prefix)]
         self.seen: list[str] = []
 
