@@ -24,10 +24,10 @@ def test_a_day_is_ten_steps_of_at_least_half_a_minute() -> None:
     assert schedule(0.2, 5) == ([5], 30)
 
 
-def test_phones_served_is_the_last_step_before_the_first_miss() -> None:
+def test_phones_served_is_the_most_phones_of_a_step_that_held() -> None:
     assert phones_served([step(10), step(20), step(30)]) == 30
-    assert phones_served([step(10), step(20, slow="visits batch"), step(30)]) == 10
-    assert phones_served([step(10), step(20, server_errors=1)]) == 10
+    assert phones_served([step(10), step(20), step(30, slow="visits batch")]) == 20
+    assert phones_served([step(10, slow="sync page"), step(20), step(30, server_errors=1)]) == 20
     assert phones_served([step(10, slow="area report")]) == 0
     assert phones_served([step(10, slow="area report")], PHONE_GOALS_MS) == 10
 
