@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.day.run import county_day
 from bench.environment import BenchEnvironment
 from bench.gateway_hop import gateway_hop
 from bench.imports import county_import
@@ -24,10 +25,21 @@ from tests.support.database import embedded_server_url
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects", "day")
 
 
-async def main(size: str, server: str, workdir: Path, import_people: int | None, only: set[str]) -> list[Row]:
+async def main(args: argparse.Namespace, server: str, workdir: Path, only: set[str]) -> list[Row]:
+    rows = []
+    if only - {"day"}:
+        rows = await _on_shared_system(args.size, server, workdir, args.import_people, only)
+    if "day" in only:  # its own system: `fangpin serve`, one process, on a database of its own
+        rows += announce(await county_day(server, workdir, args.day_minutes, args.day_phones))
+    return rows
+
+
+async def _on_shared_system(
+    size: str, server: str, workdir: Path, import_people: int | None, only: set[str]
+) -> list[Row]:
     scale = SIZES[size]
     rows: list[Row] = []
     async with BenchEnvironment.start(server, workdir) as env:
@@ -61,6 +73,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}"
     )
+    parser.add_argument(
+        "--day-minutes", type=float, default=10, help="length of the county's day (default 10)"
+    )
+    parser.add_argument(
+        "--day-phones", type=int, default=10, help="phones each of the day's ten steps adds (default 10)"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     if not only <= set(BENCHMARKS):
@@ -72,7 +90,7 @@ if __name__ == "__main__":
         # Started before the event loop: the embedded server's setup runs its own.
         server, embedded = embedded_server_url(workdir / "pg")
     try:
-        rows = asyncio.run(main(args.size, server, workdir, args.import_people, only))
+        rows = asyncio.run(main(args, server, workdir, only))
     finally:
         if embedded is not None:
             embedded.stop()  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from tests.support.database import (
     migrate_all,
     with_database,
 )
-from tests.support.processes import PartProcess, start_system
+from tests.support.processes import PartProcess, start_part, start_system, wait_ready
 from tests.support.system import NO_RATE_LIMITS, Database, Keys, process_env
 
 ADMIN, PASSWORD = "bench-admin", "bench password 0001"
@@ -40,8 +40,11 @@ class BenchEnvironment:
 
     @classmethod
     @asynccontextmanager
-    async def start(cls, server: str, workdir: Path) -> AsyncIterator[BenchEnvironment]:
-        """Everything on a fresh database of ``server``; dropped again at the end."""
+    async def start(
+        cls, server: str, workdir: Path, *, whole: bool = False, **extra_env: str
+    ) -> AsyncIterator[BenchEnvironment]:
+        """Everything on a fresh database of ``server``; dropped again at the end. ``whole``: one
+        `fangpin serve` process with every part in it (as `./dev up` runs), not a process per part."""
         owner = await create_test_database(server)
         role = await create_app_role(owner)
         app = with_database(owner, make_url(owner).database, user=role) if role else owner
@@ -56,10 +59,15 @@ class BenchEnvironment:
             FANGPIN_GATEWAY_ACCESS_TOKEN_TTL_S="86400",
             FANGPIN_EXPORT_INLINE_MAX_ROWS="100000000",
             **NO_RATE_LIMITS,
+            **extra_env,
         )
         parts: dict[str, PartProcess] = {}
         try:
-            parts = start_system(env, workdir)
+            if whole:
+                parts["gateway"] = start_part("all", env, workdir, "--no-migrate")
+                wait_ready(parts["gateway"])
+            else:
+                parts = start_system(env, workdir)
             environment = cls(database, keys, parts)
             environment.admin_headers = _admin_headers(environment.gateway, env)
             yield environment

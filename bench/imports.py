@@ -41,14 +41,24 @@ def villages() -> list[tuple[str, str]]:
     ]
 
 
-def write_county(path: Path, people: int) -> int:
-    """A county ledger of about ``people`` rows, written as it is generated (never held whole)."""
-    generator, codes, written, serial = Generator(2026), [code for code, _ in villages()], 0, 1
+def write_county(
+    path: Path,
+    people: int,
+    codes: list[str] | None = None,
+    generator: Generator | None = None,
+    first_number: int = 1,
+) -> int:
+    """A county ledger of about ``people`` rows, written as it is generated (never held whole): the
+    households spread over ``codes`` (default every village), numbered in each from ``first_number``.
+    Files written by one ``generator`` never share an ID number."""
+    codes = codes or [code for code, _ in villages()]
+    generator, written, serial = generator or Generator(2026), 0, 1
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header_row())
         while written < people:
-            household = generator.household(codes[serial % len(codes)], serial // len(codes) + 1)
+            number = serial // len(codes) + first_number
+            household = generator.household(codes[serial % len(codes)], number)
             rows = import_rows(household, date(2023, 1, 1), {0: {"dibao"}} if serial % 9 == 0 else None)
             writer.writerows(rows)
             written += len(rows)

@@ -32,7 +32,9 @@ class Row:
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return ""
-    return f"{value:,.2f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+    if value >= 100 or float(value).is_integer():  # counts and large figures: no decimals
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.2f} {unit}"
 
 
 def print_table(rows: list[Row], title: str) -> None:

@@ -79,7 +79,7 @@ WHERE (hashtext(a.id::text || 'missed' || r.k) & 7) <> 0 AND v.at < now()
 """
 
 
-async def _drained(conn: asyncpg.Connection, limit_s: float = 1800) -> float:
+async def relay_drained(conn: asyncpg.Connection, limit_s: float = 1800) -> float:
     """Seconds until the registry's relay has read its change log to the end for every subscriber (the
     import's events delivered, or passed over as unwanted). The reports are measured after it."""
     caught_up = """
@@ -105,7 +105,7 @@ async def _drained(conn: asyncpg.Connection, limit_s: float = 1800) -> float:
     return time.perf_counter() - started
 
 
-async def _compacted(env: BenchEnvironment) -> None:
+async def rollups_compacted(env: BenchEnvironment) -> None:
     """Fold the rollups' rows as the services' background task does (every minute): a bulk import
     leaves a row per batch, area and figure until then."""
     engine = create_async_engine(async_url(env.database.owner_url))
@@ -168,9 +168,9 @@ async def area_reports(env: BenchEnvironment, people: int, requests: int = 60) -
     conn = await asyncpg.connect(libpq_url(env.database.owner_url))
     rows = []
     try:
-        drained = await _drained(conn)
+        drained = await relay_drained(conn)
         rows.append(Row("the import's change log read by the relay (events delivered)", drained, None, "s"))
-        await _compacted(env)
+        await rollups_compacted(env)
         await conn.execute("VACUUM ANALYZE")
         for name, area in (("county", COUNTY), ("town", TOWN), ("village", VILLAGE)):
             raw = await _raw_seconds(conn, area, runs=5)
@@ -223,9 +223,9 @@ async def _with_pairings(
     await conn.execute(PAIR_A_THIRD, prefix_of(COUNTY) + "%")
     visits = int((await conn.execute(VISIT_ROUNDS)).split()[-1])
     pairings = await conn.fetchval("SELECT count(*) FROM registry.cadre_assignments")
-    await _drained(conn)
+    await relay_drained(conn)
     counted = time.perf_counter() - started
-    await _compacted(env)
+    await rollups_compacted(env)
     await conn.execute("VACUUM ANALYZE")
     raw = await _raw_seconds(conn, COUNTY, runs=3)
     today = china_today().isoformat()
