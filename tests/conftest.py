@@ -32,11 +32,22 @@ from tests.support.system import Database, Keys, asgi_client, build_system
 SERVER_FIXTURES = {"postgres", "server_url", "database"}
 
 
+# The longest files first (each takes minutes): where the suite is spread over workers (CI's
+# `-n 2 --dist loadfile --no-loadscope-reorder`), none of them starts when the rest is nearly done.
+LONGEST_FIRST = ("test_fuzz.py", "test_processes.py", "test_faults.py", "test_authorization.py")
+
+
+def _longest_first(item: pytest.Item) -> int:
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.once)
+    items.sort(key=_longest_first)  # stable: each file keeps its own order
 
 
 @pytest.fixture(scope="session")
