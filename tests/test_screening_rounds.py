@@ -174,3 +174,20 @@ async def test_opening_a_round_checks_the_area_and_the_window(
     denied = await admin.post("/api/v1/screening-rounds", json=ROUND, headers=reviewer)
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
     assert (await admin.get(f"/api/v1/screening-rounds/{uuid.uuid4()}")).json()["code"] == "round_not_found"
+
+
+async def test_the_same_round_sent_twice_at_once_opens_one_round(admin: httpx.AsyncClient) -> None:
+    """A county office's double click, or a retry racing its original: one round, both answered with it."""
+    await make_areas(admin)
+    await make_household(admin, HUANGJIN, members=1, **ESCAPED)
+    body = ROUND | {"id": str(uuid.uuid4())}
+    first, second = await asyncio.gather(
+        admin.post("/api/v1/screening-rounds", json=body), admin.post("/api/v1/screening-rounds", json=body)
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 201], (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"] == body["id"]
+    assert first.json()["due"] == second.json()["due"] == 1
+    listed = (await admin.get("/api/v1/screening-rounds")).json()["items"]
+    assert [r["id"] for r in listed] == [body["id"]]
+    other = await admin.post("/api/v1/screening-rounds", json=body | {"name": "另一轮"})
+    assert (other.status_code, other.json()["code"]) == (409, "round_id_in_use")

@@ -69,7 +69,8 @@ def request_digest(body: BaseModel, *context: object) -> bytes:
 
 
 class _Kept(_Placed, Protocol):
-    request_sha256: bytes | None
+    @property  # read-only here, so a model typed ``bytes`` (never without a digest) fits as well
+    def request_sha256(self) -> bytes | None: ...
 
 
 K = TypeVar("K", bound=_Kept)

@@ -18,7 +18,7 @@ from services.common.calendar import CHINA, china_day_end, china_today
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.ids import new_id
-from services.common.retries import earlier_request, request_digest
+from services.common.retries import ExactCreate, request_digest
 from services.common.scope import area_to_create_in
 from services.monitoring.models import ScreeningRound
 from services.monitoring.roster import Listed
@@ -64,17 +64,26 @@ class RoundService:
             raise ValidationFailed.field(
                 ["body", "ends_on"], f"A round lasts at most {MAX_WINDOW_DAYS} days", "window_too_long"
             )
-        digest = request_digest(data)
-        earlier = await earlier_request(
-            data.id,
-            self.rounds.find,
-            lambda r: r.request_sha256 == digest,
-            principal,
-            "Screening round",
+        once: ExactCreate[ScreeningRound] = ExactCreate(
+            session=self.session,
+            client_id=data.id,
+            digest=request_digest(data),
+            find=self.rounds.find,
+            principal=principal,
+            what="Screening round",
             code="round_id_in_use",
+            missing="round_not_found",
         )
-        if earlier is not None:
-            return earlier, False
+
+        async def make() -> tuple[ScreeningRound, bool]:
+            # Two copies at once: the second's insert waits on the key and is answered by the first's.
+            return await self._open(data, area, once.digest, principal, roster), True
+
+        return await once.run(make)
+
+    async def _open(
+        self, data: RoundOpen, area: str, digest: bytes, principal: Principal, roster: Roster
+    ) -> ScreeningRound:
         listed = await roster(
             within=prefix_of(area), on=data.starts_on, categories=CATEGORIES[data.households]
         )
@@ -106,7 +115,7 @@ class RoundService:
             ]
         )
         await self.session.refresh(round_)
-        return round_, True
+        return round_
 
     async def get(self, round_id: uuid.UUID, principal: Principal, *, lock: bool = False) -> ScreeningRound:
         round_ = await self.rounds.get(round_id, principal.scope_prefix, lock=lock)
