@@ -148,3 +148,16 @@ def test_which_households_are_plannable_is_a_setting() -> None:
     assert plannable("ordinary", unstable, everyone)  # an enrolled case: a 监测户
     assert plannable("ordinary", marginal, {"marginal"}) and not plannable("ordinary", unstable, {"marginal"})
     assert not plannable("escaped", None, {"monitored"})
+
+
+async def test_a_measure_sent_twice_at_once_is_stored_once(admin: httpx.AsyncClient) -> None:
+    """A phone's retry racing its original on a bad link: one measure, both answered with it."""
+    await make_areas(admin)
+    household = await make_household(admin, HUANGJIN, members=1, **ESCAPED)
+    body = measure()
+    url = f"/api/v1/plans/{household['id']}/measures"
+    first, second = await asyncio.gather(admin.post(url, json=body), admin.post(url, json=body))
+    assert sorted([first.status_code, second.status_code]) == [200, 201], (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"] == body["id"]
+    plan = (await admin.get(f"/api/v1/plans/{household['id']}")).json()
+    assert [m["id"] for m in plan["measures"]] == [body["id"]]

@@ -31,6 +31,7 @@ class _Placed(Protocol):
 
 
 T = TypeVar("T", bound=_Placed)
+R = TypeVar("R")
 
 
 async def earlier_request(
@@ -57,6 +58,25 @@ async def earlier_request(
     if earlier is None and (taken is None or not await taken(client_id)):
         return None
     raise Conflict(f"{what} {client_id} exists with other details", code=code)
+
+
+async def insert_once(
+    session: AsyncSession, row: R, earlier: Callable[[], Awaitable[R | None]]
+) -> tuple[R, bool]:
+    """Insert ``row``, whose key is the client's id: ``(row, True)``. A copy of the same request that
+    commits first (a retry racing its original) makes this insert wait on the key and fail; the request
+    is then answered by that copy, ``(copy, False)``, as a later retry would be (``earlier``: the
+    caller's ``earlier_request``, which still refuses another request's id)."""
+    try:
+        async with session.begin_nested():  # a key violation rolls back this insert alone
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        if (copy := await earlier()) is None:
+            raise
+        return copy, False
+    await session.refresh(row)
+    return row, True
 
 
 def request_digest(body: BaseModel, *context: object) -> bytes:

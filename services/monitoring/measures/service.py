@@ -12,7 +12,7 @@ from services.common.auth import Principal
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
-from services.common.retries import earlier_request
+from services.common.retries import earlier_request, insert_once
 from services.common.scope import in_scope
 from services.monitoring.cases.repository import CaseRepository
 from services.monitoring.cases.workflow import CaseState
@@ -31,14 +31,7 @@ class MeasureService:
     async def add(
         self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal, registry: Lookup
     ) -> tuple[Measure, bool]:
-        earlier = await earlier_request(
-            data.id,
-            self._earlier,
-            lambda measure: measure.case_id == case_id,
-            principal,
-            "Measure",
-            code="measure_id_in_use",
-        )
+        earlier = await self._repeated(case_id, data, principal)
         if earlier is not None:
             return earlier, False
         case = await CaseRepository(self.session).get(case_id, principal.scope_prefix)
@@ -64,10 +57,19 @@ class MeasureService:
             created_by=principal.id,
             version=1,
         )
-        self.session.add(measure)
-        await self.session.flush()
-        await self.session.refresh(measure)
-        return measure, True
+        return await insert_once(self.session, measure, lambda: self._repeated(case_id, data, principal))
+
+    async def _repeated(
+        self, case_id: uuid.UUID, data: MeasureCreate, principal: Principal
+    ) -> Measure | None:
+        return await earlier_request(
+            data.id,
+            self._earlier,
+            lambda measure: measure.case_id == case_id,
+            principal,
+            "Measure",
+            code="measure_id_in_use",
+        )
 
     async def _earlier(self, measure_id: uuid.UUID) -> Measure | None:
         """A measure with this id, wherever it is (only to tell a retry from a reused id)."""

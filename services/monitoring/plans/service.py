@@ -16,7 +16,7 @@ from services.common.auth import Principal
 from services.common.calendar import china_today
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
-from services.common.retries import earlier_request
+from services.common.retries import earlier_request, insert_once
 from services.monitoring.cases.workflow import MonitoringType
 from services.monitoring.measures.schemas import MeasureCreate, MeasureRead
 from services.monitoring.measures.service import PLANNABLE, MeasureService
@@ -60,14 +60,7 @@ class PlanService:
         registry: Lookup,
         allowed: Collection[str],
     ) -> tuple[Measure, bool]:
-        earlier = await earlier_request(
-            data.id,
-            self.plans.find,
-            lambda m: m.household_id == household_id and _same(m, data),
-            principal,
-            "Measure",
-            code="measure_id_in_use",
-        )
+        earlier = await self._earlier(household_id, data, principal)
         if earlier is not None:
             return earlier, False
         listed = await roster(within=principal.scope_prefix, on=china_today(), household_ids=[household_id])
@@ -95,10 +88,19 @@ class PlanService:
             created_by=principal.id,
             version=1,
         )
-        self.session.add(measure)
-        await self.session.flush()
-        await self.session.refresh(measure)
-        return measure, True
+        return await insert_once(self.session, measure, lambda: self._earlier(household_id, data, principal))
+
+    async def _earlier(
+        self, household_id: uuid.UUID, data: MeasureCreate, principal: Principal
+    ) -> Measure | None:
+        return await earlier_request(
+            data.id,
+            self.plans.find,
+            lambda m: m.household_id == household_id and _same(m, data),
+            principal,
+            "Measure",
+            code="measure_id_in_use",
+        )
 
     async def plan(self, household_id: uuid.UUID, principal: Principal, roster: Roster) -> HouseholdPlan:
         measures = await self.plans.of_household(household_id, principal.scope_prefix)
