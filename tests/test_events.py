@@ -135,3 +135,12 @@ async def test_only_services_deliver_events_and_only_their_own(
     assert [r.status_code for r in (nobody, person, outsider, elsewhere)] == [401] * 4
     assert impostor.status_code == 403 and impostor.json()["code"] == "not_your_events"
     assert json.loads(person.text)["code"] == "invalid_service_token"
+
+
+def test_an_outgoing_event_is_posted_with_every_field_it_has() -> None:
+    from dataclasses import fields
+
+    from services.common.events.relay import OutgoingEvent
+
+    event = OutgoingEvent("1", "person.created", "610924105201", "2025-01-01T00:00:00+00:00", {"a": [1]}, "s")
+    assert event.as_json() == {f.name: getattr(event, f.name) for f in fields(OutgoingEvent)}

@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -41,6 +41,18 @@ class OutgoingEvent:
     occurred_at: str
     payload: dict[str, Any]
     subject_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """As it is posted. Not ``dataclasses.asdict``, which deep-copies every payload first: a twentieth
+        of a busy server's CPU went to copying events only to serialise them."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "area_code": self.area_code,
+            "occurred_at": self.occurred_at,
+            "payload": self.payload,
+            "subject_id": self.subject_id,
+        }
 
 
 class EventSource(Protocol):
@@ -202,7 +214,7 @@ class Relay:
         if subscription.client is None:
             raise DeliveryFailed(f"{subscription.subscriber} is not configured in this process")
         headers = {"Authorization": f"Bearer {self.tokens.sign(subscription.peer)}"}
-        body = {"source": self.source.name, "events": [asdict(e) for e in events]}
+        body = {"source": self.source.name, "events": [e.as_json() for e in events]}
         try:
             response = await subscription.client.post(EVENTS_PATH, json=body, headers=headers)
         except httpx.HTTPError as exc:
