@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import fields
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from services.common.events.outbox import publish
-from services.common.events.relay import DeliveryFailed
+from services.common.events.relay import DeliveryFailed, OutgoingEvent
 from services.common.events.tokens import ServiceTokens
 from tests.support.events import forget_positions, relay_of, relay_to_nowhere, unreachable
 from tests.support.registry import HUANGJIN, make_areas, make_household
@@ -138,9 +139,5 @@ async def test_only_services_deliver_events_and_only_their_own(
 
 
 def test_an_outgoing_event_is_posted_with_every_field_it_has() -> None:
-    from dataclasses import fields
-
-    from services.common.events.relay import OutgoingEvent
-
     event = OutgoingEvent("1", "person.created", "610924105201", "2025-01-01T00:00:00+00:00", {"a": [1]}, "s")
     assert event.as_json() == {f.name: getattr(event, f.name) for f in fields(OutgoingEvent)}
