@@ -101,7 +101,8 @@ async def post_batches(base_url: str, headers: dict[str, str], path: str, batche
             nonlocal created
             for batch in queue:
                 response = await client.post(path, json={"items": batch})
-                response.raise_for_status()
+                if response.is_error:
+                    raise RuntimeError(f"{base_url}{path}: {response.status_code} {response.text[:500]}")
                 created += response.json()["created"]
 
         await asyncio.gather(*(worker() for _ in range(CLIENTS)))
