@@ -161,6 +161,8 @@ async def run_import(
     batches = _checked_batches(rows, header, checks, vault, batch_rows)
     statistics = _Statistics(batch_rows)
     write = _Writing(scope_prefix, actor, actor_name, dry_run, header, as_of or china_today(), job_id, gate)
+    if progress:  # the file is counted: the total is known before the first batch is done
+        await _maybe_await(progress(report))
 
     async def finish(connection: asyncpg.Connection, batch: CheckedBatch) -> None:
         if batch.rows:
