@@ -42,7 +42,7 @@ SESSION_ENDING = ["/api/v1/auth/logout", "/api/v1/users/me/password"]
 # Roles that manage accounts go last: their fuzzing may disable or re-password the demo accounts the
 # others sign in with (admin after county, whose scope does not reach the national admin).
 # The whole demo loads before the server is ready: about a minute alone, minutes beside the other worker.
-DEMO_PATIENCE_S = 420
+DEMO_PATIENCE_S = 900
 ROLES = ["partner", "auditor", "ops", "reviewer", "cadre", "county", "admin"]
 
 

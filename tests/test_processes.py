@@ -157,7 +157,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
     env = {"FANGPIN_DATA_DIR": str(data_dir)}
     first = start_part("all", env, tmp_path, "--demo")
     try:
-        wait_ready(first, timeout_s=420)  # the whole demo loads before ready; slow on a busy machine
+        wait_ready(first, timeout_s=900)  # the whole demo loads before ready; slow on a busy machine
         assert f"data in {data_dir / 'pgdata'}" in first.log()
         passwords = json.loads((data_dir / "demo-passwords.json").read_text())
         assert "demo accounts" in first.log()
@@ -180,7 +180,7 @@ def test_fangpin_serve_on_the_embedded_database_keeps_data_across_restarts(tmp_p
 
     second = start_part("all", env, tmp_path, "--demo")
     try:
-        wait_ready(second, timeout_s=420)
+        wait_ready(second, timeout_s=900)
         with httpx.Client(base_url=second.url, timeout=10) as client:
             client.headers.update(sign_in_over_http(client, "county", passwords["county"]))
             assert client.get("/api/v1/areas/610924105299").json()["name"] == "新村"

@@ -35,7 +35,7 @@ class PartProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 15) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 60) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
