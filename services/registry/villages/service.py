@@ -1,6 +1,6 @@
 """The village profile (村情): the typed part per year, edited with ``base_version``, and the figures
-counted from the registry as of a day, never typed. Parts need not add up (篇5's houses: 33 + 46 + 118
-= 197 of 216 households): a housing type not recorded is counted as such.
+counted from the registry as of a day (read from its rollups), never typed. Parts need not add up
+(篇5's houses: 33 + 46 + 118 = 197 of 216 households): a housing type not recorded is counted as such.
 
 A merge starts a new part of the target's profile on its date that combines the villages' typed
 figures (篇5: 黄金村 1,650亩 + 龙泉村 1,970亩 = 3,620亩); before that date the profile is the old one.
@@ -20,9 +20,11 @@ from services.common.auth import Principal
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
+from services.registry.codes import HousingType, Programme
 from services.registry.models import Area
+from services.registry.stats import rollups as measure
 from services.registry.villages.models import VillageProfile
-from services.registry.villages.repository import Figures, VillageRepository
+from services.registry.villages.repository import VillageRepository
 from services.registry.villages.schemas import (
     HousingCounts,
     ProfileFigures,
@@ -41,25 +43,28 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def figures_of(counted: dict[tuple[str, str], tuple[int, int]]) -> ProfileFigures:
-    def count(grouping: str, key: str = "") -> tuple[int, int]:
-        return counted.get((grouping, key), (0, 0))
+def figures_of(counted: dict[tuple[str, str], int]) -> ProfileFigures:
+    """A village's figures from its counts by (measure, key) (``VillageRepository.counted``)."""
 
-    households, people = count("total")
-    housing = {t: count("housing", t)[0] for t in ("brick", "adobe", "bought_in_town", "other")}
+    def count(name: str, key: str = "") -> int:
+        return counted.get((name, key), 0)
+
+    def programme(code: Programme) -> ProgrammeCount:
+        return ProgrammeCount(
+            households=count(measure.PROGRAMME_HOUSEHOLDS, code.value),
+            people=count(measure.PROGRAMME_PEOPLE, code.value),
+        )
+
+    housing = {t.value: count(measure.HOUSING, t.value) for t in HousingType}
     return ProfileFigures(
-        households=households,
-        people=people,
-        groups=count("groups")[0],
-        housing=HousingCounts(**housing, not_recorded=count("housing")[0]),
-        water_unsafe=count("water", "unsafe")[0],
-        poor=ProgrammeCount(households=count("programme", "poor")[0], people=count("programme", "poor")[1]),
-        dibao=ProgrammeCount(
-            households=count("programme", "dibao")[0], people=count("programme", "dibao")[1]
-        ),
-        wubao=ProgrammeCount(
-            households=count("programme", "tekun")[0], people=count("programme", "tekun")[1]
-        ),
+        households=count(measure.HOUSEHOLDS),
+        people=count(measure.PEOPLE),
+        groups=count(measure.GROUPS),
+        housing=HousingCounts(**housing, not_recorded=count(measure.HOUSING)),
+        water_unsafe=count(measure.WATER_UNSAFE),
+        poor=ProgrammeCount(households=count(measure.POOR_HOUSEHOLDS), people=count(measure.POOR_PEOPLE)),
+        dibao=programme(Programme.dibao),
+        wubao=programme(Programme.tekun),
     )
 
 
@@ -77,7 +82,7 @@ class ProfileService:
     async def read(self, code: str, year: int, day: date, principal: Principal) -> ProfileRead:
         village = await self.village(code, principal)
         typed = (await self.repository.profiles_of([code], year, day)).get(code)
-        counted = (await self.repository.figures(code, day)).get(code, {})
+        counted = (await self.repository.counted([code], day)).get(code, {})
         values: dict[str, Any] = {name: _float(getattr(typed, name, None)) for name in NUMBERS}
         hardened, dirt = values["road_hardened_km"], values["road_dirt_km"]
         return ProfileRead(
@@ -142,7 +147,7 @@ class ProfileService:
         villages = await self.repository.villages_within(prefix)
         codes = [v.code for v in villages]
         typed = await self.repository.profiles_of(codes, day.year, day)
-        counted: Figures = await self.repository.figures(prefix + "%", day)
+        counted = await self.repository.counted(codes, day)
         rows = []
         for code in codes:
             profile, figures = typed.get(code), figures_of(counted.get(code, {}))
