@@ -16,17 +16,22 @@ BEGIN
         PERFORM registry.rollup_refresh(registry.with_their_groups(ARRAY(
             SELECT r.id FROM old_rows AS r
         )));
-    ELSE
-        PERFORM registry.rollup_refresh(registry.with_their_groups(ARRAY(
+    ELSE  -- its groups only when its place, date or deletion changed: not a housing change's lock
+        PERFORM registry.rollup_refresh(ARRAY(
             SELECT r.id FROM (
-                SELECT id, area_code, registered_on, deleted_at, housing_type, drinking_water FROM new_rows
+                SELECT id, housing_type, drinking_water FROM new_rows
                 EXCEPT
-                SELECT id, area_code, registered_on, deleted_at, housing_type, drinking_water FROM old_rows) AS r
+                SELECT id, housing_type, drinking_water FROM old_rows) AS r
+        ) || registry.with_their_groups(ARRAY(
+            SELECT r.id FROM (
+                SELECT id, area_code, registered_on, deleted_at FROM new_rows
+                EXCEPT
+                SELECT id, area_code, registered_on, deleted_at FROM old_rows) AS r
             UNION
             SELECT r.id FROM (
-                SELECT id, area_code, registered_on, deleted_at, housing_type, drinking_water FROM old_rows
+                SELECT id, area_code, registered_on, deleted_at FROM old_rows
                 EXCEPT
-                SELECT id, area_code, registered_on, deleted_at, housing_type, drinking_water FROM new_rows) AS r
+                SELECT id, area_code, registered_on, deleted_at FROM new_rows) AS r
         )));
     END IF;
     RETURN NULL;
