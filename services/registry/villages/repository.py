@@ -112,13 +112,14 @@ class VillageRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def villages_within(self, prefix: str) -> Sequence[Area]:
-        query = select(Area).where(
+    async def villages_within(self, prefix: str) -> list[str]:
+        """The codes of the villages in the area (not merged away), in order."""
+        query = select(col(Area.code)).where(
             in_scope(col(Area.code), prefix),
             col(Area.level) == "village",
             col(Area.merged_into_code).is_(None),
         )
-        return (await self.session.execute(query.order_by(Area.code))).scalars().all()
+        return list((await self.session.execute(query.order_by(Area.code))).scalars().all())
 
     # Groups
     async def group(
@@ -310,7 +311,7 @@ class VillageRepository:
 
 def _by_village(rows: Iterable[Any]) -> Counted:
     grouped: Counted = {}
-    for r in rows:
-        if r.n:
-            grouped.setdefault(r.area_code, {})[(r.measure, r.key)] = int(r.n)
+    for area_code, measure_name, key, n in rows:  # unpacked: a county's thousands of rows
+        if n:
+            grouped.setdefault(area_code, {})[(measure_name, key)] = int(n)
     return grouped

@@ -43,6 +43,24 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+# A report row's counts (one per village: 300 in a county), each the rollups' (measure, key), read
+# straight from the counts rather than through ``figures_of``'s nested models.
+ROW_COUNTS = {
+    "groups": (measure.GROUPS, ""),
+    "households": (measure.HOUSEHOLDS, ""),
+    "people": (measure.PEOPLE, ""),
+    "housing_brick": (measure.HOUSING, HousingType.brick.value),
+    "housing_adobe": (measure.HOUSING, HousingType.adobe.value),
+    "housing_bought_in_town": (measure.HOUSING, HousingType.bought_in_town.value),
+    "housing_not_recorded": (measure.HOUSING, ""),
+    "water_unsafe": (measure.WATER_UNSAFE, ""),
+    "poor_households": (measure.POOR_HOUSEHOLDS, ""),
+    "poor_people": (measure.POOR_PEOPLE, ""),
+    "dibao_households": (measure.PROGRAMME_HOUSEHOLDS, Programme.dibao.value),
+    "wubao_households": (measure.PROGRAMME_HOUSEHOLDS, Programme.tekun.value),
+}
+
+
 def figures_of(counted: dict[tuple[str, str], int]) -> ProfileFigures:
     """A village's figures from its counts by (measure, key) (``VillageRepository.counted``)."""
 
@@ -144,32 +162,19 @@ class ProfileService:
 
     async def stats(self, area: str, day: date) -> ProfileStats:
         prefix = prefix_of(area)
-        villages = await self.repository.villages_within(prefix)
-        codes = [v.code for v in villages]
+        codes = await self.repository.villages_within(prefix)
         typed = await self.repository.profiles_of(codes, day.year, day)
         counted = await self.repository.counted(codes, day)
-        rows = []
-        for code in codes:
-            profile, figures = typed.get(code), figures_of(counted.get(code, {}))
-            rows.append(
-                ProfileRow(
-                    area_code=code,
-                    year=profile.year if profile else day.year,
-                    **{name: _float(getattr(profile, name, None)) for name in NUMBERS},
-                    groups=figures.groups,
-                    households=figures.households,
-                    people=figures.people,
-                    housing_brick=figures.housing.brick,
-                    housing_adobe=figures.housing.adobe,
-                    housing_bought_in_town=figures.housing.bought_in_town,
-                    housing_not_recorded=figures.housing.not_recorded,
-                    water_unsafe=figures.water_unsafe,
-                    poor_households=figures.poor.households,
-                    poor_people=figures.poor.people,
-                    dibao_households=figures.dibao.households,
-                    wubao_households=figures.wubao.households,
-                )
+        rows = [
+            ProfileRow(
+                area_code=code,
+                year=profile.year if (profile := typed.get(code)) else day.year,
+                **{name: _float(getattr(profile, name, None)) for name in NUMBERS},
+                **{column: counts.get(counted_as, 0) for column, counted_as in ROW_COUNTS.items()},
             )
+            for code in codes
+            for counts in [counted.get(code, {})]
+        ]
         return ProfileStats(area_code=area, as_of=day, villages=rows)
 
     async def combine_on_merge(
