@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench.environment import BenchEnvironment
 from bench.imports import FIRST_TOWN
+from bench.profiles import make_groups, village_profiles
 from bench.report import Row, progress
 from services.common.area_codes import prefix_of
 from services.common.calendar import china_today
@@ -170,6 +171,8 @@ async def area_reports(env: BenchEnvironment, people: int, requests: int = 60) -
     try:
         drained = await relay_drained(conn)
         rows.append(Row("the import's change log read by the relay (events delivered)", drained, None, "s"))
+        grouped = await make_groups(conn, COUNTY)
+        rows.append(Row("households put in a group (组) by their group number", grouped, None, ""))
         await rollups_compacted(env)
         await conn.execute("VACUUM ANALYZE")
         for name, area in (("county", COUNTY), ("town", TOWN), ("village", VILLAGE)):
@@ -186,6 +189,7 @@ async def area_reports(env: BenchEnvironment, people: int, requests: int = 60) -
                     met=(lambda value, _: value <= 50) if name == "county" else None,
                 )
             )
+        rows.extend(await village_profiles(env, {"county": COUNTY, "town": TOWN}, people))
         raw = await _raw_seconds(conn, COUNTY, runs=3)
         rows.append(
             Row(

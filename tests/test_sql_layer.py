@@ -30,6 +30,7 @@ from services.monitoring.codes import LIVE_ALERT_STATES
 from services.monitoring.stats import rollups as monitoring_stats
 from services.monitoring.visits import rollups as visits
 from services.monitoring.visits.repository import DEFAULT_INTERVAL_DAYS
+from services.registry.stats import rollups as registry
 from tests.support.database import create_test_database, drop_test_database
 from tests.support.system import Database
 
@@ -125,6 +126,11 @@ def test_the_files_name_what_the_code_names() -> None:
     assert f"LIMIT 1), {DEFAULT_INTERVAL_DAYS}) AS days" in pairings
     for measure in visits.VISIT_MEASURES:
         assert f"'{measure}'" in pairings
+    households = sql_of("registry", "040_rollup_deltas.sql")
+    for measure in (registry.HOUSING, registry.WATER_UNSAFE, registry.POOR_HOUSEHOLDS, registry.POOR_PEOPLE):
+        assert f"'{measure}'" in households
+    assert households.count(f"g.programme IN ({quoted(registry.POOR_PROGRAMMES)})") == 2
+    assert f"'{registry.GROUPS}'" in sql_of("registry", "045_group_deltas.sql")
 
 
 def _engine(url: str) -> AsyncEngine:
@@ -222,7 +228,7 @@ async def test_a_changed_line_is_applied_by_the_next_migrate(stepwise: AsyncEngi
     changed = _changed_copy(
         released.sql_directory,
         tmp_path / "sql",
-        "040_rollup_deltas.sql",
+        "049_rollup_deltas_of.sql",
         "SELECT id FROM registry.households WHERE deleted_at IS NULL",
         "SELECT h.id FROM registry.households AS h WHERE h.deleted_at IS NULL",
     )

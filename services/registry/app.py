@@ -35,7 +35,7 @@ from services.registry.villages.router import router as villages_router
 
 MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
-start_compaction, stop_compaction = compaction_hooks(SCHEMA)
+start_compaction, stop_compaction = compaction_hooks(SCHEMA, stale=True)  # 0023 marked every subject stale
 
 
 async def start_imports(app: FastAPI) -> None:

@@ -1,60 +1,91 @@
-"""SQL of groups, group periods, profiles and the figures counted from households "as of" a day.
+"""SQL of groups, group periods, profiles, and the profile's figures on a day.
 
-The figures reuse the registry's as-of reference count (``stats.repository.AS_OF_SQL``): a household
-counts in the village it was in on the day (moves and merges carry their dates), a person in the
-household they were in, if registered and alive. The housing type and water are as recorded now (the
-registry keeps no dated history of them).
+The figures (households, people, groups, housing, water, 贫困户/低保/五保 per village) are read from the
+registry's rollups (``stats.rollups``: sums of dated deltas kept by triggers), a few rows per village
+however many households it has. ``FIGURES_SQL`` counts the same from the raw rows, by the registry's
+as-of reference count (``stats.repository.AS_OF_SQL``): a household counts in the village it was in on
+the day (moves and merges carry their dates), a person in the household they were in, if registered
+and alive. It is what the rollups are checked against (tests) and what the section cost before them
+(bench). The housing type and water are as recorded now (the registry keeps no dated history of them).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, text, union, update
+from sqlalchemy import func, text, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from services.common.scope import in_scope
 from services.registry.models import Area, AreaMerge, CadreAssignment, Household
+from services.registry.stats import rollups as measure
 from services.registry.stats.repository import AS_OF_SQL
 from services.registry.villages.models import GroupPairing, HouseholdGroup, VillageGroup, VillageProfile
 
-POOR = ("escaped", "monitored")  # 贫困户: households that were registered poor (脱贫户, 监测户)
-# One pass over the members as of the day: per village, the totals, housing, water and programmes.
+# One pass over the members as of the day: per village, each figure in the rollups' measures and keys.
 FIGURES_SQL = (
     AS_OF_SQL  # noqa: S608 - our own constants, no input
     + """,
 groups_then AS (
     SELECT g.household_id, g.group_id FROM registry.household_groups AS g
     WHERE g.starts_on <= :day AND (g.ends_on IS NULL OR g.ends_on >= :day)
+),
+periods_then AS (
+    SELECT m.area_code, m.household_id, m.person_id, p.programme, p.person_id AS period_person_id
+    FROM members AS m
+    JOIN registry.programme_memberships AS p
+      ON p.household_id = m.household_id AND p.starts_on <= :day AND (p.ends_on IS NULL OR p.ends_on >= :day)
+    WHERE p.programme IN ('escaped', 'monitored', 'dibao', 'tekun')
 )
-SELECT a.area_code, 'total' AS grouping, '' AS key, count(*) AS households,
-       (SELECT count(person_id) FROM members AS m WHERE m.area_code = a.area_code) AS people
-FROM in_area AS a GROUP BY a.area_code
+SELECT area_code, 'households' AS measure, '' AS key, count(*) AS n FROM in_area GROUP BY 1
 UNION ALL
-SELECT a.area_code, 'groups', '', count(DISTINCT g.group_id), 0
-FROM in_area AS a JOIN groups_then AS g ON g.household_id = a.id GROUP BY a.area_code
+SELECT area_code, 'people', '', count(person_id) FROM members GROUP BY 1
 UNION ALL
-SELECT a.area_code, 'housing', coalesce(h.housing_type, ''), count(*), 0
+SELECT a.area_code, 'groups', '', count(DISTINCT g.group_id)
+FROM in_area AS a JOIN groups_then AS g ON g.household_id = a.id GROUP BY 1
+UNION ALL
+SELECT a.area_code, 'housing', coalesce(h.housing_type, ''), count(*)
 FROM in_area AS a JOIN registry.households AS h ON h.id = a.id GROUP BY 1, 3
 UNION ALL
-SELECT a.area_code, 'water', coalesce(h.drinking_water, ''), count(*), 0
-FROM in_area AS a JOIN registry.households AS h ON h.id = a.id GROUP BY 1, 3
+SELECT a.area_code, 'water_unsafe', '', count(*)
+FROM in_area AS a JOIN registry.households AS h ON h.id = a.id WHERE h.drinking_water = 'unsafe' GROUP BY 1
 UNION ALL
-SELECT m.area_code, 'programme',
-       CASE WHEN p.programme IN ('escaped', 'monitored') THEN 'poor' ELSE p.programme END,
-       count(DISTINCT m.household_id),
-       count(DISTINCT m.person_id) FILTER (WHERE p.person_id IS NULL OR p.person_id = m.person_id)
-FROM members AS m
-JOIN registry.programme_memberships AS p
-  ON p.household_id = m.household_id AND p.starts_on <= :day AND (p.ends_on IS NULL OR p.ends_on >= :day)
-WHERE p.programme IN ('escaped', 'monitored', 'dibao', 'tekun')
-GROUP BY 1, 3
+SELECT area_code, 'programme_households', programme, count(DISTINCT household_id)
+FROM periods_then WHERE programme IN ('dibao', 'tekun') GROUP BY 1, 3
+UNION ALL
+SELECT area_code, 'programme_people', programme,
+       count(DISTINCT person_id) FILTER (WHERE period_person_id IS NULL OR period_person_id = person_id)
+FROM periods_then WHERE programme IN ('dibao', 'tekun') GROUP BY 1, 3
+UNION ALL
+SELECT area_code, 'poor_households', '', count(DISTINCT household_id)
+FROM periods_then WHERE programme IN ('escaped', 'monitored') GROUP BY 1
+UNION ALL
+SELECT area_code, 'poor_people', '',
+       count(DISTINCT person_id) FILTER (WHERE period_person_id IS NULL OR period_person_id = person_id)
+FROM periods_then WHERE programme IN ('escaped', 'monitored') GROUP BY 1
 """
 )
+# The same figures from the rollups: each village's deltas up to the day (an index-only scan).
+ROLLED_UP_SQL = """
+SELECT area_code, measure, key, sum(delta) AS n FROM registry.rollup_totals
+WHERE area_code = ANY(:codes) AND day <= :day AND measure = ANY(:measures)
+GROUP BY 1, 2, 3
+"""
+PROFILE_MEASURES = [
+    measure.HOUSEHOLDS,
+    measure.PEOPLE,
+    measure.GROUPS,
+    measure.HOUSING,
+    measure.WATER_UNSAFE,
+    measure.POOR_HOUSEHOLDS,
+    measure.POOR_PEOPLE,
+    measure.PROGRAMME_HOUSEHOLDS,
+    measure.PROGRAMME_PEOPLE,
+]
 # Households and people per group on the day.
 GROUP_COUNTS_SQL = (
     AS_OF_SQL  # noqa: S608 - our own constants, no input
@@ -68,7 +99,7 @@ GROUP BY g.group_id
 """
 )
 
-Figures = dict[str, dict[tuple[str, str], tuple[int, int]]]  # village -> (grouping, key) -> (h, p)
+Counted = dict[str, dict[tuple[str, str], int]]  # village -> (measure, key) -> count (none: 0)
 
 
 class VillageRepository:
@@ -81,13 +112,14 @@ class VillageRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def villages_within(self, prefix: str) -> Sequence[Area]:
-        query = select(Area).where(
+    async def villages_within(self, prefix: str) -> list[str]:
+        """The codes of the villages in the area (not merged away), in order."""
+        query = select(col(Area.code)).where(
             in_scope(col(Area.code), prefix),
             col(Area.level) == "village",
             col(Area.merged_into_code).is_(None),
         )
-        return (await self.session.execute(query.order_by(Area.code))).scalars().all()
+        return list((await self.session.execute(query.order_by(Area.code))).scalars().all())
 
     # Groups
     async def group(
@@ -238,15 +270,15 @@ class VillageRepository:
         query = select(AreaMerge).where(AreaMerge.target_code == village, AreaMerge.effective_on <= day)
         return sorted(c for m in (await self.session.execute(query)).scalars().all() for c in m.source_codes)
 
-    async def figures(self, pattern: str, day: date) -> Figures:
+    async def counted(self, villages: list[str], day: date) -> Counted:
+        """Each village's figures on ``day``, from the rollups."""
+        params = {"codes": villages, "day": day, "measures": PROFILE_MEASURES}
+        return _by_village(await self.session.execute(text(ROLLED_UP_SQL), params))
+
+    async def recounted(self, pattern: str, day: date) -> Counted:
+        """The same figures of the villages whose codes match ``pattern``, from the raw rows."""
         await self.session.execute(text("SET LOCAL jit = off"))
-        rows: Sequence[Row[Any]] = (
-            await self.session.execute(text(FIGURES_SQL), {"pattern": pattern, "day": day})
-        ).all()
-        grouped: Figures = {}
-        for r in rows:
-            grouped.setdefault(r.area_code, {})[(r.grouping, r.key)] = (int(r.households), int(r.people))
-        return grouped
+        return _by_village(await self.session.execute(text(FIGURES_SQL), {"pattern": pattern, "day": day}))
 
     async def changed_villages(self, scope_prefix: str, since: datetime | None) -> list[str]:
         """Villages in scope (not merged away) whose groups or profile changed since ``since``
@@ -275,3 +307,11 @@ class VillageRepository:
             .scalars()
             .all()
         )
+
+
+def _by_village(rows: Iterable[Any]) -> Counted:
+    grouped: Counted = {}
+    for area_code, measure_name, key, n in rows:  # unpacked: a county's thousands of rows
+        if n:
+            grouped.setdefault(area_code, {})[(measure_name, key)] = int(n)
+    return grouped

@@ -1,6 +1,6 @@
 """The village profile (村情): the typed part per year, edited with ``base_version``, and the figures
-counted from the registry as of a day, never typed. Parts need not add up (篇5's houses: 33 + 46 + 118
-= 197 of 216 households): a housing type not recorded is counted as such.
+counted from the registry as of a day (read from its rollups), never typed. Parts need not add up
+(篇5's houses: 33 + 46 + 118 = 197 of 216 households): a housing type not recorded is counted as such.
 
 A merge starts a new part of the target's profile on its date that combines the villages' typed
 figures (篇5: 黄金村 1,650亩 + 龙泉村 1,970亩 = 3,620亩); before that date the profile is the old one.
@@ -20,9 +20,11 @@ from services.common.auth import Principal
 from services.common.concurrency import check_base_version
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.ids import new_id
+from services.registry.codes import HousingType, Programme
 from services.registry.models import Area
+from services.registry.stats import rollups as measure
 from services.registry.villages.models import VillageProfile
-from services.registry.villages.repository import Figures, VillageRepository
+from services.registry.villages.repository import VillageRepository
 from services.registry.villages.schemas import (
     HousingCounts,
     ProfileFigures,
@@ -41,25 +43,46 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def figures_of(counted: dict[tuple[str, str], tuple[int, int]]) -> ProfileFigures:
-    def count(grouping: str, key: str = "") -> tuple[int, int]:
-        return counted.get((grouping, key), (0, 0))
+# A report row's counts (one per village: 300 in a county), each the rollups' (measure, key), read
+# straight from the counts rather than through ``figures_of``'s nested models.
+ROW_COUNTS = {
+    "groups": (measure.GROUPS, ""),
+    "households": (measure.HOUSEHOLDS, ""),
+    "people": (measure.PEOPLE, ""),
+    "housing_brick": (measure.HOUSING, HousingType.brick.value),
+    "housing_adobe": (measure.HOUSING, HousingType.adobe.value),
+    "housing_bought_in_town": (measure.HOUSING, HousingType.bought_in_town.value),
+    "housing_not_recorded": (measure.HOUSING, ""),
+    "water_unsafe": (measure.WATER_UNSAFE, ""),
+    "poor_households": (measure.POOR_HOUSEHOLDS, ""),
+    "poor_people": (measure.POOR_PEOPLE, ""),
+    "dibao_households": (measure.PROGRAMME_HOUSEHOLDS, Programme.dibao.value),
+    "wubao_households": (measure.PROGRAMME_HOUSEHOLDS, Programme.tekun.value),
+}
 
-    households, people = count("total")
-    housing = {t: count("housing", t)[0] for t in ("brick", "adobe", "bought_in_town", "other")}
+
+def figures_of(counted: dict[tuple[str, str], int]) -> ProfileFigures:
+    """A village's figures from its counts by (measure, key) (``VillageRepository.counted``)."""
+
+    def count(name: str, key: str = "") -> int:
+        return counted.get((name, key), 0)
+
+    def programme(code: Programme) -> ProgrammeCount:
+        return ProgrammeCount(
+            households=count(measure.PROGRAMME_HOUSEHOLDS, code.value),
+            people=count(measure.PROGRAMME_PEOPLE, code.value),
+        )
+
+    housing = {t.value: count(measure.HOUSING, t.value) for t in HousingType}
     return ProfileFigures(
-        households=households,
-        people=people,
-        groups=count("groups")[0],
-        housing=HousingCounts(**housing, not_recorded=count("housing")[0]),
-        water_unsafe=count("water", "unsafe")[0],
-        poor=ProgrammeCount(households=count("programme", "poor")[0], people=count("programme", "poor")[1]),
-        dibao=ProgrammeCount(
-            households=count("programme", "dibao")[0], people=count("programme", "dibao")[1]
-        ),
-        wubao=ProgrammeCount(
-            households=count("programme", "tekun")[0], people=count("programme", "tekun")[1]
-        ),
+        households=count(measure.HOUSEHOLDS),
+        people=count(measure.PEOPLE),
+        groups=count(measure.GROUPS),
+        housing=HousingCounts(**housing, not_recorded=count(measure.HOUSING)),
+        water_unsafe=count(measure.WATER_UNSAFE),
+        poor=ProgrammeCount(households=count(measure.POOR_HOUSEHOLDS), people=count(measure.POOR_PEOPLE)),
+        dibao=programme(Programme.dibao),
+        wubao=programme(Programme.tekun),
     )
 
 
@@ -77,7 +100,7 @@ class ProfileService:
     async def read(self, code: str, year: int, day: date, principal: Principal) -> ProfileRead:
         village = await self.village(code, principal)
         typed = (await self.repository.profiles_of([code], year, day)).get(code)
-        counted = (await self.repository.figures(code, day)).get(code, {})
+        counted = (await self.repository.counted([code], day)).get(code, {})
         values: dict[str, Any] = {name: _float(getattr(typed, name, None)) for name in NUMBERS}
         hardened, dirt = values["road_hardened_km"], values["road_dirt_km"]
         return ProfileRead(
@@ -139,32 +162,19 @@ class ProfileService:
 
     async def stats(self, area: str, day: date) -> ProfileStats:
         prefix = prefix_of(area)
-        villages = await self.repository.villages_within(prefix)
-        codes = [v.code for v in villages]
+        codes = await self.repository.villages_within(prefix)
         typed = await self.repository.profiles_of(codes, day.year, day)
-        counted: Figures = await self.repository.figures(prefix + "%", day)
-        rows = []
-        for code in codes:
-            profile, figures = typed.get(code), figures_of(counted.get(code, {}))
-            rows.append(
-                ProfileRow(
-                    area_code=code,
-                    year=profile.year if profile else day.year,
-                    **{name: _float(getattr(profile, name, None)) for name in NUMBERS},
-                    groups=figures.groups,
-                    households=figures.households,
-                    people=figures.people,
-                    housing_brick=figures.housing.brick,
-                    housing_adobe=figures.housing.adobe,
-                    housing_bought_in_town=figures.housing.bought_in_town,
-                    housing_not_recorded=figures.housing.not_recorded,
-                    water_unsafe=figures.water_unsafe,
-                    poor_households=figures.poor.households,
-                    poor_people=figures.poor.people,
-                    dibao_households=figures.dibao.households,
-                    wubao_households=figures.wubao.households,
-                )
+        counted = await self.repository.counted(codes, day)
+        rows = [
+            ProfileRow(
+                area_code=code,
+                year=profile.year if (profile := typed.get(code)) else day.year,
+                **{name: _float(getattr(profile, name, None)) for name in NUMBERS},
+                **{column: counts.get(counted_as, 0) for column, counted_as in ROW_COUNTS.items()},
             )
+            for code in codes
+            for counts in [counted.get(code, {})]
+        ]
         return ProfileStats(area_code=area, as_of=day, villages=rows)
 
     async def combine_on_merge(
