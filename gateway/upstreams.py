@@ -12,6 +12,7 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 from gateway.settings import GatewaySettings
+from gateway.upstream_connections import KeepAliveTransport
 
 
 @dataclass
@@ -27,12 +28,7 @@ class Upstream:
 def build_upstream(name: str, settings: GatewaySettings, *, url: str | None, app: ASGIApp | None) -> Upstream:
     timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
     if url is not None:
-        limits = httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_connections,
-            keepalive_expiry=30,
-        )
-        transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
+        transport = KeepAliveTransport(url, settings.upstream_max_connections)
         client = httpx.AsyncClient(base_url=url.rstrip("/"), transport=transport, timeout=timeout)
         return Upstream(name, client, in_process=False)
     if app is None:
