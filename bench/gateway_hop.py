@@ -46,7 +46,11 @@ async def _run(
 ) -> Run:
     """``requests`` GETs of ``path`` from ``concurrency`` clients; CPU of process ``watched`` counted."""
     process = psutil.Process(watched)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped after 2 s, before the server's 5 s keep-alive closes them: otherwise a
+    # request sent on one the server is just closing is reset (a ReadError that fails the run).
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30) as client:
         for _ in range(concurrency):  # warm the connections
