@@ -69,6 +69,7 @@ def create_app(
                 app.state.extra_readiness[name] = _local_readiness(local)
             upstreams[name] = build_upstream(name, settings, url=url, app=None if url else local)
             trace_client(app, upstreams[name].client)
+            upstreams[name].traced = app.state.tracing is not None
         start_following_merges(app)
 
     async def stop(app: FastAPI) -> None:

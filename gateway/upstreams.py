@@ -24,6 +24,10 @@ class Upstream:
     in_process: bool
     transport: httpx.AsyncBaseTransport
     base_url: str  # without its trailing slash: forwarded paths start with one
+    traced: bool = False  # its calls are traced (set when tracing is on)
+
+    def __post_init__(self) -> None:
+        self.base_path = self.client.base_url.raw_path.decode("ascii").rstrip("/")  # a URL's own path
 
     async def exchange(
         self,
@@ -34,13 +38,13 @@ class Upstream:
     ) -> httpx.Response:
         """``target`` (path and query) on the service, skipping what the client does per request (URL
         merging, default headers, cookies, redirects, auth hooks), which cost more than the hop itself.
-        Tracing still sees it: it wraps the transport's ``handle_async_request``."""
+        Traced, it goes through the transport's ``handle_async_request``, which tracing wraps."""
+        timeouts = self.client.timeout.as_dict()
+        if isinstance(self.transport, KeepAliveTransport) and not self.traced:
+            path = self.base_path + target
+            return await self.transport.send(method, path.encode("latin-1"), headers, content, timeouts)
         request = httpx.Request(
-            method,
-            self.base_url + target,
-            headers=headers,
-            content=content,
-            extensions={"timeout": self.client.timeout.as_dict()},
+            method, self.base_url + target, headers=headers, content=content, extensions={"timeout": timeouts}
         )
         return await self.transport.handle_async_request(request)
 

@@ -264,3 +264,24 @@ async def test_a_plain_write_on_a_connection_closed_as_it_was_sent_is_not_sent_a
         assert (await http.get("/")).text == "1"
         with pytest.raises(httpx.TransportError):  # the close seen while writing, or after
             await http.post("/", content=b"{}")
+
+
+async def test_send_without_an_httpx_request_frames_the_body_itself() -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"ab"
+        yield b"cd"
+
+    timeouts: dict[str, float | None] = {"connect": 5, "read": 5, "write": 5, "pool": 5}
+    async with served() as url:
+        transport = KeepAliveTransport(url, 2)
+        try:
+            for body, expected in [(b"", 0), (b"abc", 3), (parts(), 4)]:
+                response = await transport.send("PUT", b"/echo", [], body, timeouts)
+                assert response.status_code == 200
+                assert (await response.aread()).count(b'"bytes":%d' % expected) == 1
+                await response.aclose()
+            read = await transport.send("GET", b"/echo?x=1", [(b"accept", b"*/*")], b"", timeouts)
+            assert b'"method":"GET"' in await read.aread()
+            await read.aclose()
+        finally:
+            await transport.aclose()
