@@ -243,11 +243,14 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         return await self._handle(_Outgoing(method, target, complete, body, timeouts))
 
     async def _handle(self, outgoing: _Outgoing) -> httpx.Response:
-        try:
-            async with asyncio.timeout(outgoing.timeouts.get("pool")):
-                await self._slots.acquire()
-        except TimeoutError as exc:
-            raise httpx.PoolTimeout("no connection to the service came free in time") from exc
+        if self._slots.locked():  # a timer only when it has to wait: most requests find a slot free
+            try:
+                async with asyncio.timeout(outgoing.timeouts.get("pool")):
+                    await self._slots.acquire()
+            except TimeoutError as exc:
+                raise httpx.PoolTimeout("no connection to the service came free in time") from exc
+        else:
+            await self._slots.acquire()
         try:
             connection = await self._exchange(outgoing, reuse=True)
         except BaseException:
