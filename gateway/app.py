@@ -24,6 +24,7 @@ from gateway.proxy import forward, service_for
 from gateway.reports.router import router as reports_router
 from gateway.request_decoding import RequestDecodingMiddleware
 from gateway.routing import API_PREFIX, SERVICES, audiences
+from gateway.service_reads import ServiceReads
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
 from services.common.app_factory import create_part_app
@@ -68,6 +69,7 @@ def create_app(
                 app.state.extra_readiness[name] = _local_readiness(local)
             upstreams[name] = build_upstream(name, settings, url=url, app=None if url else local)
             trace_client(app, upstreams[name].client)
+            upstreams[name].traced = app.state.tracing is not None
         start_following_merges(app)
 
     async def stop(app: FastAPI) -> None:
@@ -101,6 +103,7 @@ def create_app(
         gateway_verified=False,
     )
     add_docs(app, f"{API_PREFIX}/openapi.json", "fangpin API")
+    app.router.routes.insert(0, ServiceReads(settings))  # before every other: see gateway/service_reads.py
     install_compression(app, settings)
     app.state.upstreams = upstreams
     app.state.local_apps = local_apps

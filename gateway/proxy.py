@@ -56,6 +56,8 @@ HOP_BY_HOP = {
     "upgrade",
     "x-request-id",
 }
+_HOP_BY_HOP_NAMES = frozenset(name.encode("ascii") for name in HOP_BY_HOP)
+_FORWARDED_NAMES = frozenset(name.encode("ascii") for name in FORWARDED_REQUEST_HEADERS)
 
 
 class BadGateway(FangpinError):
@@ -85,7 +87,7 @@ def wire_path(request: Request) -> str:
 
 
 def service_for(request: Request) -> str:
-    service = owning_service(request.url.path)
+    service = owning_service(request.scope["path"])
     if service is None:
         if resource_of(request.url.path) in GATEWAY_RESOURCES:
             allow = documented_methods(request.app, request.url.path)
@@ -104,43 +106,79 @@ async def forward(
     service = service_for(request)
     upstream = upstreams[service]
     length = request.headers.get("content-length", "")
+    body: bytes | AsyncIterator[bytes] = b""
     if length.isdigit() and int(length) > BUFFER_UP_TO:
-        body: bytes | AsyncIterator[bytes] = request.stream()  # uploads pass through, never held whole
-    else:
+        body = request.stream()  # uploads pass through, never held whole
+    elif length not in ("", "0") or "transfer-encoding" in request.headers:
         body = await request.body()
-    outgoing = upstream.client.build_request(
-        request.method,
-        wire_path(request),
-        params=request.url.query,
-        headers=upstream_headers(request, {"authorization": f"Bearer {sign(service)}"}),
-        content=body,
-    )
-    response = await _send(upstream, outgoing, timeout_s)
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers = forwarded_headers(request, sign(service))
+    response = await _send(upstream, request.method, wire_target(request), headers, body, timeout_s)
+    return await relay(upstream, response)
+
+
+def forwarded_headers(request: Request, token: str) -> list[tuple[bytes, bytes]]:
+    """What crosses the hop, as the ASGI server gave it (names already lower case), plus our own."""
+    headers: list[tuple[bytes, bytes]] = []
+    for name, value in request.scope["headers"]:
+        if name in _FORWARDED_NAMES and all(name != kept for kept, _ in headers):
+            headers.append((name, value))
+    headers += [
+        (b"x-request-id", (request_id_var.get() or "").encode("latin-1")),
+        (b"x-forwarded-for", client_address(request).encode("latin-1")),
+        (b"authorization", b"Bearer " + token.encode("ascii")),
+    ]
+    return headers
+
+
+def wire_target(request: Request) -> str:
+    """Path and query as the client sent them (still percent-encoded), so odd bytes travel safely."""
+    query: bytes = request.scope.get("query_string", b"")
+    path = wire_path(request)
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+class Relayed(Response):
+    """A service's answer with its own headers (less the hop's), not rebuilt through a dict."""
+
+    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status_code = status
+        self.raw_headers = raw_headers
+        self.body = body
+        self.background = None
+
+
+async def relay(upstream: Upstream, response: httpx.Response) -> Response:
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP_NAMES]
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) <= BUFFER_UP_TO:
         # Small answers (most of them) are cheaper read whole than streamed chunk by chunk.
         try:
-            body = await response.aread()
+            body = b"".join([chunk async for chunk in response.aiter_raw()])
         except httpx.HTTPError as exc:
             raise broken_off(upstream) from exc
         finally:
             await response.aclose()
-        return Response(body, status_code=response.status_code, headers=headers)
-    return StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        headers=headers,
-        background=BackgroundTask(response.aclose),
+        return Relayed(response.status_code, headers, body)
+    streamed = StreamingResponse(
+        response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
     )
+    streamed.raw_headers = headers
+    return streamed
 
 
-async def _send(upstream: Upstream, outgoing: httpx.Request, timeout_s: float) -> httpx.Response:
+async def _send(
+    upstream: Upstream,
+    method: str,
+    target: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes | AsyncIterator[bytes],
+    timeout_s: float,
+) -> httpx.Response:
     """Send and wait for the status line; every failure becomes a problem the client can act on."""
     try:
         # httpx's timeouts do not cover in-process apps, and its read timeout is per read: bound it all.
         async with asyncio.timeout(timeout_s):
-            return await upstream.client.send(outgoing, stream=True)
+            return await upstream.exchange(method, target, headers, body)
     except AttributeError as exc:
         # httpcore over anyio can meet a socket the dying peer already closed while it connects
         # ("'NoneType' object has no attribute 'getpeername'"): the service is going away.

@@ -12,13 +12,41 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 from gateway.settings import GatewaySettings
+from gateway.upstream_connections import KeepAliveTransport
 
 
 @dataclass
 class Upstream:
+    """``client`` for calls of our own; ``exchange`` for forwarding, straight to the client's transport."""
+
     name: str
     client: httpx.AsyncClient
     in_process: bool
+    transport: httpx.AsyncBaseTransport
+    base_url: str  # without its trailing slash: forwarded paths start with one
+    traced: bool = False  # its calls are traced (set when tracing is on)
+
+    def __post_init__(self) -> None:
+        self.base_path = self.client.base_url.raw_path.decode("ascii").rstrip("/")  # a URL's own path
+
+    async def exchange(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | AsyncIterator[bytes],
+    ) -> httpx.Response:
+        """``target`` (path and query) on the service, skipping what the client does per request (URL
+        merging, default headers, cookies, redirects, auth hooks), which cost more than the hop itself.
+        Traced, it goes through the transport's ``handle_async_request``, which tracing wraps."""
+        timeouts = self.client.timeout.as_dict()
+        if isinstance(self.transport, KeepAliveTransport) and not self.traced:
+            path = self.base_path + target
+            return await self.transport.send(method, path.encode("latin-1"), headers, content, timeouts)
+        request = httpx.Request(
+            method, self.base_url + target, headers=headers, content=content, extensions={"timeout": timeouts}
+        )
+        return await self.transport.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -27,20 +55,14 @@ class Upstream:
 def build_upstream(name: str, settings: GatewaySettings, *, url: str | None, app: ASGIApp | None) -> Upstream:
     timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
     if url is not None:
-        limits = httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_connections,
-            keepalive_expiry=30,
-        )
-        transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
-        client = httpx.AsyncClient(base_url=url.rstrip("/"), transport=transport, timeout=timeout)
-        return Upstream(name, client, in_process=False)
+        remote = KeepAliveTransport(url, settings.upstream_max_connections)
+        client = httpx.AsyncClient(base_url=url.rstrip("/"), transport=remote, timeout=timeout)
+        return Upstream(name, client, False, remote, str(client.base_url).rstrip("/"))
     if app is None:
         raise ValueError(f"upstream {name}: give a URL or an in-process app")
-    client = httpx.AsyncClient(
-        base_url=f"http://{name}.local", transport=StreamingASGITransport(app), timeout=timeout
-    )
-    return Upstream(name, client, in_process=True)
+    local = StreamingASGITransport(app)
+    client = httpx.AsyncClient(base_url=f"http://{name}.local", transport=local, timeout=timeout)
+    return Upstream(name, client, True, local, str(client.base_url).rstrip("/"))
 
 
 _END = object()  # the answer is complete

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
+from gateway.upstreams import Upstream
 from services.common.auth import (
     CLOCK_LEEWAY_S,
     INTERNAL_ISSUER,
@@ -150,19 +151,22 @@ async def test_the_clients_own_access_token_is_refused_by_the_service(
 
 
 @contextmanager
-def outgoing_requests(upstream: httpx.AsyncClient) -> Iterator[list[httpx.Request]]:
-    """Every request the gateway sends to ``upstream`` while the block runs."""
+def outgoing_requests(upstream: Upstream) -> Iterator[list[httpx.Request]]:
+    """Every request the gateway hands ``upstream``'s transport while the block runs (forwarding goes
+    straight to the transport, past the client and its event hooks)."""
     sent: list[httpx.Request] = []
+    transport = upstream.transport
+    handle = transport.handle_async_request
 
-    async def record(request: httpx.Request) -> None:
+    async def record(request: httpx.Request) -> httpx.Response:
         sent.append(request)
+        return await handle(request)
 
-    saved = upstream.event_hooks
-    upstream.event_hooks = {"request": [*saved["request"], record], "response": saved["response"]}
+    transport.handle_async_request = record  # type: ignore[method-assign]
     try:
         yield sent
     finally:
-        upstream.event_hooks = saved
+        transport.handle_async_request = handle  # type: ignore[method-assign]
 
 
 async def test_the_gateway_swaps_the_callers_credentials_for_an_internal_token(
@@ -173,7 +177,7 @@ async def test_the_gateway_swaps_the_callers_credentials_for_an_internal_token(
     keys: Keys,
 ) -> None:
     me = (await client.get("/api/v1/users/me", headers=admin_headers)).json()
-    with outgoing_requests(registry) as sent:
+    with outgoing_requests(system.state.upstreams["registry"]) as sent:
         response = await client.get(AREA_A, headers=admin_headers | {"cookie": "session=secret"})
     assert response.status_code == 200, response.text
     assert len(sent) == 1
@@ -195,7 +199,7 @@ async def test_an_api_key_is_not_passed_on_either(
         "/api/v1/api-keys", json={"name": "医保", "role": "bureau_partner", "area_code": COUNTY_A}
     )
     secret = created.json()["key"]
-    with outgoing_requests(registry) as sent:
+    with outgoing_requests(system.state.upstreams["registry"]) as sent:
         response = await client.get(AREA_A, headers={"x-api-key": secret})
     assert response.status_code == 200, response.text
     assert len(sent) == 1 and secret not in str(sent[0].headers.raw)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import make_url
 
 from services.common.audit.router import internal_audit_router
@@ -30,6 +31,7 @@ from services.common.settings import ServiceSettings
 from services.common.tracing import start_tracing, trace_engine
 
 AppHook = Callable[[FastAPI], Awaitable[None]]  # run with the app: at start, stop or scrape
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "auto_configure": False}
 
 
 class ConfigurationError(RuntimeError):
@@ -76,7 +78,9 @@ def create_part_app(
                 await tracing.shutdown()
 
     tracing = start_tracing(part, _version())  # None unless an OTLP endpoint is configured
-    telemetry: dict[str, Any] = {"telemetry": tracing.fastapi_telemetry()} if tracing is not None else {}
+    # Without tracing, FastAPI's own telemetry is switched off outright: left at its defaults it looks
+    # for a global tracer and meter provider (reading the environment) on every request.
+    telemetry = cast(TelemetryConfig, tracing.fastapi_telemetry()) if tracing is not None else TELEMETRY_OFF
     app = FastAPI(
         title=title,
         description=description,
@@ -88,7 +92,7 @@ def create_part_app(
         # operationId is the route's name (issue_token, not issue_token_api_v1_auth_token_post): what
         # generated clients call their functions; the gateway's merge keeps them unique across services.
         generate_unique_id_function=operation_id,
-        **telemetry,
+        telemetry=telemetry,
     )
     app.state.settings = settings
     app.state.part = part
