@@ -59,8 +59,6 @@ async def take(owner_url: str, name: str) -> Snapshot:
 async def restore(owner_url: str, snapshot: Snapshot) -> None:
     conn = await asyncpg.connect(libpq_url(owner_url))
     try:
-        now_holding = await holding_rows(conn, await table_names(conn))
-        emptied = sorted(set(now_holding) | set(snapshot.tables))
         refill = ";\n".join(
             f"INSERT INTO {table} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {copy}"  # noqa: S608
             for table, (copy, columns) in snapshot.tables.items()
@@ -68,9 +66,12 @@ async def restore(owner_url: str, snapshot: Snapshot) -> None:
         counters = ";\n".join(
             f"SELECT setval('{sequence}', {value}, true)"
             if value is not None
-            else f"ALTER SEQUENCE {sequence} RESTART"
+            # The names come from pg_sequences, quoted: no input reaches this text.
+            else f"SELECT setval(seqrelid, seqstart, false) FROM pg_sequence "  # noqa: S608
+            f"WHERE seqrelid = '{sequence}'::regclass"
             for sequence, value in snapshot.sequences.items()
         )
-        await truncate(conn, emptied, then=";\n".join(part for part in (refill, counters) if part))
+        then = ";\n".join(part for part in (refill, counters) if part)
+        await truncate(conn, await table_names(conn), then=then)
     finally:
         await conn.close()
