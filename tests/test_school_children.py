@@ -321,3 +321,43 @@ async def test_a_day_in_the_first_centuries_counts_no_one(admin: httpx.AsyncClie
     await make_areas(admin)
     assert (await stats(admin, day="0003-05-24"))["children"] == 0
     assert await children(admin, as_of="0010-01-01") == []
+
+
+async def test_moves_deaths_and_deletions_in_the_same_delivery_follow_the_registrations(
+    system: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    """A delivery's registrations are written together: a change of a child later in the same delivery
+    still finds it (the ledger is as if each event were written as it came)."""
+    await make_areas(admin)
+    kids = [
+        member("child", name=name, national_id=national_id(born))
+        for name, born in (("王一", "20150101"), ("王二", "20160202"), ("王三", "20170303"))
+    ]
+    first = {"number": "S-same-1", "area_code": HUANGJIN, "members": [member("head", name="王父"), *kids]}
+    second = {"number": "S-same-2", "area_code": LONGQUAN, "members": [member("head", name="李母")]}
+    created = [await admin.post("/api/v1/households", json=body) for body in (first, second)]
+    assert [r.status_code for r in created] == [201, 201], created[0].text
+    moving, dying, mistaken = (p for p in created[0].json()["members"] if p["relation"] == "child")
+    # Before any of it is delivered: one child moves to the other village, one dies, one was a mistake.
+    moved = await admin.post(
+        f"/api/v1/people/{moving['id']}/move",
+        json={"to_household_id": created[1].json()["id"], "reason": "other", "relation": "child"},
+        headers={"If-Match": '"1"'},
+    )
+    died = await admin.patch(
+        f"/api/v1/people/{dying['id']}", json={"deceased_on": "2025-03-01"}, headers={"If-Match": '"1"'}
+    )
+    deleted = await admin.post(f"/api/v1/people/{mistaken['id']}/delete", headers={"If-Match": '"1"'})
+    assert [moved.status_code, died.status_code, deleted.status_code] == [200, 200, 200], (
+        moved.text + died.text + deleted.text
+    )
+
+    # 2 households and 5 people, then a move, a death and a deletion: one delivery.
+    assert await deliver(relay_of(system, "registry"), 10) >= 10
+    listed = {c["name"]: c for c in await children(admin)}
+    assert set(listed) == {"王一", "王二", "王三"}
+    moved_child = listed["王一"]
+    assert (moved_child["area_code"], moved_child["household_id"]) == (LONGQUAN, created[1].json()["id"])
+    assert listed["王二"]["left_on"] == "2025-03-01"
+    assert listed["王三"]["left_on"] == "2017-03-03"  # counted nowhere
+    assert [c["name"] for c in await children(admin, as_of=DAY)] == ["王一"]

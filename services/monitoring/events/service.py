@@ -158,6 +158,7 @@ async def take_delivery(session: AsyncSession, delivery: EventDelivery) -> Deliv
     alerts) are counted once at its end, not once per event."""
     await defer_rollups(session)
     receipt = await take_in(session, SCHEMA, delivery, HANDLERS)
+    await children.flush(session)
     await members.flush(session)
     await flush_rollups(session)
     return receipt

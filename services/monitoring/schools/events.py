@@ -1,6 +1,8 @@
 """Children from the registry's member events: a person registered young enough to be of school age
 now or later becomes a child of the ledger, with name, birth date and village (never the ID number);
-moves, deaths and deletions follow. Written as each event comes, in the registry's order."""
+moves, deaths and deletions follow, in the registry's order. A delivery's registrations are written
+together (a county's first delivery is thousands of them): before its end, or before any other change
+of a child in it."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ from services.monitoring.schools.repository import ChildRepository, years_before
 from services.monitoring.schools.schemas import SCHOOL_AGE, StudyPlace
 
 OUT = StudyPlace.not_in_school.value
+PENDING = "monitoring.schools.registered"  # session.info: the delivery's registrations, by person
+
+
+async def flush(session: AsyncSession) -> None:
+    """The registrations noted so far, written (the last of a person's wins, as consecutive writes would)."""
+    pending: dict[uuid.UUID, dict[str, Any]] | None = session.info.pop(PENDING, None)
+    if pending:
+        await ChildRepository(session).registered(list(pending.values()))
 
 
 def _new(event: IncomingEvent, name: str) -> Any:
@@ -46,20 +56,20 @@ async def person_created(session: AsyncSession, event: IncomingEvent) -> None:
     left_on = date.fromisoformat(str(deceased)) if deceased else None
     if _new(event, "deleted_at") is not None:
         left_on = birth_date  # a mistaken registration counts nowhere
-    await ChildRepository(session).registered(
-        {
-            "person_id": _person(event),
-            "household_id": uuid.UUID(str(household)),
-            "name": str(_new(event, "name") or "")[:50] or "（未登记姓名）",
-            "birth_date": birth_date,
-            "national_id_masked": _new(event, "national_id_masked"),
-            "area_code": event.area_code,
-            "left_on": left_on,
-        }
-    )
+    pending: dict[uuid.UUID, dict[str, Any]] = session.info.setdefault(PENDING, {})
+    pending[_person(event)] = {
+        "person_id": _person(event),
+        "household_id": uuid.UUID(str(household)),
+        "name": str(_new(event, "name") or "")[:50] or "（未登记姓名）",
+        "birth_date": birth_date,
+        "national_id_masked": _new(event, "national_id_masked"),
+        "area_code": event.area_code,
+        "left_on": left_on,
+    }
 
 
 async def person_moved(session: AsyncSession, event: IncomingEvent) -> None:
+    await flush(session)
     household = _new(event, "household_id")
     if household is None or not is_village(event.area_code):
         return
@@ -71,6 +81,7 @@ async def person_moved(session: AsyncSession, event: IncomingEvent) -> None:
 
 
 async def person_deceased(session: AsyncSession, event: IncomingEvent) -> None:
+    await flush(session)
     deceased = _new(event, "deceased_on")
     await ChildRepository(session).set_where(
         col(SchoolChild.person_id) == _person(event),
@@ -79,6 +90,7 @@ async def person_deceased(session: AsyncSession, event: IncomingEvent) -> None:
 
 
 async def person_deleted(session: AsyncSession, event: IncomingEvent) -> None:
+    await flush(session)
     await ChildRepository(session).set_where(
         col(SchoolChild.person_id) == _person(event), left_on=col(SchoolChild.birth_date)
     )
@@ -86,6 +98,7 @@ async def person_deleted(session: AsyncSession, event: IncomingEvent) -> None:
 
 async def household_moved(session: AsyncSession, event: IncomingEvent) -> None:
     """The household's children live in its new village."""
+    await flush(session)
     household = event.payload.get("household_id") or event.subject_id
     if household is None or not is_village(event.area_code):
         return

@@ -38,6 +38,10 @@ def of_school_age(day: date) -> ColumnElement[bool]:
     )
 
 
+# Eight parameters a row: well under the protocol's 32,767 a statement.
+REGISTERED_PER_STATEMENT = 2_000
+
+
 class ChildRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -88,26 +92,28 @@ class ChildRepository:
 
     # The registry's members --------------------------------------------------------------------
 
-    async def registered(self, values: dict[str, Any]) -> None:
-        """A child the registry registered: a row of its own, or the population feed's row of the same
-        child (matched earlier by ID number) completed."""
-        statement = insert(SchoolChild).values(id=values["person_id"], source="registry", **values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[col(SchoolChild.person_id)],
-                set_={
-                    "household_id": statement.excluded.household_id,
-                    "name": statement.excluded.name,
-                    "birth_date": statement.excluded.birth_date,
-                    "national_id_masked": statement.excluded.national_id_masked,
-                    "area_code": statement.excluded.area_code,
-                    "left_on": statement.excluded.left_on,
-                    "source": case(
-                        (col(SchoolChild.population_record).is_not(None), "both"), else_="registry"
-                    ),
-                },
+    async def registered(self, children: list[dict[str, Any]]) -> None:
+        """Children the registry registered, in one statement: rows of their own, or the population
+        feed's rows of the same children (matched earlier by ID number) completed."""
+        rows = [{"id": child["person_id"], "source": "registry"} | child for child in children]
+        for start in range(0, len(rows), REGISTERED_PER_STATEMENT):
+            statement = insert(SchoolChild).values(rows[start : start + REGISTERED_PER_STATEMENT])
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[col(SchoolChild.person_id)],
+                    set_={
+                        "household_id": statement.excluded.household_id,
+                        "name": statement.excluded.name,
+                        "birth_date": statement.excluded.birth_date,
+                        "national_id_masked": statement.excluded.national_id_masked,
+                        "area_code": statement.excluded.area_code,
+                        "left_on": statement.excluded.left_on,
+                        "source": case(
+                            (col(SchoolChild.population_record).is_not(None), "both"), else_="registry"
+                        ),
+                    },
+                )
             )
-        )
 
     async def set_where(self, where: ColumnElement[bool], **values: Any) -> None:
         await self.session.execute(update(SchoolChild).where(where).values(**values))
