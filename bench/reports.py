@@ -181,6 +181,7 @@ async def area_reports(
     rows = []
     try:
         drained = await relay_drained(conn)
+        progress(f"the import's change log read by the relay in {drained:.0f} s; now the reports")
         rows.append(Row("the import's change log read by the relay (events delivered)", drained, None, "s"))
         grouped = await make_groups(conn, COUNTY)
         rows.append(Row("households put in a group (组) by their group number", grouped, None, ""))
@@ -189,6 +190,7 @@ async def area_reports(
         for name, area in (("county", COUNTY), ("town", TOWN), ("village", VILLAGE)):
             raw = await _raw_seconds(conn, area, runs=5)
             latency = p95(await _report_latencies(env, area, requests))
+            progress(f"area-summary p95, {name}: {latency * 1000:.1f} ms (raw GROUP BY {raw * 1000:.0f} ms)")
             goal = "p95 ≤ 50 ms" if name == "county" else ""
             rows.append(
                 Row(
