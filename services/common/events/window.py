@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Ordered by the table's own columns, named with the table: a bare ``xid`` here would be the output
+# column (the bigint), which no index holds, and each window would then sort the whole log (5 s a
+# window of 500 with 2 million changes) instead of reading the (xid, id) index up to the limit.
 WINDOW_SQL = """
 SELECT xid::text::bigint AS xid, id, {columns}
 FROM {table}
@@ -21,7 +24,7 @@ WHERE xid >= CAST(:low AS text)::xid8 AND xid < CAST(:high AS text)::xid8
   AND ({area_filter})
   AND ({rows_filter})
   AND (xid, id) > (CAST(:after_xid AS text)::xid8, :after_id)
-ORDER BY xid, id
+ORDER BY {table}.xid, {table}.id
 LIMIT :limit
 """
 
@@ -74,6 +77,13 @@ async def log_has_rows(session: AsyncSession, log: Log, low: int, high: int) -> 
     return bool(found)
 
 
+def window_sql(log: Log, columns: str, rows_filter: str = "true") -> str:
+    """The statement that reads one window of ``log`` (its parameters: ``read_window``'s)."""
+    return WINDOW_SQL.format(
+        columns=columns, table=log.table, area_filter=log.area_filter, rows_filter=rows_filter
+    )
+
+
 async def read_window(
     session: AsyncSession,
     log: Log,
@@ -89,11 +99,7 @@ async def read_window(
     after_xid, after_id = position.after or (0, 0)
     rows = (
         await session.execute(
-            text(
-                WINDOW_SQL.format(
-                    columns=columns, table=log.table, area_filter=log.area_filter, rows_filter=rows_filter
-                )
-            ),
+            text(window_sql(log, columns, rows_filter)),
             {
                 "low": str(position.low),
                 "high": str(high),
