@@ -3,11 +3,16 @@
 A service that is down, slow or failing does not fail the report: its sections are listed as missing,
 with the reason, and the rest is returned. Only the registry's "no such area" (which also answers for
 an area outside the caller's scope) ends the whole report, since every section is about that area.
+
+Each section is kept as the service's own JSON text: the report as JSON is those texts put side by side
+(as the gateway relays any service's answer), not parsed and encoded again — for a county of 900
+villages that was ~90 ms of the gateway's CPU a report, most of the time it took.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,8 +52,18 @@ SECTIONS = (
 
 @dataclass
 class Gathered:
-    sections: dict[str, dict[str, Any] | None]
+    sections: dict[str, bytes | None]  # each section's JSON text, as its service answered it
     missing: list[dict[str, str]]
+
+    def parsed(self) -> dict[str, dict[str, Any] | None]:
+        return {name: None if body is None else json.loads(body) for name, body in self.sections.items()}
+
+    def as_json(self, head: dict[str, Any]) -> bytes:
+        """``head``'s fields, then every section's text under its name (null where missing)."""
+        parts = [json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()[:-1]]
+        for name, body in self.sections.items():
+            parts.append(b',"%s":%s' % (name.encode(), b"null" if body is None else body))
+        return b"".join(parts) + b"}"
 
 
 async def gather_sections(
@@ -57,7 +72,7 @@ async def gather_sections(
     answers = await asyncio.gather(
         *(_ask(request, principal, section, area, day, timeout_s) for section in SECTIONS)
     )
-    sections: dict[str, dict[str, Any] | None] = {}
+    sections: dict[str, bytes | None] = {}
     missing = []
     for section, (body, reason) in zip(SECTIONS, answers, strict=True):
         sections[section.name] = body
@@ -68,7 +83,7 @@ async def gather_sections(
 
 async def _ask(
     request: Request, principal: Principal, section: Section, area: str, day: date, timeout_s: float
-) -> tuple[dict[str, Any] | None, str]:
+) -> tuple[bytes | None, str]:
     params = {"area": area, "as_of": day.isoformat()}
     response, reason = await ask_service(request, principal, section.service, section.path, params, timeout_s)
     if response is None:
@@ -77,7 +92,10 @@ async def _ask(
         raise NotFound(f"No area {area}", code="area_not_found")
     if response.status_code != 200:
         return None, f"the {section.service} service answered {response.status_code}"
-    return response.json(), ""
+    body = response.content.strip()
+    if not (response.headers.get("content-type", "").startswith("application/json") and body[:1] == b"{"):
+        return None, f"the {section.service} service did not answer with a JSON object"
+    return body, ""
 
 
 async def ask_service(

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from gateway.identity.context import allowed
@@ -104,15 +104,13 @@ async def area_summary(
     day = as_of or china_today()
     timeout_s = request.app.state.settings.upstream_timeout_s
     gathered = await gather_sections(request, principal, area, day, timeout_s)
+    missing = [MissingSection(**m) for m in gathered.missing]
+    head = {"area_code": area, "as_of": day.isoformat(), "complete": not missing, "missing": gathered.missing}
+    if format == "json":  # the sections' own texts side by side (AreaSummary describes the result)
+        return Response(gathered.as_json(head), media_type="application/json")
     summary = AreaSummary(
-        area_code=area,
-        as_of=day,
-        complete=not gathered.missing,
-        missing=[MissingSection(**m) for m in gathered.missing],
-        **gathered.sections,
+        area_code=area, as_of=day, complete=not missing, missing=missing, **gathered.parsed()
     )
-    if format == "json":
-        return summary
     names = await area_names(request, principal, area, timeout_s)  # every code shows its name
     filename = f"area-summary-{area}-{day.isoformat()}.xlsx"
     return StreamingResponse(
