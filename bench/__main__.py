@@ -19,19 +19,23 @@ from bench.ledgers import ledger_export
 from bench.projects import project_figures
 from bench.report import Row, announce, print_table
 from bench.reports import area_reports
+from bench.serving import serving_during_import
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
 
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects", "day")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects", "serving", "day")
 
 
 async def main(args: argparse.Namespace, server: str, workdir: Path, only: set[str]) -> list[Row]:
     rows = []
-    if only - {"day"}:
+    if only - {"day", "serving"}:
         rows = await _on_shared_system(args.size, server, workdir, args.import_people, only)
+    if "serving" in only and args.import_people != 0:  # two systems of its own: `fangpin serve`, each
+        people = args.import_people or 100_000 * SIZES[args.size]
+        rows += announce(await serving_during_import(server, workdir, people))
     if "day" in only:  # its own system: `fangpin serve`, one process, on a database of its own
         rows += announce(await county_day(server, workdir, args.day_minutes, args.day_phones))
     return rows

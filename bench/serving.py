@@ -1,0 +1,155 @@
+"""Serving while an import job runs: the p95 of cheap reads (an area, a page of a village's households)
+by a few clients through `fangpin serve` (every part in one process), quiet and while a county's import
+uploaded through the API runs as a job.
+
+Each of the two ways the registry can run a job is measured on a system and a database of its own:
+inline (in the serving process, the baseline) and in a child process (the default). Their ratio says
+what a job of its own process gives the requests served beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.environment import BenchEnvironment
+from bench.imports import make_areas, villages, write_county
+from bench.report import Row, progress
+from fangpin.synthetic import Generator
+
+CLIENTS = 4
+PAUSE_S = 0.05  # each client's think time between two reads: a few busy office users, not a flood
+QUIET_S = 20
+SEED_PEOPLE = 10_000  # households already there before the measured import, for the list pages
+MODES = ("inline", "process")
+
+
+@dataclass
+class Reads:
+    latencies: list[float]
+    errors: int
+
+    @property
+    def p95_ms(self) -> float:
+        return statistics.quantiles(self.latencies, n=20)[-1] * 1000 if len(self.latencies) > 20 else 0.0
+
+
+@dataclass
+class Measured:
+    quiet: Reads
+    busy: Reads
+    import_s: float
+    rows: int
+    load: tuple[float, float, float]  # the machine's load average when the import ended
+
+
+def _paths() -> list[str]:
+    codes = [code for code, _ in villages()]
+    reads = [f"/api/v1/areas/{code}" for code in codes[::7]]
+    reads += [f"/api/v1/households?within={code}&limit=50" for code in codes[3::11]]
+    return reads
+
+
+async def _reads(client: httpx.AsyncClient, until: asyncio.Event | float) -> Reads:
+    """``CLIENTS`` clients reading in turn until ``until`` (an event set, or a monotonic deadline)."""
+    paths, latencies, errors = itertools.cycle(_paths()), [], 0
+
+    def done() -> bool:
+        return until.is_set() if isinstance(until, asyncio.Event) else time.monotonic() >= until
+
+    async def reader() -> None:
+        nonlocal errors
+        while not done():
+            started = time.perf_counter()
+            answer = await client.get(next(paths))
+            latencies.append(time.perf_counter() - started)
+            errors += answer.status_code >= 400
+            await asyncio.sleep(PAUSE_S)
+
+    await asyncio.gather(*(reader() for _ in range(CLIENTS)))
+    return Reads(latencies, errors)
+
+
+async def _upload(client: httpx.AsyncClient, path: Path) -> dict:
+    with path.open("rb") as handle:
+        answer = await client.post("/api/v1/imports", files={"file": (path.name, handle, "text/csv")})
+    answer.raise_for_status()
+    return answer.json()
+
+
+async def _finished(client: httpx.AsyncClient, job: dict) -> dict:
+    while job["status"] in ("queued", "running"):
+        await asyncio.sleep(0.5)
+        job = (await client.get(f"/api/v1/imports/{job['id']}")).json()
+    if job["status"] != "succeeded":
+        raise RuntimeError(f"import job {job['status']}: {job.get('failure')}")
+    return job
+
+
+async def _measure(server: str, workdir: Path, mode: str, seed: Path, county: Path) -> Measured:
+    async with BenchEnvironment.start(server, workdir, whole=True, FANGPIN_REGISTRY_IMPORT_MODE=mode) as env:
+        await make_areas(env)
+        limits = httpx.Limits(max_connections=CLIENTS + 2, keepalive_expiry=2)
+        async with httpx.AsyncClient(
+            base_url=env.gateway, headers=env.admin_headers, limits=limits, timeout=120
+        ) as client:
+            await _finished(client, await _upload(client, seed))
+            quiet = await _reads(client, time.monotonic() + QUIET_S)
+            ended = asyncio.Event()
+            readers = asyncio.create_task(_reads(client, ended))
+            started = time.monotonic()
+            try:
+                job = await _finished(client, await _upload(client, county))
+            finally:
+                ended.set()
+                busy = await readers
+            return Measured(quiet, busy, time.monotonic() - started, job["rows_done"], os.getloadavg())
+
+
+async def serving_during_import(server: str, workdir: Path, people: int) -> list[Row]:
+    generator = Generator(2027)  # one generator: the seed file and the county's share no ID number
+    seed, county = workdir / "seed.csv", workdir / "county-job.csv"
+    codes = [code for code, _ in villages()]
+    await asyncio.to_thread(write_county, seed, SEED_PEOPLE, codes, generator)
+    rows = await asyncio.to_thread(write_county, county, people, codes, generator, 10_000)
+    measured = {}
+    for mode in MODES:
+        progress(f"serving during a {rows:,}-person import job run {mode}")
+        measured[mode] = await _measure(server, workdir, mode, seed, county)
+        m = measured[mode]
+        progress(
+            f"{mode}: reads p95 {m.quiet.p95_ms:.0f} ms quiet, {m.busy.p95_ms:.0f} ms during the import "
+            f"({len(m.busy.latencies):,} reads, {m.busy.errors} errors); import {m.rows / m.import_s:,.0f} "
+            f"rows/s; load {m.load[0]:.2f} {m.load[1]:.2f} {m.load[2]:.2f}"
+        )
+    inline, process = measured["inline"], measured["process"]
+    return [
+        Row(
+            f"p95 of cheap reads by {CLIENTS} clients while a {rows:,}-person import job runs: in a child "
+            "process against inline (in the serving process)",
+            process.busy.p95_ms,
+            inline.busy.p95_ms,
+            "ms",
+            goal="≤ 3 × the quiet p95 (its own process's quiet run)",
+            met=lambda value, _: value <= 3 * max(process.quiet.p95_ms, 1.0),
+        ),
+        Row(
+            "the same reads' p95, quiet (child-process system)",
+            process.quiet.p95_ms,
+            inline.quiet.p95_ms,
+            "ms",
+        ),
+        Row(
+            "the import job's rows/s: in a child process against inline",
+            process.rows / process.import_s,
+            inline.rows / inline.import_s,
+            "rows/s",
+        ),
+    ]
