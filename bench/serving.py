@@ -10,6 +10,7 @@ what a job of its own process gives the requests served beside it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import statistics
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from bench.environment import BenchEnvironment
 from bench.imports import make_areas, villages, write_county
@@ -29,6 +31,7 @@ PAUSE_S = 0.05  # each client's think time between two reads: a few busy office 
 QUIET_S = 20
 SEED_PEOPLE = 10_000  # households already there before the measured import, for the list pages
 MODES = ("inline", "process")
+MIB = 1024**2
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Measured:
     import_s: float
     rows: int
     load: tuple[float, float, float]  # the machine's load average when the import ended
+    peak_rss: tuple[int, int]  # bytes: the serving process's, and its children's (the import's), at most
 
 
 def _paths() -> list[str]:
@@ -77,6 +81,17 @@ async def _reads(client: httpx.AsyncClient, until: asyncio.Event | float) -> Rea
     return Reads(latencies, errors)
 
 
+async def _peak_rss(pid: int, until: asyncio.Event) -> tuple[int, int]:
+    """The largest resident memory of process ``pid``, and of its children together (4 samples a second)."""
+    serving, peak = psutil.Process(pid), [0, 0]
+    while not until.is_set():
+        with contextlib.suppress(psutil.Error):
+            children = sum(child.memory_info().rss for child in serving.children(recursive=True))
+            peak = [max(peak[0], serving.memory_info().rss), max(peak[1], children)]
+        await asyncio.sleep(0.25)
+    return peak[0], peak[1]
+
+
 async def _upload(client: httpx.AsyncClient, path: Path) -> dict:
     with path.open("rb") as handle:
         answer = await client.post("/api/v1/imports", files={"file": (path.name, handle, "text/csv")})
@@ -104,13 +119,15 @@ async def _measure(server: str, workdir: Path, mode: str, seed: Path, county: Pa
             quiet = await _reads(client, time.monotonic() + QUIET_S)
             ended = asyncio.Event()
             readers = asyncio.create_task(_reads(client, ended))
+            memory = asyncio.create_task(_peak_rss(env.parts["gateway"].process.pid, ended))
             started = time.monotonic()
             try:
                 job = await _finished(client, await _upload(client, county))
             finally:
                 ended.set()
-                busy = await readers
-            return Measured(quiet, busy, time.monotonic() - started, job["rows_done"], os.getloadavg())
+                busy, peak = await readers, await memory
+            took = time.monotonic() - started
+            return Measured(quiet, busy, took, job["rows_done"], os.getloadavg(), peak)
 
 
 async def serving_during_import(server: str, workdir: Path, people: int) -> list[Row]:
@@ -127,7 +144,8 @@ async def serving_during_import(server: str, workdir: Path, people: int) -> list
         progress(
             f"{mode}: reads p95 {m.quiet.p95_ms:.0f} ms quiet, {m.busy.p95_ms:.0f} ms during the import "
             f"({len(m.busy.latencies):,} reads, {m.busy.errors} errors); import {m.rows / m.import_s:,.0f} "
-            f"rows/s; load {m.load[0]:.2f} {m.load[1]:.2f} {m.load[2]:.2f}"
+            f"rows/s; load {m.load[0]:.2f} {m.load[1]:.2f} {m.load[2]:.2f}; peak RSS serving "
+            f"{m.peak_rss[0] / MIB:.0f} MiB, its children {m.peak_rss[1] / MIB:.0f} MiB"
         )
     inline, process = measured["inline"], measured["process"]
     return [
@@ -151,5 +169,12 @@ async def serving_during_import(server: str, workdir: Path, people: int) -> list
             process.rows / process.import_s,
             inline.rows / inline.import_s,
             "rows/s",
+        ),
+        Row(
+            "peak memory during the job (MiB): the serving process and the import's child, against the "
+            "serving process with the job inline",
+            (process.peak_rss[0] + process.peak_rss[1]) / MIB,
+            inline.peak_rss[0] / MIB,
+            "MiB",
         ),
     ]
