@@ -35,7 +35,7 @@ async def main(args: argparse.Namespace, server: str, workdir: Path, only: set[s
         rows = await _on_shared_system(args.size, server, workdir, args.import_people, only)
     if "serving" in only and args.import_people != 0:  # two systems of its own: `fangpin serve`, each
         people = args.import_people or 100_000 * SIZES[args.size]
-        rows += announce(await serving_during_import(server, workdir, people))
+        rows += announce(await serving_during_import(server, workdir, people, not args.serving_without_relay))
     if "day" in only:  # its own system: `fangpin serve`, one process, on a database of its own
         rows += announce(await county_day(server, workdir, args.day_minutes, args.day_phones))
     return rows
@@ -76,6 +76,11 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}"
+    )
+    parser.add_argument(
+        "--serving-without-relay",
+        action="store_true",
+        help="serving: no event relay, so the job's own work is measured without its events' delivery",
     )
     parser.add_argument(
         "--day-minutes", type=float, default=10, help="length of the county's day (default 10)"
