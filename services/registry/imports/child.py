@@ -14,6 +14,7 @@ import contextlib
 import json
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,33 +93,30 @@ async def _run(order: ChildOrder, stop: asyncio.Event) -> int:
         await database.dispose()
 
 
-async def _main() -> int:
+async def _main(order: ChildOrder) -> int:
     loop = asyncio.get_running_loop()
-    stdin = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-    line = await stdin.readline()
-    if not line.strip():
-        print("fangpin import child: no order on stdin", file=sys.stderr)
-        return 2
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    async def stop_at_end_of_stdin() -> None:
-        await stdin.read()  # nothing more is sent: this returns when the registry closes the pipe
-        stop.set()
+    def stop_at_end_of_stdin() -> None:
+        sys.stdin.buffer.read()  # nothing more is sent: this returns when the registry closes the pipe
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the job ended meanwhile
+            loop.call_soon_threadsafe(stop.set)
 
-    watcher = asyncio.create_task(stop_at_end_of_stdin())
-    try:
-        return await _run(ChildOrder.from_line(line), stop)
-    finally:
-        watcher.cancel()
+    # A thread, not the event loop: stdin may be any file (a pipe from the registry, or not).
+    threading.Thread(target=stop_at_end_of_stdin, name="stdin-watch", daemon=True).start()
+    return await _run(order, stop)
 
 
 def main() -> int:
     runtime = RuntimeSettings()
     configure_logging(runtime.log_level, runtime.log_json)
-    return asyncio.run(_main())
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        print("fangpin import child: no order on stdin (the registry starts this process)", file=sys.stderr)
+        return 2
+    return asyncio.run(_main(ChildOrder.from_line(line)))
 
 
 if __name__ == "__main__":
