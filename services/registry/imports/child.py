@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -100,7 +101,10 @@ async def _main(order: ChildOrder) -> int:
         loop.add_signal_handler(signum, stop.set)
 
     def stop_at_end_of_stdin() -> None:
-        sys.stdin.buffer.read()  # nothing more is sent: this returns when the registry closes the pipe
+        # Nothing more is sent: this returns when the registry closes the pipe. The file descriptor, not
+        # sys.stdin, whose lock this thread would still hold when the interpreter closes it at exit.
+        while os.read(sys.stdin.fileno(), 4096):
+            pass
         with contextlib.suppress(RuntimeError):  # the loop has closed: the job ended meanwhile
             loop.call_soon_threadsafe(stop.set)
 
@@ -109,10 +113,19 @@ async def _main(order: ChildOrder) -> int:
     return await _run(order, stop)
 
 
+def _first_line(fd: int) -> bytes:
+    """The order, read from the file descriptor byte by byte, as its end is watched for: no buffer in
+    between holds what the other reader would not see."""
+    line = bytearray()
+    while (byte := os.read(fd, 1)) and byte != b"\n":
+        line += byte
+    return bytes(line)
+
+
 def main() -> int:
     runtime = RuntimeSettings()
     configure_logging(runtime.log_level, runtime.log_json)
-    line = sys.stdin.buffer.readline()
+    line = _first_line(sys.stdin.fileno())
     if not line.strip():
         print("fangpin import child: no order on stdin (the registry starts this process)", file=sys.stderr)
         return 2
