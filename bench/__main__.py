@@ -19,13 +19,14 @@ from bench.ledgers import ledger_export
 from bench.projects import project_figures
 from bench.report import Row, announce, print_table
 from bench.reports import SKIPPABLE, area_reports
+from bench.serving import serving_during_import
 from bench.writes import area_writes
 from tests.support.database import embedded_server_url
 
 SIZES = {"small": 1, "medium": 4, "large": 16}
 
 
-BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects", "day")
+BENCHMARKS = ("hop", "writes", "ingest", "import", "reports", "ledger", "projects", "serving", "day")
 # What --skip may leave out of `import` and `reports`: a province's run keeps the import's rate, its
 # course and memory and the area reports, and leaves out what grows past the machine's time with it.
 SKIP = {"floor": "the import's scratch run and its COPY floor, half the import's time", **SKIPPABLE}
@@ -33,8 +34,11 @@ SKIP = {"floor": "the import's scratch run and its COPY floor, half the import's
 
 async def main(args: argparse.Namespace, server: str, workdir: Path, only: set[str]) -> list[Row]:
     rows = []
-    if only - {"day"}:
+    if only - {"day", "serving"}:
         rows = await _on_shared_system(args.size, server, workdir, args.import_people, only, args.skip)
+    if "serving" in only and args.import_people != 0:  # two systems of its own: `fangpin serve`, each
+        people = args.import_people or 100_000 * SIZES[args.size]
+        rows += announce(await serving_during_import(server, workdir, people, not args.serving_without_relay))
     if "day" in only:  # its own system: `fangpin serve`, one process, on a database of its own
         rows += announce(await county_day(server, workdir, args.day_minutes, args.day_phones))
     return rows
@@ -88,6 +92,11 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}"
+    )
+    parser.add_argument(
+        "--serving-without-relay",
+        action="store_true",
+        help="serving: no event relay, so the job's own work is measured without its events' delivery",
     )
     parser.add_argument(
         "--day-minutes", type=float, default=10, help="length of the county's day (default 10)"

@@ -65,9 +65,22 @@ def create_engine(
 
 @asynccontextmanager
 async def raw_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """A pooled connection as the driver's own (asyncpg), for what SQLAlchemy does not offer: COPY."""
+    """A pooled connection as the driver's own (asyncpg), for what SQLAlchemy does not offer: COPY.
+
+    SQLAlchemy rolls back only the transactions it began. One begun on the driver's connection and left
+    open (an error or a cancellation cut it short, even its own BEGIN) would go back into the pool, and
+    the next session's work would run inside it, its commit only a savepoint's release, holding its row
+    locks. Such a connection is closed instead (the server rolls it back), and so is any whose work ended
+    in an error."""
     async with engine.connect() as connection:
-        yield (await connection.get_raw_connection()).driver_connection
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        try:
+            yield driver
+        except BaseException:
+            await connection.invalidate()
+            raise
+        if driver.is_in_transaction():
+            await connection.invalidate()
 
 
 def _connect_or_database_error(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:

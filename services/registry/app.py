@@ -39,8 +39,8 @@ start_compaction, stop_compaction = compaction_hooks(SCHEMA, stale=True)  # 0023
 
 
 async def start_imports(app: FastAPI) -> None:
-    vault = app.state.id_vault
-    app.state.import_runner = ImportRunner(app.state.database, vault) if vault is not None else None
+    vault, settings = app.state.id_vault, app.state.settings
+    app.state.import_runner = ImportRunner(app.state.database, vault, settings) if vault is not None else None
     if app.state.import_runner is not None:
         await app.state.import_runner.fail_abandoned()
 

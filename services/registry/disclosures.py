@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.audit.requests import trail_for
 from services.common.audit.store import AuditStore
 from services.common.audit.trail import AuditEntry, AuditTrail, Outcome
-from services.common.auth import Principal
+from services.common.auth import Principal, PrincipalKind, Role
 from services.common.database import get_database
 from services.common.errors import Conflict, RateLimited
 
@@ -115,6 +115,44 @@ class DisclosureGate:
             limit=settings.disclosure_limit,
             window_s=settings.disclosure_window_s,
         )
+
+    def spec(self) -> dict[str, Any]:
+        """All that makes this gate but its database and audit store, as JSON: an import job run in a
+        process of its own rebuilds the same gate from it (``rebuilt``)."""
+        trail = self.trail
+        return {
+            "principal": asdict(self.principal),
+            "trail": {
+                "method": trail.method,
+                "route": trail.route,
+                "request_id": trail.request_id,
+                "address": trail.address,
+                "client": trail.client,
+                "path_params": trail.path_params,
+            },
+            "limit": self.limit,
+            "window_s": self.window_s,
+            "context": self.context,
+        }
+
+    @classmethod
+    def rebuilt(
+        cls, spec: dict[str, Any], sessionmaker: async_sessionmaker, store: AuditStore
+    ) -> DisclosureGate:
+        caller = spec["principal"]
+        principal = Principal(
+            **caller | {"kind": PrincipalKind(caller["kind"]), "role": Role(caller["role"])}
+        )
+        gate = cls(
+            sessionmaker,
+            store,
+            AuditTrail(**spec["trail"]),
+            principal,
+            limit=spec["limit"],
+            window_s=spec["window_s"],
+        )
+        gate.context = dict(spec["context"])
+        return gate
 
     async def check(self) -> None:
         """Before a request that could disclose: 429 when the caller has none left, whatever it asks."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -26,6 +28,12 @@ class RegistrySettings(ServiceSettings):
     )
     disclosure_window_s: int = Field(
         default=3600, ge=60, description="The window over which those answers are counted, in seconds"
+    )
+    import_mode: Literal["process", "inline"] = Field(
+        default="process",
+        description="Where a bulk import job runs: `process`, a child process of its own (its reading, "
+        "checking and encryption never hold up the requests this process serves, and a child that dies "
+        "fails its job alone); `inline`, in this process (the in-process test system)",
     )
     monitoring_url: str | None = Field(
         default=None,

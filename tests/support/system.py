@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +48,16 @@ class Database:
 TEST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8192}
 
 
+# A child process per import job costs over a second of CPU to start, a dozen times a run: the suite's
+# jobs run in the serving process, but those of tests/test_import_process.py, which run in children.
+REGISTRY_TEST_SETTINGS = {"import_mode": "inline"}
+
+
 def service_settings(part: str, database: Database, keys: Keys, **overrides: Any) -> Any:
     settings_cls = SERVICE_PARTS[part].settings_cls
+    registry = (
+        REGISTRY_TEST_SETTINGS | {"national_id_key": keys.national_id_key} if part == "registry" else {}
+    )
     return settings_cls(
         database_url=database.app_url,
         migration_database_url=database.owner_url,
@@ -57,9 +65,22 @@ def service_settings(part: str, database: Database, keys: Keys, **overrides: Any
         internal_token_public_key=keys.internal_public,
         service_token_secret=keys.service_token_secret,
         event_relay_interval_s=0,  # tests deliver events when they choose (app.state.event_relay)
-        **({"national_id_key": keys.national_id_key} if part == "registry" else {}),
-        **overrides,
+        **(registry | overrides),
     )
+
+
+@contextmanager
+def registry_settings(system: FastAPI, **values: Any) -> Iterator[None]:
+    """The running registry's settings changed for a while (those it reads at each use)."""
+    settings = system.state.local_apps["registry"].state.settings
+    before = {name: getattr(settings, name) for name in values}
+    for name, value in values.items():
+        setattr(settings, name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(settings, name, value)
 
 
 def gateway_settings(database: Database, keys: Keys, **overrides: Any) -> GatewaySettings:
