@@ -35,13 +35,7 @@ SERVER_FIXTURES = {"postgres", "server_url", "database"}
 
 # The longest files first (each takes minutes): where the suite is spread over workers (CI's
 # `-n 2 --dist loadfile --no-loadscope-reorder`), none of them starts when the rest is nearly done.
-LONGEST_FIRST = (
-    "test_fuzz_admin.py",
-    "test_fuzz.py",
-    "test_processes.py",
-    "test_faults.py",
-    "test_authorization.py",
-)
+LONGEST_FIRST = ("test_fuzz.py", "test_processes.py", "test_faults.py", "test_authorization.py")
 
 
 def _longest_first(item: pytest.Item) -> int:
