@@ -76,7 +76,7 @@ async def prepare_county(
         write_county, midday, midday_people, VILLAGES, generator, MIDDAY_FIRST_NUMBER
     )
     progress(f"day: importing the county's {rows:,} people ({len(VILLAGES)} villages)")
-    await asyncio.to_thread(run_import, env, base)
+    await asyncio.to_thread(run_import, env.database, env.keys, base)
     pairings = await _settle_and_pair(env)
     plan = Plan(
         gateway=env.gateway,
