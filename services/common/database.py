@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Row, Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 from services.common.audit.requests import record_failure, trail_for
 from services.common.audit.store import AuditStore
@@ -60,7 +61,24 @@ def create_engine(
         connect_args={"server_settings": server_settings, "timeout": 10},
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_database_error)
+    engine.sync_engine.dialect.do_ping = _ping_in_one_round_trip  # type: ignore[method-assign]
     return engine
+
+
+def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
+    """The pool's check that a connection it hands out is alive, in one round trip.
+
+    SQLAlchemy's asyncpg ping runs its query in a transaction of its own (BEGIN, the query, ROLLBACK:
+    three round trips), so that a prepared statement cannot meet another server connection behind a
+    transaction-mode pooler. A statement sent by the simple query protocol prepares nothing, so it needs
+    no transaction. Every session checks out a connection: the two round trips saved were about a fifth
+    of the CPU of serving a simple read. A dead connection still fails here, as the driver's error
+    translated, so that the pool replaces it (and every connection older) before the session uses it."""
+    try:
+        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - translated and raised again, as SQLAlchemy's own ping does
+        dbapi_connection._handle_exception(error)
+    return True
 
 
 @asynccontextmanager
