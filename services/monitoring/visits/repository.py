@@ -117,9 +117,6 @@ class VisitRepository:
         """Pairings and overdue ones by cadre, village and town and in all; the ``limit`` most
         overdue pairings, the most overdue first."""
         params = self._params(scope_prefix, within, day) | {"limit": limit}
-        # A county's estimate is high enough for PostgreSQL to compile the query (JIT), which cost more
-        # than it saved: off for the rest of this (read-only) transaction.
-        await self.session.execute(text("SET LOCAL jit = off"))
         tallies, overdue = [], []
         for r in await self.session.execute(text(COMPLIANCE_SQL), params):
             if r.kind != "overdue":

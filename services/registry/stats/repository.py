@@ -93,9 +93,6 @@ class AsOfCounts:
 
 
 async def as_of_counts(session: AsyncSession, prefix: str, child_length: int, day: date) -> AsOfCounts:
-    # The estimate of a county's count is large enough for PostgreSQL to compile it (JIT), which took
-    # 0.5-0.8 s of a 2 s recount and saved nothing: off for the rest of this transaction.
-    await session.execute(text("SET LOCAL jit = off"))
     rows = await session.execute(
         text(COUNTS_SQL), {"pattern": prefix + "%", "child_length": child_length, "day": day}
     )

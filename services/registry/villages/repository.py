@@ -149,7 +149,6 @@ class VillageRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def group_counts(self, village: str, day: date) -> dict[uuid.UUID, tuple[int, int]]:
-        await self.session.execute(text("SET LOCAL jit = off"))
         rows = await self.session.execute(text(GROUP_COUNTS_SQL), {"pattern": village, "day": day})
         return {r.group_id: (r.households, r.people) for r in rows}
 
@@ -277,7 +276,6 @@ class VillageRepository:
 
     async def recounted(self, pattern: str, day: date) -> Counted:
         """The same figures of the villages whose codes match ``pattern``, from the raw rows."""
-        await self.session.execute(text("SET LOCAL jit = off"))
         return _by_village(await self.session.execute(text(FIGURES_SQL), {"pattern": pattern, "day": day}))
 
     async def changed_villages(self, scope_prefix: str, since: datetime | None) -> list[str]:
