@@ -23,9 +23,10 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 
 from services.common.tracing import tracing_configured
 from tests.support.auth import ROOT_ADMIN, bootstrap_admin, sign_in
+from tests.support.demo_checks import sign_in_over_http
 from tests.support.processes import start_system
 from tests.support.system import Database, Keys, asgi_client, build_system, process_env
-from tests.test_processes import create_admin_with_the_cli, sign_in_over_http
+from tests.test_processes import create_admin_with_the_cli
 
 OTEL_VARIABLES = (
     "OTEL_EXPORTER_OTLP_ENDPOINT",
