@@ -157,18 +157,18 @@ def operations_of(url: str) -> list[str]:
     )
 
 
-def refused_operations(url: str, username: str) -> list[str]:
-    """The operations the demo account ``username`` lacks the permission for. Each refuses such a caller
-    before it reads any input (403 permission_denied, whatever the input), and tests/test_authorization.py
-    proves that for every role and every operation; fuzzing them again as that role would only repeat it
-    (for the read-mostly roles, most of their run)."""
+def refused_operations(operations: list[str], username: str) -> list[str]:
+    """Those of ``operations`` the demo account ``username`` lacks the permission for. Each refuses such
+    a caller before it reads any input (403 permission_denied, whatever the input), and
+    tests/test_authorization.py proves that for every role and every operation; fuzzing them again as
+    that role would only repeat it (for the read-mostly roles, most of their run)."""
     role = Role(next(r for name, _, r, _ in [DEMO_ADMIN, *DEMO_USERS] if name == username))
     permission_of = {
         (e.method, re.sub(r"{[^}]+}", "{}", e.path.split("?")[0])): e.permission
         for e in (TARGETED | UNTARGETED).values()
     }
     refused = []
-    for name in operations_of(url):
+    for name in operations:
         method, path = name.split(" ", 1)
         permission = permission_of.get((method, re.sub(r"{[^}]+}", "{}", path)))
         if permission is not None and permission not in ROLE_PERMISSIONS[role]:
@@ -258,7 +258,8 @@ def exactly(names: list[str]) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_fuzz_the_api_as(served: PartProcess, install: DemoInstall, role: str) -> None:
     token = access_token(served.url, role, install.passwords()[role])
-    refused = refused_operations(served.url, role)
+    operations = operations_of(served.url)
+    refused = refused_operations(operations, role)
     excluded = [arg for path in SESSION_ENDING for arg in ("--exclude-path", path)]
     excluded += [arg for name in refused for arg in ("--exclude-name", name)]
     examples = EXAMPLES if role in FULL_DEPTH else max(EXAMPLES // 6, 5)
@@ -272,9 +273,7 @@ def test_fuzz_the_api_as(served: PartProcess, install: DemoInstall, role: str) -
     # the rest of a test run is done; the stateful sequences, which link operations across the halves,
     # then run over all of them.
     reached = [
-        name
-        for name in operations_of(served.url)
-        if name not in refused and name.split(" ", 1)[1] not in SESSION_ENDING
+        name for name in operations if name not in refused and name.split(" ", 1)[1] not in SESSION_ENDING
     ]
     halves = [
         Fuzzing(
