@@ -27,6 +27,7 @@ from gateway.routing import API_PREFIX, SERVICES, audiences
 from gateway.service_reads import ServiceReads
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstream, build_upstream
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.audit.requests import record_denial
 from services.common.audit.trail import WRITE_METHODS
@@ -39,7 +40,9 @@ from services.common.migrations import Migrations
 from services.common.tracing import trace_client
 
 logger = logging.getLogger("fangpin.gateway")
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA, directory=Path(__file__).parent / "migrations", shared_sql=(sql_layer.AUDIT_LOG,)
+)
 # Every method goes to the owning service, which answers 405 with its exact Allow for those it lacks.
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 StartupTask = Callable[[FastAPI], Awaitable[None]]

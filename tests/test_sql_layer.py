@@ -1,6 +1,7 @@
-"""The database's own code: what PostgreSQL runs for each service is exactly its ``sql/`` files, on a
-fresh database and on one upgraded a revision at a time from the first; a changed file is applied by
-the next migrate, a removed function goes, replicas apply once; and no revision imports our code."""
+"""The database's own code: what PostgreSQL runs for each part is exactly its sql layer (its ``sql/``
+files and the shared scripts it names), on a fresh database and on one upgraded a revision at a time
+from the first; a changed file is applied by the next migrate, a removed function goes, replicas apply
+once; and no revision imports our code."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fangpin.parts import SERVICE_PARTS
+from fangpin.parts import PARTS, SERVICE_PARTS
 from services.common import sql_layer
 from services.common.database import create_engine
 from services.common.migrations import Migrations
@@ -36,7 +37,7 @@ from tests.support.system import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {name: part.migrations for name, part in SERVICE_PARTS.items()}
-SHARED_FILES = ("010_audit_log.sql", "030_rollup_refresh.sql")  # the same in every service's schema
+LAYERED = {name: part.migrations for name, part in PARTS.items()}  # the services and the gateway
 CREATES_CODE = re.compile(r"CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|TRIGGER|VIEW)\s+(?!pg_temp\.)", re.I)
 
 
@@ -45,13 +46,25 @@ def sql_of(service: str, name: str) -> str:
 
 
 def revision_files() -> list[Path]:
-    return sorted(ROOT.glob("services/*/migrations/versions/*.py"))
+    parts = [*ROOT.glob("services/*/migrations"), ROOT / "gateway" / "migrations"]
+    return sorted(path for part in parts for path in part.glob("versions/*.py"))
 
 
-def test_every_service_has_a_sql_layer() -> None:
+def test_every_part_has_a_sql_layer_with_the_shared_scripts_written_for_its_schema() -> None:
     for name, migrations in SERVICES.items():
         assert migrations.sql_directory == ROOT / "services" / name / "sql", name
         assert sql_layer.source_files(migrations.sql_directory), name
+        assert migrations.shared_sql == (sql_layer.AUDIT_LOG, sql_layer.ROLLUPS), name
+    assert LAYERED["gateway"].shared_sql == (sql_layer.AUDIT_LOG,)
+    for name, migrations in LAYERED.items():
+        assert migrations.layer is not None
+        scripts = migrations.layer.scripts()
+        assert [s.name for s in scripts] == sorted(s.name for s in scripts)
+        shared = "\n".join(s.text for s in scripts if s.name in migrations.shared_sql)
+        assert sql_layer.SCHEMA_PLACEHOLDER not in shared, name
+        assert f"CREATE OR REPLACE FUNCTION {name}.audit_log_append(contents text[])" in shared, name
+        others = [other for other in LAYERED if other != name and f"{other}." in shared]
+        assert not others, (name, others)
 
 
 def imported_modules(tree: ast.AST) -> Iterator[str]:
@@ -80,16 +93,6 @@ def test_revisions_import_no_code_of_ours_and_make_no_functions(path: Path) -> N
     for node in going_back:
         lines[node.lineno - 1 : node.end_lineno] = [""] * (node.end_lineno - node.lineno + 1)  # type: ignore[operator]
     assert not CREATES_CODE.search("\n".join(lines)), path.name
-
-
-def test_the_shared_files_are_the_same_in_every_service() -> None:
-    for name in SHARED_FILES:
-        texts = {service: sql_of(service, name).replace(f"{service}.", "S.") for service in SERVICES}
-        texts = {
-            service: t.replace(f"{service}_rollup_pending", "S_rollup_pending")
-            for service, t in texts.items()
-        }
-        assert len(set(texts.values())) == 1, name
 
 
 def quoted(values: object) -> str:
@@ -137,9 +140,10 @@ def _engine(url: str) -> AsyncEngine:
     return create_engine(url, part="test-sql-layer", pool_size=2, max_overflow=0)
 
 
-async def _differences(engine: AsyncEngine, schema: str, directory: Path) -> list[str]:
+async def _differences(engine: AsyncEngine, migrations: Migrations) -> list[str]:
+    assert migrations.layer is not None
     async with engine.connect() as conn:
-        return await sql_layer.differences(conn, schema, directory)
+        return await sql_layer.differences(conn, migrations.layer)
 
 
 async def _definitions(engine: AsyncEngine, schema: str) -> dict[str, str]:
@@ -150,10 +154,9 @@ async def _definitions(engine: AsyncEngine, schema: str) -> dict[str, str]:
 async def test_a_fresh_database_runs_exactly_the_files(database: Database) -> None:
     engine = _engine(database.owner_url)
     try:
-        for name, migrations in SERVICES.items():
+        for name, migrations in LAYERED.items():
             assert await migrations.status(engine) == "ok", name
-            assert migrations.sql_directory is not None
-            assert await _differences(engine, name, migrations.sql_directory) == [], name
+            assert await _differences(engine, migrations) == [], name
     finally:
         await engine.dispose()
 
@@ -165,7 +168,7 @@ async def stepwise(server_url: str) -> AsyncIterator[AsyncEngine]:
     url = await create_test_database(server_url)
     engine = _engine(url)
     try:
-        for name, migrations in SERVICES.items():
+        for name, migrations in LAYERED.items():
             revisions = [
                 s.revision for s in ScriptDirectory.from_config(migrations.config()).walk_revisions()
             ]
@@ -204,12 +207,11 @@ async def test_a_database_upgraded_step_by_step_equals_a_fresh_one(
 ) -> None:
     fresh = _engine(database.owner_url)
     try:
-        for name, migrations in SERVICES.items():
-            assert migrations.sql_directory is not None
+        for name, migrations in LAYERED.items():
             upgraded = await _definitions(stepwise, name)
             assert upgraded == await _definitions(fresh, name), name
             assert not [key for key in upgraded if "old_logger" in key], name
-            assert await _differences(stepwise, name, migrations.sql_directory) == [], name
+            assert await _differences(stepwise, migrations) == [], name
     finally:
         await fresh.dispose()
 
@@ -232,10 +234,10 @@ async def test_a_changed_line_is_applied_by_the_next_migrate(stepwise: AsyncEngi
         "SELECT id FROM registry.households WHERE deleted_at IS NULL",
         "SELECT h.id FROM registry.households AS h WHERE h.deleted_at IS NULL",
     )
-    edited = Migrations(schema="registry", directory=released.directory, sql_directory=changed)
+    edited = released.with_sql_directory(changed)
     assert await edited.status(stepwise) == "sql layer not applied"
     # The deployed code is what the released files say, not what the edited ones say.
-    assert await _differences(stepwise, "registry", changed) == [
+    assert await _differences(stepwise, edited) == [
         "function registry.rollup_all_subjects(): differs from the source"
     ]
 
@@ -248,13 +250,13 @@ async def test_a_changed_line_is_applied_by_the_next_migrate(stepwise: AsyncEngi
             text("SELECT prosrc FROM pg_proc WHERE oid = 'registry.rollup_all_subjects'::regproc")
         )
     assert "h.deleted_at IS NULL" in body
-    assert await _differences(stepwise, "registry", changed) == []
-    assert await _differences(stepwise, "registry", released.sql_directory) == [
+    assert await _differences(stepwise, edited) == []
+    assert await _differences(stepwise, released) == [
         "function registry.rollup_all_subjects(): differs from the source"
     ]
 
     await released.upgrade(stepwise)
-    assert await _differences(stepwise, "registry", released.sql_directory) == []
+    assert await _differences(stepwise, released) == []
 
 
 async def test_what_the_files_no_longer_define_is_dropped(stepwise: AsyncEngine, tmp_path: Path) -> None:
@@ -272,7 +274,7 @@ async def test_what_the_files_no_longer_define_is_dropped(stepwise: AsyncEngine,
         "CREATE TRIGGER extra_guard AFTER INSERT ON jobs.welfare_posts\n"
         "    FOR EACH STATEMENT EXECUTE FUNCTION jobs.extra_guard();\n"
     )
-    await Migrations(schema="jobs", directory=released.directory, sql_directory=extended).upgrade(stepwise)
+    await released.with_sql_directory(extended).upgrade(stepwise)
     extras = {k for k in await _definitions(stepwise, "jobs") if "extra" in k}
     assert extras == {
         "function jobs.extra_count()",
@@ -284,7 +286,7 @@ async def test_what_the_files_no_longer_define_is_dropped(stepwise: AsyncEngine,
     await released.upgrade(stepwise)
 
     assert not {k for k in await _definitions(stepwise, "jobs") if "extra" in k}
-    assert await _differences(stepwise, "jobs", released.sql_directory) == []
+    assert await _differences(stepwise, released) == []
 
 
 async def test_replicas_migrating_together_apply_once(stepwise: AsyncEngine, tmp_path: Path) -> None:
@@ -297,13 +299,16 @@ async def test_replicas_migrating_together_apply_once(stepwise: AsyncEngine, tmp
         "UNION SELECT id FROM monitoring.pairings",
         "UNION ALL SELECT id FROM monitoring.pairings",
     )
+    edited = released.with_sql_directory(changed)
+    assert edited.layer is not None
+    layer = edited.layer
 
     async def replica() -> bool:
         async with stepwise.begin() as conn:
-            return await sql_layer.apply(conn, "monitoring", changed)
+            return await sql_layer.apply(conn, layer)
 
     assert sorted(await asyncio.gather(replica(), replica())) == [False, True]
-    assert await _differences(stepwise, "monitoring", changed) == []
+    assert await _differences(stepwise, edited) == []
     async with stepwise.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM monitoring.sql_layer")) == 1
 

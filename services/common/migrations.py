@@ -1,15 +1,16 @@
 """Alembic per part: each part's tables live in its own PostgreSQL schema with its own version table.
 
 Migrations run in code (``fangpin migrate`` and at start), on a connection we hand to alembic, under an
-advisory lock so that two replicas starting together do not race. A part whose migrations directory has
-a ``sql/`` folder beside it keeps its functions, triggers and views there (``sql_layer``): once the schema
-is at head they are brought to those files in the same transaction.
+advisory lock so that two replicas starting together do not race. A part keeps its functions, triggers
+and views in its sql layer (``sql_layer``): the shared scripts it names and the ``sql/`` folder beside its
+migrations directory, when there is one. Once the schema is at head they are brought to those scripts in
+the same transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,15 +34,23 @@ class Migrations:
 
     schema: str
     directory: Path
+    shared_sql: tuple[str, ...] = ()  # scripts of services/common/sql/ the schema runs too
     sql_directory: Path | None = None  # default: ``sql/`` beside ``directory``, when there is one
     heads: tuple[str, ...] = field(init=False)
+    layer: sql_layer.Layer | None = field(init=False)
     sql_hash: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.heads = tuple(ScriptDirectory.from_config(self.config()).get_heads())
         if self.sql_directory is None and (self.directory.parent / "sql").is_dir():
             self.sql_directory = self.directory.parent / "sql"
-        self.sql_hash = sql_layer.source_hash(self.sql_directory) if self.sql_directory else None
+        has_layer = self.sql_directory is not None or self.shared_sql
+        self.layer = sql_layer.Layer(self.schema, self.sql_directory, self.shared_sql) if has_layer else None
+        self.sql_hash = self.layer.hash() if self.layer else None
+
+    def with_sql_directory(self, directory: Path) -> Migrations:
+        """The same part with its own sql files taken from ``directory`` (an edited copy, say)."""
+        return replace(self, sql_directory=directory)
 
     def config(self) -> Config:
         cfg = Config()
@@ -63,8 +72,8 @@ class Migrations:
             after = await _versions(conn, self.schema)
             # Below head the files may name tables that do not exist yet. A revision that ran may have
             # dropped or rebuilt a table with its triggers: the layer is applied again after any.
-            if self.sql_directory is not None and after == tuple(sorted(self.heads)):
-                await sql_layer.apply(conn, self.schema, self.sql_directory, force=before != after)
+            if self.layer is not None and after == tuple(sorted(self.heads)):
+                await sql_layer.apply(conn, self.layer, force=before != after)
             if app_role:
                 await grant_app_role(conn, self.schema, app_role)
 
@@ -77,10 +86,7 @@ class Migrations:
         async with engine.connect() as conn:
             if await _versions(conn, self.schema) != tuple(sorted(self.heads)):
                 return "behind head"
-            if (
-                self.sql_directory is not None
-                and await sql_layer.stored_hash(conn, self.schema) != self.sql_hash
-            ):
+            if self.layer is not None and await sql_layer.stored_hash(conn, self.schema) != self.sql_hash:
                 return "sql layer not applied"
         return "ok"
 

@@ -1,13 +1,14 @@
 """The database's own code: the functions, triggers and views of a service's schema, kept as plain SQL.
 
-A service's ``sql/*.sql`` files (run in file-name order) are the only definition of what PostgreSQL
-runs for it; alembic revisions hold the tables. Once alembic has brought the schema to head (in the
-same transaction, under the same advisory lock), ``apply`` compares the files' hash with the one in
-``<schema>.sql_layer``. When they differ, or a revision has just run, it drops every function, view
-and trigger of the schema and runs the files, so the database holds exactly the source: a function
-taken out of the files is gone, a changed one is replaced, nothing depends on anyone remembering a
-migration. The layer owns all of them: a function or trigger made any other way in a service schema
-does not survive the next apply (one that something else depends on, e.g. an index, stops it loudly).
+A part's ``sql/*.sql`` files, with the shared scripts it names from ``services/common/sql/`` (written once
+for every schema, ``@schema@`` standing for its name), run in file-name order, are the only definition of
+what PostgreSQL runs for it; alembic revisions hold the tables. Once alembic has brought the schema to
+head (in the same transaction, under the same advisory lock), ``apply`` compares the files' hash with the
+one in ``<schema>.sql_layer``. When they differ, or a revision has just run, it drops every function, view
+and trigger of the schema and runs the files, so the database holds exactly the source: a function taken
+out of the files is gone, a changed one is replaced, nothing depends on anyone remembering a migration.
+The layer owns all of them: a function or trigger made any other way in a service schema does not survive
+the next apply (one that something else depends on, e.g. an index, stops it loudly).
 
 ``differences`` checks a deployed database against the source: it applies the files in a transaction
 it rolls back and compares what PostgreSQL reports before and after.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
@@ -57,12 +59,46 @@ def source_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix == SUFFIX and p.is_file())
 
 
-def source_hash(directory: Path) -> str:
-    """sha256 over every file's name and bytes, in order: renaming or reordering counts as a change."""
-    digest = hashlib.sha256()
-    for path in source_files(directory):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+SHARED_DIRECTORY = Path(__file__).parent / "sql"
+SCHEMA_PLACEHOLDER = "@schema@"
+# The shared scripts a part names (Migrations.shared_sql).
+AUDIT_LOG = "010_audit_log.sql"  # every part: its audit log's guards, and appending to its chain
+ROLLUPS = "030_rollup_refresh.sql"  # a service with rollups (services/common/rollups): their machinery
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A schema's own code: the shared scripts it names (rendered for it) and the files of its own
+    ``directory``, run together in file-name order."""
+
+    schema: str
+    directory: Path | None = None
+    shared: tuple[str, ...] = ()
+
+    def scripts(self) -> list[Script]:
+        scripts = [
+            Script(name, (SHARED_DIRECTORY / name).read_text(encoding="utf-8")) for name in self.shared
+        ]
+        scripts = [Script(s.name, s.text.replace(SCHEMA_PLACEHOLDER, self.schema)) for s in scripts]
+        own = source_files(self.directory) if self.directory is not None else []
+        clashes = {p.name for p in own} & set(self.shared)
+        if clashes:
+            raise SqlLayerError(f"{self.schema}: {sorted(clashes)} both shared and the part's own")
+        scripts += [Script(p.name, p.read_text(encoding="utf-8")) for p in own]
+        return sorted(scripts, key=lambda script: script.name)
+
+    def hash(self) -> str:
+        """sha256 over every script's name and text, in order: renaming or reordering counts as a change."""
+        digest = hashlib.sha256()
+        for script in self.scripts():
+            digest.update(script.name.encode() + b"\0" + script.text.encode() + b"\0")
+        return digest.hexdigest()
 
 
 def _table(schema: str) -> str:
@@ -77,22 +113,24 @@ async def stored_hash(conn: AsyncConnection, schema: str) -> str | None:
     return stored
 
 
-async def apply(conn: AsyncConnection, schema: str, directory: Path, *, force: bool = False) -> bool:
-    """Bring the schema's functions, triggers and views to the files, in the caller's transaction, if
-    the stored hash differs (or ``force``); True when it did."""
+async def apply(conn: AsyncConnection, layer: Layer, *, force: bool = False) -> bool:
+    """Bring the schema's functions, triggers and views to the layer's scripts, in the caller's
+    transaction, if the stored hash differs (or ``force``); True when it did."""
+    schema = layer.schema
     # The migration's lock: replicas starting together apply once, one after the other.
     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"migrate:{schema}"})
-    digest = source_hash(directory)
+    scripts = layer.scripts()
+    digest = layer.hash()
     if not force and await stored_hash(conn, schema) == digest:
         return False
     await _drop_owned(conn, schema)
-    await _run_files(conn, directory)
+    await _run_scripts(conn, scripts)
     await conn.execute(text(f"DELETE FROM {_table(schema)}"))  # noqa: S608 - our own name
     await conn.execute(
         text(f"INSERT INTO {_table(schema)} (hash, applied_at) VALUES (:hash, now())"),  # noqa: S608
         {"hash": digest},
     )
-    logger.info("%s: sql layer %s applied (%d files)", schema, digest[:12], len(source_files(directory)))
+    logger.info("%s: sql layer %s applied (%d files)", schema, digest[:12], len(scripts))
     return True
 
 
@@ -110,16 +148,16 @@ async def _drop_owned(conn: AsyncConnection, schema: str) -> None:
         await conn.execute(text(f"DROP ROUTINE {', '.join(functions)}"))
 
 
-async def _run_files(conn: AsyncConnection, directory: Path) -> None:
+async def _run_scripts(conn: AsyncConnection, scripts: list[Script]) -> None:
     # Each file as one script over the driver's simple protocol: any SQL a DBA would write runs as
     # written (dollar quotes, DO blocks), inside the caller's transaction.
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    for path in source_files(directory):
+    for script in scripts:
         try:
-            await driver.execute(path.read_text(encoding="utf-8"))
+            await driver.execute(script.text)
         except Exception as exc:
-            raise SqlLayerError(f"{path}: {exc}") from exc
+            raise SqlLayerError(f"{script.name}: {exc}") from exc
 
 
 async def definitions(conn: AsyncConnection, schema: str) -> dict[str, str]:
@@ -136,13 +174,14 @@ async def definitions(conn: AsyncConnection, schema: str) -> dict[str, str]:
     return found
 
 
-async def differences(conn: AsyncConnection, schema: str, directory: Path) -> list[str]:
-    """What the deployed schema has that the files would not make (and the reverse): empty when equal.
-    Applies the files in a transaction that is rolled back; the caller's connection must be idle."""
+async def differences(conn: AsyncConnection, layer: Layer) -> list[str]:
+    """What the deployed schema has that the scripts would not make (and the reverse): empty when equal.
+    Applies the scripts in a transaction that is rolled back; the caller's connection must be idle."""
+    schema = layer.schema
     async with conn.begin() as transaction:
         deployed = await definitions(conn, schema)
         await _drop_owned(conn, schema)
-        await _run_files(conn, directory)
+        await _run_scripts(conn, layer.scripts())
         source = await definitions(conn, schema)
         await transaction.rollback()
     return [

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.auth import Permission
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
@@ -24,7 +25,11 @@ from services.jobs.stations.router import router as station_events_router
 from services.jobs.training.router import router as training_router
 from services.jobs.training.stats.router import router as training_stats_router
 
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA,
+    directory=Path(__file__).parent / "migrations",
+    shared_sql=(sql_layer.AUDIT_LOG, sql_layer.ROLLUPS),
+)
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 

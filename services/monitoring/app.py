@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.auth import Permission
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
@@ -36,7 +37,11 @@ from services.monitoring.thresholds.router import router as thresholds_router
 from services.monitoring.visits.router import router as visits_router
 from services.monitoring.workload import record_workload
 
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA,
+    directory=Path(__file__).parent / "migrations",
+    shared_sql=(sql_layer.AUDIT_LOG, sql_layer.ROLLUPS),
+)
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 # The statistics' rollups (stats.rollups); a new visit interval marks pairings stale (visits.rollups).
 start_compaction, stop_compaction = compaction_hooks(SCHEMA, stale=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.migrations import Migrations
 from services.common.rollups.compaction import compaction_hooks
@@ -21,7 +22,11 @@ from services.oversight.stats.router import router as stats_router
 from services.oversight.tasks.router import router as tasks_router
 from services.oversight.unit_report.router import router as unit_report_router
 
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA,
+    directory=Path(__file__).parent / "migrations",
+    shared_sql=(sql_layer.AUDIT_LOG, sql_layer.ROLLUPS),
+)
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.events.wiring import OutboxSource, start_relay, stop_relay
 from services.common.migrations import Migrations
@@ -32,7 +33,11 @@ from services.projects.stations.router import router as stations_router
 from services.projects.stats.router import asset_router as asset_stats_router
 from services.projects.stats.router import router as stats_router
 
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA,
+    directory=Path(__file__).parent / "migrations",
+    shared_sql=(sql_layer.AUDIT_LOG, sql_layer.ROLLUPS),
+)
 start_compaction, stop_compaction = compaction_hooks(SCHEMA)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common import sql_layer
 from services.common.app_factory import create_part_app
 from services.common.auth import Permission
 from services.common.events.wiring import start_relay, stop_relay
@@ -33,7 +34,11 @@ from services.registry.sync.compaction import start_log_compaction, stop_log_com
 from services.registry.sync.router import router as sync_router
 from services.registry.villages.router import router as villages_router
 
-MIGRATIONS = Migrations(schema=SCHEMA, directory=Path(__file__).parent / "migrations")
+MIGRATIONS = Migrations(
+    schema=SCHEMA,
+    directory=Path(__file__).parent / "migrations",
+    shared_sql=(sql_layer.AUDIT_LOG, sql_layer.ROLLUPS),
+)
 start_exports, stop_exports = export_hooks(SCHEMA)  # ledgers too big for one request
 start_compaction, stop_compaction = compaction_hooks(SCHEMA, stale=True)  # 0023 marked every subject stale
 

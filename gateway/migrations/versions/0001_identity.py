@@ -9,14 +9,33 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from services.common.audit.table import create_audit_log, drop_audit_log
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 SCHEMA = "gateway"
+
+# The audit log's guards (no update, delete or truncate) and its append are the sql layer's (revision
+# 0003), applied once the schema is at head. This revision imports nothing of ours.
+AUDIT_LOG = """
+CREATE TABLE gateway.audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at timestamptz NOT NULL,
+    request_id text, actor_id text, actor_name text, actor_kind text, actor_role text,
+    actor_scope text, address text, client text,
+    action text NOT NULL, resource_type text, resource_id text, area_code text,
+    changes text,
+    outcome text NOT NULL, status integer,
+    prev_hash char(64) NOT NULL, hash char(64) NOT NULL
+);
+COMMENT ON COLUMN gateway.audit_log.changes IS 'canonical JSON: {field: [old, new]}';
+CREATE INDEX ix_audit_log_occurred_at ON gateway.audit_log (occurred_at);
+CREATE INDEX ix_audit_log_actor ON gateway.audit_log (actor_id, occurred_at);
+CREATE INDEX ix_audit_log_resource ON gateway.audit_log (resource_type, resource_id, occurred_at);
+CREATE INDEX ix_audit_log_area ON gateway.audit_log (area_code text_pattern_ops);
+REVOKE UPDATE, DELETE, TRUNCATE ON gateway.audit_log FROM PUBLIC;
+"""
 
 
 def _now() -> sa.TextClause:
@@ -100,10 +119,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_failures_username_at", "login_failures", ["username", "at"], schema=SCHEMA)
     op.create_index("ix_login_failures_address_at", "login_failures", ["address", "at"], schema=SCHEMA)
-    create_audit_log(op, SCHEMA)
+    for statement in AUDIT_LOG.split(";\n"):
+        if statement.strip():
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    drop_audit_log(op, SCHEMA)
+    op.execute("DROP TABLE gateway.audit_log")
     for table in ("login_failures", "refresh_tokens", "sessions", "api_keys", "users"):
         op.drop_table(table, schema=SCHEMA)

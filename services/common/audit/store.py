@@ -15,29 +15,11 @@ from services.common.audit.chain import (
     canonical_changes,
     canonical_record,
     first_broken_link,
-    link_hash,
 )
-from services.common.audit.table import HASHED_COLUMNS
 from services.common.audit.trail import AuditTrail, Outcome
 from services.common.text import IsoDateTime
 
 VERIFY_BATCH = 2000
-
-# The columns an append writes (all but the id), with their types for the arrays they arrive in.
-WRITTEN_COLUMNS = {
-    column: {"occurred_at": "timestamptz", "status": "integer"}.get(column, "text")
-    for column in (*HASHED_COLUMNS, "prev_hash", "hash")
-}
-
-
-def _insert_sql(table: sa.Table) -> str:
-    """Rows in the order given (ids follow the chain), from one array per column."""
-    columns = ", ".join(WRITTEN_COLUMNS)
-    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in WRITTEN_COLUMNS.items())
-    return (
-        f"INSERT INTO {table.schema}.{table.name} ({columns}) "  # noqa: S608 - our own names
-        f"SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY AS t({columns}, n) ORDER BY n"
-    )
 
 
 class AuditFilters(BaseModel):
@@ -56,7 +38,8 @@ class AuditStore:
     def __init__(self, table: sa.Table, chain: str) -> None:
         self.table = table
         self.chain = chain  # the part whose chain this is
-        self._insert_sql = _insert_sql(table)
+        # The schema's own function (services/common/sql/010_audit_log.sql): lock, last hash, insert.
+        self._append = text(f"SELECT {table.schema}.audit_log_append(CAST(:contents AS text[]))")
 
     async def append(
         self, session: AsyncSession, trail: AuditTrail, outcome: Outcome, status: int | None
@@ -79,24 +62,10 @@ class AuditStore:
             }
             for entry in entries
         ]
-        contents = [canonical_record(row) for row in rows]
-        # One writer at a time per chain, until commit: each record links to the one committed before.
-        # The lock is held to the end of the request's transaction, so as little as possible is done
-        # under it: the links of the chain, and one statement for all the rows (a batch of 500 visits
-        # writes 500).
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"audit:{self.chain}"}
-        )
-        prev_hash = await session.scalar(
-            sa.select(self.table.c.hash).order_by(self.table.c.id.desc()).limit(1)
-        )
-        prev_hash = prev_hash or GENESIS
-        for row, content in zip(rows, contents, strict=True):
-            row["prev_hash"] = prev_hash
-            row["hash"] = prev_hash = link_hash(prev_hash, content)
-        await session.execute(
-            text(self._insert_sql), {column: [row[column] for row in rows] for column in WRITTEN_COLUMNS}
-        )
+        # One round trip: the database links them to the chain under the chain's lock, held to the end
+        # of the request's transaction (one writer at a time), and stores the columns out of the very
+        # text it hashed. A batch of 500 visits is one call.
+        await session.execute(self._append, {"contents": [canonical_record(row) for row in rows]})
 
     async def verify(self, conn: AsyncConnection | AsyncSession) -> dict[str, Any]:
         """Walk the whole chain in id order; report the first broken link and the head to anchor."""

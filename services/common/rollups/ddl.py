@@ -3,10 +3,11 @@ docstring).
 
 The tables are made by each service's alembic revisions; the functions and triggers that keep them
 (``rollup_refresh``, ``rollup_flush``, ``rollup_ancestors`` and the statement triggers) are the sql
-layer's: ``services/<name>/sql/030_rollup_refresh.sql`` and ``050_rollup_triggers.sql``. Totals are
-append-only: a write adds rows rather than updating a county's row, so concurrent writers in one county
-never queue on a hot row. A background compaction (``store.compact``) folds the rows of one area,
-measure, key and day into one.
+layer's: ``services/common/sql/030_rollup_refresh.sql`` and
+``services/<name>/sql/050_rollup_triggers.sql``. Totals are append-only: a write adds rows rather than
+updating a county's row, so concurrent writers in one county never queue on a hot row. A background
+compaction (``store.compact``) folds the rows of one area, measure, key and day into one.
+
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ depends_on = None
 S = "monitoring"
 # The columns as they were at this revision (services/common/audit/table.py holds today's), so that a
 # fresh database replays this revision as it ran. The guards that make the table append-only are
-# triggers: the sql layer (sql/010_audit_log.sql) makes them once the schema is at head.
+# triggers: the sql layer (services/common/sql/010_audit_log.sql) makes them once the schema is at head.
 
 
 def upgrade() -> None:

@@ -1,9 +1,9 @@
--- The rollups' machinery (see services/common/rollups): the same in every service's schema. A service
+-- The rollups' machinery (see services/common/rollups): written once for every service's schema. A service
 -- defines what each subject contributes, rollup_deltas_of(ids) and rollup_all_subjects(), in the files
 -- after this one; statement triggers hand the subjects a write touched to rollup_refresh.
 
 -- The area itself and every area above it, each with its parent (a code counts at its own level and up).
-CREATE OR REPLACE FUNCTION projects.rollup_ancestors(code text)
+CREATE OR REPLACE FUNCTION @schema@.rollup_ancestors(code text)
 RETURNS TABLE (area_code text, parent_code text)
 LANGUAGE sql IMMUTABLE AS $$
     SELECT rpad(substr(code, 1, l.n), 12, '0'),
@@ -15,7 +15,7 @@ $$;
 
 -- Swaps the subjects' stored contributions for fresh ones and appends the difference to the totals of
 -- their area and every area above it (append-only: writers in one county never queue on a shared row).
-CREATE OR REPLACE FUNCTION projects.rollup_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION @schema@.rollup_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
@@ -23,40 +23,40 @@ BEGIN
     -- A bulk writer (the import) may note the subjects and refresh each once, before it commits
     -- (rollup_flush), rather than once per statement that touches them.
     IF current_setting('fangpin.rollups_deferred', true) = 'on' THEN
-        INSERT INTO pg_temp.projects_rollup_pending SELECT unnest(ids);
+        INSERT INTO pg_temp.@schema@_rollup_pending SELECT unnest(ids);
         RETURN;
     END IF;
     -- One refresh of a subject at a time: a second waits here, then (read committed: a fresh snapshot
     -- per statement) sees the first's contributions and replaces them rather than adding to them.
-    INSERT INTO projects.rollup_subjects SELECT DISTINCT unnest(ids) ON CONFLICT DO NOTHING;
-    PERFORM 1 FROM projects.rollup_subjects WHERE subject_id = ANY(ids) ORDER BY subject_id FOR UPDATE;
+    INSERT INTO @schema@.rollup_subjects SELECT DISTINCT unnest(ids) ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM @schema@.rollup_subjects WHERE subject_id = ANY(ids) ORDER BY subject_id FOR UPDATE;
     WITH old AS (
-        DELETE FROM projects.rollup_contributions WHERE subject_id = ANY(ids)
+        DELETE FROM @schema@.rollup_contributions WHERE subject_id = ANY(ids)
         RETURNING area_code, measure, key, day, -delta AS delta
     ), new AS (
-        INSERT INTO projects.rollup_contributions SELECT * FROM projects.rollup_deltas_of(ids)
+        INSERT INTO @schema@.rollup_contributions SELECT * FROM @schema@.rollup_deltas_of(ids)
         RETURNING area_code, measure, key, day, delta
     ), diff AS (
         SELECT area_code, measure, key, day, sum(delta) AS delta
         FROM (SELECT * FROM old UNION ALL SELECT * FROM new) AS c
         GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0
     )
-    INSERT INTO projects.rollup_totals (area_code, parent_code, measure, key, day, delta)
+    INSERT INTO @schema@.rollup_totals (area_code, parent_code, measure, key, day, delta)
     SELECT a.area_code, a.parent_code, d.measure, d.key, d.day, d.delta
-    FROM diff AS d CROSS JOIN LATERAL projects.rollup_ancestors(d.area_code) AS a;
+    FROM diff AS d CROSS JOIN LATERAL @schema@.rollup_ancestors(d.area_code) AS a;
 END
 $$;
 
 -- A bulk writer that deferred the refreshes (rollups.ddl.defer_statements) refreshes each noted subject
 -- once, before it commits.
-CREATE OR REPLACE FUNCTION projects.rollup_flush() RETURNS integer LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION @schema@.rollup_flush() RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     pending uuid[];
 BEGIN
     PERFORM set_config('fangpin.rollups_deferred', 'off', true);
-    pending := ARRAY(SELECT DISTINCT subject_id FROM pg_temp.projects_rollup_pending);
-    DELETE FROM pg_temp.projects_rollup_pending;
-    PERFORM projects.rollup_refresh(pending);
+    pending := ARRAY(SELECT DISTINCT subject_id FROM pg_temp.@schema@_rollup_pending);
+    DELETE FROM pg_temp.@schema@_rollup_pending;
+    PERFORM @schema@.rollup_refresh(pending);
     RETURN cardinality(pending);
 END
 $$;
