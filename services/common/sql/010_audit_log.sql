@@ -38,14 +38,18 @@ BEGIN
         prev := encode(sha256(convert_to(prev || content, 'UTF8')), 'hex');
         hashes := hashes || prev;
     END LOOP;
+    -- Each content parsed once (materialized: inlined, every column would parse it again).
+    WITH records AS MATERIALIZED (
+        SELECT t.n, t.prev_hash, t.hash, t.content::jsonb AS r
+        FROM unnest(contents, prev_hashes, hashes) WITH ORDINALITY AS t (content, prev_hash, hash, n)
+    )
     INSERT INTO @schema@.audit_log (
         occurred_at, request_id, actor_id, actor_name, actor_kind, actor_role, actor_scope, address,
         client, action, resource_type, resource_id, area_code, changes, outcome, status, prev_hash, hash
     )
     SELECT (r ->> 0)::timestamptz, r ->> 1, r ->> 2, r ->> 3, r ->> 4, r ->> 5, r ->> 6, r ->> 7,
            r ->> 8, r ->> 9, r ->> 10, r ->> 11, r ->> 12, r ->> 13, r ->> 14, (r ->> 15)::integer,
-           t.prev_hash, t.hash
-    FROM unnest(contents, prev_hashes, hashes) WITH ORDINALITY AS t (content, prev_hash, hash, n)
-    CROSS JOIN LATERAL (SELECT t.content::jsonb AS r) AS record
-    ORDER BY t.n;
+           prev_hash, hash
+    FROM records
+    ORDER BY n;
 END $$;
