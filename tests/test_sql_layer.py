@@ -10,6 +10,7 @@ import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -257,6 +258,36 @@ async def test_a_changed_line_is_applied_by_the_next_migrate(stepwise: AsyncEngi
 
     await released.upgrade(stepwise)
     assert await _differences(stepwise, released) == []
+
+
+async def test_a_changed_shared_script_is_applied_to_every_schema_that_runs_it(
+    stepwise: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released = dict(LAYERED)
+    shared = tmp_path / "common-sql"
+    shutil.copytree(sql_layer.SHARED_DIRECTORY, shared)
+    script = shared / sql_layer.AUDIT_LOG
+    old, new = "'audit_log is append-only: % is not allowed'", "'audit_log is append-only: no %'"
+    assert script.read_text().count(old) == 1
+    script.write_text(script.read_text().replace(old, new))
+    monkeypatch.setattr(sql_layer, "SHARED_DIRECTORY", shared)
+    edited = {name: replace(migrations) for name, migrations in released.items()}  # hashes anew
+
+    for name in ("gateway", "projects"):
+        assert await edited[name].status(stepwise) == "sql layer not applied", name
+        await edited[name].upgrade(stepwise)
+        assert await edited[name].status(stepwise) == "ok", name
+        async with stepwise.connect() as conn:
+            body = await conn.scalar(
+                text("SELECT prosrc FROM pg_proc WHERE oid = to_regproc(:f)"),
+                {"f": f"{name}.audit_log_append_only"},
+            )
+        assert "append-only: no %" in body, name
+    monkeypatch.undo()
+
+    for name in ("gateway", "projects"):
+        await released[name].upgrade(stepwise)
+        assert await _differences(stepwise, released[name]) == [], name
 
 
 async def test_what_the_files_no_longer_define_is_dropped(stepwise: AsyncEngine, tmp_path: Path) -> None:
