@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -123,10 +124,16 @@ if __name__ == "__main__":
     if not server:
         # Started before the event loop: the embedded server's setup runs its own.
         server, embedded = embedded_server_url(workdir / "pg")
+    finished = False
     try:
         rows = asyncio.run(main(args, server, workdir, only))
+        finished = True
     finally:
         if embedded is not None:
             embedded.stop()  # type: ignore[attr-defined]
+        if finished:  # its database and the parts' logs: hundreds of MB a run
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"bench: the parts' logs and the database are kept in {workdir}", file=sys.stderr)
     print_table(rows, title=f"fangpin benchmarks (size {args.size}, {time.monotonic() - started:.0f} s)")
     sys.exit(0)
