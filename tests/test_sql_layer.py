@@ -345,3 +345,22 @@ async def test_replicas_migrating_together_apply_once(stepwise: AsyncEngine, tmp
 
     await released.upgrade(stepwise)
     assert await released.status(stepwise) == "ok"
+
+
+async def test_rollup_watch_makes_the_triggers_named_and_refuses_other_writes(database: Database) -> None:
+    engine = _engine(database.owner_url)
+    try:
+        definitions = await _definitions(engine, "jobs")
+        made = sorted(k for k in definitions if k.startswith("trigger welfare_posts.rollup_"))
+        assert made == [
+            f"trigger welfare_posts.rollup_welfare_posts_{w}" for w in ("delete", "insert", "update")
+        ]
+        assert (
+            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+            in (definitions["trigger welfare_posts.rollup_welfare_posts_update"])
+        )
+        async with engine.connect() as conn:
+            with pytest.raises(Exception, match="truncate is not insert, update or delete"):
+                await conn.execute(text("SELECT jobs.rollup_watch('jobs.welfare_posts', 'truncate')"))
+    finally:
+        await engine.dispose()

@@ -60,3 +60,32 @@ BEGIN
     RETURN cardinality(pending);
 END
 $$;
+
+-- A table's statement triggers, one for each kind of write named ('insert', 'update', 'delete'; a
+-- trigger of its own each, as PostgreSQL keeps transition tables per kind of write), handing the
+-- written rows to the table's own @schema@.rollup_<table>(), which finds the subjects they touch. A
+-- service's trigger file calls it once per table.
+CREATE OR REPLACE FUNCTION @schema@.rollup_watch(target regclass, VARIADIC writes text[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    name text := 'rollup_' || (SELECT relname FROM pg_class WHERE oid = target);
+    write text;
+    transition text;
+BEGIN
+    FOREACH write IN ARRAY writes LOOP
+        transition := CASE write
+            WHEN 'insert' THEN 'NEW TABLE AS new_rows'
+            WHEN 'update' THEN 'OLD TABLE AS old_rows NEW TABLE AS new_rows'
+            WHEN 'delete' THEN 'OLD TABLE AS old_rows'
+        END;
+        IF transition IS NULL THEN
+            RAISE EXCEPTION 'rollup_watch(%): % is not insert, update or delete', target, write;
+        END IF;
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_' || write, target);
+        EXECUTE format(
+            'CREATE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION @schema@.%I()',
+            name || '_' || write, upper(write), target, transition, name
+        );
+    END LOOP;
+END
+$$;

@@ -2,7 +2,7 @@
 -- touched to jobs.rollup_refresh, in the same transaction. An update refreshes only the subjects
 -- of rows changed in a column that matters, found as a set difference of the transition tables (a
 -- hashed EXCEPT: a join of the two, which have no statistics, can turn into a nested loop over both).
--- PostgreSQL keeps transition tables per kind of write, hence three triggers per table.
+-- Each table's handler is called by the triggers rollup_watch makes (one per kind of write).
 
 -- employment_records: the columns that matter: person_id, area_code, household_category, status,
 -- place_code, place_name, reported_on, seq.
@@ -36,18 +36,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_employment_records_insert ON jobs.employment_records;
-CREATE TRIGGER rollup_employment_records_insert AFTER INSERT ON jobs.employment_records
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_employment_records();
-DROP TRIGGER IF EXISTS rollup_employment_records_update ON jobs.employment_records;
-CREATE TRIGGER rollup_employment_records_update AFTER UPDATE ON jobs.employment_records
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_employment_records();
-DROP TRIGGER IF EXISTS rollup_employment_records_delete ON jobs.employment_records;
-CREATE TRIGGER rollup_employment_records_delete AFTER DELETE ON jobs.employment_records
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_employment_records();
+SELECT jobs.rollup_watch('jobs.employment_records', 'insert', 'update', 'delete');
 
 -- welfare_posts: the columns that matter: area_code, funding_source, post_type, capacity,
 -- starts_on, ends_on.
@@ -81,18 +70,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_welfare_posts_insert ON jobs.welfare_posts;
-CREATE TRIGGER rollup_welfare_posts_insert AFTER INSERT ON jobs.welfare_posts
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_welfare_posts();
-DROP TRIGGER IF EXISTS rollup_welfare_posts_update ON jobs.welfare_posts;
-CREATE TRIGGER rollup_welfare_posts_update AFTER UPDATE ON jobs.welfare_posts
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_welfare_posts();
-DROP TRIGGER IF EXISTS rollup_welfare_posts_delete ON jobs.welfare_posts;
-CREATE TRIGGER rollup_welfare_posts_delete AFTER DELETE ON jobs.welfare_posts
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_welfare_posts();
+SELECT jobs.rollup_watch('jobs.welfare_posts', 'insert', 'update', 'delete');
 
 -- post_assignments: the columns that matter: post_id, starts_on, ends_on.
 CREATE OR REPLACE FUNCTION jobs.rollup_post_assignments() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -121,18 +99,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_post_assignments_insert ON jobs.post_assignments;
-CREATE TRIGGER rollup_post_assignments_insert AFTER INSERT ON jobs.post_assignments
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_post_assignments();
-DROP TRIGGER IF EXISTS rollup_post_assignments_update ON jobs.post_assignments;
-CREATE TRIGGER rollup_post_assignments_update AFTER UPDATE ON jobs.post_assignments
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_post_assignments();
-DROP TRIGGER IF EXISTS rollup_post_assignments_delete ON jobs.post_assignments;
-CREATE TRIGGER rollup_post_assignments_delete AFTER DELETE ON jobs.post_assignments
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_post_assignments();
+SELECT jobs.rollup_watch('jobs.post_assignments', 'insert', 'update', 'delete');
 
 -- training_enrolments: the columns that matter: course_id, area_code, enrolled_on, completed_on,
 -- dropped_on, placed_on, place.
@@ -166,15 +133,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_training_enrolments_insert ON jobs.training_enrolments;
-CREATE TRIGGER rollup_training_enrolments_insert AFTER INSERT ON jobs.training_enrolments
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_training_enrolments();
-DROP TRIGGER IF EXISTS rollup_training_enrolments_update ON jobs.training_enrolments;
-CREATE TRIGGER rollup_training_enrolments_update AFTER UPDATE ON jobs.training_enrolments
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_training_enrolments();
-DROP TRIGGER IF EXISTS rollup_training_enrolments_delete ON jobs.training_enrolments;
-CREATE TRIGGER rollup_training_enrolments_delete AFTER DELETE ON jobs.training_enrolments
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs.rollup_training_enrolments();
+SELECT jobs.rollup_watch('jobs.training_enrolments', 'insert', 'update', 'delete');

@@ -2,7 +2,7 @@
 -- touched to monitoring.rollup_refresh, in the same transaction. An update refreshes only the subjects
 -- of rows changed in a column that matters, found as a set difference of the transition tables (a
 -- hashed EXCEPT: a join of the two, which have no statistics, can turn into a nested loop over both).
--- PostgreSQL keeps transition tables per kind of write, hence three triggers per table.
+-- Each table's handler is called by the triggers rollup_watch makes (one per kind of write).
 
 -- alerts: the columns that matter: area_code, risk_code, state, first_raised_at, handled_at.
 CREATE OR REPLACE FUNCTION monitoring.rollup_alerts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -31,18 +31,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_alerts_insert ON monitoring.alerts;
-CREATE TRIGGER rollup_alerts_insert AFTER INSERT ON monitoring.alerts
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_alerts();
-DROP TRIGGER IF EXISTS rollup_alerts_update ON monitoring.alerts;
-CREATE TRIGGER rollup_alerts_update AFTER UPDATE ON monitoring.alerts
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_alerts();
-DROP TRIGGER IF EXISTS rollup_alerts_delete ON monitoring.alerts;
-CREATE TRIGGER rollup_alerts_delete AFTER DELETE ON monitoring.alerts
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_alerts();
+SELECT monitoring.rollup_watch('monitoring.alerts', 'insert', 'update', 'delete');
 
 -- cases: the columns that matter: household_id, area_code, monitoring_type, decision_due_on,
 -- opened_at.
@@ -76,18 +65,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_cases_insert ON monitoring.cases;
-CREATE TRIGGER rollup_cases_insert AFTER INSERT ON monitoring.cases
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_cases();
-DROP TRIGGER IF EXISTS rollup_cases_update ON monitoring.cases;
-CREATE TRIGGER rollup_cases_update AFTER UPDATE ON monitoring.cases
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_cases();
-DROP TRIGGER IF EXISTS rollup_cases_delete ON monitoring.cases;
-CREATE TRIGGER rollup_cases_delete AFTER DELETE ON monitoring.cases
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_cases();
+SELECT monitoring.rollup_watch('monitoring.cases', 'insert', 'update', 'delete');
 
 -- case_events: the columns that matter: case_id, to_state, at.
 CREATE OR REPLACE FUNCTION monitoring.rollup_case_events() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -120,18 +98,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_case_events_insert ON monitoring.case_events;
-CREATE TRIGGER rollup_case_events_insert AFTER INSERT ON monitoring.case_events
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_case_events();
-DROP TRIGGER IF EXISTS rollup_case_events_update ON monitoring.case_events;
-CREATE TRIGGER rollup_case_events_update AFTER UPDATE ON monitoring.case_events
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_case_events();
-DROP TRIGGER IF EXISTS rollup_case_events_delete ON monitoring.case_events;
-CREATE TRIGGER rollup_case_events_delete AFTER DELETE ON monitoring.case_events
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_case_events();
+SELECT monitoring.rollup_watch('monitoring.case_events', 'insert', 'update', 'delete');
 
 -- A threshold version refreshes the alerts below its area, raised in its year. Codes are digits, so
 -- the range from the prefix to the prefix followed by ':' (after '9') is the codes that start with it,
@@ -176,18 +143,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_thresholds_insert ON monitoring.thresholds;
-CREATE TRIGGER rollup_thresholds_insert AFTER INSERT ON monitoring.thresholds
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_thresholds();
-DROP TRIGGER IF EXISTS rollup_thresholds_update ON monitoring.thresholds;
-CREATE TRIGGER rollup_thresholds_update AFTER UPDATE ON monitoring.thresholds
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_thresholds();
-DROP TRIGGER IF EXISTS rollup_thresholds_delete ON monitoring.thresholds;
-CREATE TRIGGER rollup_thresholds_delete AFTER DELETE ON monitoring.thresholds
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_thresholds();
+SELECT monitoring.rollup_watch('monitoring.thresholds', 'insert', 'update', 'delete');
 
 -- pairings: the columns that matter: cadre_id, household_id, area_code, starts_on, ends_on,
 -- household_deleted.
@@ -221,18 +177,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_pairings_insert ON monitoring.pairings;
-CREATE TRIGGER rollup_pairings_insert AFTER INSERT ON monitoring.pairings
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_pairings();
-DROP TRIGGER IF EXISTS rollup_pairings_update ON monitoring.pairings;
-CREATE TRIGGER rollup_pairings_update AFTER UPDATE ON monitoring.pairings
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_pairings();
-DROP TRIGGER IF EXISTS rollup_pairings_delete ON monitoring.pairings;
-CREATE TRIGGER rollup_pairings_delete AFTER DELETE ON monitoring.pairings
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_pairings();
+SELECT monitoring.rollup_watch('monitoring.pairings', 'insert', 'update', 'delete');
 
 -- inspections: the columns that matter: household_id, cadre_id, visited_at.
 CREATE OR REPLACE FUNCTION monitoring.rollup_inspections() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -269,15 +214,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_inspections_insert ON monitoring.inspections;
-CREATE TRIGGER rollup_inspections_insert AFTER INSERT ON monitoring.inspections
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_inspections();
-DROP TRIGGER IF EXISTS rollup_inspections_update ON monitoring.inspections;
-CREATE TRIGGER rollup_inspections_update AFTER UPDATE ON monitoring.inspections
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_inspections();
-DROP TRIGGER IF EXISTS rollup_inspections_delete ON monitoring.inspections;
-CREATE TRIGGER rollup_inspections_delete AFTER DELETE ON monitoring.inspections
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION monitoring.rollup_inspections();
+SELECT monitoring.rollup_watch('monitoring.inspections', 'insert', 'update', 'delete');

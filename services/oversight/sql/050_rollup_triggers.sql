@@ -11,14 +11,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_check_ins_insert ON oversight.check_ins;
-CREATE TRIGGER rollup_check_ins_insert AFTER INSERT ON oversight.check_ins
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_check_ins();
-DROP TRIGGER IF EXISTS rollup_check_ins_delete ON oversight.check_ins;
-CREATE TRIGGER rollup_check_ins_delete AFTER DELETE ON oversight.check_ins
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_check_ins();
+SELECT oversight.rollup_watch('oversight.check_ins', 'insert', 'delete');
 
 CREATE OR REPLACE FUNCTION oversight.rollup_team_members() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -28,10 +21,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_team_members_update ON oversight.team_members;
-CREATE TRIGGER rollup_team_members_update AFTER UPDATE ON oversight.team_members
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_team_members();
+SELECT oversight.rollup_watch('oversight.team_members', 'update');
 
 -- A rectification item counts from its creation; a step that closes it (or a change of its area,
 -- source, dates) refreshes it. Items are never deleted.
@@ -49,11 +39,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_rectifications_insert ON oversight.rectifications;
-CREATE TRIGGER rollup_rectifications_insert AFTER INSERT ON oversight.rectifications
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_rectifications();
-DROP TRIGGER IF EXISTS rollup_rectifications_update ON oversight.rectifications;
-CREATE TRIGGER rollup_rectifications_update AFTER UPDATE ON oversight.rectifications
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION oversight.rollup_rectifications();
+SELECT oversight.rollup_watch('oversight.rectifications', 'insert', 'update');

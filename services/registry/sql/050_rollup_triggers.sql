@@ -2,7 +2,7 @@
 -- touched to registry.rollup_refresh, in the same transaction. An update refreshes only the subjects
 -- of rows changed in a column that matters, found as a set difference of the transition tables (a
 -- hashed EXCEPT: a join of the two, which have no statistics, can turn into a nested loop over both).
--- PostgreSQL keeps transition tables per kind of write, hence three triggers per table.
+-- Each table's handler is called by the triggers rollup_watch makes (one per kind of write).
 
 -- households: the columns that matter: area_code, registered_on, deleted_at, and the housing type and
 -- water (the village profile's). A change of place, date or deletion changes its groups' counts too.
@@ -37,18 +37,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_households_insert ON registry.households;
-CREATE TRIGGER rollup_households_insert AFTER INSERT ON registry.households
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_households();
-DROP TRIGGER IF EXISTS rollup_households_update ON registry.households;
-CREATE TRIGGER rollup_households_update AFTER UPDATE ON registry.households
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_households();
-DROP TRIGGER IF EXISTS rollup_households_delete ON registry.households;
-CREATE TRIGGER rollup_households_delete AFTER DELETE ON registry.households
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_households();
+SELECT registry.rollup_watch('registry.households', 'insert', 'update', 'delete');
 
 -- people: the columns that matter: household_id, registered_on, deceased_on, deleted_at.
 CREATE OR REPLACE FUNCTION registry.rollup_people() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -91,18 +80,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_people_insert ON registry.people;
-CREATE TRIGGER rollup_people_insert AFTER INSERT ON registry.people
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_people();
-DROP TRIGGER IF EXISTS rollup_people_update ON registry.people;
-CREATE TRIGGER rollup_people_update AFTER UPDATE ON registry.people
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_people();
-DROP TRIGGER IF EXISTS rollup_people_delete ON registry.people;
-CREATE TRIGGER rollup_people_delete AFTER DELETE ON registry.people
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_people();
+SELECT registry.rollup_watch('registry.people', 'insert', 'update', 'delete');
 
 -- household_moves: the columns that matter: household_id, from_area_code, effective_on. A move changes
 -- the counts of the household's groups too.
@@ -132,18 +110,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_household_moves_insert ON registry.household_moves;
-CREATE TRIGGER rollup_household_moves_insert AFTER INSERT ON registry.household_moves
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_moves();
-DROP TRIGGER IF EXISTS rollup_household_moves_update ON registry.household_moves;
-CREATE TRIGGER rollup_household_moves_update AFTER UPDATE ON registry.household_moves
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_moves();
-DROP TRIGGER IF EXISTS rollup_household_moves_delete ON registry.household_moves;
-CREATE TRIGGER rollup_household_moves_delete AFTER DELETE ON registry.household_moves
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_moves();
+SELECT registry.rollup_watch('registry.household_moves', 'insert', 'update', 'delete');
 
 -- person_moves: the columns that matter: from_household_id, to_household_id, effective_on.
 CREATE OR REPLACE FUNCTION registry.rollup_person_moves() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -182,18 +149,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_person_moves_insert ON registry.person_moves;
-CREATE TRIGGER rollup_person_moves_insert AFTER INSERT ON registry.person_moves
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_person_moves();
-DROP TRIGGER IF EXISTS rollup_person_moves_update ON registry.person_moves;
-CREATE TRIGGER rollup_person_moves_update AFTER UPDATE ON registry.person_moves
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_person_moves();
-DROP TRIGGER IF EXISTS rollup_person_moves_delete ON registry.person_moves;
-CREATE TRIGGER rollup_person_moves_delete AFTER DELETE ON registry.person_moves
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_person_moves();
+SELECT registry.rollup_watch('registry.person_moves', 'insert', 'update', 'delete');
 
 -- programme_memberships: the columns that matter: household_id, person_id, programme, starts_on,
 -- ends_on.
@@ -223,18 +179,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_programme_memberships_insert ON registry.programme_memberships;
-CREATE TRIGGER rollup_programme_memberships_insert AFTER INSERT ON registry.programme_memberships
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_programme_memberships();
-DROP TRIGGER IF EXISTS rollup_programme_memberships_update ON registry.programme_memberships;
-CREATE TRIGGER rollup_programme_memberships_update AFTER UPDATE ON registry.programme_memberships
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_programme_memberships();
-DROP TRIGGER IF EXISTS rollup_programme_memberships_delete ON registry.programme_memberships;
-CREATE TRIGGER rollup_programme_memberships_delete AFTER DELETE ON registry.programme_memberships
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_programme_memberships();
+SELECT registry.rollup_watch('registry.programme_memberships', 'insert', 'update', 'delete');
 
 -- household_groups: the columns that matter: household_id, group_id, starts_on, ends_on (its
 -- area_code follows a merge of villages; the count follows where the household was).
@@ -264,15 +209,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS rollup_household_groups_insert ON registry.household_groups;
-CREATE TRIGGER rollup_household_groups_insert AFTER INSERT ON registry.household_groups
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_groups();
-DROP TRIGGER IF EXISTS rollup_household_groups_update ON registry.household_groups;
-CREATE TRIGGER rollup_household_groups_update AFTER UPDATE ON registry.household_groups
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_groups();
-DROP TRIGGER IF EXISTS rollup_household_groups_delete ON registry.household_groups;
-CREATE TRIGGER rollup_household_groups_delete AFTER DELETE ON registry.household_groups
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION registry.rollup_household_groups();
+SELECT registry.rollup_watch('registry.household_groups', 'insert', 'update', 'delete');
