@@ -13,8 +13,6 @@ from services.common.calendar import china_today
 from tests.support.cases import enrol_past
 from tests.support.registry import HUANGJIN, TOWN, make_areas, make_household
 
-DAY = str(china_today())
-
 
 def away(person_id: str) -> dict:
     return {
@@ -22,7 +20,7 @@ def away(person_id: str) -> dict:
         "person_id": person_id,
         "status": "away_out_of_province",
         "source": "door_to_door",
-        "reported_on": DAY,
+        "reported_on": str(china_today()),  # when it runs: a run may cross midnight in China
     }
 
 

@@ -17,8 +17,6 @@ from tests.support.monitoring import inspection, set_thresholds
 from tests.support.registry import HUANGJIN, SHUANGFENG, make_areas, make_household
 from tests.support.system import Database, asgi_client
 
-TODAY = china_today()
-
 
 def ask(household: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {
@@ -28,9 +26,9 @@ def ask(household: dict[str, Any], **fields: Any) -> dict[str, Any]:
         "channel": "phone_call",
         "topic": "medical",
         "content": "女儿住院费用报销比例不清楚，希望帮助办理大病救助",
-        "received_on": str(TODAY - timedelta(days=10)),
+        "received_on": str(china_today() - timedelta(days=10)),
         "handler_name": "镇医保办 张明",
-        "due_on": str(TODAY - timedelta(days=3)),
+        "due_on": str(china_today() - timedelta(days=3)),
     }
     return body | fields
 
@@ -69,7 +67,7 @@ async def test_a_request_is_recorded_once_and_handled_to_the_households_feedback
     # Overdue: due three days ago and still open.
     overdue = (await admin.get("/api/v1/household-requests/overdue")).json()["items"]
     assert [(r["id"], r["days_overdue"]) for r in overdue] == [(request["id"], 3)]
-    earlier = str(TODAY - timedelta(days=5))
+    earlier = str(china_today() - timedelta(days=5))
     assert (await admin.get("/api/v1/household-requests/overdue", params={"as_of": earlier})).json()[
         "items"
     ] == []
@@ -81,7 +79,7 @@ async def test_a_request_is_recorded_once_and_handled_to_the_households_feedback
     no_note = await step(admin, handled.json(), "resolve")
     assert (no_note.status_code, no_note.json()["code"]) == (422, "note_required")
     resolved = await step(admin, handled.json(), "resolve", note="已纳入大病救助，报销后自付3,200元")
-    assert resolved.json()["state"] == "resolved" and resolved.json()["closed_on"] == str(TODAY)
+    assert resolved.json()["state"] == "resolved" and resolved.json()["closed_on"] == str(china_today())
     assert (await admin.get("/api/v1/household-requests/overdue")).json()["items"] == []
 
     # The household is not satisfied: the request goes back to handling, then is explained.
@@ -177,4 +175,4 @@ async def test_a_request_carries_its_village_and_a_change_position(
         await conn.close()
     assert before["area_code"] == after["area_code"] == HUANGJIN
     assert (after["x"], after["change_seq"]) > (before["x"], before["change_seq"])
-    assert date.fromisoformat(request["received_on"]) < TODAY
+    assert date.fromisoformat(request["received_on"]) < china_today()
