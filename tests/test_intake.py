@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from services.common.auth import Principal, PrincipalKind, Role
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.common.intake import BatchIntake, Entry, Refuse, summary
+from services.common.intake import STORED_ELSEWHERE, BatchIntake, Entry, Refuse, summary
 from services.common.retries import earlier_request
 
 CALLER = Principal("u1", "cadre", PrincipalKind.user, Role.village_cadre, "610924105201")
@@ -145,6 +145,22 @@ async def test_a_retry_racing_between_read_and_insert_is_a_duplicate_or_a_confli
     items = await intake.answer_items([note("a", same), note("b", other), note("c")], CALLER)
     assert [i.status for i in items] == ["duplicate", "conflict", "created"]
     assert intake.effects == [items[2].id]  # only what this request inserted
+
+
+async def test_an_id_stored_outside_the_callers_area_is_a_conflict_that_shows_nothing() -> None:
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    intake = Notes({})
+    intake.principal = CALLER
+    rows = {mine: (digest("a"), "610924105201"), theirs: (digest("a"), "610924105202")}
+    stored = intake.in_scope(rows)
+    assert stored == {mine: digest("a"), theirs: STORED_ELSEWHERE}
+    intake.rows = stored
+    items = await intake.answer_items([{"id": str(k), "text": "a"} for k in (mine, theirs)], CALLER)
+    assert [(i.status, i.error and i.error["code"]) for i in items] == [
+        ("duplicate", None),
+        ("conflict", "note_id_in_use"),
+    ]
+    assert str(theirs) in items[1].error["detail"] and "610924105202" not in str(items[1].error)
 
 
 async def test_an_id_twice_in_one_batch_is_answered_as_its_first_item_was() -> None:

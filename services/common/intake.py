@@ -36,6 +36,9 @@ from services.common.errors import Conflict, FangpinError, ValidationFailed
 
 # A problem, or a bare status of the domain's own that carries none (partner feeds' "unknown_id").
 Refusal = FangpinError | str
+# The stored "digest" of an id stored outside the caller's area: no item's digest, so the id is answered
+# as in use by another request (a conflict), and nothing of what was stored there is shown.
+STORED_ELSEWHERE = b"\x00"
 
 
 @dataclass(eq=False)
@@ -106,6 +109,14 @@ class BatchIntake(ABC, Generic[E, R]):
     @abstractmethod
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
         """The stored digests of these ids (never called with none)."""
+
+    def in_scope(self, rows: Mapping[Any, tuple[bytes | None, str]]) -> dict[Any, bytes]:
+        """``stored``'s answer from each id's (digest, area code): STORED_ELSEWHERE where the area is
+        outside the caller's."""
+        return {
+            key: (digest or b"") if self.principal.covers(area) else STORED_ELSEWHERE
+            for key, (digest, area) in rows.items()
+        }
 
     async def admit(self, entries: list[E], refuse: Refuse) -> None:  # noqa: B027 - optional
         """Per-batch checks of the items that will be inserted unless refused here (never called with

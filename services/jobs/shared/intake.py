@@ -24,12 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import Conflict, Forbidden
 from services.common.ids import new_id
-from services.common.intake import BatchIntake, Entry, ItemAnswer, Refuse
+from services.common.intake import STORED_ELSEWHERE, BatchIntake, Entry, ItemAnswer, Refuse
 from services.common.peers import PeerError
 from services.jobs.shared.people import Lookup, PersonFacts
 
 LEGACY = b""  # what ``stored`` says of a row created before digests were kept (never a sha256)
-OUTSIDE = b"\x00"  # a row outside the caller's area: its id belongs to another request
 
 
 def request_digest(item: BaseModel) -> bytes:
@@ -102,7 +101,7 @@ class JobsIntake(BatchIntake[E, R]):
         found: dict[Any, bytes] = {}
         for key, digest, area_code, row in await self.digests(asked) if asked else ():
             if not self.principal.covers(area_code):
-                found[key] = OUTSIDE
+                found[key] = STORED_ELSEWHERE
             elif digest is None:
                 self.legacy[key] = row
                 found[key] = LEGACY

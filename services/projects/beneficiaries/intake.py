@@ -23,8 +23,6 @@ from services.projects.beneficiaries.repository import BeneficiaryRepository
 from services.projects.beneficiaries.schemas import LinkBatchResult, LinkCreate, LinkItemResult
 from services.projects.registry import KnownHouseholds
 
-OUTSIDE = b"\x00"  # a link stored outside the caller's area: its id belongs to another request
-
 
 @dataclass(eq=False)
 class _Link(Entry):
@@ -65,11 +63,7 @@ class LinkIntake(BatchIntake[_Link, LinkItemResult]):
         return Conflict(f"Beneficiary link {key} exists with other details", code="link_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        rows = await self.repository.link_digests(keys)
-        return {
-            key: (digest or b"") if self.principal.covers(area) else OUTSIDE
-            for key, (digest, area) in rows.items()
-        }
+        return self.in_scope(await self.repository.link_digests(keys))
 
     async def admit(self, entries: list[_Link], refuse: Refuse) -> None:
         """The projects and assets in the caller's area, then the households (asked of the registry once)."""

@@ -31,8 +31,6 @@ from services.projects.checks.schemas import (
 )
 from services.projects.codes import AssetState
 
-OUTSIDE = b"\x00"  # a report stored outside the caller's area: its id belongs to another request
-
 
 @dataclass(eq=False)
 class _Report(Entry):
@@ -72,10 +70,7 @@ class CheckReportIntake(BatchIntake[_Report, CheckReportResult]):
         return Conflict(f"Check report {key} was received with other content", code="report_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        rows = await self.reports.digests(keys)
-        return {
-            key: digest if self.principal.covers(area) else OUTSIDE for key, (digest, area) in rows.items()
-        }
+        return self.in_scope(await self.reports.digests(keys))
 
     async def admit(self, entries: list[_Report], refuse: Refuse) -> None:
         """Each report's asset: in the caller's area, not disposed, formed by the day checked."""

@@ -24,8 +24,6 @@ from services.common.retries import request_digest
 from services.projects.partner.schemas import MovementPush, ProjectPush, PushBatchResult, PushResult
 from services.projects.service import ProjectService
 
-OUTSIDE = b"\x00"  # a record stored outside the sender's area: its id belongs to another request
-
 
 @dataclass(eq=False)
 class _Record(Entry):
@@ -83,8 +81,7 @@ class ProjectPushIntake(_PushIntake):
         return Conflict(f"Project {key} exists with other details", code="project_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        rows = await self.service.repository.digests(keys)
-        return {k: (d or b"") if self.principal.covers(a) else OUTSIDE for k, (d, a) in rows.items()}
+        return self.in_scope(await self.service.repository.digests(keys))
 
     async def create(self, entry: _Record) -> bool:
         body = entry.item.single()
@@ -116,9 +113,7 @@ class MovementPushIntake(_PushIntake):
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
         rows = await self.service.repository.movement_digests(keys)
-        return {
-            k: _with_project(d, p) if self.principal.covers(a) else OUTSIDE for k, (d, a, p) in rows.items()
-        }
+        return self.in_scope({k: (_with_project(d, p), a) for k, (d, a, p) in rows.items()})
 
     async def create(self, entry: _Record) -> bool:
         item: MovementPush = entry.item

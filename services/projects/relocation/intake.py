@@ -26,8 +26,6 @@ from services.projects.relocation.schemas import (
     ReportResult,
 )
 
-OUTSIDE = b"\x00"  # a report stored outside the caller's area: its id belongs to another request
-
 
 @dataclass(eq=False)
 class _Report(Entry):
@@ -63,10 +61,7 @@ class ReportIntake(BatchIntake[_Report, ReportResult]):
         return Conflict(f"Relocation report {key} was received with other content", code="report_id_in_use")
 
     async def stored(self, keys: list[Any]) -> dict[Any, bytes]:
-        rows = await self.repository.report_digests(keys)
-        return {
-            key: digest if self.principal.covers(area) else OUTSIDE for key, (digest, area) in rows.items()
-        }
+        return self.in_scope(await self.repository.report_digests(keys))
 
     async def admit(self, entries: list[_Report], refuse: Refuse) -> None:
         """Each report's household: signed up for the settlement named, in the caller's area."""
