@@ -82,23 +82,28 @@ class Layer:
     shared: tuple[str, ...] = ()
 
     def scripts(self) -> list[Script]:
-        scripts = [
-            Script(name, (SHARED_DIRECTORY / name).read_text(encoding="utf-8")) for name in self.shared
-        ]
-        scripts = [Script(s.name, s.text.replace(SCHEMA_PLACEHOLDER, self.schema)) for s in scripts]
         own = source_files(self.directory) if self.directory is not None else []
         clashes = {p.name for p in own} & set(self.shared)
         if clashes:
             raise SqlLayerError(f"{self.schema}: {sorted(clashes)} both shared and the part's own")
+        shared = [(name, SHARED_DIRECTORY / name) for name in self.shared]
+        scripts = [
+            Script(name, path.read_text(encoding="utf-8").replace(SCHEMA_PLACEHOLDER, self.schema))
+            for name, path in shared
+        ]
         scripts += [Script(p.name, p.read_text(encoding="utf-8")) for p in own]
         return sorted(scripts, key=lambda script: script.name)
 
     def hash(self) -> str:
-        """sha256 over every script's name and text, in order: renaming or reordering counts as a change."""
-        digest = hashlib.sha256()
-        for script in self.scripts():
-            digest.update(script.name.encode() + b"\0" + script.text.encode() + b"\0")
-        return digest.hexdigest()
+        return scripts_hash(self.scripts())
+
+
+def scripts_hash(scripts: list[Script]) -> str:
+    """sha256 over every script's name and text, in order: renaming or reordering counts as a change."""
+    digest = hashlib.sha256()
+    for script in scripts:
+        digest.update(script.name.encode() + b"\0" + script.text.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _table(schema: str) -> str:
@@ -119,8 +124,8 @@ async def apply(conn: AsyncConnection, layer: Layer, *, force: bool = False) -> 
     schema = layer.schema
     # The migration's lock: replicas starting together apply once, one after the other.
     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"migrate:{schema}"})
-    scripts = layer.scripts()
-    digest = layer.hash()
+    scripts = layer.scripts()  # read once: hashed, then run
+    digest = scripts_hash(scripts)
     if not force and await stored_hash(conn, schema) == digest:
         return False
     await _drop_owned(conn, schema)
